@@ -1,0 +1,181 @@
+#![allow(non_snake_case)] // XNNPACK-style kernel names: <family>_<tile>__<arch>
+//! The 4x8 register-tile micro-kernel (`f32_gemm_4x8__simd128`) and its
+//! scalar twin.
+//!
+//! Both read a packed A panel `[kc][MR]` and a packed B panel `[kc][NR]` and
+//! update one `MR x NR` tile of C. Eight `F32x4` accumulators hold the tile
+//! (rows 0..4 x column halves 0..4 / 4..8): with the two B vectors and one
+//! broadcast A value that is 11 live vectors, inside V8's 15 usable xmm
+//! registers; wider tiles spill (measured in TOOLCHAIN.md).
+//!
+//! Products are summed in `k` order, mul then add, starting from zero (or
+//! from C when `load_c`), so the SIMD and scalar kernels agree bit for bit.
+
+use crate::simd::F32x4;
+
+pub const MR: usize = 4;
+pub const NR: usize = 8;
+
+/// What happens to a tile after its last K block: add a per-column bias and
+/// apply an activation, fused into the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Activation {
+    #[default]
+    Linear,
+    Relu,
+}
+
+#[derive(Clone, Copy)]
+pub struct Epilogue<'a> {
+    /// Bias for this tile's columns (at least `nr` values), if any.
+    pub bias: Option<&'a [f32]>,
+    pub act: Activation,
+}
+
+impl Epilogue<'_> {
+    pub const NONE: Epilogue<'static> = Epilogue { bias: None, act: Activation::Linear };
+}
+
+/// C tile description: `c` points at element (0,0) of the tile, rows are
+/// `ldc` floats apart; only the first `mr` rows and `nr` columns are real.
+pub struct Tile {
+    pub c: *mut f32,
+    pub ldc: usize,
+    pub mr: usize,
+    pub nr: usize,
+}
+
+/// SIMD micro-kernel. `load_c`: start from the values in C (a later K block,
+/// or accumulation into an existing result); `epi` is applied only when
+/// given (last K block).
+///
+/// # Safety
+/// `a` holds `kc * MR` floats, `b` holds `kc * NR` floats, and the tile's
+/// `mr x nr` elements are valid for reads and writes.
+#[inline(never)]
+pub unsafe fn f32_gemm_4x8__simd128(kc: usize, a: *const f32, b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
+    debug_assert!(t.mr >= 1 && t.mr <= MR && t.nr >= 1 && t.nr <= NR);
+    let full = t.mr == MR && t.nr == NR;
+    let mut buf = [0.0f32; MR * NR];
+    let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567);
+    let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567);
+    if load_c {
+        // Gather the (possibly partial) tile into a full 4x8 view first.
+        let (src, ld) = if full {
+            (t.c as *const f32, t.ldc)
+        } else {
+            for r in 0..t.mr {
+                for j in 0..t.nr {
+                    buf[r * NR + j] = *t.c.add(r * t.ldc + j);
+                }
+            }
+            (buf.as_ptr(), NR)
+        };
+        vacc0x0123 = F32x4::load(src);
+        vacc0x4567 = F32x4::load(src.add(4));
+        vacc1x0123 = F32x4::load(src.add(ld));
+        vacc1x4567 = F32x4::load(src.add(ld + 4));
+        vacc2x0123 = F32x4::load(src.add(2 * ld));
+        vacc2x4567 = F32x4::load(src.add(2 * ld + 4));
+        vacc3x0123 = F32x4::load(src.add(3 * ld));
+        vacc3x4567 = F32x4::load(src.add(3 * ld + 4));
+    } else {
+        let z = F32x4::zero();
+        (vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567) = (z, z, z, z);
+        (vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567) = (z, z, z, z);
+    }
+
+    let mut pa = a;
+    let mut pb = b;
+    for _ in 0..kc {
+        let vb0123 = F32x4::load(pb);
+        let vb4567 = F32x4::load(pb.add(4));
+        let va0 = F32x4::load_splat(pa);
+        vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
+        vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
+        let va1 = F32x4::load_splat(pa.add(1));
+        vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
+        vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
+        let va2 = F32x4::load_splat(pa.add(2));
+        vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
+        vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
+        let va3 = F32x4::load_splat(pa.add(3));
+        vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
+        vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
+        pa = pa.add(MR);
+        pb = pb.add(NR);
+    }
+
+    if let Some(e) = epi {
+        if let Some(bias) = e.bias {
+            let (vb0123, vb4567) = if t.nr == NR {
+                (F32x4::load(bias.as_ptr()), F32x4::load(bias.as_ptr().add(4)))
+            } else {
+                let mut tmp = [0.0f32; NR];
+                tmp[..t.nr].copy_from_slice(&bias[..t.nr]);
+                (F32x4::load(tmp.as_ptr()), F32x4::load(tmp.as_ptr().add(4)))
+            };
+            vacc0x0123 = vacc0x0123.add(vb0123);
+            vacc0x4567 = vacc0x4567.add(vb4567);
+            vacc1x0123 = vacc1x0123.add(vb0123);
+            vacc1x4567 = vacc1x4567.add(vb4567);
+            vacc2x0123 = vacc2x0123.add(vb0123);
+            vacc2x4567 = vacc2x4567.add(vb4567);
+            vacc3x0123 = vacc3x0123.add(vb0123);
+            vacc3x4567 = vacc3x4567.add(vb4567);
+        }
+        if e.act == Activation::Relu {
+            let z = F32x4::zero();
+            vacc0x0123 = vacc0x0123.max(z);
+            vacc0x4567 = vacc0x4567.max(z);
+            vacc1x0123 = vacc1x0123.max(z);
+            vacc1x4567 = vacc1x4567.max(z);
+            vacc2x0123 = vacc2x0123.max(z);
+            vacc2x4567 = vacc2x4567.max(z);
+            vacc3x0123 = vacc3x0123.max(z);
+            vacc3x4567 = vacc3x4567.max(z);
+        }
+    }
+
+    let (dst, ld) = if full { (t.c, t.ldc) } else { (buf.as_mut_ptr(), NR) };
+    vacc0x0123.store(dst);
+    vacc0x4567.store(dst.add(4));
+    vacc1x0123.store(dst.add(ld));
+    vacc1x4567.store(dst.add(ld + 4));
+    vacc2x0123.store(dst.add(2 * ld));
+    vacc2x4567.store(dst.add(2 * ld + 4));
+    vacc3x0123.store(dst.add(3 * ld));
+    vacc3x4567.store(dst.add(3 * ld + 4));
+    if !full {
+        for r in 0..t.mr {
+            for j in 0..t.nr {
+                *t.c.add(r * t.ldc + j) = buf[r * NR + j];
+            }
+        }
+    }
+}
+
+/// Scalar twin of [`f32_gemm_4x8__simd128`]: same contract, plain loops.
+///
+/// # Safety
+/// As for the SIMD kernel.
+pub unsafe fn f32_gemm_4x8__scalar(kc: usize, a: *const f32, b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
+    for r in 0..t.mr {
+        for j in 0..t.nr {
+            let cp = t.c.add(r * t.ldc + j);
+            let mut acc = if load_c { *cp } else { 0.0 };
+            for p in 0..kc {
+                acc += *a.add(p * MR + r) * *b.add(p * NR + j);
+            }
+            if let Some(e) = epi {
+                if let Some(bias) = e.bias {
+                    acc += bias[j];
+                }
+                if e.act == Activation::Relu {
+                    acc = if acc < 0.0 { 0.0 } else { acc };
+                }
+            }
+            *cp = acc;
+        }
+    }
+}

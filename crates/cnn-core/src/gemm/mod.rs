@@ -1,0 +1,312 @@
+//! General matrix multiply, the engine under dense layers and convolution.
+//!
+//! `C[M,N] (+)= op(A)[M,K] * op(B)[K,N]`, then bias and activation.
+//!
+//! The driver is GotoBLAS-shaped: B is packed once into `NR`-column panels
+//! (`[k][NR]`, zero-padded), A is packed per task into `MR`-row panels
+//! (`[kc][MR]`) K block by K block, and the 4x8 micro-kernel updates one
+//! register tile at a time. What "a row of A" is comes from a
+//! [`PanelSource`], so convolution feeds the same driver with an implicit
+//! im2col (padding, strides and dilation resolved while packing) instead of a
+//! materialised patch matrix.
+
+pub mod kernel;
+
+use crate::error::{check_len, CoreError, Result};
+use crate::par;
+pub use kernel::{Activation, Epilogue, MR, NR};
+use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
+
+/// K block: a packed A panel (`KC * MR` floats = 4 KiB) stays in L1 while
+/// the B block (`KC * NC` floats) stays in L2.
+pub const KC: usize = 256;
+/// N block, in columns (multiple of `NR`).
+pub const NC: usize = 256;
+
+/// Something that can write `P`-wide panels of a matrix: rows `r0..r0+rows`
+/// (`rows <= P`) over the inner index range `k0..k0+kc`, as `out[kk * P + r]`
+/// with the rows past `rows` written as zeros.
+pub trait PanelSource: Sync {
+    fn pack(&self, r0: usize, rows: usize, k0: usize, kc: usize, p: usize, out: &mut [f32]);
+}
+
+/// A row-major matrix seen as the source of panels.
+///
+/// `rows_are_contiguous = true`: panel row `r` is the contiguous memory row
+/// `data[r * ld ..]` (A without transpose, or B with transpose). `false`:
+/// panel row `r` is column `r` of the stored matrix (A transposed, or B
+/// without transpose), i.e. `data[kk * ld + r]`.
+pub struct Dense<'a> {
+    pub data: &'a [f32],
+    pub ld: usize,
+    pub rows_are_contiguous: bool,
+}
+
+impl PanelSource for Dense<'_> {
+    fn pack(&self, r0: usize, rows: usize, k0: usize, kc: usize, p: usize, out: &mut [f32]) {
+        let out = &mut out[..kc * p];
+        if rows < p {
+            out.fill(0.0);
+        }
+        if self.rows_are_contiguous {
+            for r in 0..rows {
+                let row = &self.data[(r0 + r) * self.ld + k0..][..kc];
+                for (kk, v) in row.iter().enumerate() {
+                    out[kk * p + r] = *v;
+                }
+            }
+        } else {
+            for kk in 0..kc {
+                let src = &self.data[(k0 + kk) * self.ld + r0..][..rows];
+                out[kk * p..kk * p + rows].copy_from_slice(src);
+            }
+        }
+    }
+}
+
+/// B packed into `NR`-column panels covering all of K: panel `j` is
+/// `data[j * k * NR ..][..k * NR]`, laid out `[k][NR]`.
+pub struct PackedB {
+    pub data: Vec<f32>,
+    pub k: usize,
+    pub n: usize,
+}
+
+impl PackedB {
+    pub fn new(src: &dyn PanelSourceDyn, k: usize, n: usize) -> PackedB {
+        let panels = n.div_ceil(NR);
+        let mut data = vec![0.0f32; panels * k * NR];
+        if k > 0 {
+            par::for_each_out_chunk(&mut data, k * NR, 4, |first, chunk| {
+                for (i, panel) in chunk.chunks_mut(k * NR).enumerate() {
+                    let j = first + i;
+                    let cols = NR.min(n - j * NR);
+                    src.pack_dyn(j * NR, cols, 0, k, NR, panel);
+                }
+            });
+        }
+        PackedB { data, k, n }
+    }
+
+    fn panel(&self, j: usize, k0: usize) -> *const f32 {
+        self.data[j * self.k * NR + k0 * NR..].as_ptr()
+    }
+}
+
+/// Object-safe view of a [`PanelSource`] (so packing code is compiled once).
+pub trait PanelSourceDyn: Sync {
+    fn pack_dyn(&self, r0: usize, rows: usize, k0: usize, kc: usize, p: usize, out: &mut [f32]);
+}
+
+impl<T: PanelSource> PanelSourceDyn for T {
+    fn pack_dyn(&self, r0: usize, rows: usize, k0: usize, kc: usize, p: usize, out: &mut [f32]) {
+        self.pack(r0, rows, k0, kc, p, out)
+    }
+}
+
+/// Where the result goes: `c[i * ldc + j]` for `i < m`, `j < n`.
+#[derive(Clone, Copy)]
+pub struct Out {
+    ptr: *mut f32,
+    pub ldc: usize,
+}
+
+// Tasks write disjoint tiles of C; the pointer is shared only for that.
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
+
+impl Out {
+    pub fn new(c: &mut [f32], m: usize, n: usize, ldc: usize) -> Out {
+        assert!(m == 0 || n == 0 || c.len() >= (m - 1) * ldc + n, "gemm output too small");
+        Out { ptr: c.as_mut_ptr(), ldc }
+    }
+
+    /// Pointer to element `(i, j)`. Callers stay inside the extent checked
+    /// by [`Out::new`].
+    fn at(&self, i: usize, j: usize) -> *mut f32 {
+        self.ptr.wrapping_add(i * self.ldc + j)
+    }
+}
+
+/// Which micro-kernel the driver uses. `Scalar` exists for tests and for
+/// comparing the two on the same packing code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelKind {
+    Simd,
+    Scalar,
+}
+
+/// Options of one driver run.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    /// Start from the values already in C (`C += A*B`).
+    pub accumulate: bool,
+    pub bias: Option<&'a [f32]>,
+    pub act: Activation,
+    /// Split the work over the thread pool (false inside an outer parallel task).
+    pub parallel: bool,
+    pub kernel: KernelKind,
+}
+
+impl Default for Run<'_> {
+    fn default() -> Self {
+        Run { accumulate: false, bias: None, act: Activation::Linear, parallel: true, kernel: KernelKind::Simd }
+    }
+}
+
+/// Runs `C = A * B` over the whole `m x n x k` problem with a packed B.
+pub fn drive(m: usize, k: usize, a: &dyn PanelSourceDyn, b: &PackedB, out: Out, run: Run) {
+    let n = b.n;
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        // Empty inner dimension: C is 0 (+ old C), then the epilogue.
+        zero_k_epilogue(m, n, out, run);
+        return;
+    }
+    let m_panels = m.div_ceil(MR);
+    let n_blocks = n.div_ceil(NC);
+    // Tasks: (chunk of M panels) x (N block). Chunk sizes depend on the
+    // problem only, so results do not depend on the thread count (each C
+    // element is computed by one task, in a fixed k order, anyway).
+    let min_panels = if n_blocks > 1 { 4 } else { 2 };
+    let chunk = par::chunk_size(m_panels, min_panels);
+    let m_chunks = m_panels.div_ceil(chunk);
+    let task = |t: usize| {
+        let (mc, nb) = (t / n_blocks, t % n_blocks);
+        let p0 = mc * chunk;
+        let p1 = (p0 + chunk).min(m_panels);
+        let j0 = nb * (NC / NR);
+        let j1 = ((nb + 1) * (NC / NR)).min(n.div_ceil(NR));
+        let mut apack = [0.0f32; KC * MR];
+        let mut k0 = 0;
+        while k0 < k {
+            let kc = KC.min(k - k0);
+            let first = k0 == 0;
+            let last = k0 + kc == k;
+            for p in p0..p1 {
+                let r0 = p * MR;
+                let mr = MR.min(m - r0);
+                a.pack_dyn(r0, mr, k0, kc, MR, &mut apack);
+                for j in j0..j1 {
+                    let c0 = j * NR;
+                    let nr = NR.min(n - c0);
+                    let tile = Tile { c: out.at(r0, c0), ldc: out.ldc, mr, nr };
+                    let epi = if last { Some(Epilogue { bias: run.bias.map(|bias| &bias[c0..]), act: run.act }) } else { None };
+                    let load_c = !first || run.accumulate;
+                    unsafe {
+                        match run.kernel {
+                            KernelKind::Simd => f32_gemm_4x8__simd128(kc, apack.as_ptr(), b.panel(j, k0), &tile, load_c, epi),
+                            KernelKind::Scalar => f32_gemm_4x8__scalar(kc, apack.as_ptr(), b.panel(j, k0), &tile, load_c, epi),
+                        }
+                    }
+                }
+            }
+            k0 += kc;
+        }
+    };
+    let tasks = m_chunks * n_blocks;
+    if run.parallel {
+        par::for_each_chunk(tasks, 1, |r| r.for_each(task));
+    } else {
+        (0..tasks).for_each(task);
+    }
+}
+
+fn zero_k_epilogue(m: usize, n: usize, out: Out, run: Run) {
+    for i in 0..m {
+        for j in 0..n {
+            // SAFETY: Out::new checked the extent.
+            let c = unsafe { &mut *out.at(i, j) };
+            let mut v = if run.accumulate { *c } else { 0.0 };
+            if let Some(b) = run.bias {
+                v += b[j];
+            }
+            if run.act == Activation::Relu && v < 0.0 {
+                v = 0.0;
+            }
+            *c = v;
+        }
+    }
+}
+
+/// Shape and options of a plain matrix multiply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GemmParams {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    /// A is stored `[K, M]` instead of `[M, K]`.
+    pub trans_a: bool,
+    /// B is stored `[N, K]` instead of `[K, N]`.
+    pub trans_b: bool,
+    pub act: Activation,
+    /// `C += ...` instead of `C = ...`.
+    pub accumulate: bool,
+}
+
+impl GemmParams {
+    pub fn new(m: usize, n: usize, k: usize) -> Self {
+        GemmParams { m, n, k, trans_a: false, trans_b: false, act: Activation::Linear, accumulate: false }
+    }
+
+    fn check(&self, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &[f32]) -> Result<()> {
+        check_len("matMul", "A", a.len(), self.m * self.k)?;
+        check_len("matMul", "B", b.len(), self.k * self.n)?;
+        check_len("matMul", "C", c.len(), self.m * self.n)?;
+        if let Some(bias) = bias {
+            if bias.len() != self.n {
+                return Err(CoreError::new("matMul", format!("bias has {} elements, expected {} (one per output column)", bias.len(), self.n)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sources<'a>(p: &GemmParams, a: &'a [f32], b: &'a [f32]) -> (Dense<'a>, Dense<'a>) {
+    let a_src = if p.trans_a { Dense { data: a, ld: p.m, rows_are_contiguous: false } } else { Dense { data: a, ld: p.k, rows_are_contiguous: true } };
+    let b_src = if p.trans_b { Dense { data: b, ld: p.k, rows_are_contiguous: true } } else { Dense { data: b, ld: p.n, rows_are_contiguous: false } };
+    (a_src, b_src)
+}
+
+/// `C = op(A) * op(B) (+ bias) (then activation)`, SIMD micro-kernel, parallel.
+pub fn gemm(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32]) -> Result<()> {
+    gemm_with(p, a, b, bias, c, KernelKind::Simd)
+}
+
+/// As [`gemm`] with a chosen micro-kernel.
+pub fn gemm_with(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32], kernel: KernelKind) -> Result<()> {
+    p.check(a, b, bias, c)?;
+    let (a_src, b_src) = sources(p, a, b);
+    let packed = PackedB::new(&b_src, p.k, p.n);
+    let out = Out::new(c, p.m, p.n, p.n);
+    drive(p.m, p.k, &a_src, &packed, out, Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel });
+    Ok(())
+}
+
+/// Scalar reference: the textbook triple loop, no packing, no threads.
+pub fn gemm_ref(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32]) -> Result<()> {
+    p.check(a, b, bias, c)?;
+    for i in 0..p.m {
+        for j in 0..p.n {
+            let mut acc = if p.accumulate { c[i * p.n + j] } else { 0.0 };
+            for kk in 0..p.k {
+                let av = if p.trans_a { a[kk * p.m + i] } else { a[i * p.k + kk] };
+                let bv = if p.trans_b { b[j * p.k + kk] } else { b[kk * p.n + j] };
+                acc += av * bv;
+            }
+            if let Some(bias) = bias {
+                acc += bias[j];
+            }
+            if p.act == Activation::Relu && acc < 0.0 {
+                acc = 0.0;
+            }
+            c[i * p.n + j] = acc;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

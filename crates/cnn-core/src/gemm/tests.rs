@@ -1,0 +1,94 @@
+use super::*;
+use crate::testutil::*;
+use rand::Rng;
+
+fn run_case(p: GemmParams, with_bias: bool, seed: u64) {
+    let mut r = rng(seed);
+    let a = rand_vec(&mut r, p.m * p.k);
+    let b = rand_vec(&mut r, p.k * p.n);
+    let bias = rand_vec(&mut r, p.n);
+    let c0 = rand_vec(&mut r, p.m * p.n);
+    let bias = with_bias.then_some(&bias[..]);
+    let case = format!("{p:?} bias={with_bias}");
+
+    let mut expected = c0.clone();
+    gemm_ref(&p, &a, &b, bias, &mut expected).unwrap();
+    let mut simd = c0.clone();
+    gemm(&p, &a, &b, bias, &mut simd).unwrap();
+    let mut scalar = c0.clone();
+    gemm_with(&p, &a, &b, bias, &mut scalar, KernelKind::Scalar).unwrap();
+    // Same products summed in the same order: exact agreement is expected.
+    assert_bits_eq(&simd, &expected, &case);
+    assert_bits_eq(&scalar, &expected, &case);
+}
+
+#[test]
+fn every_sub_tile_size_matches_reference() {
+    // m = 1..2*MR, n = 1..2*NR, k below / at / above the K block.
+    let mut seed = 0;
+    for m in 1..=2 * MR + 1 {
+        for n in 1..=2 * NR + 1 {
+            for k in [1, 3, 8, KC - 1, KC + 5] {
+                seed += 1;
+                run_case(GemmParams::new(m, n, k), seed % 2 == 0, seed);
+            }
+        }
+    }
+}
+
+#[test]
+fn transposes_bias_relu_and_accumulate() {
+    let mut r = rng(7);
+    for seed in 0..60u64 {
+        let mut p = GemmParams::new(r.random_range(1..70), r.random_range(1..300), r.random_range(1..600));
+        p.trans_a = r.random_bool(0.5);
+        p.trans_b = r.random_bool(0.5);
+        p.accumulate = r.random_bool(0.3);
+        p.act = if r.random_bool(0.5) { Activation::Relu } else { Activation::Linear };
+        run_case(p, r.random_bool(0.5), 100 + seed);
+    }
+}
+
+#[test]
+fn empty_inner_dimension_gives_bias() {
+    let p = GemmParams { act: Activation::Relu, ..GemmParams::new(2, 3, 0) };
+    let mut c = vec![9.0; 6];
+    gemm(&p, &[], &[], Some(&[1.0, -2.0, 3.0]), &mut c).unwrap();
+    assert_eq!(c, vec![1.0, 0.0, 3.0, 1.0, 0.0, 3.0]);
+}
+
+#[test]
+fn one_and_two_threads_are_bit_identical() {
+    let p = GemmParams::new(301, 530, 700);
+    let mut r = rng(3);
+    let a = rand_vec(&mut r, p.m * p.k);
+    let b = rand_vec(&mut r, p.k * p.n);
+    let one = with_threads(1, || {
+        let mut c = vec![0.0; p.m * p.n];
+        gemm(&p, &a, &b, None, &mut c).unwrap();
+        c
+    });
+    let two = with_threads(2, || {
+        let mut c = vec![0.0; p.m * p.n];
+        gemm(&p, &a, &b, None, &mut c).unwrap();
+        c
+    });
+    assert_bits_eq(&two, &one, "301x530x700");
+}
+
+#[test]
+fn small_integer_product_checked_by_eye() {
+    // [[1,2,3],[4,5,6]] x [[1,0],[0,1],[1,1]] = [[4,5],[10,11]]
+    let p = GemmParams::new(2, 2, 3);
+    let mut c = vec![0.0; 4];
+    gemm(&p, &[1., 2., 3., 4., 5., 6.], &[1., 0., 0., 1., 1., 1.], None, &mut c).unwrap();
+    assert_eq!(c, vec![4., 5., 10., 11.]);
+}
+
+#[test]
+fn wrong_lengths_are_errors_naming_the_op() {
+    let p = GemmParams::new(2, 2, 3);
+    let mut c = vec![0.0; 4];
+    let e = gemm(&p, &[0.0; 5], &[0.0; 6], None, &mut c).unwrap_err();
+    assert_eq!(e.to_string(), "matMul: A has 5 elements, expected 6");
+}

@@ -1,0 +1,19 @@
+//! cnn-core: the numeric kernels of cnn-ts.
+//!
+//! Layout conventions are TensorFlow's: activations NHWC, filters HWIO,
+//! row-major everywhere. Every kernel family has a plain scalar reference
+//! beside its SIMD128 version; the tests compare them. Threading happens only
+//! in [`par`], at op level, with results independent of the thread count.
+
+pub mod error;
+pub mod gemm;
+pub mod par;
+pub mod simd;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+#[cfg(test)]
+pub(crate) mod testutil;
+
+pub use error::{CoreError, Result};

@@ -1,0 +1,129 @@
+//! The only place the core goes parallel.
+//!
+//! Work is cut into chunks whose boundaries depend on the problem size only,
+//! never on the number of threads, and every reduction sums its per-chunk
+//! partials in chunk order. So 1, 2 or 16 threads give bit-identical results.
+//!
+//! Every chunk also counts itself against the pool thread that ran it, so
+//! tests and users can see that all threads really worked
+//! ([`thread_task_counts`]).
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const MAX_COUNTED_THREADS: usize = 64;
+static TASKS: [AtomicU32; MAX_COUNTED_THREADS + 1] = [const { AtomicU32::new(0) }; MAX_COUNTED_THREADS + 1];
+
+fn count_task() {
+    // Slot 0 counts work done outside the pool (by the calling thread).
+    let slot = match rayon::current_thread_index() {
+        Some(i) if i < MAX_COUNTED_THREADS => i + 1,
+        _ => 0,
+    };
+    TASKS[slot].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Tasks run so far per pool thread (index 0 = pool thread 0), for the
+/// threads of the current pool.
+pub fn thread_task_counts() -> Vec<u32> {
+    let n = rayon::current_num_threads().min(MAX_COUNTED_THREADS);
+    (0..n).map(|i| TASKS[i + 1].load(Ordering::Relaxed)).collect()
+}
+
+pub fn reset_thread_task_counts() {
+    for t in TASKS.iter() {
+        t.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Number of threads of the pool the current op runs on.
+pub fn num_threads() -> usize {
+    rayon::current_num_threads()
+}
+
+/// Splits `0..n` into chunks of `chunk` items (the last may be shorter).
+pub fn chunks(n: usize, chunk: usize) -> impl Iterator<Item = Range<usize>> + Clone {
+    let chunk = chunk.max(1);
+    (0..n.div_ceil(chunk)).map(move |i| i * chunk..((i + 1) * chunk).min(n))
+}
+
+/// Picks a chunk size for `n` items so there are enough chunks to balance
+/// several threads, but none smaller than `min_chunk` items. Depends on `n`
+/// only, not on the thread count.
+pub fn chunk_size(n: usize, min_chunk: usize) -> usize {
+    const TARGET_CHUNKS: usize = 32;
+    n.div_ceil(TARGET_CHUNKS).max(min_chunk).max(1)
+}
+
+/// Runs `f` on every chunk of `0..n`, in parallel.
+pub fn for_each_chunk<F>(n: usize, chunk: usize, f: F)
+where
+    F: Fn(Range<usize>) + Sync + Send,
+{
+    use rayon::prelude::*;
+    let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
+    if ranges.len() <= 1 {
+        for r in ranges {
+            count_task();
+            f(r);
+        }
+        return;
+    }
+    ranges.into_par_iter().for_each(|r| {
+        count_task();
+        f(r)
+    });
+}
+
+/// Splits `out` into pieces of `chunk_items * item_len` elements and runs
+/// `f(first_item_index, piece)` on each in parallel.
+pub fn for_each_out_chunk<F>(out: &mut [f32], item_len: usize, chunk_items: usize, f: F)
+where
+    F: Fn(usize, &mut [f32]) + Sync + Send,
+{
+    use rayon::prelude::*;
+    let piece = (chunk_items.max(1) * item_len).max(1);
+    if out.len() <= piece {
+        count_task();
+        f(0, out);
+        return;
+    }
+    out.par_chunks_mut(piece).enumerate().for_each(|(i, p)| {
+        count_task();
+        f(i * chunk_items.max(1), p)
+    });
+}
+
+/// Computes one partial result of `len` floats per chunk of `0..n` with
+/// `f(range, partial)` (partials start zeroed), then sums the partials in
+/// chunk order into `out` (overwriting it). Deterministic for any thread
+/// count because the chunking and the summation order depend on `n` only.
+pub fn reduce_chunks<F>(n: usize, chunk: usize, out: &mut [f32], f: F)
+where
+    F: Fn(Range<usize>, &mut [f32]) + Sync + Send,
+{
+    use rayon::prelude::*;
+    let len = out.len();
+    let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
+    out.fill(0.0);
+    if ranges.len() <= 1 {
+        for r in ranges {
+            count_task();
+            f(r, out);
+        }
+        return;
+    }
+    let mut partials = vec![0.0f32; len * ranges.len()];
+    partials
+        .par_chunks_mut(len.max(1))
+        .zip(ranges.into_par_iter())
+        .for_each(|(p, r)| {
+            count_task();
+            f(r, p)
+        });
+    for p in partials.chunks(len.max(1)) {
+        for (o, v) in out.iter_mut().zip(p) {
+            *o += *v;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! A four-lane f32 vector, the only SIMD vocabulary the kernels use.
+//!
+//! On `wasm32` with `simd128` it is a `v128` and every method is one
+//! WebAssembly SIMD instruction. Everywhere else it is a `[f32; 4]` with the
+//! same per-lane arithmetic, so the very same micro-kernels compile natively,
+//! run under `cargo test`, and give bit-identical results to the wasm build
+//! (mul and add are separate roundings in both: no fused multiply-add unless
+//! the `relaxed` path is chosen explicitly).
+//!
+//! Pointer-taking methods are `unsafe`: the caller guarantees that four f32
+//! are readable / writable at `p` (no alignment requirement).
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::*;
+
+    #[derive(Copy, Clone)]
+    #[repr(transparent)]
+    pub struct F32x4(v128);
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn zero() -> Self {
+            F32x4(f32x4_splat(0.0))
+        }
+        #[inline(always)]
+        pub fn splat(x: f32) -> Self {
+            F32x4(f32x4_splat(x))
+        }
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            F32x4(v128_load(p as *const v128))
+        }
+        /// Loads one f32 and broadcasts it to all lanes (`v128.load32_splat`).
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            F32x4(v128_load32_splat(p as *const u32))
+        }
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            v128_store(p as *mut v128, self.0)
+        }
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            F32x4(f32x4_add(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            F32x4(f32x4_sub(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            F32x4(f32x4_mul(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            F32x4(f32x4_div(self.0, o.0))
+        }
+        /// `self + a * b` as two roundings (mul, then add).
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            F32x4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+        /// Lane-wise maximum with IEEE `max` semantics of `f32::max` for
+        /// non-NaN inputs (`pmax` would differ from the scalar reference on
+        /// NaN, which the kernels never rely on).
+        #[inline(always)]
+        pub fn max(self, o: Self) -> Self {
+            F32x4(f32x4_pmax(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn min(self, o: Self) -> Self {
+            F32x4(f32x4_pmin(self.0, o.0))
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            F32x4(f32x4_sqrt(self.0))
+        }
+        /// Lanes where `self > o` keep `a`, the others take `b`.
+        #[inline(always)]
+        pub fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
+            F32x4(v128_bitselect(a.0, b.0, f32x4_gt(self.0, o.0)))
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            let mut out = [0.0f32; 4];
+            unsafe { self.store(out.as_mut_ptr()) };
+            out
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    #[derive(Copy, Clone)]
+    #[repr(C, align(16))]
+    pub struct F32x4([f32; 4]);
+
+    #[inline(always)]
+    fn map2(a: [f32; 4], b: [f32; 4], f: impl Fn(f32, f32) -> f32) -> [f32; 4] {
+        [f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])]
+    }
+
+    impl F32x4 {
+        #[inline(always)]
+        pub fn zero() -> Self {
+            F32x4([0.0; 4])
+        }
+        #[inline(always)]
+        pub fn splat(x: f32) -> Self {
+            F32x4([x; 4])
+        }
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            F32x4(core::ptr::read_unaligned(p as *const [f32; 4]))
+        }
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            F32x4([*p; 4])
+        }
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            core::ptr::write_unaligned(p as *mut [f32; 4], self.0)
+        }
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            F32x4(map2(self.0, o.0, |x, y| x + y))
+        }
+        #[inline(always)]
+        pub fn sub(self, o: Self) -> Self {
+            F32x4(map2(self.0, o.0, |x, y| x - y))
+        }
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            F32x4(map2(self.0, o.0, |x, y| x * y))
+        }
+        #[inline(always)]
+        pub fn div(self, o: Self) -> Self {
+            F32x4(map2(self.0, o.0, |x, y| x / y))
+        }
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            self.add(a.mul(b))
+        }
+        /// Same lane rule as wasm `f32x4.pmax`: `self < o ? o : self`.
+        #[inline(always)]
+        pub fn max(self, o: Self) -> Self {
+            F32x4(map2(self.0, o.0, |x, y| if x < y { y } else { x }))
+        }
+        /// Same lane rule as wasm `f32x4.pmin`: `o < self ? o : self`.
+        #[inline(always)]
+        pub fn min(self, o: Self) -> Self {
+            F32x4(map2(self.0, o.0, |x, y| if y < x { y } else { x }))
+        }
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            let a = self.0;
+            F32x4([a[0].sqrt(), a[1].sqrt(), a[2].sqrt(), a[3].sqrt()])
+        }
+        #[inline(always)]
+        pub fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
+            let mut r = b.0;
+            for i in 0..4 {
+                if self.0[i] > o.0[i] {
+                    r[i] = a.0[i];
+                }
+            }
+            F32x4(r)
+        }
+        #[inline(always)]
+        pub fn to_array(self) -> [f32; 4] {
+            self.0
+        }
+    }
+}
+
+pub use imp::F32x4;
+
+/// True when this build runs the kernels on real WebAssembly SIMD128.
+pub const HAS_SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
+
+#[cfg(test)]
+mod tests {
+    use super::F32x4;
+
+    #[test]
+    fn lanes_follow_scalar_arithmetic() {
+        let a = [1.5f32, -2.0, 3.25, 0.0];
+        let b = [0.5f32, 4.0, -1.0, 7.0];
+        let (va, vb) = unsafe { (F32x4::load(a.as_ptr()), F32x4::load(b.as_ptr())) };
+        let sum = va.add(vb).to_array();
+        let prod = va.mul(vb).to_array();
+        let mx = va.max(vb).to_array();
+        let sel = va.select_gt(vb, F32x4::splat(1.0), F32x4::splat(-1.0)).to_array();
+        for i in 0..4 {
+            assert_eq!(sum[i], a[i] + b[i]);
+            assert_eq!(prod[i], a[i] * b[i]);
+            assert_eq!(mx[i], a[i].max(b[i]));
+            assert_eq!(sel[i], if a[i] > b[i] { 1.0 } else { -1.0 });
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Buffers of f32 owned by the module and addressed by handles.
+//!
+//! JS allocates a buffer, fills it through a view on the module memory
+//! ([`buffer_ptr`]), passes handles to ops and frees the buffer when the
+//! tensor is disposed. An op takes its buffers out of the store for the
+//! duration of the call, so no lock is held while kernels run and a handle
+//! used twice in one call (an output aliasing an input) is caught.
+
+use std::sync::Mutex;
+use wasm_bindgen::prelude::*;
+
+struct Store {
+    slots: Vec<Option<Vec<f32>>>,
+    free: Vec<u32>,
+    floats: usize,
+}
+
+static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0 });
+
+fn lock() -> std::sync::MutexGuard<'static, Store> {
+    // A panic never happens while the lock is held (no kernel runs under
+    // it), so a poisoned lock still holds consistent data.
+    STORE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Allocates a zero-filled buffer of `len` f32 and returns its handle.
+/// Fails (instead of aborting) when the memory cannot grow.
+#[wasm_bindgen(js_name = bufferAlloc)]
+pub fn buffer_alloc(len: usize) -> Result<u32, JsError> {
+    let mut v: Vec<f32> = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", len * 4 >> 20)))?;
+    v.resize(len, 0.0);
+    let mut s = lock();
+    s.floats += len;
+    let h = match s.free.pop() {
+        Some(h) => {
+            s.slots[h as usize] = Some(v);
+            h
+        }
+        None => {
+            s.slots.push(Some(v));
+            (s.slots.len() - 1) as u32
+        }
+    };
+    Ok(h)
+}
+
+/// Frees a buffer; freeing an unknown handle is an error.
+#[wasm_bindgen(js_name = bufferFree)]
+pub fn buffer_free(h: u32) -> Result<(), JsError> {
+    let mut s = lock();
+    let v = s
+        .slots
+        .get_mut(h as usize)
+        .and_then(Option::take)
+        .ok_or_else(|| JsError::new(&format!("bufferFree: unknown buffer {h}")))?;
+    s.floats -= v.len();
+    s.free.push(h);
+    Ok(())
+}
+
+/// Byte address of a buffer's first element in the module memory.
+#[wasm_bindgen(js_name = bufferPtr)]
+pub fn buffer_ptr(h: u32) -> Result<u32, JsError> {
+    let s = lock();
+    match s.slots.get(h as usize) {
+        Some(Some(v)) => Ok(v.as_ptr() as u32),
+        _ => Err(JsError::new(&format!("bufferPtr: unknown buffer {h}"))),
+    }
+}
+
+/// Number of live buffers and the f32 they hold, for leak checks.
+#[wasm_bindgen(js_name = storeStats)]
+pub fn store_stats() -> Vec<u32> {
+    let s = lock();
+    let live = s.slots.iter().filter(|x| x.is_some()).count();
+    vec![live as u32, s.floats as u32]
+}
+
+/// Buffers taken out of the store for one call; put back on drop, also when
+/// the op fails.
+pub struct Taken {
+    items: Vec<(u32, Vec<f32>)>,
+}
+
+impl Taken {
+    /// Takes the buffers `hs` (in order) out of the store, or fails naming
+    /// `op` if one is unknown or listed twice.
+    pub fn take(op: &str, hs: &[u32]) -> Result<Taken, JsError> {
+        let mut s = lock();
+        let mut items = Vec::with_capacity(hs.len());
+        for &h in hs {
+            match s.slots.get_mut(h as usize).and_then(Option::take) {
+                Some(v) => items.push((h, v)),
+                None => {
+                    for (h0, v0) in items {
+                        s.slots[h0 as usize] = Some(v0);
+                    }
+                    return Err(JsError::new(&format!("{op}: buffer {h} is unknown, freed, or used twice in one call")));
+                }
+            }
+        }
+        Ok(Taken { items })
+    }
+
+    pub fn get(&self, i: usize) -> &[f32] {
+        &self.items[i].1
+    }
+
+    /// Input slices `0..i` and the mutable buffer `i`.
+    pub fn split_mut(&mut self, i: usize) -> (Vec<&[f32]>, &mut [f32]) {
+        let (ins, rest) = self.items.split_at_mut(i);
+        (ins.iter().map(|(_, v)| &v[..]).collect(), &mut rest[0].1[..])
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        let mut s = lock();
+        for (h, v) in self.items.drain(..) {
+            s.slots[h as usize] = Some(v);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import type { CoreInfo, CoreModule, Flavor } from './module.js';
+import { canUseThreads, isNode } from './env.js';
+import { defaultWasmBase, glueUrl, importGlue, wasmUrl } from './glue.js';
+
+export interface LoadOptions {
+  /**
+   * Threads that run kernels. 1 runs them on the calling thread; n > 1
+   * starts a pool of n threads (the caller waits while they work). Default:
+   * the number of cores where threads are available, else 1.
+   */
+  threads?: number;
+  /** Force a build; default: threaded where shared memory is allowed, else single. */
+  flavor?: Flavor;
+  /** URL of the folder holding `threaded/` and `single/` (default: this package's `wasm/`). */
+  wasmBase?: string;
+}
+
+/**
+ * One instantiated cnn-core module: buffers in its memory, kernels, and the
+ * thread pool. Lives in the thread that loaded it (a worker in browsers).
+ */
+export class Core {
+  readonly info: CoreInfo;
+  readonly raw: CoreModule;
+  private readonly memory: WebAssembly.Memory;
+
+  constructor(raw: CoreModule, info: CoreInfo) {
+    this.raw = raw;
+    this.info = info;
+    this.memory = raw.wasmMemory();
+  }
+
+  /** A zero-filled buffer of `length` floats; returns its handle. */
+  alloc(length: number): number {
+    return this.raw.bufferAlloc(length);
+  }
+
+  /** Copies `data` into a new buffer; returns its handle. */
+  upload(data: Float32Array): number {
+    const h = this.raw.bufferAlloc(data.length);
+    this.view(h, data.length).set(data);
+    return h;
+  }
+
+  /** A view of a buffer in place (valid until the next allocation). */
+  view(handle: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.raw.bufferPtr(handle), length);
+  }
+
+  /** Copies a buffer out into a fresh (transferable) array. */
+  read(handle: number, length: number): Float32Array {
+    return this.view(handle, length).slice();
+  }
+
+  free(handle: number): void {
+    this.raw.bufferFree(handle);
+  }
+
+  /** Live buffers and the floats they hold (for leak checks). */
+  storeStats(): { buffers: number; floats: number } {
+    const s = this.raw.storeStats();
+    return { buffers: s[0], floats: s[1] };
+  }
+
+  /** Bytes of wasm linear memory (grows, never shrinks). */
+  heapBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Tasks each pool thread ran since the last reset. */
+  threadTaskCounts(): number[] {
+    return Array.from(this.raw.threadTaskCounts());
+  }
+
+  resetThreadTaskCounts(): void {
+    this.raw.resetThreadTaskCounts();
+  }
+}
+
+function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreInfo {
+  const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; threads: boolean; version: string };
+  return { ...b, flavor, poolThreads };
+}
+
+async function defaultThreads(): Promise<number> {
+  if (!canUseThreads()) return 1;
+  if (isNode) {
+    const os = await import('node:os');
+    return Math.min(16, os.availableParallelism());
+  }
+  return Math.min(16, navigator.hardwareConcurrency || 1);
+}
+
+/**
+ * Loads and starts the module in the current thread. In browsers call it
+ * inside a worker (cnn-worker's `worker.js` does): kernels block the thread
+ * that calls them.
+ */
+export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
+  const threadsOk = canUseThreads();
+  const flavor: Flavor = opts.flavor ?? (threadsOk ? 'threaded' : 'single');
+  if (flavor === 'threaded' && !threadsOk) {
+    throw new Error('loadCore: the threaded build needs SharedArrayBuffer; serve the page cross-origin isolated (COOP/COEP headers) or use flavor "single"');
+  }
+  const threads = opts.threads ?? (await defaultThreads());
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
+  if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
+  const base = opts.wasmBase ?? defaultWasmBase();
+  const gUrl = glueUrl(base, flavor);
+  const wUrl = wasmUrl(base, flavor);
+  const raw = await importGlue(gUrl);
+
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
+    raw.initSync({ module });
+    if (threads > 1) {
+      const { startNodePool } = await import('./node-pool.js');
+      await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads);
+    }
+  } else {
+    await raw.default({ module_or_path: wUrl });
+    if (threads > 1) await raw.initThreadPool!(threads);
+  }
+  return new Core(raw, parseInfo(raw, flavor, threads));
+}

@@ -1,0 +1,33 @@
+import type { CoreModule, Flavor } from './module.js';
+import { isNode } from './env.js';
+
+/** Default location of the wasm builds: `<package>/wasm/<flavor>/`. */
+export function defaultWasmBase(): string {
+  return new URL('../wasm/', import.meta.url).href;
+}
+
+export function glueUrl(base: string, flavor: Flavor): string {
+  return new URL(`${flavor}/cnn_core.js`, base.endsWith('/') ? base : base + '/').href;
+}
+
+export function wasmUrl(base: string, flavor: Flavor): string {
+  return new URL(`${flavor}/cnn_core_bg.wasm`, base.endsWith('/') ? base : base + '/').href;
+}
+
+/**
+ * Imports the glue module. The threaded glue statically imports
+ * wasm-bindgen-rayon's browser helper, whose top level listens on `self`
+ * for messages; Node has no `self`, so in Node a placeholder event target
+ * stands in for the duration of the import (the listener it gets never
+ * fires) and is removed again.
+ */
+export async function importGlue(url: string): Promise<CoreModule> {
+  const g = globalThis as { self?: unknown };
+  const shim = isNode && !('self' in g);
+  if (shim) g.self = new EventTarget();
+  try {
+    return (await import(/* @vite-ignore */ url)) as CoreModule;
+  } finally {
+    if (shim) delete g.self;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * cnn-worker: the cnn-core WebAssembly module, its thread pool, and the
+ * command executor, in the current thread (`loadCore`, `Executor`) or in a
+ * worker (`spawnWorker`).
+ */
+export { Core, loadCore, type LoadOptions } from './core.js';
+export { Executor } from './executor.js';
+export { spawnWorker, type SpawnOptions, type WorkerClient } from './client.js';
+export type { CoreInfo, Flavor } from './module.js';
+export type { BatchError, BatchResult, Command, ExecutorStats } from './protocol.js';
+export { canUseThreads, isNode } from './env.js';

@@ -1,0 +1,40 @@
+/**
+ * The exports of the wasm-bindgen glue (`wasm/<flavor>/cnn_core.js`) that
+ * this package uses. Written out by hand so that the boundary is explicit
+ * and the TypeScript build does not depend on the generated files.
+ */
+export interface CoreModule {
+  /** Async instantiation (browsers); resolves to the raw exports. */
+  default(init: { module_or_path: WebAssembly.Module | URL | string; memory?: WebAssembly.Memory }): Promise<unknown>;
+  /** Synchronous instantiation from a compiled module (Node, workers). */
+  initSync(init: { module: WebAssembly.Module; memory?: WebAssembly.Memory }): unknown;
+  buildInfo(): string;
+  wasmMemory(): WebAssembly.Memory;
+  bufferAlloc(len: number): number;
+  bufferFree(handle: number): void;
+  bufferPtr(handle: number): number;
+  storeStats(): Uint32Array;
+  numThreads(): number;
+  threadTaskCounts(): Uint32Array;
+  resetThreadTaskCounts(): void;
+  matMul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  matMulScalar(a: number, b: number, c: number, m: number, n: number, k: number): void;
+  /** Threaded build only: wasm-bindgen-rayon's Web Worker pool (browsers). */
+  initThreadPool?(threads: number): Promise<void>;
+  /** Threaded build only: our worker_threads pool protocol (Node). */
+  nodePoolWorkerStart?(): void;
+  nodePoolBuild?(threads: number): void;
+}
+
+/** Which of the two wasm builds is loaded. */
+export type Flavor = 'threaded' | 'single';
+
+/** What `buildInfo()` reports, plus how the module was started. */
+export interface CoreInfo {
+  simd128: boolean;
+  threads: boolean;
+  version: string;
+  flavor: Flavor;
+  /** Threads that run kernels (1: the calling thread only). */
+  poolThreads: number;
+}

@@ -1,0 +1,46 @@
+/**
+ * rayon on Node's worker_threads.
+ *
+ * wasm-bindgen-rayon starts its pool with the browser `Worker` API, which
+ * Node lacks. This is the same protocol over worker_threads: start `n`
+ * workers that instantiate the module on the shared memory and block in
+ * `nodePoolWorkerStart()` waiting for a rayon `ThreadBuilder`; once all are
+ * up, `nodePoolBuild(n)` builds the global pool and hands one builder to
+ * each. Workers are `unref`ed so an idle pool never keeps a process alive.
+ */
+import type { CoreModule } from './module.js';
+
+export interface NodePoolWorkerData {
+  glueUrl: string;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+export async function startNodePool(glue: CoreModule, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<void> {
+  if (!glue.nodePoolBuild) throw new Error('initThreadPool: this wasm build has no thread support');
+  // Imported here, not at the top: browser bundles include this file (a
+  // dynamic import of core.ts) and must not get a static `node:` import.
+  const { Worker } = await import('node:worker_threads');
+  const data: NodePoolWorkerData = { glueUrl, module, memory };
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./node-pool-worker.js', import.meta.url), { workerData: data }));
+  try {
+    await Promise.all(
+      workers.map(
+        (w, i) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', (m: unknown) => (m === 'ready' ? resolve() : reject(new Error(`pool worker ${i}: unexpected message ${String(m)}`))));
+            w.once('error', (e) => reject(new Error(`pool worker ${i} failed to start: ${e.message}`)));
+            w.once('exit', (code) => reject(new Error(`pool worker ${i} exited with code ${code} while starting`)));
+          }),
+      ),
+    );
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+  glue.nodePoolBuild(threads);
+  for (const w of workers) {
+    w.removeAllListeners();
+    w.unref();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Worker entry point: loads the core in this worker and serves command
+ * batches over comlink. Runs as a module Web Worker in browsers and as a
+ * worker_threads worker in Node.
+ */
+import * as Comlink from 'comlink';
+import { loadCore, type LoadOptions } from './core.js';
+import { Executor } from './executor.js';
+import type { CoreInfo } from './module.js';
+import type { BatchResult, Command, ExecutorStats } from './protocol.js';
+import { isNode } from './env.js';
+
+export class WorkerApi {
+  private executor: Executor | undefined;
+
+  async init(opts: LoadOptions): Promise<CoreInfo> {
+    if (this.executor) throw new Error('init: the worker is already initialised');
+    const core = await loadCore(opts);
+    this.executor = new Executor(core);
+    return core.info;
+  }
+
+  submit(batch: Command[]): BatchResult {
+    const result = this.ready().submit(batch);
+    return Comlink.transfer(result, result.reads.map((r) => r.buffer as ArrayBuffer));
+  }
+
+  stats(): ExecutorStats {
+    return this.ready().stats();
+  }
+
+  resetThreadTaskCounts(): void {
+    this.ready().resetThreadTaskCounts();
+  }
+
+  private ready(): Executor {
+    if (!this.executor) throw new Error('the worker is not initialised: call init() first');
+    return this.executor;
+  }
+}
+
+const api = new WorkerApi();
+if (isNode) {
+  const { parentPort } = await import('node:worker_threads');
+  const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
+  Comlink.expose(api, nodeEndpoint(parentPort!));
+} else {
+  Comlink.expose(api);
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: the crate's tests natively, then vitest (Node,
+# the wasm build, headless Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure.sh
+cargo test -p cnn-core
+npx vitest run

@@ -1,0 +1,85 @@
+// The SIMD matrix multiply split over a 2-thread rayon pool on Node's
+// worker_threads, called from TypeScript: in the calling thread and inside
+// a cnn-worker worker. Each checks the numbers and that both threads worked.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Executor, loadCore, spawnWorker, type WorkerClient } from 'cnn-worker';
+import { matMulRef, maxRelDiff, randArray, rng } from './support/random.js';
+
+const m = 257, n = 131, k = 190; // odd sizes: partial 4x8 tiles on both edges
+
+function batch(a: Float32Array, b: Float32Array) {
+  return [
+    { kind: 'upload' as const, id: 1, data: a },
+    { kind: 'upload' as const, id: 2, data: b },
+    { kind: 'matMul' as const, a: 1, b: 2, out: 3, m, n, k, transA: false, transB: false },
+    { kind: 'read' as const, id: 3 },
+    { kind: 'free' as const, id: 1 },
+    { kind: 'free' as const, id: 2 },
+    { kind: 'free' as const, id: 3 },
+  ];
+}
+
+describe('2-thread pool in Node', () => {
+  const next = rng(42);
+  const a = randArray(next, m * k);
+  const b = randArray(next, k * n);
+  const expected = matMulRef(a, b, m, n, k);
+
+  it('in the calling thread: right product, both pool threads ran tasks', async () => {
+    const core = await loadCore({ threads: 2 });
+    expect(core.info).toMatchObject({ flavor: 'threaded', simd128: true, threads: true, poolThreads: 2 });
+    expect(core.raw.numThreads()).toBe(2);
+    const ex = new Executor(core);
+    ex.resetThreadTaskCounts();
+    for (let rep = 0; rep < 3; rep++) {
+      const r = ex.submit(batch(a, b));
+      expect(r.error).toBeUndefined();
+      expect(maxRelDiff(r.reads[0], expected)).toBeLessThan(1e-5);
+    }
+    const counts = ex.stats().threadTaskCounts;
+    expect(counts).toHaveLength(2);
+    expect(counts.every((c) => c > 0)).toBe(true);
+    expect(ex.stats()).toMatchObject({ tensors: 0, buffers: 0, floats: 0 });
+  });
+
+  let worker: WorkerClient | undefined;
+  afterAll(() => worker?.terminate());
+
+  it('inside a worker: right product, both pool threads ran tasks', async () => {
+    worker = await spawnWorker({ threads: 2 });
+    expect(worker.info).toMatchObject({ flavor: 'threaded', poolThreads: 2 });
+    await worker.resetThreadTaskCounts();
+    for (let rep = 0; rep < 3; rep++) {
+      const r = await worker.submit(batch(a.slice(), b.slice()));
+      expect(r.error).toBeUndefined();
+      expect(maxRelDiff(r.reads[0], expected)).toBeLessThan(1e-5);
+    }
+    const counts = (await worker.stats()).threadTaskCounts;
+    expect(counts).toHaveLength(2);
+    expect(counts.every((c) => c > 0)).toBe(true);
+  });
+
+  it('a bad command fails with the op name and leaves the pool usable', async () => {
+    const w = worker!;
+    const bad = await w.submit([
+      { kind: 'upload', id: 10, data: new Float32Array(6) },
+      { kind: 'upload', id: 11, data: new Float32Array(5) },
+      { kind: 'matMul', a: 10, b: 11, out: 12, m: 2, n: 2, k: 3, transA: false, transB: false },
+    ]);
+    expect(bad.error).toMatchObject({ index: 2, op: 'matMul' });
+    expect(bad.error!.message).toBe('matMul: B has 5 elements, expected 6');
+    // The failed output was not kept; inputs are still there and usable.
+    const good = await w.submit([
+      { kind: 'upload', id: 13, data: Float32Array.from([1, 0, 0, 1, 1, 1]) },
+      { kind: 'matMul', a: 10, b: 13, out: 12, m: 2, n: 2, k: 3, transA: false, transB: false },
+      { kind: 'read', id: 12 },
+      { kind: 'free', id: 10 },
+      { kind: 'free', id: 11 },
+      { kind: 'free', id: 12 },
+      { kind: 'free', id: 13 },
+    ]);
+    expect(good.error).toBeUndefined();
+    expect(Array.from(good.reads[0])).toEqual([0, 0, 0, 0]);
+    expect(await w.stats()).toMatchObject({ tensors: 0, buffers: 0 });
+  });
+});
