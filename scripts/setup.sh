@@ -53,6 +53,8 @@ echo "setup: $(wasm-bindgen --version)"
 
 # 4. npm packages.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm ci refuses a lockfile that names an optional package the registry
+  # does not have; npm install tolerates it, so fall back to that.
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 echo "setup: done"

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod gemm;
 pub mod par;
+pub mod shape;
 pub mod simd;
 
 #[cfg(target_arch = "wasm32")]

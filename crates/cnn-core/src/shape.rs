@@ -1,0 +1,225 @@
+//! The one place that computes convolution and pooling geometry.
+//!
+//! TensorFlow's rules (SPEC §3): VALID `out = floor((in - k_eff) / s) + 1`;
+//! SAME `out = ceil(in / s)`, `pad_total = max((out - 1) * s + k_eff - in, 0)`,
+//! `pad_before = floor(pad_total / 2)`, the odd pixel after; explicit padding
+//! as given. `k_eff = (k - 1) * dilation + 1`.
+
+use crate::error::{CoreError, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    Valid,
+    Same,
+    /// `[top, bottom, left, right]`.
+    Explicit([usize; 4]),
+}
+
+/// Geometry of one spatial axis after padding is resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Axis {
+    pub input: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub dilation: usize,
+    pub pad_before: usize,
+    pub pad_after: usize,
+    pub output: usize,
+}
+
+impl Axis {
+    /// Resolves one axis; `explicit` is `(before, after)` for explicit padding.
+    fn resolve(op: &'static str, name: &str, input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding, explicit: (usize, usize)) -> Result<Axis> {
+        if kernel == 0 || stride == 0 || dilation == 0 {
+            return Err(CoreError::new(op, format!("{name}: kernel size, stride and dilation must be at least 1 (got {kernel}, {stride}, {dilation})")));
+        }
+        let k_eff = (kernel - 1) * dilation + 1;
+        let (pad_before, pad_after, output) = match padding {
+            Padding::Valid => {
+                if input < k_eff {
+                    return Err(CoreError::new(
+                        op,
+                        format!("{name}: VALID padding needs input size >= effective kernel size, got input {input} < kernel {k_eff}"),
+                    ));
+                }
+                (0, 0, (input - k_eff) / stride + 1)
+            }
+            Padding::Same => {
+                let out = input.div_ceil(stride);
+                let total = ((out.max(1) - 1) * stride + k_eff).saturating_sub(input);
+                (total / 2, total - total / 2, out)
+            }
+            Padding::Explicit(_) => {
+                let (b, a) = explicit;
+                let padded = input + b + a;
+                if padded < k_eff {
+                    return Err(CoreError::new(op, format!("{name}: padded input size {padded} is smaller than the effective kernel size {k_eff}")));
+                }
+                (b, a, (padded - k_eff) / stride + 1)
+            }
+        };
+        Ok(Axis { input, kernel, stride, dilation, pad_before, pad_after, output })
+    }
+
+    /// Input index read by output `o` at kernel tap `t` (may be out of
+    /// range: the padding).
+    #[inline(always)]
+    pub fn input_index(&self, o: usize, t: usize) -> isize {
+        (o * self.stride + t * self.dilation) as isize - self.pad_before as isize
+    }
+}
+
+/// A 2-D convolution: input `[n, h, w, cin]` (NHWC), filter
+/// `[kh, kw, cin, cout]` (HWIO), output `[n, out_h, out_w, cout]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2d {
+    pub n: usize,
+    pub cin: usize,
+    pub cout: usize,
+    pub y: Axis,
+    pub x: Axis,
+}
+
+/// What a caller gives to describe a convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dArgs {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub cin: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub cout: usize,
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    pub padding: Padding,
+}
+
+impl Conv2dArgs {
+    /// Stride 1, no dilation, VALID.
+    pub fn new(n: usize, h: usize, w: usize, cin: usize, kh: usize, kw: usize, cout: usize) -> Self {
+        Conv2dArgs { n, h, w, cin, kh, kw, cout, stride: [1, 1], dilation: [1, 1], padding: Padding::Valid }
+    }
+}
+
+impl Conv2d {
+    pub fn new(op: &'static str, a: &Conv2dArgs) -> Result<Conv2d> {
+        if a.cin == 0 || a.cout == 0 {
+            return Err(CoreError::new(op, format!("channel counts must be at least 1 (in {}, out {})", a.cin, a.cout)));
+        }
+        let e = match a.padding {
+            Padding::Explicit(p) => p,
+            _ => [0; 4],
+        };
+        let y = Axis::resolve(op, "height", a.h, a.kh, a.stride[0], a.dilation[0], a.padding, (e[0], e[1]))?;
+        let x = Axis::resolve(op, "width", a.w, a.kw, a.stride[1], a.dilation[1], a.padding, (e[2], e[3]))?;
+        Ok(Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x })
+    }
+
+    pub fn input_len(&self) -> usize {
+        self.n * self.y.input * self.x.input * self.cin
+    }
+    pub fn filter_len(&self) -> usize {
+        self.y.kernel * self.x.kernel * self.cin * self.cout
+    }
+    pub fn output_len(&self) -> usize {
+        self.n * self.y.output * self.x.output * self.cout
+    }
+    /// Output pixels over the batch: the GEMM's M.
+    pub fn out_pixels(&self) -> usize {
+        self.n * self.y.output * self.x.output
+    }
+    /// Taps times input channels: the GEMM's K.
+    pub fn patch_len(&self) -> usize {
+        self.y.kernel * self.x.kernel * self.cin
+    }
+    /// Multiply-adds x 2 of the forward pass.
+    pub fn flops(&self) -> f64 {
+        2.0 * self.out_pixels() as f64 * self.patch_len() as f64 * self.cout as f64
+    }
+}
+
+/// A 2-D pooling window over `[n, h, w, c]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool2d {
+    pub n: usize,
+    pub c: usize,
+    pub y: Axis,
+    pub x: Axis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool2dArgs {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub pool: [usize; 2],
+    pub stride: [usize; 2],
+    pub padding: Padding,
+}
+
+impl Pool2d {
+    pub fn new(op: &'static str, a: &Pool2dArgs) -> Result<Pool2d> {
+        if a.c == 0 {
+            return Err(CoreError::new(op, "channel count must be at least 1"));
+        }
+        let e = match a.padding {
+            Padding::Explicit(p) => p,
+            _ => [0; 4],
+        };
+        let y = Axis::resolve(op, "height", a.h, a.pool[0], a.stride[0], 1, a.padding, (e[0], e[1]))?;
+        let x = Axis::resolve(op, "width", a.w, a.pool[1], a.stride[1], 1, a.padding, (e[2], e[3]))?;
+        Ok(Pool2d { n: a.n, c: a.c, y, x })
+    }
+
+    pub fn input_len(&self) -> usize {
+        self.n * self.y.input * self.x.input * self.c
+    }
+    pub fn output_len(&self) -> usize {
+        self.n * self.y.output * self.x.output * self.c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(h: usize, k: usize, s: usize, d: usize, p: Padding) -> Axis {
+        let mut a = Conv2dArgs::new(1, h, h, 1, k, k, 1);
+        a.stride = [s, s];
+        a.dilation = [d, d];
+        a.padding = p;
+        Conv2d::new("conv2d", &a).unwrap().y
+    }
+
+    #[test]
+    fn same_padding_puts_the_odd_pixel_after() {
+        // in 3, k 2, s 1: out 3, total pad 1 -> 0 before, 1 after (the seed's example).
+        let a = conv(3, 2, 1, 1, Padding::Same);
+        assert_eq!((a.output, a.pad_before, a.pad_after), (3, 0, 1));
+        // in 32, k 3, s 2: out 16, total = 15*2+3-32 = 1 -> 0 before, 1 after.
+        let a = conv(32, 3, 2, 1, Padding::Same);
+        assert_eq!((a.output, a.pad_before, a.pad_after), (16, 0, 1));
+        // in 7, k 5, s 1: total 4 -> 2 / 2.
+        let a = conv(7, 5, 1, 1, Padding::Same);
+        assert_eq!((a.output, a.pad_before, a.pad_after), (7, 2, 2));
+        // in 5, k 3, s 3, dilation 2 (k_eff 5): out 2, total (1*3+5-5)=3 -> 1 / 2.
+        let a = conv(5, 3, 3, 2, Padding::Same);
+        assert_eq!((a.output, a.pad_before, a.pad_after), (2, 1, 2));
+    }
+
+    #[test]
+    fn valid_and_explicit_sizes() {
+        assert_eq!(conv(3, 2, 1, 1, Padding::Valid).output, 2);
+        assert_eq!(conv(32, 3, 2, 1, Padding::Valid).output, 15);
+        assert_eq!(conv(3, 2, 1, 1, Padding::Explicit([1, 1, 1, 1])).output, 4);
+    }
+
+    #[test]
+    fn kernel_larger_than_valid_input_is_an_error() {
+        let a = Conv2dArgs::new(1, 2, 2, 1, 3, 3, 1);
+        let e = Conv2d::new("conv2d", &a).unwrap_err();
+        assert_eq!(e.to_string(), "conv2d: height: VALID padding needs input size >= effective kernel size, got input 2 < kernel 3");
+    }
+}
