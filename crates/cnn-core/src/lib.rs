@@ -5,11 +5,18 @@
 //! beside its SIMD128 version; the tests compare them. Threading happens only
 //! in [`par`], at op level, with results independent of the thread count.
 
+pub mod batchnorm;
+pub mod conv;
+pub mod eltwise;
 pub mod error;
 pub mod gemm;
+pub mod global_pool;
+pub mod optim;
 pub mod par;
+pub mod pool;
 pub mod shape;
 pub mod simd;
+pub mod softmax;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -127,3 +127,74 @@ where
         }
     }
 }
+
+/// As [`for_each_out_chunk`] for several buffers of equal length split at the
+/// same boundaries (`chunk` elements per piece): runs `f(first_index,
+/// pieces)` in parallel. For in-place updates of a parameter and its
+/// optimizer state.
+pub fn for_each_out_chunks<const N: usize, F>(outs: [&mut [f32]; N], chunk: usize, f: F)
+where
+    F: Fn(usize, [&mut [f32]; N]) + Sync + Send,
+{
+    use rayon::prelude::*;
+    let len = if N == 0 { 0 } else { outs[0].len() };
+    assert!(outs.iter().all(|o| o.len() == len), "for_each_out_chunks: buffers differ in length");
+    let chunk = chunk.max(1);
+    if len <= chunk {
+        count_task();
+        f(0, outs);
+        return;
+    }
+    let mut pieces = Vec::with_capacity(len.div_ceil(chunk));
+    let mut rest = outs;
+    let mut start = 0;
+    while start < len {
+        let take = chunk.min(len - start);
+        let head: [&mut [f32]; N] = std::array::from_fn(|i| {
+            let (h, t) = std::mem::take(&mut rest[i]).split_at_mut(take);
+            rest[i] = t;
+            h
+        });
+        pieces.push((start, head));
+        start += take;
+    }
+    pieces.into_par_iter().for_each(|(first, p)| {
+        count_task();
+        f(first, p)
+    });
+}
+
+/// [`for_each_out_chunk`] and [`reduce_chunks`] in one pass: `f(first_item,
+/// piece, partial)` writes its piece of `out` and adds into its own zeroed
+/// `partial` of `acc.len()` floats; the partials are then summed in chunk
+/// order into `acc` (overwriting it). Deterministic for any thread count.
+/// For a loss that also writes per-row outputs (softmax + cross-entropy).
+pub fn for_each_out_chunk_reduce<F>(out: &mut [f32], item_len: usize, chunk_items: usize, acc: &mut [f32], f: F)
+where
+    F: Fn(usize, &mut [f32], &mut [f32]) + Sync + Send,
+{
+    use rayon::prelude::*;
+    let chunk_items = chunk_items.max(1);
+    let piece = (chunk_items * item_len).max(1);
+    let len = acc.len();
+    acc.fill(0.0);
+    if out.len() <= piece {
+        count_task();
+        f(0, out, acc);
+        return;
+    }
+    let plen = len.max(1);
+    let mut partials = vec![0.0f32; plen * out.len().div_ceil(piece)];
+    out.par_chunks_mut(piece)
+        .zip(partials.par_chunks_mut(plen))
+        .enumerate()
+        .for_each(|(i, (o, p))| {
+            count_task();
+            f(i * chunk_items, o, &mut p[..len])
+        });
+    for p in partials.chunks(plen) {
+        for (a, v) in acc.iter_mut().zip(p) {
+            *a += *v;
+        }
+    }
+}

@@ -96,6 +96,27 @@ pub struct Conv2dArgs {
 }
 
 impl Conv2dArgs {
+    /// Number of words in the packed form read by [`Conv2dArgs::from_words`].
+    pub const WORDS: usize = 16;
+
+    /// Reads the packed form the JS side sends over the wasm boundary:
+    /// `[n, h, w, cin, kh, kw, cout, stride_h, stride_w, dilation_h,
+    /// dilation_w, padding (0 valid, 1 same, 2 explicit), top, bottom, left,
+    /// right]`.
+    pub fn from_words(op: &'static str, v: &[u32]) -> Result<Conv2dArgs> {
+        if v.len() != Self::WORDS {
+            return Err(CoreError::new(op, format!("convolution spec has {} words, expected {}", v.len(), Self::WORDS)));
+        }
+        let u = |i: usize| v[i] as usize;
+        let padding = match v[11] {
+            0 => Padding::Valid,
+            1 => Padding::Same,
+            2 => Padding::Explicit([u(12), u(13), u(14), u(15)]),
+            m => return Err(CoreError::new(op, format!("unknown padding mode {m}, expected 0 (valid), 1 (same) or 2 (explicit)"))),
+        };
+        Ok(Conv2dArgs { n: u(0), h: u(1), w: u(2), cin: u(3), kh: u(4), kw: u(5), cout: u(6), stride: [u(7), u(8)], dilation: [u(9), u(10)], padding })
+    }
+
     /// Stride 1, no dilation, VALID.
     pub fn new(n: usize, h: usize, w: usize, cin: usize, kh: usize, kw: usize, cout: usize) -> Self {
         Conv2dArgs { n, h, w, cin, kh, kw, cout, stride: [1, 1], dilation: [1, 1], padding: Padding::Valid }

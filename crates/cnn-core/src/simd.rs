@@ -200,3 +200,27 @@ mod tests {
         }
     }
 }
+
+// Operator forms, so that small transforms (Winograd) can be written once
+// for `f32` and `F32x4` alike.
+impl core::ops::Add for F32x4 {
+    type Output = F32x4;
+    #[inline(always)]
+    fn add(self, o: F32x4) -> F32x4 {
+        F32x4::add(self, o)
+    }
+}
+impl core::ops::Sub for F32x4 {
+    type Output = F32x4;
+    #[inline(always)]
+    fn sub(self, o: F32x4) -> F32x4 {
+        F32x4::sub(self, o)
+    }
+}
+impl core::ops::Mul for F32x4 {
+    type Output = F32x4;
+    #[inline(always)]
+    fn mul(self, o: F32x4) -> F32x4 {
+        F32x4::mul(self, o)
+    }
+}

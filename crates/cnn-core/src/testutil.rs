@@ -37,3 +37,49 @@ pub fn assert_bits_eq(actual: &[f32], expected: &[f32], case: &str) {
         assert!(a.to_bits() == e.to_bits(), "{case}: at {i} got {a}, expected {e}");
     }
 }
+
+/// `sum(y * r)` accumulated in f64: the scalar loss whose gradient with
+/// respect to `y` is `r`, used to check backward passes.
+pub fn dot_f64(y: &[f32], r: &[f32]) -> f64 {
+    y.iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
+}
+
+/// Central finite differences of `loss` with respect to every element of
+/// `x`, step `h`. Divides by the perturbation actually representable in f32
+/// (`(x + h) - (x - h)`), not by `2h`.
+pub fn numeric_grad(x: &[f32], h: f32, loss: impl Fn(&[f32]) -> f64) -> Vec<f64> {
+    let mut xp = x.to_vec();
+    (0..x.len())
+        .map(|i| {
+            let (hi, lo) = (x[i] + h, x[i] - h);
+            xp[i] = hi;
+            let up = loss(&xp);
+            xp[i] = lo;
+            let down = loss(&xp);
+            xp[i] = x[i];
+            (up - down) / (hi as f64 - lo as f64)
+        })
+        .collect()
+}
+
+/// Asserts an analytic gradient against a numeric one,
+/// `|a - n| <= atol + rtol * |n|`, naming the first failing index.
+#[track_caller]
+pub fn assert_grad_close(analytic: &[f32], numeric: &[f64], rtol: f64, atol: f64, case: &str) {
+    assert_eq!(analytic.len(), numeric.len(), "{case}: length differs");
+    for (i, (a, n)) in analytic.iter().zip(numeric).enumerate() {
+        let a = *a as f64;
+        assert!((a - n).abs() <= atol + rtol * n.abs(), "{case}: gradient at {i} is {a}, finite differences give {n} (diff {})", (a - n).abs());
+    }
+}
+
+/// The values `0, step, 2*step, ...` shuffled and shifted to be centred on
+/// zero: distinct, at least `step` apart, so a max has no near-ties for a
+/// finite-difference step below `step / 2`.
+pub fn distinct_vec(rng: &mut SmallRng, n: usize, step: f32) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..n).map(|i| (i as f32 - n as f32 / 2.0) * step).collect();
+    for i in (1..n).rev() {
+        v.swap(i, rng.random_range(0..=i));
+    }
+    v
+}

@@ -2,8 +2,12 @@
 //! The 4x8 register-tile micro-kernel (`f32_gemm_4x8__simd128`) and its
 //! scalar twin.
 //!
-//! Both read a packed A panel `[kc][MR]` and a packed B panel `[kc][NR]` and
-//! update one `MR x NR` tile of C. Eight `F32x4` accumulators hold the tile
+//! Both read `MR` rows of A as a list of segments — per segment one
+//! pointer per row and a length — and a packed B panel `[kc][NR]`, and
+//! update one `MR x NR` tile of C. A row-major A is one segment pointing
+//! into the matrix itself; a convolution's patch row is one segment per
+//! filter tap pointing into the input image (or a zero row for padding), so
+//! A is never copied: XNNPACK's indirect GEMM. Eight `F32x4` accumulators hold the tile
 //! (rows 0..4 x column halves 0..4 / 4..8): with the two B vectors and one
 //! broadcast A value that is 11 live vectors, inside V8's 15 usable xmm
 //! registers; wider tiles spill (measured in TOOLCHAIN.md).
@@ -36,6 +40,14 @@ impl Epilogue<'_> {
     pub const NONE: Epilogue<'static> = Epilogue { bias: None, act: Activation::Linear };
 }
 
+/// One stretch of the K dimension: rows `0..MR` of A continue at `a[r]`
+/// for `len` floats.
+#[derive(Clone, Copy, Debug)]
+pub struct Seg {
+    pub a: [*const f32; MR],
+    pub len: usize,
+}
+
 /// C tile description: `c` points at element (0,0) of the tile, rows are
 /// `ldc` floats apart; only the first `mr` rows and `nr` columns are real.
 pub struct Tile {
@@ -50,10 +62,11 @@ pub struct Tile {
 /// given (last K block).
 ///
 /// # Safety
-/// `a` holds `kc * MR` floats, `b` holds `kc * NR` floats, and the tile's
-/// `mr x nr` elements are valid for reads and writes.
+/// Each segment's `a[r]` holds `len` floats (rows past `t.mr` may repeat
+/// row 0), `b` holds `sum(len) * NR` floats, and the tile's `mr x nr`
+/// elements are valid for reads and writes.
 #[inline(never)]
-pub unsafe fn f32_gemm_4x8__simd128(kc: usize, a: *const f32, b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
+pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
     debug_assert!(t.mr >= 1 && t.mr <= MR && t.nr >= 1 && t.nr <= NR);
     let full = t.mr == MR && t.nr == NR;
     let mut buf = [0.0f32; MR * NR];
@@ -85,25 +98,30 @@ pub unsafe fn f32_gemm_4x8__simd128(kc: usize, a: *const f32, b: *const f32, t: 
         (vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567) = (z, z, z, z);
     }
 
-    let mut pa = a;
     let mut pb = b;
-    for _ in 0..kc {
+    for seg in segs {
+    let [mut pa0, mut pa1, mut pa2, mut pa3] = seg.a;
+    for _ in 0..seg.len {
         let vb0123 = F32x4::load(pb);
         let vb4567 = F32x4::load(pb.add(4));
-        let va0 = F32x4::load_splat(pa);
+        let va0 = F32x4::load_splat(pa0);
         vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
         vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
-        let va1 = F32x4::load_splat(pa.add(1));
+        let va1 = F32x4::load_splat(pa1);
         vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
         vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
-        let va2 = F32x4::load_splat(pa.add(2));
+        let va2 = F32x4::load_splat(pa2);
         vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
         vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
-        let va3 = F32x4::load_splat(pa.add(3));
+        let va3 = F32x4::load_splat(pa3);
         vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
         vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
-        pa = pa.add(MR);
+        pa0 = pa0.add(1);
+        pa1 = pa1.add(1);
+        pa2 = pa2.add(1);
+        pa3 = pa3.add(1);
         pb = pb.add(NR);
+    }
     }
 
     if let Some(e) = epi {
@@ -159,13 +177,17 @@ pub unsafe fn f32_gemm_4x8__simd128(kc: usize, a: *const f32, b: *const f32, t: 
 ///
 /// # Safety
 /// As for the SIMD kernel.
-pub unsafe fn f32_gemm_4x8__scalar(kc: usize, a: *const f32, b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
+pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
     for r in 0..t.mr {
         for j in 0..t.nr {
             let cp = t.c.add(r * t.ldc + j);
             let mut acc = if load_c { *cp } else { 0.0 };
-            for p in 0..kc {
-                acc += *a.add(p * MR + r) * *b.add(p * NR + j);
+            let mut p = 0;
+            for seg in segs {
+                for i in 0..seg.len {
+                    acc += *seg.a[r].add(i) * *b.add(p * NR + j);
+                    p += 1;
+                }
             }
             if let Some(e) = epi {
                 if let Some(bias) = e.bias {

@@ -3,12 +3,13 @@
 //! `C[M,N] (+)= op(A)[M,K] * op(B)[K,N]`, then bias and activation.
 //!
 //! The driver is GotoBLAS-shaped: B is packed once into `NR`-column panels
-//! (`[k][NR]`, zero-padded), A is packed per task into `MR`-row panels
-//! (`[kc][MR]`) K block by K block, and the 4x8 micro-kernel updates one
-//! register tile at a time. What "a row of A" is comes from a
-//! [`PanelSource`], so convolution feeds the same driver with an implicit
-//! im2col (padding, strides and dilation resolved while packing) instead of a
-//! materialised patch matrix.
+//! (`[k][NR]`, zero-padded), and the 4x8 micro-kernel walks K block by K
+//! block reading `MR` rows of A through segments of row pointers. What "a
+//! row of A" is comes from a [`RowSource`]: a row-major matrix hands out one
+//! segment pointing into itself; a convolution hands out one segment per
+//! filter tap pointing into the input (indirect GEMM: padding, strides and
+//! dilation resolved by where the pointers point, nothing copied); sources
+//! that cannot point (transposed A) gather into a small scratch.
 
 pub mod kernel;
 
@@ -16,18 +17,40 @@ use crate::error::{check_len, CoreError, Result};
 use crate::par;
 pub use kernel::{Activation, Epilogue, MR, NR};
 use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
+pub use kernel::Seg;
 
-/// K block: a packed A panel (`KC * MR` floats = 4 KiB) stays in L1 while
-/// the B block (`KC * NC` floats) stays in L2.
+/// K block: an A panel (`KC * MR` floats = 4 KiB) stays in L1 while the B
+/// block (`KC * NC` floats) stays in L2.
 pub const KC: usize = 256;
 /// N block, in columns (multiple of `NR`).
 pub const NC: usize = 256;
 
 /// Something that can write `P`-wide panels of a matrix: rows `r0..r0+rows`
 /// (`rows <= P`) over the inner index range `k0..k0+kc`, as `out[kk * P + r]`
-/// with the rows past `rows` written as zeros.
+/// with the rows past `rows` written as zeros. The B side.
 pub trait PanelSource: Sync {
     fn pack(&self, r0: usize, rows: usize, k0: usize, kc: usize, p: usize, out: &mut [f32]);
+}
+
+/// Scratch for one A panel: `MR` rows of up to `KC` floats, row `r` at
+/// `r * KC`.
+pub type RowScratch = [f32; MR * KC];
+
+/// The A side: fills `segs` with the segments that make up rows
+/// `r0..r0+rows` (`rows <= MR`) over the inner range `k0..k0+kc` (lengths
+/// summing to `kc`), pointing into the source's own memory or into
+/// `scratch` after gathering. Pointers past `rows` repeat row 0.
+pub trait RowSource: Sync {
+    fn rows(&self, r0: usize, rows: usize, k0: usize, kc: usize, scratch: &mut RowScratch, segs: &mut Vec<Seg>);
+}
+
+/// Fills the unused row pointers with row 0's.
+#[inline(always)]
+pub fn fill_rows(mut ptrs: [*const f32; MR], rows: usize) -> [*const f32; MR] {
+    for r in rows..MR {
+        ptrs[r] = ptrs[0];
+    }
+    ptrs
 }
 
 /// A row-major matrix seen as the source of panels.
@@ -64,6 +87,28 @@ impl PanelSource for Dense<'_> {
     }
 }
 
+impl RowSource for Dense<'_> {
+    fn rows(&self, r0: usize, rows: usize, k0: usize, kc: usize, scratch: &mut RowScratch, segs: &mut Vec<Seg>) {
+        let mut ptrs = [core::ptr::null(); MR];
+        if self.rows_are_contiguous {
+            for (r, p) in ptrs.iter_mut().enumerate().take(rows) {
+                *p = self.data[(r0 + r) * self.ld + k0..][..kc].as_ptr();
+            }
+        } else {
+            for kk in 0..kc {
+                let src = &self.data[(k0 + kk) * self.ld + r0..][..rows];
+                for (r, v) in src.iter().enumerate() {
+                    scratch[r * KC + kk] = *v;
+                }
+            }
+            for (r, p) in ptrs.iter_mut().enumerate().take(rows) {
+                *p = scratch[r * KC..].as_ptr();
+            }
+        }
+        segs.push(Seg { a: fill_rows(ptrs, rows), len: kc });
+    }
+}
+
 /// B packed into `NR`-column panels covering all of K: panel `j` is
 /// `data[j * k * NR ..][..k * NR]`, laid out `[k][NR]`.
 pub struct PackedB {
@@ -76,14 +121,19 @@ impl PackedB {
     pub fn new(src: &dyn PanelSourceDyn, k: usize, n: usize) -> PackedB {
         let panels = n.div_ceil(NR);
         let mut data = vec![0.0f32; panels * k * NR];
-        if k > 0 {
-            par::for_each_out_chunk(&mut data, k * NR, 4, |first, chunk| {
-                for (i, panel) in chunk.chunks_mut(k * NR).enumerate() {
-                    let j = first + i;
-                    let cols = NR.min(n - j * NR);
-                    src.pack_dyn(j * NR, cols, 0, k, NR, panel);
-                }
-            });
+        let pack = |first: usize, chunk: &mut [f32]| {
+            for (i, panel) in chunk.chunks_mut(k * NR).enumerate() {
+                let j = first + i;
+                let cols = NR.min(n - j * NR);
+                src.pack_dyn(j * NR, cols, 0, k, NR, panel);
+            }
+        };
+        // Small B (most filters): packing takes microseconds, less than
+        // waking the pool would.
+        if k > 0 && data.len() >= 1 << 16 {
+            par::for_each_out_chunk(&mut data, k * NR, 4, pack);
+        } else if k > 0 {
+            pack(0, &mut data);
         }
         PackedB { data, k, n }
     }
@@ -155,7 +205,7 @@ impl Default for Run<'_> {
 }
 
 /// Runs `C = A * B` over the whole `m x n x k` problem with a packed B.
-pub fn drive(m: usize, k: usize, a: &dyn PanelSourceDyn, b: &PackedB, out: Out, run: Run) {
+pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: Run) {
     let n = b.n;
     if m == 0 || n == 0 {
         return;
@@ -179,7 +229,8 @@ pub fn drive(m: usize, k: usize, a: &dyn PanelSourceDyn, b: &PackedB, out: Out, 
         let p1 = (p0 + chunk).min(m_panels);
         let j0 = nb * (NC / NR);
         let j1 = ((nb + 1) * (NC / NR)).min(n.div_ceil(NR));
-        let mut apack = [0.0f32; KC * MR];
+        let mut scratch: RowScratch = [0.0f32; MR * KC];
+        let mut segs: Vec<Seg> = Vec::with_capacity(16);
         let mut k0 = 0;
         while k0 < k {
             let kc = KC.min(k - k0);
@@ -188,7 +239,8 @@ pub fn drive(m: usize, k: usize, a: &dyn PanelSourceDyn, b: &PackedB, out: Out, 
             for p in p0..p1 {
                 let r0 = p * MR;
                 let mr = MR.min(m - r0);
-                a.pack_dyn(r0, mr, k0, kc, MR, &mut apack);
+                segs.clear();
+                a.rows(r0, mr, k0, kc, &mut scratch, &mut segs);
                 for j in j0..j1 {
                     let c0 = j * NR;
                     let nr = NR.min(n - c0);
@@ -197,8 +249,8 @@ pub fn drive(m: usize, k: usize, a: &dyn PanelSourceDyn, b: &PackedB, out: Out, 
                     let load_c = !first || run.accumulate;
                     unsafe {
                         match run.kernel {
-                            KernelKind::Simd => f32_gemm_4x8__simd128(kc, apack.as_ptr(), b.panel(j, k0), &tile, load_c, epi),
-                            KernelKind::Scalar => f32_gemm_4x8__scalar(kc, apack.as_ptr(), b.panel(j, k0), &tile, load_c, epi),
+                            KernelKind::Simd => f32_gemm_4x8__simd128(&segs, b.panel(j, k0), &tile, load_c, epi),
+                            KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, b.panel(j, k0), &tile, load_c, epi),
                         }
                     }
                 }

@@ -7,6 +7,8 @@
 //! instance and its thread pool.
 
 pub mod api;
+pub mod api_conv;
+pub mod api_ops;
 pub mod pool;
 pub mod store;
 

@@ -113,6 +113,14 @@ impl Taken {
         let (ins, rest) = self.items.split_at_mut(i);
         (ins.iter().map(|(_, v)| &v[..]).collect(), &mut rest[0].1[..])
     }
+
+    /// Input slices `0..i` and every buffer from `i` on as mutable, in
+    /// order: for ops with several outputs or with state updated in place
+    /// (batch norm, optimizers).
+    pub fn split_mut_n(&mut self, i: usize) -> (Vec<&[f32]>, Vec<&mut [f32]>) {
+        let (ins, rest) = self.items.split_at_mut(i);
+        (ins.iter().map(|(_, v)| &v[..]).collect(), rest.iter_mut().map(|(_, v)| &mut v[..]).collect())
+    }
 }
 
 impl Drop for Taken {

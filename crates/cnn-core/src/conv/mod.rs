@@ -1,0 +1,301 @@
+//! 2-D convolution, forward and backward, NHWC activations, HWIO filters.
+//!
+//! ```text
+//! forward          y[n,oy,ox,co]  = act(sum_{ky,kx,ci} x[n,iy,ix,ci] * w[ky,kx,ci,co] + b[co])
+//! backward input   dx[n,iy,ix,ci] = sum_{ky,kx,co} dy[n,oy,ox,co] * w[ky,kx,ci,co]
+//! backward filter  dw[ky,kx,ci,co] = sum_{n,oy,ox} x[n,iy,ix,ci] * dy[n,oy,ox,co]
+//! with iy = oy*sy + ky*dy - pad_top, ix = ox*sx + kx*dx - pad_left
+//! ```
+//!
+//! All three are GEMMs over the patch matrix `P[out_pixels, kh*kw*cin]`
+//! (filter `W[kh*kw*cin, cout]`): `y = P W`, `dP = dy W^T` then col2im,
+//! `dW = P^T dy`. `P` is never materialised for the forward pass and the
+//! filter gradient (see [`im2col`]); the input gradient materialises `dP`
+//! one band of output rows at a time and scatters it (col2im).
+//!
+//! Stride-1 3x3 forward convolutions with 8+ channels take the Winograd
+//! F(2x2, 3x3) path ([`winograd`]).
+
+pub mod im2col;
+pub mod reference;
+pub mod winograd;
+#[cfg(test)]
+mod tests;
+
+use crate::error::{check_len, CoreError, Result};
+use crate::gemm::{drive, Activation, Dense, Out, PackedB, RowSource, Run};
+use crate::par;
+use crate::shape::{Conv2d, Conv2dArgs, Padding};
+use crate::simd::F32x4;
+use im2col::{Patches, PatchesT};
+
+pub use crate::gemm::KernelKind;
+
+/// True when the patch matrix is the input itself (1x1, stride 1, no padding).
+fn is_pointwise(p: &Conv2d) -> bool {
+    p.y.kernel == 1 && p.x.kernel == 1 && p.y.stride == 1 && p.x.stride == 1 && p.y.pad_before == 0 && p.x.pad_before == 0 && p.y.pad_after == 0 && p.x.pad_after == 0
+}
+
+/// `y = act(conv2d(x, w) + bias)`: Winograd where it applies, else the
+/// implicit-im2col GEMM.
+pub fn conv2d(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
+    if winograd::applies(p) {
+        check_forward(p, x, w, bias, y)?;
+        winograd::conv2d_winograd(p, x, w, bias, act, y);
+        return Ok(());
+    }
+    conv2d_with(p, x, w, bias, act, y, KernelKind::Simd)
+}
+
+fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &[f32]) -> Result<()> {
+    const OP: &str = "conv2d";
+    check_len(OP, "input", x.len(), p.input_len())?;
+    check_len(OP, "filter", w.len(), p.filter_len())?;
+    check_len(OP, "output", y.len(), p.output_len())?;
+    if let Some(b) = bias {
+        check_len(OP, "bias", b.len(), p.cout)?;
+    }
+    Ok(())
+}
+
+/// [`conv2d`] through the im2col GEMM (never Winograd) with a chosen
+/// micro-kernel.
+pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32], kernel: KernelKind) -> Result<()> {
+    check_forward(p, x, w, bias, y)?;
+    let k = p.patch_len();
+    let m = p.out_pixels();
+    let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: false }, k, p.cout);
+    let run = Run { bias, act, kernel, ..Run::default() };
+    let out = Out::new(y, m, p.cout, p.cout);
+    if is_pointwise(p) {
+        drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);
+    } else {
+        let zeros = vec![0.0f32; p.cin];
+        drive(m, k, &Patches { p, x, zeros: &zeros }, &packed, out, run);
+    }
+    Ok(())
+}
+
+/// Raw output pointer shared by tasks that write disjoint parts.
+#[derive(Clone, Copy)]
+struct SharedOut(*mut f32);
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+impl SharedOut {
+    fn at(self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+}
+
+/// Output rows per band in the input gradient. Bands of one image are run
+/// in two phases (even, then odd); two bands of the same phase never touch
+/// the same input rows when `rows * stride >= k_eff - stride`. Depends on
+/// the shape only, so the summation order does not depend on threads.
+fn band_rows(p: &Conv2d) -> usize {
+    let k_eff = (p.y.kernel - 1) * p.y.dilation + 1;
+    let min_rows = k_eff.saturating_sub(p.y.stride).div_ceil(p.y.stride).max(1);
+    // Aim at >= 16 tasks in all and at most ~1 MiB of dP per task.
+    let per_image = 16usize.div_ceil(p.n.max(1));
+    let by_tasks = p.y.output.div_ceil(per_image);
+    let by_memory = ((1 << 18) / (p.x.output * p.patch_len()).max(1)).max(1);
+    by_tasks.min(by_memory).max(min_rows).min(p.y.output.max(1))
+}
+
+/// `dx = conv2d_backward_input(dy, w)`; also the transposed convolution.
+pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) -> Result<()> {
+    conv2d_backward_input_with(p, dy, w, dx, KernelKind::Simd)
+}
+
+pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: KernelKind) -> Result<()> {
+    const OP: &str = "conv2dBackpropInput";
+    check_len(OP, "output gradient", dy.len(), p.output_len())?;
+    check_len(OP, "filter", w.len(), p.filter_len())?;
+    check_len(OP, "input gradient", dx.len(), p.input_len())?;
+    if let Some(t) = transposed_as_forward(p) {
+        // Stride 1: dx is a plain convolution of dy with the flipped,
+        // in/out-swapped filter, so it takes the forward paths (Winograd or
+        // indirect GEMM) and needs no col2im.
+        let wt = flip_filter(p, w);
+        return match kernel {
+            KernelKind::Simd => conv2d(&t, dy, &wt, None, Activation::Linear, dx),
+            KernelKind::Scalar => conv2d_with(&t, dy, &wt, None, Activation::Linear, dx, kernel),
+        };
+    }
+    let k = p.patch_len();
+    // B = W^T: column j of B is row j of W (contiguous, cout long).
+    let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: true }, p.cout, k);
+    let run = Run { kernel, parallel: false, ..Run::default() };
+    if is_pointwise(p) {
+        let m = p.out_pixels();
+        drive(m, p.cout, &Dense { data: dy, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(dx, m, k, k), Run { parallel: true, ..run });
+        return Ok(());
+    }
+    dx.fill(0.0);
+    let band = band_rows(p);
+    let bands = p.y.output.div_ceil(band);
+    let ow = p.x.output;
+    let dxp = SharedOut(dx.as_mut_ptr());
+    for phase in 0..2 {
+        let tasks: Vec<(usize, usize)> = (0..p.n).flat_map(|n| (phase..bands).step_by(2).map(move |b| (n, b))).collect();
+        par::for_each_chunk(tasks.len(), 1, |range| {
+            let mut dcols = Vec::new();
+            for &(n, b) in &tasks[range] {
+                let oy0 = b * band;
+                let oy1 = (oy0 + band).min(p.y.output);
+                let rows = (oy1 - oy0) * ow;
+                let first = (n * p.y.output + oy0) * ow;
+                dcols.resize(rows * k, 0.0);
+                let dyb = &dy[first * p.cout..(first + rows) * p.cout];
+                drive(rows, p.cout, &Dense { data: dyb, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(&mut dcols, rows, k, k), run);
+                // SAFETY: bands of one phase write disjoint input rows (band_rows).
+                unsafe { col2im_band(p, n, oy0, oy1, &dcols, dxp) };
+            }
+        });
+    }
+    Ok(())
+}
+
+/// For a stride-1 convolution, the convolution that maps dy to dx:
+/// input dy `[n, oh, ow, cout]`, filter `[kh, kw, cout, cin]` (flipped),
+/// padding `k_eff - 1 - pad` on each side, same dilation. `None` for
+/// strides > 1 or padding wider than the kernel (negative padding).
+fn transposed_as_forward(p: &Conv2d) -> Option<Conv2d> {
+    if p.y.stride != 1 || p.x.stride != 1 {
+        return None;
+    }
+    let ky = (p.y.kernel - 1) * p.y.dilation;
+    let kx = (p.x.kernel - 1) * p.x.dilation;
+    if p.y.pad_before > ky || p.y.pad_after > ky || p.x.pad_before > kx || p.x.pad_after > kx {
+        return None;
+    }
+    let args = Conv2dArgs {
+        n: p.n,
+        h: p.y.output,
+        w: p.x.output,
+        cin: p.cout,
+        kh: p.y.kernel,
+        kw: p.x.kernel,
+        cout: p.cin,
+        stride: [1, 1],
+        dilation: [p.y.dilation, p.x.dilation],
+        padding: Padding::Explicit([ky - p.y.pad_before, ky - p.y.pad_after, kx - p.x.pad_before, kx - p.x.pad_after]),
+    };
+    let t = Conv2d::new("conv2dBackpropInput", &args).ok()?;
+    debug_assert_eq!((t.y.output, t.x.output), (p.y.input, p.x.input));
+    Some(t)
+}
+
+/// `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`.
+fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
+    let (kh, kw, cin, cout) = (p.y.kernel, p.x.kernel, p.cin, p.cout);
+    let mut wt = vec![0.0f32; w.len()];
+    for ky in 0..kh {
+        for kx in 0..kw {
+            let src = &w[(ky * kw + kx) * cin * cout..][..cin * cout];
+            let dst = &mut wt[((kh - 1 - ky) * kw + (kw - 1 - kx)) * cout * cin..][..cin * cout];
+            for ci in 0..cin {
+                for co in 0..cout {
+                    dst[co * cin + ci] = src[ci * cout + co];
+                }
+            }
+        }
+    }
+    wt
+}
+
+/// Adds the patch gradients of output rows `oy0..oy1` of image `n` into dx.
+unsafe fn col2im_band(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dcols: &[f32], dx: SharedOut) {
+    let cin = p.cin;
+    let k = p.patch_len();
+    let mut row = 0;
+    for oy in oy0..oy1 {
+        for ox in 0..p.x.output {
+            let src_row = &dcols[row * k..(row + 1) * k];
+            row += 1;
+            for ky in 0..p.y.kernel {
+                let iy = p.y.input_index(oy, ky);
+                if iy < 0 || iy as usize >= p.y.input {
+                    continue;
+                }
+                for kx in 0..p.x.kernel {
+                    let ix = p.x.input_index(ox, kx);
+                    if ix < 0 || ix as usize >= p.x.input {
+                        continue;
+                    }
+                    let dst = dx.at(((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin);
+                    let src = src_row[(ky * p.x.kernel + kx) * cin..].as_ptr();
+                    add_into(dst, src, cin);
+                }
+            }
+        }
+    }
+}
+
+/// `dst[i] += src[i]` for `i < len`.
+#[inline(always)]
+unsafe fn add_into(dst: *mut f32, src: *const f32, len: usize) {
+    let mut i = 0;
+    while i + 4 <= len {
+        F32x4::load(dst.add(i)).add(F32x4::load(src.add(i))).store(dst.add(i));
+        i += 4;
+    }
+    while i < len {
+        *dst.add(i) += *src.add(i);
+        i += 1;
+    }
+}
+
+/// Output pixels per partial sum of the filter gradient. Shape-only, so
+/// the partials and their summation order do not depend on threads.
+fn filter_grad_chunk(p: &Conv2d) -> usize {
+    let m = p.out_pixels();
+    let partial = p.filter_len().max(1);
+    // Few partials when the filter is big (each is a full dW), enough to
+    // keep 2+ threads busy when it is small.
+    let max_partials = ((1usize << 22) / partial).clamp(1, 16);
+    m.div_ceil(max_partials).max(1024.min(m.max(1)))
+}
+
+/// `dw = conv2d_backward_filter(x, dy)`.
+pub fn conv2d_backward_filter(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) -> Result<()> {
+    conv2d_backward_filter_with(p, x, dy, dw, KernelKind::Simd)
+}
+
+pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], kernel: KernelKind) -> Result<()> {
+    const OP: &str = "conv2dBackpropFilter";
+    check_len(OP, "input", x.len(), p.input_len())?;
+    check_len(OP, "output gradient", dy.len(), p.output_len())?;
+    check_len(OP, "filter gradient", dw.len(), p.filter_len())?;
+    let k = p.patch_len();
+    let m = p.out_pixels();
+    let cout = p.cout;
+    let pointwise = is_pointwise(p);
+    par::reduce_chunks(m, filter_grad_chunk(p), dw, |range, partial| {
+        let len = range.len();
+        let dyc = &dy[range.start * cout..range.end * cout];
+        let packed = PackedB::new(&Dense { data: dyc, ld: cout, rows_are_contiguous: false }, len, cout);
+        let out = Out::new(partial, k, cout, cout);
+        let run = Run { kernel, ..Run::default() };
+        let xt = Dense { data: &x[range.start * p.cin..], ld: p.cin, rows_are_contiguous: false };
+        let pt = PatchesT { p, x, m0: range.start };
+        let a: &dyn RowSource = if pointwise { &xt } else { &pt };
+        drive(k, len, a, &packed, out, run);
+    });
+    Ok(())
+}
+
+/// `db[c] = sum over all pixels of dy[.., c]` (`dy` is `[pixels, c]`).
+pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
+    const OP: &str = "biasAddGrad";
+    if c == 0 || dy.len() % c != 0 {
+        return Err(CoreError::new(OP, format!("gradient of {} elements is not a whole number of rows of {c} channels", dy.len())));
+    }
+    check_len(OP, "bias gradient", db.len(), c)?;
+    let pixels = dy.len() / c;
+    par::reduce_chunks(pixels, 4096, db, |range, acc| {
+        for px in dy[range.start * c..range.end * c].chunks_exact(c) {
+            unsafe { add_into(acc.as_mut_ptr(), px.as_ptr(), c) };
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,256 @@
+use super::reference::*;
+use super::*;
+use crate::shape::{Conv2dArgs, Padding};
+use crate::testutil::*;
+use rand::rngs::SmallRng;
+use rand::Rng;
+
+fn conv(a: &Conv2dArgs) -> Conv2d {
+    Conv2d::new("conv2d", a).unwrap()
+}
+
+/// A random convolution that is valid for its padding mode.
+fn random_args(r: &mut SmallRng) -> Conv2dArgs {
+    let ks = [1usize, 1, 2, 3, 3, 3, 5];
+    loop {
+        let kh = ks[r.random_range(0..ks.len())];
+        let kw = if r.random_bool(0.8) { kh } else { ks[r.random_range(0..ks.len())] };
+        let mut a = Conv2dArgs::new(
+            [1, 1, 2, 3][r.random_range(0..4)],
+            r.random_range(1..14),
+            r.random_range(1..14),
+            [1, 2, 3, 4, 5, 8, 16][r.random_range(0..7)],
+            kh,
+            kw,
+            [1, 3, 4, 8, 9, 16, 17][r.random_range(0..7)],
+        );
+        a.stride = [r.random_range(1..4), r.random_range(1..4)];
+        if r.random_bool(0.2) {
+            a.dilation = [r.random_range(1..3), r.random_range(1..3)];
+        }
+        a.padding = match r.random_range(0..3) {
+            0 => Padding::Valid,
+            1 => Padding::Same,
+            _ => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+        };
+        if Conv2d::new("conv2d", &a).is_ok() {
+            return a;
+        }
+    }
+}
+
+fn case_name(a: &Conv2dArgs) -> String {
+    format!(
+        "x=[{},{},{},{}] f=[{},{},{},{}] s={:?} d={:?} p={:?}",
+        a.n, a.h, a.w, a.cin, a.kh, a.kw, a.cin, a.cout, a.stride, a.dilation, a.padding
+    )
+}
+
+struct Data {
+    x: Vec<f32>,
+    w: Vec<f32>,
+    b: Vec<f32>,
+    dy: Vec<f32>,
+}
+
+fn data(p: &Conv2d, seed: u64) -> Data {
+    let mut r = rng(seed);
+    Data { x: rand_vec(&mut r, p.input_len()), w: rand_vec(&mut r, p.filter_len()), b: rand_vec(&mut r, p.cout), dy: rand_vec(&mut r, p.output_len()) }
+}
+
+fn check_all_paths(a: &Conv2dArgs, seed: u64) {
+    let p = conv(a);
+    let d = data(&p, seed);
+    let name = case_name(a);
+    let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+
+    let act = if seed % 2 == 0 { Activation::Relu } else { Activation::Linear };
+    let mut expected = vec![0.0; p.output_len()];
+    conv2d_ref(&p, &d.x, &d.w, Some(&d.b), act, &mut expected);
+    for kernel in [KernelKind::Simd, KernelKind::Scalar] {
+        let mut y = vec![f32::NAN; p.output_len()];
+        conv2d_with(&p, &d.x, &d.w, Some(&d.b), act, &mut y, kernel).unwrap();
+        assert_close(&y, &expected, tol, tol, &format!("forward {kernel:?} {name}"));
+    }
+    let mut y = vec![f32::NAN; p.output_len()];
+    conv2d(&p, &d.x, &d.w, Some(&d.b), act, &mut y).unwrap();
+    // Winograd's transforms add a few roundings: bound its error at 1e-4
+    // relative to the reference's magnitude.
+    assert_close(&y, &expected, 1e-4, tol, &format!("forward dispatch (winograd: {}) {name}", winograd::applies(&p)));
+
+    let mut dx_ref = vec![0.0; p.input_len()];
+    conv2d_backward_input_ref(&p, &d.dy, &d.w, &mut dx_ref);
+    let mut dw_ref = vec![0.0; p.filter_len()];
+    conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut dw_ref);
+    for kernel in [KernelKind::Simd, KernelKind::Scalar] {
+        let mut dx = vec![f32::NAN; p.input_len()];
+        conv2d_backward_input_with(&p, &d.dy, &d.w, &mut dx, kernel).unwrap();
+        assert_close(&dx, &dx_ref, tol, tol, &format!("backward input {kernel:?} {name}"));
+        let mut dw = vec![f32::NAN; p.filter_len()];
+        conv2d_backward_filter_with(&p, &d.x, &d.dy, &mut dw, kernel).unwrap();
+        let tol_w = 1e-5 * (p.out_pixels() as f32).sqrt().max(1.0);
+        assert_close(&dw, &dw_ref, tol_w, tol_w, &format!("backward filter {kernel:?} {name}"));
+    }
+}
+
+#[test]
+fn random_shapes_match_reference_in_every_padding_mode() {
+    let mut r = rng(11);
+    for seed in 0..250 {
+        let a = random_args(&mut r);
+        check_all_paths(&a, seed);
+    }
+}
+
+#[test]
+fn named_shapes_match_reference() {
+    let mut cases = vec![];
+    // 1x1, 5x5 and 11x11 kernels; Cin 1 and 3; batch 1; strides 1-3.
+    for (h, k, cin, cout, s, pad) in [
+        (9, 1, 3, 8, 1, Padding::Valid),
+        (9, 1, 5, 7, 2, Padding::Same),
+        (12, 5, 1, 8, 1, Padding::Same),
+        (13, 5, 3, 16, 2, Padding::Valid),
+        (23, 11, 3, 8, 4, Padding::Valid),
+        (15, 11, 1, 4, 3, Padding::Same),
+        (32, 3, 3, 16, 1, Padding::Same),
+        (16, 3, 32, 64, 2, Padding::Same),
+        (7, 3, 1, 1, 1, Padding::Explicit([2, 0, 1, 3])),
+    ] {
+        let mut a = Conv2dArgs::new(1, h, h, cin, k, k, cout);
+        a.stride = [s, s];
+        a.padding = pad;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        check_all_paths(a, 1000 + i as u64);
+    }
+}
+
+#[test]
+fn winograd_matches_reference_on_its_shapes() {
+    let mut r = rng(21);
+    for seed in 0..40u64 {
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), r.random_range(8..40), 3, 3, r.random_range(8..40));
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        assert!(winograd::applies(&p));
+        let d = data(&p, 3000 + seed);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        let mut y = vec![f32::NAN; p.output_len()];
+        winograd::conv2d_winograd(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y);
+        // Relative to the size of the sum's terms, not of the (possibly
+        // cancelling) result: 1e-4 of sqrt(K) in units of the inputs.
+        let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+        assert_close(&y, &expected, 1e-4, atol, &format!("winograd {}", case_name(&a)));
+    }
+}
+
+#[test]
+fn seed_example_ones_valid_and_same() {
+    // 1x3x3x1 ones convolved with a 2x2x1x1 filter of ones.
+    let mut a = Conv2dArgs::new(1, 3, 3, 1, 2, 2, 1);
+    let x = [1.0f32; 9];
+    let w = [1.0f32; 4];
+    let mut y = vec![0.0; 4];
+    conv2d(&conv(&a), &x, &w, None, Activation::Linear, &mut y).unwrap();
+    assert_eq!(y, vec![4.0; 4]);
+    a.padding = Padding::Same;
+    let mut y = vec![0.0; 9];
+    conv2d(&conv(&a), &x, &w, None, Activation::Linear, &mut y).unwrap();
+    assert_eq!(y, vec![4., 4., 2., 4., 4., 2., 2., 2., 1.]);
+    // Explicit [[1,1],[1,1]] padding, as the seed's pad + VALID example.
+    a.padding = Padding::Explicit([1, 1, 1, 1]);
+    let mut y = vec![0.0; 16];
+    conv2d(&conv(&a), &x, &w, None, Activation::Linear, &mut y).unwrap();
+    assert_eq!(y, vec![1., 2., 2., 1., 2., 4., 4., 2., 2., 4., 4., 2., 1., 2., 2., 1.]);
+}
+
+/// `L = sum(conv(x, w) * r)` in f64.
+fn loss(p: &Conv2d, x: &[f32], w: &[f32], r: &[f32]) -> f64 {
+    let mut y = vec![0.0; p.output_len()];
+    conv2d(p, x, w, None, Activation::Linear, &mut y).unwrap();
+    y.iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
+}
+
+#[test]
+fn backward_matches_central_finite_differences() {
+    let mut r = rng(5);
+    for seed in 0..12 {
+        let a = random_args(&mut r);
+        let p = conv(&a);
+        let d = data(&p, 500 + seed);
+        let mut dx = vec![0.0; p.input_len()];
+        conv2d_backward_input(&p, &d.dy, &d.w, &mut dx).unwrap();
+        let mut dw = vec![0.0; p.filter_len()];
+        conv2d_backward_filter(&p, &d.x, &d.dy, &mut dw).unwrap();
+        let h = 1e-2f32;
+        for _ in 0..8 {
+            let i = r.random_range(0..d.x.len());
+            let (mut xp, mut xm) = (d.x.clone(), d.x.clone());
+            xp[i] += h;
+            xm[i] -= h;
+            let num = (loss(&p, &xp, &d.w, &d.dy) - loss(&p, &xm, &d.w, &d.dy)) / (2.0 * h as f64);
+            assert!((num - dx[i] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{i}] {} vs numeric {num} for {}", dx[i], case_name(&a));
+            let j = r.random_range(0..d.w.len());
+            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+            wp[j] += h;
+            wm[j] -= h;
+            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(&a));
+        }
+    }
+}
+
+#[test]
+fn one_and_two_threads_are_bit_identical() {
+    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
+        a.stride = [s, s];
+        a.padding = Padding::Same;
+        let p = conv(&a);
+        let d = data(&p, 77);
+        let run = || {
+            let mut y = vec![0.0; p.output_len()];
+            conv2d(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y).unwrap();
+            let mut dx = vec![0.0; p.input_len()];
+            conv2d_backward_input(&p, &d.dy, &d.w, &mut dx).unwrap();
+            let mut dw = vec![0.0; p.filter_len()];
+            conv2d_backward_filter(&p, &d.x, &d.dy, &mut dw).unwrap();
+            let mut db = vec![0.0; p.cout];
+            bias_grad(&d.dy, p.cout, &mut db).unwrap();
+            (y, dx, dw, db)
+        };
+        let one = with_threads(1, run);
+        let two = with_threads(2, run);
+        let name = case_name(&a);
+        assert_bits_eq(&two.0, &one.0, &format!("forward {name}"));
+        assert_bits_eq(&two.1, &one.1, &format!("backward input {name}"));
+        assert_bits_eq(&two.2, &one.2, &format!("backward filter {name}"));
+        assert_bits_eq(&two.3, &one.3, &format!("bias grad {name}"));
+    }
+}
+
+#[test]
+fn bias_grad_sums_pixels() {
+    let dy: Vec<f32> = (0..12).map(|v| v as f32).collect(); // 4 pixels x 3 channels
+    let mut db = vec![0.0; 3];
+    bias_grad(&dy, 3, &mut db).unwrap();
+    assert_eq!(db, vec![18.0, 22.0, 26.0]);
+    let mut expected = vec![0.0; 3];
+    bias_grad_ref(&dy, 3, &mut expected);
+    assert_eq!(db, expected);
+}
+
+#[test]
+fn wrong_buffer_sizes_are_errors() {
+    let p = conv(&Conv2dArgs::new(1, 4, 4, 3, 3, 3, 8));
+    let mut y = vec![0.0; p.output_len()];
+    let e = conv2d(&p, &[0.0; 47], &vec![0.0; p.filter_len()], None, Activation::Linear, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), "conv2d: input has 47 elements, expected 48");
+}

@@ -1,0 +1,460 @@
+#![allow(non_snake_case)] // XNNPACK-style kernel names: <family>__<arch>
+//! Max and average 2-D pooling over NHWC, forward and backward (global
+//! pooling is in [`crate::global_pool`]).
+//!
+//! Shapes: `x [n, h, w, c]` to `y [n, out_h, out_w, c]` with the geometry of
+//! [`Pool2d`] (the one place that resolves VALID / SAME / explicit padding).
+//! Backward functions take the same arguments as their forward twin, with
+//! `dy` in place of `y`, and overwrite `dx`.
+//!
+//! TensorFlow semantics (SPEC §3.3):
+//! - padded cells never take part: a max is over the real cells of the
+//!   window, and an average divides by the number of real cells (TF's
+//!   `AvgPool` with SAME padding, and TF.js, do the same);
+//! - max-pool backward routes each output gradient to the first maximal input
+//!   in row-major window order (a strict `>` scan, as TF's CPU `MaxPoolGrad`
+//!   and TF.js's `maxPoolBackprop`), adding up where windows overlap.
+//!
+//! Vectorised over channels, which are contiguous in NHWC: four channels per
+//! [`F32x4`], a scalar tail for `c % 4`. The SIMD kernels and their scalar
+//! twins do the same operations in the same order, so they agree bit for bit
+//! (the tests check that).
+//!
+//! Threads: the forward passes split the output rows; the backward passes
+//! split the rows of `dx`, and each task replays every window that touches
+//! its band, so overlapping windows need no atomics and every `dx` element
+//! receives its contributions in the same (row-major output) order whatever
+//! the thread count.
+
+use crate::error::{check_len, CoreError, Result};
+use crate::par;
+use crate::shape::{Axis, Pool2d};
+use crate::simd::F32x4;
+
+/// Window tap indices travel through `F32x4` lanes as f32, exact below
+/// 2^24; beyond that the SIMD backward hands over to the scalar twin.
+const F32_EXACT: usize = 1 << 24;
+
+/// Rough floats touched per parallel task below which splitting costs more
+/// than it saves.
+const MIN_TASK_WORK: usize = 1 << 14;
+
+// ---------------------------------------------------------------------------
+// Geometry and validation.
+
+/// Real (non-padded) input range `[lo, hi)` read by output `o` on one axis.
+#[inline(always)]
+fn window(a: &Axis, o: usize) -> (usize, usize) {
+    let start = a.input_index(o, 0);
+    let end = start + a.kernel as isize;
+    (start.max(0) as usize, end.min(a.input as isize).max(0) as usize)
+}
+
+/// Outputs `[lo, hi)` on one axis whose windows touch inputs `[i0, i1)`.
+fn outputs_touching(a: &Axis, i0: usize, i1: usize) -> (usize, usize) {
+    let s = a.stride as isize;
+    // Window o covers [o*s - pad, o*s - pad + k - 1].
+    let first = i0 as isize + a.pad_before as isize - a.kernel as isize + 1;
+    let lo = if first <= 0 { 0 } else { ((first + s - 1) / s) as usize };
+    let hi = ((i1 as isize - 1 + a.pad_before as isize) / s + 1) as usize;
+    (lo.min(a.output), hi.min(a.output))
+}
+
+/// Every window must hold at least one real cell, or its max and average
+/// are undefined. VALID and SAME geometry always satisfy this; explicit
+/// padding does when each pad is smaller than the pool size.
+fn check_geometry(op: &'static str, p: &Pool2d) -> Result<()> {
+    for (name, a) in [("height", &p.y), ("width", &p.x)] {
+        if a.input == 0 {
+            return Err(CoreError::new(op, format!("{name}: input size must be at least 1, got 0")));
+        }
+        if a.pad_before >= a.kernel || a.pad_after >= a.kernel {
+            return Err(CoreError::new(op, format!("{name}: padding ({}, {}) must be smaller than the pool size {} so every window holds a real cell", a.pad_before, a.pad_after, a.kernel)));
+        }
+    }
+    Ok(())
+}
+
+fn check_forward(op: &'static str, p: &Pool2d, x: &[f32], y: &[f32]) -> Result<()> {
+    check_geometry(op, p)?;
+    check_len(op, "x", x.len(), p.input_len())?;
+    check_len(op, "y", y.len(), p.output_len())
+}
+
+// ---------------------------------------------------------------------------
+// Drivers: who runs which rows.
+
+/// Calls `row(b, oy, y_row)` for every output row, in parallel.
+fn forward_rows(p: &Pool2d, y: &mut [f32], row: impl Fn(usize, usize, &mut [f32]) + Sync + Send) {
+    let row_len = p.x.output * p.c;
+    let rows = p.n * p.y.output;
+    if rows == 0 || row_len == 0 {
+        return;
+    }
+    let per_row = row_len * p.y.kernel * p.x.kernel;
+    let chunk = par::chunk_size(rows, MIN_TASK_WORK / per_row.max(1));
+    par::for_each_out_chunk(y, row_len, chunk, |first, piece| {
+        for (i, y_row) in piece.chunks_mut(row_len).enumerate() {
+            let r = first + i;
+            row(r / p.y.output, r % p.y.output, y_row);
+        }
+    });
+}
+
+/// Zeroes `dx` and calls `band(b, iy0, iy1, rows)` on bands of input rows
+/// `iy0..iy1` of image `b` (`rows` is that part of `dx`), in parallel.
+fn backward_bands(p: &Pool2d, dx: &mut [f32], band: impl Fn(usize, usize, usize, &mut [f32]) + Sync + Send) {
+    let (h, row_len) = (p.y.input, p.x.input * p.c);
+    let rows = p.n * h;
+    if rows == 0 || row_len == 0 {
+        return;
+    }
+    let chunk = par::chunk_size(rows, MIN_TASK_WORK / (row_len * p.y.kernel).max(1));
+    par::for_each_out_chunk(dx, row_len, chunk, |first, piece| {
+        piece.fill(0.0);
+        let end = first + piece.len() / row_len;
+        let mut r = first;
+        while r < end {
+            let (b, iy0) = (r / h, r % h);
+            let iy1 = h.min(iy0 + (end - r));
+            let off = (r - first) * row_len;
+            band(b, iy0, iy1, &mut piece[off..off + (iy1 - iy0) * row_len]);
+            r += iy1 - iy0;
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Max pooling.
+
+/// `y = maxPool(x)`: the largest real cell of every window, per channel.
+pub fn max_pool2d(p: &Pool2d, x: &[f32], y: &mut [f32]) -> Result<()> {
+    check_forward("maxPool2d", p, x, y)?;
+    forward_rows(p, y, |b, oy, y_row| f32_maxpool_row__simd128(p, x, b, oy, y_row));
+    Ok(())
+}
+
+/// One output row of max pooling. Register `vmax` holds four channels of
+/// the running maximum; `pmax` keeps the old value unless the new one is
+/// strictly greater, the scalar rule exactly.
+fn f32_maxpool_row__simd128(p: &Pool2d, x: &[f32], b: usize, oy: usize, y_row: &mut [f32]) {
+    let (w, c) = (p.x.input, p.c);
+    let img = &x[b * p.y.input * w * c..][..p.y.input * w * c];
+    let (y0, y1) = window(&p.y, oy);
+    for ox in 0..p.x.output {
+        let (x0, x1) = window(&p.x, ox);
+        let out = &mut y_row[ox * c..][..c];
+        let first = &img[(y0 * w + x0) * c..][..c];
+        let mut ch = 0;
+        while ch + 4 <= c {
+            // SAFETY: every (iy, ix) is a real pixel of `img` and ch + 4 <= c.
+            unsafe {
+                let mut vmax = F32x4::load(first.as_ptr().add(ch));
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        vmax = vmax.max(F32x4::load(img.as_ptr().add((iy * w + ix) * c + ch)));
+                    }
+                }
+                vmax.store(out.as_mut_ptr().add(ch));
+            }
+            ch += 4;
+        }
+        for ch in ch..c {
+            let mut m = first[ch];
+            for iy in y0..y1 {
+                for ix in x0..x1 {
+                    let v = img[(iy * w + ix) * c + ch];
+                    if v > m {
+                        m = v;
+                    }
+                }
+            }
+            out[ch] = m;
+        }
+    }
+}
+
+/// Scalar reference of [`max_pool2d`]: plain loops, no threads.
+pub fn max_pool2d_ref(p: &Pool2d, x: &[f32], y: &mut [f32]) -> Result<()> {
+    check_forward("maxPool2d", p, x, y)?;
+    let (h, w, c) = (p.y.input, p.x.input, p.c);
+    for b in 0..p.n {
+        for oy in 0..p.y.output {
+            let (y0, y1) = window(&p.y, oy);
+            for ox in 0..p.x.output {
+                let (x0, x1) = window(&p.x, ox);
+                for ch in 0..c {
+                    let mut m = x[((b * h + y0) * w + x0) * c + ch];
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            let v = x[((b * h + iy) * w + ix) * c + ch];
+                            if v > m {
+                                m = v;
+                            }
+                        }
+                    }
+                    y[((b * p.y.output + oy) * p.x.output + ox) * c + ch] = m;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_max_backward(op: &'static str, p: &Pool2d, x: &[f32], dy: &[f32], dx: &[f32]) -> Result<()> {
+    check_geometry(op, p)?;
+    check_len(op, "x", x.len(), p.input_len())?;
+    check_len(op, "dy", dy.len(), p.output_len())?;
+    check_len(op, "dx", dx.len(), p.input_len())
+}
+
+/// `dx` of max pooling: every `dy` goes to the first maximal real cell of
+/// its window (row-major), summed where windows overlap.
+pub fn max_pool2d_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    const OP: &str = "maxPool2dBackward";
+    check_max_backward(OP, p, x, dy, dx)?;
+    if p.y.kernel * p.x.kernel >= F32_EXACT {
+        return max_pool2d_backward_ref(p, x, dy, dx);
+    }
+    backward_bands(p, dx, |b, iy0, iy1, band| f32_maxpool_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
+    Ok(())
+}
+
+/// Scatters the gradients of all windows touching rows `iy0..iy1` of image
+/// `b` into `band`. `vidx` holds, per lane, the window tap (as f32) of the
+/// running maximum; it moves only when a value is strictly greater, so it
+/// ends on the first maximal tap.
+fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usize, iy0: usize, iy1: usize, band: &mut [f32]) {
+    let (w, c) = (p.x.input, p.c);
+    let img = &x[b * p.y.input * w * c..][..p.y.input * w * c];
+    let (oy_lo, oy_hi) = outputs_touching(&p.y, iy0, iy1);
+    for oy in oy_lo..oy_hi {
+        let (y0, y1) = window(&p.y, oy);
+        for ox in 0..p.x.output {
+            let (x0, x1) = window(&p.x, ox);
+            let ww = x1 - x0;
+            let g = &dy[((b * p.y.output + oy) * p.x.output + ox) * c..][..c];
+            // Adds `gv` to input pixel tap `t` of this window if it is in the band.
+            let mut route = |t: usize, ch: usize, gv: f32| {
+                let iy = y0 + t / ww;
+                if iy >= iy0 && iy < iy1 {
+                    band[((iy - iy0) * w + x0 + t % ww) * c + ch] += gv;
+                }
+            };
+            let mut ch = 0;
+            while ch + 4 <= c {
+                // SAFETY: every (iy, ix) is a real pixel of `img` and ch + 4 <= c.
+                let vidx = unsafe {
+                    let mut vmax = F32x4::load(img.as_ptr().add((y0 * w + x0) * c + ch));
+                    let mut vidx = F32x4::zero();
+                    let mut vt = F32x4::zero();
+                    let vone = F32x4::splat(1.0);
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            let vx = F32x4::load(img.as_ptr().add((iy * w + ix) * c + ch));
+                            vidx = vx.select_gt(vmax, vt, vidx);
+                            vmax = vmax.max(vx);
+                            vt = vt.add(vone);
+                        }
+                    }
+                    vidx.to_array()
+                };
+                for (lane, t) in vidx.iter().enumerate() {
+                    route(*t as usize, ch + lane, g[ch + lane]);
+                }
+                ch += 4;
+            }
+            for ch in ch..c {
+                let (mut m, mut arg, mut t) = (img[(y0 * w + x0) * c + ch], 0, 0);
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        let v = img[(iy * w + ix) * c + ch];
+                        if v > m {
+                            (m, arg) = (v, t);
+                        }
+                        t += 1;
+                    }
+                }
+                route(arg, ch, g[ch]);
+            }
+        }
+    }
+}
+
+/// Scalar reference of [`max_pool2d_backward`].
+pub fn max_pool2d_backward_ref(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_max_backward("maxPool2dBackward", p, x, dy, dx)?;
+    let (h, w, c) = (p.y.input, p.x.input, p.c);
+    dx.fill(0.0);
+    for b in 0..p.n {
+        for oy in 0..p.y.output {
+            let (y0, y1) = window(&p.y, oy);
+            for ox in 0..p.x.output {
+                let (x0, x1) = window(&p.x, ox);
+                for ch in 0..c {
+                    let mut arg = ((b * h + y0) * w + x0) * c + ch;
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            let i = ((b * h + iy) * w + ix) * c + ch;
+                            if x[i] > x[arg] {
+                                arg = i;
+                            }
+                        }
+                    }
+                    dx[arg] += dy[((b * p.y.output + oy) * p.x.output + ox) * c + ch];
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Average pooling.
+
+/// `y = avgPool(x)`: the mean of the real cells of every window.
+pub fn avg_pool2d(p: &Pool2d, x: &[f32], y: &mut [f32]) -> Result<()> {
+    check_forward("avgPool2d", p, x, y)?;
+    forward_rows(p, y, |b, oy, y_row| f32_avgpool_row__simd128(p, x, b, oy, y_row));
+    Ok(())
+}
+
+/// One output row of average pooling: sum the real taps in row-major order
+/// from zero, then divide by their count (as TF does, a division, not a
+/// multiplication by the reciprocal).
+fn f32_avgpool_row__simd128(p: &Pool2d, x: &[f32], b: usize, oy: usize, y_row: &mut [f32]) {
+    let (w, c) = (p.x.input, p.c);
+    let img = &x[b * p.y.input * w * c..][..p.y.input * w * c];
+    let (y0, y1) = window(&p.y, oy);
+    for ox in 0..p.x.output {
+        let (x0, x1) = window(&p.x, ox);
+        let count = ((y1 - y0) * (x1 - x0)) as f32;
+        let out = &mut y_row[ox * c..][..c];
+        let mut ch = 0;
+        while ch + 4 <= c {
+            // SAFETY: every (iy, ix) is a real pixel of `img` and ch + 4 <= c.
+            unsafe {
+                let mut vacc = F32x4::zero();
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        vacc = vacc.add(F32x4::load(img.as_ptr().add((iy * w + ix) * c + ch)));
+                    }
+                }
+                vacc.div(F32x4::splat(count)).store(out.as_mut_ptr().add(ch));
+            }
+            ch += 4;
+        }
+        for ch in ch..c {
+            let mut s = 0.0f32;
+            for iy in y0..y1 {
+                for ix in x0..x1 {
+                    s += img[(iy * w + ix) * c + ch];
+                }
+            }
+            out[ch] = s / count;
+        }
+    }
+}
+
+/// Scalar reference of [`avg_pool2d`].
+pub fn avg_pool2d_ref(p: &Pool2d, x: &[f32], y: &mut [f32]) -> Result<()> {
+    check_forward("avgPool2d", p, x, y)?;
+    let (h, w, c) = (p.y.input, p.x.input, p.c);
+    for b in 0..p.n {
+        for oy in 0..p.y.output {
+            let (y0, y1) = window(&p.y, oy);
+            for ox in 0..p.x.output {
+                let (x0, x1) = window(&p.x, ox);
+                let count = ((y1 - y0) * (x1 - x0)) as f32;
+                for ch in 0..c {
+                    let mut s = 0.0f32;
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            s += x[((b * h + iy) * w + ix) * c + ch];
+                        }
+                    }
+                    y[((b * p.y.output + oy) * p.x.output + ox) * c + ch] = s / count;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_avg_backward(op: &'static str, p: &Pool2d, dy: &[f32], dx: &[f32]) -> Result<()> {
+    check_geometry(op, p)?;
+    check_len(op, "dy", dy.len(), p.output_len())?;
+    check_len(op, "dx", dx.len(), p.input_len())
+}
+
+/// `dx` of average pooling: every real cell of a window receives
+/// `dy / count`, summed where windows overlap.
+pub fn avg_pool2d_backward(p: &Pool2d, dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_avg_backward("avgPool2dBackward", p, dy, dx)?;
+    backward_bands(p, dx, |b, iy0, iy1, band| f32_avgpool_backward_band__simd128(p, dy, b, iy0, iy1, band));
+    Ok(())
+}
+
+fn f32_avgpool_backward_band__simd128(p: &Pool2d, dy: &[f32], b: usize, iy0: usize, iy1: usize, band: &mut [f32]) {
+    let (w, c) = (p.x.input, p.c);
+    let (oy_lo, oy_hi) = outputs_touching(&p.y, iy0, iy1);
+    for oy in oy_lo..oy_hi {
+        let (y0, y1) = window(&p.y, oy);
+        let (r0, r1) = (y0.max(iy0), y1.min(iy1));
+        for ox in 0..p.x.output {
+            let (x0, x1) = window(&p.x, ox);
+            let count = ((y1 - y0) * (x1 - x0)) as f32;
+            let g = &dy[((b * p.y.output + oy) * p.x.output + ox) * c..][..c];
+            let mut ch = 0;
+            while ch + 4 <= c {
+                // SAFETY: rows r0..r1 lie in the band, columns in the image, ch + 4 <= c.
+                unsafe {
+                    let vg = F32x4::load(g.as_ptr().add(ch)).div(F32x4::splat(count));
+                    for iy in r0..r1 {
+                        for ix in x0..x1 {
+                            let d = band.as_mut_ptr().add(((iy - iy0) * w + ix) * c + ch);
+                            F32x4::load(d).add(vg).store(d);
+                        }
+                    }
+                }
+                ch += 4;
+            }
+            for ch in ch..c {
+                let gv = g[ch] / count;
+                for iy in r0..r1 {
+                    for ix in x0..x1 {
+                        band[((iy - iy0) * w + ix) * c + ch] += gv;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Scalar reference of [`avg_pool2d_backward`].
+pub fn avg_pool2d_backward_ref(p: &Pool2d, dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_avg_backward("avgPool2dBackward", p, dy, dx)?;
+    let (h, w, c) = (p.y.input, p.x.input, p.c);
+    dx.fill(0.0);
+    for b in 0..p.n {
+        for oy in 0..p.y.output {
+            let (y0, y1) = window(&p.y, oy);
+            for ox in 0..p.x.output {
+                let (x0, x1) = window(&p.x, ox);
+                let count = ((y1 - y0) * (x1 - x0)) as f32;
+                for ch in 0..c {
+                    let gv = dy[((b * p.y.output + oy) * p.x.output + ox) * c + ch] / count;
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            dx[((b * h + iy) * w + ix) * c + ch] += gv;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,222 @@
+use super::*;
+use crate::shape::{Padding, Pool2dArgs};
+use crate::testutil::*;
+use rand::Rng;
+
+fn geom(n: usize, h: usize, w: usize, c: usize, pool: [usize; 2], stride: [usize; 2], padding: Padding) -> Pool2d {
+    Pool2d::new("test", &Pool2dArgs { n, h, w, c, pool, stride, padding }).unwrap()
+}
+
+fn arange(n: usize) -> Vec<f32> {
+    (0..n).map(|i| i as f32).collect()
+}
+
+fn describe(p: &Pool2d) -> String {
+    format!(
+        "x=[{},{},{},{}] pool=[{},{}] s=[{},{}] pad=[{},{},{},{}]",
+        p.n, p.y.input, p.x.input, p.c, p.y.kernel, p.x.kernel, p.y.stride, p.x.stride, p.y.pad_before, p.y.pad_after, p.x.pad_before, p.x.pad_after
+    )
+}
+
+// --- Small cases checked by eye -------------------------------------------
+
+#[test]
+fn max_pool_x_1x4x4x1_arange_pool2_s2_valid_gives_5_7_13_15() {
+    let p = geom(1, 4, 4, 1, [2, 2], [2, 2], Padding::Valid);
+    let mut y = vec![0.0; 4];
+    max_pool2d(&p, &arange(16), &mut y).unwrap();
+    assert_eq!(y, vec![5., 7., 13., 15.]);
+    max_pool2d_ref(&p, &arange(16), &mut y).unwrap();
+    assert_eq!(y, vec![5., 7., 13., 15.]);
+}
+
+#[test]
+fn avg_pool_x_1x3x3x1_pool2_s1_same_divides_by_real_cells() {
+    // x = 1..9; windows reach one padded row/column at the bottom/right.
+    let p = geom(1, 3, 3, 1, [2, 2], [1, 1], Padding::Same);
+    let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+    let mut y = vec![0.0; 9];
+    avg_pool2d(&p, &x, &mut y).unwrap();
+    assert_eq!(y, vec![3., 4., 4.5, 6., 7., 7.5, 7.5, 8.5, 9.]);
+}
+
+#[test]
+fn max_pool_same_padding_never_wins_over_negative_values() {
+    let p = geom(1, 3, 3, 1, [2, 2], [1, 1], Padding::Same);
+    let x: Vec<f32> = (1..=9).map(|v| -(v as f32)).collect();
+    let mut y = vec![0.0; 9];
+    max_pool2d(&p, &x, &mut y).unwrap();
+    assert_eq!(y, vec![-1., -2., -3., -4., -5., -6., -7., -8., -9.]);
+}
+
+#[test]
+fn max_pool_backward_ties_go_to_first_cell_row_major() {
+    // All four cells equal: the whole gradient goes to (0, 0); c = 5 puts
+    // lanes 0..4 in the SIMD path and lane 4 in the scalar tail.
+    let p = geom(1, 2, 2, 5, [2, 2], [2, 2], Padding::Valid);
+    let x = vec![1.0; 20];
+    let dy = vec![3.0; 5];
+    let mut dx = vec![9.0; 20];
+    max_pool2d_backward(&p, &x, &dy, &mut dx).unwrap();
+    let mut expected = vec![0.0; 20];
+    expected[..5].fill(3.0);
+    assert_eq!(dx, expected);
+}
+
+#[test]
+fn max_pool_backward_overlapping_windows_accumulate() {
+    // x = [0, 5, 0], pool 1x2 stride 1: both windows pick the middle.
+    let p = geom(1, 1, 3, 1, [1, 2], [1, 1], Padding::Valid);
+    let mut dx = vec![0.0; 3];
+    max_pool2d_backward(&p, &[0., 5., 0.], &[2., 7.], &mut dx).unwrap();
+    assert_eq!(dx, vec![0., 9., 0.]);
+}
+
+#[test]
+fn avg_pool_backward_x_1x1x3x1_pool1x2_s1_same_by_hand() {
+    // Windows [0,1], [1,2], [2] (the last has one real cell).
+    let p = geom(1, 1, 3, 1, [1, 2], [1, 1], Padding::Same);
+    let mut dx = vec![0.0; 3];
+    avg_pool2d_backward(&p, &[2., 4., 6.], &mut dx).unwrap();
+    assert_eq!(dx, vec![1., 3., 8.]);
+}
+
+// --- SIMD vs scalar reference over many geometries -------------------------
+
+fn compare_all(p: &Pool2d, seed: u64) {
+    let mut r = rng(seed);
+    let case = describe(p);
+    let x = rand_vec(&mut r, p.input_len());
+    let dy = rand_vec(&mut r, p.output_len());
+    let (mut y1, mut y2) = (vec![0.0; p.output_len()], vec![0.0; p.output_len()]);
+    max_pool2d(p, &x, &mut y1).unwrap();
+    max_pool2d_ref(p, &x, &mut y2).unwrap();
+    assert_bits_eq(&y1, &y2, &format!("maxPool2d {case}"));
+    avg_pool2d(p, &x, &mut y1).unwrap();
+    avg_pool2d_ref(p, &x, &mut y2).unwrap();
+    assert_bits_eq(&y1, &y2, &format!("avgPool2d {case}"));
+    let (mut d1, mut d2) = (vec![7.0; p.input_len()], vec![-7.0; p.input_len()]);
+    max_pool2d_backward(p, &x, &dy, &mut d1).unwrap();
+    max_pool2d_backward_ref(p, &x, &dy, &mut d2).unwrap();
+    assert_bits_eq(&d1, &d2, &format!("maxPool2dBackward {case}"));
+    avg_pool2d_backward(p, &dy, &mut d1).unwrap();
+    avg_pool2d_backward_ref(p, &dy, &mut d2).unwrap();
+    assert_bits_eq(&d1, &d2, &format!("avgPool2dBackward {case}"));
+}
+
+#[test]
+fn simd_matches_reference_for_pool_1_to_3_stride_1_to_3_every_padding_odd_channels() {
+    let mut r = rng(11);
+    let mut seed = 0;
+    for (ph, pw) in [(1, 1), (2, 2), (3, 3), (2, 3), (3, 1)] {
+        for (sh, sw) in [(1, 1), (2, 2), (3, 3), (1, 2), (3, 1)] {
+            for c in [1, 3, 4, 5, 7, 8] {
+                for mode in 0..3 {
+                    let n = if seed % 2 == 0 { 1 } else { 2 };
+                    let (h, w) = (r.random_range(ph..=9), r.random_range(pw..=9));
+                    let padding = match mode {
+                        0 => Padding::Valid,
+                        1 => Padding::Same,
+                        _ => Padding::Explicit([r.random_range(0..ph), r.random_range(0..ph), r.random_range(0..pw), r.random_range(0..pw)]),
+                    };
+                    seed += 1;
+                    compare_all(&geom(n, h, w, c, [ph, pw], [sh, sw], padding), seed);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn simd_matches_reference_on_a_problem_split_into_many_row_bands() {
+    // 74 input rows in bands of 8: bands straddle the image boundary at row
+    // 37, and 3x3 windows with stride 2 straddle band boundaries.
+    let p = geom(2, 37, 40, 16, [3, 3], [2, 2], Padding::Same);
+    compare_all(&p, 5);
+}
+
+// --- Backward against finite differences ----------------------------------
+
+fn check_backward_fd(p: &Pool2d, seed: u64) {
+    let mut r = rng(seed);
+    let case = describe(p);
+    // Distinct values 0.01 apart: no max changes hands within the FD step.
+    let x = distinct_vec(&mut r, p.input_len(), 0.01);
+    let rr = rand_vec(&mut r, p.output_len());
+    let mut dx = vec![0.0; p.input_len()];
+
+    max_pool2d_backward(p, &x, &rr, &mut dx).unwrap();
+    let num = numeric_grad(&x, 1e-3, |xp| {
+        let mut y = vec![0.0; p.output_len()];
+        max_pool2d(p, xp, &mut y).unwrap();
+        dot_f64(&y, &rr)
+    });
+    assert_grad_close(&dx, &num, 1e-3, 1e-4, &format!("maxPool2dBackward {case}"));
+
+    avg_pool2d_backward(p, &rr, &mut dx).unwrap();
+    let num = numeric_grad(&x, 1e-3, |xp| {
+        let mut y = vec![0.0; p.output_len()];
+        avg_pool2d(p, xp, &mut y).unwrap();
+        dot_f64(&y, &rr)
+    });
+    assert_grad_close(&dx, &num, 1e-3, 1e-4, &format!("avgPool2dBackward {case}"));
+}
+
+#[test]
+fn backward_matches_finite_differences_valid_same_explicit_overlapping() {
+    let cases = [
+        geom(1, 5, 5, 3, [3, 3], [1, 1], Padding::Valid),
+        geom(2, 4, 5, 5, [2, 2], [2, 2], Padding::Same),
+        geom(1, 5, 4, 7, [3, 2], [2, 1], Padding::Same),
+        geom(1, 4, 4, 1, [3, 3], [3, 2], Padding::Explicit([2, 1, 0, 2])),
+        geom(2, 3, 3, 4, [2, 3], [1, 3], Padding::Explicit([1, 0, 1, 1])),
+    ];
+    for (i, p) in cases.iter().enumerate() {
+        check_backward_fd(p, 40 + i as u64);
+    }
+}
+
+// --- Threads and errors ----------------------------------------------------
+
+#[test]
+fn one_and_two_threads_are_bit_identical_x_2x37x40x16_pool3_s2_same() {
+    let p = geom(2, 37, 40, 16, [3, 3], [2, 2], Padding::Same);
+    let mut r = rng(9);
+    let x = rand_vec(&mut r, p.input_len());
+    let dy = rand_vec(&mut r, p.output_len());
+    let run = || {
+        let mut y = vec![0.0; p.output_len()];
+        let mut out = Vec::new();
+        max_pool2d(&p, &x, &mut y).unwrap();
+        out.extend_from_slice(&y);
+        avg_pool2d(&p, &x, &mut y).unwrap();
+        out.extend_from_slice(&y);
+        let mut dx = vec![0.0; p.input_len()];
+        max_pool2d_backward(&p, &x, &dy, &mut dx).unwrap();
+        out.extend_from_slice(&dx);
+        avg_pool2d_backward(&p, &dy, &mut dx).unwrap();
+        out.extend_from_slice(&dx);
+        out
+    };
+    let one = with_threads(1, run);
+    let two = with_threads(2, run);
+    assert_bits_eq(&two, &one, "2x37x40x16 pool 3 s 2 same");
+}
+
+#[test]
+fn wrong_lengths_are_errors_naming_the_op_and_buffer() {
+    let p = geom(1, 4, 4, 1, [2, 2], [2, 2], Padding::Valid);
+    let e = max_pool2d(&p, &[0.0; 15], &mut [0.0; 4]).unwrap_err();
+    assert_eq!(e.to_string(), "maxPool2d: x has 15 elements, expected 16");
+    let e = avg_pool2d_backward(&p, &[0.0; 4], &mut [0.0; 3]).unwrap_err();
+    assert_eq!(e.to_string(), "avgPool2dBackward: dx has 3 elements, expected 16");
+    let e = max_pool2d_backward(&p, &[0.0; 16], &[0.0; 5], &mut [0.0; 16]).unwrap_err();
+    assert_eq!(e.to_string(), "maxPool2dBackward: dy has 5 elements, expected 4");
+}
+
+#[test]
+fn explicit_padding_as_large_as_the_pool_is_an_error() {
+    let p = geom(1, 4, 4, 1, [2, 2], [1, 1], Padding::Explicit([0, 0, 2, 0]));
+    let e = avg_pool2d(&p, &[0.0; 16], &mut vec![0.0; p.output_len()]).unwrap_err();
+    assert_eq!(e.to_string(), "avgPool2d: width: padding (2, 0) must be smaller than the pool size 2 so every window holds a real cell");
+}
