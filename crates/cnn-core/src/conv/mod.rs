@@ -13,12 +13,14 @@
 //! filter gradient (see [`im2col`]); the input gradient materialises `dP`
 //! one band of output rows at a time and scatters it (col2im).
 //!
-//! Stride-1 3x3 forward convolutions with 8+ channels take the Winograd
-//! F(2x2, 3x3) path ([`winograd`]).
+//! Stride-1 3x3 layers with enough channels take Winograd paths: F(2x2, 3x3)
+//! for the forward pass and the input gradient ([`winograd`]), F(3x3, 2x2)
+//! for the filter gradient ([`winograd_filter`]).
 
 pub mod im2col;
 pub mod reference;
 pub mod winograd;
+pub mod winograd_filter;
 #[cfg(test)]
 mod tests;
 
@@ -266,6 +268,10 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
     check_len(OP, "input", x.len(), p.input_len())?;
     check_len(OP, "output gradient", dy.len(), p.output_len())?;
     check_len(OP, "filter gradient", dw.len(), p.filter_len())?;
+    if kernel == KernelKind::Simd && winograd_filter::applies(p) {
+        winograd_filter::conv2d_backward_filter_winograd(p, x, dy, dw);
+        return Ok(());
+    }
     let k = p.patch_len();
     let m = p.out_pixels();
     let cout = p.cout;

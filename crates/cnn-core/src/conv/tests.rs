@@ -152,6 +152,28 @@ fn winograd_matches_reference_on_its_shapes() {
 }
 
 #[test]
+fn winograd_filter_gradient_matches_reference() {
+    let mut r = rng(31);
+    for seed in 0..30u64 {
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(2..15), r.random_range(2..15), r.random_range(4..24), 3, 3, r.random_range(8..24));
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        assert!(winograd_filter::applies(&p));
+        let d = data(&p, 4000 + seed);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        let mut dw = vec![f32::NAN; p.filter_len()];
+        winograd_filter::conv2d_backward_filter_winograd(&p, &d.x, &d.dy, &mut dw);
+        let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+        assert_close(&dw, &expected, 1e-4, atol, &format!("winograd filter gradient {}", case_name(&a)));
+    }
+}
+
+#[test]
 fn seed_example_ones_valid_and_same() {
     // 1x3x3x1 ones convolved with a 2x2x1x1 filter of ones.
     let mut a = Conv2dArgs::new(1, 3, 3, 1, 2, 2, 1);
