@@ -16,6 +16,7 @@ pub mod par;
 pub mod pool;
 pub mod shape;
 pub mod simd;
+pub mod tensor;
 pub mod softmax;
 
 #[cfg(target_arch = "wasm32")]

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod api_conv;
 pub mod api_ops;
+pub mod api_tensor;
 pub mod pool;
 pub mod store;
 

@@ -1,0 +1,1 @@
+// The binary kernels' tests live in ../tests.rs (shared helpers there).

@@ -1,0 +1,1 @@
+// The reduce kernels' tests live in ../tests.rs (shared helpers there).

@@ -1,0 +1,1 @@
+// The unary kernels' tests live in ../tests.rs (shared helpers there).
