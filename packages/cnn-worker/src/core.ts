@@ -1,6 +1,6 @@
 import type { CoreInfo, CoreModule, Flavor } from './module.js';
 import { canUseThreads, isNode } from './env.js';
-import { defaultWasmBase, glueUrl, importGlue, wasmUrl } from './glue.js';
+import { defaultWasmBase, glueUrl, importGlue, instanceUrl, wasmUrl } from './glue.js';
 
 export interface LoadOptions {
   /**
@@ -106,7 +106,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
   if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
   const base = opts.wasmBase ?? defaultWasmBase();
-  const gUrl = glueUrl(base, flavor);
+  const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
   const raw = await importGlue(gUrl);
 

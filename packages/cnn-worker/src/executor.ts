@@ -1,9 +1,11 @@
 import type { Core } from './core.js';
-import type { BatchResult, Command, ExecutorStats } from './protocol.js';
+import type { BatchResult, CallCommand, Command, ExecutorStats, KernelArg } from './protocol.js';
 
-interface Slot {
+/** A wasm buffer and the number of tensor ids naming it. */
+interface Buffer {
   handle: number;
   length: number;
+  refs: number;
 }
 
 /**
@@ -11,28 +13,42 @@ interface Slot {
  * in-thread mode (Node) and the worker (browsers, Node on request).
  */
 export class Executor {
-  private readonly slots = new Map<number, Slot>();
+  private readonly tensors = new Map<number, Buffer>();
 
   constructor(readonly core: Core) {}
 
+  /**
+   * Runs a batch. A failing command does not stop the batch: commands that
+   * depend on its outputs (directly or not) are skipped and their outputs
+   * marked `poisoned`; independent ones (optimizer state created in the same
+   * step, frees) still run, so a failed step changes nothing it should not.
+   * The first error is reported.
+   */
   submit(batch: Command[]): BatchResult {
     const reads: Float32Array[] = [];
+    const poisoned = new Set<number>();
+    let error: BatchResult['error'];
     for (let i = 0; i < batch.length; i++) {
       const cmd = batch[i];
+      if (cmd.kind !== 'free' && inputsOf(cmd).some((id) => poisoned.has(id))) {
+        for (const id of outputsOf(cmd)) poisoned.add(id);
+        continue;
+      }
       try {
         const r = this.run(cmd);
         if (r) reads.push(r);
       } catch (e) {
-        return { reads, error: { index: i, op: cmd.kind, message: e instanceof Error ? e.message : String(e) } };
+        for (const id of outputsOf(cmd)) poisoned.add(id);
+        error ??= { index: i, op: cmd.kind === 'call' ? cmd.fn : cmd.kind, message: e instanceof Error ? e.message : String(e) };
       }
     }
-    return { reads };
+    return error ? { reads, error, poisoned: [...poisoned] } : { reads };
   }
 
   stats(): ExecutorStats {
     const s = this.core.storeStats();
     return {
-      tensors: this.slots.size,
+      tensors: this.tensors.size,
       buffers: s.buffers,
       floats: s.floats,
       heapBytes: this.core.heapBytes(),
@@ -44,57 +60,134 @@ export class Executor {
     this.core.resetThreadTaskCounts();
   }
 
-  private get(id: number, op: string): Slot {
-    const s = this.slots.get(id);
-    if (!s) throw new Error(`${op}: tensor ${id} does not exist (disposed?)`);
-    return s;
+  private get(id: number, op: string): Buffer {
+    const b = this.tensors.get(id);
+    if (!b) throw new Error(`${op}: tensor ${id} does not exist (disposed, or its producer failed)`);
+    return b;
   }
 
-  /** Allocates the output tensor `id` of `length` floats. */
-  private output(id: number, length: number, op: string): Slot {
-    if (this.slots.has(id)) throw new Error(`${op}: output tensor ${id} already exists`);
-    const s = { handle: this.core.alloc(length), length };
-    this.slots.set(id, s);
-    return s;
+  private bind(id: number, b: Buffer, op: string): void {
+    if (this.tensors.has(id)) throw new Error(`${op}: tensor ${id} already exists`);
+    b.refs += 1;
+    this.tensors.set(id, b);
   }
 
-  /** Runs `f` with a fresh output; frees it again if `f` throws. */
-  private withOutput(id: number, length: number, op: string, f: (out: Slot) => void): void {
-    const out = this.output(id, length, op);
-    try {
-      f(out);
-    } catch (e) {
-      this.slots.delete(id);
-      this.core.free(out.handle);
-      throw e;
-    }
+  private release(id: number): void {
+    const b = this.tensors.get(id);
+    if (!b) return; // freeing what never came to be is not an error
+    this.tensors.delete(id);
+    b.refs -= 1;
+    if (b.refs === 0) this.core.free(b.handle);
+  }
+
+  /** Makes tensor `id`'s buffer its own (copy-on-write) before an in-place update. */
+  private exclusive(id: number, op: string): Buffer {
+    const b = this.get(id, op);
+    if (b.refs === 1) return b;
+    const copy: Buffer = { handle: this.core.alloc(b.length), length: b.length, refs: 1 };
+    this.core.view(copy.handle, b.length).set(this.core.view(b.handle, b.length));
+    b.refs -= 1;
+    this.tensors.set(id, copy);
+    return copy;
   }
 
   private run(cmd: Command): Float32Array | undefined {
     switch (cmd.kind) {
       case 'upload': {
-        if (this.slots.has(cmd.id)) throw new Error(`upload: tensor ${cmd.id} already exists`);
-        this.slots.set(cmd.id, { handle: this.core.upload(cmd.data), length: cmd.data.length });
+        const b: Buffer = { handle: this.core.upload(cmd.data), length: cmd.data.length, refs: 0 };
+        this.bind(cmd.id, b, 'upload');
         return undefined;
       }
-      case 'free': {
-        const s = this.get(cmd.id, 'free');
-        this.slots.delete(cmd.id);
-        this.core.free(s.handle);
+      case 'free':
+        this.release(cmd.id);
         return undefined;
-      }
       case 'read': {
-        const s = this.get(cmd.id, 'read');
-        return this.core.read(s.handle, s.length);
+        const b = this.get(cmd.id, 'read');
+        return this.core.read(b.handle, b.length);
       }
-      case 'matMul': {
-        const a = this.get(cmd.a, 'matMul');
-        const b = this.get(cmd.b, 'matMul');
-        this.withOutput(cmd.out, cmd.m * cmd.n, 'matMul', (out) =>
-          this.core.raw.matMul(a.handle, b.handle, out.handle, cmd.m, cmd.n, cmd.k, cmd.transA, cmd.transB),
-        );
+      case 'alias':
+        this.bind(cmd.id, this.get(cmd.src, 'reshape'), 'reshape');
+        return undefined;
+      case 'assign': {
+        const src = this.get(cmd.src, 'assign');
+        this.get(cmd.id, 'assign');
+        this.release(cmd.id);
+        this.bind(cmd.id, src, 'assign');
         return undefined;
       }
+      case 'call':
+        this.call(cmd);
+        return undefined;
+      case 'matMul':
+        this.call({
+          kind: 'call',
+          fn: 'matMul',
+          inputs: [cmd.a, cmd.b],
+          outputs: [{ id: cmd.out, size: cmd.m * cmd.n }],
+          args: [cmd.m, cmd.n, cmd.k, cmd.transA, cmd.transB],
+        });
+        return undefined;
     }
+  }
+
+  private call(cmd: CallCommand): void {
+    const op = cmd.fn;
+    const handles: (number | undefined)[] = cmd.inputs.map((id) => (id === null ? undefined : this.get(id, op).handle));
+    for (const id of cmd.inplace ?? []) handles.push(id === null ? undefined : this.exclusive(id, op).handle);
+    const created: { id: number; b: Buffer }[] = [];
+    try {
+      for (const o of cmd.outputs ?? []) {
+        const b: Buffer = { handle: this.core.alloc(o.size), length: o.size, refs: 0 };
+        created.push({ id: o.id, b });
+        handles.push(b.handle);
+      }
+      const fn = this.core.raw[op] as ((...a: (number | undefined | KernelArg)[]) => unknown) | undefined;
+      if (typeof fn !== 'function') throw new Error(`${op}: no such kernel in this wasm build (rebuild with npm run build)`);
+      const result = fn.apply(this.core.raw, [...handles, ...(cmd.args ?? [])]);
+      for (const { id, b } of created) this.bind(id, b, op);
+      if (cmd.resultTo !== undefined) {
+        if (typeof result !== 'number') throw new Error(`${op}: kernel returned no number for result tensor ${cmd.resultTo}`);
+        const b: Buffer = { handle: this.core.upload(Float32Array.of(result)), length: 1, refs: 0 };
+        this.bind(cmd.resultTo, b, op);
+      }
+    } catch (e) {
+      for (const { id, b } of created) {
+        if (this.tensors.get(id) === b) this.release(id);
+        else if (b.refs === 0) this.core.free(b.handle);
+      }
+      throw e;
+    }
+  }
+}
+
+/** Tensor ids a command reads (including buffers it updates in place). */
+function inputsOf(cmd: Command): number[] {
+  switch (cmd.kind) {
+    case 'call':
+      return [...cmd.inputs, ...(cmd.inplace ?? [])].filter((id): id is number => id !== null);
+    case 'read':
+      return [cmd.id];
+    case 'alias':
+    case 'assign':
+      return [cmd.src];
+    case 'matMul':
+      return [cmd.a, cmd.b];
+    default:
+      return [];
+  }
+}
+
+/** Tensor ids a command creates. */
+function outputsOf(cmd: Command): number[] {
+  switch (cmd.kind) {
+    case 'upload':
+    case 'alias':
+      return [cmd.id];
+    case 'call':
+      return [...(cmd.outputs ?? []).map((o) => o.id), ...(cmd.resultTo !== undefined ? [cmd.resultTo] : [])];
+    case 'matMul':
+      return [cmd.out];
+    default:
+      return [];
   }
 }

@@ -22,6 +22,22 @@ export function wasmUrl(base: string, flavor: Flavor): string {
  * fires) and is removed again.
  */
 export async function importGlue(url: string): Promise<CoreModule> {
+  return importModule(url);
+}
+
+/**
+ * Like {@link importGlue}, but every call gets its own module instance (and
+ * so its own wasm instance, memory and thread pool), by giving the URL a
+ * distinct query. Benchmarks use this to run 1- and 2-thread cores side by
+ * side in one process.
+ */
+let instances = 0;
+export function instanceUrl(url: string): string {
+  instances += 1;
+  return instances === 1 ? url : `${url}?instance=${instances}`;
+}
+
+async function importModule(url: string): Promise<CoreModule> {
   const g = globalThis as { self?: unknown };
   const shim = isNode && !('self' in g);
   if (shim) g.self = new EventTarget();

@@ -1,12 +1,51 @@
 /**
  * Commands from the tensor layer (cnn-ts) to the executor, sent in
  * batches so that messaging to a worker costs one round trip per batch,
- * not per op. Ids name tensors; the executor maps them to wasm buffers.
+ * not per op. Ids name tensors; the executor maps them to wasm buffers
+ * (several ids may share one buffer: reshapes and variable assignment).
  */
+import type { CoreModule } from './module.js';
+
+/** Names of wasm exports a `call` may invoke. */
+export type KernelName = {
+  [K in keyof CoreModule]-?: CoreModule[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof CoreModule];
+
+/** Scalar and array arguments passed after the buffer handles. */
+export type KernelArg = number | boolean | Uint32Array | Int32Array;
+
+/** A new tensor a call writes (zero-filled before the call). */
+export interface OutputSpec {
+  id: number;
+  size: number;
+}
+
+/**
+ * Calls wasm export `fn` with the buffer handles of `inputs`, then
+ * `inplace`, then `outputs` (in that order; `null` passes `undefined` for an
+ * optional buffer), then `args`. Buffers in `inplace` are made exclusive
+ * first (copied if another tensor shares them). `resultTo` receives the
+ * kernel's numeric return value as a new 1-element tensor.
+ */
+export interface CallCommand {
+  kind: 'call';
+  fn: KernelName;
+  inputs: (number | null)[];
+  inplace?: (number | null)[];
+  outputs?: OutputSpec[];
+  args?: KernelArg[];
+  resultTo?: number;
+}
+
 export type Command =
   | { kind: 'upload'; id: number; data: Float32Array }
   | { kind: 'free'; id: number }
   | { kind: 'read'; id: number }
+  /** `id` becomes another name for `src`'s buffer (a reshape). */
+  | { kind: 'alias'; src: number; id: number }
+  /** Existing tensor `id` now shares `src`'s buffer (variable assignment). */
+  | { kind: 'assign'; src: number; id: number }
+  | CallCommand
   | {
       kind: 'matMul';
       a: number;
@@ -20,17 +59,20 @@ export type Command =
     };
 
 export interface BatchError {
-  /** Index of the failing command in the batch; later commands did not run. */
+  /** Index of the failing command in the batch (later independent ones still ran). */
   index: number;
-  /** The command's kind (an op name). */
+  /** The command's kind or kernel (an op name). */
   op: string;
   message: string;
 }
 
 export interface BatchResult {
-  /** Data of every `read` command, in order. */
+  /** Data of every `read` command that ran, in order. */
   reads: Float32Array[];
+  /** The first command that failed. */
   error?: BatchError;
+  /** Tensors never computed because of the error (its outputs and their dependents). */
+  poisoned?: number[];
 }
 
 export interface ExecutorStats {
