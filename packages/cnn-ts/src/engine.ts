@@ -1,0 +1,336 @@
+/**
+ * The engine: one per process or page. It owns the connection to the core
+ * (in this thread, or a worker), the queue of commands not yet sent, tensor
+ * ids, memory accounting, `tidy` scopes, and the gradient tape.
+ *
+ * Ops do not wait for the core: they validate their arguments, infer the
+ * output shape, queue a command and return a tensor at once. The queue goes
+ * to the core in one batch when something reads data back (`data()`,
+ * `array()`), when it grows long, or on `flush()`.
+ */
+import { Executor, isNode, loadCore, spawnWorker, type BatchResult, type Command, type CoreInfo, type ExecutorStats, type WorkerClient } from 'cnn-worker';
+import type { Tensor } from './tensor.js';
+
+/** How to start the core; see {@link ready}. */
+export interface ReadyOptions {
+  /** Threads that run kernels (default: all cores where threads are available). */
+  threads?: number;
+  /**
+   * `'inline'`: the core runs in this thread (Node only; kernels block the
+   * caller, like tfjs-node). `'worker'`: in a dedicated worker, nothing
+   * blocks (the only choice in browsers). Default: inline in Node, worker in
+   * browsers.
+   */
+  mode?: 'inline' | 'worker';
+  /** Force the threaded or the single-threaded SIMD build. */
+  flavor?: 'threaded' | 'single';
+  /** Where the wasm builds live (default: next to cnn-worker). */
+  wasmBase?: string;
+  /** Worker script URL (browsers without a bundler: cnn-worker's `dist/worker.browser.js`). */
+  workerUrl?: string;
+}
+
+/** What {@link ready} reports. */
+export interface BackendInfo extends CoreInfo {
+  mode: 'inline' | 'worker';
+}
+
+interface Backend {
+  info: BackendInfo;
+  /** Set in inline mode: batches can run synchronously. */
+  inline: Executor | null;
+  submit(batch: Command[]): Promise<BatchResult>;
+  stats(): Promise<ExecutorStats>;
+  terminate(): Promise<void>;
+}
+
+async function startBackend(opts: ReadyOptions): Promise<Backend> {
+  const mode = opts.mode ?? (isNode ? 'inline' : 'worker');
+  if (mode === 'inline') {
+    if (!isNode) throw new Error("ready: mode 'inline' is for Node; browsers run the core in a worker");
+    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, wasmBase: opts.wasmBase });
+    const ex = new Executor(core);
+    return {
+      info: { ...core.info, mode },
+      inline: ex,
+      submit: async (batch) => ex.submit(batch),
+      stats: async () => ex.stats(),
+      terminate: async () => undefined,
+    };
+  }
+  const w: WorkerClient = await spawnWorker({ threads: opts.threads, flavor: opts.flavor, wasmBase: opts.wasmBase, workerUrl: opts.workerUrl });
+  return {
+    info: { ...w.info, mode },
+    inline: null,
+    submit: (batch) => w.submit(batch),
+    stats: () => w.stats(),
+    terminate: () => w.terminate(),
+  };
+}
+
+/** A node of the gradient tape: how to get input gradients from output gradients. */
+export interface TapeNode {
+  name: string;
+  inputs: Tensor[];
+  outputs: Tensor[];
+  /**
+   * Gradients for `inputs` (null where an input gets none), given the
+   * outputs' gradients. `needed[i]` is false for inputs no gradient is asked
+   * for (e.g. a network's input images): their gradient may be skipped.
+   */
+  backward(dys: Tensor[], needed: boolean[]): (Tensor | null)[];
+}
+
+/** Queue length at which commands are sent without waiting for a read. */
+const AUTO_FLUSH = 512;
+
+export class Engine {
+  private backend: Backend | undefined;
+  private starting: Promise<Backend> | undefined;
+  private options: ReadyOptions = {};
+  private queue: Command[] = [];
+  /** Worker mode: batches are sent one after the other. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+  /** Bumped when the backend is replaced; tensors of older epochs are lost. */
+  epoch = 0;
+  /** An error from a batch nobody was waiting for; reported by the next read. */
+  private deferred: Error | undefined;
+  /** Tensors whose producing command failed or did not run, with why. */
+  private failed = new Map<number, string>();
+
+  numTensors = 0;
+  numBytes = 0;
+  private scopes: Set<Tensor>[] = [];
+  /** The gradient tape while a gradient function records. */
+  tape: TapeNode[] | null = null;
+  /** Tensors the tape refers to: inner `tidy` scopes must not free them. */
+  private taped = new Set<Tensor>();
+
+  /** Starts (or restarts with new options) the core. */
+  async ready(opts?: ReadyOptions): Promise<BackendInfo> {
+    if (opts !== undefined && this.backend !== undefined) {
+      await this.flush();
+      await this.backend.terminate();
+      this.backend = undefined;
+      this.starting = undefined;
+      this.epoch += 1;
+    }
+    if (opts !== undefined) this.options = opts;
+    return (await this.getBackend()).info;
+  }
+
+  private getBackend(): Promise<Backend> {
+    if (this.backend) return Promise.resolve(this.backend);
+    if (!this.starting) {
+      this.starting = startBackend(this.options).then(
+        (b) => {
+          this.backend = b;
+          return b;
+        },
+        (e: unknown) => {
+          this.starting = undefined;
+          throw e;
+        },
+      );
+    }
+    return this.starting;
+  }
+
+  /** The started backend's info, or undefined before {@link ready}. */
+  get info(): BackendInfo | undefined {
+    return this.backend?.info;
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  enqueue(cmd: Command): void {
+    this.queue.push(cmd);
+    if (this.queue.length >= AUTO_FLUSH) void this.flush();
+  }
+
+  // ---- tensors and scopes -------------------------------------------------
+
+  track(t: Tensor, scoped: boolean): void {
+    this.numTensors += 1;
+    this.numBytes += t.size * 4;
+    if (scoped && this.scopes.length > 0) this.scopes[this.scopes.length - 1].add(t);
+  }
+
+  release(t: Tensor): void {
+    this.numTensors -= 1;
+    this.numBytes -= t.size * 4;
+    for (const s of this.scopes) s.delete(t);
+    if (t.epoch === this.epoch) this.enqueue({ kind: 'free', id: t.id });
+  }
+
+  /** Removes `t` from every open scope, so no `tidy` disposes it. */
+  keep(t: Tensor): void {
+    for (const s of this.scopes) s.delete(t);
+  }
+
+  startScope(): void {
+    this.scopes.push(new Set());
+  }
+
+  /** Disposes the scope's tensors except `survivors`, which move to the parent scope. */
+  endScope(survivors: Tensor[]): void {
+    const scope = this.scopes.pop();
+    if (!scope) throw new Error('endScope without startScope');
+    const keep = new Set(survivors.map((t) => t.id));
+    for (const t of scope) {
+      if (keep.has(t.id)) {
+        if (this.scopes.length > 0) this.scopes[this.scopes.length - 1].add(t);
+      } else if (!t.isDisposed && !this.tapeHolds(t)) {
+        t.dispose();
+      } else if (!t.isDisposed && this.scopes.length > 0) {
+        // Still needed by an open gradient tape: the gradient scope frees it.
+        this.scopes[this.scopes.length - 1].add(t);
+      }
+    }
+  }
+
+  private tapeHolds(t: Tensor): boolean {
+    return this.tape !== null && this.taped.has(t);
+  }
+
+  record(node: TapeNode): void {
+    if (!this.tape) return;
+    this.tape.push(node);
+    for (const t of node.inputs) this.taped.add(t);
+    for (const t of node.outputs) this.taped.add(t);
+  }
+
+  /** Starts recording; returns the previous tape (gradients do not nest recordings). */
+  startTape(): TapeNode[] | null {
+    const prev = this.tape;
+    this.tape = [];
+    return prev;
+  }
+
+  /** Stops recording and returns what was recorded. */
+  endTape(prev: TapeNode[] | null): TapeNode[] {
+    const t = this.tape ?? [];
+    this.tape = prev;
+    if (prev === null) this.taped.clear();
+    return t;
+  }
+
+  // ---- talking to the core -------------------------------------------------
+
+  /** Sends what is queued; resolves when it has run. Errors surface on the next read. */
+  async flush(): Promise<void> {
+    const batch = this.takeQueue();
+    if (batch.length === 0) return;
+    await this.run(batch).catch((e: unknown) => {
+      this.deferred ??= e instanceof Error ? e : new Error(String(e));
+    });
+  }
+
+  private takeQueue(): Command[] {
+    const b = this.queue;
+    this.queue = [];
+    return b;
+  }
+
+  /** Runs one batch in order after earlier ones; rejects on a command error. */
+  private run(batch: Command[]): Promise<Float32Array[]> {
+    const epoch = this.epoch;
+    const go = async (): Promise<Float32Array[]> => {
+      let backend: Backend;
+      try {
+        backend = await this.getBackend();
+      } catch (e) {
+        throw e instanceof Error ? e : new Error(String(e));
+      }
+      let result: BatchResult;
+      try {
+        result = await backend.submit(batch);
+      } catch (e) {
+        // The worker died: everything it held is gone.
+        if (this.backend === backend) {
+          this.backend = undefined;
+          this.starting = undefined;
+          this.epoch += 1;
+        }
+        throw e instanceof Error ? e : new Error(String(e));
+      }
+      if (epoch !== this.epoch) throw new Error('the tensors of this batch were lost when the worker restarted');
+      return this.settle(result);
+    };
+    if (this.backend?.inline) {
+      // Inline: run now, synchronously, in queue order.
+      try {
+        return Promise.resolve(this.settle(this.backend.inline.submit(batch)));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const p = this.chain.then(go, go);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Turns a batch result into its reads, or the error of the first failing command. */
+  private settle(r: BatchResult): Float32Array[] {
+    if (!r.error) return r.reads;
+    const why = this.explain(r.error.message);
+    for (const id of r.poisoned ?? []) this.failed.set(id, why);
+    throw new Error(why);
+  }
+
+  /** Adds the original cause when a message is about a tensor whose producer failed. */
+  private explain(message: string): string {
+    const m = /tensor (\d+) does not exist/.exec(message);
+    const cause = m ? this.failed.get(Number(m[1])) : undefined;
+    return cause ? `${message}; it was never computed because: ${cause}` : message;
+  }
+
+  /** Reads a tensor's stored values (f32). */
+  async read(t: Tensor): Promise<Float32Array> {
+    this.checkReadable(t);
+    this.queue.push({ kind: 'read', id: t.id });
+    const reads = await this.run(this.takeQueue());
+    this.raiseDeferred();
+    return reads[reads.length - 1];
+  }
+
+  /** Synchronous read: inline mode only, after {@link ready}. */
+  readSync(t: Tensor): Float32Array {
+    this.checkReadable(t);
+    const ex = this.backend?.inline;
+    if (!ex) {
+      throw new Error(
+        this.backend
+          ? 'dataSync: the core runs in a worker; use `await t.data()` (or ready({mode: "inline"}) in Node)'
+          : 'dataSync: the core is not started; call `await tf.ready()` first',
+      );
+    }
+    this.queue.push({ kind: 'read', id: t.id });
+    const reads = this.settle(ex.submit(this.takeQueue()));
+    this.raiseDeferred();
+    return reads[reads.length - 1];
+  }
+
+  private checkReadable(t: Tensor): void {
+    if (t.isDisposed) throw new Error(`Tensor is disposed (shape [${t.shape.join(',')}])`);
+    if (t.epoch !== this.epoch) throw new Error('this tensor was lost when the core restarted (the worker died or ready() was called with new options)');
+  }
+
+  private raiseDeferred(): void {
+    const e = this.deferred;
+    this.deferred = undefined;
+    if (e) throw e;
+  }
+
+  /** Statistics of the core side (buffers, wasm heap, per-thread tasks). */
+  async coreStats(): Promise<ExecutorStats> {
+    await this.flush();
+    return (await this.getBackend()).stats();
+  }
+}
+
+/** The process-wide engine. */
+export const ENGINE = new Engine();

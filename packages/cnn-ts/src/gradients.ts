@@ -1,0 +1,160 @@
+/**
+ * Automatic differentiation (TF.js's `grad`, `grads`, `valueAndGrad(s)`,
+ * `variableGrads`): run `f` while recording a tape, then walk it backwards.
+ * Intermediate tensors are freed once the gradients exist.
+ */
+import { ENGINE, type TapeNode } from './engine.js';
+import { Tensor, Variable } from './tensor.js';
+import { add } from './ops/binary.js';
+import { onesLike } from './ops/creation.js';
+import { fmtShape } from './util.js';
+
+/** Nodes on a path from one of `xs` to `y` (reversed), and the ids that depend on an x. */
+function relevant(tape: TapeNode[], xs: Tensor[], y: Tensor): { nodes: TapeNode[]; fromX: Set<number> } {
+  const fromX = new Set(xs.map((t) => t.id));
+  const forward: TapeNode[] = [];
+  for (const n of tape) {
+    if (n.inputs.some((t) => fromX.has(t.id))) {
+      forward.push(n);
+      for (const o of n.outputs) fromX.add(o.id);
+    }
+  }
+  const toY = new Set([y.id]);
+  const out: TapeNode[] = [];
+  for (let i = forward.length - 1; i >= 0; i--) {
+    const n = forward[i];
+    if (n.outputs.some((t) => toY.has(t.id))) {
+      out.push(n);
+      for (const t of n.inputs) toY.add(t.id);
+    }
+  }
+  return { nodes: out, fromX };
+}
+
+/** Backpropagates `dy` from `y` through the relevant nodes; returns grads by id. */
+function backprop({ nodes, fromX }: { nodes: TapeNode[]; fromX: Set<number> }, y: Tensor, dy: Tensor): Map<number, Tensor> {
+  const grads = new Map<number, Tensor>([[y.id, dy]]);
+  for (const n of nodes) {
+    const dys = n.outputs.map((o) => grads.get(o.id));
+    if (dys.every((d) => d === undefined)) continue;
+    const filled = dys.map((d, i) => d ?? onesLikeZero(n.outputs[i]));
+    const dxs = n.backward(filled, n.inputs.map((t) => fromX.has(t.id)));
+    n.inputs.forEach((x, i) => {
+      const g = dxs[i];
+      if (!g) return;
+      if (g.shape.length !== x.shape.length || g.shape.some((d, j) => d !== x.shape[j])) {
+        throw new Error(`Error in gradient of ${n.name}: gradient shape ${fmtShape(g.shape)} does not match input shape ${fmtShape(x.shape)}`);
+      }
+      const prev = grads.get(x.id);
+      grads.set(x.id, prev ? add(prev, g) : g);
+    });
+  }
+  return grads;
+}
+
+function onesLikeZero(t: Tensor): Tensor {
+  // An output nobody used gets a zero gradient.
+  return add(onesLike(t), -1);
+}
+
+/**
+ * Gradients of `y` with respect to `xs` from a recorded tape (null where
+ * `y` does not depend on an x). For training loops that record themselves.
+ */
+export function gradientsFromTape(tape: TapeNode[], xs: Tensor[], y: Tensor, dy?: Tensor): (Tensor | null)[] {
+  const g = backprop(relevant(tape, xs, y), y, dy ?? onesLike(y));
+  return xs.map((x) => g.get(x.id) ?? null);
+}
+
+/** Runs `f` under a recording tape in a scope; returns its value and the tape. */
+function record<T extends Tensor>(f: () => T): { y: T; tape: TapeNode[] } {
+  const prev = ENGINE.startTape();
+  let y: T;
+  let tape: TapeNode[];
+  try {
+    y = f();
+  } finally {
+    tape = ENGINE.endTape(prev);
+  }
+  if (!(y instanceof Tensor)) throw new Error('Error in gradient: the function must return a Tensor');
+  return { y, tape };
+}
+
+/** `f(...xs)`'s value and its gradients with respect to each of `xs`. */
+export function valueAndGrads<T extends Tensor>(f: (...xs: Tensor[]) => T): (xs: Tensor[], dy?: Tensor) => { value: T; grads: Tensor[] } {
+  return (xs, dy) => {
+    ENGINE.startScope();
+    let value: T | undefined;
+    let grads: Tensor[] = [];
+    try {
+      const r = record(() => f(...xs));
+      value = r.y;
+      const seed = dy ?? onesLike(value);
+      if (dy && (dy.shape.length !== value.shape.length || dy.shape.some((d, i) => d !== value!.shape[i]))) {
+        throw new Error(`Error in gradient: dy shape ${fmtShape(dy.shape)} must match the result's shape ${fmtShape(value.shape)}`);
+      }
+      const g = backprop(relevant(r.tape, xs, value), value, seed);
+      grads = xs.map((x, i) => {
+        const gi = g.get(x.id);
+        if (!gi) throw new Error(`Cannot compute gradient: y is not a function of x[${i}] (shape ${fmtShape(x.shape)})`);
+        return gi;
+      });
+    } finally {
+      ENGINE.endScope(value ? [value, ...grads] : []);
+    }
+    return { value, grads };
+  };
+}
+
+/** Gradients of `f(...xs)` with respect to each of `xs`. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
+  const vg = valueAndGrads(f);
+  return (xs, dy) => {
+    const { value, grads: g } = vg(xs, dy);
+    value.dispose();
+    return g;
+  };
+}
+
+/** Gradient of `f(x)` with respect to `x`. */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  const g = grads((x) => f(x));
+  return (x, dy) => g([x], dy)[0];
+}
+
+/** Value and gradient of `f(x)`. */
+export function valueAndGrad<T extends Tensor>(f: (x: Tensor) => T): (x: Tensor, dy?: Tensor) => { value: T; grad: Tensor } {
+  const vg = valueAndGrads((x) => f(x));
+  return (x, dy) => {
+    const { value, grads: g } = vg([x], dy);
+    return { value, grad: g[0] };
+  };
+}
+
+/**
+ * The scalar `f()` and its gradients with respect to the trainable
+ * variables it uses (or `varList`), keyed by variable name.
+ */
+export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+  ENGINE.startScope();
+  let value: Tensor | undefined;
+  const out: Record<string, Tensor> = {};
+  try {
+    const r = record(f);
+    value = r.y;
+    if (value.rank !== 0) throw new Error(`Error in variableGrads: f() must return a scalar, got shape ${fmtShape(value.shape)}`);
+    const used = new Map<number, Variable>();
+    for (const n of r.tape) for (const t of n.inputs) if (t instanceof Variable && t.trainable) used.set(t.id, t);
+    const vars = varList ?? [...used.values()];
+    const live = vars.filter((v) => used.has(v.id));
+    if (live.length === 0) throw new Error('Error in variableGrads: f() does not depend on any of the (trainable) variables');
+    const g = backprop(relevant(r.tape, live, value), value, onesLike(value));
+    for (const v of live) {
+      const gv = g.get(v.id);
+      if (gv) out[v.name] = gv;
+    }
+  } finally {
+    ENGINE.endScope(value ? [value, ...Object.values(out)] : []);
+  }
+  return { value, grads: out };
+}

@@ -1,0 +1,220 @@
+/** conv2d, its transpose, fused conv + bias + activation, max/avg pooling. */
+import { encodeConv2d, type PadSpec } from 'cnn-worker';
+import { makeTensor, Tensor } from '../tensor.js';
+import type { ExplicitPadding, PaddingType, TensorLike } from '../types.js';
+import { assert, fmtShape } from '../util.js';
+import { call, recordGrad } from './kernel.js';
+import { toTensor } from './convert.js';
+import { reshape } from './transform.js';
+
+type Arg = Tensor | TensorLike;
+/** TF.js's padding argument: a mode, a symmetric amount, or explicit NHWC pairs. */
+export type Pad = PaddingType | number | ExplicitPadding;
+
+/** `[sh, sw]` from a number, a pair, or TF's `[1, sh, sw, 1]`. */
+export function pair(v: number | number[], op: string, what: string): [number, number] {
+  const p: number[] = typeof v === 'number' ? [v, v] : v.length === 4 ? [v[1], v[2]] : v.length === 1 ? [v[0], v[0]] : v;
+  assert(p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 1), op, () => `${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  return [p[0], p[1]];
+}
+
+/** Parses TF.js's padding forms into the core's. */
+export function parsePad(pad: Pad, op: string): PadSpec {
+  if (typeof pad === 'number') {
+    assert(Number.isInteger(pad) && pad >= 0, op, () => `numeric pad must be a non-negative integer, got ${pad}`);
+    return { top: pad, bottom: pad, left: pad, right: pad };
+  }
+  if (typeof pad === 'string') {
+    const p = pad.toLowerCase();
+    assert(p === 'valid' || p === 'same', op, () => `unknown padding '${pad}', expected 'valid', 'same', a number or explicit [[0,0],[t,b],[l,r],[0,0]]`);
+    return p;
+  }
+  assert(
+    Array.isArray(pad) && pad.length === 4 && pad.every((q) => Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0)) && pad[0][0] === 0 && pad[0][1] === 0 && pad[3][0] === 0 && pad[3][1] === 0,
+    op,
+    () => `explicit padding must be [[0,0],[top,bottom],[left,right],[0,0]] with non-negative integers, got ${JSON.stringify(pad)}`,
+  );
+  return { top: pad[1][0], bottom: pad[1][1], left: pad[2][0], right: pad[2][1] };
+}
+
+/** Output size and padding of one axis (SPEC §3, same as crates/cnn-core/src/shape.rs). */
+export function outSize(input: number, k: number, s: number, d: number, pad: PadSpec, before: number, after: number, op: string, axis: string): number {
+  const kEff = (k - 1) * d + 1;
+  if (pad === 'same') return Math.ceil(input / s);
+  const padded = pad === 'valid' ? input : input + before + after;
+  assert(padded >= kEff, op, () => `${axis}: ${pad === 'valid' ? 'input' : 'padded input'} size ${padded} is smaller than the ${d > 1 ? 'effective (dilated) ' : ''}filter size ${kEff}`);
+  return Math.floor((padded - kEff) / s) + 1;
+}
+
+/** Adds a batch axis to rank-3 inputs; returns the 4-D input and whether it was added. */
+function as4d(x: Tensor, op: string): [Tensor, boolean] {
+  assert(x.rank === 4 || x.rank === 3, op, () => `input must be rank 4 (NHWC) or 3, got rank ${x.rank} ${fmtShape(x.shape)}`);
+  return x.rank === 4 ? [x, false] : [reshape(x, [1, ...x.shape]), true];
+}
+
+interface ConvGeometry {
+  spec: Uint32Array;
+  out: [number, number, number, number];
+}
+
+function convGeometry(op: string, xShape: number[], fShape: number[], strides: number | number[], pad: Pad, dilations: number | number[]): ConvGeometry {
+  assert(fShape.length === 4, op, () => `filter must be rank 4 [h, w, in, out], got ${fmtShape(fShape)}`);
+  const [n, h, w, cin] = xShape;
+  const [kh, kw, fin, cout] = fShape;
+  assert(cin === fin, op, () => `input depth ${cin} does not match filter in-depth ${fin} (input ${fmtShape(xShape)}, filter ${fmtShape(fShape)})`);
+  const s = pair(strides, op, 'strides');
+  const d = pair(dilations, op, 'dilations');
+  assert(s[0] === 1 || d[0] === 1, op, () => `strides ${s} and dilations ${d} cannot both be > 1 (as in TF)`);
+  const p = parsePad(pad, op);
+  const e = typeof p === 'object' ? p : { top: 0, bottom: 0, left: 0, right: 0 };
+  const oh = outSize(h, kh, s[0], d[0], p, e.top, e.bottom, op, 'height');
+  const ow = outSize(w, kw, s[1], d[1], p, e.left, e.right, op, 'width');
+  return { spec: encodeConv2d({ n, h, w, cin, kh, kw, cout, strides: s, dilations: d, pad: p }), out: [n, oh, ow, cout] };
+}
+
+/** Activations the fused convolution applies in its store. */
+export type FusedActivation = 'linear' | 'relu';
+
+function convCore(op: string, x: Tensor, f: Tensor, bias: Tensor | null, activation: FusedActivation, g: ConvGeometry): Tensor {
+  const y = makeTensor(g.out, 'float32');
+  call('conv2d', [x, f, bias], [y], [activation === 'relu', g.spec]);
+  recordGrad(op, bias ? [x, f, bias] : [x, f], [y], ([dy0], needed) => {
+    let dy = dy0;
+    if (activation === 'relu') {
+      dy = makeTensor(g.out, 'float32');
+      call('reluBackward', [y, dy0], [dy]);
+    }
+    // The first layer's input gradient is not needed for training: skip it.
+    let dx: Tensor | null = null;
+    if (needed[0]) {
+      dx = makeTensor([...x.shape], 'float32');
+      call('conv2dBackpropInput', [dy, f], [dx], [g.spec]);
+    }
+    const dw = makeTensor([...f.shape], 'float32');
+    call('conv2dBackpropFilter', [x, dy], [dw], [g.spec]);
+    if (!bias) return [dx, dw];
+    const db = makeTensor([...bias.shape], 'float32');
+    call('biasGrad', [dy], [db], [g.out[3]]);
+    return [dx, dw, db];
+  });
+  return y;
+}
+
+/**
+ * 2-D convolution, NHWC input and HWIO filter (TF.js `tf.conv2d`).
+ * @example tf.conv2d(tf.ones([1,3,3,1]), tf.ones([2,2,1,1]), 1, 'valid') // 2x2 of 4
+ */
+export function conv2d(x: Arg, filter: Arg, strides: number | number[], pad: Pad, dataFormat: 'NHWC' = 'NHWC', dilations: number | number[] = 1): Tensor {
+  assert(dataFormat === 'NHWC', 'conv2d', () => `only NHWC data format is supported, got ${String(dataFormat)}`);
+  const [x4, squeezed] = as4d(toTensor(x, 'conv2d'), 'conv2d');
+  const f = toTensor(filter, 'conv2d');
+  const y = convCore('conv2d', x4, f, null, 'linear', convGeometry('conv2d', x4.shape, f.shape, strides, pad, dilations));
+  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+}
+
+export interface FusedConv2dArgs {
+  x: Arg;
+  filter: Arg;
+  strides: number | number[];
+  pad: Pad;
+  dataFormat?: 'NHWC';
+  dilations?: number | number[];
+  bias?: Arg;
+  activation?: FusedActivation;
+}
+
+/** `activation(conv2d(x, filter) + bias)` in one kernel (TF.js `tf.fused.conv2d`). */
+export function fusedConv2d(args: FusedConv2dArgs): Tensor {
+  const op = 'fused conv2d';
+  const [x4, squeezed] = as4d(toTensor(args.x, op), op);
+  const f = toTensor(args.filter, op);
+  const b = args.bias === undefined ? null : toTensor(args.bias, op);
+  if (b) assert(b.rank === 1 && b.shape[0] === f.shape[3], op, () => `bias must be [${f.shape[3]}] (one per output channel), got ${fmtShape(b.shape)}`);
+  const act = args.activation ?? 'linear';
+  assert(act === 'linear' || act === 'relu', op, () => `unsupported fused activation '${String(act)}' (linear or relu)`);
+  const y = convCore(op, x4, f, b, act, convGeometry(op, x4.shape, f.shape, args.strides, args.pad, args.dilations ?? 1));
+  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+}
+
+/**
+ * Transposed convolution (the gradient of conv2d with respect to its input).
+ * `filter` is `[h, w, outDepth, inDepth]`.
+ */
+export function conv2dTranspose(x: Arg, filter: Arg, outputShape: number[], strides: number | number[], pad: Pad): Tensor {
+  const op = 'conv2dTranspose';
+  const [x4, squeezed] = as4d(toTensor(x, op), op);
+  const f = toTensor(filter, op);
+  const out = outputShape.length === 3 ? [x4.shape[0], ...outputShape] : outputShape;
+  assert(out.length === 4, op, () => `outputShape must be rank 3 or 4, got ${fmtShape(outputShape)}`);
+  assert(f.rank === 4 && f.shape[3] === x4.shape[3], op, () => `depth of input (${x4.shape[3]}) must match the filter's in-depth (${f.shape[3]}) for filter ${fmtShape(f.shape)}`);
+  assert(out[3] === f.shape[2], op, () => `depth of output (${out[3]}) must match the filter's out-depth (${f.shape[2]})`);
+  const g = convGeometry(op, out, f.shape, strides, pad, 1);
+  assert(g.out.every((d, i) => d === x4.shape[i]), op, () => `input ${fmtShape(x4.shape)} does not match the forward output ${fmtShape(g.out)} of a convolution of ${fmtShape(out)} with these strides and padding`);
+  const y = makeTensor(out, 'float32');
+  call('conv2dBackpropInput', [x4, f], [y], [g.spec]);
+  recordGrad(op, [x4, f], [y], ([dy]) => {
+    const dx = makeTensor(g.out, 'float32');
+    call('conv2d', [dy, f, null], [dx], [false, g.spec]);
+    const dw = makeTensor([...f.shape], 'float32');
+    call('conv2dBackpropFilter', [dy, x4], [dw], [g.spec]);
+    return [dx, dw];
+  });
+  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+}
+
+function poolSpec(op: string, x: Tensor, filterSize: number | number[], strides: number | number[] | undefined, pad: Pad): { spec: Uint32Array; out: number[] } {
+  const [n, h, w, c] = x.shape;
+  const k = pair(filterSize, op, 'filterSize');
+  const s = strides === undefined ? k : pair(strides, op, 'strides');
+  const p = parsePad(pad, op);
+  const e = typeof p === 'object' ? p : { top: 0, bottom: 0, left: 0, right: 0 };
+  const oh = outSize(h, k[0], s[0], 1, p, e.top, e.bottom, op, 'height');
+  const ow = outSize(w, k[1], s[1], 1, p, e.left, e.right, op, 'width');
+  const mode = p === 'valid' ? 0 : p === 'same' ? 1 : 2;
+  return { spec: Uint32Array.from([n, h, w, c, k[0], k[1], s[0], s[1], mode, e.top, e.bottom, e.left, e.right]), out: [n, oh, ow, c] };
+}
+
+/** Max pooling over NHWC windows. */
+export function maxPool(x: Arg, filterSize: number | number[], strides: number | number[] | undefined, pad: Pad): Tensor {
+  const [x4, squeezed] = as4d(toTensor(x, 'maxPool'), 'maxPool');
+  const g = poolSpec('maxPool', x4, filterSize, strides, pad);
+  const y = makeTensor(g.out, x4.dtype);
+  call('maxPool2d', [x4], [y], [g.spec]);
+  recordGrad('maxPool', [x4], [y], ([dy]) => {
+    const dx = makeTensor([...x4.shape], 'float32');
+    call('maxPool2dBackward', [x4, dy], [dx], [g.spec]);
+    return [dx];
+  });
+  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+}
+
+/** Average pooling; with SAME padding only real cells are averaged (as TF). */
+export function avgPool(x: Arg, filterSize: number | number[], strides: number | number[] | undefined, pad: Pad): Tensor {
+  const [x4, squeezed] = as4d(toTensor(x, 'avgPool'), 'avgPool');
+  const g = poolSpec('avgPool', x4, filterSize, strides, pad);
+  const y = makeTensor(g.out, 'float32');
+  call('avgPool2d', [x4], [y], [g.spec]);
+  recordGrad('avgPool', [x4], [y], ([dy]) => {
+    const dx = makeTensor([...x4.shape], 'float32');
+    call('avgPool2dBackward', [dy], [dx], [g.spec]);
+    return [dx];
+  });
+  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+}
+
+/** Mean (or max) over the spatial axes: `[n,h,w,c] -> [n,c]`. */
+export function globalPool(x: Arg, kind: 'avg' | 'max'): Tensor {
+  const op = kind === 'avg' ? 'globalAveragePooling2d' : 'globalMaxPooling2d';
+  const tx = toTensor(x, op);
+  assert(tx.rank === 4, op, () => `input must be rank 4 (NHWC), got ${fmtShape(tx.shape)}`);
+  const [n, h, w, c] = tx.shape;
+  const y = makeTensor([n, c], 'float32');
+  call(kind === 'avg' ? 'globalAvgPool' : 'globalMaxPool', [tx], [y], [n, h, w, c]);
+  recordGrad(op, [tx], [y], ([dy]) => {
+    const dx = makeTensor([...tx.shape], 'float32');
+    if (kind === 'avg') call('globalAvgPoolBackward', [dy], [dx], [n, h, w, c]);
+    else call('globalMaxPoolBackward', [tx, dy], [dx], [n, h, w, c]);
+    return [dx];
+  });
+  return y;
+}

@@ -1,0 +1,136 @@
+/** Creating tensors: from values, constant, random, one-hot, variables. */
+import { ENGINE } from '../engine.js';
+import { generator, normalValues, uniformValues } from '../random.js';
+import { makeTensor, Tensor, Variable } from '../tensor.js';
+import type { DataType, TensorLike } from '../types.js';
+import { assert, assertShape, flattenValues, fmtShape, inferShape, sizeFromShape } from '../util.js';
+import { call } from './kernel.js';
+
+/** Uploads `values` as a new tensor (values are copied). */
+export function fromValues(values: Float32Array, shape: number[], dtype: DataType): Tensor {
+  const t = makeTensor(shape, dtype);
+  ENGINE.enqueue({ kind: 'upload', id: t.id, data: values });
+  return t;
+}
+
+function inferDtype(v: TensorLike): DataType {
+  if (v instanceof Int32Array) return 'int32';
+  if (v instanceof Uint8Array || typeof v === 'boolean') return 'bool';
+  let x: unknown = v;
+  while (Array.isArray(x)) x = x[0];
+  return typeof x === 'boolean' ? 'bool' : 'float32';
+}
+
+function castValues(values: Float32Array, dtype: DataType): Float32Array {
+  if (dtype === 'int32') for (let i = 0; i < values.length; i++) values[i] = Math.trunc(values[i]);
+  if (dtype === 'bool') for (let i = 0; i < values.length; i++) values[i] = values[i] !== 0 ? 1 : 0;
+  return values;
+}
+
+/**
+ * Creates a tensor from values: nested arrays, a flat (typed) array with a
+ * `shape`, or a number.
+ * @example tf.tensor([[1, 2], [3, 4]]); tf.tensor([1, 2, 3, 4], [2, 2]);
+ */
+export function tensor(values: TensorLike, shape?: number[], dtype?: DataType): Tensor {
+  const flat = flattenValues(values);
+  const inferred = inferShape(values, 'tensor');
+  let s = shape ?? inferred;
+  if (shape) {
+    assertShape(shape, 'tensor');
+    // A single value fills any shape, as in TF.js.
+    assert(flat.length === sizeFromShape(shape) || (flat.length === 1 && inferred.length === 0), 'tensor', () => `based on the provided shape, ${fmtShape(shape)}, the tensor should have ${sizeFromShape(shape)} values but has ${flat.length}`);
+    s = shape;
+  }
+  const dt = dtype ?? inferDtype(values);
+  const data = flat.length === sizeFromShape(s) ? flat : new Float32Array(sizeFromShape(s)).fill(flat[0]);
+  return fromValues(castValues(data, dt), s, dt);
+}
+
+export function scalar(value: number | boolean, dtype?: DataType): Tensor {
+  return tensor(value, [], dtype);
+}
+export function tensor1d(values: TensorLike, dtype?: DataType): Tensor {
+  const t = tensor(values, undefined, dtype);
+  assert(t.rank === 1, 'tensor1d', () => `values must be 1-D, got shape ${fmtShape(t.shape)}`);
+  return t;
+}
+export function tensor2d(values: TensorLike, shape?: [number, number], dtype?: DataType): Tensor {
+  const t = tensor(values, shape, dtype);
+  assert(t.rank === 2, 'tensor2d', () => `values must be 2-D, got shape ${fmtShape(t.shape)}`);
+  return t;
+}
+export function tensor3d(values: TensorLike, shape?: [number, number, number], dtype?: DataType): Tensor {
+  const t = tensor(values, shape, dtype);
+  assert(t.rank === 3, 'tensor3d', () => `values must be 3-D, got shape ${fmtShape(t.shape)}`);
+  return t;
+}
+export function tensor4d(values: TensorLike, shape?: [number, number, number, number], dtype?: DataType): Tensor {
+  const t = tensor(values, shape, dtype);
+  assert(t.rank === 4, 'tensor4d', () => `values must be 4-D, got shape ${fmtShape(t.shape)}`);
+  return t;
+}
+
+/** A tensor of `shape` filled with `value` (computed in the core, nothing uploaded). */
+export function fill(shape: number[], value: number, dtype: DataType = 'float32'): Tensor {
+  assertShape(shape, 'fill');
+  const t = makeTensor(shape, dtype);
+  call('fill', [], [t], [value]);
+  return t;
+}
+export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
+  return fill(shape, 0, dtype);
+}
+export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+export function zerosLike(x: Tensor): Tensor {
+  return zeros(x.shape, x.dtype);
+}
+export function onesLike(x: Tensor): Tensor {
+  return ones(x.shape, x.dtype);
+}
+
+/** Normal random values; `seed` gives a reproducible stream. */
+export function randomNormal(shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): Tensor {
+  assertShape(shape, 'randomNormal');
+  return fromValues(castValues(normalValues(sizeFromShape(shape), mean, stdDev, generator(seed)), dtype), shape, dtype);
+}
+
+/** Normal values redrawn beyond two standard deviations. */
+export function truncatedNormal(shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): Tensor {
+  assertShape(shape, 'truncatedNormal');
+  return fromValues(castValues(normalValues(sizeFromShape(shape), mean, stdDev, generator(seed), true), dtype), shape, dtype);
+}
+
+/** Uniform random values in [minval, maxval). */
+export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
+  assertShape(shape, 'randomUniform');
+  return fromValues(castValues(uniformValues(sizeFromShape(shape), minval, maxval, generator(seed)), dtype), shape, dtype);
+}
+
+/** One-hot rows of `depth` for integer `indices`; out-of-range indices give all `offValue`. */
+export function oneHot(indices: Tensor | TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
+  const ind = indices instanceof Tensor ? indices : tensor(indices, undefined, 'int32');
+  assert(Number.isInteger(depth) && depth >= 1, 'oneHot', () => `depth must be a positive integer, got ${depth}`);
+  const y = makeTensor([...ind.shape, depth], 'float32');
+  call('oneHot', [ind], [y], [depth, onValue, offValue]);
+  return y;
+}
+
+/** Evenly spaced values `start, start+step, ...` below `stop`. */
+export function range(start: number, stop: number, step = 1, dtype: DataType = 'float32'): Tensor {
+  assert(step !== 0, 'range', () => 'step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  return fromValues(castValues(Float32Array.from({ length: n }, (_, i) => start + i * step), dtype), [n], dtype);
+}
+
+let variableCount = 0;
+
+/** A mutable tensor initialised with a copy of `initialValue`. */
+export function variable(initialValue: Tensor, trainable = true, name?: string, dtype?: DataType): Variable {
+  const dt = dtype ?? initialValue.dtype;
+  const v = new Variable(ENGINE.newId(), [...initialValue.shape], dt, trainable, name ?? `Variable_${variableCount++}`);
+  ENGINE.enqueue({ kind: 'alias', src: initialValue.id, id: v.id });
+  return v;
+}

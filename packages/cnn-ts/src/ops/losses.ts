@@ -1,0 +1,59 @@
+/** `tf.losses`: the TF.js loss functions, mean-reduced. */
+import { Tensor } from '../tensor.js';
+import type { TensorLike } from '../types.js';
+import { toTensor } from './convert.js';
+import { abs, log, neg, relu, exp, log1p } from './unary.js';
+import { add, less, mul, squaredDifference, sub } from './binary.js';
+import { cast } from './cast.js';
+import { mean, sum } from './reduction.js';
+import { logSoftmax } from './nn.js';
+import { assert, fmtShape, shapesEqual } from '../util.js';
+
+type Arg = Tensor | TensorLike;
+
+function pair(op: string, labels: Arg, predictions: Arg): [Tensor, Tensor] {
+  const l = toTensor(labels, op);
+  const p = toTensor(predictions, op);
+  assert(shapesEqual(l.shape, p.shape), op, () => `labels ${fmtShape(l.shape)} and predictions ${fmtShape(p.shape)} must have the same shape`);
+  return [l, p];
+}
+
+export function meanSquaredError(labels: Arg, predictions: Arg): Tensor {
+  const [l, p] = pair('meanSquaredError', labels, predictions);
+  return mean(squaredDifference(l, p));
+}
+
+export function absoluteDifference(labels: Arg, predictions: Arg): Tensor {
+  const [l, p] = pair('absoluteDifference', labels, predictions);
+  return mean(abs(sub(l, p)));
+}
+
+/** Cross-entropy between one-hot labels and logits (softmax over the last axis). */
+export function softmaxCrossEntropy(onehotLabels: Arg, logits: Arg): Tensor {
+  const [l, z] = pair('softmaxCrossEntropy', onehotLabels, logits);
+  return mean(neg(sum(mul(l, logSoftmax(z)), -1)));
+}
+
+/** Element-wise sigmoid cross-entropy from logits: max(z,0) - z*l + log(1+exp(-|z|)). */
+export function sigmoidCrossEntropy(multiClassLabels: Arg, logits: Arg): Tensor {
+  const [l, z] = pair('sigmoidCrossEntropy', multiClassLabels, logits);
+  return mean(add(sub(relu(z), mul(z, l)), log1p(exp(neg(abs(z))))));
+}
+
+/** Binary log loss on probabilities: -(l log(p+eps) + (1-l) log(1-p+eps)). */
+export function logLoss(labels: Arg, predictions: Arg, epsilon = 1e-7): Tensor {
+  const [l, p] = pair('logLoss', labels, predictions);
+  const a = mul(l, log(add(p, epsilon)));
+  const b = mul(sub(1, l), log(add(sub(1, p), epsilon)));
+  return mean(neg(add(a, b)));
+}
+
+/** Huber loss with threshold `delta`. */
+export function huberLoss(labels: Arg, predictions: Arg, delta = 1): Tensor {
+  const [l, p] = pair('huberLoss', labels, predictions);
+  const err = abs(sub(p, l));
+  const quad = mul(squaredDifference(err, 0), 0.5);
+  const lin = sub(mul(err, delta), 0.5 * delta * delta);
+  const small = cast(less(err, delta), 'float32');
+  return mean(add(mul(quad, small), mul(lin, sub(1, small))));
+}

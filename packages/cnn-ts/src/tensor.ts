@@ -1,0 +1,101 @@
+/**
+ * Tensors: immutable n-d arrays whose data lives in the core (in wasm
+ * memory, possibly in a worker). Shape and dtype are known at once; data
+ * is read back asynchronously with `data()` / `array()`.
+ */
+import { ENGINE } from './engine.js';
+import type { DataType, DataTypeMap, NestedArray } from './types.js';
+import { fmtShape, sizeFromShape, toDtypeArray, toNested } from './util.js';
+
+export class Tensor {
+  /** Executor-side name of the data. */
+  readonly id: number;
+  readonly shape: number[];
+  readonly dtype: DataType;
+  readonly size: number;
+  /** Which start of the core holds the data (see Engine.epoch). */
+  readonly epoch: number;
+  private disposed = false;
+
+  /** Internal: ops create tensors through `makeTensor`. */
+  constructor(id: number, shape: number[], dtype: DataType, scoped = true) {
+    this.id = id;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.size = sizeFromShape(shape);
+    this.epoch = ENGINE.epoch;
+    ENGINE.track(this, scoped);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the tensor's memory in the core. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    ENGINE.release(this);
+  }
+
+  /** The values, as a typed array of the tensor's dtype. */
+  async data<D extends DataType = this['dtype']>(): Promise<DataTypeMap[D]> {
+    return toDtypeArray(await ENGINE.read(this), this.dtype) as DataTypeMap[D];
+  }
+
+  /** Synchronous `data()`: only where the core runs in this thread (Node, inline mode). */
+  dataSync<D extends DataType = this['dtype']>(): DataTypeMap[D] {
+    return toDtypeArray(ENGINE.readSync(this), this.dtype) as DataTypeMap[D];
+  }
+
+  /** The values as nested arrays. */
+  async array(): Promise<NestedArray> {
+    return toNested(await this.data(), this.shape);
+  }
+
+  arraySync(): NestedArray {
+    return toNested(this.dataSync(), this.shape);
+  }
+
+  /** Prints shape, dtype and values (like TF.js's `print`). */
+  async print(verbose = false): Promise<void> {
+    const values = await this.array();
+    const head = verbose ? `Tensor\n  dtype: ${this.dtype}\n  rank: ${this.rank}\n  shape: ${fmtShape(this.shape)}\n  values:\n` : 'Tensor\n';
+    console.log(head + '    ' + JSON.stringify(values));
+  }
+
+  toString(): string {
+    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.disposed ? ', disposed' : ''})`;
+  }
+}
+
+/** A mutable tensor: model weights and optimizer state. Not disposed by `tidy`. */
+export class Variable extends Tensor {
+  readonly name: string;
+  trainable: boolean;
+
+  constructor(id: number, shape: number[], dtype: DataType, trainable: boolean, name: string) {
+    super(id, shape, dtype, false);
+    this.trainable = trainable;
+    this.name = name;
+  }
+
+  /** Replaces the variable's value (same shape and dtype). */
+  assign(value: Tensor): void {
+    if (value.dtype !== this.dtype) throw new Error(`Error in assign: dtype of the new value (${value.dtype}) must match the variable's (${this.dtype})`);
+    if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`Error in assign: shape of the new value ${fmtShape(value.shape)} must match the variable's ${fmtShape(this.shape)}`);
+    }
+    if (this.isDisposed) throw new Error(`Error in assign: variable ${this.name} is disposed`);
+    ENGINE.enqueue({ kind: 'assign', src: value.id, id: this.id });
+  }
+}
+
+/** Creates the output tensor of an op (tracked by the current `tidy` scope). */
+export function makeTensor(shape: number[], dtype: DataType = 'float32'): Tensor {
+  return new Tensor(ENGINE.newId(), shape, dtype);
+}
