@@ -14,6 +14,7 @@ describe('headless Chromium', () => {
   beforeAll(async () => {
     await bundlePage('matmul-page.ts');
     await bundlePage('single-page.ts');
+    await bundlePage('cnn-ts-page.ts');
     server = await serveRepo({ isolated: true });
     plain = await serveRepo({ isolated: false });
     browser = await launchChromium();
@@ -58,6 +59,33 @@ describe('headless Chromium', () => {
     expect(r.isolated).toBe(false);
     expect(r.info).toMatchObject({ flavor: 'single', poolThreads: 1, simd128: true, threads: false });
     expect(r.product).toEqual([4, 5, 10, 11]);
+    await page.close();
+  });
+
+  it('cnn-ts: ops, gradients, errors and a short fit with the core in a Web Worker', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/tests/browser/cnn-ts.html`);
+    const r = (await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result)) as {
+      info: { mode: string; flavor: string; poolThreads: number };
+      valid: number[][][][];
+      same: number[][];
+      g: number[];
+      depthError: string;
+      loss: number[];
+      acc: number[];
+      threadTasks: number[];
+    };
+    expect(errors).toEqual([]);
+    expect(r.info).toMatchObject({ mode: 'worker', flavor: 'threaded', poolThreads: 2 });
+    expect(r.valid).toEqual([[[[4], [4]], [[4], [4]]]]);
+    expect(r.same).toEqual([[4, 4, 2], [4, 4, 2], [2, 2, 1]]);
+    expect(r.g).toEqual([2, 4, 6]);
+    expect(r.depthError).toMatch(/input depth 3 does not match filter in-depth 4/);
+    expect(r.loss[4]).toBeLessThan(r.loss[0]);
+    expect(r.acc[4]).toBe(1);
+    expect(r.threadTasks.every((c) => c > 0)).toBe(true);
     await page.close();
   });
 });

@@ -1,5 +1,58 @@
 /**
- * cnn-ts: the public API (TensorFlow.js names). The tensor, layer and
- * training layers build on the cnn-worker executor re-exported here.
+ * cnn-ts: train and run convolutional networks without a GPU, with the
+ * API of TensorFlow.js (`@tensorflow/tfjs-core` ops, `@tensorflow/tfjs-layers`
+ * layers and models) over a multithreaded SIMD WebAssembly core.
+ *
+ * @example
+ * import * as tf from 'cnn-ts';
+ * await tf.ready({ threads: 2 });
+ * const y = tf.conv2d(tf.ones([1, 3, 3, 1]), tf.ones([2, 2, 1, 1]), 1, 'same');
+ * console.log(await y.array()); // [[[[4],[4],[2]], [[4],[4],[2]], [[2],[2],[1]]]]
  */
-export { loadCore, spawnWorker, type CoreInfo, type LoadOptions, type SpawnOptions } from 'cnn-worker';
+import './ops/chain.js';
+import { fusedConv2d } from './ops/conv.js';
+import { setSeed } from './random.js';
+
+export { Tensor, Variable } from './tensor.js';
+export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding } from './types.js';
+export type { BackendInfo, ReadyOptions } from './engine.js';
+export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './gradients.js';
+
+export {
+  tensor, scalar, tensor1d, tensor2d, tensor3d, tensor4d, fill, zeros, ones, zerosLike, onesLike,
+  randomNormal, randomUniform, truncatedNormal, oneHot, range, variable,
+} from './ops/creation.js';
+export {
+  add, sub, mul, div, floorDiv, mod, maximum, minimum, pow, squaredDifference, atan2, divNoNan,
+  equal, notEqual, greater, greaterEqual, less, lessEqual, logicalAnd, logicalOr, addN,
+} from './ops/binary.js';
+export {
+  neg, abs, square, sqrt, rsqrt, exp, expm1, log, log1p, sigmoid, tanh, softplus, relu, relu6, elu, selu,
+  leakyRelu, gelu, erf, reciprocal, sin, cos, clipByValue, step, sign, floor, round, logicalNot, isNaN,
+} from './ops/unary.js';
+export { sum, mean, max, min, prod, logSumExp, argMax, argMin, any, all } from './ops/reduction.js';
+export { reshape, expandDims, squeeze, transpose, slice, pad, concat, stack, unstack, split, broadcastTo, tile, reverse, gather } from './ops/transform.js';
+export { cast } from './ops/cast.js';
+export { matMul, outerProduct, dot } from './ops/matmul.js';
+export { conv2d, conv2dTranspose, maxPool, avgPool, type Pad, type FusedConv2dArgs } from './ops/conv.js';
+export { softmax, logSoftmax, moments, batchNorm, dropout } from './ops/nn.js';
+export * as losses from './ops/losses.js';
+
+export { layers } from './layers/index.js';
+export { input, SymbolicTensor } from './layers/layer.js';
+export { LayersModel, model } from './models/model.js';
+export { Sequential, sequential } from './models/sequential.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './models/training.js';
+export { History, EarlyStopping, Callback, callbacks, type CallbackHooks, type Logs } from './models/callbacks.js';
+export { train, Optimizer, AdamOptimizer, SGDOptimizer, MomentumOptimizer, RMSPropOptimizer } from './optimizers.js';
+export { initializers } from './layers/initializers.js';
+export * as builders from './builders.js';
+export { ResidualBlock } from './builders.js';
+export * as data from './data/index.js';
+
+/** Fused kernels (TF.js `tf.fused`). */
+export const fused = { conv2d: fusedConv2d };
+
+/** Seeding (Keras' `tf.random.set_seed`): `tf.random.setSeed(2021)`. */
+export const random = { setSeed };

@@ -1,0 +1,122 @@
+/**
+ * The seed's CIFAR training script, in TypeScript with cnn-ts.
+ *
+ *   npm run train                       # seed CNN, embedded Fashion-MNIST subset, 10 epochs
+ *   npm run train -- --data /usr/share/datasets/fashion-mnist --epochs 10
+ *   npm run train -- --model small-resnet --epochs 2 --threads 2 --show-features
+ *
+ * Prints the model summary, Keras-style progress and the test score, and
+ * writes loss.png and accuracy.png (train vs validation) like the seed's
+ * plot_history.
+ */
+import { parseArgs } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from 'cnn-ts';
+import { imageGrid, loadFashionMnist, plotHistory } from 'cnn-ts/node';
+
+const { values: opts } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'cifar-cnn' },
+    epochs: { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: '64' },
+    threads: { type: 'string' },
+    data: { type: 'string' },
+    out: { type: 'string', default: '.' },
+    seed: { type: 'string', default: '2021' },
+    verbose: { type: 'string', default: '2' },
+    limit: { type: 'string' },
+    'show-features': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opts.help) {
+  console.log(`usage: npm run train -- [--model cifar-cnn|small-resnet] [--epochs N] [--batch-size N] [--threads N]
+                        [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2] [--limit N] [--show-features]`);
+  process.exit(0);
+}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+const SEED = int('seed', opts.seed)!;
+const epochs = int('epochs', opts.epochs)!;
+const batchSize = int('batch-size', opts['batch-size'])!;
+const verbose = int('verbose', opts.verbose) as 0 | 1 | 2;
+
+function buildModel(name: string, inputShape: number[]): tf.Sequential {
+  switch (name) {
+    case 'cifar-cnn':
+      return tf.builders.cifarCnn(inputShape, 10);
+    case 'small-resnet':
+      return tf.builders.smallResnet(inputShape, 10);
+    default:
+      throw new Error(`--model must be cifar-cnn or small-resnet, got '${name}'`);
+  }
+}
+
+async function main(): Promise<void> {
+  tf.random.setSeed(SEED);
+  const info = await tf.ready({ threads: int('threads', opts.threads) });
+  console.log(`cnn-ts: ${info.flavor} wasm, ${info.poolThreads} thread(s), SIMD128 ${info.simd128 ? 'on' : 'off'}`);
+
+  const d = await loadFashionMnist({ dir: opts.data });
+  const limit = int('limit', opts.limit);
+  const nTrain = Math.min(limit ?? Infinity, d.trainShape[0]);
+  const nTest = Math.min(limit ?? Infinity, d.testShape[0]);
+  const hw = d.trainShape.slice(1);
+  console.log(`data: ${d.source} (${nTrain} train, ${nTest} test images of ${hw.join('x')})`);
+  // Pixels already scaled by 1/255 (the seed's `train_X / 255.0`).
+  const trainX = tf.tensor(d.trainImages.subarray(0, nTrain * hw[0] * hw[1] * hw[2]), [nTrain, ...hw]);
+  const trainY = tf.tensor(d.trainLabels.subarray(0, nTrain), [nTrain], 'int32');
+  const testX = tf.tensor(d.testImages.subarray(0, nTest * hw[0] * hw[1] * hw[2]), [nTest, ...hw]);
+  const testY = tf.tensor(d.testLabels.subarray(0, nTest), [nTest], 'int32');
+
+  const model = buildModel(opts.model!, hw);
+  console.log('='.repeat(30), 'CNN model', '='.repeat(30));
+  model.summary();
+  model.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+
+  const t0 = performance.now();
+  const hist = await model.fit(trainX, trainY, { epochs, batchSize, validationSplit: 0.2, shuffle: true, verbose });
+  const seconds = (performance.now() - t0) / 1000;
+  const trained = Math.floor(nTrain * 0.8) * epochs;
+  console.log(`trained ${trained} images in ${seconds.toFixed(1)} s (${(trained / seconds).toFixed(0)} images/s including validation)`);
+
+  await mkdir(opts.out!, { recursive: true });
+  const pics = await plotHistory(hist.history, opts.out!);
+  console.log(`wrote ${pics.loss}${pics.accuracy ? ` and ${pics.accuracy}` : ''}`);
+
+  const [loss, acc] = model.evaluate(testX, testY, { batchSize }) as tf.Tensor[];
+  const testLoss = (await loss.data())[0];
+  const testAcc = (await acc.data())[0];
+  console.log(`Test Loss: ${testLoss.toFixed(5)}, Test Accuracy: ${(testAcc * 100).toFixed(3)}%`);
+
+  if (opts['show-features']) await showFeatures(model, testX, opts.out!);
+}
+
+/** Writes the first conv layer's filters and its feature maps for one test image. */
+async function showFeatures(model: tf.Sequential, x: tf.Tensor, out: string): Promise<void> {
+  const conv = model.layers.find((l) => l.className === 'Conv2D');
+  if (!conv) return;
+  const [kernelT] = conv.getWeights();
+  const [kh, kw, cin, cout] = kernelT.shape;
+  const kernel = await kernelT.data();
+  await imageGrid(kernel, [kh, kw, cin * cout], join(out, `${conv.name}-filters.png`), { colormap: 'viridis' });
+  const img = tf.slice(x, 0, 1);
+  const fmap = conv.apply(img) as tf.Tensor;
+  const [, h, w, c] = fmap.shape;
+  await imageGrid(await fmap.data(), [h, w, c], join(out, `${conv.name}-features.png`), { colormap: 'magma' });
+  console.log(`wrote ${join(out, `${conv.name}-filters.png`)} and ${join(out, `${conv.name}-features.png`)}`);
+  tf.dispose([img, fmap, kernelT]);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+/**
+ * Builders for the architecture set (SPEC §4): the seed's CIFAR CNN, VGG16
+ * and the seed's small ResNet with its subclassed `ResidualBlock`.
+ */
+import { layers } from './layers/index.js';
+import { Layer, type CallArgs, type LayerArgs, type Shape } from './layers/layer.js';
+import type { Conv2D } from './layers/conv.js';
+import type { Add, Activation } from './layers/index.js';
+import { Sequential, sequential } from './models/sequential.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * The seed's CNN: Conv16-3x3-same-relu, Conv32, MaxPool2, Conv64 stride 2,
+ * Conv64 stride 2, MaxPool2, Flatten, Dense128-relu, Dense-softmax.
+ */
+export function cifarCnn(inputShape: number[] = [32, 32, 3], numClasses = 10): Sequential {
+  const m = sequential();
+  m.add(layers.conv2d({ filters: 16, kernelSize: [3, 3], padding: 'same', activation: 'relu', inputShape }));
+  m.add(layers.conv2d({ filters: 32, kernelSize: [3, 3], padding: 'same', activation: 'relu' }));
+  m.add(layers.maxPool2d({ poolSize: [2, 2], padding: 'valid' }));
+  m.add(layers.conv2d({ filters: 64, kernelSize: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu' }));
+  m.add(layers.conv2d({ filters: 64, kernelSize: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu' }));
+  m.add(layers.maxPool2d({ poolSize: [2, 2], padding: 'valid' }));
+  m.add(layers.flatten());
+  m.add(layers.dense({ units: 128, activation: 'relu' }));
+  m.add(layers.dense({ units: numClasses, activation: 'softmax' }));
+  return m;
+}
+
+/** VGG16 as in the seed (224x224x3, 1000 classes: 138,357,544 parameters). */
+export function vgg16(inputShape: number[] = [224, 224, 3], numClasses = 1000): Sequential {
+  const m = sequential();
+  const blocks: [number, number][] = [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]];
+  let first = true;
+  for (const [filters, convs] of blocks) {
+    for (let i = 0; i < convs; i++) {
+      m.add(layers.conv2d({ filters, kernelSize: [3, 3], padding: 'same', activation: 'relu', ...(first ? { inputShape } : {}) }));
+      first = false;
+    }
+    m.add(layers.maxPooling2d({ poolSize: [2, 2] }));
+  }
+  m.add(layers.flatten());
+  m.add(layers.dense({ units: 4096, activation: 'relu' }));
+  m.add(layers.dense({ units: 4096, activation: 'relu' }));
+  m.add(layers.dense({ units: numClasses, activation: 'softmax' }));
+  return m;
+}
+
+export interface ResidualBlockArgs extends LayerArgs {
+  numKernels: number;
+  kernelSize: number | [number, number];
+}
+
+/**
+ * The seed's residual block, written as a user would: a subclass of
+ * `layers.Layer` with sub-layers and its own `call()`. Two 3x3 same convs
+ * with ReLU, plus the identity shortcut, then ReLU.
+ */
+export class ResidualBlock extends Layer {
+  readonly className = 'ResidualBlock';
+  readonly conv1: Conv2D;
+  readonly conv2: Conv2D;
+  readonly relu: Activation;
+  readonly add: Add;
+  constructor(args: ResidualBlockArgs) {
+    super(args);
+    this.conv1 = layers.conv2d({ filters: args.numKernels, kernelSize: args.kernelSize, padding: 'same', activation: 'relu' });
+    this.conv2 = layers.conv2d({ filters: args.numKernels, kernelSize: args.kernelSize, padding: 'same', activation: 'relu' });
+    this.relu = layers.activation({ activation: 'relu' });
+    this.add = layers.add();
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+  call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor {
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    let x = this.conv1.apply(input, kwargs);
+    x = this.conv2.apply(x, kwargs);
+    x = this.add.apply([x, input], kwargs) as Tensor;
+    return this.relu.apply(x, kwargs);
+  }
+}
+
+/** The seed's small ResNet: Conv64, MaxPool2, three residual blocks, GAP, Dense softmax. */
+export function smallResnet(inputShape: number[] = [32, 32, 3], numClasses = 10): Sequential {
+  const m = sequential();
+  m.add(layers.conv2d({ filters: 64, kernelSize: [3, 3], padding: 'same', activation: 'relu', inputShape }));
+  m.add(layers.maxPool2d({ poolSize: 2 }));
+  m.add(new ResidualBlock({ numKernels: 64, kernelSize: [3, 3] }));
+  m.add(new ResidualBlock({ numKernels: 64, kernelSize: [3, 3] }));
+  m.add(new ResidualBlock({ numKernels: 64, kernelSize: [3, 3] }));
+  m.add(layers.globalAveragePooling2d());
+  m.add(layers.dense({ units: numClasses, activation: 'softmax' }));
+  return m;
+}

@@ -1,0 +1,291 @@
+/**
+ * The layer base class (TF.js `tf.layers.Layer`): weights, lazy `build`,
+ * `call`, output-shape inference, and symbolic application for functional
+ * models. Subclass it with your own `call()` and sub-layers (assigned as
+ * properties); their weights are tracked like Keras tracks attributes.
+ */
+import { ENGINE } from '../engine.js';
+import { variable, zeros } from '../ops/creation.js';
+import { tidy } from '../globals.js';
+import { Tensor, Variable } from '../tensor.js';
+import type { DataType } from '../types.js';
+import { fmtShape } from '../util.js';
+import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+
+/** A shape whose first (batch) dimension may be unknown. */
+export type Shape = (number | null)[];
+
+/** Arguments every layer takes (TF.js `LayerArgs`). */
+export interface LayerArgs {
+  /** Unique name (default: the class name in snake_case, numbered). */
+  name?: string;
+  /** Whether the layer's weights are updated by training (default true). */
+  trainable?: boolean;
+  /** Input shape without the batch axis; makes this the model's first layer. */
+  inputShape?: number[];
+  /** Input shape with the batch axis (null for any batch size). */
+  batchInputShape?: Shape;
+  /** Batch size used with `inputShape`. */
+  batchSize?: number;
+  dtype?: DataType;
+}
+
+/** Options passed to `call`. */
+export interface CallArgs {
+  /** Training mode (dropout active, batch norm uses batch statistics). */
+  training?: boolean;
+}
+
+/** One application of a layer to symbolic inputs: a node of a model's graph. */
+export interface SymbolicNode {
+  layer: Layer;
+  inputs: SymbolicTensor[];
+  /** Whether the layer was given a list (even of one). */
+  listInput: boolean;
+  outputs: SymbolicTensor[];
+  callArgs: CallArgs;
+}
+
+/** Output of a layer applied to symbolic inputs (functional models). */
+export class SymbolicTensor {
+  /** The application that produced it (null for model inputs). */
+  node: SymbolicNode | null = null;
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DataType,
+    /** Layer that produced this tensor (an InputLayer for model inputs). */
+    readonly sourceLayer: Layer,
+    /** Index among the node's outputs. */
+    readonly outputIndex: number,
+  ) {}
+  get rank(): number {
+    return this.shape.length;
+  }
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras-style unique names: `conv2d`, `conv2d_1`, ... */
+export function uniqueName(prefix: string): string {
+  const n = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, n + 1);
+  return n === 0 ? prefix : `${prefix}_${n}`;
+}
+
+/** `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d` (Keras' `to_snake_case`). */
+export function snakeCase(className: string): string {
+  return className
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+export type LayerInput = Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[];
+
+export abstract class Layer {
+  /** Keras class name (`Conv2D`), used for names, summaries and configs. */
+  abstract readonly className: string;
+  readonly name: string;
+  trainable: boolean;
+  built = false;
+  /** Set from `inputShape` / `batchInputShape`: this layer can start a model. */
+  readonly batchInputShape: Shape | undefined;
+  readonly dtype: DataType;
+  private readonly ownWeights: Variable[] = [];
+  /** Input shape this layer was built with. */
+  protected builtInputShape: Shape | Shape[] | undefined;
+
+  constructor(args: LayerArgs = {}) {
+    this.name = args.name ?? uniqueName(snakeCase(new.target.name.replace(/Layer$/, '') || 'layer'));
+    this.trainable = args.trainable ?? true;
+    this.dtype = args.dtype ?? 'float32';
+    if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
+    else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+  }
+
+  /** Creates the weights for `inputShape`; called once, before the first `call`. */
+  build(inputShape: Shape | Shape[]): void {
+    this.builtInputShape = inputShape;
+    this.built = true;
+  }
+
+  /** The layer's computation on concrete tensors. */
+  abstract call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor | Tensor[];
+
+  /**
+   * Output shape for `inputShape`. The default runs `call` once on zeros
+   * with batch 1 and reads the result's shape (so custom layers need not
+   * override it); built-in layers compute it directly.
+   */
+  computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const multi = isShapeList(inputShape);
+    const shapes: Shape[] = multi ? (inputShape as Shape[]) : [inputShape as Shape];
+    const prevTape = ENGINE.tape;
+    ENGINE.tape = null;
+    try {
+      return tidy(() => {
+        const xs = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
+        const y = this.call(multi ? xs : xs[0], { training: false });
+        const out = (Array.isArray(y) ? y : [y]).map((t, i) => t.shape.map((d, j) => (j === 0 && shapes[Math.min(i, shapes.length - 1)][0] === null ? null : d)));
+        return Array.isArray(y) ? out : out[0];
+      }) as Shape | Shape[];
+    } finally {
+      ENGINE.tape = prevTape;
+    }
+  }
+
+  /**
+   * Applies the layer: to concrete tensors (computes now), or to symbolic
+   * tensors (records a graph node for `tf.model`).
+   */
+  apply(inputs: SymbolicTensor, kwargs?: CallArgs): SymbolicTensor;
+  apply(inputs: SymbolicTensor[], kwargs?: CallArgs): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: Tensor, kwargs?: CallArgs): Tensor;
+  apply(inputs: Tensor[], kwargs?: CallArgs): Tensor | Tensor[];
+  apply(inputs: LayerInput, kwargs: CallArgs = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length > 0 && list.every((t) => t instanceof SymbolicTensor)) {
+      const sym = list as SymbolicTensor[];
+      const inShape = Array.isArray(inputs) ? sym.map((s) => s.shape) : sym[0].shape;
+      this.ensureBuilt(inShape);
+      // Sub-layers of a custom layer are built by running it once (Keras
+      // builds them while tracing call()); that also gives the output shape.
+      const out = this.subLayers.some((l) => !l.built) ? Layer.prototype.computeOutputShape.call(this, inShape) : this.computeOutputShape(inShape);
+      const outs = isShapeList(out) ? (out as Shape[]) : [out as Shape];
+      const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, i));
+      const node: SymbolicNode = { layer: this, inputs: sym, listInput: Array.isArray(inputs), outputs: made, callArgs: kwargs };
+      for (const m of made) m.node = node;
+      return made.length === 1 && !isShapeList(out) ? made[0] : made;
+    }
+    if (list.some((t) => t instanceof SymbolicTensor)) throw new Error(`${this.name}: cannot mix symbolic and concrete inputs`);
+    const concrete = list as Tensor[];
+    this.ensureBuilt(Array.isArray(inputs) ? concrete.map((t) => [...t.shape]) : [...concrete[0].shape]);
+    this.checkInput(concrete);
+    return this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
+  }
+
+  private ensureBuilt(shape: Shape | Shape[]): void {
+    if (!this.built) this.build(shape);
+  }
+
+  /** Checks concrete inputs against the declared input shape. */
+  protected checkInput(inputs: Tensor[]): void {
+    const expect = this.batchInputShape;
+    if (!expect || inputs.length !== 1) return;
+    const got = inputs[0].shape;
+    const ok = got.length === expect.length && expect.every((d, i) => d === null || d === got[i]);
+    if (!ok) throw new Error(`Input 0 of layer ${this.name} is incompatible with the layer: expected shape ${fmtShapeN(expect)}, found shape ${fmtShape(got)}`);
+  }
+
+  /** Creates a weight variable (TF.js `addWeight`). */
+  protected addWeight(name: string, shape: number[], initializer: InitializerName | Initializer, trainable = true): Variable {
+    const init = getInitializer(initializer, 'glorotUniform', this.name);
+    const value = init.apply(shape);
+    const v = variable(value, trainable, `${this.name}/${name}`);
+    value.dispose();
+    this.ownWeights.push(v);
+    return v;
+  }
+
+  /** Layers held in this layer's properties (Keras-style attribute tracking). */
+  get subLayers(): Layer[] {
+    const out: Layer[] = [];
+    for (const v of Object.values(this)) {
+      if (v instanceof Layer && v !== this) out.push(v);
+      else if (Array.isArray(v)) for (const e of v) if (e instanceof Layer) out.push(e);
+    }
+    return out;
+  }
+
+  /** All weights: own, then sub-layers' (unique). */
+  get weights(): Variable[] {
+    const seen = new Set<Variable>();
+    const walk = (l: Layer) => {
+      for (const w of l.ownWeights) seen.add(w);
+      for (const s of l.subLayers) walk(s);
+    };
+    walk(this);
+    return [...seen];
+  }
+
+  get trainableWeights(): Variable[] {
+    if (!this.trainable) return [];
+    const seen = new Set<Variable>();
+    const walk = (l: Layer) => {
+      if (!l.trainable) return;
+      for (const w of l.ownWeights) if (w.trainable) seen.add(w);
+      for (const s of l.subLayers) walk(s);
+    };
+    walk(this);
+    return [...seen];
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    const t = new Set(this.trainableWeights);
+    return this.weights.filter((w) => !t.has(w));
+  }
+
+  /** Number of scalars in the weights (as Keras counts them). */
+  countParams(): number {
+    return this.weights.reduce((s, w) => s + w.size, 0);
+  }
+
+  /** Copies of the weight values, in `weights` order. */
+  getWeights(trainableOnly = false): Tensor[] {
+    return (trainableOnly ? this.trainableWeights : this.weights).map((w) => w.clone());
+  }
+
+  /** Sets the weight values, in `weights` order; shapes must match. */
+  setWeights(values: Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) throw new Error(`${this.name}: setWeights got ${values.length} arrays, the layer has ${ws.length} weights`);
+    ws.forEach((w, i) => {
+      if (values[i].shape.length !== w.shape.length || values[i].shape.some((d, j) => d !== w.shape[j])) {
+        throw new Error(`${this.name}: weight ${w.name} has shape ${fmtShape(w.shape)}, the value given has shape ${fmtShape(values[i].shape)}`);
+      }
+    });
+    ws.forEach((w, i) => w.assign(values[i]));
+  }
+
+  /** The layer's configuration (constructor arguments), for serialisation. */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}) };
+  }
+
+  /** Frees the weights. */
+  dispose(): void {
+    for (const w of this.weights) w.dispose();
+  }
+}
+
+function isShapeList(s: Shape | Shape[]): boolean {
+  return s.length > 0 && s.every((e) => Array.isArray(e));
+}
+
+export function fmtShapeN(s: Shape): string {
+  return `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
+}
+
+/** The model's entry point (TF.js `tf.input`'s layer). */
+export class InputLayer extends Layer {
+  readonly className = 'InputLayer';
+  readonly output: SymbolicTensor;
+  constructor(args: { shape?: number[]; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DataType }) {
+    const batchShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : undefined);
+    if (!batchShape) throw new Error('input: needs `shape` or `batchShape`');
+    super({ name: args.name ?? uniqueName('input'), batchInputShape: batchShape, dtype: args.dtype });
+    this.built = true;
+    this.output = new SymbolicTensor(batchShape, this.dtype, this, 0);
+  }
+  call(inputs: Tensor | Tensor[]): Tensor | Tensor[] {
+    return inputs;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+}
+
+/** A symbolic model input (TF.js `tf.input`). */
+export function input(args: { shape?: number[]; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DataType }): SymbolicTensor {
+  return new InputLayer(args).output;
+}

@@ -1,0 +1,61 @@
+/** BatchNormalization (Keras semantics: momentum 0.99, epsilon 1e-3, biased batch variance). */
+import { batchNormInference, batchNormTrain } from '../ops/nn.js';
+import type { Tensor, Variable } from '../tensor.js';
+import type { Initializer, InitializerName } from './initializers.js';
+import { Layer, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
+import { one, oneShape } from './core.js';
+
+export interface BatchNormalizationArgs extends LayerArgs {
+  /** Only -1 (the channel axis of NHWC). */
+  axis?: number;
+  /** Moving-average momentum (default 0.99). */
+  momentum?: number;
+  /** Default 1e-3. */
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerName | Initializer;
+  gammaInitializer?: InitializerName | Initializer;
+  movingMeanInitializer?: InitializerName | Initializer;
+  movingVarianceInitializer?: InitializerName | Initializer;
+}
+
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly momentum: number;
+  readonly epsilon: number;
+  gamma: Variable | undefined;
+  beta: Variable | undefined;
+  movingMean: Variable | undefined;
+  movingVariance: Variable | undefined;
+  constructor(private readonly args: BatchNormalizationArgs = {}) {
+    super(args);
+    if (args.axis !== undefined && args.axis !== -1) throw new Error(`${this.name}: only axis -1 (channels last) is supported, got ${args.axis}`);
+    if (args.center === false || args.scale === false) throw new Error(`${this.name}: center and scale must be true`);
+    this.momentum = args.momentum ?? 0.99;
+    this.epsilon = args.epsilon ?? 1e-3;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    const s = oneShape(inputShape, this.name);
+    const c = s[s.length - 1];
+    if (c === null) throw new Error(`${this.name}: the channel dimension must be known, got ${fmtShapeN(s)}`);
+    this.gamma = this.addWeight('gamma', [c], this.args.gammaInitializer ?? 'ones');
+    this.beta = this.addWeight('beta', [c], this.args.betaInitializer ?? 'zeros');
+    this.movingMean = this.addWeight('moving_mean', [c], this.args.movingMeanInitializer ?? 'zeros', false);
+    this.movingVariance = this.addWeight('moving_variance', [c], this.args.movingVarianceInitializer ?? 'ones', false);
+    super.build(inputShape);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return oneShape(inputShape, this.name);
+  }
+  call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor {
+    const x = one(inputs, this.name);
+    if (kwargs.training) {
+      return batchNormTrain({ x, gamma: this.gamma!, beta: this.beta!, movingMean: this.movingMean!, movingVariance: this.movingVariance!, momentum: this.momentum, epsilon: this.epsilon });
+    }
+    return batchNormInference(x, this.gamma!, this.beta!, this.movingMean!, this.movingVariance!, this.epsilon);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * LayersModel: a graph of layers from symbolic inputs to outputs (TF.js
+ * `tf.model`), itself a layer, with Keras' compile / fit / evaluate /
+ * predict (see training.ts) and summary (summary.ts).
+ */
+import type { Tensor } from '../tensor.js';
+import { fmtShape } from '../util.js';
+import { InputLayer, Layer, fmtShapeN, uniqueName, type CallArgs, type LayerArgs, type Shape, type SymbolicNode, SymbolicTensor } from '../layers/layer.js';
+import { Dense } from '../layers/core.js';
+import { Activation } from '../layers/core.js';
+import type { Prediction } from './losses.js';
+import { softmax } from '../ops/nn.js';
+import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs } from './training.js';
+import type { History } from './callbacks.js';
+import { summaryLines } from './summary.js';
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+/** Topologically sorted nodes between `inputs` and `outputs`. */
+export function graphNodes(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): SymbolicNode[] {
+  const order: SymbolicNode[] = [];
+  const seen = new Set<SymbolicNode>();
+  const isInput = new Set(inputs);
+  const visit = (t: SymbolicTensor, path: Set<SymbolicNode>) => {
+    if (isInput.has(t)) return;
+    const node = t.node;
+    if (!node) throw new Error(`model: output depends on input ${t.sourceLayer.name}, which is not among the model's inputs`);
+    if (seen.has(node)) return;
+    if (path.has(node)) throw new Error(`model: the graph has a cycle through ${node.layer.name}`);
+    path.add(node);
+    for (const i of node.inputs) visit(i, path);
+    path.delete(node);
+    seen.add(node);
+    order.push(node);
+  };
+  for (const o of outputs) visit(o, new Set());
+  return order;
+}
+
+export class LayersModel extends Layer {
+  readonly className: string = 'Functional';
+  inputs: SymbolicTensor[] = [];
+  outputs: SymbolicTensor[] = [];
+  protected nodes: SymbolicNode[] = [];
+  /** Set by callbacks (early stopping) to end `fit` after the current epoch. */
+  stopTraining = false;
+  private trainer: Trainer | undefined;
+
+  constructor(args?: ModelArgs & LayerArgs) {
+    super({ name: args?.name ?? (new.target === LayersModel ? uniqueName('model') : undefined) });
+    if (args) this.setGraph(args.inputs, args.outputs);
+  }
+
+  protected setGraph(inputs: SymbolicTensor | SymbolicTensor[], outputs: SymbolicTensor | SymbolicTensor[]): void {
+    this.inputs = Array.isArray(inputs) ? inputs : [inputs];
+    this.outputs = Array.isArray(outputs) ? outputs : [outputs];
+    for (const i of this.inputs) {
+      if (!(i.sourceLayer instanceof InputLayer)) throw new Error(`model: inputs must come from tf.input(), got an output of ${i.sourceLayer.name}`);
+    }
+    this.nodes = graphNodes(this.inputs, this.outputs);
+    this.built = true;
+  }
+
+  /** The graph's nodes (layer applications), in execution order. */
+  get graph(): readonly SymbolicNode[] {
+    return this.nodes;
+  }
+
+  /** The model's layers in topological order (input layers first). */
+  get layers(): Layer[] {
+    const out: Layer[] = this.inputs.map((i) => i.sourceLayer);
+    for (const n of this.nodes) if (!out.includes(n.layer)) out.push(n.layer);
+    return out;
+  }
+
+  /** The layer called `name`, or at `index`. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const ls = this.layers;
+    const l = typeof nameOrIndex === 'number' ? ls[nameOrIndex] : ls.find((x) => x.name === nameOrIndex);
+    if (!l) throw new Error(`getLayer: no layer ${typeof nameOrIndex === 'number' ? `at index ${nameOrIndex}` : `named '${nameOrIndex}'`}`);
+    return l;
+  }
+
+  override get subLayers(): Layer[] {
+    return this.layers;
+  }
+
+  get inputShape(): Shape {
+    return this.inputs[0].shape;
+  }
+
+  get outputShape(): Shape {
+    return this.outputs[0].shape;
+  }
+
+  override computeOutputShape(): Shape | Shape[] {
+    return this.outputs.length === 1 ? this.outputs[0].shape : this.outputs.map((o) => o.shape);
+  }
+
+  /** Runs the graph; with `logits`, the output softmax layer also returns its pre-activation values. */
+  run(inputs: Tensor[], kwargs: CallArgs, logits = false): { outputs: Tensor[]; logits?: Tensor } {
+    if (inputs.length !== this.inputs.length) throw new Error(`${this.name}: expects ${this.inputs.length} input(s), got ${inputs.length}`);
+    const values = new Map<SymbolicTensor, Tensor>();
+    this.inputs.forEach((sym, i) => {
+      const x = inputs[i];
+      const want = sym.shape;
+      const ok = x.shape.length === want.length && want.every((d, j) => d === null || d === x.shape[j]);
+      if (!ok) {
+        throw new Error(`Error when checking model input: expected ${sym.sourceLayer.name} to have shape ${fmtShapeN(want)}, but got array with shape ${fmtShape(x.shape)}`);
+      }
+      values.set(sym, x);
+    });
+    const finalNode = this.outputs.length === 1 ? this.outputs[0].node : null;
+    let pre: Tensor | undefined;
+    for (const node of this.nodes) {
+      const args = node.inputs.map((s) => values.get(s)!);
+      const input = node.listInput ? args : args[0];
+      const opts = { ...node.callArgs, training: kwargs.training ?? node.callArgs.training };
+      let out: Tensor | Tensor[];
+      if (logits && node === finalNode && isSoftmaxHead(node.layer)) {
+        // Keep the logits for the fused softmax cross-entropy; an
+        // Activation('softmax') head's input is the logits itself.
+        pre = node.layer instanceof Dense ? node.layer.linear(args[0]) : args[0];
+        out = softmax(pre);
+      } else {
+        out = node.layer.apply(input as Tensor, opts);
+      }
+      const outs = Array.isArray(out) ? out : [out];
+      node.outputs.forEach((s, i) => values.set(s, outs[i]));
+    }
+    return { outputs: this.outputs.map((o) => values.get(o)!), logits: pre };
+  }
+
+  call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor | Tensor[] {
+    const r = this.run(Array.isArray(inputs) ? inputs : [inputs], kwargs);
+    return r.outputs.length === 1 ? r.outputs[0] : r.outputs;
+  }
+
+  /** The forward pass as the loss needs it (training mode, logits where possible). */
+  forwardForLoss(x: Tensor, training: boolean): Prediction {
+    const r = this.run([x], { training }, true);
+    return { output: r.outputs[0], logits: r.logits };
+  }
+
+  /** Configures training (Keras `compile`). */
+  compile(args: CompileArgs): void {
+    this.trainer = new Trainer(this, args);
+  }
+
+  private compiled(what: string): Trainer {
+    if (!this.trainer) throw new Error(`${what}: the model must be compiled first (model.compile({optimizer, loss, metrics}))`);
+    return this.trainer;
+  }
+
+  /** Trains on `x`, `y` (Keras `fit`); resolves to the History. */
+  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    return this.compiled('fit').fit(x, y, args);
+  }
+
+  /** Loss (and accuracy) on `x`, `y`, as scalars. */
+  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Tensor | Tensor[] {
+    return this.compiled('evaluate').evaluate(x, y, args);
+  }
+
+  /** Outputs for `x`, in batches, inference mode. */
+  predict(x: Tensor, args: PredictArgs = {}): Tensor {
+    return new Trainer(this, null).predict(x, args);
+  }
+
+  /** Keras-style table of layers, output shapes and parameter counts. */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
+    for (const l of summaryLines(this, lineLength, positions)) printFn(l);
+  }
+}
+
+function isSoftmaxHead(l: Layer): boolean {
+  return (l instanceof Dense || l instanceof Activation) && l.activation === 'softmax';
+}
+
+/** A functional model from symbolic inputs and outputs (TF.js `tf.model`). */
+export function model(args: ModelArgs): LayersModel {
+  return new LayersModel(args);
+}

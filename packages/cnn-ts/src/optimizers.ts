@@ -1,0 +1,164 @@
+/**
+ * Optimizers (TF.js `tf.train.*`, Keras defaults): each keeps per-variable
+ * state and updates parameters in place with one fused kernel per variable.
+ */
+import { zeros } from './ops/creation.js';
+import { variable } from './ops/creation.js';
+import { call } from './ops/kernel.js';
+import { variableGrads } from './gradients.js';
+import type { Tensor, Variable } from './tensor.js';
+import { fmtShape } from './util.js';
+
+/** A gradient for a variable. */
+export interface VariableGradient {
+  variable: Variable;
+  gradient: Tensor;
+}
+
+export abstract class Optimizer {
+  /** Keras class name. */
+  abstract readonly className: string;
+  /** Updates applied so far. */
+  iterations = 0;
+  private readonly slots = new Map<Variable, Variable[]>();
+
+  /** Applies one step given gradients per variable. */
+  applyGradientsTo(pairs: VariableGradient[]): void {
+    this.iterations += 1;
+    for (const { variable: v, gradient: g } of pairs) {
+      if (g.shape.length !== v.shape.length || g.shape.some((d, i) => d !== v.shape[i])) {
+        throw new Error(`${this.className}: gradient of ${v.name} has shape ${fmtShape(g.shape)}, the variable has ${fmtShape(v.shape)}`);
+      }
+      this.update(v, g, this.state(v));
+    }
+  }
+
+  /**
+   * TF.js form: gradients keyed by variable name (as `variableGrads`
+   * returns them), for the given variables.
+   */
+  applyGradients(grads: Record<string, Tensor>, vars: Variable[]): void {
+    const byName = new Map(vars.map((v) => [v.name, v]));
+    const pairs: VariableGradient[] = [];
+    for (const [name, g] of Object.entries(grads)) {
+      const v = byName.get(name);
+      if (!v) throw new Error(`${this.className}: no variable named ${name} among the ${vars.length} given`);
+      pairs.push({ variable: v, gradient: g });
+    }
+    this.applyGradientsTo(pairs);
+  }
+
+  /** Computes `f()`'s gradients for `varList` and applies them; optionally returns the cost. */
+  minimize(f: () => Tensor, varList: Variable[], returnCost = false): Tensor | null {
+    const { value, grads } = variableGrads(f, varList);
+    this.applyGradients(grads, varList);
+    for (const g of Object.values(grads)) g.dispose();
+    if (returnCost) return value;
+    value.dispose();
+    return null;
+  }
+
+  private state(v: Variable): Variable[] {
+    let s = this.slots.get(v);
+    if (!s) {
+      s = this.slotNames().map((n) => {
+        const z = zeros(v.shape);
+        const slot = variable(z, false, `${v.name}/${n}`);
+        z.dispose();
+        return slot;
+      });
+      this.slots.set(v, s);
+    }
+    return s;
+  }
+
+  /** Names of the per-variable state slots. */
+  protected abstract slotNames(): string[];
+  protected abstract update(v: Variable, g: Tensor, slots: Variable[]): void;
+
+  /** Frees the optimizer's state. */
+  dispose(): void {
+    for (const s of this.slots.values()) for (const t of s) t.dispose();
+    this.slots.clear();
+  }
+
+  /** State tensors, for saving (as Keras `optimizer.variables`). */
+  getWeights(): Variable[] {
+    return [...this.slots.values()].flat();
+  }
+}
+
+export class SGDOptimizer extends Optimizer {
+  readonly className: string = 'SGD';
+  constructor(readonly learningRate: number) {
+    super();
+  }
+  protected slotNames(): string[] {
+    return [];
+  }
+  protected update(v: Variable, g: Tensor): void {
+    call('sgdUpdate', [g], [], [this.learningRate, 0, false], { inplace: [v, null] });
+  }
+}
+
+export class MomentumOptimizer extends Optimizer {
+  readonly className = 'SGD';
+  constructor(readonly learningRate: number, readonly momentum: number, readonly useNesterov = false) {
+    super();
+  }
+  protected slotNames(): string[] {
+    return ['momentum'];
+  }
+  protected update(v: Variable, g: Tensor, [vel]: Variable[]): void {
+    call('sgdUpdate', [g], [], [this.learningRate, this.momentum, this.useNesterov], { inplace: [v, vel] });
+  }
+}
+
+export class AdamOptimizer extends Optimizer {
+  readonly className = 'Adam';
+  constructor(readonly learningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-7) {
+    super();
+  }
+  protected slotNames(): string[] {
+    return ['m', 'v'];
+  }
+  protected update(v: Variable, g: Tensor, [m, s]: Variable[]): void {
+    call('adamUpdate', [g], [], [this.iterations, this.learningRate, this.beta1, this.beta2, this.epsilon], { inplace: [v, m, s] });
+  }
+}
+
+export class RMSPropOptimizer extends Optimizer {
+  readonly className = 'RMSprop';
+  constructor(readonly learningRate = 0.001, readonly decay = 0.9, readonly momentum = 0, readonly epsilon = 1e-7) {
+    super();
+  }
+  protected slotNames(): string[] {
+    return this.momentum > 0 ? ['rms', 'momentum'] : ['rms'];
+  }
+  protected update(v: Variable, g: Tensor, slots: Variable[]): void {
+    call('rmspropUpdate', [g], [], [this.learningRate, this.decay, this.momentum, this.epsilon], { inplace: [v, slots[0], slots[1] ?? null] });
+  }
+}
+
+/** `tf.train`: optimizer factories with TF.js names and Keras defaults. */
+export const train = {
+  sgd: (learningRate = 0.01) => new SGDOptimizer(learningRate),
+  momentum: (learningRate: number, momentum: number, useNesterov = false) => new MomentumOptimizer(learningRate, momentum, useNesterov),
+  adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) => new AdamOptimizer(learningRate, beta1, beta2, epsilon),
+  rmsprop: (learningRate = 0.001, decay = 0.9, momentum = 0, epsilon = 1e-7) => new RMSPropOptimizer(learningRate, decay, momentum, epsilon),
+};
+
+/** An optimizer from a Keras / TF.js name, with defaults. */
+export function getOptimizer(o: string | Optimizer): Optimizer {
+  if (typeof o !== 'string') return o;
+  switch (o.toLowerCase()) {
+    case 'adam':
+      return train.adam();
+    case 'sgd':
+      return train.sgd();
+    case 'rmsprop':
+      return train.rmsprop();
+    default:
+      throw new Error(`compile: unknown optimizer '${o}'; expected 'adam', 'sgd', 'rmsprop' or an Optimizer (tf.train.adam(...))`);
+  }
+}
