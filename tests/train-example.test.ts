@@ -1,0 +1,30 @@
+// The README's main job, short: the seed's script on the embedded
+// Fashion-MNIST subset for one epoch, from the command line.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('examples/train.ts (npm run train)', () => {
+  it('trains one epoch on the embedded data, prints the score, writes the plots and feature grids', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cnn-train-'));
+    try {
+      const log = execFileSync(process.execPath, ['--import', 'tsx', 'examples/train.ts', '--epochs', '1', '--limit', '2000', '--out', out, '--show-features', '--threads', '2'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+      expect(log).toMatch(/Total params: 94,410/);
+      expect(log).toMatch(/25\/25 - \d+s - \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+/);
+      const m = /Test Loss: ([\d.]+), Test Accuracy: ([\d.]+)%/.exec(log);
+      expect(m).not.toBeNull();
+      expect(Number(m![2])).toBeGreaterThan(40); // 10 classes: chance is 10%
+      for (const f of ['loss.png', 'accuracy.png', 'conv2d-filters.png', 'conv2d-features.png']) {
+        const png = readFileSync(join(out, f));
+        expect(png.subarray(1, 4).toString()).toBe('PNG');
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
