@@ -1,68 +1,87 @@
-//! Hand-checked cases of the generic kernels on small `arange` inputs, and
-//! SIMD vs scalar reference on random data (the copy kernels test
-//! themselves in copy.rs).
-use super::*;
-use crate::testutil::*;
+//! Helpers shared by the tensor kernel tests, and tests of the helpers of
+//! `tensor/mod.rs` (odometer, NaN-propagating max / min, nonzero lanes).
 
-fn arange(n: usize) -> Vec<f32> {
+use super::*;
+
+pub(crate) fn arange(n: usize) -> Vec<f32> {
     (0..n).map(|v| v as f32).collect()
 }
 
+/// Bit-for-bit equality, except that any two NaNs are equal (their sign and
+/// payload are not part of any op's contract). Names the first difference.
+#[track_caller]
+pub(crate) fn assert_same(actual: &[f32], expected: &[f32], case: &str) {
+    assert_eq!(actual.len(), expected.len(), "{case}: length differs");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(a.to_bits() == e.to_bits() || (a.is_nan() && e.is_nan()), "{case}: at {i} got {a:e}, expected {e:e}");
+    }
+}
+
+/// `|actual - expected| <= atol + rtol * |expected|` element-wise, where
+/// equal values (infinities, zeros of either sign) and two NaNs also pass.
+#[track_caller]
+pub(crate) fn assert_near(actual: &[f32], expected: &[f32], rtol: f32, atol: f32, case: &str) {
+    assert_eq!(actual.len(), expected.len(), "{case}: length differs");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        let ok = a == e || (a.is_nan() && e.is_nan()) || (a - e).abs() <= atol + rtol * e.abs();
+        assert!(ok, "{case}: at {i} got {a:e}, expected {e:e} (diff {:e})", (a - e).abs());
+    }
+}
+
+/// Values that exercise the edge cases of every op: signed zeros,
+/// infinities, NaN, halfway points of rounding, the ReLU6 and step kinks.
+pub(crate) const SPECIALS: [f32; 17] =
+    [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, 2.5, -2.5, 6.0, 7.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 1e-30, -1e30, 88.5];
+
 #[test]
-fn sum_over_each_axis_of_an_arange_2x3x4() {
-    let x = arange(24);
-    let mut y = vec![0.0; 8];
-    reduce(ReduceOp::from_code(0).unwrap(), &[2, 3, 4], &[1], &x, &mut y).unwrap();
-    // y[a, c] = sum_b x[a, b, c] = 3*(12a + c) + 4*(0+1+2)
-    let want: Vec<f32> = (0..2).flat_map(|a| (0..4).map(move |c| (3 * (12 * a + c) + 12) as f32)).collect();
-    assert_eq!(y, want);
-    let mut all = vec![0.0; 1];
-    reduce(ReduceOp::from_code(0).unwrap(), &[2, 3, 4], &[0, 1, 2], &x, &mut all).unwrap();
-    assert_eq!(all, vec![276.0]);
-    let mut y02 = vec![0.0; 3];
-    reduce(ReduceOp::from_code(0).unwrap(), &[2, 3, 4], &[0, 2], &x, &mut y02).unwrap();
-    let mut r02 = vec![0.0; 3];
-    reduce_ref(ReduceOp::from_code(0).unwrap(), &[2, 3, 4], &[0, 2], &x, &mut r02).unwrap();
-    assert_eq!(y02, r02);
-    assert_eq!(y02, vec![60.0, 92.0, 124.0]);
+fn odometer_walks_row_major_with_zero_and_negative_strides() {
+    // dims [2, 3]; stride sets: contiguous, broadcast-first-dim, reversed.
+    let dims = [2, 3];
+    let (s1, s2): ([isize; 2], [isize; 2]) = ([3, 1], [0, -1]);
+    let mut odo = Odometer::new(&dims, [&s1, &s2], [0, 2], 0);
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        seen.push(odo.off);
+        odo.step();
+    }
+    assert_eq!(seen, [[0, 2], [1, 1], [2, 0], [3, 2], [4, 1], [5, 0]]);
+    // After the last index it wraps to the start.
+    assert_eq!(odo.off, [0, 2]);
+    // Starting mid-way gives the same offsets as walking there.
+    let odo = Odometer::new(&dims, [&s1, &s2], [0, 2], 4);
+    assert_eq!(odo.off, [4, 1]);
 }
 
 #[test]
-fn argmax_takes_the_first_maximum() {
-    let x = [1.0, 3.0, 3.0, 0.0, 5.0, 5.0];
-    let mut y = vec![0.0; 2];
-    reduce(ReduceOp::from_code(5).unwrap(), &[2, 3], &[1], &x, &mut y).unwrap();
-    assert_eq!(y, vec![1.0, 1.0]);
-}
-
-#[test]
-fn binary_broadcast_3x1x5_by_1x4x1_matches_reference() {
-    let mut r = rng(1);
-    let a = rand_vec(&mut r, 15);
-    let b = rand_vec(&mut r, 4);
-    let shapes = Broadcast::from_words(&[3, 3, 1, 5, 1, 4, 1, 3, 4, 5]).unwrap();
-    for code in 0..8 {
-        let op = BinaryOp::from_code(code).unwrap();
-        let mut y = vec![0.0; 60];
-        let mut z = vec![0.0; 60];
-        binary(op, &shapes, &a, &b, &mut y).unwrap();
-        binary_ref(op, &shapes, &a, &b, &mut z).unwrap();
-        assert_bits_eq(&y, &z, &format!("binary op {code}"));
+fn max_and_min_propagate_nan_from_either_side_in_scalar_and_lanes() {
+    let nan = f32::NAN;
+    let pairs = [(1.0, 2.0), (2.0, 1.0), (nan, 1.0), (1.0, nan), (nan, nan), (f32::NEG_INFINITY, nan), (nan, f32::NEG_INFINITY), (3.0, f32::NEG_INFINITY), (f32::INFINITY, 3.0)];
+    for (a, b) in pairs {
+        let want_max = if a.is_nan() || b.is_nan() { nan } else { a.max(b) };
+        let want_min = if a.is_nan() || b.is_nan() { nan } else { a.min(b) };
+        let case = format!("a={a} b={b}");
+        assert_same(&[max_nan(a, b)], &[want_max], &format!("max_nan {case}"));
+        assert_same(&[min_nan(a, b)], &[want_min], &format!("min_nan {case}"));
+        let (va, vb) = (F32x4::splat(a), F32x4::splat(b));
+        assert_same(&vmax_nan(va, vb).to_array(), &[want_max; 4], &format!("vmax_nan {case}"));
+        assert_same(&vmin_nan(va, vb).to_array(), &[want_min; 4], &format!("vmin_nan {case}"));
     }
 }
 
 #[test]
-fn unary_simd_matches_reference_on_odd_lengths() {
-    let mut r = rng(2);
-    for n in [0usize, 1, 3, 4, 5, 17] {
-        let x = rand_vec(&mut r, n);
-        for code in 0..30 {
-            let op = UnaryOp::from_code(code, 0.3, 0.7).unwrap();
-            let mut y = vec![0.0; n];
-            let mut z = vec![0.0; n];
-            unary(op, &x, &mut y).unwrap();
-            unary_ref(op, &x, &mut z).unwrap();
-            assert_close(&y, &z, 1e-6, 1e-6, &format!("unary op {code} n={n}"));
-        }
+fn nonzero_lanes_count_nan_and_infinities_as_nonzero() {
+    for v in SPECIALS {
+        let want = if v != 0.0 { 1.0 } else { 0.0 };
+        assert_eq!(vnonzero(F32x4::splat(v)).to_array(), [want; 4], "x={v}");
     }
+}
+
+#[test]
+fn integer_index_accepts_integers_and_names_the_position_of_others() {
+    assert_eq!(integer_index("gather", "index", 0, 3.0).unwrap(), 3);
+    assert_eq!(integer_index("gather", "index", 0, -0.0).unwrap(), 0);
+    assert_eq!(integer_index("gather", "index", 0, -2.0).unwrap(), -2);
+    assert_eq!(integer_index("gather", "index", 4, 2.5).unwrap_err().to_string(), "gather: index at position 4 is 2.5, expected an integer");
+    assert!(integer_index("gather", "index", 0, f32::NAN).is_err());
+    assert!(integer_index("gather", "index", 0, f32::INFINITY).is_err());
 }
