@@ -12,10 +12,27 @@ interface Buffer {
  * Runs command batches against a loaded core. The same class serves the
  * in-thread mode (Node) and the worker (browsers, Node on request).
  */
+/** Per-kernel call counts and milliseconds, when profiling (CNN_PROFILE=1 in Node). */
+export type KernelProfile = Map<string, { calls: number; ms: number }>;
+
 export class Executor {
   private readonly tensors = new Map<number, Buffer>();
+  /** Set to collect per-kernel timings. */
+  profile: KernelProfile | null = null;
 
-  constructor(readonly core: Core) {}
+  constructor(readonly core: Core) {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined>; on?: (e: string, f: () => void) => void } }).process;
+    if (env?.env?.CNN_PROFILE) {
+      const profile: KernelProfile = new Map();
+      this.profile = profile;
+      env.on?.('exit', () => {
+        const rows = [...profile.entries()].sort((a, b) => b[1].ms - a[1].ms);
+        const total = rows.reduce((t, [, v]) => t + v.ms, 0);
+        console.error(`kernel profile (${total.toFixed(0)} ms in kernels):`);
+        for (const [k, v] of rows) console.error(`  ${k.padEnd(36)} ${String(v.calls).padStart(7)} calls ${v.ms.toFixed(1).padStart(9)} ms ${((100 * v.ms) / total).toFixed(1).padStart(5)}%`);
+      });
+    }
+  }
 
   /**
    * Runs a batch. A failing command does not stop the batch: commands that
@@ -143,7 +160,15 @@ export class Executor {
       }
       const fn = this.core.raw[op] as ((...a: (number | undefined | KernelArg)[]) => unknown) | undefined;
       if (typeof fn !== 'function') throw new Error(`${op}: no such kernel in this wasm build (rebuild with npm run build)`);
+      const t0 = this.profile ? performance.now() : 0;
       const result = fn.apply(this.core.raw, [...handles, ...(cmd.args ?? [])]);
+      if (this.profile) {
+        const key = op === 'unary' || op === 'binary' || op === 'reduce' ? `${op}(${String(cmd.args?.[0])})` : op;
+        const e = this.profile.get(key) ?? { calls: 0, ms: 0 };
+        e.calls += 1;
+        e.ms += performance.now() - t0;
+        this.profile.set(key, e);
+      }
       for (const { id, b } of created) this.bind(id, b, op);
       if (cmd.resultTo !== undefined) {
         if (typeof result !== 'number') throw new Error(`${op}: kernel returned no number for result tensor ${cmd.resultTo}`);

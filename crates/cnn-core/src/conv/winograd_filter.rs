@@ -31,7 +31,7 @@ const XI: usize = 16;
 pub fn applies(p: &Conv2d) -> bool {
     let shape_ok = p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1;
     // Each partial sum holds 16 * cin * cout floats: keep them modest.
-    shape_ok && p.cin >= 4 && p.cout >= 8 && XI * p.cin * p.cout <= 1 << 21
+    crate::par::tuning(2, 2) == 2 && shape_ok && p.cin >= 4 && p.cout >= 8 && XI * p.cin * p.cout <= 1 << 21
 }
 
 trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}
