@@ -2,11 +2,12 @@
  * rayon on Node's worker_threads.
  *
  * wasm-bindgen-rayon starts its pool with the browser `Worker` API, which
- * Node lacks. This is the same protocol over worker_threads: start `n`
+ * Node lacks. This is the same protocol over worker_threads: start `n - 1`
  * workers that instantiate the module on the shared memory and block in
  * `nodePoolWorkerStart()` waiting for a rayon `ThreadBuilder`; once all are
- * up, `nodePoolBuild(n)` builds the global pool and hands one builder to
- * each. Workers are `unref`ed so an idle pool never keeps a process alive.
+ * up, `nodePoolBuild(n)` builds the global pool with the calling thread as
+ * thread 0 and hands one builder to each worker. Workers are `unref`ed so
+ * an idle pool never keeps a process alive.
  */
 import type { CoreModule } from './module.js';
 
@@ -22,7 +23,7 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
   // dynamic import of core.ts) and must not get a static `node:` import.
   const { Worker } = await import('node:worker_threads');
   const data: NodePoolWorkerData = { glueUrl, module, memory };
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./node-pool-worker.js', import.meta.url), { workerData: data }));
+  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./node-pool-worker.js', import.meta.url), { workerData: data }));
   try {
     await Promise.all(
       workers.map(

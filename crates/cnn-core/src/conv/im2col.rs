@@ -30,31 +30,53 @@ fn input_offset(p: &Conv2d, n: usize, iy: isize, ix: isize) -> Option<usize> {
 pub struct Patches<'a> {
     pub p: &'a Conv2d,
     pub x: &'a [f32],
-    /// At least `cin` zeros: where padding taps point.
+    /// At least `kw * cin` zeros: where taps in the top/bottom padding point.
     pub zeros: &'a [f32],
 }
 
 impl RowSource for Patches<'_> {
-    fn rows(&self, r0: usize, rows: usize, k0: usize, kc: usize, _scratch: &mut RowScratch, segs: &mut Vec<Seg>) {
+    fn rows(&self, r0: usize, rows: usize, k0: usize, kc: usize, scratch: &mut RowScratch, segs: &mut Vec<Seg>) {
         let p = self.p;
         let cin = p.cin;
         let pix: [(usize, usize, usize); MR] = core::array::from_fn(|r| pixel(p, r0 + r.min(rows - 1)));
+        // Without horizontal dilation the kw taps of one kernel row are
+        // consecutive pixels, so their kw * cin values are contiguous in
+        // NHWC: one segment per kernel row instead of one per tap (with
+        // cin = 3 that is 9 values per segment instead of 3).
+        let merged = p.x.dilation == 1 && crate::par::tuning(0, 2) == 2;
+        let run_len = if merged { p.x.kernel * cin } else { cin };
         let mut k = k0;
         while k < k0 + kc {
-            // One tap's run of channels.
-            let tap = k / cin;
-            let ci = k % cin;
-            let run = (cin - ci).min(k0 + kc - k);
-            let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);
+            let (tap_row, within) = (k / run_len, k % run_len);
+            let len = (run_len - within).min(k0 + kc - k);
             let a = core::array::from_fn(|r| {
                 let (n, oy, ox) = pix[r];
-                match input_offset(p, n, p.y.input_index(oy, ky), p.x.input_index(ox, kx)) {
-                    Some(off) => self.x[off + ci..off + ci + run].as_ptr(),
-                    None => self.zeros[..run].as_ptr(),
+                // First (kernel row, tap) of this segment.
+                let (ky, kx0) = if merged { (tap_row, within / cin) } else { (tap_row / p.x.kernel, tap_row % p.x.kernel) };
+                let ci0 = within % cin;
+                let iy = p.y.input_index(oy, ky);
+                if iy < 0 || iy as usize >= p.y.input {
+                    return self.zeros[..len].as_ptr();
                 }
+                let last = within + len - 1;
+                let kx1 = if merged { last / cin } else { kx0 };
+                let (ix0, ix1) = (p.x.input_index(ox, kx0), p.x.input_index(ox, kx1));
+                if ix0 >= 0 && (ix1 as usize) < p.x.input {
+                    let off = ((n * p.y.input + iy as usize) * p.x.input + ix0 as usize) * cin + ci0;
+                    return self.x[off..off + len].as_ptr();
+                }
+                // The segment crosses the left or right padding: gather it
+                // into this row's scratch with zeros where the taps fall out.
+                let dst = &mut scratch[r * KC + (k - k0)..r * KC + (k - k0) + len];
+                for (e, d) in dst.iter_mut().enumerate() {
+                    let w = within + e;
+                    let ix = p.x.input_index(ox, if merged { w / cin } else { kx0 });
+                    *d = if ix >= 0 && (ix as usize) < p.x.input { self.x[((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + w % cin] } else { 0.0 };
+                }
+                dst.as_ptr()
             });
-            segs.push(Seg { a, len: run });
-            k += run;
+            segs.push(Seg { a, len });
+            k += len;
         }
     }
 }

@@ -72,7 +72,7 @@ pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: 
     if is_pointwise(p) {
         drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);
     } else {
-        let zeros = vec![0.0f32; p.cin];
+        let zeros = vec![0.0f32; p.x.kernel * p.cin];
         drive(m, k, &Patches { p, x, zeros: &zeros }, &packed, out, run);
     }
     Ok(())

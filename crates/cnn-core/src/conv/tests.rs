@@ -138,7 +138,8 @@ fn winograd_matches_reference_on_its_shapes() {
             _ => Padding::Valid,
         };
         let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
-        assert!(winograd::applies(&p));
+        // (The dispatch may prefer the direct path for few tiles; the
+        // Winograd kernel itself must be right on any shape.)
         let d = data(&p, 3000 + seed);
         let mut expected = vec![0.0; p.output_len()];
         conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
@@ -233,7 +234,7 @@ fn backward_matches_central_finite_differences() {
 fn one_and_two_threads_are_bit_identical() {
     // Shapes that take the direct, Winograd forward / input-gradient and
     // Winograd filter-gradient paths.
-    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (2, 12, 32, 40, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1)] {
+    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (4, 16, 32, 40, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1)] {
         let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
         a.stride = [s, s];
         a.padding = Padding::Same;

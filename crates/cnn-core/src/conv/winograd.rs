@@ -32,8 +32,23 @@ const XI: usize = ALPHA * ALPHA;
 /// micro-kernel and the direct path wins (measured A/B in one process with
 /// `setTuning(1, ..)`: e.g. 64x32x32x16->32 direct 24.0 ms, Winograd 28.5 ms;
 /// 64x16x16x64->64 direct 45 ms, Winograd 30 ms).
+///
+/// It also needs enough tiles: each tile block streams the whole transformed
+/// filter (16 cin x cout matrices), so with few tiles and many channels
+/// (14x14x512 at batch 1: 49 tiles, 16 MiB of filter) the direct GEMM,
+/// which reads its 9 cin x cout filter once, wins.
 pub fn applies(p: &Conv2d) -> bool {
-    crate::par::tuning(1, 2) == 2 && p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1 && p.cin >= 32 && p.cout >= 32
+    let tiles = p.n * p.y.output.div_ceil(OUT) * p.x.output.div_ceil(OUT);
+    crate::par::tuning(1, 2) == 2
+        && p.y.kernel == 3
+        && p.x.kernel == 3
+        && p.y.stride == 1
+        && p.x.stride == 1
+        && p.y.dilation == 1
+        && p.x.dilation == 1
+        && p.cin >= 32
+        && p.cout >= 32
+        && tiles >= 128
 }
 
 trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}

@@ -216,54 +216,92 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
         return;
     }
     let m_panels = m.div_ceil(MR);
-    let n_blocks = n.div_ceil(NC);
-    // Tasks: (chunk of M panels) x (N block). Chunk sizes depend on the
-    // problem only, so results do not depend on the thread count (each C
-    // element is computed by one task, in a fixed k order, anyway).
-    let min_panels = if n_blocks > 1 { 4 } else { 2 };
-    let chunk = par::chunk_size(m_panels, min_panels);
-    let m_chunks = m_panels.div_ceil(chunk);
+    let n_panels = n.div_ceil(NR);
+    let (m_chunk, n_chunk) = task_grid(m_panels, n_panels, k);
+    let m_chunks = m_panels.div_ceil(m_chunk);
+    let n_chunks = n_panels.div_ceil(n_chunk);
+    // Each task owns a block of C (m_chunk x n_chunk panels); inside, N is
+    // walked in NC-wide blocks so the B block stays in L2 while all the
+    // task's row panels stream past it. Every C element is computed by one
+    // task in a fixed k order: results do not depend on the thread count.
     let task = |t: usize| {
-        let (mc, nb) = (t / n_blocks, t % n_blocks);
-        let p0 = mc * chunk;
-        let p1 = (p0 + chunk).min(m_panels);
-        let j0 = nb * (NC / NR);
-        let j1 = ((nb + 1) * (NC / NR)).min(n.div_ceil(NR));
+        let (mc, nc) = (t / n_chunks, t % n_chunks);
+        let p0 = mc * m_chunk;
+        let p1 = (p0 + m_chunk).min(m_panels);
+        let jt0 = nc * n_chunk;
+        let jt1 = (jt0 + n_chunk).min(n_panels);
         let mut scratch: RowScratch = [0.0f32; MR * KC];
         let mut segs: Vec<Seg> = Vec::with_capacity(16);
-        let mut k0 = 0;
-        while k0 < k {
-            let kc = KC.min(k - k0);
-            let first = k0 == 0;
-            let last = k0 + kc == k;
-            for p in p0..p1 {
-                let r0 = p * MR;
-                let mr = MR.min(m - r0);
-                segs.clear();
-                a.rows(r0, mr, k0, kc, &mut scratch, &mut segs);
-                for j in j0..j1 {
-                    let c0 = j * NR;
-                    let nr = NR.min(n - c0);
-                    let tile = Tile { c: out.at(r0, c0), ldc: out.ldc, mr, nr };
-                    let epi = if last { Some(Epilogue { bias: run.bias.map(|bias| &bias[c0..]), act: run.act }) } else { None };
-                    let load_c = !first || run.accumulate;
-                    unsafe {
-                        match run.kernel {
-                            KernelKind::Simd => f32_gemm_4x8__simd128(&segs, b.panel(j, k0), &tile, load_c, epi),
-                            KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, b.panel(j, k0), &tile, load_c, epi),
+        let mut j0 = jt0;
+        while j0 < jt1 {
+            let j1 = (j0 + NC / NR).min(jt1);
+            let mut k0 = 0;
+            while k0 < k {
+                let kc = KC.min(k - k0);
+                let first = k0 == 0;
+                let last = k0 + kc == k;
+                for p in p0..p1 {
+                    let r0 = p * MR;
+                    let mr = MR.min(m - r0);
+                    segs.clear();
+                    a.rows(r0, mr, k0, kc, &mut scratch, &mut segs);
+                    for j in j0..j1 {
+                        let c0 = j * NR;
+                        let nr = NR.min(n - c0);
+                        let tile = Tile { c: out.at(r0, c0), ldc: out.ldc, mr, nr };
+                        let epi = if last { Some(Epilogue { bias: run.bias.map(|bias| &bias[c0..]), act: run.act }) } else { None };
+                        let load_c = !first || run.accumulate;
+                        unsafe {
+                            match run.kernel {
+                                KernelKind::Simd => f32_gemm_4x8__simd128(&segs, b.panel(j, k0), &tile, load_c, epi),
+                                KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, b.panel(j, k0), &tile, load_c, epi),
+                            }
                         }
                     }
                 }
+                k0 += kc;
             }
-            k0 += kc;
+            j0 = j1;
         }
     };
-    let tasks = m_chunks * n_blocks;
+    let tasks = m_chunks * n_chunks;
     if run.parallel {
         par::for_each_chunk(tasks, 1, |r| r.for_each(task));
     } else {
         (0..tasks).for_each(task);
     }
+}
+
+/// Splits the C panels into a grid of tasks: `(row panels, column panels)`
+/// per task. Enough tasks to balance a few threads (a shape-only target, so
+/// the split never depends on the thread count), shaped to minimise memory
+/// traffic: every row chunk re-reads its B columns and every column chunk
+/// re-reads its A rows, so the cost is `m_chunks * N + n_chunks * M` (times
+/// K). Small-M, wide-N problems (batch-1 late layers) split over N instead
+/// of streaming a multi-megabyte B once per handful of rows.
+fn task_grid(m_panels: usize, n_panels: usize, k: usize) -> (usize, usize) {
+    // Fewer, larger tasks for tiny problems: each task should carry at
+    // least ~64K multiply-adds, or splitting costs more than it gains.
+    let work = m_panels * n_panels * MR * NR * k.max(1);
+    let target = (work / (1 << 16)).clamp(1, 16);
+    // A B that fits in L2 is cheap to re-read: split rows only, so A (which
+    // may be gathered, e.g. patches) is produced once per row panel.
+    if n_panels * NR * k * 4 <= 1 << 19 {
+        return (m_panels.div_ceil(target.min(m_panels)), n_panels);
+    }
+    let mut best = (usize::MAX, m_panels, n_panels);
+    let mut nc = 1;
+    while nc <= n_panels {
+        let mc = target.div_ceil(nc).min(m_panels);
+        let (m_chunk, n_chunk) = (m_panels.div_ceil(mc), n_panels.div_ceil(nc));
+        let (mcs, ncs) = (m_panels.div_ceil(m_chunk), n_panels.div_ceil(n_chunk));
+        let cost = mcs * n_panels * NR + ncs * m_panels * MR;
+        if mcs * ncs >= target.min(m_panels * n_panels) && cost < best.0 {
+            best = (cost, m_chunk, n_chunk);
+        }
+        nc *= 2;
+    }
+    (best.1, best.2)
 }
 
 fn zero_k_epilogue(m: usize, n: usize, out: Out, run: Run) {

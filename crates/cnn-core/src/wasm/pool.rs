@@ -40,8 +40,13 @@ mod node {
         }
     }
 
-    /// Builds the global pool of `n` threads out of the workers already
-    /// waiting in [`node_pool_worker_start`].
+    /// Builds the global pool of `n` threads: the calling thread (index 0)
+    /// plus `n - 1` workers already waiting in [`node_pool_worker_start`].
+    ///
+    /// The caller works instead of sleeping while the pool works: ops are
+    /// short (a training step is ~100 of them), and every sleep/wake of a
+    /// thread crosses virtual CPUs on small VMs, which costs more than the
+    /// op itself for sub-millisecond ops.
     #[wasm_bindgen(js_name = nodePoolBuild)]
     pub fn node_pool_build(n: usize) -> Result<(), JsError> {
         if n == 0 {
@@ -50,6 +55,7 @@ mod node {
         let sender = &channel().0;
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
+            .use_current_thread()
             .spawn_handler(|t| {
                 sender.send(t).map_err(|_| std::io::Error::other("pool channel closed"))?;
                 Ok(())
