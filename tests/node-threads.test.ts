@@ -83,3 +83,56 @@ describe('2-thread pool in Node', () => {
     expect(await w.stats()).toMatchObject({ tensors: 0, buffers: 0 });
   });
 });
+
+describe('wasm build: determinism and errors', () => {
+  it('conv2d forward, input and filter gradients: 1 and 2 threads give identical bits', async () => {
+    const { encodeConv2d } = await import('cnn-worker');
+    const c1 = await loadCore({ threads: 1 });
+    const c2 = await loadCore({ threads: 2 });
+    const next = rng(5);
+    for (const [n, h, cin, cout, s] of [
+      [4, 20, 16, 32, 1],
+      [2, 16, 32, 40, 1],
+      [1, 30, 3, 16, 2],
+      [8, 9, 8, 8, 1],
+    ]) {
+      const spec = encodeConv2d({ n, h, w: h, cin, kh: 3, kw: 3, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
+      const oh = Math.ceil(h / s);
+      const x = randArray(next, n * h * h * cin);
+      const w = randArray(next, 9 * cin * cout);
+      const dy = randArray(next, n * oh * oh * cout);
+      const run = (c: typeof c1) => {
+        const [hx, hw, hdy] = [c.upload(x), c.upload(w), c.upload(dy)];
+        const [hy, hdx, hdw] = [c.alloc(dy.length), c.alloc(x.length), c.alloc(w.length)];
+        c.raw.conv2d(hx, hw, undefined, hy, true, spec);
+        c.raw.conv2dBackpropInput(hdy, hw, hdx, spec);
+        c.raw.conv2dBackpropFilter(hx, hdy, hdw, spec);
+        const out = [c.read(hy, dy.length), c.read(hdx, x.length), c.read(hdw, w.length)];
+        for (const b of [hx, hw, hdy, hy, hdx, hdw]) c.free(b);
+        return out;
+      };
+      const a = run(c1);
+      const b = run(c2);
+      for (let i = 0; i < 3; i++) expect(Buffer.from(b[i].buffer).equals(Buffer.from(a[i].buffer)), `n=${n} h=${h} ${cin}->${cout} s=${s} output ${i}`).toBe(true);
+    }
+  });
+
+  it('a bad convolution spec is a JS error naming the op; the pool stays usable', async () => {
+    const { encodeConv2d } = await import('cnn-worker');
+    const c = await loadCore({ threads: 2 });
+    const x = c.alloc(1 * 2 * 2 * 1);
+    const w = c.alloc(9);
+    const y = c.alloc(1);
+    const spec = encodeConv2d({ n: 1, h: 2, w: 2, cin: 1, kh: 3, kw: 3, cout: 1, strides: [1, 1], dilations: [1, 1], pad: 'valid' });
+    expect(() => c.raw.conv2d(x, w, undefined, y, false, spec)).toThrow('conv2d: height: VALID padding needs input size >= effective kernel size, got input 2 < kernel 3');
+    const same = encodeConv2d({ n: 1, h: 2, w: 2, cin: 1, kh: 3, kw: 3, cout: 1, strides: [1, 1], dilations: [1, 1], pad: 'same' });
+    expect(() => c.raw.conv2d(x, w, undefined, x, false, same)).toThrow(/conv2d: output buffer \d+ is also passed as another argument of the same call/);
+    c.free(y);
+    expect(() => c.raw.conv2d(x, w, undefined, y, false, same)).toThrow(`conv2d: buffer ${y} is unknown or freed`);
+    // The same buffer read twice is fine (a·a), and the pool still works.
+    const a = c.upload(Float32Array.from([1, 2, 3, 4]));
+    const o = c.alloc(4);
+    c.raw.matMul(a, a, o, 2, 2, 2, false, false);
+    expect(Array.from(c.read(o, 4))).toEqual([7, 10, 15, 22]);
+  });
+});

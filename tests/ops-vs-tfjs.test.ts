@@ -81,6 +81,14 @@ for (const s of S) {
   cases.push({ name: `leakyRelu ${JSON.stringify(s)}`, shapes: [s], f: (tf, x) => L(tf).leakyRelu(x, 0.1) });
   cases.push({ name: `pow ${JSON.stringify(s)}`, shapes: [s, s], f: (tf, x, y) => L(tf).pow(x, y), range: [0.3, 2] });
 }
+// One tensor as both operands (the core reads one buffer twice).
+for (const s of [[5], [2, 3, 4]]) {
+  for (const op of ['add', 'sub', 'mul', 'maximum', 'squaredDifference'] as const) {
+    cases.push({ name: `${op}(x, x) ${JSON.stringify(s)}`, shapes: [s], f: (tf, x) => L(tf)[op](x, x) });
+  }
+}
+cases.push({ name: 'matMul(x, x) [4,4]', shapes: [[4, 4]], f: (tf, x) => L(tf).matMul(x, x) });
+cases.push({ name: 'matMul(x, x, false, true) [3,5]', shapes: [[3, 5]], f: (tf, x) => L(tf).matMul(x, x, false, true) });
 // Broadcasting.
 for (const [sa, sb] of [[[3, 4], [4]], [[2, 3, 1], [1, 4]], [[3, 1, 5], [1, 4, 1]], [[6], []], [[], [2, 2]]]) {
   for (const op of ['add', 'sub', 'mul', 'div'] as const) {

@@ -22,7 +22,7 @@ pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, relu: bool, spec: &[u32
     hs.push(y);
     let mut t = Taken::take("conv2d", &hs)?;
     let last = hs.len() - 1;
-    let (ins, out) = t.split_mut(last);
+    let (ins, out) = t.split_mut(last)?;
     conv::conv2d(&p, ins[0], ins[1], ins.get(2).copied(), act, out)?;
     Ok(())
 }
@@ -32,7 +32,7 @@ pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, relu: bool, spec: &[u32
 pub fn conv2d_backprop_input(dy: u32, w: u32, dx: u32, spec: &[u32]) -> Result<(), JsError> {
     let p = geometry("conv2dBackpropInput", spec)?;
     let mut t = Taken::take("conv2dBackpropInput", &[dy, w, dx])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     conv::conv2d_backward_input(&p, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -42,7 +42,7 @@ pub fn conv2d_backprop_input(dy: u32, w: u32, dx: u32, spec: &[u32]) -> Result<(
 pub fn conv2d_backprop_filter(x: u32, dy: u32, dw: u32, spec: &[u32]) -> Result<(), JsError> {
     let p = geometry("conv2dBackpropFilter", spec)?;
     let mut t = Taken::take("conv2dBackpropFilter", &[x, dy, dw])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     conv::conv2d_backward_filter(&p, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -51,7 +51,7 @@ pub fn conv2d_backprop_filter(x: u32, dy: u32, dw: u32, spec: &[u32]) -> Result<
 #[wasm_bindgen(js_name = biasGrad)]
 pub fn bias_grad(dy: u32, db: u32, channels: usize) -> Result<(), JsError> {
     let mut t = Taken::take("biasAddGrad", &[dy, db])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     conv::bias_grad(ins[0], channels, out)?;
     Ok(())
 }

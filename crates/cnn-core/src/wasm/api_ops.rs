@@ -52,7 +52,7 @@ pub fn max_pool2d(x: u32, y: u32, spec: &[u32]) -> Result<(), JsError> {
     const OP: &str = "maxPool2d";
     let p = pool_geometry(OP, spec)?;
     let mut t = Taken::take(OP, &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     pool::max_pool2d(&p, ins[0], out)?;
     Ok(())
 }
@@ -63,7 +63,7 @@ pub fn max_pool2d_backward(x: u32, dy: u32, dx: u32, spec: &[u32]) -> Result<(),
     const OP: &str = "maxPool2dBackward";
     let p = pool_geometry(OP, spec)?;
     let mut t = Taken::take(OP, &[x, dy, dx])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     pool::max_pool2d_backward(&p, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -74,7 +74,7 @@ pub fn avg_pool2d(x: u32, y: u32, spec: &[u32]) -> Result<(), JsError> {
     const OP: &str = "avgPool2d";
     let p = pool_geometry(OP, spec)?;
     let mut t = Taken::take(OP, &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     pool::avg_pool2d(&p, ins[0], out)?;
     Ok(())
 }
@@ -85,7 +85,7 @@ pub fn avg_pool2d_backward(dy: u32, dx: u32, spec: &[u32]) -> Result<(), JsError
     const OP: &str = "avgPool2dBackward";
     let p = pool_geometry(OP, spec)?;
     let mut t = Taken::take(OP, &[dy, dx])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     pool::avg_pool2d_backward(&p, ins[0], out)?;
     Ok(())
 }
@@ -94,7 +94,7 @@ pub fn avg_pool2d_backward(dy: u32, dx: u32, spec: &[u32]) -> Result<(), JsError
 #[wasm_bindgen(js_name = globalAvgPool)]
 pub fn global_avg_pool(x: u32, y: u32, n: usize, h: usize, w: usize, c: usize) -> Result<(), JsError> {
     let mut t = Taken::take("globalAvgPool", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     global_pool::global_avg_pool([n, h, w, c], ins[0], out)?;
     Ok(())
 }
@@ -103,7 +103,7 @@ pub fn global_avg_pool(x: u32, y: u32, n: usize, h: usize, w: usize, c: usize) -
 #[wasm_bindgen(js_name = globalAvgPoolBackward)]
 pub fn global_avg_pool_backward(dy: u32, dx: u32, n: usize, h: usize, w: usize, c: usize) -> Result<(), JsError> {
     let mut t = Taken::take("globalAvgPoolBackward", &[dy, dx])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     global_pool::global_avg_pool_backward([n, h, w, c], ins[0], out)?;
     Ok(())
 }
@@ -112,7 +112,7 @@ pub fn global_avg_pool_backward(dy: u32, dx: u32, n: usize, h: usize, w: usize, 
 #[wasm_bindgen(js_name = globalMaxPool)]
 pub fn global_max_pool(x: u32, y: u32, n: usize, h: usize, w: usize, c: usize) -> Result<(), JsError> {
     let mut t = Taken::take("globalMaxPool", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     global_pool::global_max_pool([n, h, w, c], ins[0], out)?;
     Ok(())
 }
@@ -121,7 +121,7 @@ pub fn global_max_pool(x: u32, y: u32, n: usize, h: usize, w: usize, c: usize) -
 #[wasm_bindgen(js_name = globalMaxPoolBackward)]
 pub fn global_max_pool_backward(x: u32, dy: u32, dx: u32, n: usize, h: usize, w: usize, c: usize) -> Result<(), JsError> {
     let mut t = Taken::take("globalMaxPoolBackward", &[x, dy, dx])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     global_pool::global_max_pool_backward([n, h, w, c], ins[0], ins[1], out)?;
     Ok(())
 }
@@ -133,7 +133,7 @@ pub fn global_max_pool_backward(x: u32, dy: u32, dx: u32, n: usize, h: usize, w:
 #[wasm_bindgen(js_name = relu)]
 pub fn relu(x: u32, y: u32) -> Result<(), JsError> {
     let mut t = Taken::take("relu", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     eltwise::relu(ins[0], out)?;
     Ok(())
 }
@@ -142,7 +142,7 @@ pub fn relu(x: u32, y: u32) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = reluBackward)]
 pub fn relu_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
     let mut t = Taken::take("reluBackward", &[x, dy, dx])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     eltwise::relu_backward(ins[0], ins[1], out)?;
     Ok(())
 }
@@ -151,7 +151,7 @@ pub fn relu_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = add)]
 pub fn add(a: u32, b: u32, y: u32) -> Result<(), JsError> {
     let mut t = Taken::take("add", &[a, b, y])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     eltwise::add(ins[0], ins[1], out)?;
     Ok(())
 }
@@ -160,7 +160,7 @@ pub fn add(a: u32, b: u32, y: u32) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = biasAdd)]
 pub fn bias_add(x: u32, bias: u32, y: u32, rows: usize, c: usize) -> Result<(), JsError> {
     let mut t = Taken::take("biasAdd", &[x, bias, y])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     eltwise::bias_add(rows, c, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -169,7 +169,7 @@ pub fn bias_add(x: u32, bias: u32, y: u32, rows: usize, c: usize) -> Result<(), 
 #[wasm_bindgen(js_name = scale)]
 pub fn scale(x: u32, y: u32, alpha: f32) -> Result<(), JsError> {
     let mut t = Taken::take("scale", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     eltwise::scale(ins[0], alpha, out)?;
     Ok(())
 }
@@ -178,7 +178,7 @@ pub fn scale(x: u32, y: u32, alpha: f32) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = axpy)]
 pub fn axpy(x: u32, y: u32, alpha: f32) -> Result<(), JsError> {
     let mut t = Taken::take("axpy", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     eltwise::axpy(alpha, ins[0], out)?;
     Ok(())
 }
@@ -190,7 +190,7 @@ pub fn axpy(x: u32, y: u32, alpha: f32) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = softmax)]
 pub fn softmax(x: u32, y: u32, rows: usize, classes: usize) -> Result<(), JsError> {
     let mut t = Taken::take("softmax", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     softmax::softmax(rows, classes, ins[0], out)?;
     Ok(())
 }
@@ -199,7 +199,7 @@ pub fn softmax(x: u32, y: u32, rows: usize, classes: usize) -> Result<(), JsErro
 #[wasm_bindgen(js_name = softmaxBackward)]
 pub fn softmax_backward(y: u32, dy: u32, dx: u32, rows: usize, classes: usize) -> Result<(), JsError> {
     let mut t = Taken::take("softmaxBackward", &[y, dy, dx])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     softmax::softmax_backward(rows, classes, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -209,7 +209,7 @@ pub fn softmax_backward(y: u32, dy: u32, dx: u32, rows: usize, classes: usize) -
 #[wasm_bindgen(js_name = sparseSoftmaxCrossEntropy)]
 pub fn sparse_softmax_cross_entropy(logits: u32, labels: u32, probs: u32, rows: usize, classes: usize) -> Result<f32, JsError> {
     let mut t = Taken::take("sparseSoftmaxCrossEntropy", &[logits, labels, probs])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     Ok(softmax::sparse_softmax_cross_entropy(rows, classes, ins[0], ins[1], out)?)
 }
 
@@ -217,7 +217,7 @@ pub fn sparse_softmax_cross_entropy(logits: u32, labels: u32, probs: u32, rows: 
 #[wasm_bindgen(js_name = sparseSoftmaxCrossEntropyBackward)]
 pub fn sparse_softmax_cross_entropy_backward(probs: u32, labels: u32, dlogits: u32, rows: usize, classes: usize) -> Result<(), JsError> {
     let mut t = Taken::take("sparseSoftmaxCrossEntropyBackward", &[probs, labels, dlogits])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     softmax::sparse_softmax_cross_entropy_backward(rows, classes, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -234,7 +234,7 @@ pub fn categorical_cross_entropy(probs: u32, targets: u32, rows: usize, classes:
 #[wasm_bindgen(js_name = categoricalCrossEntropyBackward)]
 pub fn categorical_cross_entropy_backward(probs: u32, targets: u32, dprobs: u32, rows: usize, classes: usize) -> Result<(), JsError> {
     let mut t = Taken::take("categoricalCrossEntropyBackward", &[probs, targets, dprobs])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     softmax::categorical_cross_entropy_backward(rows, classes, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -251,7 +251,7 @@ pub fn sparse_categorical_cross_entropy(probs: u32, labels: u32, rows: usize, cl
 #[wasm_bindgen(js_name = sparseCategoricalCrossEntropyBackward)]
 pub fn sparse_categorical_cross_entropy_backward(probs: u32, labels: u32, dprobs: u32, rows: usize, classes: usize) -> Result<(), JsError> {
     let mut t = Taken::take("sparseCategoricalCrossEntropyBackward", &[probs, labels, dprobs])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     softmax::sparse_categorical_cross_entropy_backward(rows, classes, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -279,7 +279,7 @@ pub fn batch_norm_train(
 ) -> Result<(), JsError> {
     let p = BatchNormParams { rows, channels, momentum, epsilon };
     let mut t = Taken::take("batchNormTrain", &[x, gamma, beta, moving_mean, moving_variance, y, mean, variance])?;
-    let (ins, o) = t.split_mut_n(3);
+    let (ins, o) = t.split_mut_n(3)?;
     let [mm, mv, y, mean, var] = outs(o);
     batchnorm::batch_norm_train(&p, ins[0], ins[1], ins[2], mm, mv, y, mean, var)?;
     Ok(())
@@ -291,7 +291,7 @@ pub fn batch_norm_train(
 pub fn batch_norm_inference(x: u32, gamma: u32, beta: u32, moving_mean: u32, moving_variance: u32, y: u32, rows: usize, channels: usize, epsilon: f64) -> Result<(), JsError> {
     let p = BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) };
     let mut t = Taken::take("batchNormInference", &[x, gamma, beta, moving_mean, moving_variance, y])?;
-    let (ins, out) = t.split_mut(5);
+    let (ins, out) = t.split_mut(5)?;
     batchnorm::batch_norm_inference(&p, ins[0], ins[1], ins[2], ins[3], ins[4], out)?;
     Ok(())
 }
@@ -303,7 +303,7 @@ pub fn batch_norm_inference(x: u32, gamma: u32, beta: u32, moving_mean: u32, mov
 pub fn batch_norm_backward(x: u32, dy: u32, gamma: u32, mean: u32, variance: u32, dx: u32, dgamma: u32, dbeta: u32, rows: usize, channels: usize, epsilon: f64) -> Result<(), JsError> {
     let p = BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) };
     let mut t = Taken::take("batchNormBackward", &[x, dy, gamma, mean, variance, dx, dgamma, dbeta])?;
-    let (ins, o) = t.split_mut_n(5);
+    let (ins, o) = t.split_mut_n(5)?;
     let [dx, dgamma, dbeta] = outs(o);
     batchnorm::batch_norm_backward(&p, ins[0], ins[1], ins[2], ins[3], ins[4], dx, dgamma, dbeta)?;
     Ok(())
@@ -319,7 +319,7 @@ pub fn sgd_update(grad: u32, param: u32, velocity: Option<u32>, learning_rate: f
     let mut hs = vec![grad, param];
     hs.extend(velocity);
     let mut t = Taken::take("sgdUpdate", &hs)?;
-    let (ins, mut o2) = t.split_mut_n(1);
+    let (ins, mut o2) = t.split_mut_n(1)?;
     let v = if velocity.is_some() { o2.pop() } else { None };
     let [p] = outs(o2);
     optim::sgd_update(&o, ins[0], p, v)?;
@@ -332,7 +332,7 @@ pub fn sgd_update(grad: u32, param: u32, velocity: Option<u32>, learning_rate: f
 pub fn adam_update(grad: u32, param: u32, m: u32, v: u32, step: u32, learning_rate: f64, beta1: f64, beta2: f64, epsilon: f64) -> Result<(), JsError> {
     let o = Adam { learning_rate, beta1, beta2, epsilon };
     let mut t = Taken::take("adamUpdate", &[grad, param, m, v])?;
-    let (ins, o2) = t.split_mut_n(1);
+    let (ins, o2) = t.split_mut_n(1)?;
     let [p, m, v] = outs(o2);
     optim::adam_update(&o, step as u64, ins[0], p, m, v)?;
     Ok(())
@@ -346,7 +346,7 @@ pub fn rmsprop_update(grad: u32, param: u32, ms: u32, mom: Option<u32>, learning
     let mut hs = vec![grad, param, ms];
     hs.extend(mom);
     let mut t = Taken::take("rmspropUpdate", &hs)?;
-    let (ins, mut o2) = t.split_mut_n(1);
+    let (ins, mut o2) = t.split_mut_n(1)?;
     let mo = if mom.is_some() { o2.pop() } else { None };
     let [p, ms] = outs(o2);
     optim::rmsprop_update(&o, ins[0], p, ms, mo)?;

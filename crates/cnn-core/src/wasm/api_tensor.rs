@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 pub fn unary(x: u32, y: u32, op: u32, alpha: f32, beta: f32) -> Result<(), JsError> {
     let op = UnaryOp::from_code(op, alpha, beta)?;
     let mut t = Taken::take("unary", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     tensor::unary(op, ins[0], out)?;
     Ok(())
 }
@@ -21,7 +21,7 @@ pub fn binary(a: u32, b: u32, y: u32, op: u32, shapes: &[u32]) -> Result<(), JsE
     let op = BinaryOp::from_code(op)?;
     let shapes = Broadcast::from_words(shapes)?;
     let mut t = Taken::take("binary", &[a, b, y])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     tensor::binary(op, &shapes, ins[0], ins[1], out)?;
     Ok(())
 }
@@ -33,7 +33,7 @@ pub fn reduce(x: u32, y: u32, op: u32, shape: &[u32], axes: &[u32]) -> Result<()
     let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
     let axes: Vec<usize> = axes.iter().map(|&d| d as usize).collect();
     let mut t = Taken::take("reduce", &[x, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     tensor::reduce(op, &shape, &axes, ins[0], out)?;
     Ok(())
 }
@@ -43,7 +43,7 @@ pub fn reduce(x: u32, y: u32, op: u32, shape: &[u32], axes: &[u32]) -> Result<()
 pub fn copy_strided(src: u32, dst: u32, spec: &[i32]) -> Result<(), JsError> {
     let c = StridedCopy::from_words(spec)?;
     let mut t = Taken::take("copyStrided", &[src, dst])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     tensor::copy_strided(&c, ins[0], out)?;
     Ok(())
 }
@@ -52,7 +52,7 @@ pub fn copy_strided(src: u32, dst: u32, spec: &[i32]) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = fill)]
 pub fn fill(y: u32, value: f32) -> Result<(), JsError> {
     let mut t = Taken::take("fill", &[y])?;
-    let (_, out) = t.split_mut(0);
+    let (_, out) = t.split_mut(0)?;
     tensor::fill(out, value);
     Ok(())
 }
@@ -61,7 +61,7 @@ pub fn fill(y: u32, value: f32) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = oneHot)]
 pub fn one_hot(indices: u32, y: u32, depth: u32, on: f32, off: f32) -> Result<(), JsError> {
     let mut t = Taken::take("oneHot", &[indices, y])?;
-    let (ins, out) = t.split_mut(1);
+    let (ins, out) = t.split_mut(1)?;
     tensor::one_hot(ins[0], depth as usize, on, off, out)?;
     Ok(())
 }
@@ -70,7 +70,7 @@ pub fn one_hot(indices: u32, y: u32, depth: u32, on: f32, off: f32) -> Result<()
 #[wasm_bindgen(js_name = gather)]
 pub fn gather(x: u32, indices: u32, y: u32, outer: u32, axis_len: u32, inner: u32) -> Result<(), JsError> {
     let mut t = Taken::take("gather", &[x, indices, y])?;
-    let (ins, out) = t.split_mut(2);
+    let (ins, out) = t.split_mut(2)?;
     tensor::gather(ins[0], ins[1], outer as usize, axis_len as usize, inner as usize, out)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! ([`buffer_ptr`]), passes handles to ops and frees the buffer when the
 //! tensor is disposed. An op takes its buffers out of the store for the
 //! duration of the call, so no lock is held while kernels run and a handle
-//! used twice in one call (an output aliasing an input) is caught.
+//! passed as an output and as another argument of the same call is caught.
 
 use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
@@ -79,47 +79,72 @@ pub fn store_stats() -> Vec<u32> {
 }
 
 /// Buffers taken out of the store for one call; put back on drop, also when
-/// the op fails.
+/// the op fails. The same buffer may be read by several inputs (`mul(x, x)`),
+/// but an output never aliases another input or output.
 pub struct Taken {
+    op: String,
+    /// Distinct buffers, in order of first mention.
     items: Vec<(u32, Vec<f32>)>,
+    /// For each handle passed to [`Taken::take`], its index in `items`.
+    pos: Vec<usize>,
 }
 
 impl Taken {
     /// Takes the buffers `hs` (in order) out of the store, or fails naming
-    /// `op` if one is unknown or listed twice.
+    /// `op` if one is unknown or freed.
     pub fn take(op: &str, hs: &[u32]) -> Result<Taken, JsError> {
         let mut s = lock();
-        let mut items = Vec::with_capacity(hs.len());
+        let mut items: Vec<(u32, Vec<f32>)> = Vec::with_capacity(hs.len());
+        let mut pos = Vec::with_capacity(hs.len());
         for &h in hs {
+            if let Some(k) = items.iter().position(|(h0, _)| *h0 == h) {
+                pos.push(k);
+                continue;
+            }
             match s.slots.get_mut(h as usize).and_then(Option::take) {
-                Some(v) => items.push((h, v)),
+                Some(v) => {
+                    pos.push(items.len());
+                    items.push((h, v));
+                }
                 None => {
                     for (h0, v0) in items {
                         s.slots[h0 as usize] = Some(v0);
                     }
-                    return Err(JsError::new(&format!("{op}: buffer {h} is unknown, freed, or used twice in one call")));
+                    return Err(JsError::new(&format!("{op}: buffer {h} is unknown or freed")));
                 }
             }
         }
-        Ok(Taken { items })
+        Ok(Taken { op: op.to_string(), items, pos })
     }
 
+    /// Input `i` (read-only).
     pub fn get(&self, i: usize) -> &[f32] {
-        &self.items[i].1
+        &self.items[self.pos[i]].1
     }
 
     /// Input slices `0..i` and the mutable buffer `i`.
-    pub fn split_mut(&mut self, i: usize) -> (Vec<&[f32]>, &mut [f32]) {
-        let (ins, rest) = self.items.split_at_mut(i);
-        (ins.iter().map(|(_, v)| &v[..]).collect(), &mut rest[0].1[..])
+    pub fn split_mut(&mut self, i: usize) -> Result<(Vec<&[f32]>, &mut [f32]), JsError> {
+        let (ins, mut outs) = self.split_mut_n(i)?;
+        Ok((ins, outs.swap_remove(0)))
     }
 
     /// Input slices `0..i` and every buffer from `i` on as mutable, in
     /// order: for ops with several outputs or with state updated in place
-    /// (batch norm, optimizers).
-    pub fn split_mut_n(&mut self, i: usize) -> (Vec<&[f32]>, Vec<&mut [f32]>) {
-        let (ins, rest) = self.items.split_at_mut(i);
-        (ins.iter().map(|(_, v)| &v[..]).collect(), rest.iter_mut().map(|(_, v)| &mut v[..]).collect())
+    /// (batch norm, optimizers). Fails if an output is also passed as an
+    /// input or as another output.
+    pub fn split_mut_n(&mut self, i: usize) -> Result<(Vec<&[f32]>, Vec<&mut [f32]>), JsError> {
+        for p in i..self.pos.len() {
+            let k = self.pos[p];
+            if self.pos.iter().enumerate().any(|(q, &k2)| q != p && k2 == k) {
+                let h = self.items[k].0;
+                return Err(JsError::new(&format!("{}: output buffer {h} is also passed as another argument of the same call", self.op)));
+            }
+        }
+        let mut slots: Vec<Option<&mut Vec<f32>>> = self.items.iter_mut().map(|(_, v)| Some(v)).collect();
+        let outs: Vec<&mut [f32]> = self.pos[i..].iter().map(|&k| &mut slots[k].take().expect("outputs are distinct")[..]).collect();
+        let shared: Vec<Option<&[f32]>> = slots.into_iter().map(|o| o.map(|v| &v[..])).collect();
+        let ins = self.pos[..i].iter().map(|&k| shared[k].expect("inputs are not outputs")).collect();
+        Ok((ins, outs))
     }
 }
 
