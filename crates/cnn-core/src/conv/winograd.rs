@@ -51,7 +51,9 @@ pub fn applies(p: &Conv2d) -> bool {
         && tiles >= 128
 }
 
-trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}
+/// What the transforms need of a lane type, so they are written once for
+/// `f32` (channel tails) and `F32x4`.
+pub(super) trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}
 impl Lane for f32 {}
 impl Lane for F32x4 {}
 

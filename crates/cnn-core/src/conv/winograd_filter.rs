@@ -18,12 +18,12 @@
 //! `B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,-1,0,1]]`,
 //! `G = [[1,0],[½,½],[½,-½],[0,1]]`, `A^T = [[1,1,1,0],[0,1,-1,0],[0,1,1,1]]`.
 
+use super::winograd::Lane;
 use super::SharedOut;
 use crate::gemm::{drive, Dense, Out, PackedB, Run};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
-use core::ops::{Add, Mul, Sub};
 
 const XI: usize = 16;
 
@@ -33,10 +33,6 @@ pub fn applies(p: &Conv2d) -> bool {
     // Each partial sum holds 16 * cin * cout floats: keep them modest.
     crate::par::tuning(2, 2) == 2 && shape_ok && p.cin >= 4 && p.cout >= 8 && XI * p.cin * p.cout <= 1 << 21
 }
-
-trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}
-impl Lane for f32 {}
-impl Lane for F32x4 {}
 
 /// `B^T d B`, d and the result 4x4 row-major.
 #[inline(always)]
