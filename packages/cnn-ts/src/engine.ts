@@ -239,6 +239,7 @@ export class Engine {
   private run(batch: Command[]): Promise<Float32Array[]> {
     const epoch = this.epoch;
     const go = async (): Promise<Float32Array[]> => {
+      if (epoch !== this.epoch) throw new Error('the tensors of this batch were lost when the worker restarted');
       let backend: Backend;
       try {
         backend = await this.getBackend();
@@ -323,6 +324,20 @@ export class Engine {
     const e = this.deferred;
     this.deferred = undefined;
     if (e) throw e;
+  }
+
+  /**
+   * Stops the core at once (terminates its worker): pending reads reject
+   * and all tensors are lost; the next op starts a fresh core. Frees the
+   * worker and its memory; also how tests simulate a crashed worker.
+   */
+  async terminateCore(): Promise<void> {
+    const b = this.backend;
+    this.backend = undefined;
+    this.starting = undefined;
+    this.queue = [];
+    this.epoch += 1;
+    await b?.terminate();
   }
 
   /** Statistics of the core side (buffers, wasm heap, per-thread tasks). */

@@ -17,6 +17,12 @@ export { Tensor, Variable } from './tensor.js';
 export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding } from './types.js';
 export type { BackendInfo, ReadyOptions } from './engine.js';
 export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
+export { type Engine } from './engine.js';
+import { ENGINE, type Engine } from './engine.js';
+/** The engine (TF.js `tf.engine()`): queue, scopes, tape, and `terminateCore()`. */
+export function engine(): Engine {
+  return ENGINE;
+}
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './gradients.js';
 
 export {
