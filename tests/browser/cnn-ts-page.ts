@@ -24,6 +24,12 @@ async function main() {
   const xs = tf.concat([tf.zeros([16, 8, 8, 1]), tf.ones([16, 8, 8, 1])], 0);
   const ys = tf.tensor(Int32Array.from({ length: 32 }, (_, i) => (i < 16 ? 0 : 1)), [32], 'int32');
   const h = await m.fit(xs, ys, { epochs: 5, batchSize: 8, verbose: 0 });
+  // The toy fit above is so small that one pool thread can finish a batch's
+  // chunks before the other wakes up; a layer-sized convolution gives both
+  // threads work for certain.
+  const big = tf.conv2d(tf.randomNormal([32, 32, 32, 16]), tf.randomNormal([3, 3, 16, 32]), 1, 'same');
+  await big.data();
+  big.dispose();
   const stats = await tf.coreStats();
   return { info, valid, same, g, depthError, loss: h.history.loss, acc: h.history.acc, threadTasks: stats.threadTaskCounts };
 }
