@@ -5,7 +5,7 @@
 // Samples of the contenders are interleaved round by round so that drift
 // of this shared machine hits all of them alike; medians are reported.
 //
-//   node benches/conv.mjs [--quick] [--json out.json]
+//   node benches/conv.mjs [--quick] [--json out.json] [--only 32x32x16] [--shape n,h,w,cin,cout,stride ...]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, shape: { type: 'string', multiple: true } } });
 
 // [batch, h, w, cin, cout, stride]; 3x3 SAME.
 const SHAPES = [
@@ -110,7 +110,8 @@ async function main() {
   await tf.ready();
   const core1 = await loadCore({ threads: 1 });
   const core2 = await loadCore({ threads: 2 });
-  const shapes = args.only ? SHAPES.filter((s) => name(s).includes(args.only)) : SHAPES;
+  const chosen = args.shape ? args.shape.map((s) => s.split(',').map(Number)) : SHAPES;
+  const shapes = args.only ? chosen.filter((s) => name(s).includes(args.only)) : chosen;
   console.log(`# conv2d 3x3 SAME, ${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0].model.trim()} x${os.cpus().length}, Node ${process.version}`);
   console.log(`# tfjs-backend-wasm 4.22 (XNNPACK, SIMD, ${tf.backend().constructor.name}, 1 thread in Node); medians of ${ROUNDS} interleaved rounds`);
   console.log('shape                     | tfjs-wasm ms GF/s | ours-1t ms GF/s  x tfjs | ours-2t ms GF/s  x 2*tfjs | 2t/1t | tfjs-cpu GF/s');

@@ -2,7 +2,8 @@
 // 64, Adam), side by side in one process:
 //   cnn-ts at 1 and 2 threads (core in this thread, rayon on worker_threads)
 //   @tensorflow/tfjs-backend-cpu training the same model (tfjs-layers)
-//   @tensorflow/tfjs-backend-wasm: predict only (it has no Conv2DBackpropFilter)
+//   @tensorflow/tfjs-backend-wasm: predict only (it has no Conv2DBackpropFilter),
+//     timed alternately with cnn-ts's predict
 //
 //   node benches/train.mjs [--steps 20] [--json out.json]
 import * as ctf from 'cnn-ts';
@@ -49,20 +50,9 @@ async function oursTrain(threads) {
   const t0 = performance.now();
   await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0, checkFinite: false });
   const s = (performance.now() - t0) / 1000;
-  // Forward (predict) at batch 64, median of 15.
-  const xb = ctf.slice(x, 0, B);
-  await m.predict(xb).data();
-  const times = [];
-  for (let i = 0; i < 15; i++) {
-    const t = performance.now();
-    const p = m.predict(xb);
-    await p.data();
-    p.dispose();
-    times.push(performance.now() - t);
-  }
   m.dispose();
-  ctf.dispose([x, y, xb]);
-  return { imagesPerSecond: n / s, predictMs: median(times) };
+  ctf.dispose([x, y]);
+  return { imagesPerSecond: n / s };
 }
 
 async function tfjsTrainCpu() {
@@ -77,33 +67,68 @@ async function tfjsTrainCpu() {
   return B / s;
 }
 
-async function tfjsWasm() {
+/** tfjs-backend-wasm: training fails (no filter-gradient kernel); returns the error. */
+async function tfjsWasmTrainError() {
   await tf.setBackend('wasm');
   const m = tfjsModel();
   m.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy' });
   const x = tf.tensor4d(xData, [B, 32, 32, 3]);
   const y = tf.tensor1d(Float32Array.from(yData));
-  let trainError = '';
   try {
     await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0 });
+    return '';
   } catch (e) {
-    trainError = e.message;
+    return e.message;
+  } finally {
+    tf.dispose([x, y]);
+    m.dispose();
   }
-  const run = () => tf.tidy(() => m.predict(x).dataSync());
-  run();
-  const times = [];
-  for (let i = 0; i < 15; i++) {
-    const t = performance.now();
-    run();
-    times.push(performance.now() - t);
+}
+
+/**
+ * predict() of one batch of 64, cnn-ts at `threads` against tfjs-backend-wasm
+ * (1 thread in Node), samples alternating so that drift hits both alike.
+ * Both use predict's default batch size (32), as Keras and TF.js do.
+ */
+async function predictRace(threads, rounds = 21) {
+  await tf.setBackend('wasm');
+  await ctf.ready({ threads, mode: 'inline' });
+  ctf.random.setSeed(1);
+  const ours = ctf.builders.cifarCnn([32, 32, 3], 10);
+  const theirs = tfjsModel();
+  const xo = ctf.tensor(xData, [B, 32, 32, 3]);
+  const xt = tf.tensor4d(xData, [B, 32, 32, 3]);
+  const runOurs = async () => {
+    const p = ours.predict(xo);
+    await p.data();
+    p.dispose();
+  };
+  const runTheirs = () => tf.tidy(() => theirs.predict(xt).dataSync());
+  await runOurs();
+  runTheirs();
+  const a = [];
+  const b = [];
+  for (let i = 0; i < rounds; i++) {
+    let t = performance.now();
+    await runOurs();
+    a.push(performance.now() - t);
+    t = performance.now();
+    runTheirs();
+    b.push(performance.now() - t);
   }
-  return { predictMs: median(times), trainError };
+  ours.dispose();
+  theirs.dispose();
+  xo.dispose();
+  xt.dispose();
+  return { oursMs: median(a), tfjsWasmMs: median(b) };
 }
 
 const one = await oursTrain(1);
 const two = await oursTrain(2);
 const cpu = await tfjsTrainCpu();
-const wasm = await tfjsWasm();
+const wasmTrainError = await tfjsWasmTrainError();
+const p1 = await predictRace(1);
+const p2 = await predictRace(2);
 const out = {
   date: new Date().toISOString(),
   cpu: os.cpus()[0].model,
@@ -111,13 +136,16 @@ const out = {
   ours1: one,
   ours2: two,
   tfjsCpuTrainImagesPerSecond: cpu,
-  tfjsWasm: wasm,
+  tfjsWasmTrainError: wasmTrainError,
+  predict1: p1,
+  predict2: p2,
 };
 console.log(`# seed CIFAR CNN, 32x32x3, batch ${B}, Adam; ${out.date.slice(0, 10)}, ${out.cpu} x${os.cpus().length}, Node ${process.version}`);
 console.log(`training  cnn-ts 1 thread : ${one.imagesPerSecond.toFixed(0)} images/s`);
 console.log(`training  cnn-ts 2 threads: ${two.imagesPerSecond.toFixed(0)} images/s (${(two.imagesPerSecond / one.imagesPerSecond).toFixed(2)}x of 1 thread)`);
 console.log(`training  tfjs-backend-cpu: ${cpu.toFixed(1)} images/s  -> cnn-ts 2 threads is ${(two.imagesPerSecond / cpu).toFixed(0)}x`);
-console.log(`training  tfjs-backend-wasm: ${wasm.trainError ? `fails: ${wasm.trainError}` : 'ran'}`);
-console.log(`predict   batch 64: tfjs-wasm ${wasm.predictMs.toFixed(2)} ms (1 thread), cnn-ts ${one.predictMs.toFixed(2)} ms (1 thread) -> ${(wasm.predictMs / one.predictMs).toFixed(2)}x; cnn-ts 2 threads ${two.predictMs.toFixed(2)} ms -> ${(wasm.predictMs / 2 / two.predictMs).toFixed(2)}x of 2 x tfjs-wasm`);
+console.log(`training  tfjs-backend-wasm: ${wasmTrainError ? `fails: ${wasmTrainError}` : 'ran'}`);
+console.log(`predict   batch 64, 1 thread : cnn-ts ${p1.oursMs.toFixed(2)} ms, tfjs-wasm ${p1.tfjsWasmMs.toFixed(2)} ms -> ${(p1.tfjsWasmMs / p1.oursMs).toFixed(2)}x`);
+console.log(`predict   batch 64, 2 threads: cnn-ts ${p2.oursMs.toFixed(2)} ms, tfjs-wasm ${p2.tfjsWasmMs.toFixed(2)} ms (1 thread) -> ${(p2.tfjsWasmMs / p2.oursMs).toFixed(2)}x, ${(p2.tfjsWasmMs / 2 / p2.oursMs).toFixed(2)}x of 2 x tfjs-wasm`);
 if (args.json) writeFileSync(args.json, JSON.stringify(out, null, 2));
 process.exit(0);

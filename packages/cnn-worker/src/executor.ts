@@ -163,7 +163,13 @@ export class Executor {
       const t0 = this.profile ? performance.now() : 0;
       const result = fn.apply(this.core.raw, [...handles, ...(cmd.args ?? [])]);
       if (this.profile) {
-        const key = op === 'unary' || op === 'binary' || op === 'reduce' ? `${op}(${String(cmd.args?.[0])})` : op;
+        const spec = cmd.args?.[cmd.args.length - 1];
+        const key =
+          op === 'unary' || op === 'binary' || op === 'reduce'
+            ? `${op}(${String(cmd.args?.[0])})`
+            : op.startsWith('conv2d') && spec instanceof Uint32Array
+              ? `${op} ${spec[0]}x${spec[1]}x${spec[2]}x${spec[3]}->${spec[6]} k${spec[4]} s${spec[7]}`
+              : op;
         const e = this.profile.get(key) ?? { calls: 0, ms: 0 };
         e.calls += 1;
         e.ms += performance.now() - t0;

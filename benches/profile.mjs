@@ -1,0 +1,27 @@
+// Where a training step's time goes: per-kernel milliseconds (with conv
+// shapes) for the seed's CNN, plus images/s with and without the timers.
+//
+//   node benches/profile.mjs [--model cifar|fashion] [--threads 2] [--steps 30]
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: { model: { type: 'string', default: 'fashion' }, threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '30' } },
+});
+process.env.CNN_PROFILE = '1'; // read when the core starts; the table prints at exit
+const tf = await import('cnn-ts');
+const threads = Number(args.threads);
+const steps = Number(args.steps);
+const shape = args.model === 'cifar' ? [32, 32, 3] : [28, 28, 1];
+await tf.ready({ threads, mode: 'inline' });
+tf.random.setSeed(1);
+const m = tf.builders.cifarCnn(shape, 10);
+m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+const B = 64;
+const n = B * steps;
+const x = tf.randomUniform([n, ...shape]);
+const y = tf.tensor(Int32Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
+await m.fit(tf.slice(x, 0, B), tf.slice(y, 0, B), { epochs: 1, batchSize: B, verbose: 0 });
+const t0 = performance.now();
+await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0 });
+const s = (performance.now() - t0) / 1000;
+console.log(`${args.model} CNN ${shape.join('x')}, batch ${B}, ${threads} thread(s): ${(n / s).toFixed(0)} images/s, ${((1000 * s) / steps).toFixed(1)} ms/step (profiled, ${steps + 1} steps below)`);
