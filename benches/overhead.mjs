@@ -62,18 +62,44 @@ async function trainStep() {
   return ms;
 }
 
+async function smallStep() {
+  tf.random.setSeed(1);
+  const m = tf.sequential();
+  m.add(tf.layers.dense({ units: 32, activation: 'relu', inputShape: [784] }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const x = tf.randomUniform([32, 784]);
+  const y = tf.tensor(Int32Array.from({ length: 32 }, (_, i) => i % 10), [32], 'int32');
+  const ms = await timeIt(() => m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false, checkFinite: false }));
+  m.dispose();
+  tf.dispose([x, y]);
+  return ms;
+}
+
+// The modes alternate three times and each figure is the median of its
+// three runs, so that drift of the machine hits both modes alike.
 const d = await direct();
-await tf.ready({ mode: 'inline', threads: 1 });
-const inl = await chain();
-const stepInl = await trainStep();
-await tf.ready({ mode: 'worker', threads: 1 });
-const wrk = await chain();
-const stepWrk = await trainStep();
+const r = { inline: { chain: [], step: [], small: [] }, worker: { chain: [], step: [], small: [] } };
+for (let rep = 0; rep < 3; rep++) {
+  for (const mode of ['inline', 'worker']) {
+    await tf.ready({ mode, threads: 1 });
+    r[mode].chain.push(await chain());
+    r[mode].step.push(await trainStep());
+    r[mode].small.push(await smallStep());
+  }
+}
+const med3 = (a) => [...a].sort((x, y) => x - y)[1];
+const inl = med3(r.inline.chain);
+const wrk = med3(r.worker.chain);
+const stepInl = med3(r.inline.step);
+const stepWrk = med3(r.worker.step);
+const smallInl = med3(r.inline.small);
+const smallWrk = med3(r.worker.small);
 console.log(`# ${N} chained small ops (add 1 to a [64] tensor), median of ${ROUNDS}, 1 thread`);
 console.log(`direct wasm calls      ${d.toFixed(2)} ms  (${((d / N) * 1000).toFixed(2)} us/op)`);
 console.log(`cnn-ts, inline core    ${inl.toFixed(2)} ms  (${((inl / N) * 1000).toFixed(2)} us/op, +${(((inl - d) / N) * 1000).toFixed(2)} us/op over direct)`);
 console.log(`cnn-ts, worker core    ${wrk.toFixed(2)} ms  (${((wrk / N) * 1000).toFixed(2)} us/op, +${(((wrk - d) / N) * 1000).toFixed(2)} us/op over direct)`);
-console.log(`# one training step of the seed CNN (32x32x3, batch 64, Adam), 1 thread`);
-console.log(`inline core            ${stepInl.toFixed(2)} ms`);
-console.log(`worker core            ${stepWrk.toFixed(2)} ms  (worker boundary: ${(stepWrk - stepInl).toFixed(2)} ms per step)`);
+console.log(`# one training step (fit of one batch), 1 thread, modes alternated 3 times`);
+console.log(`seed CIFAR CNN, batch 64: inline ${stepInl.toFixed(2)} ms, worker ${stepWrk.toFixed(2)} ms (worker boundary: ${(stepWrk - stepInl).toFixed(2)} ms per step)`);
+console.log(`MLP 784-32-10, batch 32 : inline ${smallInl.toFixed(2)} ms, worker ${smallWrk.toFixed(2)} ms (worker boundary: ${(smallWrk - smallInl).toFixed(2)} ms per step)`);
 process.exit(0);
