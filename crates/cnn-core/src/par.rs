@@ -202,7 +202,8 @@ where
 /// Internal tuning switches, for A/B measurements of kernel variants inside
 /// one process (benchmarks on shared machines drift too much between runs).
 /// Index 1: Winograd forward (2 = on, 1 = off); index 2: Winograd filter
-/// gradient (2 = on, 1 = off). 0 = the built-in default everywhere.
+/// gradient (2 = on, 1 = off); index 3: the filter gradient's interior-pixel
+/// gather (2 = on, 1 = off). 0 = the built-in default everywhere.
 pub static TUNING: [AtomicU32; 4] = [const { AtomicU32::new(0) }; 4];
 
 /// Reads tuning switch `i`, or `default` when unset.

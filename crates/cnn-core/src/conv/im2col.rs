@@ -108,6 +108,16 @@ impl RowSource for PatchesT<'_> {
         // Rows that are consecutive channels of one tap read MR contiguous
         // input values per pixel (the common case when cin % 4 == 0).
         let same_tap = rows == MR && (1..MR).all(|r| dy[r] == dy[0] && dx[r] == dx[0] && ch[r] == ch[0] + r);
+        // Offset of each row's value from the window's top-left input value,
+        // for pixels whose whole window lies inside the image (no bounds
+        // check per row there).
+        let mut rel = [0usize; MR];
+        for r in 0..rows {
+            rel[r] = (dy[r] as usize * p.x.input + dx[r] as usize) * cin + ch[r];
+        }
+        let ky_max = ((p.y.kernel - 1) * p.y.dilation) as isize;
+        let kx_max = ((p.x.kernel - 1) * p.x.dilation) as isize;
+        let interior_fast = crate::par::tuning(3, 2) == 2;
         let (mut n, mut oy, mut ox) = pixel(p, self.m0 + k0);
         for pp in 0..kc {
             let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
@@ -125,6 +135,12 @@ impl RowSource for PatchesT<'_> {
                             scratch[r * KC + pp] = 0.0;
                         }
                     }
+                }
+            } else if interior_fast && iy0 >= 0 && ix0 >= 0 && iy0 + ky_max < p.y.input as isize && ix0 + kx_max < p.x.input as isize {
+                let base = ((n * p.y.input + iy0 as usize) * p.x.input + ix0 as usize) * cin;
+                let win = &self.x[base..];
+                for r in 0..rows {
+                    scratch[r * KC + pp] = win[rel[r]];
                 }
             } else {
                 for r in 0..rows {
