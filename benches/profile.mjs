@@ -1,5 +1,6 @@
 // Where a training step's time goes: per-kernel milliseconds (with conv
-// shapes) for the seed's CNN, plus images/s with and without the timers.
+// shapes) for the seed's CNN, and its images/s with the timers on (they
+// cost little: each wraps a whole kernel call).
 //
 //   node benches/profile.mjs [--model cifar|fashion] [--threads 2] [--steps 30]
 import { parseArgs } from 'node:util';

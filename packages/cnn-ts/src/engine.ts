@@ -111,10 +111,7 @@ export class Engine {
   async ready(opts?: ReadyOptions): Promise<BackendInfo> {
     if (opts !== undefined && this.backend !== undefined) {
       await this.flush();
-      await this.backend.terminate();
-      this.backend = undefined;
-      this.starting = undefined;
-      this.epoch += 1;
+      await this.forgetCore()?.terminate();
     }
     if (opts !== undefined) this.options = opts;
     return (await this.getBackend()).info;
@@ -238,8 +235,11 @@ export class Engine {
   /** Runs one batch in order after earlier ones; rejects on a command error. */
   private run(batch: Command[]): Promise<Float32Array[]> {
     const epoch = this.epoch;
-    const go = async (): Promise<Float32Array[]> => {
+    const checkEpoch = () => {
       if (epoch !== this.epoch) throw new Error('the tensors of this batch were lost when the worker restarted');
+    };
+    const go = async (): Promise<Float32Array[]> => {
+      checkEpoch();
       let backend: Backend;
       try {
         backend = await this.getBackend();
@@ -251,14 +251,10 @@ export class Engine {
         result = await backend.submit(batch);
       } catch (e) {
         // The worker died: everything it held is gone.
-        if (this.backend === backend) {
-          this.backend = undefined;
-          this.starting = undefined;
-          this.epoch += 1;
-        }
+        if (this.backend === backend) this.forgetCore();
         throw e instanceof Error ? e : new Error(String(e));
       }
-      if (epoch !== this.epoch) throw new Error('the tensors of this batch were lost when the worker restarted');
+      checkEpoch();
       return this.settle(result);
     };
     if (this.backend?.inline) {
@@ -332,12 +328,21 @@ export class Engine {
    * worker and its memory; also how tests simulate a crashed worker.
    */
   async terminateCore(): Promise<void> {
+    this.queue = [];
+    await this.forgetCore()?.terminate();
+  }
+
+  /**
+   * Drops the current core: the next op starts a new one, and everything
+   * made for the old one (tensors, queued batches) belongs to a past epoch.
+   * Returns the old backend for the caller to terminate.
+   */
+  private forgetCore(): Backend | undefined {
     const b = this.backend;
     this.backend = undefined;
     this.starting = undefined;
-    this.queue = [];
     this.epoch += 1;
-    await b?.terminate();
+    return b;
   }
 
   /** Statistics of the core side (buffers, wasm heap, per-thread tasks). */

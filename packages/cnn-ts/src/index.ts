@@ -17,8 +17,8 @@ export { Tensor, Variable } from './tensor.js';
 export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding } from './types.js';
 export type { BackendInfo, ReadyOptions } from './engine.js';
 export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
-export { type Engine } from './engine.js';
 import { ENGINE, type Engine } from './engine.js';
+export type { Engine };
 /** The engine (TF.js `tf.engine()`): queue, scopes, tape, and `terminateCore()`. */
 export function engine(): Engine {
   return ENGINE;
