@@ -1,0 +1,94 @@
+// A/B of kernel variants inside one process, through the core's tuning
+// switches (crates/cnn-core/src/par.rs): the variants of one shape are
+// timed in interleaved rounds, so the drift of a shared machine hits them
+// alike. Medians in ms.
+//
+//   node benches/tuning.mjs --switch 1 --values 1,3,4 [--threads 1] [--op fwd|dx|dw]
+//        [--shape n,h,w,cin,cout,stride ...] [--rounds 11]
+//   node benches/tuning.mjs --op train [--model cifar|fashion] --switch 1 --values 1,2 --threads 2
+//        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
+import { loadCore, encodeConv2d } from 'cnn-worker';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    switch: { type: 'string', default: '1' },
+    values: { type: 'string', default: '1,2' },
+    threads: { type: 'string', default: '1' },
+    op: { type: 'string', default: 'fwd' },
+    shape: { type: 'string', multiple: true },
+    rounds: { type: 'string', default: '11' },
+    model: { type: 'string', default: 'cifar' },
+  },
+});
+const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
+const sw = Number(args.switch);
+const values = args.values.split(',').map(Number);
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+
+if (args.op === 'train') {
+  await trainSteps();
+  process.exit(0);
+}
+
+/** Training steps of the seed's CNN (cnn-ts, inline core), switch values interleaved. */
+async function trainSteps() {
+  const tf = await import('cnn-ts');
+  await tf.ready({ threads: Number(args.threads), mode: 'inline' });
+  // Bench-only reach into the engine for the inline core's tuning switches.
+  const raw = tf.engine().backend.inline.core.raw;
+  tf.random.setSeed(1);
+  const shape = args.model === 'cifar' ? [32, 32, 3] : [28, 28, 1];
+  const m = tf.builders.cifarCnn(shape, 10);
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const B = 64, steps = 4;
+  const x = tf.randomUniform([B * steps, ...shape]);
+  const y = tf.tensor(Int32Array.from({ length: B * steps }, (_, i) => i % 10), [B * steps], 'int32');
+  const samples = values.map(() => []);
+  console.log(`# switch ${sw}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
+  for (let r = -1; r < Number(args.rounds); r++) {
+    for (const [i, v] of values.entries()) {
+      raw.setTuning(sw, v);
+      const t0 = performance.now();
+      await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0 });
+      if (r >= 0) samples[i].push((B * steps * 1000) / (performance.now() - t0));
+    }
+  }
+  raw.setTuning(sw, 0);
+  console.log(values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(0)}`).join('  '));
+}
+
+const core = await loadCore({ threads: Number(args.threads) });
+const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
+console.log(`# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
+for (const [n, h, w, cin, cout, s] of shapes) {
+  const spec = encodeConv2d({ n, h, w, cin, kh: 3, kw: 3, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
+  const oh = Math.ceil(h / s), ow = Math.ceil(w / s);
+  const x = core.upload(rnd(n * h * w * cin));
+  const f = core.upload(rnd(9 * cin * cout));
+  const dy = core.upload(rnd(n * oh * ow * cout));
+  const y = core.alloc(n * oh * ow * cout);
+  const dx = core.alloc(n * h * w * cin);
+  const dw = core.alloc(9 * cin * cout);
+  const op = {
+    fwd: () => core.raw.conv2d(x, f, undefined, y, true, spec),
+    dx: () => core.raw.conv2dBackpropInput(dy, f, dx, spec),
+    dw: () => core.raw.conv2dBackpropFilter(x, dy, dw, spec),
+  }[args.op];
+  const samples = values.map(() => []);
+  for (let r = -1; r < Number(args.rounds); r++) {
+    values.forEach((v, i) => {
+      core.raw.setTuning(sw, v);
+      const t0 = performance.now();
+      op();
+      op();
+      const ms = (performance.now() - t0) / 2;
+      if (r >= 0) samples[i].push(ms);
+    });
+  }
+  core.raw.setTuning(sw, 0);
+  const med = samples.map(median);
+  console.log(`${n}x${h}x${w}x${cin}->${cout}${s > 1 ? ' s' + s : ''}`.padEnd(24), values.map((v, i) => `[${v}] ${med[i].toFixed(2)}`).join('  '));
+  [x, f, dy, y, dx, dw].forEach((b) => core.free(b));
+}
+process.exit(0);
