@@ -130,47 +130,54 @@ fn named_shapes_match_reference() {
 #[test]
 fn winograd_matches_reference_on_its_shapes() {
     let mut r = rng(21);
-    for seed in 0..40u64 {
-        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), r.random_range(32..44), 3, 3, r.random_range(32..44));
+    for seed in 0..60u64 {
+        // Channels from 1 (all tails) to past 32 (SIMD groups and tails).
+        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..44), r.random_range(13..44)) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
         a.padding = match seed % 3 {
             0 => Padding::Same,
             1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
             _ => Padding::Valid,
         };
         let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
-        // (The dispatch may prefer the direct path for few tiles; the
-        // Winograd kernel itself must be right on any shape.)
+        // (The dispatch may prefer the direct path for few tiles; both
+        // Winograd kernels must be right on any shape.)
         let d = data(&p, 3000 + seed);
         let mut expected = vec![0.0; p.output_len()];
         conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
-        let mut y = vec![f32::NAN; p.output_len()];
-        winograd::conv2d_winograd(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y);
-        // Relative to the size of the sum's terms, not of the (possibly
-        // cancelling) result: 1e-4 of sqrt(K) in units of the inputs.
-        let atol = 1e-4 * (p.patch_len() as f32).sqrt();
-        assert_close(&y, &expected, 1e-4, atol, &format!("winograd {}", case_name(&a)));
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            let mut y = vec![f32::NAN; p.output_len()];
+            winograd::conv2d_winograd_variant(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, variant);
+            // Relative to the size of the sum's terms, not of the (possibly
+            // cancelling) result: 1e-4 of sqrt(K) in units of the inputs.
+            let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+            assert_close(&y, &expected, 1e-4, atol, &format!("winograd {variant:?} {}", case_name(&a)));
+        }
     }
 }
 
 #[test]
 fn winograd_filter_gradient_matches_reference() {
     let mut r = rng(31);
-    for seed in 0..30u64 {
-        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(2..15), r.random_range(2..15), r.random_range(4..24), 3, 3, r.random_range(8..24));
+    for seed in 0..40u64 {
+        // Channels from 1 (all tails) up, outputs from 1x1 (partial tiles).
+        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..6), r.random_range(1..6)) } else { (r.random_range(4..24), r.random_range(8..24)) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
         a.padding = match seed % 3 {
             0 => Padding::Same,
             1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
             _ => Padding::Valid,
         };
         let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
-        assert!(winograd_filter::applies(&p));
         let d = data(&p, 4000 + seed);
         let mut expected = vec![0.0; p.filter_len()];
         conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
-        let mut dw = vec![f32::NAN; p.filter_len()];
-        winograd_filter::conv2d_backward_filter_winograd(&p, &d.x, &d.dy, &mut dw);
-        let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
-        assert_close(&dw, &expected, 1e-4, atol, &format!("winograd filter gradient {}", case_name(&a)));
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let mut dw = vec![f32::NAN; p.filter_len()];
+            winograd_filter::conv2d_backward_filter_winograd_variant(&p, &d.x, &d.dy, &mut dw, variant);
+            let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+            assert_close(&dw, &expected, 1e-4, atol, &format!("winograd filter gradient {variant:?} {}", case_name(&a)));
+        }
     }
 }
 

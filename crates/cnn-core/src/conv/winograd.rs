@@ -1,15 +1,21 @@
-//! Winograd minimal filtering F(2x2, 3x3) for stride-1, undilated 3x3
-//! convolutions (Lavin & Gray, "Fast Algorithms for Convolutional Neural
-//! Networks", 2016).
+//! Winograd minimal filtering for stride-1, undilated 3x3 convolutions
+//! (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+//! 2016): F(2x2, 3x3) and F(4x4, 3x3).
 //!
-//! Each 2x2 block of outputs comes from a 4x4 input tile:
-//! `Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A`. Summed over input channels, the
-//! element-wise product becomes 16 independent GEMMs
+//! Each `m x m` block of outputs comes from an `α x α` input tile
+//! (`α = m + 2`): `Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A`. Summed over input
+//! channels, the element-wise product becomes `α²` independent GEMMs
 //! `M[ξ] = V[ξ] · U[ξ]` (`V[ξ]: [tiles, cin]`, `U[ξ]: [cin, cout]`), which
-//! run on the same packed 4x8 micro-kernel as everything else. That is 16
-//! multiplies per 2x2 outputs instead of 36: 2.25x fewer than the direct
-//! method. The coefficients are 0, ±1 and ½, so the transforms add no
-//! rounding error beyond a few additions (tests bound it at 1e-4 relative).
+//! run on the same packed 4x8 micro-kernel as everything else.
+//!
+//! - F(2x2, 3x3), points 0, ±1, ∞: 16 multiplies per 2x2 outputs instead
+//!   of 36 (2.25x fewer); coefficients 0, ±1, ½.
+//! - F(4x4, 3x3), points 0, ±1, ±2, ∞: 36 multiplies per 4x4 outputs
+//!   instead of 144 (4x fewer); coefficients up to 8 and 1/24, so a little
+//!   more rounding (tests bound both at 1e-4 relative to the terms' size).
+//!   The larger tile also amortises the transforms over 4x the outputs,
+//!   which is what makes Winograd pay on 16- and 32-channel layers, where
+//!   the GEMMs are short (K = cin).
 //!
 //! Tiles are processed in blocks sized so that a block's V and M stay in
 //! L2; blocks are independent tasks (each output is written by one task).
@@ -21,102 +27,205 @@ use crate::shape::Conv2d;
 use crate::simd::F32x4;
 use core::ops::{Add, Mul, Sub};
 
-/// Tile side in the transformed domain, and outputs per tile side.
-const ALPHA: usize = 4;
-const OUT: usize = 2;
-const XI: usize = ALPHA * ALPHA;
+/// Largest tile side in the transformed domain (F(4x4, 3x3)).
+pub(super) const MAX_ALPHA: usize = 6;
+pub(super) const MAX_XI: usize = MAX_ALPHA * MAX_ALPHA;
+const MAX_OUT: usize = 4;
 
-/// True when the Winograd path computes this convolution, and is worth it:
-/// 3x3, stride 1, no dilation, and at least 32 input and output channels.
-/// Below that the 16 GEMMs (K = cin, N = cout) are too small for the
-/// micro-kernel and the direct path wins (measured A/B in one process with
-/// `setTuning(1, ..)`: e.g. 64x32x32x16->32 direct 24.0 ms, Winograd 28.5 ms;
-/// 64x16x16x64->64 direct 45 ms, Winograd 30 ms).
+/// The two tilings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// F(2x2, 3x3): 4x4 tiles.
+    F2,
+    /// F(4x4, 3x3): 6x6 tiles.
+    F4,
+}
+
+/// Which Winograd tiling computes this convolution, if any is worth it.
+/// Shape: 3x3, stride 1, no dilation. Measured A/B in one process
+/// (`benches/tuning.mjs --switch 1 --values 1,3,4`, wasm, 1 thread; ms
+/// direct / F(2x2) / F(4x4)):
 ///
-/// It also needs enough tiles: each tile block streams the whole transformed
-/// filter (16 cin x cout matrices), so with few tiles and many channels
-/// (14x14x512 at batch 1: 49 tiles, 16 MiB of filter) the direct GEMM,
-/// which reads its 9 cin x cout filter once, wins.
+/// ```text
+/// 64x32x32x16->32   19.5 / 23.1 / 13.3     1x56x56x256->256  114 / 63 / 49
+/// 64x32x32x32->16   21.1 / 21.4 / 11.5     1x224x224x64->64  125 / 96 / 47
+/// 64x16x16x64->64   40.1 / 27.1 / 15.3     1x14x14x512->512  40 / 38 / 67
+/// 64x32x32x16->8    10.8 / 13.8 /  9.3     1x8x8x32->32      0.09 / 0.11 / 0.14
+/// 64x32x32x8->8      7.0 /  9.9 /  6.7     64x32x32x3->16    4.1 / 8.7 / 6.3
+/// ```
+///
+/// F(4x4) wins from 16 input channels, but needs enough tiles: each tile
+/// block streams the whole transformed filter (36 cin x cout matrices), so
+/// with few tiles and many channels (14x14x512 at batch 1: 16 tiles, 36 MiB
+/// of filter) the direct GEMM, which reads its 9 cin x cout filter once,
+/// wins. F(2x2) is left for wide layers with a few more tiles than that.
+///
+/// Tuning switch 1: 1 = never, 2 = this rule (default), 3 = F(2x2) and
+/// 4 = F(4x4) on every eligible shape (for A/B runs).
+pub fn choose(p: &Conv2d) -> Option<Variant> {
+    let shape_ok = p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1;
+    if !shape_ok {
+        return None;
+    }
+    match crate::par::tuning(1, 2) {
+        1 => return None,
+        3 => return Some(Variant::F2),
+        4 => return Some(Variant::F4),
+        _ => {}
+    }
+    let tiles4 = p.n * p.y.output.div_ceil(4) * p.x.output.div_ceil(4);
+    let tiles2 = p.n * p.y.output.div_ceil(2) * p.x.output.div_ceil(2);
+    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 {
+        return Some(Variant::F4);
+    }
+    (p.cin >= 32 && p.cout >= 32 && tiles2 >= 128).then_some(Variant::F2)
+}
+
+/// True when [`choose`] picks a Winograd path.
 pub fn applies(p: &Conv2d) -> bool {
-    let tiles = p.n * p.y.output.div_ceil(OUT) * p.x.output.div_ceil(OUT);
-    crate::par::tuning(1, 2) == 2
-        && p.y.kernel == 3
-        && p.x.kernel == 3
-        && p.y.stride == 1
-        && p.x.stride == 1
-        && p.y.dilation == 1
-        && p.x.dilation == 1
-        && p.cin >= 32
-        && p.cout >= 32
-        && tiles >= 128
+    choose(p).is_some()
 }
 
 /// What the transforms need of a lane type, so they are written once for
 /// `f32` (channel tails) and `F32x4`.
-pub(super) trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {}
-impl Lane for f32 {}
-impl Lane for F32x4 {}
-
-/// `U = G g G^T`, g 3x3 row-major, U 4x4 row-major.
-#[inline(always)]
-fn filter_tile<T: Lane>(g: &[T; 9], half: T) -> [T; XI] {
-    // t = G g (4x3)
-    let mut t = [g[0]; 12];
-    for c in 0..3 {
-        let (g0, g1, g2) = (g[c], g[3 + c], g[6 + c]);
-        t[c] = g0;
-        t[3 + c] = (g0 + g1 + g2) * half;
-        t[6 + c] = (g0 - g1 + g2) * half;
-        t[9 + c] = g2;
+pub(super) trait Lane: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
+    fn splat(x: f32) -> Self;
+}
+impl Lane for f32 {
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        x
     }
-    // U = t G^T (4x4)
-    let mut u = [g[0]; XI];
-    for r in 0..4 {
-        let (t0, t1, t2) = (t[3 * r], t[3 * r + 1], t[3 * r + 2]);
-        u[4 * r] = t0;
-        u[4 * r + 1] = (t0 + t1 + t2) * half;
-        u[4 * r + 2] = (t0 - t1 + t2) * half;
-        u[4 * r + 3] = t2;
+}
+impl Lane for F32x4 {
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        F32x4::splat(x)
+    }
+}
+
+/// One tiling's 1-D transforms; the 2-D ones apply them to columns, then
+/// rows. Arrays are sized for the largest tiling; only the first `ALPHA`
+/// (or `OUT`) entries are meaningful.
+pub(super) trait Tiling {
+    const ALPHA: usize;
+    const OUT: usize;
+    const VARIANT: Variant;
+    /// `G g` (g of 3).
+    fn filter_1d<T: Lane>(g: [T; 3]) -> [T; MAX_ALPHA];
+    /// `B^T d`.
+    fn input_1d<T: Lane>(d: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
+    /// `A^T m`.
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_OUT];
+}
+
+struct F2;
+impl Tiling for F2 {
+    const ALPHA: usize = 4;
+    const OUT: usize = 2;
+    const VARIANT: Variant = Variant::F2;
+    #[inline(always)]
+    fn filter_1d<T: Lane>([g0, g1, g2]: [T; 3]) -> [T; MAX_ALPHA] {
+        let half = T::splat(0.5);
+        [g0, (g0 + g1 + g2) * half, (g0 - g1 + g2) * half, g2, g2, g2]
+    }
+    #[inline(always)]
+    fn input_1d<T: Lane>(d: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
+        let [d0, d1, d2, d3, ..] = d;
+        [d0 - d2, d1 + d2, d2 - d1, d1 - d3, d0, d0]
+    }
+    #[inline(always)]
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_OUT] {
+        let [m0, m1, m2, m3, ..] = m;
+        [m0 + m1 + m2, m1 - m2 - m3, m0, m0]
+    }
+}
+
+/// `B^T = [[4,0,-5,0,1,0], [0,-4,-4,1,1,0], [0,4,-4,-1,1,0],
+/// [0,-2,-1,2,1,0], [0,2,-1,-2,1,0], [0,4,0,-5,0,1]]`,
+/// `G = [[¼,0,0], [-⅙,-⅙,-⅙], [-⅙,⅙,-⅙], [1/24,1/12,⅙], [1/24,-1/12,⅙], [0,0,1]]`,
+/// `A^T = [[1,1,1,1,1,0], [0,1,-1,2,-2,0], [0,1,1,4,4,0], [0,1,-1,8,-8,1]]`.
+pub(super) struct F4;
+impl Tiling for F4 {
+    const ALPHA: usize = 6;
+    const OUT: usize = 4;
+    const VARIANT: Variant = Variant::F4;
+    #[inline(always)]
+    fn filter_1d<T: Lane>([g0, g1, g2]: [T; 3]) -> [T; MAX_ALPHA] {
+        let s = T::splat(-1.0 / 6.0);
+        let (a, b) = (g0 * T::splat(1.0 / 24.0) + g2 * T::splat(1.0 / 6.0), g1 * T::splat(1.0 / 12.0));
+        [g0 * T::splat(0.25), (g0 + g1 + g2) * s, (g0 - g1 + g2) * s, a + b, a - b, g2]
+    }
+    #[inline(always)]
+    fn input_1d<T: Lane>([d0, d1, d2, d3, d4, d5]: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
+        let (four, five, two) = (T::splat(4.0), T::splat(5.0), T::splat(2.0));
+        let p = d4 - d2 * four;
+        let q = d3 - d1 * four;
+        let r = d4 - d2;
+        let s = (d3 - d1) * two;
+        [d0 * four - d2 * five + d4, p + q, p - q, r + s, r - s, d1 * four - d3 * five + d5]
+    }
+    #[inline(always)]
+    fn output_1d<T: Lane>([m0, m1, m2, m3, m4, m5]: [T; MAX_ALPHA]) -> [T; MAX_OUT] {
+        let (a, b) = (m1 + m2, m1 - m2);
+        let (c, d) = (m3 + m4, m3 - m4);
+        [m0 + a + c, b + d * T::splat(2.0), a + c * T::splat(4.0), b + d * T::splat(8.0) + m5]
+    }
+}
+
+/// `U = G g G^T`, g 3x3 row-major, U α x α row-major.
+#[inline(always)]
+fn filter_tile<W: Tiling, T: Lane>(g: &[T; 9]) -> [T; MAX_XI] {
+    let a = W::ALPHA;
+    let mut t = [g[0]; 3 * MAX_ALPHA]; // G g: α x 3
+    for c in 0..3 {
+        let col = W::filter_1d([g[c], g[3 + c], g[6 + c]]);
+        for r in 0..a {
+            t[3 * r + c] = col[r];
+        }
+    }
+    let mut u = [g[0]; MAX_XI];
+    for r in 0..a {
+        let row = W::filter_1d([t[3 * r], t[3 * r + 1], t[3 * r + 2]]);
+        u[a * r..a * r + a].copy_from_slice(&row[..a]);
     }
     u
 }
 
-/// `V = B^T d B`, d and V 4x4 row-major.
+/// `V = B^T d B`, d and V α x α row-major.
 #[inline(always)]
-fn input_tile<T: Lane>(d: &[T; XI]) -> [T; XI] {
+fn input_tile<W: Tiling, T: Lane>(d: &[T; MAX_XI]) -> [T; MAX_XI] {
+    let a = W::ALPHA;
     let mut r = *d;
-    for c in 0..4 {
-        let (d0, d1, d2, d3) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
-        r[c] = d0 - d2;
-        r[4 + c] = d1 + d2;
-        r[8 + c] = d2 - d1;
-        r[12 + c] = d1 - d3;
+    for c in 0..a {
+        let col = W::input_1d(core::array::from_fn(|i| d[(i.min(a - 1)) * a + c]));
+        for i in 0..a {
+            r[i * a + c] = col[i];
+        }
     }
     let mut v = r;
-    for i in 0..4 {
-        let (a0, a1, a2, a3) = (r[4 * i], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3]);
-        v[4 * i] = a0 - a2;
-        v[4 * i + 1] = a1 + a2;
-        v[4 * i + 2] = a2 - a1;
-        v[4 * i + 3] = a1 - a3;
+    for i in 0..a {
+        let row = W::input_1d(core::array::from_fn(|j| r[i * a + j.min(a - 1)]));
+        v[i * a..i * a + a].copy_from_slice(&row[..a]);
     }
     v
 }
 
-/// `Y = A^T m A`, m 4x4, Y 2x2 row-major.
+/// `Y = A^T m A`, m α x α, Y m x m row-major.
 #[inline(always)]
-fn output_tile<T: Lane>(m: &[T; XI]) -> [T; 4] {
-    let mut s = [m[0]; 8];
-    for c in 0..4 {
-        let (m0, m1, m2, m3) = (m[c], m[4 + c], m[8 + c], m[12 + c]);
-        s[c] = m0 + m1 + m2;
-        s[4 + c] = m1 - m2 - m3;
+fn output_tile<W: Tiling, T: Lane>(m: &[T; MAX_XI]) -> [T; MAX_OUT * MAX_OUT] {
+    let (a, o) = (W::ALPHA, W::OUT);
+    let mut s = [m[0]; MAX_OUT * MAX_ALPHA]; // A^T m: o x α
+    for c in 0..a {
+        let col = W::output_1d(core::array::from_fn(|i| m[(i.min(a - 1)) * a + c]));
+        for i in 0..o {
+            s[i * a + c] = col[i];
+        }
     }
-    let mut y = [m[0]; 4];
-    for i in 0..2 {
-        let (a0, a1, a2, a3) = (s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]);
-        y[2 * i] = a0 + a1 + a2;
-        y[2 * i + 1] = a1 - a2 - a3;
+    let mut y = [m[0]; MAX_OUT * MAX_OUT];
+    for i in 0..o {
+        let row = W::output_1d(core::array::from_fn(|j| s[i * a + j.min(a - 1)]));
+        y[i * o..i * o + o].copy_from_slice(&row[..o]);
     }
     y
 }
@@ -124,24 +233,33 @@ fn output_tile<T: Lane>(m: &[T; XI]) -> [T; 4] {
 /// The filter in the transformed domain, packed for the micro-kernel:
 /// one `PackedB` of `[cin, cout]` per ξ.
 pub struct TransformedFilter {
+    variant: Variant,
     packed: Vec<PackedB>,
 }
 
 impl TransformedFilter {
-    pub fn new(p: &Conv2d, w: &[f32]) -> TransformedFilter {
+    pub fn new(p: &Conv2d, w: &[f32], variant: Variant) -> TransformedFilter {
+        match variant {
+            Variant::F2 => Self::build::<F2>(p, w),
+            Variant::F4 => Self::build::<F4>(p, w),
+        }
+    }
+
+    fn build<W: Tiling>(p: &Conv2d, w: &[f32]) -> TransformedFilter {
         let (cin, cout) = (p.cin, p.cout);
-        let mut u = vec![0.0f32; XI * cin * cout];
+        let xis = W::ALPHA * W::ALPHA;
+        let mut u = vec![0.0f32; xis * cin * cout];
         // Rows of U[ξ] are input channels; parallel over them.
         let up = SharedOut(u.as_mut_ptr());
-        let chunk = if XI * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
+        let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
         par::for_each_chunk(cin, chunk, |range| {
             for ci in range {
                 let tap = |t: usize, co: usize| (t * cin + ci) * cout + co;
                 let mut co = 0;
                 while co + 4 <= cout {
                     let g: [F32x4; 9] = core::array::from_fn(|t| unsafe { F32x4::load(w.as_ptr().add(tap(t, co))) });
-                    let ut = filter_tile(&g, F32x4::splat(0.5));
-                    for (xi, v) in ut.iter().enumerate() {
+                    let ut = filter_tile::<W, _>(&g);
+                    for (xi, v) in ut[..xis].iter().enumerate() {
                         // SAFETY: each (ci, co) is written by one task.
                         unsafe { v.store(up.at((xi * cin + ci) * cout + co)) };
                     }
@@ -149,130 +267,146 @@ impl TransformedFilter {
                 }
                 for co in co..cout {
                     let g: [f32; 9] = core::array::from_fn(|t| w[tap(t, co)]);
-                    let ut = filter_tile(&g, 0.5);
-                    for (xi, v) in ut.iter().enumerate() {
+                    let ut = filter_tile::<W, _>(&g);
+                    for (xi, v) in ut[..xis].iter().enumerate() {
                         unsafe { *up.at((xi * cin + ci) * cout + co) = *v };
                     }
                 }
             }
         });
-        let packed = (0..XI)
+        let packed = (0..xis)
             .map(|xi| PackedB::new(&Dense { data: &u[xi * cin * cout..(xi + 1) * cin * cout], ld: cout, rows_are_contiguous: false }, cin, cout))
             .collect();
-        TransformedFilter { packed }
+        TransformedFilter { variant: W::VARIANT, packed }
     }
 }
 
-/// Tiles per block: V and M of a block (`16 * T * (cin + cout)` floats)
+/// Tiles per block: V and M of a block (`α² * T * (cin + cout)` floats)
 /// fit in about 1 MiB. Shape-only.
-fn block_tiles(p: &Conv2d) -> usize {
-    ((1usize << 18) / (XI * (p.cin + p.cout))).clamp(4, 256) / 4 * 4
+fn block_tiles(p: &Conv2d, xis: usize) -> usize {
+    ((1usize << 18) / (xis * (p.cin + p.cout))).clamp(4, 256) / 4 * 4
 }
 
-/// `y = act(conv2d(x, w) + bias)` by F(2x2, 3x3). Caller checked
-/// [`applies`] and the buffer lengths.
+/// `y = act(conv2d(x, w) + bias)` by Winograd: the tiling [`choose`] picks,
+/// F(2x2, 3x3) when it picks none. Caller checked the shape (3x3, stride 1,
+/// undilated) and the buffer lengths.
 pub fn conv2d_winograd(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
-    let filter = TransformedFilter::new(p, w);
+    conv2d_winograd_variant(p, x, w, bias, act, y, choose(p).unwrap_or(Variant::F2))
+}
+
+pub fn conv2d_winograd_variant(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32], variant: Variant) {
+    let filter = TransformedFilter::new(p, w, variant);
     conv2d_winograd_with(p, x, &filter, bias, act, y)
 }
 
 pub fn conv2d_winograd_with(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+    match filter.variant {
+        Variant::F2 => run::<F2>(p, x, filter, bias, act, y),
+        Variant::F4 => run::<F4>(p, x, filter, bias, act, y),
+    }
+}
+
+fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
-    let th = p.y.output.div_ceil(OUT);
-    let tw = p.x.output.div_ceil(OUT);
+    let xis = W::ALPHA * W::ALPHA;
+    let th = p.y.output.div_ceil(W::OUT);
+    let tw = p.x.output.div_ceil(W::OUT);
     let total = p.n * th * tw;
-    let block = block_tiles(p);
+    let block = block_tiles(p, xis);
     let yp = SharedOut(y.as_mut_ptr());
     par::for_each_chunk(total.div_ceil(block), 1, |blocks| {
-        let mut v = vec![0.0f32; XI * block * cin];
-        let mut m = vec![0.0f32; XI * block * cout];
+        let mut v = vec![0.0f32; xis * block * cin];
+        let mut m = vec![0.0f32; xis * block * cout];
         for b in blocks {
             let t0 = b * block;
             let nt = block.min(total - t0);
             for t in 0..nt {
-                transform_input(p, x, t0 + t, th, tw, t, nt, &mut v);
+                transform_input::<W>(p, x, t0 + t, th, tw, t, nt, &mut v);
             }
-            for xi in 0..XI {
+            for xi in 0..xis {
                 let a = Dense { data: &v[xi * nt * cin..(xi + 1) * nt * cin], ld: cin, rows_are_contiguous: true };
                 let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
                 drive(nt, cin, &a, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
             }
             for t in 0..nt {
                 // SAFETY: every output pixel belongs to exactly one tile.
-                unsafe { transform_output(p, &m, t0 + t, th, tw, t, nt, bias, act, yp) };
+                unsafe { transform_output::<W>(p, &m, t0 + t, th, tw, t, nt, bias, act, yp) };
             }
         }
     });
 }
 
-/// Writes tile `tile`'s 16 transformed vectors into `v[ξ][slot][..cin]`.
-fn transform_input(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: &mut [f32]) {
-    let cin = p.cin;
+/// Writes tile `tile`'s α² transformed vectors into `v[ξ][slot][..cin]`.
+#[allow(clippy::too_many_arguments)]
+fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: &mut [f32]) {
+    let (cin, a) = (p.cin, W::ALPHA);
+    let xis = a * a;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
-    let iy0 = (ty * OUT) as isize - p.y.pad_before as isize;
-    let ix0 = (tx * OUT) as isize - p.x.pad_before as isize;
-    // Offsets of the 16 input pixels, or None outside the image.
-    let offs: [Option<usize>; XI] = core::array::from_fn(|i| {
-        let (iy, ix) = (iy0 + (i / ALPHA) as isize, ix0 + (i % ALPHA) as isize);
-        (iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input).then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
+    let iy0 = (ty * W::OUT) as isize - p.y.pad_before as isize;
+    let ix0 = (tx * W::OUT) as isize - p.x.pad_before as isize;
+    // Offsets of the α² input pixels, or None outside the image.
+    let offs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
+        let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
+        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input).then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
     });
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
     while c + 4 <= cin {
-        let d: [F32x4; XI] = core::array::from_fn(|i| match offs[i] {
+        let d: [F32x4; MAX_XI] = core::array::from_fn(|i| match offs[i] {
             Some(o) => unsafe { F32x4::load(x.as_ptr().add(o + c)) },
             None => F32x4::zero(),
         });
-        for (xi, val) in input_tile(&d).iter().enumerate() {
+        for (xi, val) in input_tile::<W, _>(&d)[..xis].iter().enumerate() {
             unsafe { val.store(v.as_mut_ptr().add(dst(xi, c))) };
         }
         c += 4;
     }
     for c in c..cin {
-        let d: [f32; XI] = core::array::from_fn(|i| offs[i].map_or(0.0, |o| x[o + c]));
-        for (xi, val) in input_tile(&d).iter().enumerate() {
+        let d: [f32; MAX_XI] = core::array::from_fn(|i| offs[i].map_or(0.0, |o| x[o + c]));
+        for (xi, val) in input_tile::<W, _>(&d)[..xis].iter().enumerate() {
             v[dst(xi, c)] = *val;
         }
     }
 }
 
-/// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) 2x2 outputs.
+/// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
-unsafe fn transform_output(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, bias: Option<&[f32]>, act: Activation, y: SharedOut) {
-    let cout = p.cout;
+unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, bias: Option<&[f32]>, act: Activation, y: SharedOut) {
+    let (cout, o) = (p.cout, W::OUT);
+    let xis = W::ALPHA * W::ALPHA;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
-    let (oy0, ox0) = (ty * OUT, tx * OUT);
-    let outs: [Option<usize>; 4] = core::array::from_fn(|i| {
-        let (oy, ox) = (oy0 + i / OUT, ox0 + i % OUT);
-        (oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
+    let (oy0, ox0) = (ty * o, tx * o);
+    let outs: [Option<usize>; MAX_OUT * MAX_OUT] = core::array::from_fn(|i| {
+        let (oy, ox) = (oy0 + i / o, ox0 + i % o);
+        (i < o * o && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let src = |xi: usize, c: usize| (xi * nt + slot) * cout + c;
     let relu = act == Activation::Relu;
     let mut c = 0;
     while c + 4 <= cout {
-        let mv: [F32x4; XI] = core::array::from_fn(|xi| F32x4::load(m.as_ptr().add(src(xi, c))));
+        let mv: [F32x4; MAX_XI] = core::array::from_fn(|xi| if xi < xis { F32x4::load(m.as_ptr().add(src(xi, c))) } else { F32x4::zero() });
         let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
-        for (i, val) in output_tile(&mv).iter().enumerate() {
-            if let Some(o) = outs[i] {
+        for (i, val) in output_tile::<W, _>(&mv)[..o * o].iter().enumerate() {
+            if let Some(off) = outs[i] {
                 let mut r = *val + b;
                 if relu {
                     r = r.max(F32x4::zero());
                 }
-                r.store(y.at(o + c));
+                r.store(y.at(off + c));
             }
         }
         c += 4;
     }
     for c in c..cout {
-        let mv: [f32; XI] = core::array::from_fn(|xi| m[src(xi, c)]);
+        let mv: [f32; MAX_XI] = core::array::from_fn(|xi| if xi < xis { m[src(xi, c)] } else { 0.0 });
         let b = bias.map_or(0.0, |b| b[c]);
-        for (i, val) in output_tile(&mv).iter().enumerate() {
-            if let Some(o) = outs[i] {
+        for (i, val) in output_tile::<W, _>(&mv)[..o * o].iter().enumerate() {
+            if let Some(off) = outs[i] {
                 let mut r = *val + b;
                 if relu && r < 0.0 {
                     r = 0.0;
                 }
-                *y.at(o + c) = r;
+                *y.at(off + c) = r;
             }
         }
     }
