@@ -201,10 +201,12 @@ where
 
 /// Internal tuning switches, for A/B measurements of kernel variants inside
 /// one process (benchmarks on shared machines drift too much between runs).
-/// Index 1: Winograd forward (2 = on, 1 = off); index 2: Winograd filter
-/// gradient (2 = on, 1 = off); index 3: the filter gradient's interior-pixel
-/// gather (2 = on, 1 = off). 0 = the built-in default everywhere.
-pub static TUNING: [AtomicU32; 4] = [const { AtomicU32::new(0) }; 4];
+/// Index 1: Winograd forward (1 = off, 2 = auto, 3 = F(2x2), 4 = F(4x4));
+/// index 2: Winograd filter gradient (1 = off, 2 = auto, 3 = F(3x3, 2x2),
+/// 4 = F(3x3, 4x4)); index 3: the filter gradient's interior-pixel
+/// gather (2 = on, 1 = off); index 4: max-pool backward's vector path for
+/// disjoint windows (2 = on, 1 = off). 0 = the built-in default everywhere.
+pub static TUNING: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
 
 /// Reads tuning switch `i`, or `default` when unset.
 pub fn tuning(i: usize, default: u32) -> u32 {

@@ -228,6 +228,8 @@ fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usiz
     let (w, c) = (p.x.input, p.c);
     let img = &x[b * p.y.input * w * c..][..p.y.input * w * c];
     let (oy_lo, oy_hi) = outputs_touching(&p.y, iy0, iy1);
+    // Windows do not overlap (e.g. 2x2 stride 2): no pixel gets two gradients.
+    let disjoint = p.y.stride >= p.y.kernel && p.x.stride >= p.x.kernel && par::tuning(4, 2) == 2;
     for oy in oy_lo..oy_hi {
         let (y0, y1) = window(&p.y, oy);
         for ox in 0..p.x.output {
@@ -235,7 +237,7 @@ fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usiz
             let ww = x1 - x0;
             let g = &dy[((b * p.y.output + oy) * p.x.output + ox) * c..][..c];
             // Adds `gv` to input pixel tap `t` of this window if it is in the band.
-            let mut route = |t: usize, ch: usize, gv: f32| {
+            let route = |band: &mut [f32], t: usize, ch: usize, gv: f32| {
                 let iy = y0 + t / ww;
                 if iy >= iy0 && iy < iy1 {
                     band[((iy - iy0) * w + x0 + t % ww) * c + ch] += gv;
@@ -257,10 +259,31 @@ fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usiz
                             vt = vt.add(vone);
                         }
                     }
-                    vidx.to_array()
+                    vidx
                 };
-                for (lane, t) in vidx.iter().enumerate() {
-                    route(*t as usize, ch + lane, g[ch + lane]);
+                if disjoint {
+                    // Each input pixel is in this window only: write the
+                    // one-hot gradient of every tap (lanes whose argmax is
+                    // tap t get g, the others 0) as whole vectors.
+                    let gv = unsafe { F32x4::load(g.as_ptr().add(ch)) };
+                    let zero = F32x4::zero();
+                    let mut t = 0.0f32;
+                    for iy in y0..y1 {
+                        let in_band = iy >= iy0 && iy < iy1;
+                        for ix in x0..x1 {
+                            if in_band {
+                                let r = vidx.select_gt(F32x4::splat(t + 0.5), zero, gv);
+                                let r = vidx.select_gt(F32x4::splat(t - 0.5), r, zero);
+                                // SAFETY: (iy, ix) is a real pixel of the band.
+                                unsafe { r.store(band.as_mut_ptr().add(((iy - iy0) * w + ix) * c + ch)) };
+                            }
+                            t += 1.0;
+                        }
+                    }
+                } else {
+                    for (lane, t) in vidx.to_array().iter().enumerate() {
+                        route(band, *t as usize, ch + lane, g[ch + lane]);
+                    }
                 }
                 ch += 4;
             }
@@ -275,7 +298,7 @@ fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usiz
                         t += 1;
                     }
                 }
-                route(arg, ch, g[ch]);
+                route(band, arg, ch, g[ch]);
             }
         }
     }

@@ -133,6 +133,10 @@ fn simd_matches_reference_on_a_problem_split_into_many_row_bands() {
     // 37, and 3x3 windows with stride 2 straddle band boundaries.
     let p = geom(2, 37, 40, 16, [3, 3], [2, 2], Padding::Same);
     compare_all(&p, 5);
+    // Disjoint windows (the vector one-hot path), cut by band boundaries.
+    compare_all(&geom(2, 37, 40, 16, [2, 2], [2, 2], Padding::Same), 6);
+    compare_all(&geom(3, 29, 31, 12, [3, 3], [3, 3], Padding::Valid), 7);
+    compare_all(&geom(2, 64, 64, 32, [2, 2], [2, 2], Padding::Valid), 8);
 }
 
 // --- Backward against finite differences ----------------------------------
