@@ -205,7 +205,10 @@ where
 /// index 2: Winograd filter gradient (1 = off, 2 = auto, 3 = F(3x3, 2x2),
 /// 4 = F(3x3, 4x4)); index 3: the filter gradient's interior-pixel
 /// gather (2 = on, 1 = off); index 4: max-pool backward's vector path for
-/// disjoint windows (2 = on, 1 = off). 0 = the built-in default everywhere.
+/// disjoint windows (2 = on, 1 = off); index 5: the forward patch rows' fast
+/// path for interior row panels (2 = on, 1 = off); index 6: the filter
+/// gradient reading interior pixel runs in place (strided segments) instead
+/// of gathering them (2 = on, 1 = off). 0 = the built-in default everywhere.
 pub static TUNING: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
 
 /// Reads tuning switch `i`, or `default` when unset.

@@ -5,7 +5,7 @@
 //! in the padding — XNNPACK's indirection idea. The filter gradient needs
 //! the transpose and gathers it into the GEMM's scratch instead.
 
-use crate::gemm::{fill_rows, RowScratch, RowSource, Seg, KC, MR};
+use crate::gemm::{RowScratch, RowSource, Seg, KC, MR};
 use crate::shape::Conv2d;
 
 /// Decomposes output pixel `m` (over the batch) into `(image, oy, ox)`.
@@ -38,13 +38,16 @@ impl RowSource for Patches<'_> {
     fn rows(&self, r0: usize, rows: usize, k0: usize, kc: usize, scratch: &mut RowScratch, segs: &mut Vec<Seg>) {
         let p = self.p;
         let cin = p.cin;
-        let pix: [(usize, usize, usize); MR] = core::array::from_fn(|r| pixel(p, r0 + r.min(rows - 1)));
         // Without horizontal dilation the kw taps of one kernel row are
         // consecutive pixels, so their kw * cin values are contiguous in
         // NHWC: one segment per kernel row instead of one per tap (with
         // cin = 3 that is 9 values per segment instead of 3).
         let merged = p.x.dilation == 1 && crate::par::tuning(0, 2) == 2;
         let run_len = if merged { p.x.kernel * cin } else { cin };
+        if merged && rows == MR && crate::par::tuning(5, 2) == 2 && self.interior_row_panel(r0, k0, kc, run_len, segs) {
+            return;
+        }
+        let pix: [(usize, usize, usize); MR] = core::array::from_fn(|r| pixel(p, r0 + r.min(rows - 1)));
         let mut k = k0;
         while k < k0 + kc {
             let (tap_row, within) = (k / run_len, k % run_len);
@@ -75,9 +78,52 @@ impl RowSource for Patches<'_> {
                 }
                 dst.as_ptr()
             });
-            segs.push(Seg { a, len });
+            segs.push(Seg::new(a, len));
             k += len;
         }
+    }
+}
+
+impl Patches<'_> {
+    /// The common case, without per-row work: the `MR` rows are pixels of
+    /// one output row whose taps all fall inside the image horizontally
+    /// (vertical padding makes a whole kernel row zeros, the same for all
+    /// rows). Row `r`'s segment for kernel row `ky` then starts `r * sx`
+    /// pixels after row 0's. False (nothing pushed) otherwise.
+    #[inline(always)]
+    fn interior_row_panel(&self, r0: usize, k0: usize, kc: usize, run_len: usize, segs: &mut Vec<Seg>) -> bool {
+        let p = self.p;
+        let cin = p.cin;
+        let (n, oy, ox0) = pixel(p, r0);
+        if ox0 + MR > p.x.output {
+            return false;
+        }
+        let ix_first = p.x.input_index(ox0, 0);
+        let ix_last = p.x.input_index(ox0 + MR - 1, p.x.kernel - 1);
+        if ix_first < 0 || ix_last as usize >= p.x.input {
+            return false;
+        }
+        let step = p.x.stride * cin;
+        let mut k = k0;
+        let (mut ky, mut within) = (k0 / run_len, k0 % run_len);
+        while k < k0 + kc {
+            let len = (run_len - within).min(k0 + kc - k);
+            let iy = p.y.input_index(oy, ky);
+            let a = if iy < 0 || iy as usize >= p.y.input {
+                let z = self.zeros[..len].as_ptr();
+                [z; MR]
+            } else {
+                let off = ((n * p.y.input + iy as usize) * p.x.input + ix_first as usize) * cin + within;
+                let base = self.x[off..off + (MR - 1) * step + len].as_ptr();
+                // SAFETY: the slice above covers all MR segments.
+                core::array::from_fn(|r| unsafe { base.add(r * step) })
+            };
+            segs.push(Seg::new(a, len));
+            k += len;
+            ky += 1;
+            within = 0;
+        }
+        true
     }
 }
 
@@ -118,10 +164,53 @@ impl RowSource for PatchesT<'_> {
         let ky_max = ((p.y.kernel - 1) * p.y.dilation) as isize;
         let kx_max = ((p.x.kernel - 1) * p.x.dilation) as isize;
         let interior_fast = crate::par::tuning(3, 2) == 2;
+        // Runs of at least this many consecutive interior pixels of one
+        // output row are read in place (a strided segment) instead of
+        // gathered; shorter ones are not worth a segment. Not for same-tap
+        // rows, whose 4-value gather is cheap (A/B: no gain on
+        // 16x16x32->64 s2; 64x32x32x3->16 5.9 -> 3.5 ms, wasm, 1 thread).
+        let strided = crate::par::tuning(6, 2) == 2 && interior_fast && !same_tap;
+        const MIN_RUN: usize = 8;
+        let step = p.x.stride * cin;
         let (mut n, mut oy, mut ox) = pixel(p, self.m0 + k0);
-        for pp in 0..kc {
+        // Gathered values since `gathered_from` wait in scratch for their segment.
+        let mut gathered_from = 0;
+        let scratch_seg = |from: usize, to: usize, scratch: &RowScratch, segs: &mut Vec<Seg>| {
+            if to > from {
+                let ptrs: [*const f32; MR] = core::array::from_fn(|r| scratch[r.min(rows - 1) * KC + from..].as_ptr());
+                segs.push(Seg::new(ptrs, to - from));
+            }
+        };
+        let mut pp = 0;
+        while pp < kc {
             let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
             let ix0 = (ox * p.x.stride) as isize - p.x.pad_before as isize;
+            let inside = iy0 >= 0 && ix0 >= 0 && iy0 + ky_max < p.y.input as isize && ix0 + kx_max < p.x.input as isize;
+            if strided && inside {
+                // Interior pixels left in this output row (and this block).
+                let ix_limit = p.x.input as isize - 1 - kx_max + p.x.pad_before as isize;
+                let last_ox = ((ix_limit as usize) / p.x.stride).min(p.x.output - 1);
+                let run = (last_ox + 1 - ox).min(kc - pp);
+                if run >= MIN_RUN {
+                    scratch_seg(gathered_from, pp, scratch, segs);
+                    let base = ((n * p.y.input + iy0 as usize) * p.x.input + ix0 as usize) * cin;
+                    let span = &self.x[base..base + (run - 1) * step + rel[..rows].iter().max().unwrap() + 1];
+                    let ptrs: [*const f32; MR] = core::array::from_fn(|r| span[rel[r.min(rows - 1)]..].as_ptr());
+                    segs.push(Seg { a: ptrs, len: run, stride: step });
+                    pp += run;
+                    gathered_from = pp;
+                    ox += run;
+                    if ox == p.x.output {
+                        ox = 0;
+                        oy += 1;
+                        if oy == p.y.output {
+                            oy = 0;
+                            n += 1;
+                        }
+                    }
+                    continue;
+                }
+            }
             if same_tap {
                 match input_offset(p, n, iy0 + dy[0], ix0 + dx[0]) {
                     Some(off) => {
@@ -136,7 +225,7 @@ impl RowSource for PatchesT<'_> {
                         }
                     }
                 }
-            } else if interior_fast && iy0 >= 0 && ix0 >= 0 && iy0 + ky_max < p.y.input as isize && ix0 + kx_max < p.x.input as isize {
+            } else if interior_fast && inside {
                 let base = ((n * p.y.input + iy0 as usize) * p.x.input + ix0 as usize) * cin;
                 let win = &self.x[base..];
                 for r in 0..rows {
@@ -151,6 +240,7 @@ impl RowSource for PatchesT<'_> {
                 }
             }
             // Next output pixel.
+            pp += 1;
             ox += 1;
             if ox == p.x.output {
                 ox = 0;
@@ -161,10 +251,6 @@ impl RowSource for PatchesT<'_> {
                 }
             }
         }
-        let mut ptrs = [core::ptr::null(); MR];
-        for (r, ptr) in ptrs.iter_mut().enumerate().take(rows) {
-            *ptr = scratch[r * KC..].as_ptr();
-        }
-        segs.push(Seg { a: fill_rows(ptrs, rows), len: kc });
+        scratch_seg(gathered_from, kc, scratch, segs);
     }
 }

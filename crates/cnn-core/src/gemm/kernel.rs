@@ -41,11 +41,21 @@ impl Epilogue<'_> {
 }
 
 /// One stretch of the K dimension: rows `0..MR` of A continue at `a[r]`
-/// for `len` floats.
+/// for `len` values, `stride` floats apart (1 for contiguous rows; the
+/// filter gradient reads a patch value of consecutive output pixels
+/// straight from the input, `stride * cin` apart).
 #[derive(Clone, Copy, Debug)]
 pub struct Seg {
     pub a: [*const f32; MR],
     pub len: usize,
+    pub stride: usize,
+}
+
+impl Seg {
+    /// Contiguous rows.
+    pub fn new(a: [*const f32; MR], len: usize) -> Seg {
+        Seg { a, len, stride: 1 }
+    }
 }
 
 /// C tile description: `c` points at element (0,0) of the tile, rows are
@@ -62,8 +72,8 @@ pub struct Tile {
 /// given (last K block).
 ///
 /// # Safety
-/// Each segment's `a[r]` holds `len` floats (rows past `t.mr` may repeat
-/// row 0), `b` holds `sum(len) * NR` floats, and the tile's `mr x nr`
+/// Each segment's `a[r]` holds `len` floats `stride` apart (rows past
+/// `t.mr` may repeat row 0), `b` holds `sum(len) * NR` floats, and the tile's `mr x nr`
 /// elements are valid for reads and writes.
 #[inline(never)]
 pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
@@ -101,6 +111,7 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
     let mut pb = b;
     for seg in segs {
     let [mut pa0, mut pa1, mut pa2, mut pa3] = seg.a;
+    let step = seg.stride;
     for _ in 0..seg.len {
         let vb0123 = F32x4::load(pb);
         let vb4567 = F32x4::load(pb.add(4));
@@ -116,10 +127,10 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
         let va3 = F32x4::load_splat(pa3);
         vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
         vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
-        pa0 = pa0.add(1);
-        pa1 = pa1.add(1);
-        pa2 = pa2.add(1);
-        pa3 = pa3.add(1);
+        pa0 = pa0.wrapping_add(step);
+        pa1 = pa1.wrapping_add(step);
+        pa2 = pa2.wrapping_add(step);
+        pa3 = pa3.wrapping_add(step);
         pb = pb.add(NR);
     }
     }
@@ -185,7 +196,7 @@ pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, t: &Tile, load_c
             let mut p = 0;
             for seg in segs {
                 for i in 0..seg.len {
-                    acc += *seg.a[r].add(i) * *b.add(p * NR + j);
+                    acc += *seg.a[r].add(i * seg.stride) * *b.add(p * NR + j);
                     p += 1;
                 }
             }

@@ -105,7 +105,7 @@ impl RowSource for Dense<'_> {
                 *p = scratch[r * KC..].as_ptr();
             }
         }
-        segs.push(Seg { a: fill_rows(ptrs, rows), len: kc });
+        segs.push(Seg::new(fill_rows(ptrs, rows), kc));
     }
 }
 
