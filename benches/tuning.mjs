@@ -5,10 +5,14 @@
 //
 //   node benches/tuning.mjs --switch 1 --values 1,3,4 [--threads 1] [--op fwd|dx|dw]
 //        [--shape n,h,w,cin,cout,stride ...] [--rounds 11]
+//   node benches/tuning.mjs --against /tmp/old-wasm/ [--op fwd|dx|dw] [--shape ...]
+//        (this build vs another build's packages/cnn-worker/wasm folder, copied
+//        aside before a rebuild: both cores loaded in this process)
 //   node benches/tuning.mjs --op train [--model cifar|fashion] --switch 1 --values 1,2 --threads 2
 //        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
 import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 
 const { values: args } = parseArgs({
   options: {
@@ -19,6 +23,7 @@ const { values: args } = parseArgs({
     shape: { type: 'string', multiple: true },
     rounds: { type: 'string', default: '11' },
     model: { type: 'string', default: 'cifar' },
+    against: { type: 'string' },
   },
 });
 const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
@@ -59,36 +64,41 @@ async function trainSteps() {
 }
 
 const core = await loadCore({ threads: Number(args.threads) });
+const other = args.against ? await loadCore({ threads: Number(args.threads), wasmBase: pathToFileURL(args.against.replace(/\/?$/, '/')).href }) : null;
 const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
-console.log(`# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
+// Contenders: (core, switch value) pairs.
+const contenders = other ? [[core, 0, 'this build'], [other, 0, 'other build']] : values.map((v) => [core, v, `[${v}]`]);
+console.log(other
+  ? `# this build vs ${args.against}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`
+  : `# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
 for (const [n, h, w, cin, cout, s] of shapes) {
   const spec = encodeConv2d({ n, h, w, cin, kh: 3, kw: 3, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
   const oh = Math.ceil(h / s), ow = Math.ceil(w / s);
-  const x = core.upload(rnd(n * h * w * cin));
-  const f = core.upload(rnd(9 * cin * cout));
-  const dy = core.upload(rnd(n * oh * ow * cout));
-  const y = core.alloc(n * oh * ow * cout);
-  const dx = core.alloc(n * h * w * cin);
-  const dw = core.alloc(9 * cin * cout);
-  const op = {
-    fwd: () => core.raw.conv2d(x, f, undefined, y, true, spec),
-    dx: () => core.raw.conv2dBackpropInput(dy, f, dx, spec),
-    dw: () => core.raw.conv2dBackpropFilter(x, dy, dw, spec),
-  }[args.op];
-  const samples = values.map(() => []);
+  const data = { x: rnd(n * h * w * cin), f: rnd(9 * cin * cout), dy: rnd(n * oh * ow * cout) };
+  const ops = contenders.map(([c]) => {
+    const x = c.upload(data.x), f = c.upload(data.f), dy = c.upload(data.dy);
+    const y = c.alloc(n * oh * ow * cout), dx = c.alloc(n * h * w * cin), dw = c.alloc(9 * cin * cout);
+    const run = {
+      fwd: () => c.raw.conv2d(x, f, undefined, y, true, spec),
+      dx: () => c.raw.conv2dBackpropInput(dy, f, dx, spec),
+      dw: () => c.raw.conv2dBackpropFilter(x, dy, dw, spec),
+    }[args.op];
+    return { run, free: () => [x, f, dy, y, dx, dw].forEach((b) => c.free(b)) };
+  });
+  const samples = contenders.map(() => []);
   for (let r = -1; r < Number(args.rounds); r++) {
-    values.forEach((v, i) => {
-      core.raw.setTuning(sw, v);
+    contenders.forEach(([c, v], i) => {
+      if (!other) c.raw.setTuning(sw, v);
       const t0 = performance.now();
-      op();
-      op();
+      ops[i].run();
+      ops[i].run();
       const ms = (performance.now() - t0) / 2;
       if (r >= 0) samples[i].push(ms);
     });
   }
-  core.raw.setTuning(sw, 0);
+  if (!other) core.raw.setTuning(sw, 0);
   const med = samples.map(median);
-  console.log(`${n}x${h}x${w}x${cin}->${cout}${s > 1 ? ' s' + s : ''}`.padEnd(24), values.map((v, i) => `[${v}] ${med[i].toFixed(2)}`).join('  '));
-  [x, f, dy, y, dx, dw].forEach((b) => core.free(b));
+  console.log(`${n}x${h}x${w}x${cin}->${cout}${s > 1 ? ' s' + s : ''}`.padEnd(24), contenders.map(([, , name], i) => `${name} ${med[i].toFixed(2)}`).join('  '));
+  ops.forEach((o) => o.free());
 }
 process.exit(0);
