@@ -21,7 +21,7 @@
 //! L2; blocks are independent tasks (each output is written by one task).
 
 use super::SharedOut;
-use crate::gemm::{drive, Activation, Dense, Out, PackedB, Run};
+use crate::gemm::{drive, small_k, Activation, Dense, Out, PackedB, Run, KC};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
@@ -192,42 +192,48 @@ fn filter_tile<W: Tiling, T: Lane>(g: &[T; 9]) -> [T; MAX_XI] {
     u
 }
 
-/// `V = B^T d B`, d and V α x α row-major.
+/// `V = B^T d B`, d and V α x α row-major: `load(i)` gives `d[i]`,
+/// `store(i, v)` takes `V[i]`. Loads happen column by column and stores
+/// row by row, so few values are live at once (V8 keeps them in registers
+/// instead of spilling 36 vectors loaded up front).
 #[inline(always)]
-fn input_tile<W: Tiling, T: Lane>(d: &[T; MAX_XI]) -> [T; MAX_XI] {
+fn input_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
     let a = W::ALPHA;
-    let mut r = *d;
+    let first = load(0);
+    let mut r = [first; MAX_XI];
     for c in 0..a {
-        let col = W::input_1d(core::array::from_fn(|i| d[(i.min(a - 1)) * a + c]));
+        let col = W::input_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
         for i in 0..a {
             r[i * a + c] = col[i];
         }
     }
-    let mut v = r;
     for i in 0..a {
         let row = W::input_1d(core::array::from_fn(|j| r[i * a + j.min(a - 1)]));
-        v[i * a..i * a + a].copy_from_slice(&row[..a]);
+        for (j, v) in row[..a].iter().enumerate() {
+            store(i * a + j, *v);
+        }
     }
-    v
 }
 
-/// `Y = A^T m A`, m α x α, Y m x m row-major.
+/// `Y = A^T m A`, m α x α, Y m x m row-major: `load(i)` gives `m[i]`,
+/// `store(i, y)` takes `Y[i]` (streaming as in [`input_tile`]).
 #[inline(always)]
-fn output_tile<W: Tiling, T: Lane>(m: &[T; MAX_XI]) -> [T; MAX_OUT * MAX_OUT] {
+fn output_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
     let (a, o) = (W::ALPHA, W::OUT);
-    let mut s = [m[0]; MAX_OUT * MAX_ALPHA]; // A^T m: o x α
+    let first = load(0);
+    let mut s = [first; MAX_OUT * MAX_ALPHA]; // A^T m: o x α
     for c in 0..a {
-        let col = W::output_1d(core::array::from_fn(|i| m[(i.min(a - 1)) * a + c]));
+        let col = W::output_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
         for i in 0..o {
             s[i * a + c] = col[i];
         }
     }
-    let mut y = [m[0]; MAX_OUT * MAX_OUT];
     for i in 0..o {
         let row = W::output_1d(core::array::from_fn(|j| s[i * a + j.min(a - 1)]));
-        y[i * o..i * o + o].copy_from_slice(&row[..o]);
+        for (j, y) in row[..o].iter().enumerate() {
+            store(i * o + j, *y);
+        }
     }
-    y
 }
 
 /// The filter in the transformed domain, packed for the micro-kernel:
@@ -324,9 +330,13 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
                 transform_input::<W>(p, x, t0 + t, th, tw, t, nt, &mut v);
             }
             for xi in 0..xis {
-                let a = Dense { data: &v[xi * nt * cin..(xi + 1) * nt * cin], ld: cin, rows_are_contiguous: true };
+                let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
                 let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
-                drive(nt, cin, &a, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
+                if cin <= KC && crate::par::tuning(7, 2) == 2 {
+                    small_k(nt, a, cin, &filter.packed[xi], out);
+                } else {
+                    drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
+                }
             }
             for t in 0..nt {
                 // SAFETY: every output pixel belongs to exactly one tile.
@@ -352,20 +362,20 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
     while c + 4 <= cin {
-        let d: [F32x4; MAX_XI] = core::array::from_fn(|i| match offs[i] {
-            Some(o) => unsafe { F32x4::load(x.as_ptr().add(o + c)) },
-            None => F32x4::zero(),
-        });
-        for (xi, val) in input_tile::<W, _>(&d)[..xis].iter().enumerate() {
-            unsafe { val.store(v.as_mut_ptr().add(dst(xi, c))) };
-        }
+        let vp = v.as_mut_ptr();
+        input_tile::<W, F32x4>(
+            |i| match offs[i] {
+                // SAFETY: o is a real pixel's offset and c + 4 <= cin.
+                Some(o) => unsafe { F32x4::load(x.as_ptr().add(o + c)) },
+                None => F32x4::zero(),
+            },
+            // SAFETY: dst(xi, c) + 4 <= v.len() for xi < α², slot < nt.
+            |xi, val| unsafe { val.store(vp.add(dst(xi, c))) },
+        );
         c += 4;
     }
     for c in c..cin {
-        let d: [f32; MAX_XI] = core::array::from_fn(|i| offs[i].map_or(0.0, |o| x[o + c]));
-        for (xi, val) in input_tile::<W, _>(&d)[..xis].iter().enumerate() {
-            v[dst(xi, c)] = *val;
-        }
+        input_tile::<W, f32>(|i| offs[i].map_or(0.0, |o| x[o + c]), |xi, val| v[dst(xi, c)] = val);
     }
 }
 
@@ -373,7 +383,6 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
 #[allow(clippy::too_many_arguments)]
 unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, bias: Option<&[f32]>, act: Activation, y: SharedOut) {
     let (cout, o) = (p.cout, W::OUT);
-    let xis = W::ALPHA * W::ALPHA;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);
     let outs: [Option<usize>; MAX_OUT * MAX_OUT] = core::array::from_fn(|i| {
@@ -384,30 +393,34 @@ unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: us
     let relu = act == Activation::Relu;
     let mut c = 0;
     while c + 4 <= cout {
-        let mv: [F32x4; MAX_XI] = core::array::from_fn(|xi| if xi < xis { F32x4::load(m.as_ptr().add(src(xi, c))) } else { F32x4::zero() });
         let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
-        for (i, val) in output_tile::<W, _>(&mv)[..o * o].iter().enumerate() {
-            if let Some(off) = outs[i] {
-                let mut r = *val + b;
-                if relu {
-                    r = r.max(F32x4::zero());
+        output_tile::<W, F32x4>(
+            |xi| F32x4::load(m.as_ptr().add(src(xi, c))),
+            |i, val| {
+                if let Some(off) = outs[i] {
+                    let mut r = val + b;
+                    if relu {
+                        r = r.max(F32x4::zero());
+                    }
+                    r.store(y.at(off + c));
                 }
-                r.store(y.at(off + c));
-            }
-        }
+            },
+        );
         c += 4;
     }
     for c in c..cout {
-        let mv: [f32; MAX_XI] = core::array::from_fn(|xi| if xi < xis { m[src(xi, c)] } else { 0.0 });
         let b = bias.map_or(0.0, |b| b[c]);
-        for (i, val) in output_tile::<W, _>(&mv)[..o * o].iter().enumerate() {
-            if let Some(off) = outs[i] {
-                let mut r = *val + b;
-                if relu && r < 0.0 {
-                    r = 0.0;
+        output_tile::<W, f32>(
+            |xi| m[src(xi, c)],
+            |i, val| {
+                if let Some(off) = outs[i] {
+                    let mut r = val + b;
+                    if relu && r < 0.0 {
+                        r = 0.0;
+                    }
+                    *y.at(off + c) = r;
                 }
-                *y.at(off + c) = r;
-            }
-        }
+            },
+        );
     }
 }

@@ -138,7 +138,7 @@ impl PackedB {
         PackedB { data, k, n }
     }
 
-    fn panel(&self, j: usize, k0: usize) -> *const f32 {
+    pub(crate) fn panel(&self, j: usize, k0: usize) -> *const f32 {
         self.data[j * self.k * NR + k0 * NR..].as_ptr()
     }
 }
@@ -269,6 +269,29 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
         par::for_each_chunk(tasks, 1, |r| r.for_each(task));
     } else {
         (0..tasks).for_each(task);
+    }
+}
+
+/// `C[m, n] = A[m, k] * B` for a row-major A (`lda` floats per row) whose
+/// whole K fits one block (`k <= KC`), on the calling thread: the
+/// micro-kernel called directly, without [`drive`]'s task grid, K blocking
+/// and row sources. For the many short GEMMs of Winograd (K = channels).
+pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB, out: Out) {
+    let (k, n) = (b.k, b.n);
+    debug_assert!(k <= KC && (m == 0 || a.len() >= (m - 1) * lda + k));
+    let mut r0 = 0;
+    while r0 < m {
+        let mr = MR.min(m - r0);
+        let ptrs: [*const f32; MR] = core::array::from_fn(|r| a[(r0 + r.min(mr - 1)) * lda..].as_ptr());
+        let segs = [Seg::new(ptrs, k)];
+        for j in 0..n.div_ceil(NR) {
+            let c0 = j * NR;
+            let tile = Tile { c: out.at(r0, c0), ldc: out.ldc, mr, nr: NR.min(n - c0) };
+            // SAFETY: rows r0..r0+mr of A hold k floats; B's panel j holds
+            // k * NR; Out::new checked C's extent.
+            unsafe { f32_gemm_4x8__simd128(&segs, b.panel(j, 0), &tile, false, None) };
+        }
+        r0 += MR;
     }
 }
 
