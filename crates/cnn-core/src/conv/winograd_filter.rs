@@ -31,7 +31,8 @@
 
 use super::winograd::{Lane, Tiling, F4, MAX_ALPHA, MAX_XI};
 use super::SharedOut;
-use crate::gemm::{drive, Dense, Out, PackedB, Run};
+use crate::gemm::kernel::{f32_gemm_4x8__simd128, Tile};
+use crate::gemm::{Seg, MR, NR};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
@@ -50,14 +51,16 @@ pub enum Variant {
 /// --values 1,3,4`, wasm, 1 thread; ms direct / F(3x3, 2x2) / F(3x3, 4x4)):
 ///
 /// ```text
-/// 64x32x32x16->32  29.6 / 21.2 / 14.3     64x32x32x3->16   5.8 / 11.9 / 7.5
-/// 64x16x16x64->64  46.3 / 30.6 / 19.6     64x32x32x4->16   5.5 / 10.2 / 6.1
-/// 1x56x56x64->64   14.0 /  9.0 /  6.4     64x32x32x8->16  10.0 / 11.7 / 7.0
-/// 64x8x8x64->64    17.8 / 11.9 /  7.9     1x7x7x256->256   2.2 /  5.3 / 10.5
+/// 64x32x32x16->32  29.6 / 21.2 / 14.3     64x32x32x3->16   3.5 / 5.7 / 3.3
+/// 64x16x16x64->64  46.3 / 30.6 / 19.6     64x32x32x4->16   6.6 / 5.2 / 2.5
+/// 1x56x56x64->64   14.0 /  9.0 /  6.4     64x28x28x1->16   1.5 / 4.8 / 1.8
+/// 64x8x8x64->64    17.8 / 11.9 /  7.9     1x7x7x256->256   2.1 / 2.2 / 4.5
 /// ```
 ///
-/// Few input channels leave the tile transforms nothing to amortise over,
-/// and few tiles leave the α² GEMMs too short.
+/// (left column before the F(3x3, 4x4) GEMM read its operands in place,
+/// which made it another 1.5x faster: 64x32x32x16->32 14.5 -> 9.6 ms).
+/// Below 4 input channels the tile transforms have nothing to amortise
+/// over, and few tiles leave the α² GEMMs too short.
 ///
 /// Tuning switch 2: 1 = never, 2 = this rule (default), 3 = F(3x3, 2x2)
 /// and 4 = F(3x3, 4x4) on every eligible shape.
@@ -75,7 +78,7 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
     // Each partial sum holds α² * cin * cout floats: keep them modest.
     let fits = |xis: usize| xis * p.cin * p.cout <= 1 << 21;
     let tiles = |m: usize| p.n * p.y.output.div_ceil(m) * p.x.output.div_ceil(m);
-    if p.cin < 8 || p.cout < 8 {
+    if p.cin < 4 || p.cout < 8 {
         return None;
     }
     if tiles(4) >= 48 && fits(36) {
@@ -99,7 +102,7 @@ trait GradTiling {
     /// `G e` (e of `M`).
     fn grad_1d<T: Lane>(e: [T; 4]) -> [T; MAX_ALPHA];
     /// `A^T m` (3 of `ALPHA`).
-    fn output_1d(m: [f32; MAX_ALPHA]) -> [f32; 3];
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; 3];
 }
 
 struct G2;
@@ -118,7 +121,7 @@ impl GradTiling for G2 {
         [e0, (e0 + e1) * half, (e0 - e1) * half, e1, e1, e1]
     }
     #[inline(always)]
-    fn output_1d(m: [f32; MAX_ALPHA]) -> [f32; 3] {
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; 3] {
         let [m0, m1, m2, m3, ..] = m;
         [m0 + m1 + m2, m1 - m2, m1 + m2 + m3]
     }
@@ -141,68 +144,75 @@ impl GradTiling for G4 {
         [e0 * T::splat(0.25), (even + odd) * s, (even - odd) * s, a + b, a - b, e3]
     }
     #[inline(always)]
-    fn output_1d([m0, m1, m2, m3, m4, m5]: [f32; MAX_ALPHA]) -> [f32; 3] {
+    fn output_1d<T: Lane>([m0, m1, m2, m3, m4, m5]: [T; MAX_ALPHA]) -> [T; 3] {
         let (a, b) = (m1 + m2, m1 - m2);
         let (c, d) = (m3 + m4, m3 - m4);
-        [m0 + a + c, b + 2.0 * d, a + 4.0 * c + m5]
+        [m0 + a + c, b + d * T::splat(2.0), a + c * T::splat(4.0) + m5]
     }
 }
 
-/// `B^T d B`, d and the result α x α row-major.
+/// `B^T d B`, d and the result α x α row-major, streamed as in the
+/// forward's `input_tile`: `load(i)` gives `d[i]` (column by column),
+/// `store(i, v)` takes result `i` (row by row).
 #[inline(always)]
-fn input_tile<W: GradTiling, T: Lane>(d: &[T; MAX_XI]) -> [T; MAX_XI] {
+fn input_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
     let a = W::ALPHA;
-    let mut r = *d;
+    let first = load(0);
+    let mut r = [first; MAX_XI];
     for c in 0..a {
-        let col = W::input_1d(core::array::from_fn(|i| d[i.min(a - 1) * a + c]));
+        let col = W::input_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
         for i in 0..a {
             r[i * a + c] = col[i];
         }
     }
-    let mut v = r;
     for i in 0..a {
         let row = W::input_1d(core::array::from_fn(|j| r[i * a + j.min(a - 1)]));
-        v[i * a..i * a + a].copy_from_slice(&row[..a]);
+        for (j, v) in row[..a].iter().enumerate() {
+            store(i * a + j, *v);
+        }
     }
-    v
 }
 
-/// `G e G^T`, e m x m row-major, result α x α.
+/// `G e G^T`, e m x m row-major (`load(i)` gives `e[i]`), result α x α
+/// (`store(i, u)`).
 #[inline(always)]
-fn grad_tile<W: GradTiling, T: Lane>(e: &[T; 16]) -> [T; MAX_XI] {
+fn grad_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
     let (a, m) = (W::ALPHA, W::M);
-    let mut t = [e[0]; 4 * MAX_ALPHA]; // G e: α x m
+    let first = load(0);
+    let mut t = [first; 4 * MAX_ALPHA]; // G e: α x m
     for c in 0..m {
-        let col = W::grad_1d(core::array::from_fn(|i| e[i.min(m - 1) * m + c]));
+        let col = W::grad_1d(core::array::from_fn(|i| if i < m { load(i * m + c) } else { first }));
         for r in 0..a {
             t[r * m + c] = col[r];
         }
     }
-    let mut u = [e[0]; MAX_XI];
     for r in 0..a {
         let row = W::grad_1d(core::array::from_fn(|j| t[r * m + j.min(m - 1)]));
-        u[a * r..a * r + a].copy_from_slice(&row[..a]);
+        for (j, u) in row[..a].iter().enumerate() {
+            store(r * a + j, *u);
+        }
     }
-    u
 }
 
-/// `A^T m A`, m α x α, result 3x3 row-major.
+/// `A^T m A`, m α x α row-major (`load(i)` gives `m[i]`), result 3x3
+/// (`store(i, y)`).
 #[inline(always)]
-fn output_tile<W: GradTiling>(m: &[f32; MAX_XI]) -> [f32; 9] {
+fn output_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
     let a = W::ALPHA;
-    let mut s = [0.0f32; 3 * MAX_ALPHA];
+    let first = load(0);
+    let mut s = [first; 3 * MAX_ALPHA];
     for c in 0..a {
-        let col = W::output_1d(core::array::from_fn(|i| m[i.min(a - 1) * a + c]));
+        let col = W::output_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
         for i in 0..3 {
             s[i * a + c] = col[i];
         }
     }
-    let mut y = [0.0f32; 9];
     for i in 0..3 {
         let row = W::output_1d(core::array::from_fn(|j| s[i * a + j.min(a - 1)]));
-        y[3 * i..3 * i + 3].copy_from_slice(&row);
+        for (j, y) in row.iter().enumerate() {
+            store(3 * i + j, *y);
+        }
     }
-    y
 }
 
 /// Tiles per block inside a task: V and E of a block fit in about 1 MiB.
@@ -232,10 +242,15 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let block = block_tiles(p, xis);
     // Partial sums over fixed chunks of tiles (shape-only sizes).
     let chunk = (total.div_ceil(16)).max(block).div_ceil(block) * block;
-    let mut m = vec![0.0f32; xis * cout * cin];
+    let np = cout.div_ceil(NR);
+    // M[ξ] (cin x cout) = sum over tiles of V[ξ]^T E[ξ].
+    let mut m = vec![0.0f32; xis * cin * cout];
     par::reduce_chunks(total, chunk, &mut m, |range, partial| {
+        // V[ξ]: [slot][cin]. E[ξ]: already in the micro-kernel's B layout,
+        // `np` panels of [slot][NR] (padding columns only ever meet padding
+        // columns of M, which are not stored).
         let mut v = vec![0.0f32; xis * block * cin];
-        let mut e = vec![0.0f32; xis * block * cout];
+        let mut e = vec![0.0f32; xis * np * block * NR];
         let mut t0 = range.start;
         let mut first = true;
         while t0 < range.end {
@@ -244,26 +259,43 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
                 transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, &mut v, &mut e);
             }
             for xi in 0..xis {
-                // M^T[ξ] (cout x cin) += E[ξ]^T (cout x nt) · V[ξ] (nt x cin).
-                let a = Dense { data: &e[xi * nt * cout..(xi + 1) * nt * cout], ld: cout, rows_are_contiguous: false };
-                let b = PackedB::new(&Dense { data: &v[xi * nt * cin..(xi + 1) * nt * cin], ld: cin, rows_are_contiguous: false }, nt, cin);
-                let out = Out::new(&mut partial[xi * cout * cin..(xi + 1) * cout * cin], cout, cin, cin);
-                drive(cout, nt, &a, &b, out, Run { parallel: false, accumulate: !first, ..Run::default() });
+                // A = V[ξ]^T read in place: row ci is column ci of V[ξ],
+                // cin floats apart (a strided segment).
+                let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
+                let mut ci0 = 0;
+                while ci0 < cin {
+                    let mr = MR.min(cin - ci0);
+                    let ptrs: [*const f32; MR] = core::array::from_fn(|r| vx[ci0 + r.min(mr - 1)..].as_ptr());
+                    let segs = [Seg { a: ptrs, len: nt, stride: cin }];
+                    for j in 0..np {
+                        let b = e[((xi * np + j) * nt) * NR..((xi * np + j + 1) * nt) * NR].as_ptr();
+                        let c = partial[(xi * cin + ci0) * cout + j * NR..].as_mut_ptr();
+                        let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
+                        // SAFETY: rows ci0..ci0+mr of A hold nt values cin
+                        // apart inside vx; b holds nt * NR floats; the tile's
+                        // mr x nr elements lie in partial[ξ].
+                        unsafe { f32_gemm_4x8__simd128(&segs, b, &tile, !first, None) };
+                    }
+                    ci0 += MR;
+                }
             }
             first = false;
             t0 += nt;
         }
     });
-    // dw[ky,kx,ci,co] = (A^T M[.][co][ci] A)[ky,kx].
+    // dw[ky,kx,ci,co] = (A^T M[.][ci][co] A)[ky,kx], 4 output channels at once.
     let dwp = SharedOut(dw.as_mut_ptr());
-    par::for_each_chunk(cout, par::chunk_size(cout, 4), |cos| {
-        for co in cos {
-            for ci in 0..cin {
-                let mt: [f32; MAX_XI] = core::array::from_fn(|xi| if xi < xis { m[(xi * cout + co) * cin + ci] } else { 0.0 });
-                for (k, val) in output_tile::<W>(&mt).iter().enumerate() {
-                    // SAFETY: each (ci, co) is written by one task.
-                    unsafe { *dwp.at((k * cin + ci) * cout + co) = *val };
-                }
+    let at = |xi: usize, ci: usize, co: usize| (xi * cin + ci) * cout + co;
+    par::for_each_chunk(cin, par::chunk_size(cin, 4), |cis| {
+        for ci in cis {
+            let mut co = 0;
+            while co + 4 <= cout {
+                // SAFETY: each (ci, co) is written by one task.
+                output_tile::<W, F32x4>(|xi| unsafe { F32x4::load(m.as_ptr().add(at(xi, ci, co))) }, |k, val| unsafe { val.store(dwp.at((k * cin + ci) * cout + co)) });
+                co += 4;
+            }
+            for co in co..cout {
+                output_tile::<W, f32>(|xi| m[at(xi, ci, co)], |k, val| unsafe { *dwp.at((k * cin + ci) * cout + co) = val });
             }
         }
     });
@@ -287,33 +319,32 @@ fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize,
         (i < mm * mm && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let vdst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
+    let vp = v.as_mut_ptr();
     let mut c = 0;
     while c + 4 <= cin {
-        let d: [F32x4; MAX_XI] = core::array::from_fn(|i| xoffs[i].map_or(F32x4::zero(), |o| unsafe { F32x4::load(x.as_ptr().add(o + c)) }));
-        for (xi, val) in input_tile::<W, _>(&d)[..xis].iter().enumerate() {
-            unsafe { val.store(v.as_mut_ptr().add(vdst(xi, c))) };
-        }
+        input_tile::<W, F32x4>(
+            // SAFETY: o is a real pixel's offset and c + 4 <= cin.
+            |i| xoffs[i].map_or(F32x4::zero(), |o| unsafe { F32x4::load(x.as_ptr().add(o + c)) }),
+            // SAFETY: vdst(xi, c) + 4 <= v.len() for xi < α², slot < nt.
+            |xi, val| unsafe { val.store(vp.add(vdst(xi, c))) },
+        );
         c += 4;
     }
     for c in c..cin {
-        let d: [f32; MAX_XI] = core::array::from_fn(|i| xoffs[i].map_or(0.0, |o| x[o + c]));
-        for (xi, val) in input_tile::<W, _>(&d)[..xis].iter().enumerate() {
-            v[vdst(xi, c)] = *val;
-        }
+        input_tile::<W, f32>(|i| xoffs[i].map_or(0.0, |o| x[o + c]), |xi, val| v[vdst(xi, c)] = val);
     }
-    let edst = |xi: usize, c: usize| (xi * nt + slot) * cout + c;
+    let np = cout.div_ceil(NR);
+    let edst = |xi: usize, c: usize| ((xi * np + c / NR) * nt + slot) * NR + c % NR;
+    let ep = e.as_mut_ptr();
     let mut c = 0;
     while c + 4 <= cout {
-        let g: [F32x4; 16] = core::array::from_fn(|i| doffs[i].map_or(F32x4::zero(), |o| unsafe { F32x4::load(dy.as_ptr().add(o + c)) }));
-        for (xi, val) in grad_tile::<W, _>(&g)[..xis].iter().enumerate() {
-            unsafe { val.store(e.as_mut_ptr().add(edst(xi, c))) };
-        }
+        grad_tile::<W, F32x4>(
+            |i| doffs[i].map_or(F32x4::zero(), |o| unsafe { F32x4::load(dy.as_ptr().add(o + c)) }),
+            |xi, val| unsafe { val.store(ep.add(edst(xi, c))) },
+        );
         c += 4;
     }
     for c in c..cout {
-        let g: [f32; 16] = core::array::from_fn(|i| doffs[i].map_or(0.0, |o| dy[o + c]));
-        for (xi, val) in grad_tile::<W, _>(&g)[..xis].iter().enumerate() {
-            e[edst(xi, c)] = *val;
-        }
+        grad_tile::<W, f32>(|i| doffs[i].map_or(0.0, |o| dy[o + c]), |xi, val| e[edst(xi, c)] = val);
     }
 }
