@@ -208,7 +208,9 @@ where
 /// disjoint windows (2 = on, 1 = off); index 5: the forward patch rows' fast
 /// path for interior row panels (2 = on, 1 = off); index 6: the filter
 /// gradient reading interior pixel runs in place (strided segments) instead
-/// of gathering them (2 = on, 1 = off). 0 = the built-in default everywhere.
+/// of gathering them (2 = on, 1 = off); index 7: Winograd's short GEMMs
+/// calling the micro-kernel directly (2 = on, 1 = through `drive`). 0 = the
+/// built-in default everywhere.
 pub static TUNING: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
 
 /// Reads tuning switch `i`, or `default` when unset.
