@@ -56,9 +56,19 @@ pub enum Variant {
 ///
 /// F(4x4) wins from 16 input channels, but needs enough tiles: each tile
 /// block streams the whole transformed filter (36 cin x cout matrices), so
-/// with few tiles and many channels (14x14x512 at batch 1: 16 tiles, 36 MiB
-/// of filter) the direct GEMM, which reads its 9 cin x cout filter once,
-/// wins. F(2x2) is left for wide layers with a few more tiles than that.
+/// with few tiles and many channels the direct GEMM, which reads its 9
+/// cin x cout filter once, or F(2x2) (16 matrices, larger blocks) wins:
+///
+/// ```text
+/// 1x28x28x512->512  115 / 87 / 125     tiles4 * 1024 / (cin * cout) = 0.2
+/// 1x28x28x256->512   56 / 30 /  36     0.4
+/// 1x56x56x256->256  106 / 50 /  38     3.1
+/// 1x112x112x128->128 99 / 54 /  32     49
+/// 1x14x14x512->512   35 / 40 /  70     (16 F(4x4) tiles, 49 F(2x2))
+/// ```
+///
+/// hence F(4x4) needs `tiles4 * 1024 >= cin * cout`, and F(2x2) at least
+/// 128 of its tiles.
 ///
 /// Tuning switch 1: 1 = never, 2 = this rule (default), 3 = F(2x2) and
 /// 4 = F(4x4) on every eligible shape (for A/B runs).
@@ -75,7 +85,7 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
     }
     let tiles4 = p.n * p.y.output.div_ceil(4) * p.x.output.div_ceil(4);
     let tiles2 = p.n * p.y.output.div_ceil(2) * p.x.output.div_ceil(2);
-    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 {
+    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 1024 >= p.cin * p.cout {
         return Some(Variant::F4);
     }
     (p.cin >= 32 && p.cout >= 32 && tiles2 >= 128).then_some(Variant::F2)
