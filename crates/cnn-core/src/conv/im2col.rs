@@ -169,8 +169,8 @@ impl RowSource for PatchesT<'_> {
         // gathered; shorter ones are not worth a segment. Not for same-tap
         // rows, whose 4-value gather is cheap (A/B: no gain on
         // 16x16x32->64 s2; 64x32x32x3->16 5.9 -> 3.5 ms, wasm, 1 thread).
-        let strided = crate::par::tuning(6, 2) == 2 && interior_fast && !same_tap;
-        const MIN_RUN: usize = 8;
+        let strided = crate::par::tuning(6, 2) == 2 && interior_fast;
+        let min_run: usize = if same_tap { 16 } else { 8 };
         let step = p.x.stride * cin;
         let (mut n, mut oy, mut ox) = pixel(p, self.m0 + k0);
         // Gathered values since `gathered_from` wait in scratch for their segment.
@@ -182,16 +182,17 @@ impl RowSource for PatchesT<'_> {
             }
         };
         let mut pp = 0;
+        let mut short_until = 0;
         while pp < kc {
             let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
             let ix0 = (ox * p.x.stride) as isize - p.x.pad_before as isize;
             let inside = iy0 >= 0 && ix0 >= 0 && iy0 + ky_max < p.y.input as isize && ix0 + kx_max < p.x.input as isize;
-            if strided && inside {
+            if strided && inside && pp >= short_until {
                 // Interior pixels left in this output row (and this block).
                 let ix_limit = p.x.input as isize - 1 - kx_max + p.x.pad_before as isize;
                 let last_ox = ((ix_limit as usize) / p.x.stride).min(p.x.output - 1);
                 let run = (last_ox + 1 - ox).min(kc - pp);
-                if run >= MIN_RUN {
+                if run >= min_run {
                     scratch_seg(gathered_from, pp, scratch, segs);
                     let base = ((n * p.y.input + iy0 as usize) * p.x.input + ix0 as usize) * cin;
                     let span = &self.x[base..base + (run - 1) * step + rel[..rows].iter().max().unwrap() + 1];
@@ -210,6 +211,8 @@ impl RowSource for PatchesT<'_> {
                     }
                     continue;
                 }
+                // Too short: gather this run without asking again.
+                short_until = pp + run;
             }
             if same_tap {
                 match input_offset(p, n, iy0 + dy[0], ix0 + dx[0]) {
