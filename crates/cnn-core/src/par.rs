@@ -55,6 +55,27 @@ pub fn chunk_size(n: usize, min_chunk: usize) -> usize {
     n.div_ceil(TARGET_CHUNKS).max(min_chunk).max(1)
 }
 
+thread_local! {
+    static SCRATCH: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a scratch buffer of `len` floats that belongs to this
+/// thread and is reused by later calls, so hot kernels neither allocate nor
+/// zero memory per task (Winograd's per-block buffers are ~1 MiB). Its
+/// contents are unspecified (earlier results): callers write before they
+/// read. A nested call on the same thread gets a fresh buffer.
+pub fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            f(&mut buf[..len])
+        }
+        Err(_) => f(&mut vec![0.0; len]),
+    })
+}
+
 /// Runs `f` on every chunk of `0..n`, in parallel.
 pub fn for_each_chunk<F>(n: usize, chunk: usize, f: F)
 where

@@ -331,28 +331,30 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
     let block = block_tiles(p, xis);
     let yp = SharedOut(y.as_mut_ptr());
     par::for_each_chunk(total.div_ceil(block), 1, |blocks| {
-        let mut v = vec![0.0f32; xis * block * cin];
-        let mut m = vec![0.0f32; xis * block * cout];
-        for b in blocks {
-            let t0 = b * block;
-            let nt = block.min(total - t0);
-            for t in 0..nt {
-                transform_input::<W>(p, x, t0 + t, th, tw, t, nt, &mut v);
-            }
-            for xi in 0..xis {
-                let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
-                let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
-                if cin <= KC && crate::par::tuning(7, 2) == 2 {
-                    small_k(nt, a, cin, &filter.packed[xi], out);
-                } else {
-                    drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
+        // V and M: every element read below is written first (rows < nt).
+        par::with_scratch(xis * block * (cin + cout), |buf| {
+            let (v, m) = buf.split_at_mut(xis * block * cin);
+            for b in blocks {
+                let t0 = b * block;
+                let nt = block.min(total - t0);
+                for t in 0..nt {
+                    transform_input::<W>(p, x, t0 + t, th, tw, t, nt, v);
+                }
+                for xi in 0..xis {
+                    let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
+                    let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
+                    if cin <= KC && crate::par::tuning(7, 2) == 2 {
+                        small_k(nt, a, cin, &filter.packed[xi], out);
+                    } else {
+                        drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
+                    }
+                }
+                for t in 0..nt {
+                    // SAFETY: every output pixel belongs to exactly one tile.
+                    unsafe { transform_output::<W>(p, m, t0 + t, th, tw, t, nt, bias, act, yp) };
                 }
             }
-            for t in 0..nt {
-                // SAFETY: every output pixel belongs to exactly one tile.
-                unsafe { transform_output::<W>(p, &m, t0 + t, th, tw, t, nt, bias, act, yp) };
-            }
-        }
+        });
     });
 }
 

@@ -249,39 +249,42 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
         // V[ξ]: [slot][cin]. E[ξ]: already in the micro-kernel's B layout,
         // `np` panels of [slot][NR] (padding columns only ever meet padding
         // columns of M, which are not stored).
-        let mut v = vec![0.0f32; xis * block * cin];
-        let mut e = vec![0.0f32; xis * np * block * NR];
-        let mut t0 = range.start;
-        let mut first = true;
-        while t0 < range.end {
-            let nt = block.min(range.end - t0);
-            for t in 0..nt {
-                transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, &mut v, &mut e);
-            }
-            for xi in 0..xis {
-                // A = V[ξ]^T read in place: row ci is column ci of V[ξ],
-                // cin floats apart (a strided segment).
-                let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
-                let mut ci0 = 0;
-                while ci0 < cin {
-                    let mr = MR.min(cin - ci0);
-                    let ptrs: [*const f32; MR] = core::array::from_fn(|r| vx[ci0 + r.min(mr - 1)..].as_ptr());
-                    let segs = [Seg { a: ptrs, len: nt, stride: cin }];
-                    for j in 0..np {
-                        let b = e[((xi * np + j) * nt) * NR..((xi * np + j + 1) * nt) * NR].as_ptr();
-                        let c = partial[(xi * cin + ci0) * cout + j * NR..].as_mut_ptr();
-                        let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
-                        // SAFETY: rows ci0..ci0+mr of A hold nt values cin
-                        // apart inside vx; b holds nt * NR floats; the tile's
-                        // mr x nr elements lie in partial[ξ].
-                        unsafe { f32_gemm_4x8__simd128(&segs, b, &tile, !first, None) };
-                    }
-                    ci0 += MR;
+        // Every element of V read below is written first; E's padding
+        // columns may hold anything (they only reach M's padding columns).
+        par::with_scratch(xis * block * (cin + np * NR), |buf| {
+            let (v, e) = buf.split_at_mut(xis * block * cin);
+            let mut t0 = range.start;
+            let mut first = true;
+            while t0 < range.end {
+                let nt = block.min(range.end - t0);
+                for t in 0..nt {
+                    transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, v, e);
                 }
+                for xi in 0..xis {
+                    // A = V[ξ]^T read in place: row ci is column ci of V[ξ],
+                    // cin floats apart (a strided segment).
+                    let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
+                    let mut ci0 = 0;
+                    while ci0 < cin {
+                        let mr = MR.min(cin - ci0);
+                        let ptrs: [*const f32; MR] = core::array::from_fn(|r| vx[ci0 + r.min(mr - 1)..].as_ptr());
+                        let segs = [Seg { a: ptrs, len: nt, stride: cin }];
+                        for j in 0..np {
+                            let b = e[((xi * np + j) * nt) * NR..((xi * np + j + 1) * nt) * NR].as_ptr();
+                            let c = partial[(xi * cin + ci0) * cout + j * NR..].as_mut_ptr();
+                            let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
+                            // SAFETY: rows ci0..ci0+mr of A hold nt values cin
+                            // apart inside vx; b holds nt * NR floats; the tile's
+                            // mr x nr elements lie in partial[ξ].
+                            unsafe { f32_gemm_4x8__simd128(&segs, b, &tile, !first, None) };
+                        }
+                        ci0 += MR;
+                    }
+                }
+                first = false;
+                t0 += nt;
             }
-            first = false;
-            t0 += nt;
-        }
+        });
     });
     // dw[ky,kx,ci,co] = (A^T M[.][ci][co] A)[ky,kx], 4 output channels at once.
     let dwp = SharedOut(dw.as_mut_ptr());
