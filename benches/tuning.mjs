@@ -7,7 +7,9 @@
 //        [--shape n,h,w,cin,cout,stride ...] [--rounds 11]
 //   node benches/tuning.mjs --against /tmp/old-wasm/ [--op fwd|dx|dw] [--shape ...]
 //        (this build vs another build's packages/cnn-worker/wasm folder, copied
-//        aside before a rebuild: both cores loaded in this process)
+//        aside before a rebuild: both cores loaded in this process; with
+//        --other-threads N the other core runs N threads, e.g. this build at
+//        1 vs 2 threads: --against packages/cnn-worker/wasm --other-threads 2)
 //   node benches/tuning.mjs --op train [--model cifar|fashion] --switch 1 --values 1,2 --threads 2
 //        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
 import { loadCore, encodeConv2d } from 'cnn-worker';
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '11' },
     model: { type: 'string', default: 'cifar' },
     against: { type: 'string' },
+    'other-threads': { type: 'string' },
   },
 });
 const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
@@ -64,12 +67,12 @@ async function trainSteps() {
 }
 
 const core = await loadCore({ threads: Number(args.threads) });
-const other = args.against ? await loadCore({ threads: Number(args.threads), wasmBase: pathToFileURL(args.against.replace(/\/?$/, '/')).href }) : null;
+const other = args.against ? await loadCore({ threads: Number(args['other-threads'] ?? args.threads), wasmBase: pathToFileURL(args.against.replace(/\/?$/, '/')).href }) : null;
 const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
 // Contenders: (core, switch value) pairs.
 const contenders = other ? [[core, 0, 'this build'], [other, 0, 'other build']] : values.map((v) => [core, v, `[${v}]`]);
 console.log(other
-  ? `# this build vs ${args.against}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`
+  ? `# this build vs ${args.against}${args['other-threads'] ? ` at ${args['other-threads']} thread(s)` : ''}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`
   : `# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
 for (const [n, h, w, cin, cout, s] of shapes) {
   const spec = encodeConv2d({ n, h, w, cin, kh: 3, kw: 3, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
