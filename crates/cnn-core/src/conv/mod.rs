@@ -13,9 +13,10 @@
 //! filter gradient (see [`im2col`]); the input gradient materialises `dP`
 //! one band of output rows at a time and scatters it (col2im).
 //!
-//! Stride-1 3x3 layers with enough channels take Winograd paths: F(2x2, 3x3)
-//! for the forward pass and the input gradient ([`winograd`]), F(3x3, 2x2)
-//! for the filter gradient ([`winograd_filter`]).
+//! Stride-1 3x3 layers with enough channels take Winograd paths: F(4x4, 3x3)
+//! or F(2x2, 3x3) for the forward pass and the input gradient
+//! ([`winograd`]), F(3x3, 4x4) or F(3x3, 2x2) for the filter gradient
+//! ([`winograd_filter`]); `choose` in each module holds the measured rule.
 
 pub mod im2col;
 pub mod reference;
