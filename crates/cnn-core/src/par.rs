@@ -230,9 +230,10 @@ where
 /// path for interior row panels (2 = on, 1 = off); index 6: the filter
 /// gradient reading interior pixel runs in place (strided segments) instead
 /// of gathering them (2 = on, 1 = off); index 7: Winograd's short GEMMs
-/// calling the micro-kernel directly (2 = on, 1 = through `drive`). 0 = the
-/// built-in default everywhere.
-pub static TUNING: [AtomicU32; 8] = [const { AtomicU32::new(0) }; 8];
+/// calling the micro-kernel directly (2 = on, 1 = through `drive`); index 8:
+/// the direct filter gradient as `dW^T = dy^T P` with packed patches when
+/// `cin % 8 == 0` (2 = on, 1 = off). 0 = the built-in default everywhere.
+pub static TUNING: [AtomicU32; 12] = [const { AtomicU32::new(0) }; 12];
 
 /// Reads tuning switch `i`, or `default` when unset.
 pub fn tuning(i: usize, default: u32) -> u32 {

@@ -5,7 +5,7 @@
 //! in the padding — XNNPACK's indirection idea. The filter gradient needs
 //! the transpose and gathers it into the GEMM's scratch instead.
 
-use crate::gemm::{RowScratch, RowSource, Seg, KC, MR};
+use crate::gemm::{PanelSource, RowScratch, RowSource, Seg, KC, MR};
 use crate::shape::Conv2d;
 
 /// Decomposes output pixel `m` (over the batch) into `(image, oy, ox)`.
@@ -255,5 +255,68 @@ impl RowSource for PatchesT<'_> {
             }
         }
         scratch_seg(gathered_from, kc, scratch, segs);
+    }
+}
+
+/// The patch matrix as the B side of `dW^T = dy^T * P` (the filter
+/// gradient when `cin % 8 == 0`, which this source requires): panel rows
+/// are patch positions (columns of P), the inner index is output pixels
+/// `m0 + k`. The 8 positions of a panel are 8 channels of one tap, so each
+/// pixel packs one contiguous copy (or zeros in the padding).
+pub struct PatchesB<'a> {
+    pub p: &'a Conv2d,
+    pub x: &'a [f32],
+    pub m0: usize,
+}
+
+impl PanelSource for PatchesB<'_> {
+    fn pack(&self, r0: usize, rows: usize, k0: usize, kc: usize, pw: usize, out: &mut [f32]) {
+        let p = self.p;
+        let cin = p.cin;
+        let out = &mut out[..kc * pw];
+        let tap = |k: usize| ((k / cin / p.x.kernel * p.y.dilation) as isize, (k / cin % p.x.kernel * p.x.dilation) as isize, k % cin);
+        let (ty, tx, ci0) = tap(r0);
+        // Panels start at multiples of 8 positions and cin % 8 == 0: one tap.
+        debug_assert!(ci0 + rows <= cin, "PatchesB needs cin % 8 == 0");
+        let (mut n, mut oy, mut ox) = pixel(p, self.m0 + k0);
+        for kk in 0..kc {
+            let dst = &mut out[kk * pw..(kk + 1) * pw];
+            let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
+            let ix0 = (ox * p.x.stride) as isize - p.x.pad_before as isize;
+            match input_offset(p, n, iy0 + ty, ix0 + tx) {
+                Some(off) => {
+                    dst[..rows].copy_from_slice(&self.x[off + ci0..off + ci0 + rows]);
+                    dst[rows..].fill(0.0);
+                }
+                None => dst.fill(0.0),
+            }
+            ox += 1;
+            if ox == p.x.output {
+                ox = 0;
+                oy += 1;
+                if oy == p.y.output {
+                    oy = 0;
+                    n += 1;
+                }
+            }
+        }
+    }
+}
+
+/// `dy^T` as the A side of `dW^T = dy^T * P`: row `co` is channel `co` of
+/// the output gradient over pixels `m0 + k`, read in place (`cout` floats
+/// apart, a strided segment).
+pub struct GradT<'a> {
+    pub dy: &'a [f32],
+    pub cout: usize,
+    pub m0: usize,
+}
+
+impl RowSource for GradT<'_> {
+    fn rows(&self, r0: usize, rows: usize, k0: usize, kc: usize, _scratch: &mut RowScratch, segs: &mut Vec<Seg>) {
+        let first = (self.m0 + k0) * self.cout + r0;
+        let span = &self.dy[first..first + (kc - 1) * self.cout + rows];
+        let a = core::array::from_fn(|r| span[r.min(rows - 1)..].as_ptr());
+        segs.push(Seg { a, len: kc, stride: self.cout });
     }
 }

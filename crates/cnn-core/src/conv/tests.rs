@@ -122,6 +122,14 @@ fn named_shapes_match_reference() {
         a.padding = pad;
         cases.push(a);
     }
+    // Batched stride-2 layers whose filter gradient runs as dW^T = dy^T P
+    // (cin % 8 == 0, cout <= 64, more pixels than patch positions).
+    for (n, h, cin, cout, pad) in [(8, 16, 32, 64, Padding::Same), (6, 9, 16, 24, Padding::Explicit([1, 0, 2, 1]))] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
+        a.stride = [2, 2];
+        a.padding = pad;
+        cases.push(a);
+    }
     for (i, a) in cases.iter().enumerate() {
         check_all_paths(a, 1000 + i as u64);
     }
