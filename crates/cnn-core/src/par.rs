@@ -232,7 +232,9 @@ where
 /// of gathering them (2 = on, 1 = off); index 7: Winograd's short GEMMs
 /// calling the micro-kernel directly (2 = on, 1 = through `drive`); index 8:
 /// the direct filter gradient as `dW^T = dy^T P` with packed patches when
-/// `cin % 8 == 0` (2 = on, 1 = off). 0 = the built-in default everywhere.
+/// `cin % 8 == 0` (2 = on, 1 = off); index 9: equal K blocks of at most
+/// `KC` in the GEMM driver (2 = on, 1 = fixed blocks of 256). 0 = the
+/// built-in default everywhere.
 pub static TUNING: [AtomicU32; 12] = [const { AtomicU32::new(0) }; 12];
 
 /// Reads tuning switch `i`, or `default` when unset.

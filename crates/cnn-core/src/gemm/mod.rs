@@ -19,9 +19,17 @@ pub use kernel::{Activation, Epilogue, MR, NR};
 use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
 pub use kernel::Seg;
 
-/// K block: an A panel (`KC * MR` floats = 4 KiB) stays in L1 while the B
-/// block (`KC * NC` floats) stays in L2.
-pub const KC: usize = 256;
+/// Largest K block: an A panel (`KC * MR` floats = 5 KiB) and a B panel
+/// (`KC * NR`, 10 KiB) stay in L1 while the B block (`KC * NC` floats)
+/// stays in L2. [`drive`] runs a K of up to `KC` as one block (288 = 3x3x32
+/// then needs no second pass over C for its last 32: 64x16x16x32->64 s2
+/// forward 4.81 -> 4.68 ms, A/B twice over 21 rounds, tuning switch 9), and
+/// a longer K in equal blocks of at most [`KC_LONG`] (equal blocks of up to
+/// 320 looked slower on 14x14x512, though that shape's own spread between
+/// identical runs was as large).
+pub const KC: usize = 320;
+/// K block size cap when K needs several blocks.
+pub const KC_LONG: usize = 256;
 /// N block, in columns (multiple of `NR`).
 pub const NC: usize = 256;
 
@@ -218,6 +226,11 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
     let m_panels = m.div_ceil(MR);
     let n_panels = n.div_ceil(NR);
     let (m_chunk, n_chunk) = task_grid(m_panels, n_panels, k);
+    let kb = match par::tuning(9, 2) {
+        2 if k <= KC => k,
+        2 => k.div_ceil(k.div_ceil(KC_LONG)),
+        _ => KC_LONG,
+    };
     let m_chunks = m_panels.div_ceil(m_chunk);
     let n_chunks = n_panels.div_ceil(n_chunk);
     // Each task owns a block of C (m_chunk x n_chunk panels); inside, N is
@@ -237,7 +250,7 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
             let j1 = (j0 + NC / NR).min(jt1);
             let mut k0 = 0;
             while k0 < k {
-                let kc = KC.min(k - k0);
+                let kc = kb.min(k - k0);
                 let first = k0 == 0;
                 let last = k0 + kc == k;
                 for p in p0..p1 {
