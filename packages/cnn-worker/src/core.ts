@@ -30,14 +30,18 @@ export class Core {
     this.memory = raw.wasmMemory();
   }
 
-  /** A zero-filled buffer of `length` floats; returns its handle. */
-  alloc(length: number): number {
-    return this.raw.bufferAlloc(length);
+  /**
+   * A zero-filled buffer of `length` floats; returns its handle. With
+   * `dirty`, its contents are unspecified (a recycled buffer of the same
+   * length, not zeroed): only for outputs an op overwrites entirely.
+   */
+  alloc(length: number, dirty = false): number {
+    return dirty ? this.raw.bufferAllocDirty(length) : this.raw.bufferAlloc(length);
   }
 
   /** Copies `data` into a new buffer; returns its handle. */
   upload(data: Float32Array): number {
-    const h = this.raw.bufferAlloc(data.length);
+    const h = this.raw.bufferAllocDirty(data.length);
     this.view(h, data.length).set(data);
     return h;
   }

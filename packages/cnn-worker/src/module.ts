@@ -11,6 +11,7 @@ export interface CoreModule {
   buildInfo(): string;
   wasmMemory(): WebAssembly.Memory;
   bufferAlloc(len: number): number;
+  bufferAllocDirty(len: number): number;
   bufferFree(handle: number): void;
   bufferPtr(handle: number): number;
   storeStats(): Uint32Array;

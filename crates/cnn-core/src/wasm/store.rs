@@ -13,9 +13,20 @@ struct Store {
     slots: Vec<Option<Vec<f32>>>,
     free: Vec<u32>,
     floats: usize,
+    /// Freed large buffers kept for reuse by a later allocation of the same
+    /// length (training allocates the same activation and gradient sizes
+    /// every step), so [`buffer_alloc_dirty`] can skip zero-filling.
+    pool: Vec<Vec<f32>>,
+    pooled: usize,
 }
 
-static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0 });
+static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0, pool: Vec::new(), pooled: 0 });
+
+/// Buffers smaller than this go back to the allocator when freed.
+const POOL_MIN_FLOATS: usize = 1 << 12;
+/// At most this many floats (64 MiB) and buffers wait in the pool.
+const POOL_MAX_FLOATS: usize = 1 << 24;
+const POOL_MAX_BUFFERS: usize = 64;
 
 fn lock() -> std::sync::MutexGuard<'static, Store> {
     // A panic never happens while the lock is held (no kernel runs under
@@ -27,10 +38,53 @@ fn lock() -> std::sync::MutexGuard<'static, Store> {
 /// Fails (instead of aborting) when the memory cannot grow.
 #[wasm_bindgen(js_name = bufferAlloc)]
 pub fn buffer_alloc(len: usize) -> Result<u32, JsError> {
-    let mut v: Vec<f32> = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", len * 4 >> 20)))?;
-    v.resize(len, 0.0);
+    alloc(len, true)
+}
+
+/// Allocates a buffer of `len` f32 whose contents are unspecified (finite
+/// or not: whatever a freed buffer of the same length held), for outputs
+/// an op overwrites entirely. Skips the zero fill when a pooled buffer of
+/// that length exists.
+#[wasm_bindgen(js_name = bufferAllocDirty)]
+pub fn buffer_alloc_dirty(len: usize) -> Result<u32, JsError> {
+    alloc(len, false)
+}
+
+fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
+    let reused = {
+        let mut s = lock();
+        match s.pool.iter().position(|v| v.len() == len) {
+            Some(i) => {
+                s.pooled -= len;
+                Some(s.pool.swap_remove(i))
+            }
+            None => None,
+        }
+    };
+    let v = match reused {
+        Some(mut v) => {
+            if zeroed {
+                v.fill(0.0);
+            }
+            v
+        }
+        None => {
+            let mut v: Vec<f32> = Vec::new();
+            if v.try_reserve_exact(len).is_err() {
+                // Give the pooled buffers back to the allocator and retry.
+                let pool = {
+                    let mut s = lock();
+                    s.pooled = 0;
+                    core::mem::take(&mut s.pool)
+                };
+                drop(pool);
+                v.try_reserve_exact(len)
+                    .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", len * 4 >> 20)))?;
+            }
+            v.resize(len, 0.0);
+            v
+        }
+    };
     let mut s = lock();
     s.floats += len;
     let h = match s.free.pop() {
@@ -57,6 +111,11 @@ pub fn buffer_free(h: u32) -> Result<(), JsError> {
         .ok_or_else(|| JsError::new(&format!("bufferFree: unknown buffer {h}")))?;
     s.floats -= v.len();
     s.free.push(h);
+    let len = v.len();
+    if len >= POOL_MIN_FLOATS && s.pooled + len <= POOL_MAX_FLOATS && s.pool.len() < POOL_MAX_BUFFERS {
+        s.pooled += len;
+        s.pool.push(v);
+    }
     Ok(())
 }
 
