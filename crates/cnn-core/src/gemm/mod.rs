@@ -23,12 +23,12 @@ pub use kernel::Seg;
 /// (`KC * NR`, 10 KiB) stay in L1 while the B block (`KC * NC` floats)
 /// stays in L2. [`drive`] runs a K of up to `KC` as one block (288 = 3x3x32
 /// then needs no second pass over C for its last 32: 64x16x16x32->64 s2
-/// forward 4.81 -> 4.68 ms, A/B twice over 21 rounds, tuning switch 9), and
-/// a longer K in equal blocks of at most [`KC_LONG`] (equal blocks of up to
-/// 320 looked slower on 14x14x512, though that shape's own spread between
-/// identical runs was as large).
+/// forward 4.81 -> 4.68 ms, A/B twice over 21 rounds, tuning switch 9) and
+/// a longer K in blocks of [`KC_LONG`]. Equal blocks for longer K measured
+/// worse: K = 576 as 3 x 192 instead of 256 + 256 + 64 made 64x8x8x64->64 s2
+/// 2.5 -> 2.7 ms (fewer multiply-adds per reload of C).
 pub const KC: usize = 320;
-/// K block size cap when K needs several blocks.
+/// K block when K needs several blocks.
 pub const KC_LONG: usize = 256;
 /// N block, in columns (multiple of `NR`).
 pub const NC: usize = 256;
@@ -226,11 +226,7 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
     let m_panels = m.div_ceil(MR);
     let n_panels = n.div_ceil(NR);
     let (m_chunk, n_chunk) = task_grid(m_panels, n_panels, k);
-    let kb = match par::tuning(9, 2) {
-        2 if k <= KC => k,
-        2 => k.div_ceil(k.div_ceil(KC_LONG)),
-        _ => KC_LONG,
-    };
+    let kb = if k <= KC && par::tuning(9, 2) == 2 { k } else { KC_LONG };
     let m_chunks = m_panels.div_ceil(m_chunk);
     let n_chunks = n_panels.div_ceil(n_chunk);
     // Each task owns a block of C (m_chunk x n_chunk panels); inside, N is
