@@ -73,8 +73,7 @@ pub enum Variant {
 /// Tuning switch 1: 1 = never, 2 = this rule (default), 3 = F(2x2) and
 /// 4 = F(4x4) on every eligible shape (for A/B runs).
 pub fn choose(p: &Conv2d) -> Option<Variant> {
-    let shape_ok = p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1;
-    if !shape_ok {
+    if !shape_ok(p) {
         return None;
     }
     match crate::par::tuning(1, 2) {
@@ -83,8 +82,7 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
         4 => return Some(Variant::F4),
         _ => {}
     }
-    let tiles4 = p.n * p.y.output.div_ceil(4) * p.x.output.div_ceil(4);
-    let tiles2 = p.n * p.y.output.div_ceil(2) * p.x.output.div_ceil(2);
+    let (tiles4, tiles2) = (tiles(p, 4), tiles(p, 2));
     if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 1024 >= p.cin * p.cout {
         return Some(Variant::F4);
     }
@@ -94,6 +92,16 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
 /// True when [`choose`] picks a Winograd path.
 pub fn applies(p: &Conv2d) -> bool {
     choose(p).is_some()
+}
+
+/// The shapes both Winograd modules handle: 3x3, stride 1, no dilation.
+pub(super) fn shape_ok(p: &Conv2d) -> bool {
+    p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1
+}
+
+/// Number of `m x m` output tiles over the batch.
+pub(super) fn tiles(p: &Conv2d, m: usize) -> usize {
+    p.n * p.y.output.div_ceil(m) * p.x.output.div_ceil(m)
 }
 
 /// What the transforms need of a lane type, so they are written once for
@@ -114,19 +122,20 @@ impl Lane for F32x4 {
     }
 }
 
-/// One tiling's 1-D transforms; the 2-D ones apply them to columns, then
-/// rows. Arrays are sized for the largest tiling; only the first `ALPHA`
-/// (or `OUT`) entries are meaningful.
+/// One tiling's 1-D transforms, for [`separable`]. Arrays are sized for the
+/// largest tiling; only the first 3, `ALPHA` or `OUT` entries of an
+/// argument are read, and only the first `ALPHA` or `OUT` of a result are
+/// meaningful.
 pub(super) trait Tiling {
     const ALPHA: usize;
     const OUT: usize;
     const VARIANT: Variant;
-    /// `G g` (g of 3).
-    fn filter_1d<T: Lane>(g: [T; 3]) -> [T; MAX_ALPHA];
-    /// `B^T d`.
+    /// `G g` (3 values to `ALPHA`).
+    fn filter_1d<T: Lane>(g: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
+    /// `B^T d` (`ALPHA` to `ALPHA`).
     fn input_1d<T: Lane>(d: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
-    /// `A^T m`.
-    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_OUT];
+    /// `A^T m` (`ALPHA` to `OUT`).
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
 }
 
 struct F2;
@@ -135,7 +144,8 @@ impl Tiling for F2 {
     const OUT: usize = 2;
     const VARIANT: Variant = Variant::F2;
     #[inline(always)]
-    fn filter_1d<T: Lane>([g0, g1, g2]: [T; 3]) -> [T; MAX_ALPHA] {
+    fn filter_1d<T: Lane>(g: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
+        let [g0, g1, g2, ..] = g;
         let half = T::splat(0.5);
         [g0, (g0 + g1 + g2) * half, (g0 - g1 + g2) * half, g2, g2, g2]
     }
@@ -145,9 +155,9 @@ impl Tiling for F2 {
         [d0 - d2, d1 + d2, d2 - d1, d1 - d3, d0, d0]
     }
     #[inline(always)]
-    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_OUT] {
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
         let [m0, m1, m2, m3, ..] = m;
-        [m0 + m1 + m2, m1 - m2 - m3, m0, m0]
+        [m0 + m1 + m2, m1 - m2 - m3, m0, m0, m0, m0]
     }
 }
 
@@ -161,7 +171,8 @@ impl Tiling for F4 {
     const OUT: usize = 4;
     const VARIANT: Variant = Variant::F4;
     #[inline(always)]
-    fn filter_1d<T: Lane>([g0, g1, g2]: [T; 3]) -> [T; MAX_ALPHA] {
+    fn filter_1d<T: Lane>(g: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
+        let [g0, g1, g2, ..] = g;
         let s = T::splat(-1.0 / 6.0);
         let (a, b) = (g0 * T::splat(1.0 / 24.0) + g2 * T::splat(1.0 / 6.0), g1 * T::splat(1.0 / 12.0));
         [g0 * T::splat(0.25), (g0 + g1 + g2) * s, (g0 - g1 + g2) * s, a + b, a - b, g2]
@@ -176,74 +187,56 @@ impl Tiling for F4 {
         [d0 * four - d2 * five + d4, p + q, p - q, r + s, r - s, d1 * four - d3 * five + d5]
     }
     #[inline(always)]
-    fn output_1d<T: Lane>([m0, m1, m2, m3, m4, m5]: [T; MAX_ALPHA]) -> [T; MAX_OUT] {
+    fn output_1d<T: Lane>([m0, m1, m2, m3, m4, m5]: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
         let (a, b) = (m1 + m2, m1 - m2);
         let (c, d) = (m3 + m4, m3 - m4);
-        [m0 + a + c, b + d * T::splat(2.0), a + c * T::splat(4.0), b + d * T::splat(8.0) + m5]
+        [m0 + a + c, b + d * T::splat(2.0), a + c * T::splat(4.0), b + d * T::splat(8.0) + m5, m0, m0]
+    }
+}
+
+/// A separable 2-D transform `Y = M X M^T`, whose 1-D map `f` takes `n_in`
+/// values to `n_out` (arrays padded to `MAX_ALPHA`): `X` is `n_in x n_in`
+/// row-major, given by `load(i)`; `Y` is `n_out x n_out` row-major, taken
+/// by `store(i, y)`. Loads happen column by column and stores row by row,
+/// so few values are live at once (V8 keeps them in registers instead of
+/// spilling a whole tile loaded up front). Every tile transform of both
+/// Winograd modules is one of these.
+#[inline(always)]
+pub(super) fn separable<T: Lane>(n_in: usize, n_out: usize, f: impl Fn([T; MAX_ALPHA]) -> [T; MAX_ALPHA], load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
+    let first = load(0);
+    let mut t = [[first; MAX_ALPHA]; MAX_ALPHA]; // f of the columns: t[r][c], n_out x n_in
+    for c in 0..n_in {
+        let col = f(core::array::from_fn(|i| if i < n_in { load(i * n_in + c) } else { first }));
+        for (t_row, v) in t.iter_mut().zip(&col[..n_out]) {
+            t_row[c] = *v;
+        }
+    }
+    for (r, t_row) in t[..n_out].iter().enumerate() {
+        let row = f(*t_row);
+        for (j, y) in row[..n_out].iter().enumerate() {
+            store(r * n_out + j, *y);
+        }
     }
 }
 
 /// `U = G g G^T`, g 3x3 row-major, U α x α row-major.
 #[inline(always)]
 fn filter_tile<W: Tiling, T: Lane>(g: &[T; 9]) -> [T; MAX_XI] {
-    let a = W::ALPHA;
-    let mut t = [g[0]; 3 * MAX_ALPHA]; // G g: α x 3
-    for c in 0..3 {
-        let col = W::filter_1d([g[c], g[3 + c], g[6 + c]]);
-        for r in 0..a {
-            t[3 * r + c] = col[r];
-        }
-    }
     let mut u = [g[0]; MAX_XI];
-    for r in 0..a {
-        let row = W::filter_1d([t[3 * r], t[3 * r + 1], t[3 * r + 2]]);
-        u[a * r..a * r + a].copy_from_slice(&row[..a]);
-    }
+    separable(3, W::ALPHA, W::filter_1d, |i| g[i], |i, v| u[i] = v);
     u
 }
 
-/// `V = B^T d B`, d and V α x α row-major: `load(i)` gives `d[i]`,
-/// `store(i, v)` takes `V[i]`. Loads happen column by column and stores
-/// row by row, so few values are live at once (V8 keeps them in registers
-/// instead of spilling 36 vectors loaded up front).
+/// `V = B^T d B`, d and V α x α row-major (streamed, see [`separable`]).
 #[inline(always)]
-fn input_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
-    let a = W::ALPHA;
-    let first = load(0);
-    let mut r = [first; MAX_XI];
-    for c in 0..a {
-        let col = W::input_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
-        for i in 0..a {
-            r[i * a + c] = col[i];
-        }
-    }
-    for i in 0..a {
-        let row = W::input_1d(core::array::from_fn(|j| r[i * a + j.min(a - 1)]));
-        for (j, v) in row[..a].iter().enumerate() {
-            store(i * a + j, *v);
-        }
-    }
+fn input_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(usize, T)) {
+    separable(W::ALPHA, W::ALPHA, W::input_1d, load, store)
 }
 
-/// `Y = A^T m A`, m α x α, Y m x m row-major: `load(i)` gives `m[i]`,
-/// `store(i, y)` takes `Y[i]` (streaming as in [`input_tile`]).
+/// `Y = A^T m A`, m α x α, Y m x m row-major (streamed).
 #[inline(always)]
-fn output_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
-    let (a, o) = (W::ALPHA, W::OUT);
-    let first = load(0);
-    let mut s = [first; MAX_OUT * MAX_ALPHA]; // A^T m: o x α
-    for c in 0..a {
-        let col = W::output_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
-        for i in 0..o {
-            s[i * a + c] = col[i];
-        }
-    }
-    for i in 0..o {
-        let row = W::output_1d(core::array::from_fn(|j| s[i * a + j.min(a - 1)]));
-        for (j, y) in row[..o].iter().enumerate() {
-            store(i * o + j, *y);
-        }
-    }
+fn output_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(usize, T)) {
+    separable(W::ALPHA, W::OUT, W::output_1d, load, store)
 }
 
 /// The filter in the transformed domain, packed for the micro-kernel:
@@ -327,7 +320,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
     let xis = W::ALPHA * W::ALPHA;
     let th = p.y.output.div_ceil(W::OUT);
     let tw = p.x.output.div_ceil(W::OUT);
-    let total = p.n * th * tw;
+    let total = tiles(p, W::OUT);
     let block = block_tiles(p, xis);
     let yp = SharedOut(y.as_mut_ptr());
     par::for_each_chunk(total.div_ceil(block), 1, |blocks| {

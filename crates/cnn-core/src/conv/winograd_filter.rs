@@ -29,7 +29,7 @@
 //!   convolution whose Toom-Cook form is `C [(E_r g) ⊙ (E_m u)]`, so
 //!   `A^T = E_m^T`, `G = E_r`, `B^T = C^T` for any `m`, `r` over the same points.
 
-use super::winograd::{Lane, Tiling, F4, MAX_ALPHA, MAX_XI};
+use super::winograd::{separable, shape_ok, tiles, Lane, Tiling, F4, MAX_ALPHA, MAX_XI};
 use super::SharedOut;
 use crate::gemm::kernel::{f32_gemm_4x8__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
@@ -65,8 +65,7 @@ pub enum Variant {
 /// Tuning switch 2: 1 = never, 2 = this rule (default), 3 = F(3x3, 2x2)
 /// and 4 = F(3x3, 4x4) on every eligible shape.
 pub fn choose(p: &Conv2d) -> Option<Variant> {
-    let shape_ok = p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1;
-    if !shape_ok {
+    if !shape_ok(p) {
         return None;
     }
     match crate::par::tuning(2, 2) {
@@ -77,14 +76,13 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
     }
     // Each partial sum holds α² * cin * cout floats: keep them modest.
     let fits = |xis: usize| xis * p.cin * p.cout <= 1 << 21;
-    let tiles = |m: usize| p.n * p.y.output.div_ceil(m) * p.x.output.div_ceil(m);
     if p.cin < 4 || p.cout < 8 {
         return None;
     }
-    if tiles(4) >= 48 && fits(36) {
+    if tiles(p, 4) >= 48 && fits(36) {
         return Some(Variant::G4);
     }
-    (tiles(2) >= 128 && fits(16)).then_some(Variant::G2)
+    (tiles(p, 2) >= 128 && fits(16)).then_some(Variant::G2)
 }
 
 /// True when [`choose`] picks a Winograd path.
@@ -92,17 +90,18 @@ pub fn applies(p: &Conv2d) -> bool {
     choose(p).is_some()
 }
 
-/// One tiling's 1-D transforms (arrays sized for the largest).
+/// One tiling's 1-D transforms, for [`separable`] (arrays sized for the
+/// largest tiling, as in the forward's `Tiling`).
 trait GradTiling {
     const ALPHA: usize;
     /// Side of the output-gradient block.
     const M: usize;
-    /// `B^T d`.
+    /// `B^T d` (`ALPHA` to `ALPHA`).
     fn input_1d<T: Lane>(d: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
-    /// `G e` (e of `M`).
-    fn grad_1d<T: Lane>(e: [T; 4]) -> [T; MAX_ALPHA];
-    /// `A^T m` (3 of `ALPHA`).
-    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; 3];
+    /// `G e` (`M` to `ALPHA`).
+    fn grad_1d<T: Lane>(e: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
+    /// `A^T m` (`ALPHA` to 3).
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_ALPHA];
 }
 
 struct G2;
@@ -115,15 +114,15 @@ impl GradTiling for G2 {
         [d0 - d2, d1 + d2, d2 - d1, d3 - d1, d0, d0]
     }
     #[inline(always)]
-    fn grad_1d<T: Lane>(e: [T; 4]) -> [T; MAX_ALPHA] {
+    fn grad_1d<T: Lane>(e: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
         let [e0, e1, ..] = e;
         let half = T::splat(0.5);
         [e0, (e0 + e1) * half, (e0 - e1) * half, e1, e1, e1]
     }
     #[inline(always)]
-    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; 3] {
+    fn output_1d<T: Lane>(m: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
         let [m0, m1, m2, m3, ..] = m;
-        [m0 + m1 + m2, m1 - m2, m1 + m2 + m3]
+        [m0 + m1 + m2, m1 - m2, m1 + m2 + m3, m0, m0, m0]
     }
 }
 
@@ -136,7 +135,8 @@ impl GradTiling for G4 {
         F4::input_1d(d)
     }
     #[inline(always)]
-    fn grad_1d<T: Lane>([e0, e1, e2, e3]: [T; 4]) -> [T; MAX_ALPHA] {
+    fn grad_1d<T: Lane>(e: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
+        let [e0, e1, e2, e3, ..] = e;
         let s = T::splat(-1.0 / 6.0);
         let (even, odd) = (e0 + e2, e1 + e3);
         let a = e0 * T::splat(1.0 / 24.0) + e2 * T::splat(1.0 / 6.0);
@@ -144,75 +144,29 @@ impl GradTiling for G4 {
         [e0 * T::splat(0.25), (even + odd) * s, (even - odd) * s, a + b, a - b, e3]
     }
     #[inline(always)]
-    fn output_1d<T: Lane>([m0, m1, m2, m3, m4, m5]: [T; MAX_ALPHA]) -> [T; 3] {
+    fn output_1d<T: Lane>([m0, m1, m2, m3, m4, m5]: [T; MAX_ALPHA]) -> [T; MAX_ALPHA] {
         let (a, b) = (m1 + m2, m1 - m2);
         let (c, d) = (m3 + m4, m3 - m4);
-        [m0 + a + c, b + d * T::splat(2.0), a + c * T::splat(4.0) + m5]
+        [m0 + a + c, b + d * T::splat(2.0), a + c * T::splat(4.0) + m5, m0, m0, m0]
     }
 }
 
-/// `B^T d B`, d and the result α x α row-major, streamed as in the
-/// forward's `input_tile`: `load(i)` gives `d[i]` (column by column),
-/// `store(i, v)` takes result `i` (row by row).
+/// `B^T d B`, d and the result α x α row-major (streamed, see [`separable`]).
 #[inline(always)]
-fn input_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
-    let a = W::ALPHA;
-    let first = load(0);
-    let mut r = [first; MAX_XI];
-    for c in 0..a {
-        let col = W::input_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
-        for i in 0..a {
-            r[i * a + c] = col[i];
-        }
-    }
-    for i in 0..a {
-        let row = W::input_1d(core::array::from_fn(|j| r[i * a + j.min(a - 1)]));
-        for (j, v) in row[..a].iter().enumerate() {
-            store(i * a + j, *v);
-        }
-    }
+fn input_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(usize, T)) {
+    separable(W::ALPHA, W::ALPHA, W::input_1d, load, store)
 }
 
-/// `G e G^T`, e m x m row-major (`load(i)` gives `e[i]`), result α x α
-/// (`store(i, u)`).
+/// `G e G^T`, e m x m row-major, result α x α.
 #[inline(always)]
-fn grad_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
-    let (a, m) = (W::ALPHA, W::M);
-    let first = load(0);
-    let mut t = [first; 4 * MAX_ALPHA]; // G e: α x m
-    for c in 0..m {
-        let col = W::grad_1d(core::array::from_fn(|i| if i < m { load(i * m + c) } else { first }));
-        for r in 0..a {
-            t[r * m + c] = col[r];
-        }
-    }
-    for r in 0..a {
-        let row = W::grad_1d(core::array::from_fn(|j| t[r * m + j.min(m - 1)]));
-        for (j, u) in row[..a].iter().enumerate() {
-            store(r * a + j, *u);
-        }
-    }
+fn grad_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(usize, T)) {
+    separable(W::M, W::ALPHA, W::grad_1d, load, store)
 }
 
-/// `A^T m A`, m α x α row-major (`load(i)` gives `m[i]`), result 3x3
-/// (`store(i, y)`).
+/// `A^T m A`, m α x α row-major, result 3x3.
 #[inline(always)]
-fn output_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
-    let a = W::ALPHA;
-    let first = load(0);
-    let mut s = [first; 3 * MAX_ALPHA];
-    for c in 0..a {
-        let col = W::output_1d(core::array::from_fn(|i| if i < a { load(i * a + c) } else { first }));
-        for i in 0..3 {
-            s[i * a + c] = col[i];
-        }
-    }
-    for i in 0..3 {
-        let row = W::output_1d(core::array::from_fn(|j| s[i * a + j.min(a - 1)]));
-        for (j, y) in row.iter().enumerate() {
-            store(3 * i + j, *y);
-        }
-    }
+fn output_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(usize, T)) {
+    separable(W::ALPHA, 3, W::output_1d, load, store)
 }
 
 /// Tiles per block inside a task: V and E of a block fit in about 1 MiB.
@@ -238,7 +192,7 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let xis = W::ALPHA * W::ALPHA;
     let th = p.y.output.div_ceil(W::M);
     let tw = p.x.output.div_ceil(W::M);
-    let total = p.n * th * tw;
+    let total = tiles(p, W::M);
     let block = block_tiles(p, xis);
     // Partial sums over fixed chunks of tiles (shape-only sizes).
     let chunk = (total.div_ceil(16)).max(block).div_ceil(block) * block;
