@@ -16,6 +16,22 @@ fn pixel(p: &Conv2d, m: usize) -> (usize, usize, usize) {
     (m / (oh * ow), (m / ow) % oh, m % ow)
 }
 
+/// Moves output pixel `pos = (image, oy, ox)` on by `step` pixels of its
+/// output row (`ox + step <= output width`), wrapping to the next row and
+/// image at the row's end.
+#[inline(always)]
+fn advance(p: &Conv2d, pos: &mut (usize, usize, usize), step: usize) {
+    pos.2 += step;
+    if pos.2 == p.x.output {
+        pos.2 = 0;
+        pos.1 += 1;
+        if pos.1 == p.y.output {
+            pos.1 = 0;
+            pos.0 += 1;
+        }
+    }
+}
+
 /// Offset of input pixel `(n, iy, ix)` if it is inside the image.
 #[inline(always)]
 fn input_offset(p: &Conv2d, n: usize, iy: isize, ix: isize) -> Option<usize> {
@@ -172,7 +188,7 @@ impl RowSource for PatchesT<'_> {
         let strided = crate::par::tuning(6, 2) == 2 && interior_fast;
         let min_run: usize = if same_tap { 16 } else { 8 };
         let step = p.x.stride * cin;
-        let (mut n, mut oy, mut ox) = pixel(p, self.m0 + k0);
+        let mut pos = pixel(p, self.m0 + k0);
         // Gathered values since `gathered_from` wait in scratch for their segment.
         let mut gathered_from = 0;
         let scratch_seg = |from: usize, to: usize, scratch: &RowScratch, segs: &mut Vec<Seg>| {
@@ -184,6 +200,7 @@ impl RowSource for PatchesT<'_> {
         let mut pp = 0;
         let mut short_until = 0;
         while pp < kc {
+            let (n, oy, ox) = pos;
             let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
             let ix0 = (ox * p.x.stride) as isize - p.x.pad_before as isize;
             let inside = iy0 >= 0 && ix0 >= 0 && iy0 + ky_max < p.y.input as isize && ix0 + kx_max < p.x.input as isize;
@@ -200,15 +217,7 @@ impl RowSource for PatchesT<'_> {
                     segs.push(Seg { a: ptrs, len: run, stride: step });
                     pp += run;
                     gathered_from = pp;
-                    ox += run;
-                    if ox == p.x.output {
-                        ox = 0;
-                        oy += 1;
-                        if oy == p.y.output {
-                            oy = 0;
-                            n += 1;
-                        }
-                    }
+                    advance(p, &mut pos, run);
                     continue;
                 }
                 // Too short: gather this run without asking again.
@@ -242,17 +251,8 @@ impl RowSource for PatchesT<'_> {
                     };
                 }
             }
-            // Next output pixel.
             pp += 1;
-            ox += 1;
-            if ox == p.x.output {
-                ox = 0;
-                oy += 1;
-                if oy == p.y.output {
-                    oy = 0;
-                    n += 1;
-                }
-            }
+            advance(p, &mut pos, 1);
         }
         scratch_seg(gathered_from, kc, scratch, segs);
     }
@@ -278,8 +278,9 @@ impl PanelSource for PatchesB<'_> {
         let (ty, tx, ci0) = tap(r0);
         // Panels start at multiples of 8 positions and cin % 8 == 0: one tap.
         debug_assert!(ci0 + rows <= cin, "PatchesB needs cin % 8 == 0");
-        let (mut n, mut oy, mut ox) = pixel(p, self.m0 + k0);
+        let mut pos = pixel(p, self.m0 + k0);
         for kk in 0..kc {
+            let (n, oy, ox) = pos;
             let dst = &mut out[kk * pw..(kk + 1) * pw];
             let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
             let ix0 = (ox * p.x.stride) as isize - p.x.pad_before as isize;
@@ -290,22 +291,18 @@ impl PanelSource for PatchesB<'_> {
                 }
                 None => dst.fill(0.0),
             }
-            ox += 1;
-            if ox == p.x.output {
-                ox = 0;
-                oy += 1;
-                if oy == p.y.output {
-                    oy = 0;
-                    n += 1;
-                }
-            }
+            advance(p, &mut pos, 1);
         }
     }
 }
 
 /// `dy^T` as the A side of `dW^T = dy^T * P`: row `co` is channel `co` of
 /// the output gradient over pixels `m0 + k`, read in place (`cout` floats
-/// apart, a strided segment).
+/// apart, a strided segment). The same matrix as a transposed `Dense`,
+/// which gathers instead: gathering wins when many column panels reuse the
+/// A panel (transposed matMul 512x512x2048: 38 vs 43 ms strided), reading
+/// in place wins here (64x16x16x32->64 s2 filter gradient: 6.4 vs 7.2 ms
+/// gathered; wasm, 1 thread, A/B in one process).
 pub struct GradT<'a> {
     pub dy: &'a [f32],
     pub cout: usize,
