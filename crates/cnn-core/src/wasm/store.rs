@@ -17,10 +17,9 @@ struct Store {
     /// length (training allocates the same activation and gradient sizes
     /// every step), so [`buffer_alloc_dirty`] can skip zero-filling.
     pool: Vec<Vec<f32>>,
-    pooled: usize,
 }
 
-static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0, pool: Vec::new(), pooled: 0 });
+static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0, pool: Vec::new() });
 
 /// Buffers smaller than this go back to the allocator when freed.
 const POOL_MIN_FLOATS: usize = 1 << 12;
@@ -53,13 +52,7 @@ pub fn buffer_alloc_dirty(len: usize) -> Result<u32, JsError> {
 fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
     let reused = {
         let mut s = lock();
-        match s.pool.iter().position(|v| v.len() == len) {
-            Some(i) => {
-                s.pooled -= len;
-                Some(s.pool.swap_remove(i))
-            }
-            None => None,
-        }
+        s.pool.iter().position(|v| v.len() == len).map(|i| s.pool.swap_remove(i))
     };
     let v = match reused {
         Some(mut v) => {
@@ -72,11 +65,7 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
             let mut v: Vec<f32> = Vec::new();
             if v.try_reserve_exact(len).is_err() {
                 // Give the pooled buffers back to the allocator and retry.
-                let pool = {
-                    let mut s = lock();
-                    s.pooled = 0;
-                    core::mem::take(&mut s.pool)
-                };
+                let pool = core::mem::take(&mut lock().pool);
                 drop(pool);
                 v.try_reserve_exact(len)
                     .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", len * 4 >> 20)))?;
@@ -112,8 +101,8 @@ pub fn buffer_free(h: u32) -> Result<(), JsError> {
     s.floats -= v.len();
     s.free.push(h);
     let len = v.len();
-    if len >= POOL_MIN_FLOATS && s.pooled + len <= POOL_MAX_FLOATS && s.pool.len() < POOL_MAX_BUFFERS {
-        s.pooled += len;
+    let pooled: usize = s.pool.iter().map(Vec::len).sum();
+    if len >= POOL_MIN_FLOATS && pooled + len <= POOL_MAX_FLOATS && s.pool.len() < POOL_MAX_BUFFERS {
         s.pool.push(v);
     }
     Ok(())
