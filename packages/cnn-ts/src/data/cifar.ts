@@ -45,12 +45,19 @@ export function parseCifar10Batch(bytes: Uint8Array, name?: string): Cifar10Batc
       throw new Error(`${p}: record ${i} has label ${label}; expected 0..9 (CIFAR-100 files, with 2 label bytes, are not CIFAR-10)`);
     }
     labels[i] = label;
-    const out = i * 3 * PLANE;
-    for (let px = 0; px < PLANE; px++) {
-      images[out + 3 * px] = bytes[rec + 1 + px];
-      images[out + 3 * px + 1] = bytes[rec + 1 + PLANE + px];
-      images[out + 3 * px + 2] = bytes[rec + 1 + 2 * PLANE + px];
-    }
+    decodeCifarPixels(bytes.subarray(rec + 1, rec + RECORD), images.subarray(i * 3 * PLANE, (i + 1) * 3 * PLANE));
   }
   return { images, labels, count };
+}
+
+/** Bytes per CIFAR-10 record: 1 label byte and 3x1024 pixel bytes. */
+export const CIFAR_RECORD_BYTES = RECORD;
+
+/** Interleaves one record's three colour planes (`planes`, 3072 bytes) into NHWC pixels (`out`, 3072 bytes). */
+export function decodeCifarPixels(planes: Uint8Array, out: Uint8Array): void {
+  for (let px = 0; px < PLANE; px++) {
+    out[3 * px] = planes[px];
+    out[3 * px + 1] = planes[PLANE + px];
+    out[3 * px + 2] = planes[2 * PLANE + px];
+  }
 }

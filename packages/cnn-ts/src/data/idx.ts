@@ -64,6 +64,33 @@ function describe(shape: readonly number[], dtype: IdxDtype): string {
  * const { shape, data } = parseIdx(bytes); // shape [60000, 28, 28], data Uint8Array
  */
 export function parseIdx(bytes: Uint8Array, name?: string): IdxArray {
+  const h = parseIdxHeader(bytes, name);
+  const count = h.shape.reduce((a, b) => a * b, 1);
+  const expected = count * h.itemSize;
+  const actual = bytes.length - h.headerLength;
+  if (expected !== actual) {
+    throw new Error(`${prefix(name)}: header says ${describe(h.shape, h.dtype)} (${expected} bytes) but the file has ${actual} bytes of data`);
+  }
+  return decodeIdx(h.dtype, h.shape, bytes.subarray(h.headerLength));
+}
+
+/** The header of an IDX file: element type and size, dimensions, where the data starts. */
+export interface IdxHeader {
+  dtype: IdxDtype;
+  /** Bytes per element. */
+  itemSize: number;
+  shape: number[];
+  /** Offset of the first element: 4 + 4 * ndim. */
+  headerLength: number;
+}
+
+/**
+ * Parses the header at the start of `bytes` (which need not hold the
+ * whole file): what lazy readers use to read records one at a time.
+ * Throws as {@link parseIdx} does for gzip data, a bad magic number, an
+ * unknown dtype byte or a truncated header.
+ */
+export function parseIdxHeader(bytes: Uint8Array, name?: string): IdxHeader {
   const p = prefix(name);
   if (isGzip(bytes)) {
     throw new Error(`${p}: data is gzip-compressed (starts with 1f 8b); expected raw IDX starting with 00 00 — decompress it first (parseIdxAsync or readIdxFile do)`);
@@ -82,20 +109,20 @@ export function parseIdx(bytes: Uint8Array, name?: string): IdxArray {
   }
   const ndim = bytes[3];
   if (ndim === 0) throw new Error(`${p}: header has 0 dimensions; expected at least 1`);
-  const headerLen = 4 + 4 * ndim;
-  if (bytes.length < headerLen) {
-    throw new Error(`${p}: header with ${ndim} dimensions needs ${headerLen} bytes but the file has ${bytes.length}`);
+  const headerLength = 4 + 4 * ndim;
+  if (bytes.length < headerLength) {
+    throw new Error(`${p}: header with ${ndim} dimensions needs ${headerLength} bytes but the file has ${bytes.length}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   for (let d = 0; d < ndim; d++) shape.push(view.getUint32(4 + 4 * d, false));
-  const count = shape.reduce((a, b) => a * b, 1);
-  const expected = count * type.size;
-  const actual = bytes.length - headerLen;
-  if (expected !== actual) {
-    throw new Error(`${p}: header says ${describe(shape, type.dtype)} (${expected} bytes) but the file has ${actual} bytes of data`);
-  }
-  return decode(type.dtype, shape, view, headerLen, count);
+  return { dtype: type.dtype, itemSize: type.size, shape, headerLength };
+}
+
+/** Decodes big-endian IDX elements (`shape`'s worth, from the start of `bytes`) into a fresh typed array. */
+export function decodeIdx(dtype: IdxDtype, shape: number[], bytes: Uint8Array): IdxArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return decode(dtype, shape, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, n);
 }
 
 function decode(dtype: IdxDtype, shape: number[], view: DataView, off: number, n: number): IdxArray {

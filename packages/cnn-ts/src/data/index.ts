@@ -7,3 +7,4 @@ export { toFloat32, toInt32 } from './convert.js';
 export { GZIP_MAGIC, gunzip, isGzip } from './gzip.js';
 export { encodeIdxUint8, parseIdx, parseIdxAsync, parseIdxImages, parseIdxLabels, type IdxArray, type IdxDtype, type IdxImages } from './idx.js';
 export { encodeNpy, parseNpy, type NpyArray, type NpyDtype } from './npy.js';
+export { Dataset, LazyIterator, HostArray, hostArray, array, generator, zip, type Batched, type DatasetContainer, type HostArrayOptions, type HostValues } from './dataset.js';

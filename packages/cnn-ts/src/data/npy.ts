@@ -18,14 +18,16 @@ interface NpyCommon {
 }
 
 /** A parsed `.npy` array in C order; `bool` data holds 0 and 1. */
-export type NpyArray = NpyCommon & (
+export type NpyArray = NpyCommon & NpyData;
+
+/** The element type and values of a `.npy` array. */
+export type NpyData =
   | { dtype: 'uint8' | 'bool'; data: Uint8Array }
   | { dtype: 'int8'; data: Int8Array }
   | { dtype: 'int16'; data: Int16Array }
   | { dtype: 'int32'; data: Int32Array }
   | { dtype: 'float32'; data: Float32Array }
-  | { dtype: 'float64'; data: Float64Array }
-);
+  | { dtype: 'float64'; data: Float64Array };
 
 /** descr without its byte-order character -> element type and size. */
 const KINDS: ReadonlyMap<string, { dtype: NpyDtype; size: number }> = new Map([
@@ -106,6 +108,33 @@ function describeShape(shape: readonly number[]): string {
  * const { data, shape, dtype } = parseNpy(bytes); // Uint8Array, [50000, 32, 32, 3], 'uint8'
  */
 export function parseNpy(bytes: Uint8Array): NpyArray {
+  const h = parseNpyHeader(bytes);
+  const n = h.shape.reduce((x, y) => x * y, 1);
+  const expected = n * h.itemSize;
+  const actual = bytes.length - h.dataOffset;
+  if (expected !== actual) {
+    throw new Error(`NPY: header says shape ${describeShape(h.shape)} of ${h.descr} (${expected} bytes) but the file has ${actual} bytes of data`);
+  }
+  return { descr: h.descr, shape: h.shape, ...decodeNpy(h, bytes.subarray(h.dataOffset)) };
+}
+
+/** A validated `.npy` header: what lazy readers need to read rows one at a time. */
+export interface NpyHeader {
+  descr: string;
+  dtype: NpyDtype;
+  /** Bytes per element in the file (8 for `<i8`, returned as int32). */
+  itemSize: number;
+  shape: number[];
+  /** Offset of the first element. */
+  dataOffset: number;
+}
+
+/**
+ * Parses and validates the header at the start of `bytes` (which need not
+ * hold the whole file); throws as {@link parseNpy} does for unsupported
+ * versions, dtypes, byte orders and Fortran order.
+ */
+export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   const h = readHeader(bytes);
   const order = h.descr[0];
   const kind = KINDS.get(/^[<>|=]/.test(h.descr) ? h.descr.slice(1) : h.descr);
@@ -118,29 +147,28 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   if (h.fortranOrder) {
     throw new Error(`NPY: fortran_order is True (column-major) for shape ${describeShape(h.shape)}; expected C order (save np.ascontiguousarray(arr))`);
   }
-  const n = h.shape.reduce((a, b) => a * b, 1);
-  const expected = n * kind.size;
-  const actual = bytes.length - h.dataOffset;
-  if (expected !== actual) {
-    throw new Error(`NPY: header says shape ${describeShape(h.shape)} of ${h.descr} (${expected} bytes) but the file has ${actual} bytes of data`);
-  }
-  const raw = bytes.slice(h.dataOffset); // copy: aligned, and detached from the caller's buffer
-  const base = { descr: h.descr, shape: h.shape };
-  switch (kind.dtype) {
+  return { descr: h.descr, dtype: kind.dtype, itemSize: kind.size, shape: h.shape, dataOffset: h.dataOffset };
+}
+
+/** Decodes little-endian elements of `header`'s type filling `bytes` into a fresh typed array. */
+export function decodeNpy(header: Pick<NpyHeader, 'dtype' | 'itemSize'>, bytes: Uint8Array): NpyData {
+  const n = Math.floor(bytes.length / header.itemSize);
+  const raw = bytes.slice(0, n * header.itemSize); // copy: aligned, and detached from the caller's buffer
+  switch (header.dtype) {
     case 'uint8':
-      return { ...base, dtype: 'uint8', data: raw };
+      return { dtype: 'uint8', data: raw };
     case 'bool':
-      return { ...base, dtype: 'bool', data: raw.map((b) => (b === 0 ? 0 : 1)) };
+      return { dtype: 'bool', data: raw.map((b) => (b === 0 ? 0 : 1)) };
     case 'int8':
-      return { ...base, dtype: 'int8', data: new Int8Array(raw.buffer) };
+      return { dtype: 'int8', data: new Int8Array(raw.buffer) };
     case 'int16':
-      return { ...base, dtype: 'int16', data: HOST_LE ? new Int16Array(raw.buffer) : Int16Array.from({ length: n }, (_, i) => dv(raw).getInt16(2 * i, true)) };
+      return { dtype: 'int16', data: HOST_LE ? new Int16Array(raw.buffer) : Int16Array.from({ length: n }, (_, i) => dv(raw).getInt16(2 * i, true)) };
     case 'float32':
-      return { ...base, dtype: 'float32', data: HOST_LE ? new Float32Array(raw.buffer) : Float32Array.from({ length: n }, (_, i) => dv(raw).getFloat32(4 * i, true)) };
+      return { dtype: 'float32', data: HOST_LE ? new Float32Array(raw.buffer) : Float32Array.from({ length: n }, (_, i) => dv(raw).getFloat32(4 * i, true)) };
     case 'float64':
-      return { ...base, dtype: 'float64', data: HOST_LE ? new Float64Array(raw.buffer) : Float64Array.from({ length: n }, (_, i) => dv(raw).getFloat64(8 * i, true)) };
+      return { dtype: 'float64', data: HOST_LE ? new Float64Array(raw.buffer) : Float64Array.from({ length: n }, (_, i) => dv(raw).getFloat64(8 * i, true)) };
     case 'int32':
-      return { ...base, dtype: 'int32', data: kind.size === 8 ? int64ToInt32(raw, n) : HOST_LE ? new Int32Array(raw.buffer) : Int32Array.from({ length: n }, (_, i) => dv(raw).getInt32(4 * i, true)) };
+      return { dtype: 'int32', data: header.itemSize === 8 ? int64ToInt32(raw, n) : HOST_LE ? new Int32Array(raw.buffer) : Int32Array.from({ length: n }, (_, i) => dv(raw).getInt32(4 * i, true)) };
   }
 }
 
