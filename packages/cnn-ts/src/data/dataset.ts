@@ -156,7 +156,7 @@ export abstract class Dataset<T> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Dataset.batch: batchSize must be a positive integer, got ${batchSize}`);
     const base = this;
     const size = base.size === null || base.size === Infinity ? base.size : smallLastBatch ? Math.ceil(base.size / batchSize) : Math.floor(base.size / batchSize);
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const it = await base.iterator();
       let index = 0;
       try {
@@ -195,7 +195,7 @@ export abstract class Dataset<T> {
   concatenate(other: Dataset<T>): Dataset<T> {
     const base = this;
     const size = base.size === null || other.size === null ? null : base.size + other.size;
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       for (const ds of [base, other]) {
         const it = await ds.iterator();
         try {
@@ -213,7 +213,7 @@ export abstract class Dataset<T> {
    */
   filter(predicate: (value: T) => boolean): Dataset<T> {
     const base = this;
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const it = await base.iterator();
       try {
         for (let r = await it.next(); !r.done; r = await it.next()) {
@@ -243,7 +243,7 @@ export abstract class Dataset<T> {
    */
   map<O>(transform: (value: T) => O): Dataset<O> {
     const base = this;
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const it = await base.iterator();
       try {
         for (let r = await it.next(); !r.done; r = await it.next()) {
@@ -267,7 +267,7 @@ export abstract class Dataset<T> {
   /** `map` with an async transform (no automatic freeing of intermediate tensors). */
   mapAsync<O>(transform: (value: T) => Promise<O>): Dataset<O> {
     const base = this;
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const it = await base.iterator();
       try {
         for (let r = await it.next(); !r.done; r = await it.next()) {
@@ -289,7 +289,7 @@ export abstract class Dataset<T> {
   prefetch(bufferSize: number): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.prefetch: bufferSize must be a positive integer, got ${bufferSize}`);
     const base = this;
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const it = await base.iterator();
       const queue: Promise<IteratorResult<T>>[] = [];
       const request = () => {
@@ -325,7 +325,7 @@ export abstract class Dataset<T> {
     const base = this;
     const forever = count === undefined || count < 0;
     const size = base.size === 0 ? 0 : base.size === null ? (forever ? Infinity : null) : forever ? Infinity : base.size * count;
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       for (let round = 0; forever || round < count; round++) {
         const it = await base.iterator();
         let any = false;
@@ -355,7 +355,7 @@ export abstract class Dataset<T> {
     const base = this;
     const seeds = rngFor(seed ?? nextSeed());
     const first = Math.floor(seeds() * 4294967296);
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const rng = rngFor(reshuffleEachIteration ? Math.floor(seeds() * 4294967296) : first);
       const it = await base.iterator();
       const buffer: T[] = [];
@@ -386,7 +386,7 @@ export abstract class Dataset<T> {
     const base = this;
     const n = Number.isFinite(count) && count > 0 ? Math.floor(count) : 0;
     const size = base.size === null ? null : base.size === Infinity ? Infinity : Math.max(0, base.size - n);
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       const it = await base.iterator();
       try {
         for (let i = 0; i < n; i++) {
@@ -407,7 +407,7 @@ export abstract class Dataset<T> {
     const all = !(count >= 0);
     const n = all ? Infinity : Math.floor(count);
     const size = all ? base.size : base.size === null ? null : Math.min(base.size, n);
-    return fromAsyncGenerator(async function* () {
+    return datasetFromIteratorFn(async function* () {
       if (n === 0) return;
       const it = await base.iterator();
       try {
@@ -449,7 +449,8 @@ function toAsync<T>(it: AsyncIterator<T> | Iterator<T>): AsyncIterator<T> {
   };
 }
 
-function fromAsyncGenerator<T>(make: () => AsyncGenerator<T>, size: number | null): Dataset<T> {
+/** A dataset whose passes are `make()` (tfjs-data's internal `datasetFromIteratorFn`), with a known size. */
+export function datasetFromIteratorFn<T>(make: () => AsyncGenerator<T>, size: number | null): Dataset<T> {
   return new GeneratorDataset(make, size);
 }
 
@@ -469,7 +470,7 @@ function cloneTensors<T>(x: T): T {
  */
 export function array<T>(items: T[]): Dataset<T> {
   if (!Array.isArray(items)) throw new Error(`tf.data.array: expected an array of elements, got ${typeof items}`);
-  return fromAsyncGenerator(async function* () {
+  return datasetFromIteratorFn(async function* () {
     for (const item of items) yield scoped(() => cloneTensors(item));
   }, items.length);
 }
@@ -517,7 +518,7 @@ function zipLeaves<C extends DatasetContainer, Z = Zipped<C>>(datasets: C): Data
   walk(datasets);
   const sizes = leaves.map((d) => d.size);
   const size = leaves.length === 0 ? 0 : sizes.includes(null) ? null : Math.min(...(sizes as number[]));
-  return fromAsyncGenerator(async function* (): AsyncGenerator<Z> {
+  return datasetFromIteratorFn(async function* (): AsyncGenerator<Z> {
     const its = await Promise.all(leaves.map((d) => d.iterator()));
     try {
       for (;;) {

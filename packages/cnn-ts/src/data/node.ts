@@ -134,6 +134,25 @@ async function readSplit(dir: string, images: string, labels: string): Promise<{
   return { x: toFloat32(pixels), y: toInt32(y), shape: [count, rows, cols, 1] };
 }
 
+/** The folder `loadFashionMnist` reads (`dir`, else Debian's, else the embedded subset) and how to name it. */
+function fashionMnistDir(dir: string | undefined): { dir: string; source: string } {
+  if (dir !== undefined) return { dir, source: dir };
+  if (existsSync(join(DEBIAN_FASHION_MNIST_DIR, `${FILES.trainImages}.gz`)) || existsSync(join(DEBIAN_FASHION_MNIST_DIR, FILES.trainImages))) {
+    return { dir: DEBIAN_FASHION_MNIST_DIR, source: `${DEBIAN_FASHION_MNIST_DIR} (Debian dataset-fashion-mnist)` };
+  }
+  return { dir: EMBEDDED_FASHION_MNIST_DIR, source: `embedded subset (${EMBEDDED_FASHION_MNIST_DIR})` };
+}
+
+/**
+ * The images and labels files of one Fashion-MNIST split, found as
+ * {@link loadFashionMnist} finds them (gzipped or not).
+ */
+export function fashionMnistFiles(dir: string | undefined, split: 'train' | 'test'): { images: string; labels: string; source: string } {
+  const d = fashionMnistDir(dir);
+  const [images, labels] = split === 'train' ? [FILES.trainImages, FILES.trainLabels] : [FILES.testImages, FILES.testLabels];
+  return { images: findFile(d.dir, images), labels: findFile(d.dir, labels), source: d.source };
+}
+
 /**
  * Loads Fashion-MNIST (Zalando, MIT licence) from `options.dir`, else from
  * Debian's `/usr/share/datasets/fashion-mnist` when installed, else from the
@@ -145,18 +164,7 @@ async function readSplit(dir: string, images: string, labels: string): Promise<{
  * const x = tf.tensor(trainImages, trainShape);
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnist> {
-  let dir: string;
-  let source: string;
-  if (options.dir !== undefined) {
-    dir = options.dir;
-    source = dir;
-  } else if (existsSync(join(DEBIAN_FASHION_MNIST_DIR, `${FILES.trainImages}.gz`)) || existsSync(join(DEBIAN_FASHION_MNIST_DIR, FILES.trainImages))) {
-    dir = DEBIAN_FASHION_MNIST_DIR;
-    source = `${dir} (Debian dataset-fashion-mnist)`;
-  } else {
-    dir = EMBEDDED_FASHION_MNIST_DIR;
-    source = `embedded subset (${dir})`;
-  }
+  const { dir, source } = fashionMnistDir(options.dir);
   const [train, test] = await Promise.all([
     readSplit(dir, FILES.trainImages, FILES.trainLabels),
     readSplit(dir, FILES.testImages, FILES.testLabels),
@@ -171,3 +179,5 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
     source,
   };
 }
+
+export * from './datasets_node.js';
