@@ -1,4 +1,5 @@
 /** Training callbacks (TF.js / Keras): hooks, History, early stopping. */
+import type { Tensor } from '../tensor.js';
 
 /** Metric values reported to callbacks (`loss`, `acc`, `val_loss`, ...). */
 export type Logs = Record<string, number>;
@@ -11,11 +12,16 @@ export interface CallbackHooks {
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+  /** Called when `fit` yields to the event loop (see `yieldEvery`). */
+  onYield?(epoch: number, batch: number, logs?: Logs): void | Promise<void>;
 }
 
 /** What a callback can see and control of the model being trained. */
 export interface TrainingControl {
   stopTraining: boolean;
+  /** Copies of the weight values (for restoring the best ones). */
+  getWeights?(): Tensor[];
+  setWeights?(values: Tensor[]): void;
 }
 
 /** A callback that gets a handle on the model (`setModel`) before training. */
@@ -53,6 +59,8 @@ export interface EarlyStoppingArgs {
   /** Stop unless the metric beats this value. */
   baseline?: number;
   verbose?: number;
+  /** At the end of training, set the weights of the best epoch (Keras `restore_best_weights`). */
+  restoreBestWeights?: boolean;
 }
 
 /** Stops training when the monitored metric stops improving (Keras `EarlyStopping`). */
@@ -73,9 +81,27 @@ export class EarlyStopping extends Callback implements CallbackHooks {
     const max = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = max ? -1 : 1;
   }
+  private bestWeights: Tensor[] | undefined;
+  /** Epoch (0-based) whose weights were the best so far. */
+  bestEpoch = -1;
   onTrainBegin(): void {
     this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.bestEpoch = -1;
+    this.dropBest();
     this.best = this.args.baseline !== undefined ? this.sign * this.args.baseline : Infinity;
+  }
+  private dropBest(): void {
+    for (const t of this.bestWeights ?? []) t.dispose();
+    this.bestWeights = undefined;
+  }
+  onTrainEnd(): void {
+    // Keras 3: restore whenever a best epoch was seen, stopped early or not.
+    if (this.args.restoreBestWeights && this.bestWeights && this.model?.setWeights) {
+      if ((this.args.verbose ?? 0) > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      this.model.setWeights(this.bestWeights);
+    }
+    this.dropBest();
   }
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = logs?.[this.monitor];
@@ -86,7 +112,12 @@ export class EarlyStopping extends Callback implements CallbackHooks {
     const score = this.sign * v;
     if (score < this.best - this.minDelta) {
       this.best = score;
+      this.bestEpoch = epoch;
       this.wait = 0;
+      if (this.args.restoreBestWeights && this.model?.getWeights) {
+        this.dropBest();
+        this.bestWeights = this.model.getWeights();
+      }
     } else {
       this.wait += 1;
       // Keras: stop once `patience` epochs in a row brought no improvement.

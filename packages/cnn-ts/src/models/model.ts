@@ -11,6 +11,9 @@ import { Activation } from '../layers/core.js';
 import type { Prediction } from './losses.js';
 import { softmax } from '../ops/nn.js';
 import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs } from './training.js';
+import { evaluateDataset, fitDataset, type EvaluateDatasetArgs, type FitDatasetArgs } from './training_dataset.js';
+import type { TensorOrArrayOrMap } from './multi_io.js';
+import type { Dataset, LazyIterator } from '../data/dataset.js';
 import type { History } from './callbacks.js';
 import { summaryLines } from './summary.js';
 
@@ -102,7 +105,7 @@ export class LayersModel extends Layer {
   }
 
   /** Runs the graph; with `logits`, the output softmax layer also returns its pre-activation values. */
-  run(inputs: Tensor[], kwargs: CallArgs, logits = false): { outputs: Tensor[]; logits?: Tensor } {
+  run(inputs: Tensor[], kwargs: CallArgs, logits = false): { outputs: Tensor[]; logits?: Tensor; outputLogits?: (Tensor | undefined)[] } {
     if (inputs.length !== this.inputs.length) throw new Error(`${this.name}: expects ${this.inputs.length} input(s), got ${inputs.length}`);
     const values = new Map<SymbolicTensor, Tensor>();
     this.inputs.forEach((sym, i) => {
@@ -114,17 +117,21 @@ export class LayersModel extends Layer {
       }
       values.set(sym, x);
     });
-    const finalNode = this.outputs.length === 1 ? this.outputs[0].node : null;
-    let pre: Tensor | undefined;
+    // Output nodes whose softmax the loss fuses with its cross-entropy.
+    const heads = new Map<SymbolicNode, number>();
+    if (logits) this.outputs.forEach((o, i) => o.node && !heads.has(o.node) && heads.set(o.node, i));
+    const outputLogits: (Tensor | undefined)[] = this.outputs.map(() => undefined);
     for (const node of this.nodes) {
       const args = node.inputs.map((s) => values.get(s)!);
       const input = node.listInput ? args : args[0];
       const opts = { ...node.callArgs, training: kwargs.training ?? node.callArgs.training };
       let out: Tensor | Tensor[];
-      if (logits && node === finalNode && isSoftmaxHead(node.layer)) {
+      const head = heads.get(node);
+      if (head !== undefined && isSoftmaxHead(node.layer)) {
         // Keep the logits for the fused softmax cross-entropy; an
         // Activation('softmax') head's input is the logits itself.
-        pre = node.layer instanceof Dense ? node.layer.linear(args[0]) : args[0];
+        const pre = node.layer instanceof Dense ? node.layer.linear(args[0]) : args[0];
+        outputLogits[head] = pre;
         out = softmax(pre);
       } else {
         out = node.layer.apply(input as Tensor, opts);
@@ -132,7 +139,17 @@ export class LayersModel extends Layer {
       const outs = Array.isArray(out) ? out : [out];
       node.outputs.forEach((s, i) => values.set(s, outs[i]));
     }
-    return { outputs: this.outputs.map((o) => values.get(o)!), logits: pre };
+    return { outputs: this.outputs.map((o) => values.get(o)!), logits: outputLogits[0], outputLogits };
+  }
+
+  /** Names of the input layers, in model order (keys of `fit` / `predict` input objects). */
+  get inputNames(): string[] {
+    return this.inputs.map((i) => i.sourceLayer.name);
+  }
+
+  /** Names of the output layers, in model order (keys of loss / metric / `y` objects). */
+  get outputNames(): string[] {
+    return this.outputs.map((o) => o.sourceLayer.name);
   }
 
   call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor | Tensor[] {
@@ -140,10 +157,10 @@ export class LayersModel extends Layer {
     return r.outputs.length === 1 ? r.outputs[0] : r.outputs;
   }
 
-  /** The forward pass as the loss needs it (training mode, logits where possible). */
-  forwardForLoss(x: Tensor, training: boolean): Prediction {
-    const r = this.run([x], { training }, true);
-    return { output: r.outputs[0], logits: r.logits };
+  /** The forward pass as the losses need it: one prediction per output, with logits where possible. */
+  forwardForLoss(xs: Tensor[], training: boolean): Prediction[] {
+    const r = this.run(xs, { training }, true);
+    return r.outputs.map((output, i) => ({ output, logits: r.outputLogits?.[i] }));
   }
 
   /** Configures training (Keras `compile`). */
@@ -156,19 +173,51 @@ export class LayersModel extends Layer {
     return this.trainer;
   }
 
-  /** Trains on `x`, `y` (Keras `fit`); resolves to the History. */
-  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+  /**
+   * Trains on `x`, `y` (Keras `fit`); resolves to the History. For several
+   * inputs / outputs pass arrays in model order or objects keyed by name.
+   * @example await model.fit(x, y, { epochs: 5, batchSize: 64, validationSplit: 0.1 });
+   */
+  fit(x: TensorOrArrayOrMap, y: TensorOrArrayOrMap, args: FitArgs = {}): Promise<History> {
     return this.compiled('fit').fit(x, y, args);
   }
 
-  /** Loss (and accuracy) on `x`, `y`, as scalars. */
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Tensor | Tensor[] {
+  /**
+   * Trains on a dataset of `{xs, ys}` batches (TF.js `fitDataset`).
+   * @example await model.fitDataset(ds.shuffle(1000).batch(32), { epochs: 5, validationData: valDs });
+   */
+  fitDataset<T>(dataset: Dataset<T>, args: FitDatasetArgs<T>): Promise<History> {
+    return fitDataset(this.compiled('fitDataset'), this, dataset, args);
+  }
+
+  /** The loss and metrics over a dataset of `{xs, ys}` batches (TF.js `evaluateDataset`), as scalars. */
+  evaluateDataset<T>(dataset: Dataset<T> | LazyIterator<T>, args: EvaluateDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+    return evaluateDataset(this.compiled('evaluateDataset'), this, dataset, args);
+  }
+
+  /** Loss (and per-output losses and metrics, as `metricsNames`) on `x`, `y`, as scalars. */
+  evaluate(x: TensorOrArrayOrMap, y: TensorOrArrayOrMap, args: EvaluateArgs = {}): Tensor | Tensor[] {
     return this.compiled('evaluate').evaluate(x, y, args);
   }
 
-  /** Outputs for `x`, in batches, inference mode. */
-  predict(x: Tensor, args: PredictArgs = {}): Tensor {
+  /** One optimisation step on exactly this batch (TF.js `trainOnBatch`): the loss, or [loss, ...metrics]. */
+  trainOnBatch(x: TensorOrArrayOrMap, y: TensorOrArrayOrMap): Promise<number | number[]> {
+    return this.compiled('trainOnBatch').trainOnBatch(x, y);
+  }
+
+  /** Names of what `evaluate` and `trainOnBatch` return and callbacks log (`loss`, `out_loss`, `acc`, ...). */
+  get metricsNames(): string[] {
+    return this.trainer?.metricsNames ?? [];
+  }
+
+  /** Outputs for `x`, in batches, inference mode: a tensor, or an array for several outputs. */
+  predict(x: TensorOrArrayOrMap, args: PredictArgs = {}): Tensor | Tensor[] {
     return new Trainer(this, null).predict(x, args);
+  }
+
+  /** Outputs for exactly this batch (TF.js `predictOnBatch`). */
+  predictOnBatch(x: TensorOrArrayOrMap): Tensor | Tensor[] {
+    return new Trainer(this, null).predictOnBatch(x);
   }
 
   /** Keras-style table of layers, output shapes and parameter counts. */

@@ -1,32 +1,48 @@
 /**
  * Keras' training loop: compile, fit (shuffling, validation split,
- * callbacks, progress), evaluate and predict, over in-core tensors.
+ * callbacks, progress), evaluate and predict, over in-core tensors, for
+ * models with any number of inputs and outputs. Batches and the
+ * validation part are read from the caller's tensors per batch (gather /
+ * slice of one batch), never copied whole, so memory stays at the data
+ * plus a few batches. `fitDataset` (training_dataset.ts) shares the loop.
  */
 import { ENGINE, type TapeNode } from '../engine.js';
 import { isNode } from 'cnn-worker';
 import { gradientsFromTape } from '../gradients.js';
-import { tensor } from '../ops/creation.js';
-import { gather, slice, stack, concat } from '../ops/transform.js';
-import { abs, isNaN as isNaNOp } from '../ops/unary.js';
-import { equal, logicalOr } from '../ops/binary.js';
-import { any } from '../ops/reduction.js';
+import { fromValues, oneHot, scalar, tensor } from '../ops/creation.js';
+import { gather, slice, stack, concat, reshape } from '../ops/transform.js';
+import { isNaN as isNaNOp, log, clipByValue, neg } from '../ops/unary.js';
+import { mul, squaredDifference } from '../ops/binary.js';
+import { sum, mean, argMax } from '../ops/reduction.js';
+import { cast } from '../ops/cast.js';
+import { logSoftmax } from '../ops/nn.js';
 import { getOptimizer, type Optimizer } from '../optimizers.js';
 import { permutation } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
 import { tidy } from '../globals.js';
 import { Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
-import { checkLoss, checkMetric, computeLoss, correctCount, type LossName, type MetricName, type Prediction } from './losses.js';
+import { computeLoss, correctCount, type LossName, type Prediction } from './losses.js';
+import { checkSampleCounts, metricsNames, outputSpecs, standardizeClassWeights, standardizeData, type ClassWeight, type ClassWeightMap, type OutputSpec, type PerOutputCompileArgs, type TensorOrArrayOrMap } from './multi_io.js';
 import type { LayersModel } from './model.js';
 
-export interface CompileArgs {
+export interface CompileArgs extends PerOutputCompileArgs {
   /** 'adam' | 'sgd' | 'rmsprop' or an optimizer (`tf.train.adam(0.001)`). */
   optimizer: string | Optimizer;
-  /** Keras loss name: 'sparseCategoricalCrossentropy' (or 'sparse_categorical_crossentropy'), 'categoricalCrossentropy', 'meanSquaredError'. */
-  loss: string;
-  /** ['accuracy'] or ['acc']. */
-  metrics?: string[];
+  /**
+   * Keras loss name ('sparseCategoricalCrossentropy' or 'sparse_categorical_crossentropy',
+   * 'categoricalCrossentropy', 'meanSquaredError'); for several outputs one name for all,
+   * an array in output order or an object keyed by output name.
+   */
+  loss: string | string[] | { [outputName: string]: string };
+  /** ['accuracy'] (every output), one list per output, or an object keyed by output name. */
+  metrics?: string[] | string[][] | { [outputName: string]: string | string[] };
+  /** Weights of the outputs' losses in the total loss (default 1 each). */
+  lossWeights?: number[] | { [outputName: string]: number };
 }
+
+/** How often `fit` yields to the event loop (TF.js `yieldEvery`): 'auto' (every 125 ms), 'batch', 'epoch', 'never' or milliseconds. */
+export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
 
 export interface FitArgs {
   /** Default 1. */
@@ -35,37 +51,74 @@ export interface FitArgs {
   batchSize?: number;
   /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
   validationSplit?: number;
-  /** Explicit validation data (overrides validationSplit). */
-  validationData?: [Tensor, Tensor];
+  /** Explicit validation data `[x, y]` (overrides validationSplit); tensors, arrays or objects as `x`, `y`. */
+  validationData?: [TensorOrArrayOrMap, TensorOrArrayOrMap];
+  /** Batch size of the validation pass (default: batchSize). */
+  validationBatchSize?: number;
   /** Reshuffle the training samples every epoch (default true). */
   shuffle?: boolean;
   /** 0 silent, 1 progress bar, 2 one line per epoch (default 1). */
   verbose?: 0 | 1 | 2;
   callbacks?: CallbackHooks | CallbackHooks[];
-  /** First epoch index (to resume). */
+  /** First epoch index (to resume): runs epochs initialEpoch..epochs-1. */
   initialEpoch?: number;
+  /** Per-class loss weights (`{0: 1, 1: 5}`), or per output name for several outputs. */
+  classWeight?: ClassWeightMap | ClassWeight[];
+  /** When to yield to the event loop and call `onYield` (default 'auto'). */
+  yieldEvery?: YieldEvery;
   /** Reject batches whose inputs contain NaN or Infinity (default true). */
   checkFinite?: boolean;
 }
 
 export interface EvaluateArgs {
+  /** Default 32. */
   batchSize?: number;
+  verbose?: 0 | 1;
 }
 
 export interface PredictArgs {
+  /** Default 32. */
   batchSize?: number;
+  verbose?: boolean;
 }
 
-/** Rejects data with NaN or ±Infinity before any weight changes (one read for all). */
-async function checkFinite(named: [string, Tensor][]): Promise<void> {
-  const flags = tidy(() => stack(named.map(([, t]) => any(logicalOr(isNaNOp(t), equal(abs(t), Infinity))).toFloat())));
+/** One batch ready for a training step. */
+export interface Batch {
+  xs: Tensor[];
+  ys: Tensor[];
+  /** Per-sample loss weights per output (class weights), or null. */
+  weights: (Tensor | null)[];
+  size: number;
+}
+
+/** Elements checked per read-free finiteness pass (a few MB of temporaries). */
+const FINITE_CHUNK = 1 << 20;
+
+/**
+ * Rejects data with NaN or ±Infinity before any weight changes. `x * 0` is
+ * 0 for finite values and NaN otherwise, so the sum of a chunk says whether
+ * it is clean; chunks keep the temporaries small, one read answers for all.
+ */
+async function checkFinite(named: { label: string; t: Tensor }[], caller: string): Promise<void> {
+  const flags = tidy(() => {
+    const parts = named.map(({ t }) => {
+      const n = t.shape[0] ?? 1;
+      const row = n > 0 ? t.size / n : 0;
+      const rows = Math.max(1, Math.floor(FINITE_CHUNK / Math.max(1, row)));
+      const sums: Tensor[] = [];
+      if (t.rank === 0) sums.push(mul(t, 0));
+      else for (let s = 0; s < n; s += rows) sums.push(tidy(() => sum(mul(slice(t, s, Math.min(rows, n - s)), 0))));
+      return sums.length === 0 ? scalar(0) : isNaNOp(sum(stack(sums))).toFloat();
+    });
+    return stack(parts);
+  });
   const v = await flags.data();
   flags.dispose();
-  const bad = named.filter((_, i) => v[i] !== 0).map(([n]) => n);
-  if (bad.length > 0) throw new Error(`fit: ${bad.join(' and ')} contain${bad.length === 1 ? 's' : ''} NaN or Infinity; clean the data before training (nothing was trained)`);
+  const bad = named.filter((_, i) => v[i] !== 0).map(({ label }) => label);
+  if (bad.length > 0) throw new Error(`${caller}: ${bad.join(' and ')} contain${bad.length === 1 ? 's' : ''} NaN or Infinity; clean the data before training (nothing was trained)`);
 }
 
-function batches(n: number, size: number): [number, number][] {
+function batchRanges(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];
   for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
   return out;
@@ -77,200 +130,403 @@ function checkBatchSize(b: number | undefined, what: string): number {
   return v;
 }
 
+/** Per-sample losses (not reduced over the batch), for class-weighted training. */
+function sampleLosses(loss: LossName, y: Tensor, p: Prediction): Tensor {
+  const out = p.output;
+  switch (loss) {
+    case 'sparseCategoricalCrossentropy':
+    case 'categoricalCrossentropy': {
+      const classes = out.shape[out.rank - 1];
+      const target = loss === 'sparseCategoricalCrossentropy' ? oneHot(cast(reshape(y, [-1]), 'int32'), classes) : y;
+      const logp = p.logits ? logSoftmax(p.logits) : log(clipByValue(out, 1e-7, 1 - 1e-7));
+      return neg(sum(mul(target, logp), -1));
+    }
+    case 'meanSquaredError': {
+      const d = squaredDifference(out, y.rank === out.rank ? y : reshape(y, out.shape));
+      return d.rank > 1 ? mean(reshape(d, [d.shape[0], -1]), -1) : d;
+    }
+    case 'binaryCrossentropy':
+      return computeLoss(loss, y, p);
+  }
+}
+
+/** The class of each sample of `y` (sparse labels or one-hot rows), as int32. */
+function classIds(loss: LossName, y: Tensor): Tensor {
+  if (loss === 'sparseCategoricalCrossentropy' || y.rank === 1 || (y.rank === 2 && y.shape[1] === 1)) return cast(reshape(y, [-1]), 'int32');
+  return argMax(y, -1);
+}
+
+/** Per-sample weights from a class-weight map: classes not listed weigh 1 (Keras). */
+export function classWeightsFor(spec: OutputSpec, cw: ClassWeight, y: Tensor, classes: number): Tensor {
+  const table = new Float32Array(Math.max(classes, ...Object.keys(cw).map((k) => Number(k) + 1))).fill(1);
+  for (const [k, w] of Object.entries(cw)) table[Number(k)] = w;
+  return tidy(() => gather(fromValues(table, [table.length], 'float32'), classIds(spec.loss, y)));
+}
+
+/** The model's expected shape for each input checked against the data. */
+function checkInputShapes(model: LayersModel, xs: Tensor[], caller: string, got = 'x of shape '): void {
+  model.inputs.forEach((sym, i) => {
+    const want = sym.shape;
+    const x = xs[i];
+    if (x.rank !== want.length || want.some((d, j) => d !== null && d !== x.shape[j])) {
+      const which = model.inputs.length > 1 ? `input '${model.inputNames[i]}'` : 'input';
+      throw new Error(`${caller}: expected ${which} of shape [${want.map((d) => d ?? 'null').join(',')}], got ${got}${fmtShape(x.shape)} (model ${model.name}, first layer ${model.layers[0]?.name ?? '?'})`);
+    }
+  });
+}
+
+/** Options of the shared epoch loop. */
+export interface LoopArgs {
+  caller: string;
+  epochs: number;
+  initialEpoch: number;
+  verbose: 0 | 1 | 2;
+  callbacks: CallbackHooks[];
+  /** Batches per epoch when known (progress bar). */
+  steps: number | null;
+  yieldEvery: YieldEvery;
+  /** The batches of one epoch; the loop disposes each batch's tensors. */
+  epochBatches(epoch: number): AsyncIterator<Batch>;
+  /** After the epoch's last batch: the validation values in `metricsNames` order, or null. */
+  validate(): Promise<number[] | null>;
+  /** Whether the data ran out (fitDataset with batchesPerEpoch): training ends. */
+  exhausted?(): boolean;
+}
+
 export class Trainer {
   readonly optimizer: Optimizer | null;
-  readonly loss: LossName | null;
-  readonly metric: MetricName | null;
+  readonly specs: OutputSpec[];
+  /** TF.js `metricsNames`: `loss`, per-output losses (several outputs), metrics. */
+  readonly metricsNames: string[];
+  private training = false;
 
   constructor(private readonly model: LayersModel, args: CompileArgs | null) {
     this.optimizer = args ? getOptimizer(args.optimizer) : null;
-    this.loss = args ? checkLoss(args.loss) : null;
-    this.metric = args?.metrics && args.metrics.length > 0 ? checkMetric(args.metrics[0]) : null;
-    if (args?.metrics && args.metrics.length > 1) throw new Error(`compile: only one metric ('accuracy') is supported, got ${args.metrics.join(', ')}`);
+    this.specs = args ? outputSpecs(model.outputNames, args) : [];
+    this.metricsNames = metricsNames(this.specs);
   }
 
-  private checkData(x: Tensor, y: Tensor, what: string): void {
-    if (x.shape[0] !== y.shape[0]) throw new Error(`${what}: x and y must have the same number of samples, got ${x.shape[0]} (x ${fmtShape(x.shape)}) and ${y.shape[0]} (y ${fmtShape(y.shape)})`);
-    const want = this.model.inputs[0]?.shape;
-    if (want && (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i]))) {
-      throw new Error(`${what}: expected input of shape [${want.map((d) => d ?? 'null').join(',')}], got x of shape ${fmtShape(x.shape)} (model ${this.model.name}, first layer ${this.model.layers[0]?.name ?? '?'})`);
-    }
+  get compiled(): boolean {
+    return this.optimizer !== null;
   }
 
-  /** One optimisation step; returns [loss, correct] as one tensor (one read). */
-  private step(xb: Tensor, yb: Tensor): Tensor {
+  /** The model's inputs from `x` (tensor, array or object keyed by input name). */
+  inputsOf(x: TensorOrArrayOrMap, caller: string, what = 'x'): Tensor[] {
+    return standardizeData(x, this.model.inputNames, 'input', caller, what);
+  }
+
+  /** The model's targets from `y` (tensor, array or object keyed by output name). */
+  targetsOf(y: TensorOrArrayOrMap, caller: string, what = 'y'): Tensor[] {
+    return standardizeData(y, this.model.outputNames, 'output', caller, what);
+  }
+
+  /** Loss terms and metric values of one forward pass, stacked as `metricsNames` (means over the batch). */
+  private terms(ys: Tensor[], preds: Prediction[], weights: (Tensor | null)[]): { total: Tensor; row: Tensor } {
+    const losses = this.specs.map((s, i) => {
+      const w = weights[i];
+      return w ? mean(mul(sampleLosses(s.loss, ys[i], preds[i]), w)) : computeLoss(s.loss, ys[i], preds[i]);
+    });
+    const total = losses.length === 1 ? losses[0] : losses.map((l, i) => mul(l, this.specs[i].weight)).reduce((a, b) => a.add(b));
+    const metrics = this.specs.flatMap((s, i) => s.metrics.map(() => correctCount(s.loss, ys[i], preds[i]).div(ys[i].shape[0])));
+    const parts = [total, ...(this.specs.length > 1 ? losses : []), ...metrics];
+    return { total, row: stack(parts.map((p) => p.toFloat())) };
+  }
+
+  /** One optimisation step; returns the batch's values in `metricsNames` order as one tensor (one read). */
+  trainStep(b: Batch): Tensor {
     const opt = this.optimizer!;
-    const loss = this.loss!;
     const vars = this.model.trainableWeights;
     ENGINE.startScope();
     let out: Tensor | undefined;
     try {
       const prev = ENGINE.startTape();
-      let value: Tensor;
-      let pred: Prediction;
+      let t: { total: Tensor; row: Tensor };
       let tape: TapeNode[];
       try {
-        pred = this.model.forwardForLoss(xb, true);
-        value = computeLoss(loss, yb, pred);
+        t = this.terms(b.ys, this.model.forwardForLoss(b.xs, true), b.weights);
       } finally {
         tape = ENGINE.endTape(prev);
       }
-      const grads = gradientsFromTape(tape, vars, value);
+      const grads = gradientsFromTape(tape, vars, t.total);
       const pairs = vars.flatMap((v, i) => (grads[i] ? [{ variable: v, gradient: grads[i]! }] : []));
       opt.applyGradientsTo(pairs);
-      const parts = [value, this.metric ? correctCount(loss, yb, pred) : tensor(0)];
-      out = stack(parts.map((p) => p.toFloat()));
+      out = t.row;
     } finally {
       ENGINE.endScope(out ? [out] : []);
     }
     return out;
   }
 
-  async fit(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
-    if (!this.optimizer || !this.loss) throw new Error('fit: the model must be compiled first');
-    const epochs = args.epochs ?? 1;
-    const batchSize = checkBatchSize(args.batchSize, 'fit');
-    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
-    this.checkData(x, y, 'fit');
-    const split = args.validationSplit ?? 0;
-    if (!(split >= 0 && split < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${split}`);
+  /** The batch's values in `metricsNames` order, inference mode. */
+  testStep(xs: Tensor[], ys: Tensor[]): Tensor {
+    return tidy(() => this.terms(ys, this.model.forwardForLoss(xs, false), ys.map(() => null)).row);
+  }
 
-    // Keras: the validation split is the LAST fraction, taken before shuffling.
-    const n = x.shape[0];
-    let xTrain = x;
-    let yTrain = y;
-    let val: [Tensor, Tensor] | undefined = args.validationData;
-    const owned: Tensor[] = [];
-    if (!val && split > 0) {
-      const nTrain = Math.floor(n * (1 - split));
-      if (nTrain < 1 || nTrain >= n) throw new Error(`fit: validationSplit ${split} leaves no training or no validation samples out of ${n}`);
-      xTrain = slice(x, 0, nTrain);
-      yTrain = slice(y, 0, nTrain);
-      val = [slice(x, nTrain, n - nTrain), slice(y, nTrain, n - nTrain)];
-      owned.push(xTrain, yTrain, ...val);
-      for (const t of owned) ENGINE.keep(t);
-    }
-    if (val) this.checkData(val[0], val[1], 'fit (validation data)');
+  /** Per-sample class weights of a batch's targets, per output (null where none). */
+  weightsFor(ys: Tensor[], cws: (ClassWeight | null)[]): (Tensor | null)[] {
+    return this.specs.map((s, i) => {
+      const cw = cws[i];
+      if (!cw) return null;
+      const shape = this.model.outputs[i].shape;
+      return classWeightsFor(s, cw, ys[i], shape[shape.length - 1] ?? 1);
+    });
+  }
 
-    if (args.checkFinite ?? true) await checkFinite([['x', x], ['y', y], ...(args.validationData ? ([['validation x', args.validationData[0]], ['validation y', args.validationData[1]]] as [string, Tensor][]) : [])]);
-    const nTrain = xTrain.shape[0];
-    const steps = batches(nTrain, batchSize);
-    const verbose = args.verbose ?? 1;
-    const cbs: CallbackHooks[] = Array.isArray(args.callbacks) ? args.callbacks : args.callbacks ? [args.callbacks] : [];
+  private requireCompiled(caller: string): void {
+    if (!this.optimizer) throw new Error(`${caller}: the model must be compiled first`);
+  }
+
+  /** The epoch loop shared by `fit` and `fitDataset`: callbacks, logs, validation, stopping, yielding. */
+  async loop(args: LoopArgs): Promise<History> {
+    if (this.training) throw new Error(`${args.caller}: cannot start training because another fit() call is ongoing`);
+    this.training = true;
+    const cbs: CallbackHooks[] = [...args.callbacks];
     for (const c of cbs) if (c instanceof Callback) c.setModel(this.model);
     let progress: CallbackHooks | undefined;
-    if (verbose > 0 && isNode) {
+    if (args.verbose > 0 && isNode && args.steps !== null && args.steps > 0) {
       // Node-only (terminal output); a computed specifier keeps browser
       // bundlers from pulling it in.
       const spec = '../progress/progbar.js';
       const { ProgbarLogger } = (await import(/* @vite-ignore */ spec)) as typeof import('../progress/progbar.js');
-      progress = new ProgbarLogger({ verbose, epochs, steps: steps.length });
+      progress = new ProgbarLogger({ verbose: args.verbose, epochs: args.epochs, steps: args.steps });
       cbs.unshift(progress);
     }
-    // Logs use the metric's name as compiled (Keras); History adds the alias.
-    const metricKeys = this.metric ? [this.metric] : [];
+    const names = this.metricsNames;
     const history = new History();
+    const yieldMs = args.yieldEvery === 'auto' ? 125 : args.yieldEvery === 'batch' ? 0 : typeof args.yieldEvery === 'number' ? args.yieldEvery : Infinity;
+    let lastYield = Date.now();
+    const maybeYield = async (epoch: number, batch: number, logs: Logs) => {
+      if (Date.now() - lastYield < yieldMs) return;
+      await new Promise((r) => setTimeout(r, 0));
+      for (const c of cbs) await c.onYield?.(epoch, batch, logs);
+      lastYield = Date.now();
+    };
     this.model.stopTraining = false;
     try {
-      for (const c of cbs) await c.onTrainBegin?.();
-      for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.model.stopTraining; epoch++) {
-        for (const c of cbs) await c.onEpochBegin?.(epoch);
-        const order = args.shuffle === false ? null : permutation(nTrain);
-        let lossSum = 0;
-        let correct = 0;
+      for (const c of cbs) await c.onTrainBegin?.({});
+      for (let epoch = args.initialEpoch; epoch < args.epochs && !this.model.stopTraining; epoch++) {
+        for (const c of cbs) await c.onEpochBegin?.(epoch, {});
+        const sums = new Float64Array(names.length);
         let seen = 0;
-        for (let b = 0; b < steps.length; b++) {
-          const [s, e] = steps[b];
-          for (const c of cbs) await c.onBatchBegin?.(b, { batch: b, size: e - s });
-          const r = tidy(() => {
-            const idx = order ? tensor(order.subarray(s, e), [e - s], 'int32') : null;
-            const xb = idx ? gather(xTrain, idx) : slice(xTrain, s, e - s);
-            const yb = idx ? gather(yTrain, idx) : slice(yTrain, s, e - s);
-            return this.step(xb, yb);
-          });
-          let v: ArrayLike<number>;
-          try {
-            v = await r.data();
-          } finally {
-            r.dispose();
+        let b = 0;
+        const it = args.epochBatches(epoch);
+        let pending: Promise<IteratorResult<Batch>> = it.next();
+        pending.catch(() => undefined);
+        let finished = false;
+        try {
+          for (;;) {
+            const r = await pending;
+            if (r.done) {
+              finished = true;
+              break;
+            }
+            const batch = r.value;
+            const blogs: Logs = { batch: b, size: batch.size };
+            let row: Tensor;
+            try {
+              for (const c of cbs) await c.onBatchBegin?.(b, blogs);
+              row = this.trainStep(batch);
+            } finally {
+              for (const t of [...batch.xs, ...batch.ys]) t.dispose();
+              for (const w of batch.weights) w?.dispose();
+            }
+            // Prepare the next batch while the core runs this step.
+            pending = it.next();
+            pending.catch(() => undefined);
+            let v: ArrayLike<number>;
+            try {
+              v = await row.data();
+            } finally {
+              row.dispose();
+            }
+            if (!Number.isFinite(v[0])) throw new Error(`${args.caller}: the loss became ${v[0]} at batch ${b} of epoch ${epoch + 1} (check the data for NaN/Infinity and the learning rate)`);
+            seen += batch.size;
+            names.forEach((n, k) => {
+              sums[k] += v[k] * batch.size;
+              blogs[n] = v[k];
+            });
+            for (const c of cbs) await c.onBatchEnd?.(b, blogs);
+            await maybeYield(epoch, b, blogs);
+            b++;
+            if (this.model.stopTraining) break;
           }
-          if (!Number.isFinite(v[0])) throw new Error(`fit: the loss became ${v[0]} at batch ${b} of epoch ${epoch + 1} (check the data for NaN/Infinity and the learning rate)`);
-          const size = e - s;
-          lossSum += v[0] * size;
-          correct += v[1];
-          seen += size;
-          const logs: Logs = { batch: b, size, loss: lossSum / seen };
-          for (const k of metricKeys) logs[k] = correct / seen;
-          for (const c of cbs) await c.onBatchEnd?.(b, logs);
+        } finally {
+          if (!finished) {
+            // Release what the data side holds (prefetched batches, open files).
+            const r = await pending.catch(() => undefined);
+            if (r && !r.done) for (const t of [...r.value.xs, ...r.value.ys, ...r.value.weights]) t?.dispose();
+            await it.return?.();
+          }
         }
-        const logs: Logs = { loss: lossSum / seen };
-        for (const k of metricKeys) logs[k] = correct / seen;
-        if (val) {
-          const [vl, vc] = await this.evaluateNumbers(val[0], val[1], batchSize);
-          logs.val_loss = vl;
-          for (const k of metricKeys) logs[`val_${k}`] = vc;
+        const logs: Logs = {};
+        if (seen > 0) names.forEach((n, k) => (logs[n] = sums[k] / seen));
+        const exhausted = args.exhausted?.() ?? false;
+        if (finished && !exhausted) {
+          const val = await args.validate();
+          if (val) names.forEach((n, k) => (logs[`val_${n}`] = val[k]));
         }
         history.record(epoch, logs);
         for (const c of cbs) await c.onEpochEnd?.(epoch, logs);
+        if (args.yieldEvery === 'epoch') await maybeYield(epoch, b, logs);
+        if (exhausted) break;
       }
-      for (const c of cbs) await c.onTrainEnd?.();
+      for (const c of cbs) await c.onTrainEnd?.({});
     } finally {
+      this.training = false;
       // Leave the terminal clean if training failed mid-epoch.
       await progress?.onTrainEnd?.();
-      for (const t of owned) t.dispose();
     }
     return history;
   }
 
-  /** Mean loss and accuracy over `x`, `y` as numbers. */
-  async evaluateNumbers(x: Tensor, y: Tensor, batchSize: number): Promise<[number, number]> {
-    const [l, a] = this.evaluateTensors(x, y, batchSize);
+  async fit(x: TensorOrArrayOrMap, y: TensorOrArrayOrMap, args: FitArgs): Promise<History> {
+    this.requireCompiled('fit');
+    const epochs = args.epochs ?? 1;
+    const batchSize = checkBatchSize(args.batchSize, 'fit');
+    if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
+    const initialEpoch = args.initialEpoch ?? 0;
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+    const xs = this.inputsOf(x, 'fit');
+    const ys = this.targetsOf(y, 'fit');
+    const labelled = (kind: string, names: string[], ts: Tensor[], prefix = '') =>
+      ts.map((t, i) => ({ label: `${prefix}${kind}${names.length > 1 ? ` ('${names[i]}')` : ''}`, t }));
+    const dataNamed = [...labelled('x', this.model.inputNames, xs), ...labelled('y', this.model.outputNames, ys)];
+    const n = checkSampleCounts(dataNamed, 'fit');
+    checkInputShapes(this.model, xs, 'fit');
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${split}`);
+    const cws = standardizeClassWeights(args.classWeight, this.model.outputNames, 'fit');
+
+    // Keras: the validation split is the LAST fraction, taken before
+    // shuffling. Both parts stay inside the caller's tensors: batches are
+    // gathered or sliced from [0, nTrain), validation from [nTrain, n).
+    let nTrain = n;
+    let val: { xs: Tensor[]; ys: Tensor[]; start: number; end: number } | undefined;
+    const checked = [...dataNamed];
+    if (args.validationData) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new Error('fit: validationData must be [x, y]');
+      const vx = this.inputsOf(args.validationData[0], 'fit', 'validationData[0]');
+      const vy = this.targetsOf(args.validationData[1], 'fit', 'validationData[1]');
+      const vNamed = [...labelled('x', this.model.inputNames, vx, 'validation '), ...labelled('y', this.model.outputNames, vy, 'validation ')];
+      const vn = checkSampleCounts(vNamed, 'fit (validation data)');
+      checkInputShapes(this.model, vx, 'fit (validation data)');
+      checked.push(...vNamed);
+      val = { xs: vx, ys: vy, start: 0, end: vn };
+    } else if (split > 0) {
+      nTrain = Math.floor(n * (1 - split));
+      if (nTrain < 1 || nTrain >= n) throw new Error(`fit: validationSplit ${split} leaves no training or no validation samples out of ${n}`);
+      val = { xs, ys, start: nTrain, end: n };
+    }
+    if (args.checkFinite ?? true) await checkFinite(checked, 'fit');
+    const ranges = batchRanges(nTrain, batchSize);
+    const valBatch = checkBatchSize(args.validationBatchSize ?? batchSize, 'fit');
+    const shuffle = args.shuffle !== false;
+    const self = this;
+    return this.loop({
+      caller: 'fit',
+      epochs,
+      initialEpoch,
+      verbose: args.verbose ?? 1,
+      callbacks: Array.isArray(args.callbacks) ? args.callbacks : args.callbacks ? [args.callbacks] : [],
+      steps: ranges.length,
+      yieldEvery: args.yieldEvery ?? 'auto',
+      epochBatches: async function* (): AsyncGenerator<Batch> {
+        const order = shuffle ? permutation(nTrain) : null;
+        for (const [s, e] of ranges) {
+          yield tidy(() => {
+            const idx = order ? tensor(order.subarray(s, e), [e - s], 'int32') : null;
+            const take = (t: Tensor) => (idx ? gather(t, idx) : slice(t, s, e - s));
+            const bx = xs.map(take);
+            const by = ys.map(take);
+            return { xs: bx, ys: by, weights: self.weightsFor(by, cws), size: e - s };
+          });
+        }
+      },
+      validate: async () => (val ? this.evaluateValues(val.xs, val.ys, valBatch, val.start, val.end) : null),
+    });
+  }
+
+  /** Mean values (`metricsNames` order) over samples [start, end) of `xs`, `ys`, in batches; one read. */
+  async evaluateValues(xs: Tensor[], ys: Tensor[], batchSize: number, start = 0, end = xs[0].shape[0]): Promise<number[]> {
+    const t = this.evaluateMeans(xs, ys, batchSize, start, end);
     try {
-      return [(await l.data())[0], (await a.data())[0]];
+      return Array.from(await t.data());
     } finally {
-      l.dispose();
-      a.dispose();
+      t.dispose();
     }
   }
 
-  private evaluateTensors(x: Tensor, y: Tensor, batchSize: number): [Tensor, Tensor] {
-    const loss = this.loss!;
-    const n = x.shape[0];
-    if (n === 0) throw new Error('evaluate: no samples');
+  private evaluateMeans(xs: Tensor[], ys: Tensor[], batchSize: number, start: number, end: number): Tensor {
+    const n = end - start;
+    if (n <= 0) throw new Error('evaluate: no samples');
     return tidy(() => {
-      const parts: Tensor[] = [];
-      for (const [s, e] of batches(n, batchSize)) {
-        const xb = slice(x, s, e - s);
-        const yb = slice(y, s, e - s);
-        const p = this.model.forwardForLoss(xb, false);
-        parts.push(stack([computeLoss(loss, yb, p).mul(e - s), correctCount(loss, yb, p).toFloat()]));
+      let acc: Tensor | undefined;
+      for (const [s, e] of batchRanges(n, batchSize)) {
+        const part = tidy(() => {
+          const cut = (t: Tensor) => slice(t, start + s, e - s);
+          const row = this.testStep(xs.map(cut), ys.map(cut)).mul(e - s);
+          return acc ? acc.add(row) : row;
+        });
+        acc?.dispose();
+        acc = part;
       }
-      const sums = concat(parts.map((p) => p.reshape([1, 2])), 0).sum(0);
-      const totals = sums.div(n);
-      return [totals.slice(0, 1).reshape([]), totals.slice(1, 1).reshape([])] as [Tensor, Tensor];
+      return acc!.div(n);
     });
   }
 
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs): Tensor | Tensor[] {
-    if (!this.loss) throw new Error('evaluate: the model must be compiled first');
-    this.checkData(x, y, 'evaluate');
-    const [l, a] = this.evaluateTensors(x, y, checkBatchSize(args.batchSize, 'evaluate'));
-    if (!this.metric) {
-      a.dispose();
-      return l;
-    }
-    return [l, a];
+  /** Keras `evaluate`: the loss (and per-output losses and metrics) as scalars. */
+  evaluate(x: TensorOrArrayOrMap, y: TensorOrArrayOrMap, args: EvaluateArgs): Tensor | Tensor[] {
+    if (!this.optimizer) throw new Error('evaluate: the model must be compiled first');
+    const xs = this.inputsOf(x, 'evaluate');
+    const ys = this.targetsOf(y, 'evaluate');
+    const n = checkSampleCounts([...xs.map((t, i) => ({ label: `x[${i}]`, t })), ...ys.map((t, i) => ({ label: `y[${i}]`, t }))], 'evaluate');
+    checkInputShapes(this.model, xs, 'evaluate');
+    const batchSize = checkBatchSize(args.batchSize, 'evaluate');
+    return splitScalars(this.evaluateMeans(xs, ys, batchSize, 0, n));
   }
 
-  predict(x: Tensor, args: PredictArgs): Tensor {
+  /** TF.js `trainOnBatch`: one step on exactly this batch; the loss, or [loss, ...metrics]. */
+  async trainOnBatch(x: TensorOrArrayOrMap, y: TensorOrArrayOrMap): Promise<number | number[]> {
+    this.requireCompiled('trainOnBatch');
+    const xs = this.inputsOf(x, 'trainOnBatch');
+    const ys = this.targetsOf(y, 'trainOnBatch');
+    const size = checkSampleCounts([...xs.map((t, i) => ({ label: `x[${i}]`, t })), ...ys.map((t, i) => ({ label: `y[${i}]`, t }))], 'trainOnBatch');
+    checkInputShapes(this.model, xs, 'trainOnBatch');
+    const row = this.trainStep({ xs, ys, weights: ys.map(() => null), size });
+    try {
+      const v = Array.from(await row.data());
+      return v.length === 1 ? v[0] : v;
+    } finally {
+      row.dispose();
+    }
+  }
+
+  /** Outputs for `x` in batches (inference mode): a tensor, or one per output. */
+  predict(x: TensorOrArrayOrMap, args: PredictArgs): Tensor | Tensor[] {
     const batchSize = checkBatchSize(args.batchSize, 'predict');
-    const want = this.model.inputs[0]?.shape;
-    if (want && (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i]))) {
-      throw new Error(`predict: expected input of shape [${want.map((d) => d ?? 'null').join(',')}], got ${fmtShape(x.shape)} (model ${this.model.name})`);
-    }
-    return tidy(() => {
-      const outs = batches(x.shape[0], batchSize).map(([s, e]) => this.model.run([slice(x, s, e - s)], { training: false }).outputs[0]);
-      return outs.length === 1 ? outs[0] : concat(outs, 0);
+    const xs = this.inputsOf(x, 'predict');
+    const n = checkSampleCounts(xs.map((t, i) => ({ label: `x[${i}]`, t })), 'predict');
+    checkInputShapes(this.model, xs, 'predict', '');
+    const outs = tidy(() => {
+      const parts = batchRanges(n, batchSize).map(([s, e]) => this.model.run(xs.map((t) => slice(t, s, e - s)), { training: false }).outputs);
+      return this.model.outputs.map((_, o) => (parts.length === 1 ? parts[0][o] : concat(parts.map((p) => p[o]), 0)));
     });
+    return outs.length === 1 ? outs[0] : outs;
   }
+
+  /** TF.js `predictOnBatch`: the outputs for exactly this batch. */
+  predictOnBatch(x: TensorOrArrayOrMap): Tensor | Tensor[] {
+    const xs = this.inputsOf(x, 'predictOnBatch');
+    checkInputShapes(this.model, xs, 'predictOnBatch', '');
+    const outs = tidy(() => this.model.run(xs, { training: false }).outputs);
+    return outs.length === 1 ? outs[0] : outs;
+  }
+}
+
+/** A `[k]` tensor as k scalars (one tensor when k = 1). */
+export function splitScalars(row: Tensor): Tensor | Tensor[] {
+  const k = row.shape[0];
+  const out = tidy(() => Array.from({ length: k }, (_, i) => reshape(slice(row, i, 1), [])));
+  row.dispose();
+  return out.length === 1 ? out[0] : out;
 }
