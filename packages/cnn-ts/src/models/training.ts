@@ -91,8 +91,8 @@ export interface Batch {
   size: number;
 }
 
-/** Elements checked per read-free finiteness pass (a few MB of temporaries). */
-const FINITE_CHUNK = 1 << 20;
+/** Elements checked per chunk of the finiteness pass (1 MB temporaries). */
+const FINITE_CHUNK = 1 << 18;
 
 /**
  * Rejects data with NaN or ±Infinity before any weight changes. `x * 0` is

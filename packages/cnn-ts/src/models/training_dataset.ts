@@ -76,7 +76,7 @@ function standardizeElement(trainer: Trainer, model: ModelNames, value: unknown,
     throw new Error(`${caller}: a dataset for ${caller}() must generate objects {xs, ys} (each a tensor, an array of tensors or an object keyed by input / output name), but it generated ${describeValue(value)}`);
   }
   const check = (v: unknown, what: string): TensorOrArrayOrMap => {
-    const leaves = v instanceof Tensor ? [v] : Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : [v];
+    const leaves = v instanceof Tensor ? [v] : Array.isArray(v) ? v : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : [v];
     const bad = leaves.find((l) => !(l instanceof Tensor));
     if (bad !== undefined) {
       throw new Error(`${caller}: the dataset's ${what} holds ${describeValue(bad)}, not a tensor; elements must be batches of tensors (call .batch(batchSize) on the dataset)`);
