@@ -552,13 +552,10 @@ function describe(x: unknown): string {
   return typeof x === 'object' ? 'an object' : `a ${typeof x}`;
 }
 
-function isNumericNested(x: unknown): boolean {
-  let cur: unknown = x;
-  while (Array.isArray(cur)) {
-    if (cur.length === 0) return true;
-    cur = cur[0];
-  }
-  return typeof cur === 'number' || typeof cur === 'boolean';
+/** Whether `x` is a (possibly nested) array whose leaves are all numbers or booleans. */
+function isNumericNested(x: unknown, depth = 0): boolean {
+  if (!Array.isArray(x)) return depth > 0 && (typeof x === 'number' || typeof x === 'boolean');
+  return x.every((e) => isNumericNested(e, depth + 1));
 }
 
 function nestedShape(x: unknown): number[] {
