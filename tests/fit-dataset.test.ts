@@ -244,6 +244,24 @@ describe('callbacks, trainOnBatch, classWeight, initialEpoch', () => {
   });
 });
 
+describe('failed fits', () => {
+  it('a fit that fails mid-epoch (a callback throws) releases every tensor it made; the model trains again', async () => {
+    const m = mlp();
+    const { x, y } = data();
+    const xt = tf.tensor(x, [64, 6]);
+    const yt = tf.tensor(y, [64], 'int32');
+    await m.fit(xt, yt, { epochs: 1, verbose: 0 });
+    const before = tf.memory().numTensors;
+    await expect(
+      m.fit(xt, yt, { epochs: 2, batchSize: 8, validationSplit: 0.25, classWeight: { 0: 2 }, verbose: 0, callbacks: { onBatchEnd: (b) => { if (b === 3) throw new Error('callback broke'); } } }),
+    ).rejects.toThrow('callback broke');
+    expect(tf.memory().numTensors).toBe(before);
+    const h = await m.fit(xt, yt, { epochs: 1, verbose: 0 });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true);
+    tf.dispose([xt, yt]);
+  });
+});
+
 describe('fit on big tensors', () => {
   it('validationSplit + finiteness check need no copy of the data: the wasm heap grows by far less than the data', async () => {
     const n = 20000;
