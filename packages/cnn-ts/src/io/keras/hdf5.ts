@@ -1,0 +1,130 @@
+/**
+ * Reading HDF5 (legacy Keras `.h5` files and the `model.weights.h5` inside a
+ * `.keras` file) with jsfive: pure JavaScript, the same code in Node and
+ * browsers, read-only, ~190 KB, loaded only when a Keras file is read.
+ * Every failure becomes a `KerasImportError` naming the file and the object.
+ */
+import { KerasImportError, describe } from './errors.js';
+
+/** A group: its member names and attributes, and members by relative path. */
+export interface H5Group {
+  readonly kind: 'group';
+  readonly path: string;
+  readonly keys: string[];
+  attr(name: string): unknown;
+  /** The member at `path` (relative), or undefined when there is none. */
+  get(path: string): H5Group | H5Dataset | undefined;
+  group(path: string): H5Group;
+  dataset(path: string): H5Dataset;
+}
+
+export interface H5Dataset {
+  readonly kind: 'dataset';
+  readonly path: string;
+  readonly shape: number[];
+  /** float32 data for floating-point datasets, int32 data for integer ones. */
+  read(): Float32Array | Int32Array;
+}
+
+type Jsfive = typeof import('jsfive');
+let jsfive: Promise<Jsfive> | undefined;
+
+/** The HDF5 signature, at offset 0 (or 512, 1024, ... after a user block). */
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function isHdf5(bytes: Uint8Array): boolean {
+  for (let base = 0; base + SIGNATURE.length <= bytes.length; base = base === 0 ? 512 : base * 2) {
+    if (SIGNATURE.every((b, i) => bytes[base + i] === b)) return true;
+    if (base >= 1 << 20) break;
+  }
+  return false;
+}
+
+/** Opens an HDF5 file held in memory. `source` names it in errors. */
+export async function openHdf5(bytes: Uint8Array, source: string): Promise<H5Group> {
+  const lib = await (jsfive ??= import('jsfive'));
+  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
+  let file: InstanceType<Jsfive['File']>;
+  try {
+    file = new lib.File(buffer, source);
+  } catch (e) {
+    throw new KerasImportError(source, `not a readable HDF5 file (${describe(e)})`, { cause: e });
+  }
+  return wrapGroup(file, source, '/');
+}
+
+const isGroup = (o: unknown): o is import('jsfive').Group => typeof o === 'object' && o !== null && Array.isArray((o as { keys?: unknown }).keys);
+
+function guard<T>(source: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof KerasImportError) throw e;
+    throw new KerasImportError(source, `corrupt HDF5 data at ${what} (${describe(e)})`, { cause: e });
+  }
+}
+
+function join(base: string, rel: string): string {
+  return base === '/' ? `/${rel}` : `${base}/${rel}`;
+}
+
+function wrapGroup(g: import('jsfive').Group, source: string, path: string): H5Group {
+  let attrs: Record<string, unknown> | undefined;
+  const self: H5Group = {
+    kind: 'group',
+    path,
+    get keys() {
+      return guard(source, path, () => g.keys);
+    },
+    attr(name) {
+      attrs ??= guard(source, `${path} (attributes)`, () => g.attrs);
+      return attrs[name];
+    },
+    get(rel) {
+      const p = join(path, rel);
+      const o = guard(source, p, () => {
+        try {
+          return g.get(rel);
+        } catch (e) {
+          if (typeof e === 'string' && e.endsWith('not found in group')) return null;
+          throw e;
+        }
+      });
+      if (o === null || o === undefined) return undefined;
+      return isGroup(o) ? wrapGroup(o, source, p) : wrapDataset(o as import('jsfive').Dataset, source, p);
+    },
+    group(rel) {
+      const o = self.get(rel);
+      if (o?.kind !== 'group') throw new KerasImportError(source, `no HDF5 group ${join(path, rel)}${o ? ' (it is a dataset)' : ''}`);
+      return o;
+    },
+    dataset(rel) {
+      const o = self.get(rel);
+      if (o?.kind !== 'dataset') throw new KerasImportError(source, `no HDF5 dataset ${join(path, rel)}${o ? ' (it is a group)' : ''}`);
+      return o;
+    },
+  };
+  return self;
+}
+
+function wrapDataset(d: import('jsfive').Dataset, source: string, path: string): H5Dataset {
+  const shape = guard(source, path, () => [...d.shape]);
+  return {
+    kind: 'dataset',
+    path,
+    shape,
+    read() {
+      const dtype = guard(source, path, () => d.dtype);
+      const m = typeof dtype === 'string' ? /^[<>=|]?([fiu])(\d+)$/.exec(dtype) : null;
+      if (!m) throw new KerasImportError(source, `dataset ${path} has the HDF5 type ${JSON.stringify(dtype)}; expected floating-point or integer numbers`);
+      const values = guard(source, path, () => d.value);
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (!values || values.length !== n) {
+        throw new KerasImportError(source, `dataset ${path} holds ${values?.length ?? 0} values for its shape [${shape.join(', ')}] (${n})`);
+      }
+      return m[1] === 'f' ? Float32Array.from(values) : Int32Array.from(values);
+    },
+  };
+}
