@@ -336,12 +336,16 @@ export function convertModelConfig(modelConfig: unknown, opts: ConvertOptions = 
   return { class_name: cls === 'Model' ? 'Functional' : cls, config };
 }
 
-/** True when a topology or model config carries any Keras 3 marker. */
+/**
+ * True when a topology or model config was written by Keras 3: its
+ * keras_version, or a marker only Keras 3 writes (tf.keras 2.13+ also writes
+ * `module` and `registered_name`, so those say nothing).
+ */
 export function isKeras3Topology(topology: unknown): boolean {
   if (!isObj(topology)) return false;
   if (typeof topology.keras_version === 'string' && topology.keras_version.startsWith('3')) return true;
   const text = JSON.stringify(topology.model_config ?? topology);
-  return /"(batch_shape|registered_name|build_config|__keras_tensor__|keras_history)"|"class_name":\s*"DTypePolicy"/.test(text);
+  return /"batch_shape"|"__keras_tensor__"|"class_name":\s*"DTypePolicy"/.test(text);
 }
 
 /**
