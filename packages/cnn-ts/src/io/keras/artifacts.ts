@@ -71,13 +71,12 @@ async function fromKerasZip(bytes: Uint8Array, opts: KerasArtifactsOptions & { s
   const kerasConfig = parseJson(config, `${source}/config.json`);
   const modelConfig = convertModelConfig(kerasConfig, { ...opts, source: `${source}/config.json` });
   const weightsBytes = entries['model.weights.h5'];
-  let weights: NamedWeight[] = [];
-  if (weightsBytes) {
-    const wsource = `${source}/model.weights.h5`;
-    weights = kerasV3Weights(await openHdf5(weightsBytes, wsource), modelConfig, wsource);
-  } else if (names.some((n) => n.endsWith('.npz'))) {
-    throw new KerasImportError(source, 'keeps its weights in .npz form; only the default model.weights.h5 is read');
+  if (!weightsBytes) {
+    const npz = names.some((n) => n.endsWith('.npz')) ? ' (weights saved as .npz are not read)' : '';
+    throw new KerasImportError(source, `has no model.weights.h5${npz}; its entries are ${names.join(', ')}`);
   }
+  const wsource = `${source}/model.weights.h5`;
+  const weights = kerasV3Weights(await openHdf5(weightsBytes, wsource), modelConfig, wsource);
   const version = typeof (metadata as { keras_version?: unknown }).keras_version === 'string' ? (metadata as { keras_version: string }).keras_version : '3';
   return artifacts(modelConfig, weights, version, 'tensorflow', source);
 }

@@ -40,8 +40,39 @@ export function isHdf5(bytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * The file size the superblock records (its end-of-file address plus base
+ * address), or undefined for a layout not recognised. HDF5 files written by
+ * h5py end exactly there, so a shorter file has been cut off.
+ */
+export function hdf5DeclaredSize(bytes: Uint8Array): number | undefined {
+  let base = -1;
+  for (let b = 0; b + 64 <= bytes.length && b <= 1 << 20; b = b === 0 ? 512 : b * 2) {
+    if (SIGNATURE.every((x, i) => bytes[b + i] === x)) {
+      base = b;
+      break;
+    }
+  }
+  if (base < 0) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[base + 8]!;
+  // Versions 0/1: offsets size at +13, base address at +24 (+28 for v1), EOF two addresses on.
+  // Versions 2/3: offsets size at +9, base address at +12, EOF two addresses on.
+  const sizeOfOffsets = version <= 1 ? bytes[base + 13]! : bytes[base + 9]!;
+  if (sizeOfOffsets !== 8) return undefined;
+  const baseAt = base + (version === 0 ? 24 : version === 1 ? 28 : 12);
+  if (version > 3 || baseAt + 24 > bytes.length) return undefined;
+  const baseAddress = Number(view.getBigUint64(baseAt, true));
+  const eof = Number(view.getBigUint64(baseAt + 16, true));
+  return baseAddress + eof;
+}
+
 /** Opens an HDF5 file held in memory. `source` names it in errors. */
 export async function openHdf5(bytes: Uint8Array, source: string): Promise<H5Group> {
+  const declared = hdf5DeclaredSize(bytes);
+  if (declared !== undefined && declared > bytes.length) {
+    throw new KerasImportError(source, `is truncated: ${bytes.length} bytes, its HDF5 superblock records ${declared}`);
+  }
   const lib = await (jsfive ??= import('jsfive'));
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? (bytes.buffer as ArrayBuffer)
