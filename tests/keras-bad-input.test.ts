@@ -181,8 +181,10 @@ describe('handlers', () => {
     const ok = (async () => new Response(bytes)) as typeof fetch;
     const viaHttp = await kerasHttpHandler('/models/misc.keras', { ...anyLayer, fetchFunc: ok }).load();
     const viaFile = await kerasBrowserFiles([new File([bytes], 'misc.keras')], anyLayer).load();
+    const viaBytes = await kerasFileHandler({ bytes, name: 'misc.keras' }, anyLayer).load();
     expect(viaHttp.weightSpecs).toEqual(viaFile.weightSpecs);
     expect(new Uint8Array(viaHttp.weightData)).toEqual(new Uint8Array(viaFile.weightData));
+    expect(new Uint8Array(viaBytes.weightData)).toEqual(new Uint8Array(viaFile.weightData));
   });
 
   it('browser files: exactly one file', async () => {

@@ -2,7 +2,7 @@
  * The committed Keras reference files (tests/fixtures/keras, written by
  * make_keras_fixtures.py) and the comparison every Keras test uses.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,4 +49,33 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>, rtol = 
     worst = Math.max(worst, d / Math.max(Math.abs(want[i]!), 1e-6));
   }
   return { ok, worst };
+}
+
+/** Artifacts as a saved model usually gives them to a save handler (tfjs-core and cnn-ts alike). */
+export interface SavedArtifacts {
+  modelTopology?: unknown;
+  weightSpecs?: unknown[];
+  weightData?: ArrayBuffer | ArrayBuffer[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+}
+
+/**
+ * Writes a saved model as a TF.js layers directory (model.json + one shard)
+ * plus expected.json (an input and the prediction for it), the layout that
+ * `make_keras_fixtures.py check-tfjs DIR` loads into Keras.
+ */
+export function writeForKeras(dir: string, a: SavedArtifacts, input: { shape: number[]; data: ArrayLike<number> }, output: { shape: number[]; data: ArrayLike<number> }): void {
+  mkdirSync(dir, { recursive: true });
+  const parts = a.weightData === undefined ? [] : Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+  const bytes = Buffer.concat(parts.map((p) => new Uint8Array(p)));
+  writeFileSync(join(dir, 'group1-shard1of1.bin'), bytes);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({
+    format: a.format ?? 'layers-model', generatedBy: a.generatedBy, convertedBy: a.convertedBy ?? null,
+    modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs ?? [] }],
+  }));
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify({
+    input_shape: input.shape, input: Array.from(input.data), output_shape: output.shape, output: Array.from(output.data),
+  }));
 }

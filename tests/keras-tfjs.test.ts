@@ -10,7 +10,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kerasArtifacts, kerasFileHandler, normalizeArtifacts, normalizeTopology, normalizeWeightsManifest, type ModelArtifacts } from '../packages/cnn-ts/src/io/keras/index.js';
-import { FILES, FIXTURES, MODELS, compare, fixtureBytes, reference, type ModelName } from './keras-fixtures.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { FILES, FIXTURES, MODELS, compare, fixtureBytes, reference, writeForKeras, type ModelName, type SavedArtifacts } from './keras-fixtures.js';
 
 /** tfjs-layers can rebuild every class registered in tfjs-core's serialization map. */
 const tfjsKnows = (className: string): boolean => className in tfc.serialization.SerializationMap.getMap().classNameMap;
@@ -82,6 +84,31 @@ describe('Keras files -> artifacts -> tfjs-layers 4.22, against Keras', () => {
       const names = fixed.flatMap((g) => g.weights.map((w) => w.name));
       for (const n of names) expect(n.split('/')).toHaveLength(2);
       expect(fixed[0]!.paths).toEqual(modelJson.weightsManifest[0].paths);
+    }
+  });
+
+  it('models loaded from Keras files save from tfjs-layers in the layout the Python check-tfjs reads', async () => {
+    // KERAS_ROUNDTRIP_DIR=/some/dir keeps the directories for
+    //   python tests/fixtures/keras/make_keras_fixtures.py check-tfjs /some/dir/*
+    const keep = process.env.KERAS_ROUNDTRIP_DIR;
+    const root = keep ?? mkdtempSync(join(tmpdir(), 'keras-rt-'));
+    try {
+      for (const name of MODELS) {
+        const ref = reference(name);
+        const model = await tfl.loadLayersModel(tfc.io.fromMemory(await kerasArtifacts(fixtureBytes(`${name}.keras`), { isSupported: tfjsKnows }) as tfc.io.ModelArtifacts));
+        const x = tfc.tensor(ref.input, ref.input_shape);
+        const y = model.predict(x) as tfc.Tensor;
+        let saved: SavedArtifacts | undefined;
+        await model.save(tfc.io.withSaveHandler(async (a) => {
+          saved = a as SavedArtifacts;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }));
+        writeForKeras(join(root, `tfjs-layers-${name}`), saved!, { shape: ref.input_shape, data: ref.input }, { shape: y.shape, data: y.dataSync() });
+        tfc.dispose([x, y]);
+        model.dispose();
+      }
+    } finally {
+      if (!keep) rmSync(root, { recursive: true, force: true });
     }
   });
 

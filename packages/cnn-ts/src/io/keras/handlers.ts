@@ -14,30 +14,38 @@ export function isKerasPath(url: string): boolean {
 
 const FILE_SCHEME = 'file://';
 
+/** A Keras file by path (Node), or its bytes with a name for errors. */
+export type KerasFileSource = string | { path: string } | { bytes: Uint8Array | ArrayBuffer; name: string };
+
 /**
- * Loads a `.keras` or `.h5` file from the local file system (Node). Accepts
- * `file://path` as TF.js's Node handler does (the prefix is stripped:
- * `file:///abs/model.keras`, `file://./rel/model.h5`) or a plain path.
+ * Loads a `.keras` or `.h5` file from the local file system (Node), or from
+ * bytes already read. A path may be `file://path` as TF.js's Node handler
+ * takes it (the prefix is stripped: `file:///abs/model.keras`,
+ * `file://./rel/model.h5`) or a plain path.
  */
-export function kerasFileHandler(path: string, opts: KerasArtifactsOptions = {}): LoadHandler {
+export function kerasFileHandler(source: KerasFileSource, opts: KerasArtifactsOptions = {}): LoadHandler {
+  if (typeof source === 'object' && 'bytes' in source) {
+    return { load: () => kerasArtifacts(source.bytes, { ...opts, source: opts.source ?? source.name }) };
+  }
+  const path = typeof source === 'string' ? source : source.path;
   const file = path.startsWith(FILE_SCHEME) ? path.slice(FILE_SCHEME.length) : path;
   return {
     async load() {
-      const source = opts.source ?? file;
+      const where = opts.source ?? file;
       const fs = await import('node:fs/promises');
       let bytes: Uint8Array;
       try {
         const st = await fs.stat(file);
         if (st.isDirectory()) {
-          throw new KerasImportError(source, 'is a directory, expected a .keras or .h5 file (a TF.js model directory loads from its model.json)');
+          throw new KerasImportError(where, 'is a directory, expected a .keras or .h5 file (a TF.js model directory loads from its model.json)');
         }
         bytes = await fs.readFile(file);
       } catch (e) {
         if (e instanceof KerasImportError) throw e;
         const code = (e as { code?: string }).code;
-        throw new KerasImportError(source, code === 'ENOENT' ? 'no such file' : `cannot be read (${describe(e)})`, { cause: e });
+        throw new KerasImportError(where, code === 'ENOENT' ? 'no such file' : `cannot be read (${describe(e)})`, { cause: e });
       }
-      return kerasArtifacts(bytes, { ...opts, source });
+      return kerasArtifacts(bytes, { ...opts, source: where });
     },
   };
 }

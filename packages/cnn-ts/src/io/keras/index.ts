@@ -6,5 +6,5 @@ export { kerasArtifacts, type KerasArtifactsOptions, type KerasFileInput } from 
 export { convertModelConfig, normalizeTopology, isKeras3Topology, SUPPORTED_LAYER_CLASSES, type ConvertOptions } from './config.js';
 export { normalizeArtifacts, normalizeWeightsManifest } from './normalize.js';
 export { KerasImportError } from './errors.js';
-export { kerasFileHandler, kerasHttpHandler, kerasBrowserFiles, kerasRouter, isKerasPath, type KerasHttpOptions } from './handlers.js';
+export { kerasFileHandler, kerasHttpHandler, kerasBrowserFiles, kerasRouter, isKerasPath, type KerasHttpOptions, type KerasFileSource } from './handlers.js';
 export type { ModelArtifacts, WeightsManifestEntry, KerasTopology, KerasModelConfig, LoadHandler } from './types.js';
