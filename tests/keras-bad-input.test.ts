@@ -141,8 +141,8 @@ describe('random damage never hangs and never throws anything but a KerasImportE
 });
 
 describe('not a Keras file at all', () => {
-  it('empty', async () => {
-    await failure(load(new Uint8Array(0), 'empty.keras'), 'empty.keras', /is empty/);
+  it('empty (the file name may be given as the second argument)', async () => {
+    await failure(() => kerasArtifacts(new Uint8Array(0), 'empty.keras'), 'empty.keras', /is empty/);
   });
 
   it('a TF.js model.json gets a pointer to the right loader', async () => {

@@ -57,12 +57,15 @@ describe.runIf(ENABLED)('Keras files -> cnn-ts tf.loadLayersModel, against Keras
   }
 
   it('tf.io.fromMemory(kerasArtifacts(bytes)) and tf.io.browserFiles([file])', async () => {
-    const bytes = fixtureBytes('resnet_bn.keras');
-    const a: Model = await api.loadLayersModel(api.io.fromMemory(await kerasArtifacts(bytes)));
-    await check(a, 'resnet_bn');
+    const bytes = fixtureBytes('misc.keras');
+    // This file's kerasArtifacts is the source module, whose class registry is not the built
+    // library's: ask the library which classes it has.
+    const isSupported = (c: string) => api.serialization.getRegisteredClass(c) !== undefined;
+    const a: Model = await api.loadLayersModel(api.io.fromMemory(await kerasArtifacts(bytes, { isSupported })));
+    await check(a, 'misc');
     a.dispose();
-    const b: Model = await api.loadLayersModel(api.io.browserFiles([new File([bytes], 'resnet_bn.keras')]));
-    await check(b, 'resnet_bn');
+    const b: Model = await api.loadLayersModel(api.io.browserFiles([new File([bytes], 'misc.keras')]));
+    await check(b, 'misc');
     b.dispose();
   });
 
@@ -72,8 +75,8 @@ describe.runIf(ENABLED)('Keras files -> cnn-ts tf.loadLayersModel, against Keras
     await expect(api.loadLayersModel(api.io.browserFiles([new File([truncated], 'cut.h5')]))).rejects.toThrow(/cut\.h5: is truncated/);
     await expect(api.loadLayersModel(`file://${FIXTURES}`)).rejects.toThrow(/is a directory/);
     expect(tf.memory().numTensors).toBe(before);
-    const model: Model = await api.loadLayersModel(`file://${join(FIXTURES, 'seq_cnn.keras')}`);
-    await check(model, 'seq_cnn');
+    const model: Model = await api.loadLayersModel(`file://${join(FIXTURES, 'misc.keras')}`);
+    await check(model, 'misc');
     model.dispose();
   });
 
@@ -83,9 +86,16 @@ describe.runIf(ENABLED)('Keras files -> cnn-ts tf.loadLayersModel, against Keras
     const keep = process.env.KERAS_ROUNDTRIP_DIR;
     const root = keep ?? mkdtempSync(join(tmpdir(), 'keras-ours-'));
     try {
+      const failed: string[] = [];
       for (const name of MODELS) {
         const ref = reference(name);
-        const model: Model = await api.loadLayersModel(`file://${join(FIXTURES, `${name}.keras`)}`);
+        let model: Model;
+        try {
+          model = await api.loadLayersModel(`file://${join(FIXTURES, `${name}.keras`)}`);
+        } catch (e) {
+          failed.push(`${name}: ${(e as Error).message}`); // reported by the load tests above
+          continue;
+        }
         const x = tf.tensor(ref.input, ref.input_shape);
         const y = model.predict(x);
         let saved: SavedArtifacts | undefined;
@@ -98,6 +108,7 @@ describe.runIf(ENABLED)('Keras files -> cnn-ts tf.loadLayersModel, against Keras
         tf.dispose([x, y]);
         model.dispose();
       }
+      expect(failed, 'models that did not load').toEqual([]);
     } finally {
       if (!keep) rmSync(root, { recursive: true, force: true });
     }

@@ -45,11 +45,12 @@ function hexHead(bytes: Uint8Array): string {
 /**
  * The `ModelArtifacts` (modelTopology in Keras 2 style, weightSpecs in TF.js
  * names and order, weightData) of a `.keras` or `.h5` file, for
- * `tf.loadLayersModel(tf.io.fromMemory(artifacts))`. `opts.source` names the
- * file in errors; every error is a `KerasImportError`, and one error lists
+ * `tf.loadLayersModel(tf.io.fromMemory(artifacts))`. `opts.source` (or
+ * `opts` itself as a string: the file name) names the file in errors; every error is a `KerasImportError`, and one error lists
  * every Keras layer class without an equivalent.
  */
-export async function kerasArtifacts(input: KerasFileInput, opts: KerasArtifactsOptions = {}): Promise<ModelArtifacts> {
+export async function kerasArtifacts(input: KerasFileInput, options: KerasArtifactsOptions | string = {}): Promise<ModelArtifacts> {
+  const opts: KerasArtifactsOptions = typeof options === 'string' ? { source: options } : options;
   const fileName = typeof File !== 'undefined' && input instanceof File ? input.name : undefined;
   const source = opts.source ?? fileName ?? 'Keras model file';
   const bytes = await toBytes(input, source);

@@ -32,23 +32,31 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** Model classes: their configs hold layers, they are not layers to look up. */
 const CONTAINERS = new Set(['Sequential', 'Functional', 'Model']);
 
-/**
- * Keras layer classes this library can rebuild. At merge this becomes a
- * lookup in the class registry (`serialization.ts`), so layers added there
- * (and custom layers registered with `tf.serialization.registerClass`) are
- * accepted without touching this file.
- */
+/** Keras layer classes this library's layers have today (the default of `isSupportedLayerClass`). */
 export const SUPPORTED_LAYER_CLASSES: ReadonlySet<string> = new Set([
   'InputLayer', 'Conv2D', 'Conv2DTranspose', 'Dense', 'Flatten', 'Activation', 'Dropout', 'Reshape',
   'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Add', 'Concatenate',
   'BatchNormalization', 'ZeroPadding2D',
 ]);
 
+/**
+ * Whether this library can rebuild a Keras layer class: the default of
+ * `ConvertOptions.isSupported`. At merge with the class registry its body
+ * becomes `SUPPORTED_LAYER_CLASSES.has(className) ||
+ * getRegisteredClass(className) !== undefined` (serialization.ts), so new
+ * layers and custom layers registered with `tf.serialization.registerClass`
+ * are accepted without touching this file, and the built-in set holds even
+ * where the layer modules (which register themselves) were not imported.
+ */
+export function isSupportedLayerClass(className: string): boolean {
+  return SUPPORTED_LAYER_CLASSES.has(className);
+}
+
 export interface ConvertOptions {
   /**
    * Whether a Keras layer class can be rebuilt (called with `class_name`,
    * and with Keras 3's `registered_name` such as `'my_pkg>Block'` when the
-   * first is not known). Default: `SUPPORTED_LAYER_CLASSES`.
+   * first is not known). Default: `isSupportedLayerClass`.
    */
   isSupported?: (className: string) => boolean;
   /** The file the config came from, named in errors. */
@@ -312,7 +320,7 @@ function report(problems: Problems, source: string): void {
 }
 
 function options(opts: ConvertOptions): Required<ConvertOptions> {
-  return { isSupported: opts.isSupported ?? ((c) => SUPPORTED_LAYER_CLASSES.has(c)), source: opts.source ?? 'Keras model config' };
+  return { isSupported: opts.isSupported ?? isSupportedLayerClass, source: opts.source ?? 'Keras model config' };
 }
 
 /**

@@ -3,7 +3,7 @@
  * converted from Keras 3, as TF.js layers-format `ModelArtifacts`.
  */
 export { kerasArtifacts, type KerasArtifactsOptions, type KerasFileInput } from './artifacts.js';
-export { convertModelConfig, normalizeTopology, isKeras3Topology, SUPPORTED_LAYER_CLASSES, type ConvertOptions } from './config.js';
+export { convertModelConfig, normalizeTopology, isKeras3Topology, isSupportedLayerClass, SUPPORTED_LAYER_CLASSES, type ConvertOptions } from './config.js';
 export { normalizeArtifacts, normalizeWeightsManifest } from './normalize.js';
 export { KerasImportError } from './errors.js';
 export { kerasFileHandler, kerasHttpHandler, kerasBrowserFiles, kerasRouter, isKerasPath, type KerasHttpOptions, type KerasFileSource } from './handlers.js';
