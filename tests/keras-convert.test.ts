@@ -5,7 +5,8 @@ import {
   KerasImportError, convertModelConfig, isSupportedLayerClass, isKeras3Topology, kerasArtifacts, normalizeTopology,
 } from '../packages/cnn-ts/src/io/keras/index.js';
 import { openHdf5 } from '../packages/cnn-ts/src/io/keras/hdf5.js';
-import { unzipEntries } from '../packages/cnn-ts/src/io/keras/zip.js';
+import { crc32, unzipEntries } from '../packages/cnn-ts/src/io/keras/zip.js';
+import type { H5Group } from '../packages/cnn-ts/src/io/keras/hdf5.js';
 import { kerasV3LayerKeys, kerasSnakeCase, legacyWeightName } from '../packages/cnn-ts/src/io/keras/weights.js';
 import { MODELS, fixtureBytes, reference } from './keras-fixtures.js';
 
@@ -165,6 +166,40 @@ describe('on the committed Keras files', () => {
       check(root, config);
     });
   }
+
+  it('the direct read of contiguous float32 datasets gives what jsfive\'s general path gives, for every dataset', async () => {
+    let count = 0;
+    const visit = (g: H5Group): void => {
+      for (const k of g.keys) {
+        const o = g.get(k)!;
+        if (o.kind === 'group') visit(o);
+        else if (o.shape.length > 0) {
+          expect(o.read(), o.path).toEqual(o.read({ generic: true }));
+          count++;
+        }
+      }
+    };
+    for (const name of MODELS) {
+      visit(await openHdf5(fixtureBytes(`${name}.h5`), name));
+      visit(await openHdf5(fixtureBytes(`${name}.k2.h5`), name));
+      visit(await openHdf5((await unzipEntries(fixtureBytes(`${name}.keras`), ['model.weights.h5'], name)).entries['model.weights.h5']!, name));
+    }
+    expect(count).toBeGreaterThan(100);
+  });
+
+  it('CRC-32 (slicing by 8) against its check value and the bytewise definition', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    const bytewise = (d: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const x of d) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    const data = fixtureBytes('misc.keras');
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1003]) expect(crc32(data.subarray(5, 5 + n)), `n=${n}`).toBe(bytewise(data.subarray(5, 5 + n)));
+  });
 
   it('Keras\'s snake case and the legacy weight names', () => {
     expect(['Conv2D', 'Conv2DTranspose', 'UpSampling2D', 'BatchNormalization', 'GlobalAveragePooling2D', 'ZeroPadding2D', 'Functional'].map(kerasSnakeCase))

@@ -22,8 +22,11 @@ export interface H5Dataset {
   readonly kind: 'dataset';
   readonly path: string;
   readonly shape: number[];
-  /** float32 data for floating-point datasets, int32 data for integer ones. */
-  read(): Float32Array | Int32Array;
+  /**
+   * float32 data for floating-point datasets, int32 data for integer ones.
+   * `generic` skips the direct read of contiguous float32 data (for tests).
+   */
+  read(opts?: { generic?: boolean }): Float32Array | Int32Array;
 }
 
 type Jsfive = typeof import('jsfive');
@@ -140,18 +143,53 @@ function wrapGroup(g: import('jsfive').Group, source: string, path: string): H5G
   return self;
 }
 
+/** The part of jsfive's DataObjects the direct read uses (not public API: every use is guarded). */
+interface DataObjectsInternals {
+  fh: ArrayBuffer;
+  filter_pipeline: unknown;
+  find_msg_type(type: number): { get(key: string): number }[];
+  _get_data_message_properties(offset: number): [number, number, number, number];
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
+const DATA_LAYOUT_MESSAGE = 8;
+const CONTIGUOUS = 1;
+
+/**
+ * Contiguous, unfiltered little-endian float32 data straight from the file's
+ * bytes (what Keras writes), or undefined to take jsfive's general path,
+ * which builds a JavaScript array element by element (~8x slower, 2x memory).
+ */
+function contiguousFloat32(d: import('jsfive').Dataset, n: number): Float32Array | undefined {
+  try {
+    const o = (d as unknown as { _dataobjects?: DataObjectsInternals })._dataobjects;
+    if (!LITTLE_ENDIAN || !o || !(o.fh instanceof ArrayBuffer) || d.dtype !== '<f4' || o.filter_pipeline) return undefined;
+    const msg = o.find_msg_type(DATA_LAYOUT_MESSAGE)[0];
+    if (!msg) return undefined;
+    const [, , layout, at] = o._get_data_message_properties(msg.get('offset_to_message'));
+    if (layout !== CONTIGUOUS || at + 8 > o.fh.byteLength) return undefined;
+    const address = new DataView(o.fh).getBigUint64(at, true);
+    if (address === 0xffffffffffffffffn || address + BigInt(n * 4) > BigInt(o.fh.byteLength)) return undefined;
+    return new Float32Array(o.fh.slice(Number(address), Number(address) + n * 4));
+  } catch {
+    return undefined;
+  }
+}
+
 function wrapDataset(d: import('jsfive').Dataset, source: string, path: string): H5Dataset {
   const shape = guard(source, path, () => [...d.shape]);
   return {
     kind: 'dataset',
     path,
     shape,
-    read() {
+    read(opts = {}) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const direct = opts.generic ? undefined : contiguousFloat32(d, n);
+      if (direct) return direct;
       const dtype = guard(source, path, () => d.dtype);
       const m = typeof dtype === 'string' ? /^[<>=|]?([fiu])(\d+)$/.exec(dtype) : null;
       if (!m) throw new KerasImportError(source, `dataset ${path} has the HDF5 type ${JSON.stringify(dtype)}; expected floating-point or integer numbers`);
       const values = guard(source, path, () => d.value);
-      const n = shape.reduce((a, b) => a * b, 1);
       if (!values || values.length !== n) {
         throw new KerasImportError(source, `dataset ${path} holds ${values?.length ?? 0} values for its shape [${shape.join(', ')}] (${n})`);
       }
