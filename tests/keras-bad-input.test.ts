@@ -101,6 +101,12 @@ describe('corrupt and truncated .h5 files', () => {
   }
 });
 
+describe('an HDF5 file without an architecture', () => {
+  it('a weights-only file (model.save_weights) says so', async () => {
+    await failure(load(fixtureBytes('seq_cnn.weights.h5'), 'seq_cnn.weights.h5'), 'seq_cnn.weights.h5', /has no model_config attribute: a weights-only file \(model\.save_weights\) has no architecture/);
+  });
+});
+
 describe('random damage never hangs and never throws anything but a KerasImportError', () => {
   it('300 random truncations and byte changes of .keras and .h5 files, each under a second', async () => {
     // Fixed seed; KERAS_FUZZ_SEED=n tries another set of damages.
