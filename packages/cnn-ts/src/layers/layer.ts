@@ -278,9 +278,11 @@ export abstract class Layer extends Serializable {
     return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: [...this.batchInputShape] } : {}), dtype: this.dtype };
   }
 
-  /** Builds a layer from its config (TF.js `fromConfig`): `new cls(config)`. */
+  /** Builds a layer from its config (TF.js `fromConfig`): `new cls(config)`; a null value means the default. */
   static override fromConfig<T extends Serializable>(cls: SerializableConstructor<T>, config: ConfigDict): T {
-    return new cls(config);
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) if (v !== null) args[k] = v;
+    return new cls(args);
   }
 
   /** Frees the weights. */

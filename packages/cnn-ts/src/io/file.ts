@@ -1,0 +1,117 @@
+/**
+ * `file://` in Node (as tfjs-node's `io.fileSystem`): model.json plus 4 MiB
+ * shards `group1-shard1ofN.bin`. The Node modules are imported when a
+ * handler runs, through computed specifiers, so browser bundles of the main
+ * entry never pull in node:fs.
+ */
+import { kerasFileHandler } from './normalize.js';
+import { artifactsForJSON, artifactsInfo, modelJSONFor, parseModelJSON } from './handlers.js';
+import { shardNames, shardRanges } from './weights.js';
+import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
+
+type FS = typeof import('node:fs/promises');
+type Path = typeof import('node:path');
+
+async function nodeModules(): Promise<{ fs: FS; path: Path }> {
+  const fsName = 'node:fs/promises';
+  const pathName = 'node:path';
+  try {
+    const [fs, path] = await Promise.all([import(/* @vite-ignore */ fsName) as Promise<FS>, import(/* @vite-ignore */ pathName) as Promise<Path>]);
+    return { fs, path };
+  } catch {
+    throw new Error('file://: needs Node.js (in browsers use http(s)://, indexeddb://, localstorage:// or tf.io.browserFiles)');
+  }
+}
+
+/** `file:///abs/dir` or `file://rel/dir` -> a filesystem path. */
+export function filePath(url: string): string {
+  const p = url.replace(/^file:\/\//, '');
+  if (p.length === 0) throw new Error(`${url}: the path is empty`);
+  return decodeURIComponent(p);
+}
+
+/** Buffer -> an ArrayBuffer of exactly its bytes (small Buffers share a pool). */
+function ownBuffer(b: Uint8Array): ArrayBuffer {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+}
+
+async function statOf(fs: FS, p: string) {
+  try {
+    return await fs.stat(p);
+  } catch {
+    return null;
+  }
+}
+
+const SHARD = /^group\d+-shard\d+of\d+\.bin$/;
+
+/** The Node file handler for `file://` URLs; `.keras` and `.h5` files go to the Keras reader. */
+export function fileSystem(url: string, options: LoadOptions & Pick<SaveConfig, 'shardSizeBytes'> = {}): IOHandler {
+  const target = filePath(url);
+  return {
+    async save(a: ModelArtifacts): Promise<SaveResult> {
+      const { fs, path } = await nodeModules();
+      const toFile = target.endsWith('.json');
+      const dir = toFile ? path.dirname(target) : target;
+      const jsonPath = toFile ? target : path.join(dir, 'model.json');
+      const st = await statOf(fs, dir);
+      if (st && !st.isDirectory()) throw new Error(`${url}: ${dir} is a file; save needs a directory (model.json and its shards are written into it)`);
+      await fs.mkdir(dir, { recursive: true });
+      const data = a.weightData === undefined ? new ArrayBuffer(0) : Array.isArray(a.weightData) ? joinAll(a.weightData) : a.weightData;
+      const ranges = shardRanges(data.byteLength, options.shardSizeBytes);
+      const names = shardNames(ranges.length);
+      for (let i = 0; i < ranges.length; i++) await fs.writeFile(path.join(dir, names[i]), new Uint8Array(data, ranges[i][0], ranges[i][1] - ranges[i][0]));
+      // model.json last, atomically: a reader never sees it before its shards.
+      const tmp = `${jsonPath}.tmp-${process.pid}`;
+      await fs.writeFile(tmp, JSON.stringify(modelJSONFor(a, names)));
+      await fs.rename(tmp, jsonPath);
+      // Shards of an earlier, larger save of the same directory.
+      const keep = new Set(names);
+      for (const f of await fs.readdir(dir)) if (SHARD.test(f) && !keep.has(f)) await fs.rm(path.join(dir, f));
+      return { modelArtifactsInfo: artifactsInfo(a) };
+    },
+    async load(): Promise<ModelArtifacts> {
+      const { fs, path } = await nodeModules();
+      if (/\.(keras|h5|hdf5)$/i.test(target)) {
+        const h = kerasFileHandler({ path: target });
+        if (!h?.load) throw new Error(`${url}: Keras files (.keras, .h5) need the Keras reader, which is not part of this build`);
+        return h.load();
+      }
+      const st = await statOf(fs, target);
+      if (!st) throw new Error(`${url}: ${target} does not exist`);
+      if (st.isDirectory()) {
+        const hint = (await statOf(fs, path.join(target, 'model.json'))) ? ` (did you mean file://${path.join(target, 'model.json')}?)` : '';
+        throw new Error(`${url}: ${target} is a directory; loadLayersModel needs the model.json file${hint}`);
+      }
+      const text = await fs.readFile(target, 'utf8');
+      const j = parseModelJSON(text, target);
+      const dir = options.weightPathPrefix ? filePath(options.weightPathPrefix) : path.dirname(target);
+      return artifactsForJSON(
+        j,
+        async (paths) => {
+          const out: ArrayBuffer[] = [];
+          for (let i = 0; i < paths.length; i++) {
+            const p = path.resolve(dir, paths[i]);
+            const s = await statOf(fs, p);
+            if (!s) throw new Error(`${target}: weight file ${p} (listed in its weightsManifest) does not exist`);
+            if (s.isDirectory()) throw new Error(`${target}: weight file ${p} (listed in its weightsManifest) is a directory`);
+            out.push(ownBuffer(await fs.readFile(p)));
+            options.onProgress?.((i + 1) / paths.length);
+          }
+          return out;
+        },
+        target,
+      );
+    },
+  };
+}
+
+function joinAll(list: ArrayBuffer[]): ArrayBuffer {
+  const out = new Uint8Array(list.reduce((s, b) => s + b.byteLength, 0));
+  let o = 0;
+  for (const b of list) {
+    out.set(new Uint8Array(b), o);
+    o += b.byteLength;
+  }
+  return out.buffer;
+}
