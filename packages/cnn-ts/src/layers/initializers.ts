@@ -248,10 +248,6 @@ export function getInitializer(init: InitializerIdentifier | undefined, fallback
 
 /** `{className, config}` for an initialiser (TF.js `serializeInitializer`); a name is resolved first. */
 export function serializeInitializer(init: InitializerIdentifier, where: string): InitializerConfig {
-  if (typeof init === 'object' && init !== null && typeof (init as Initializer).apply !== 'function') {
-    const c = init as InitializerConfig;
-    return { className: c.className, config: c.config ?? {} };
-  }
   const i = getInitializer(init, 'glorotUniform', where);
   if (typeof i.getConfig !== 'function') throw new Error(`${where}: initializer ${i.className} cannot be serialised (it has no getConfig)`);
   return { className: i.className, config: i.getConfig() };
