@@ -15,11 +15,11 @@ export interface NamedTensor {
 }
 
 /** Bytes per element of a stored (possibly quantised) weight. */
-function storedBytes(spec: WeightsManifestEntry): number {
+function storedBytes(spec: WeightsManifestEntry, where: string): number {
   const q = spec.quantization?.dtype;
   if (q === 'uint8') return 1;
   if (q === 'uint16' || q === 'float16') return 2;
-  if (q !== undefined) throw new Error(`weight ${spec.name}: unknown quantization dtype '${q}'; expected uint8, uint16 or float16`);
+  if (q !== undefined) throw new Error(`${where}: weight ${spec.name}: unknown quantization dtype '${q}'; expected uint8, uint16 or float16`);
   switch (spec.dtype) {
     case 'float32':
     case 'int32':
@@ -29,7 +29,7 @@ function storedBytes(spec: WeightsManifestEntry): number {
     case 'float16':
       return 2;
     default:
-      throw new Error(`weight ${spec.name}: dtype '${spec.dtype}' is not supported; expected float32, int32, bool or float16`);
+      throw new Error(`${where}: weight ${spec.name}: dtype '${spec.dtype}' is not supported; expected float32, int32, bool or float16`);
   }
 }
 
@@ -43,7 +43,7 @@ export function specByteLength(spec: WeightsManifestEntry, where: string): numbe
   if (q && (q.dtype === 'uint8' || q.dtype === 'uint16') && (typeof q.scale !== 'number' || typeof q.min !== 'number')) {
     throw new Error(`${where}: weight ${spec.name}: ${q.dtype} quantization needs numeric scale and min, got ${JSON.stringify(q)}`);
   }
-  return sizeFromShape(spec.shape) * storedBytes(spec);
+  return sizeFromShape(spec.shape) * storedBytes(spec, where);
 }
 
 /** IEEE half -> float, through a table of the 65,536 values. */
