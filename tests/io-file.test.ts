@@ -200,6 +200,14 @@ describe('bad input: a clear error naming the file, fast, nothing left behind', 
     await expect(tf.loadLayersModel(`${good}/model.json`)).rejects.toThrow(/no handler for .* \(a path on disk: 'file:\/\//);
   });
 
+  it('a .keras / .h5 path goes to the Keras reader, and a corrupt one is an error naming it', async () => {
+    const f = join(dir, 'broken.keras');
+    writeFileSync(f, 'not a zip');
+    const before = tf.memory().numTensors;
+    await expect(tf.loadLayersModel(`file://${f}`)).rejects.toThrow(f);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('save to a path that is a file', async () => {
     const m = cnn();
     const f = join(dir, 'afile');

@@ -4,7 +4,7 @@
  * handler runs, through computed specifiers, so browser bundles of the main
  * entry never pull in node:fs.
  */
-import { kerasFileHandler } from './normalize.js';
+import { isKerasFile, readKerasFile } from './normalize.js';
 import { artifactsForJSON, artifactsInfo, modelJSONFor, parseModelJSON } from './handlers.js';
 import { shardNames, shardRanges } from './weights.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
@@ -72,13 +72,9 @@ export function fileSystem(url: string, options: LoadOptions & Pick<SaveConfig, 
     },
     async load(): Promise<ModelArtifacts> {
       const { fs, path } = await nodeModules();
-      if (/\.(keras|h5|hdf5)$/i.test(target)) {
-        const h = kerasFileHandler({ path: target });
-        if (!h?.load) throw new Error(`${url}: Keras files (.keras, .h5) need the Keras reader, which is not part of this build`);
-        return h.load();
-      }
       const st = await statOf(fs, target);
       if (!st) throw new Error(`${url}: ${target} does not exist`);
+      if (isKerasFile(target) && !st.isDirectory()) return { ...(await readKerasFile(await fs.readFile(target), target)), source: target };
       if (st.isDirectory()) {
         const hint = (await statOf(fs, path.join(target, 'model.json'))) ? ` (did you mean file://${path.join(target, 'model.json')}?)` : '';
         throw new Error(`${url}: ${target} is a directory; loadLayersModel needs the model.json file${hint}`);

@@ -5,6 +5,7 @@
  * models TF.js saved there load here and back).
  */
 import { splitWeights } from './weights.js';
+import { isKerasFile, readKerasFile } from './normalize.js';
 import { shardNames, shardRanges } from './weights.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveHandler, SaveResult, TrainingConfig, WeightsManifestEntry } from './types.js';
 
@@ -131,6 +132,7 @@ export function http(path: string, options: LoadOptions & { method?: string } = 
     async load() {
       const f = fetchOf(options);
       const r = await fetchOk(f, path, options.requestInit);
+      if (isKerasFile(path)) return { ...(await readKerasFile(new Uint8Array(await r.arrayBuffer()), path)), source: path };
       const j = parseModelJSON(await r.text(), path);
       const prefix = options.weightPathPrefix ?? urlPrefix(path);
       return artifactsForJSON(
@@ -193,6 +195,7 @@ export function browserFiles(files: File[]): IOHandler {
     async load() {
       if (!Array.isArray(files) || files.length === 0) throw new Error('browserFiles: expected a list of files (model.json and its weight files)');
       const [jsonFile, ...rest] = files;
+      if (isKerasFile(jsonFile.name)) return { ...(await readKerasFile(new Uint8Array(await jsonFile.arrayBuffer()), jsonFile.name)), source: jsonFile.name };
       const j = parseModelJSON(await jsonFile.text(), jsonFile.name);
       const byName = new Map(rest.map((f) => [f.name, f]));
       return artifactsForJSON(
