@@ -30,11 +30,6 @@ export function filePath(url: string): string {
   return decodeURIComponent(p);
 }
 
-/** Buffer -> an ArrayBuffer of exactly its bytes (small Buffers share a pool). */
-function ownBuffer(b: Uint8Array): ArrayBuffer {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-}
-
 async function statOf(fs: FS, p: string) {
   try {
     return await fs.stat(p);
@@ -85,16 +80,33 @@ export function fileSystem(url: string, options: LoadOptions & Pick<SaveConfig, 
       return artifactsForJSON(
         j,
         async (paths) => {
-          const out: ArrayBuffer[] = [];
-          for (let i = 0; i < paths.length; i++) {
-            const p = path.resolve(dir, paths[i]);
+          // All shards read into one buffer: every weight is then a view of it (no copy per weight).
+          const files = paths.map((p) => path.resolve(dir, p));
+          const sizes: number[] = [];
+          for (const p of files) {
             const s = await statOf(fs, p);
             if (!s) throw new Error(`${target}: weight file ${p} (listed in its weightsManifest) does not exist`);
             if (s.isDirectory()) throw new Error(`${target}: weight file ${p} (listed in its weightsManifest) is a directory`);
-            out.push(ownBuffer(await fs.readFile(p)));
-            options.onProgress?.((i + 1) / paths.length);
+            sizes.push(s.size);
           }
-          return out;
+          const all = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+          let o = 0;
+          for (let i = 0; i < files.length; i++) {
+            const fh = await fs.open(files[i], 'r');
+            try {
+              let got = 0;
+              while (got < sizes[i]) {
+                const { bytesRead } = await fh.read(all, o + got, sizes[i] - got, got);
+                if (bytesRead === 0) throw new Error(`${target}: weight file ${files[i]} ended after ${got} of ${sizes[i]} bytes while being read`);
+                got += bytesRead;
+              }
+            } finally {
+              await fh.close();
+            }
+            o += sizes[i];
+            options.onProgress?.((i + 1) / files.length);
+          }
+          return [all.buffer];
         },
         target,
       );

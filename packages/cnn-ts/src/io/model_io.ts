@@ -7,7 +7,8 @@
  * nothing behind.
  */
 import { fromValues } from '../ops/creation.js';
-import { Layer, InputLayer } from '../layers/layer.js';
+import { Layer, InputLayer, withFastWeightInit } from '../layers/layer.js';
+import { ENGINE } from '../engine.js';
 import { LayersModel, modelIO } from '../models/model.js';
 import { AdamOptimizer, MomentumOptimizer, RMSPropOptimizer, SGDOptimizer, type Optimizer } from '../optimizers.js';
 import type { Variable } from '../tensor.js';
@@ -233,7 +234,11 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts, options: Loa
   // Check the bytes against the manifest before building anything.
   const bytes = artifacts.weightData !== undefined ? splitWeights(artifacts.weightData, specs, where) : null;
   if (!bytes && specs.length > 0) throw new Error(`${where}: the manifest lists ${specs.length} weights but there is no weight data`);
-  const model = modelFromTopology(topo as Record<string, unknown>, options.customObjects ?? {}, where);
+  // Weights about to be overwritten are made as zeros, not drawn (TF.js' fastWeightInit).
+  const build = () => modelFromTopology(topo as Record<string, unknown>, options.customObjects ?? {}, where);
+  const model = bytes && strict ? withFastWeightInit(build) : build();
+  // An inline core copies on upload, so weights can be views of the file bytes.
+  const copy = ENGINE.info?.mode !== 'inline';
   try {
     const tc = artifacts.trainingConfig ?? ((topo as Record<string, unknown>).training_config as TrainingConfig | undefined);
     if (tc) {
@@ -248,7 +253,7 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts, options: Loa
       const modelSpecs = specs.filter((s) => (s.group ?? 'model') !== 'optimizer');
       const optSpecs = specs.filter((s) => s.group === 'optimizer');
       const match = matchWeights(model, modelSpecs, strict, where);
-      const pairs: [Variable, () => Float32Array][] = [...match].map(([v, s]) => [v, () => decodeWeight(bytes.get(s)!, s)]);
+      const pairs: [Variable, () => Float32Array][] = [...match].map(([v, s]) => [v, () => decodeWeight(bytes.get(s)!, s, copy)]);
       const optPairs = model.optimizer && optSpecs.length > 0 ? optimizerState(model, match, optSpecs, bytes, where) : null;
       assignAll(pairs);
       if (optPairs) {

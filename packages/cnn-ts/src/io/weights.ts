@@ -103,11 +103,16 @@ export function floatsToHalf(v: Float32Array): Uint16Array {
   return out;
 }
 
-/** The values of one weight as float32 (the core's storage type), from its stored bytes. */
-export function decodeWeight(bytes: Uint8Array, spec: WeightsManifestEntry): Float32Array {
+/**
+ * The values of one weight as float32 (the core's storage type), from its
+ * stored bytes. Float32 data is copied to a buffer of its own unless `copy`
+ * is false and the bytes are 4-aligned (a view then: for an inline core,
+ * which copies on upload; a worker core takes the buffer).
+ */
+export function decodeWeight(bytes: Uint8Array, spec: WeightsManifestEntry, copy = true): Float32Array {
   const n = sizeFromShape(spec.shape);
-  // Copy to an aligned buffer of its own (it is transferred to the core).
   const q = spec.quantization;
+  if (!copy && !q && spec.dtype === 'float32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
   if (q) {
     if (q.dtype === 'float16') return decodeHalf(bytes, n);
     const scale = q.scale;
@@ -210,34 +215,30 @@ export function splitWeights(data: ArrayBuffer | ArrayBuffer[], specs: WeightsMa
 
 /**
  * Reads tensors and concatenates their bytes (TF.js `io.encodeWeights`);
- * `quantize: 'float16'` stores float32 weights as halves.
+ * `quantize: 'float16'` stores float32 weights as halves. The output is
+ * allocated once and each tensor's values are copied in as they are read,
+ * so the extra memory is the output plus one tensor.
  */
 export async function encodeWeights(named: NamedTensor[], group?: WeightGroup, quantize?: 'float16'): Promise<{ data: ArrayBuffer; specs: WeightsManifestEntry[] }> {
-  const specs: WeightsManifestEntry[] = [];
-  const parts: Uint8Array[] = [];
-  for (const { name, tensor } of named) {
-    const values = await tensor.data();
+  const specs: WeightsManifestEntry[] = named.map(({ name, tensor }) => {
     const spec: WeightsManifestEntry = { name, shape: [...tensor.shape], dtype: tensor.dtype === 'int32' ? 'int32' : tensor.dtype === 'bool' ? 'bool' : 'float32' };
     if (group) spec.group = group;
-    let bytes: Uint8Array;
-    if (spec.dtype === 'int32') bytes = new Uint8Array(Int32Array.from(values as ArrayLike<number>).buffer);
-    else if (spec.dtype === 'bool') bytes = Uint8Array.from(values as ArrayLike<number>);
-    else if (quantize === 'float16') {
-      spec.quantization = { dtype: 'float16' };
-      bytes = new Uint8Array(floatsToHalf(values as Float32Array).buffer);
-    } else {
-      const f = values as Float32Array;
-      bytes = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
-    }
-    specs.push(spec);
-    parts.push(bytes);
-  }
-  const total = parts.reduce((s, p) => s + p.byteLength, 0);
-  const out = new Uint8Array(total);
+    if (quantize === 'float16' && spec.dtype === 'float32') spec.quantization = { dtype: 'float16' };
+    return spec;
+  });
+  const sizes = specs.map((s) => specByteLength(s, 'encodeWeights'));
+  const out = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
   let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
+  for (let i = 0; i < named.length; i++) {
+    const spec = specs[i];
+    const values = (await named[i].tensor.data()) as ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
+    let bytes: Uint8Array;
+    if (spec.dtype === 'int32') bytes = new Uint8Array(Int32Array.from(values).buffer);
+    else if (spec.dtype === 'bool') bytes = Uint8Array.from(values);
+    else if (spec.quantization) bytes = new Uint8Array(floatsToHalf(values as Float32Array).buffer);
+    else bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    out.set(bytes, o);
+    o += sizes[i];
   }
   return { data: out.buffer, specs };
 }

@@ -66,6 +66,21 @@ export class SymbolicTensor {
 
 const nameCounts = new Map<string, number>();
 
+let fastWeightInit = false;
+/**
+ * Runs `f` with weights created as zeros instead of by their initialisers
+ * (TF.js' fastWeightInit): for loads whose weights are overwritten at once.
+ */
+export function withFastWeightInit<T>(f: () => T): T {
+  const prev = fastWeightInit;
+  fastWeightInit = true;
+  try {
+    return f();
+  } finally {
+    fastWeightInit = prev;
+  }
+}
+
 /** Keras-style unique names: `conv2d`, `conv2d_1`, ... */
 export function uniqueName(prefix: string): string {
   const n = nameCounts.get(prefix) ?? 0;
@@ -193,7 +208,7 @@ export abstract class Layer extends Serializable {
   /** Creates a weight variable (TF.js `addWeight`). */
   protected addWeight(name: string, shape: number[], initializer: InitializerIdentifier, trainable = true): Variable {
     const init = getInitializer(initializer, 'glorotUniform', this.name);
-    const value = init.apply(shape);
+    const value = fastWeightInit ? zeros(shape) : init.apply(shape);
     const v = variable(value, trainable, `${this.name}/${name}`);
     value.dispose();
     this.ownWeights.push(v);
