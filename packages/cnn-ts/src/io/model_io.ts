@@ -7,7 +7,7 @@
  * nothing behind.
  */
 import { fromValues } from '../ops/creation.js';
-import { Layer, InputLayer, withFastWeightInit } from '../layers/layer.js';
+import { Layer, InputLayer, withWeightSource } from '../layers/layer.js';
 import { ENGINE } from '../engine.js';
 import { LayersModel, modelIO } from '../models/model.js';
 import { AdamOptimizer, MomentumOptimizer, RMSPropOptimizer, SGDOptimizer, type Optimizer } from '../optimizers.js';
@@ -234,11 +234,25 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts, options: Loa
   // Check the bytes against the manifest before building anything.
   const bytes = artifacts.weightData !== undefined ? splitWeights(artifacts.weightData, specs, where) : null;
   if (!bytes && specs.length > 0) throw new Error(`${where}: the manifest lists ${specs.length} weights but there is no weight data`);
-  // Weights about to be overwritten are made as zeros, not drawn (TF.js' fastWeightInit).
-  const build = () => modelFromTopology(topo as Record<string, unknown>, options.customObjects ?? {}, where);
-  const model = bytes && strict ? withFastWeightInit(build) : build();
   // An inline core copies on upload, so weights can be views of the file bytes.
   const copy = ENGINE.info?.mode !== 'inline';
+  // Weights are created from the file's values where the names match (one
+  // upload each), as zeros elsewhere (assigned below), never drawn (TF.js'
+  // fastWeightInit). The bytes were checked against the manifest above.
+  const modelSpecs = specs.filter((s) => (s.group ?? 'model') !== 'optimizer');
+  const optSpecs = specs.filter((s) => s.group === 'optimizer');
+  const byName = new Map(modelSpecs.map((s) => [s.name, s]));
+  const given = new Map<string, WeightsManifestEntry>();
+  const usedSpecs = new Set<WeightsManifestEntry>();
+  const source = (name: string, shape: number[]) => {
+    const s = byName.get(name);
+    if (!s || given.has(name) || usedSpecs.has(s) || s.shape.length !== shape.length || s.shape.some((d, i) => d !== shape[i])) return undefined;
+    given.set(name, s);
+    usedSpecs.add(s);
+    return decodeWeight(bytes!.get(s)!, s, copy);
+  };
+  const build = () => modelFromTopology(topo as Record<string, unknown>, options.customObjects ?? {}, where);
+  const model = bytes && strict ? withWeightSource(source, build) : build();
   try {
     const tc = artifacts.trainingConfig ?? ((topo as Record<string, unknown>).training_config as TrainingConfig | undefined);
     if (tc) {
@@ -250,10 +264,8 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts, options: Loa
       model.compile({ optimizer, loss, metrics });
     }
     if (bytes) {
-      const modelSpecs = specs.filter((s) => (s.group ?? 'model') !== 'optimizer');
-      const optSpecs = specs.filter((s) => s.group === 'optimizer');
       const match = matchWeights(model, modelSpecs, strict, where);
-      const pairs: [Variable, () => Float32Array][] = [...match].map(([v, s]) => [v, () => decodeWeight(bytes.get(s)!, s, copy)]);
+      const pairs: [Variable, () => Float32Array][] = [...match].filter(([v, s]) => given.get(v.name) !== s).map(([v, s]) => [v, () => decodeWeight(bytes.get(s)!, s, copy)]);
       const optPairs = model.optimizer && optSpecs.length > 0 ? optimizerState(model, match, optSpecs, bytes, where) : null;
       assignAll(pairs);
       if (optPairs) {

@@ -5,7 +5,7 @@
  * properties); their weights are tracked like Keras tracks attributes.
  */
 import { ENGINE } from '../engine.js';
-import { variable, zeros } from '../ops/creation.js';
+import { fromValues, variable, zeros } from '../ops/creation.js';
 import { tidy } from '../globals.js';
 import { Tensor, Variable } from '../tensor.js';
 import type { DataType } from '../types.js';
@@ -66,18 +66,21 @@ export class SymbolicTensor {
 
 const nameCounts = new Map<string, number>();
 
-let fastWeightInit = false;
+/** Gives the values of a weight `layer/name` of `shape` being created, or undefined. */
+export type WeightSource = (name: string, shape: number[]) => Float32Array | undefined;
+let weightSource: WeightSource | null = null;
 /**
- * Runs `f` with weights created as zeros instead of by their initialisers
- * (TF.js' fastWeightInit): for loads whose weights are overwritten at once.
+ * Runs `f` with weights taken from `source` where it has them and zeros
+ * elsewhere, instead of drawn by their initialisers (TF.js' fastWeightInit):
+ * for loads, which then upload each weight once.
  */
-export function withFastWeightInit<T>(f: () => T): T {
-  const prev = fastWeightInit;
-  fastWeightInit = true;
+export function withWeightSource<T>(source: WeightSource, f: () => T): T {
+  const prev = weightSource;
+  weightSource = source;
   try {
     return f();
   } finally {
-    fastWeightInit = prev;
+    weightSource = prev;
   }
 }
 
@@ -208,7 +211,8 @@ export abstract class Layer extends Serializable {
   /** Creates a weight variable (TF.js `addWeight`). */
   protected addWeight(name: string, shape: number[], initializer: InitializerIdentifier, trainable = true): Variable {
     const init = getInitializer(initializer, 'glorotUniform', this.name);
-    const value = fastWeightInit ? zeros(shape) : init.apply(shape);
+    const given = weightSource?.(`${this.name}/${name}`, shape);
+    const value = given ? fromValues(given, [...shape], 'float32') : weightSource ? zeros(shape) : init.apply(shape);
     const v = variable(value, trainable, `${this.name}/${name}`);
     value.dispose();
     this.ownWeights.push(v);
