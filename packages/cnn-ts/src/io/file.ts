@@ -6,7 +6,7 @@
  */
 import { isKerasFile, readKerasFile } from './normalize.js';
 import { artifactsForJSON, artifactsInfo, modelJSONFor, parseModelJSON } from './handlers.js';
-import { shardNames, shardRanges } from './weights.js';
+import { shardNames, shardRanges, slicesOf } from './weights.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
 
 type FS = typeof import('node:fs/promises');
@@ -52,10 +52,17 @@ export function fileSystem(url: string, options: LoadOptions & Pick<SaveConfig, 
       const st = await statOf(fs, dir);
       if (st && !st.isDirectory()) throw new Error(`${url}: ${dir} is a file; save needs a directory (model.json and its shards are written into it)`);
       await fs.mkdir(dir, { recursive: true });
-      const data = a.weightData === undefined ? new ArrayBuffer(0) : Array.isArray(a.weightData) ? joinAll(a.weightData) : a.weightData;
-      const ranges = shardRanges(data.byteLength, options.shardSizeBytes);
+      const parts = a.weightData === undefined ? [] : Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+      const ranges = shardRanges(parts.reduce((s, p) => s + p.byteLength, 0), options.shardSizeBytes);
       const names = shardNames(ranges.length);
-      for (let i = 0; i < ranges.length; i++) await fs.writeFile(path.join(dir, names[i]), new Uint8Array(data, ranges[i][0], ranges[i][1] - ranges[i][0]));
+      for (let i = 0; i < ranges.length; i++) {
+        const fh = await fs.open(path.join(dir, names[i]), 'w');
+        try {
+          await fh.writev(slicesOf(parts, ranges[i][0], ranges[i][1]));
+        } finally {
+          await fh.close();
+        }
+      }
       // model.json last, atomically: a reader never sees it before its shards.
       const tmp = `${jsonPath}.tmp-${process.pid}`;
       await fs.writeFile(tmp, JSON.stringify(modelJSONFor(a, names)));
@@ -112,14 +119,4 @@ export function fileSystem(url: string, options: LoadOptions & Pick<SaveConfig, 
       );
     },
   };
-}
-
-function joinAll(list: ArrayBuffer[]): ArrayBuffer {
-  const out = new Uint8Array(list.reduce((s, b) => s + b.byteLength, 0));
-  let o = 0;
-  for (const b of list) {
-    out.set(new Uint8Array(b), o);
-    o += b.byteLength;
-  }
-  return out.buffer;
 }

@@ -15,7 +15,7 @@ import type { Variable } from '../tensor.js';
 import { tensor } from '../ops/creation.js';
 import type { SerializableConstructor, Serializable } from '../serialization.js';
 import { BACKEND, GENERATED_BY, KERAS_VERSION, convertTsToPythonic, modelConfig, modelFromTopology, modelTopology, toCamelCase, toSnakeCase } from './topology.js';
-import { decodeWeight, encodeWeights, splitWeights, type NamedTensor } from './weights.js';
+import { decodeWeight, encodeWeightParts, encodeWeights, splitWeights, type NamedTensor } from './weights.js';
 import { getLoadHandler, getSaveHandler } from './router.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult, TrainingConfig, WeightsManifestEntry } from './types.js';
 
@@ -101,10 +101,11 @@ function optimizerWeights(opt: Optimizer, vars: { name: string; variable: Variab
 }
 
 /** The artifacts of `model` (topology, weight specs and bytes), as `model.save` hands them to a handler. */
-export async function modelArtifacts(model: LayersModel, config: SaveConfig = {}): Promise<ModelArtifacts> {
+export async function modelArtifacts(model: LayersModel, config: SaveConfig = {}, joined = true): Promise<ModelArtifacts> {
   if (model.inputs.length === 0) throw new Error(`save: model ${model.name} is not built yet (give the first layer an inputShape, or call the model on data first)`);
   const named = namedModelWeights(model, config.trainableOnly);
-  const parts = [await encodeWeights(named.map((n) => ({ name: n.name, tensor: n.variable })), undefined, config.quantize)];
+  const encode = joined ? encodeWeights : encodeWeightParts;
+  const parts: { data: ArrayBuffer | ArrayBuffer[]; specs: WeightsManifestEntry[] }[] = [await encode(named.map((n) => ({ name: n.name, tensor: n.variable })), undefined, config.quantize)];
   let trainingConfig: TrainingConfig | undefined;
   if (config.includeOptimizer) {
     const opt = model.optimizer;
@@ -113,20 +114,22 @@ export async function modelArtifacts(model: LayersModel, config: SaveConfig = {}
       const trainable = new Set(model.trainableWeights);
       const ow = optimizerWeights(opt, named.filter((n) => trainable.has(n.variable)));
       try {
-        parts.push(await encodeWeights(ow, 'optimizer'));
+        parts.push(await encode(ow, 'optimizer'));
       } finally {
         ow[0].tensor.dispose();
       }
     }
   }
-  const total = parts.reduce((s, p) => s + p.data.byteLength, 0);
-  let weightData: ArrayBuffer = parts[0].data;
-  if (parts.length > 1) {
-    const all = new Uint8Array(total);
+  let weightData: ArrayBuffer | ArrayBuffer[];
+  if (!joined) weightData = parts.flatMap((p) => p.data as ArrayBuffer[]);
+  else if (parts.length === 1) weightData = parts[0].data as ArrayBuffer;
+  else {
+    const bufs = parts.map((p) => p.data as ArrayBuffer);
+    const all = new Uint8Array(bufs.reduce((s, b) => s + b.byteLength, 0));
     let o = 0;
-    for (const p of parts) {
-      all.set(new Uint8Array(p.data), o);
-      o += p.data.byteLength;
+    for (const b of bufs) {
+      all.set(new Uint8Array(b), o);
+      o += b.byteLength;
     }
     weightData = all.buffer;
   }
@@ -150,9 +153,11 @@ export async function modelArtifacts(model: LayersModel, config: SaveConfig = {}
 
 /** `model.save(urlOrHandler, config)`. */
 export async function saveModel(model: LayersModel, handlerOrURL: IOHandler | string, config: SaveConfig = {}): Promise<SaveResult> {
-  const handler = typeof handlerOrURL === 'string' ? getSaveHandler(handlerOrURL) : handlerOrURL;
+  const handler = typeof handlerOrURL === 'string' ? getSaveHandler(handlerOrURL, config) : handlerOrURL;
   if (!handler || typeof handler.save !== 'function') throw new Error('save: the handler has no save method');
-  return handler.save(await modelArtifacts(model, config));
+  // Our file:// handler writes the shards from one buffer per weight; other handlers get one buffer, as from TF.js.
+  const perWeight = typeof handlerOrURL === 'string' && /^file:\/\//i.test(handlerOrURL);
+  return handler.save(await modelArtifacts(model, config, !perWeight));
 }
 
 function shapeStr(s: readonly number[]): string {

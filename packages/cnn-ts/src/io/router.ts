@@ -14,7 +14,7 @@ function scheme(url: string): string {
   return m ? m[1].toLowerCase() : '';
 }
 
-function route(url: string, options: LoadOptions, forSave: boolean): IOHandler {
+function route(url: string, options: LoadOptions & { shardSizeBytes?: number }, forSave: boolean): IOHandler {
   if (typeof url !== 'string' || url.length === 0) throw new Error(`${forSave ? 'save' : 'loadLayersModel'}: expected a URL or an IOHandler, got ${JSON.stringify(url)}`);
   const s = scheme(url);
   const rest = url.slice(s.length + 3);
@@ -36,8 +36,8 @@ function route(url: string, options: LoadOptions, forSave: boolean): IOHandler {
   }
 }
 
-export function getSaveHandler(url: string): IOHandler {
-  return route(url, {}, true);
+export function getSaveHandler(url: string, config: { shardSizeBytes?: number } = {}): IOHandler {
+  return route(url, config, true);
 }
 
 export function getLoadHandler(url: string, options: LoadOptions = {}): IOHandler {

@@ -243,6 +243,46 @@ export async function encodeWeights(named: NamedTensor[], group?: WeightGroup, q
   return { data: out.buffer, specs };
 }
 
+/**
+ * As `encodeWeights`, but the bytes stay one buffer per weight (no
+ * concatenation: file:// writes the shards from these directly).
+ */
+export async function encodeWeightParts(named: NamedTensor[], group?: WeightGroup, quantize?: 'float16'): Promise<{ data: ArrayBuffer[]; specs: WeightsManifestEntry[] }> {
+  const specs: WeightsManifestEntry[] = [];
+  const data: ArrayBuffer[] = [];
+  for (const { name, tensor } of named) {
+    const spec: WeightsManifestEntry = { name, shape: [...tensor.shape], dtype: 'float32' };
+    if (group) spec.group = group;
+    if (tensor.dtype !== 'float32') {
+      const one = await encodeWeights([{ name, tensor }], group, quantize);
+      specs.push(...one.specs);
+      data.push(one.data);
+      continue;
+    }
+    const values = (await tensor.data()) as Float32Array;
+    if (quantize === 'float16') {
+      spec.quantization = { dtype: 'float16' };
+      data.push(floatsToHalf(values).buffer as ArrayBuffer);
+    } else data.push(values.byteOffset === 0 && values.byteLength === values.buffer.byteLength ? (values.buffer as ArrayBuffer) : (values.slice().buffer as ArrayBuffer));
+    specs.push(spec);
+  }
+  return { data, specs };
+}
+
+/** The pieces of `parts` (concatenated) that cover bytes [start, end). */
+export function slicesOf(parts: ArrayBuffer[], start: number, end: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let o = 0;
+  for (const p of parts) {
+    const s = Math.max(start, o);
+    const e = Math.min(end, o + p.byteLength);
+    if (s < e) out.push(new Uint8Array(p, s - o, e - s));
+    o += p.byteLength;
+    if (o >= end) break;
+  }
+  return out;
+}
+
 /** Byte ranges of the shards of `total` bytes (4 MiB each by default, as tensorflowjs_converter). */
 export function shardRanges(total: number, shardSize = 4 * 1024 * 1024): [number, number][] {
   if (!(shardSize > 0)) throw new Error(`save: shardSizeBytes must be positive, got ${shardSize}`);
