@@ -34,6 +34,25 @@ function checkPadding(p: string | undefined, where: string): 'valid' | 'same' {
   return v;
 }
 
+/** The config entries the convolution layers share (TF.js camelCase keys). */
+function convConfig(
+  l: { name: string; filters: number; kernelSize: [number, number]; strides: [number, number]; padding: string; activation: string; useBias: boolean },
+  kernelInit: InitializerIdentifier,
+  biasInit: InitializerIdentifier,
+): Record<string, unknown> {
+  return {
+    filters: l.filters,
+    kernelSize: [...l.kernelSize],
+    strides: [...l.strides],
+    padding: l.padding,
+    dataFormat: 'channelsLast',
+    activation: l.activation,
+    useBias: l.useBias,
+    kernelInitializer: serializeInitializer(kernelInit, l.name),
+    biasInitializer: serializeInitializer(biasInit, l.name),
+  };
+}
+
 /** 2-D convolution layer (Keras `Conv2D`); ReLU and bias fuse into the kernel. */
 export class Conv2D extends Layer {
   static readonly className = 'Conv2D';
@@ -96,19 +115,7 @@ export class Conv2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      dataFormat: 'channelsLast',
-      dilationRate: [...this.dilationRate],
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInit, this.name),
-      biasInitializer: serializeInitializer(this.biasInit, this.name),
-    };
+    return { ...super.getConfig(), ...convConfig(this, this.kernelInit, this.biasInit), dilationRate: [...this.dilationRate] };
   }
 }
 
@@ -162,18 +169,7 @@ export class Conv2DTranspose extends Layer {
     return applyActivation(this.activation, y);
   }
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      dataFormat: 'channelsLast',
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.args.kernelInitializer ?? 'glorotUniform', this.name),
-      biasInitializer: serializeInitializer(this.args.biasInitializer ?? 'zeros', this.name),
-    };
+    return { ...super.getConfig(), ...convConfig(this, this.args.kernelInitializer ?? 'glorotUniform', this.args.biasInitializer ?? 'zeros') };
   }
 }
 
