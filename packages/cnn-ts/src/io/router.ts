@@ -5,6 +5,7 @@
  */
 import { browserDownloads, browserIndexedDB, browserLocalStorage, http, indexedDBManager, localStorageManager } from './handlers.js';
 import { fileSystem } from './file.js';
+import { isNode } from 'cnn-worker';
 import type { IOHandler, LoadOptions, ModelArtifactsInfo } from './types.js';
 
 const SCHEMES = 'file:// (Node), http(s)://, indexeddb://, localstorage://, downloads://';
@@ -32,6 +33,8 @@ function route(url: string, options: LoadOptions & { shardSizeBytes?: number }, 
       if (!forSave) throw new Error(`${url}: downloads:// can only save; to load files the user picked, use tf.io.browserFiles(files)`);
       return browserDownloads(rest || 'model');
     default:
+      // As tfjs-layers: in a browser, a relative or absolute path is fetched over http.
+      if (s === '' && !forSave && !isNode) return http(url, options);
       throw new Error(`${forSave ? 'save' : 'loadLayersModel'}: no handler for '${url}'; the URL must start with ${SCHEMES}${s === '' ? ` (a path on disk: 'file://${url}')` : ''}`);
   }
 }
