@@ -123,6 +123,19 @@ describe('file:// in the TF.js layers format', () => {
     tf.dispose([m, back, q] as any);
   });
 
+  it('trainableOnly saves the trainable weights; strict: false loads them and keeps the rest', async () => {
+    const m = cnn();
+    await m.save(`file://${join(dir, 'trainable')}`, { trainableOnly: true });
+    const j = JSON.parse(readFileSync(join(dir, 'trainable', 'model.json'), 'utf8'));
+    expect(j.weightsManifest[0].weights.map((w: any) => w.name)).toEqual(m.trainableWeights.map((w) => w.name));
+    await expect(tf.loadLayersModel(`file://${join(dir, 'trainable')}/model.json`)).rejects.toThrow(/the file lacks: .*moving_mean \[4\], .*moving_variance \[4\]/);
+    const back = await tf.loadLayersModel(`file://${join(dir, 'trainable')}/model.json`, { strict: false });
+    const w = await values(back.getWeights());
+    expect(w.slice(0, 6)).toEqual((await values(m.getWeights())).slice(0, 6));
+    expect(w[w.length - 1]).toEqual([1, 1, 1, 1]); // moving variance: its initializer's ones
+    tf.dispose([m, back] as any);
+  });
+
   it('the seed ResidualBlock (a subclassed layer) saves and loads', async () => {
     const m = tf.builders.smallResnet([8, 8, 3], 4);
     await m.save(`file://${join(dir, 'resnet')}`);
