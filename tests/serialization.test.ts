@@ -146,6 +146,19 @@ describe('registerClass', () => {
     again.dispose();
   });
 
+  it('a class with only a static className (TF.js style) gets its instance className from it', () => {
+    const Base = tf.layers.Layer as any;
+    class Identity extends Base {
+      static className = 'IdentityOnlyStatic';
+      call(x: any) {
+        return x;
+      }
+    }
+    const l = new (Identity as any)({});
+    expect(l.className).toBe('IdentityOnlyStatic');
+    expect(l.name).toBe('identity_only_static');
+  });
+
   it('refuses a class without its own static className', () => {
     class NoName extends tf.layers.Layer {
       readonly className = 'NoName';

@@ -128,6 +128,9 @@ export abstract class Layer extends Serializable {
     const stat = (new.target as unknown as { className?: unknown }).className;
     const base = typeof stat === 'string' && stat ? stat : new.target.name.replace(/Layer$/, '');
     this.name = args.name ?? uniqueName(snakeCase(base || 'layer'));
+    // A class with only `static className` (TF.js style, or plain JS) gets the
+    // instance name from it; a subclass field of the same name overrides this.
+    if (typeof stat === 'string' && stat) Object.defineProperty(this, 'className', { value: stat, writable: true, configurable: true, enumerable: true });
     this.trainable = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
