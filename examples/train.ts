@@ -5,14 +5,17 @@
  *   npm run train -- --data /usr/share/datasets/fashion-mnist --epochs 10
  *   npm run train -- --model small-resnet --epochs 2 --threads 2 --show-features
  *   npm run train -- --dataset cifar10 --data cifar-10-batches-bin   # streamed from the binary batches
+ *   npm run train -- --save my-model     # where the trained model goes (default model/; 'none' to skip)
  *
  * Prints the model summary, Keras-style progress and the test score, and
  * writes loss.png and accuracy.png (train vs validation) like the seed's
- * plot_history.
+ * plot_history. Saves the trained model (with its optimizer state) in the
+ * TF.js layers format: model/model.json + shards, which examples/predict.ts,
+ * tf.loadLayersModel in TF.js and tensorflowjs_converter (to Keras) read.
  */
 import { parseArgs } from 'node:util';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from 'cnn-ts';
 import { cifar10Dataset, imageGrid, loadFashionMnist, plotHistory } from 'cnn-ts/node';
 
@@ -29,13 +32,15 @@ const { values: opts } = parseArgs({
     verbose: { type: 'string', default: '2' },
     limit: { type: 'string' },
     'show-features': { type: 'boolean', default: false },
+    save: { type: 'string', default: 'model' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (opts.help) {
   console.log(`usage: npm run train -- [--model cifar-cnn|small-resnet] [--dataset fashion-mnist|cifar10] [--epochs N] [--batch-size N] [--threads N]
-                        [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2] [--limit N] [--show-features]`);
+                        [--data DIR] [--out DIR] [--seed N] [--verbose 0|1|2] [--limit N] [--show-features]
+                        [--save DIR|none]`);
   process.exit(0);
 }
 
@@ -102,6 +107,17 @@ async function main(): Promise<void> {
   console.log(`Test Loss: ${testLoss.toFixed(5)}, Test Accuracy: ${(testAcc * 100).toFixed(3)}%`);
 
   if (opts['show-features']) await showFeatures(model, testX, opts.out!);
+
+  await saveModel(model);
+}
+
+/** Saves the trained model with its optimizer state (`--save DIR`, default model/; 'none' skips). */
+async function saveModel(model: tf.Sequential): Promise<void> {
+  if (!opts.save || opts.save === 'none') return;
+  const dir = resolve(opts.save);
+  const r = await model.save(`file://${dir}`, { includeOptimizer: true });
+  const mb = (r.modelArtifactsInfo.weightDataBytes ?? 0) / 1e6;
+  console.log(`saved the model to ${dir}/model.json (${mb.toFixed(2)} MB of weights); classify with: npx tsx examples/predict.ts --model ${opts.save}/model.json`);
 }
 
 /**
@@ -139,6 +155,7 @@ async function trainCifar10(): Promise<void> {
     await showFeatures(model, first.xs, opts.out!);
     tf.dispose([first.xs, first.ys]);
   }
+  await saveModel(model);
 }
 
 /** Writes the first conv layer's filters and its feature maps for one test image. */

@@ -13,7 +13,7 @@ describe('examples/train.ts (npm run train)', () => {
   it('trains one epoch on the embedded data, prints the score, writes the plots and feature grids', () => {
     const out = mkdtempSync(join(tmpdir(), 'cnn-train-'));
     try {
-      const log = execFileSync(process.execPath, ['--import', 'tsx', 'examples/train.ts', '--epochs', '1', '--limit', '2000', '--out', out, '--show-features', '--threads', '2'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+      const log = execFileSync(process.execPath, ['--import', 'tsx', 'examples/train.ts', '--epochs', '1', '--limit', '2000', '--out', out, '--show-features', '--threads', '2', '--save', join(out, 'model')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
       expect(log).toMatch(/Total params: 94,410/);
       expect(log).toMatch(/25\/25 - \d+s - \d+ms\/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+/);
       const m = /Test Loss: ([\d.]+), Test Accuracy: ([\d.]+)%/.exec(log);
@@ -23,6 +23,13 @@ describe('examples/train.ts (npm run train)', () => {
         const png = readFileSync(join(out, f));
         expect(png.subarray(1, 4).toString()).toBe('PNG');
       }
+      // The saved model classifies test images in examples/predict.ts with the same accuracy.
+      expect(log).toMatch(/saved the model to .*model\/model\.json/);
+      const pred = execFileSync(process.execPath, ['--import', 'tsx', 'examples/predict.ts', '--model', join(out, 'model', 'model.json'), '--limit', '2000', '--count', '3', '--threads', '2'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(pred).toMatch(/loaded file:\/\/.*model\.json in \d+ ms: 9 layers, 94,410 parameters/);
+      const acc = /accuracy on the first \d+ test images .*: ([\d.]+)%/.exec(pred);
+      expect(acc).not.toBeNull();
+      expect(Number(acc![1])).toBeCloseTo(Number(m![2]), 1);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

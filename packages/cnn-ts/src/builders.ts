@@ -3,7 +3,8 @@
  * and the seed's small ResNet with its subclassed `ResidualBlock`.
  */
 import { layers } from './layers/index.js';
-import { Layer, type CallArgs, type LayerArgs, type Shape } from './layers/layer.js';
+import { Layer, classNameOf, type CallArgs, type LayerArgs, type Shape } from './layers/layer.js';
+import { registerClass } from './serialization.js';
 import type { Conv2D } from './layers/conv.js';
 import type { Add, Activation } from './layers/index.js';
 import { Sequential, sequential } from './models/sequential.js';
@@ -57,13 +58,18 @@ export interface ResidualBlockArgs extends LayerArgs {
  * with ReLU, plus the identity shortcut, then ReLU.
  */
 export class ResidualBlock extends Layer {
-  readonly className = 'ResidualBlock';
+  static readonly className = 'ResidualBlock';
+  readonly className: string = classNameOf(this);
+  readonly numKernels: number;
+  readonly kernelSize: number | [number, number];
   readonly conv1: Conv2D;
   readonly conv2: Conv2D;
   readonly relu: Activation;
   readonly add: Add;
   constructor(args: ResidualBlockArgs) {
     super(args);
+    this.numKernels = args.numKernels;
+    this.kernelSize = args.kernelSize;
     this.conv1 = layers.conv2d({ filters: args.numKernels, kernelSize: args.kernelSize, padding: 'same', activation: 'relu' });
     this.conv2 = layers.conv2d({ filters: args.numKernels, kernelSize: args.kernelSize, padding: 'same', activation: 'relu' });
     this.relu = layers.activation({ activation: 'relu' });
@@ -79,7 +85,11 @@ export class ResidualBlock extends Layer {
     x = this.add.apply([x, input], kwargs) as Tensor;
     return this.relu.apply(x, kwargs);
   }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), numKernels: this.numKernels, kernelSize: Array.isArray(this.kernelSize) ? [...this.kernelSize] : this.kernelSize };
+  }
 }
+registerClass(ResidualBlock);
 
 /** The seed's small ResNet: Conv64, MaxPool2, three residual blocks, GAP, Dense softmax. */
 export function smallResnet(inputShape: number[] = [32, 32, 3], numClasses = 10): Sequential {

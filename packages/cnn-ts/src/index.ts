@@ -56,6 +56,12 @@ export { initializers } from './layers/initializers.js';
 export * as builders from './builders.js';
 export { ResidualBlock } from './builders.js';
 export * as data from './data/index.js';
+export * as serialization from './serialization.js';
+export * as io from './io/index.js';
+export { loadLayersModel } from './io/model_io.js';
+import { modelFromJSON } from './io/model_io.js';
+/** `tf.models` (tfjs-layers): building models from JSON. */
+export const models = { modelFromJSON };
 
 /** Fused kernels (TF.js `tf.fused`). */
 export const fused = { conv2d: fusedConv2d };

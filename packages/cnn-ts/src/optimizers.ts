@@ -82,6 +82,20 @@ export abstract class Optimizer {
     this.slots.clear();
   }
 
+  /**
+   * The state slots of `v`, in `stateNames` order, created (zeros) when
+   * missing: model I/O saves and restores them (TF.js names them
+   * `${variable}/${slot}` in the 'optimizer' weight group).
+   */
+  stateOf(v: Variable): Variable[] {
+    return this.state(v);
+  }
+
+  /** Names of the per-variable state slots ('m', 'v' for Adam; 'momentum'; 'rms'). */
+  get stateNames(): string[] {
+    return this.slotNames();
+  }
+
   /** State tensors, for saving (as Keras `optimizer.variables`). */
   getWeights(): Variable[] {
     return [...this.slots.values()].flat();

@@ -4,8 +4,8 @@ import { pad as padOp } from '../ops/transform.js';
 import { add } from '../ops/binary.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import type { Initializer, InitializerName } from './initializers.js';
-import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, classNameOf, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
 import { one, oneShape } from './core.js';
 import { reshape } from '../ops/transform.js';
 
@@ -24,8 +24,8 @@ export interface Conv2DArgs extends LayerArgs {
   dilationRate?: number | [number, number];
   activation?: ActivationName;
   useBias?: boolean;
-  kernelInitializer?: InitializerName | Initializer;
-  biasInitializer?: InitializerName | Initializer;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
 }
 
 function checkPadding(p: string | undefined, where: string): 'valid' | 'same' {
@@ -34,9 +34,29 @@ function checkPadding(p: string | undefined, where: string): 'valid' | 'same' {
   return v;
 }
 
+/** The config entries the convolution layers share (TF.js camelCase keys). */
+function convConfig(
+  l: { name: string; filters: number; kernelSize: [number, number]; strides: [number, number]; padding: string; activation: string; useBias: boolean },
+  kernelInit: InitializerIdentifier,
+  biasInit: InitializerIdentifier,
+): Record<string, unknown> {
+  return {
+    filters: l.filters,
+    kernelSize: [...l.kernelSize],
+    strides: [...l.strides],
+    padding: l.padding,
+    dataFormat: 'channelsLast',
+    activation: l.activation,
+    useBias: l.useBias,
+    kernelInitializer: serializeInitializer(kernelInit, l.name),
+    biasInitializer: serializeInitializer(biasInit, l.name),
+  };
+}
+
 /** 2-D convolution layer (Keras `Conv2D`); ReLU and bias fuse into the kernel. */
 export class Conv2D extends Layer {
-  readonly className = 'Conv2D';
+  static readonly className = 'Conv2D';
+  readonly className: string = classNameOf(this);
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -46,8 +66,8 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   kernel: Variable | undefined;
   bias: Variable | undefined;
-  private readonly kernelInit: InitializerName | Initializer;
-  private readonly biasInit: InitializerName | Initializer;
+  private readonly kernelInit: InitializerIdentifier;
+  private readonly biasInit: InitializerIdentifier;
 
   constructor(args: Conv2DArgs) {
     super(args);
@@ -95,7 +115,7 @@ export class Conv2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias };
+    return { ...super.getConfig(), ...convConfig(this, this.kernelInit, this.biasInit), dilationRate: [...this.dilationRate] };
   }
 }
 
@@ -103,7 +123,8 @@ export interface Conv2DTransposeArgs extends Conv2DArgs {}
 
 /** Transposed convolution (Keras `Conv2DTranspose`); kernel `[kh, kw, filters, cin]`. */
 export class Conv2DTranspose extends Layer {
-  readonly className = 'Conv2DTranspose';
+  static readonly className = 'Conv2DTranspose';
+  readonly className: string = classNameOf(this);
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -120,6 +141,9 @@ export class Conv2DTranspose extends Layer {
     this.padding = checkPadding(args.padding, this.name);
     this.activation = checkActivation(args.activation, this.name);
     this.useBias = args.useBias ?? true;
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported`);
+    const dil = pair(args.dilationRate ?? 1, this.name, 'dilationRate');
+    if (dil[0] !== 1 || dil[1] !== 1) throw new Error(`${this.name}: dilationRate ${dil.join('x')} is not supported for Conv2DTranspose; expected 1`);
   }
   override build(inputShape: Shape | Shape[]): void {
     const s = oneShape(inputShape, this.name);
@@ -144,6 +168,9 @@ export class Conv2DTranspose extends Layer {
     if (this.bias) y = add(y, reshape(this.bias, [1, 1, 1, this.filters]));
     return applyActivation(this.activation, y);
   }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), ...convConfig(this, this.args.kernelInitializer ?? 'glorotUniform', this.args.biasInitializer ?? 'zeros') };
+  }
 }
 
 export interface ZeroPadding2DArgs extends LayerArgs {
@@ -153,7 +180,8 @@ export interface ZeroPadding2DArgs extends LayerArgs {
 
 /** Pads height and width with zeros (Keras `ZeroPadding2D`). */
 export class ZeroPadding2D extends Layer {
-  readonly className = 'ZeroPadding2D';
+  static readonly className = 'ZeroPadding2D';
+  readonly className: string = classNameOf(this);
   readonly pads: [[number, number], [number, number]];
   constructor(args: ZeroPadding2DArgs = {}) {
     super(args);
@@ -168,5 +196,8 @@ export class ZeroPadding2D extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs, this.name);
     return padOp(x, [[0, 0], this.pads[0], this.pads[1], [0, 0]]);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), padding: [[...this.pads[0]], [...this.pads[1]]], dataFormat: 'channelsLast' };
   }
 }

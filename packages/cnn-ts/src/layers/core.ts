@@ -7,8 +7,8 @@ import { dropout } from '../ops/nn.js';
 import { recordGrad } from '../ops/kernel.js';
 import { sizeFromShape, fmtShape } from '../util.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import type { InitializerName, Initializer } from './initializers.js';
-import { Layer, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
+import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, classNameOf, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
 
 function one(inputs: Tensor | Tensor[], name: string): Tensor {
   if (Array.isArray(inputs)) {
@@ -34,21 +34,22 @@ export interface DenseArgs extends LayerArgs {
   /** Add a bias (default true). */
   useBias?: boolean;
   /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName | Initializer;
+  kernelInitializer?: InitializerIdentifier;
   /** Default 'zeros'. */
-  biasInitializer?: InitializerName | Initializer;
+  biasInitializer?: InitializerIdentifier;
 }
 
 /** `activation(x · kernel + bias)` on the last axis (Keras `Dense`). */
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  static readonly className = 'Dense';
+  readonly className: string = classNameOf(this);
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
   kernel: Variable | undefined;
   bias: Variable | undefined;
-  private readonly kernelInit: InitializerName | Initializer;
-  private readonly biasInit: InitializerName | Initializer;
+  private readonly kernelInit: InitializerIdentifier;
+  private readonly biasInit: InitializerIdentifier;
 
   constructor(args: DenseArgs) {
     super(args);
@@ -91,7 +92,14 @@ export class Dense extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias };
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInit, this.name),
+      biasInitializer: serializeInitializer(this.biasInit, this.name),
+    };
   }
 }
 
@@ -111,7 +119,8 @@ export function biasAdd(x: Tensor, bias: Tensor): Tensor {
 
 /** Flattens all axes but the batch axis, row-major over NHWC (Keras `Flatten`). */
 export class Flatten extends Layer {
-  readonly className = 'Flatten';
+  static readonly className = 'Flatten';
+  readonly className: string = classNameOf(this);
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape, this.name);
     const rest = s.slice(1);
@@ -130,7 +139,8 @@ export interface ActivationArgs extends LayerArgs {
 
 /** Applies an activation (Keras `Activation`). */
 export class Activation extends Layer {
-  readonly className = 'Activation';
+  static readonly className = 'Activation';
+  readonly className: string = classNameOf(this);
   readonly activation: ActivationName;
   constructor(args: ActivationArgs) {
     super(args);
@@ -156,7 +166,8 @@ export interface DropoutArgs extends LayerArgs {
 
 /** Drops a fraction of the inputs in training only (Keras `Dropout`). */
 export class Dropout extends Layer {
-  readonly className = 'Dropout';
+  static readonly className = 'Dropout';
+  readonly className: string = classNameOf(this);
   readonly rate: number;
   constructor(private readonly args: DropoutArgs) {
     super(args);
@@ -171,7 +182,7 @@ export class Dropout extends Layer {
     return kwargs.training && this.rate > 0 ? dropout(x, this.rate, this.args.noiseShape, this.args.seed) : x;
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), rate: this.rate };
+    return { ...super.getConfig(), rate: this.rate, noiseShape: this.args.noiseShape ? [...this.args.noiseShape] : null, seed: this.args.seed ?? null };
   }
 }
 
@@ -181,7 +192,8 @@ export interface ReshapeArgs extends LayerArgs {
 }
 
 export class Reshape extends Layer {
-  readonly className = 'Reshape';
+  static readonly className = 'Reshape';
+  readonly className: string = classNameOf(this);
   readonly targetShape: number[];
   constructor(args: ReshapeArgs) {
     super(args);
@@ -196,6 +208,9 @@ export class Reshape extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs, this.name);
     return reshape(x, [x.shape[0], ...this.targetShape]);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), targetShape: [...this.targetShape] };
   }
 }
 

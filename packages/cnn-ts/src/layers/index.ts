@@ -5,6 +5,7 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 import { InputLayer, Layer, type LayerArgs } from './layer.js';
+import { registerClass, type SerializableConstructor } from '../serialization.js';
 
 export const layers = {
   /** Base class of all layers: extend it with your own `call()`. */
@@ -30,6 +31,11 @@ export const layers = {
   batchNormalization: (a: BatchNormalizationArgs = {}) => new BatchNormalization(a),
   zeroPadding2d: (a: ZeroPadding2DArgs = {}) => new ZeroPadding2D(a),
 };
+
+// The registry (tf.serialization) knows every built-in layer by its Keras class name.
+for (const cls of [Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, Reshape, ZeroPadding2D]) {
+  registerClass(cls as unknown as SerializableConstructor<Layer>);
+}
 
 export { Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, Layer, MaxPooling2D, Reshape, ZeroPadding2D };
 export type { ActivationArgs, BatchNormalizationArgs, ConcatenateArgs, Conv2DArgs, Conv2DTransposeArgs, DenseArgs, DropoutArgs, GlobalPooling2DArgs, LayerArgs, Pooling2DArgs, ReshapeArgs, ZeroPadding2DArgs };

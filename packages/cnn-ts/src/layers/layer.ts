@@ -5,12 +5,13 @@
  * properties); their weights are tracked like Keras tracks attributes.
  */
 import { ENGINE } from '../engine.js';
-import { variable, zeros } from '../ops/creation.js';
+import { fromValues, variable, zeros } from '../ops/creation.js';
 import { tidy } from '../globals.js';
 import { Tensor, Variable } from '../tensor.js';
 import type { DataType } from '../types.js';
 import { fmtShape } from '../util.js';
-import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import { getInitializer, type InitializerIdentifier } from './initializers.js';
+import { Serializable, type ConfigDict, type SerializableConstructor } from '../serialization.js';
 
 /** A shape whose first (batch) dimension may be unknown. */
 export type Shape = (number | null)[];
@@ -65,6 +66,24 @@ export class SymbolicTensor {
 
 const nameCounts = new Map<string, number>();
 
+/** Gives the values of a weight `layer/name` of `shape` being created, or undefined. */
+export type WeightSource = (name: string, shape: number[]) => Float32Array | undefined;
+let weightSource: WeightSource | null = null;
+/**
+ * Runs `f` with weights taken from `source` where it has them and zeros
+ * elsewhere, instead of drawn by their initialisers (TF.js' fastWeightInit):
+ * for loads, which then upload each weight once.
+ */
+export function withWeightSource<T>(source: WeightSource, f: () => T): T {
+  const prev = weightSource;
+  weightSource = source;
+  try {
+    return f();
+  } finally {
+    weightSource = prev;
+  }
+}
+
 /** Keras-style unique names: `conv2d`, `conv2d_1`, ... */
 export function uniqueName(prefix: string): string {
   const n = nameCounts.get(prefix) ?? 0;
@@ -82,8 +101,17 @@ export function snakeCase(className: string): string {
 
 export type LayerInput = Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[];
 
-export abstract class Layer {
-  /** Keras class name (`Conv2D`), used for names, summaries and configs. */
+/**
+ * The registered class name of `layer`'s class (its `static className`), for
+ * instance `className` fields: `readonly className: string = classNameOf(this)`.
+ */
+export function classNameOf(layer: object): string {
+  const ctor = layer.constructor as { className?: unknown; name: string };
+  return typeof ctor.className === 'string' && ctor.className.length > 0 ? ctor.className : ctor.name;
+}
+
+export abstract class Layer extends Serializable {
+  /** Keras class name (`Conv2D`), used for names, summaries and configs; the class's `static className`. */
   abstract readonly className: string;
   readonly name: string;
   trainable: boolean;
@@ -96,7 +124,13 @@ export abstract class Layer {
   protected builtInputShape: Shape | Shape[] | undefined;
 
   constructor(args: LayerArgs = {}) {
-    this.name = args.name ?? uniqueName(snakeCase(new.target.name.replace(/Layer$/, '') || 'layer'));
+    super();
+    const stat = (new.target as unknown as { className?: unknown }).className;
+    const base = typeof stat === 'string' && stat ? stat : new.target.name.replace(/Layer$/, '');
+    this.name = args.name ?? uniqueName(snakeCase(base || 'layer'));
+    // A class with only `static className` (TF.js style, or plain JS) gets the
+    // instance name from it; a subclass field of the same name overrides this.
+    if (typeof stat === 'string' && stat) Object.defineProperty(this, 'className', { value: stat, writable: true, configurable: true, enumerable: true });
     this.trainable = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
@@ -178,9 +212,10 @@ export abstract class Layer {
   }
 
   /** Creates a weight variable (TF.js `addWeight`). */
-  protected addWeight(name: string, shape: number[], initializer: InitializerName | Initializer, trainable = true): Variable {
+  protected addWeight(name: string, shape: number[], initializer: InitializerIdentifier, trainable = true): Variable {
     const init = getInitializer(initializer, 'glorotUniform', this.name);
-    const value = init.apply(shape);
+    const given = weightSource?.(`${this.name}/${name}`, shape);
+    const value = given ? fromValues(given, [...shape], 'float32') : weightSource ? zeros(shape) : init.apply(shape);
     const v = variable(value, trainable, `${this.name}/${name}`);
     value.dispose();
     this.ownWeights.push(v);
@@ -197,8 +232,8 @@ export abstract class Layer {
     return out;
   }
 
-  /** All weights: own, then sub-layers' (unique). */
-  get weights(): Variable[] {
+  /** All weights, own then sub-layers', unique (trainable or not). */
+  private allWeights(): Variable[] {
     const seen = new Set<Variable>();
     const walk = (l: Layer) => {
       for (const w of l.ownWeights) seen.add(w);
@@ -206,6 +241,11 @@ export abstract class Layer {
     };
     walk(this);
     return [...seen];
+  }
+
+  /** All weights as TF.js orders them: the trainable ones first, then the non-trainable ones. */
+  get weights(): Variable[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
   }
 
   get trainableWeights(): Variable[] {
@@ -222,7 +262,7 @@ export abstract class Layer {
 
   get nonTrainableWeights(): Variable[] {
     const t = new Set(this.trainableWeights);
-    return this.weights.filter((w) => !t.has(w));
+    return this.allWeights().filter((w) => !t.has(w));
   }
 
   /** Number of scalars in the weights (as Keras counts them). */
@@ -247,9 +287,24 @@ export abstract class Layer {
     ws.forEach((w, i) => w.assign(values[i]));
   }
 
-  /** The layer's configuration (constructor arguments), for serialisation. */
+  override getClassName(): string {
+    return this.className;
+  }
+
+  /**
+   * The layer's configuration: every constructor argument, with TF.js'
+   * camelCase keys (as `getConfig` in tfjs-layers); `new Cls(config)`
+   * rebuilds the layer. Subclasses merge theirs with `super.getConfig()`.
+   */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}) };
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: [...this.batchInputShape] } : {}), dtype: this.dtype };
+  }
+
+  /** Builds a layer from its config (TF.js `fromConfig`): `new cls(config)`; a null value means the default. */
+  static override fromConfig<T extends Serializable>(cls: SerializableConstructor<T>, config: ConfigDict): T {
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) if (v !== null) args[k] = v;
+    return new cls(args);
   }
 
   /** Frees the weights. */
@@ -268,11 +323,15 @@ export function fmtShapeN(s: Shape): string {
 
 /** The model's entry point (TF.js `tf.input`'s layer). */
 export class InputLayer extends Layer {
-  readonly className = 'InputLayer';
+  static readonly className = 'InputLayer';
+  readonly className: string = classNameOf(this);
   readonly output: SymbolicTensor;
-  constructor(args: { shape?: number[]; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DataType }) {
-    const batchShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : undefined);
+  /** Also accepts its own config (`batchInputShape`, as tfjs-layers writes it). */
+  constructor(args: { shape?: number[]; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DataType; batchInputShape?: Shape; inputShape?: number[]; sparse?: boolean }) {
+    const shape = args.shape ?? args.inputShape;
+    const batchShape = args.batchShape ?? args.batchInputShape ?? (shape ? [args.batchSize ?? null, ...shape] : undefined);
     if (!batchShape) throw new Error('input: needs `shape` or `batchShape`');
+    if (args.sparse) throw new Error(`input ${args.name ?? ''}: sparse inputs are not supported`);
     super({ name: args.name ?? uniqueName('input'), batchInputShape: batchShape, dtype: args.dtype });
     this.built = true;
     this.output = new SymbolicTensor(batchShape, this.dtype, this, 0);
@@ -282,6 +341,9 @@ export class InputLayer extends Layer {
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     return inputShape;
+  }
+  override getConfig(): Record<string, unknown> {
+    return { batchInputShape: [...this.batchInputShape!], dtype: this.dtype, sparse: false, name: this.name };
   }
 }
 

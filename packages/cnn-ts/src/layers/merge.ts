@@ -2,7 +2,7 @@
 import { add } from '../ops/binary.js';
 import { concat } from '../ops/transform.js';
 import type { Tensor } from '../tensor.js';
-import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { Layer, classNameOf, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
 
 function shapes(s: Shape | Shape[], name: string): Shape[] {
   if (!(s.length > 0 && Array.isArray(s[0]))) throw new Error(`${name}: expects a list of inputs`);
@@ -13,7 +13,8 @@ function shapes(s: Shape | Shape[], name: string): Shape[] {
 
 /** Element-wise sum of same-shaped inputs (Keras `Add`). */
 export class Add extends Layer {
-  readonly className = 'Add';
+  static readonly className = 'Add';
+  readonly className: string = classNameOf(this);
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const list = shapes(inputShape, this.name);
     for (const s of list) {
@@ -36,7 +37,8 @@ export interface ConcatenateArgs extends LayerArgs {
 
 /** Joins inputs along an axis (Keras `Concatenate`). */
 export class Concatenate extends Layer {
-  readonly className = 'Concatenate';
+  static readonly className = 'Concatenate';
+  readonly className: string = classNameOf(this);
   readonly axis: number;
   constructor(args: ConcatenateArgs = {}) {
     super(args);
@@ -58,5 +60,8 @@ export class Concatenate extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     if (!Array.isArray(inputs)) throw new Error(`${this.name}: expects a list of tensors`);
     return concat(inputs, this.axis);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), axis: this.axis };
   }
 }

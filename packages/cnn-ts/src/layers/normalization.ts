@@ -1,42 +1,48 @@
 /** BatchNormalization (Keras semantics: momentum 0.99, epsilon 1e-3, biased batch variance). */
 import { batchNormInference, batchNormTrain } from '../ops/nn.js';
 import type { Tensor, Variable } from '../tensor.js';
-import type { Initializer, InitializerName } from './initializers.js';
-import { Layer, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
+import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, classNameOf, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
 import { one, oneShape } from './core.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** Only -1 (the channel axis of NHWC). */
-  axis?: number;
+  axis?: number | number[];
   /** Moving-average momentum (default 0.99). */
   momentum?: number;
   /** Default 1e-3. */
   epsilon?: number;
   center?: boolean;
   scale?: boolean;
-  betaInitializer?: InitializerName | Initializer;
-  gammaInitializer?: InitializerName | Initializer;
-  movingMeanInitializer?: InitializerName | Initializer;
-  movingVarianceInitializer?: InitializerName | Initializer;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  movingMeanInitializer?: InitializerIdentifier;
+  movingVarianceInitializer?: InitializerIdentifier;
 }
 
 export class BatchNormalization extends Layer {
-  readonly className = 'BatchNormalization';
+  static readonly className = 'BatchNormalization';
+  readonly className: string = classNameOf(this);
   readonly momentum: number;
   readonly epsilon: number;
+  /** -1, or the last axis' index (Keras configs write 3 for NHWC). */
+  private readonly axisArg: number;
   gamma: Variable | undefined;
   beta: Variable | undefined;
   movingMean: Variable | undefined;
   movingVariance: Variable | undefined;
   constructor(private readonly args: BatchNormalizationArgs = {}) {
     super(args);
-    if (args.axis !== undefined && args.axis !== -1) throw new Error(`${this.name}: only axis -1 (channels last) is supported, got ${args.axis}`);
+    const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : args.axis;
+    if (axis !== undefined && (!Number.isInteger(axis) || (axis !== -1 && (axis as number) < 1))) throw new Error(`${this.name}: only the last axis (-1, channels last) is supported, got ${JSON.stringify(args.axis)}`);
+    this.axisArg = (axis as number | undefined) ?? -1;
     if (args.center === false || args.scale === false) throw new Error(`${this.name}: center and scale must be true`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
   }
   override build(inputShape: Shape | Shape[]): void {
     const s = oneShape(inputShape, this.name);
+    if (this.axisArg !== -1 && this.axisArg !== s.length - 1) throw new Error(`${this.name}: only the last axis (-1 or ${s.length - 1} here) is supported, got axis ${this.axisArg}`);
     const c = s[s.length - 1];
     if (c === null) throw new Error(`${this.name}: the channel dimension must be known, got ${fmtShapeN(s)}`);
     this.gamma = this.addWeight('gamma', [c], this.args.gammaInitializer ?? 'ones');
@@ -56,6 +62,18 @@ export class BatchNormalization extends Layer {
     return batchNormInference(x, this.gamma!, this.beta!, this.movingMean!, this.movingVariance!, this.epsilon);
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+    const a = this.args;
+    return {
+      ...super.getConfig(),
+      axis: this.axisArg,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: true,
+      scale: true,
+      betaInitializer: serializeInitializer(a.betaInitializer ?? 'zeros', this.name),
+      gammaInitializer: serializeInitializer(a.gammaInitializer ?? 'ones', this.name),
+      movingMeanInitializer: serializeInitializer(a.movingMeanInitializer ?? 'zeros', this.name),
+      movingVarianceInitializer: serializeInitializer(a.movingVarianceInitializer ?? 'ones', this.name),
+    };
   }
 }

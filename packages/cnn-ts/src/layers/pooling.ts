@@ -2,7 +2,7 @@
 import { avgPool, globalPool, maxPool, outSize, pair, parsePad } from '../ops/conv.js';
 import { reshape } from '../ops/transform.js';
 import type { Tensor } from '../tensor.js';
-import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { Layer, classNameOf, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
 import { one, oneShape } from './core.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -34,19 +34,21 @@ abstract class Pooling2D extends Layer {
     return [s[0], dim(s[1], this.poolSize[0], this.strides[0], 'height'), dim(s[2], this.poolSize[1], this.strides[1], 'width'), s[3]];
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+    return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, dataFormat: 'channelsLast' };
   }
 }
 
 export class MaxPooling2D extends Pooling2D {
-  readonly className = 'MaxPooling2D';
+  static readonly className = 'MaxPooling2D';
+  readonly className: string = classNameOf(this);
   call(inputs: Tensor | Tensor[]): Tensor {
     return maxPool(one(inputs, this.name), this.poolSize, this.strides, this.padding);
   }
 }
 
 export class AveragePooling2D extends Pooling2D {
-  readonly className = 'AveragePooling2D';
+  static readonly className = 'AveragePooling2D';
+  readonly className: string = classNameOf(this);
   call(inputs: Tensor | Tensor[]): Tensor {
     return avgPool(one(inputs, this.name), this.poolSize, this.strides, this.padding);
   }
@@ -71,17 +73,22 @@ abstract class GlobalPooling2D extends Layer {
   protected finish(y: Tensor): Tensor {
     return this.keepDims ? reshape(y, [y.shape[0], 1, 1, y.shape[1]]) : y;
   }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), dataFormat: 'channelsLast', keepDims: this.keepDims };
+  }
 }
 
 export class GlobalAveragePooling2D extends GlobalPooling2D {
-  readonly className = 'GlobalAveragePooling2D';
+  static readonly className = 'GlobalAveragePooling2D';
+  readonly className: string = classNameOf(this);
   call(inputs: Tensor | Tensor[]): Tensor {
     return this.finish(globalPool(one(inputs, this.name), 'avg'));
   }
 }
 
 export class GlobalMaxPooling2D extends GlobalPooling2D {
-  readonly className = 'GlobalMaxPooling2D';
+  static readonly className = 'GlobalMaxPooling2D';
+  readonly className: string = classNameOf(this);
   call(inputs: Tensor | Tensor[]): Tensor {
     return this.finish(globalPool(one(inputs, this.name), 'max'));
   }

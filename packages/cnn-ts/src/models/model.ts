@@ -16,6 +16,17 @@ import type { TensorOrArrayOrMap } from './multi_io.js';
 import type { Dataset, LazyIterator } from '../data/dataset.js';
 import type { History } from './callbacks.js';
 import { summaryLines } from './summary.js';
+import type { Optimizer } from '../optimizers.js';
+import type { IOHandler, SaveConfig, SaveResult } from '../io/types.js';
+
+/**
+ * Model I/O, installed by io/ when the library loads (io imports this
+ * module, so a static import back would be a cycle).
+ */
+export const modelIO: {
+  toJSON?: (m: LayersModel) => Record<string, unknown>;
+  save?: (m: LayersModel, handlerOrURL: IOHandler | string, config?: SaveConfig) => Promise<SaveResult>;
+} = {};
 
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -53,9 +64,9 @@ export class LayersModel extends Layer {
   stopTraining = false;
   private trainer: Trainer | undefined;
 
-  constructor(args?: ModelArgs & LayerArgs) {
+  constructor(args?: Partial<ModelArgs> & LayerArgs) {
     super({ name: args?.name ?? (new.target === LayersModel ? uniqueName('model') : undefined) });
-    if (args) this.setGraph(args.inputs, args.outputs);
+    if (args?.inputs && args.outputs) this.setGraph(args.inputs, args.outputs);
   }
 
   protected setGraph(inputs: SymbolicTensor | SymbolicTensor[], outputs: SymbolicTensor | SymbolicTensor[]): void {
@@ -166,6 +177,34 @@ export class LayersModel extends Layer {
   /** Configures training (Keras `compile`). */
   compile(args: CompileArgs): void {
     this.trainer = new Trainer(this, args);
+    this.compileArgs = args;
+  }
+
+  /** The arguments of the last `compile` (for the saved training config). */
+  compileArgs: CompileArgs | undefined;
+
+  /** The optimizer given to `compile` (TF.js `model.optimizer`). */
+  get optimizer(): Optimizer | undefined {
+    return this.trainer?.optimizer ?? undefined;
+  }
+
+  /**
+   * The topology as tfjs-layers' `toJSON`: a JSON string, or with
+   * `returnString` false the object (`{class_name, config, keras_version, backend}`).
+   */
+  toJSON(unused?: unknown, returnString = true): string | Record<string, unknown> {
+    if (!modelIO.toJSON) throw new Error('toJSON: model I/O is not loaded (import cnn-ts, not a sub-module)');
+    const t = modelIO.toJSON(this);
+    return returnString ? JSON.stringify(t) : t;
+  }
+
+  /**
+   * Saves the model (TF.js `model.save`): to a URL (`file://dir` in Node,
+   * `http(s)://`, `indexeddb://`, `localstorage://`, `downloads://`) or an IOHandler.
+   */
+  save(handlerOrURL: IOHandler | string, config?: SaveConfig): Promise<SaveResult> {
+    if (!modelIO.save) return Promise.reject(new Error('save: model I/O is not loaded (import cnn-ts, not a sub-module)'));
+    return modelIO.save(this, handlerOrURL, config);
   }
 
   private compiled(what: string): Trainer {

@@ -15,7 +15,7 @@ export class Sequential extends LayersModel {
   private inputLayer: InputLayer | undefined;
 
   constructor(args: SequentialArgs = {}) {
-    super();
+    super({ name: args.name });
     for (const l of args.layers ?? []) this.add(l);
   }
 
