@@ -3,10 +3,6 @@
 // browserFiles, against Keras's predictions (1e-4 relative) and countParams;
 // then model.save here and the directories the Python check-tfjs reads.
 //
-// It needs the io branch (tf.loadLayersModel, tf.io, model.save), merged
-// separately: ENABLED is false on the keras branch and the lead sets it to
-// true at merge. Nothing else in this file skips.
-//
 // A model whose layers this library does not have fails with the one error
 // that lists every missing Keras class (e.g. "UpSampling2D ('up_s')" for the
 // U-Net until upSampling2d lands).
@@ -18,12 +14,8 @@ import { join } from 'node:path';
 import { kerasArtifacts } from '../packages/cnn-ts/src/io/keras/index.js';
 import { FILES, FIXTURES, MODELS, compare, fixtureBytes, reference, writeForKeras, type ModelName, type SavedArtifacts } from './keras-fixtures.js';
 
-const ENABLED = false;
-
-// The io branch's API, typed loosely so this file compiles before the merge.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const api = tf as any;
-type Model = { predict(x: tf.Tensor): tf.Tensor; countParams(): number; dispose(): void; save(h: unknown): Promise<unknown> };
+const api = tf;
+type Model = tf.LayersModel;
 
 async function check(model: Model, name: ModelName, output: 'output' | 'output_k2' = 'output') {
   const ref = reference(name);
@@ -36,7 +28,7 @@ async function check(model: Model, name: ModelName, output: 'output' | 'output_k
   expect(model.countParams()).toBe(ref.count_params);
 }
 
-describe.runIf(ENABLED)('Keras files -> cnn-ts tf.loadLayersModel, against Keras', () => {
+describe('Keras files -> cnn-ts tf.loadLayersModel, against Keras', () => {
   beforeAll(async () => {
     await tf.ready({ threads: 2 });
   });

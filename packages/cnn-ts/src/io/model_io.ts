@@ -17,6 +17,7 @@ import type { SerializableConstructor, Serializable } from '../serialization.js'
 import { BACKEND, GENERATED_BY, KERAS_VERSION, convertTsToPythonic, modelConfig, modelFromTopology, modelTopology, toCamelCase, toSnakeCase } from './topology.js';
 import { decodeWeight, encodeWeightParts, encodeWeights, splitWeights, type NamedTensor } from './weights.js';
 import { getLoadHandler, getSaveHandler } from './router.js';
+import { normalizeArtifacts } from './normalize.js';
 import type { IOHandler, LoadOptions, ModelArtifacts, SaveConfig, SaveResult, TrainingConfig, WeightsManifestEntry } from './types.js';
 
 /** The layers that own weights directly in `model` (not the input layers). */
@@ -318,9 +319,10 @@ function optimizerState(model: LayersModel, match: Map<Variable, WeightsManifest
 export async function loadLayersModel(pathOrHandler: string | IOHandler, options: LoadOptions & { customObjects?: Record<string, SerializableConstructor<Serializable>> } = {}): Promise<LayersModel> {
   const handler = typeof pathOrHandler === 'string' ? getLoadHandler(pathOrHandler, options) : pathOrHandler;
   if (!handler || typeof handler.load !== 'function') throw new Error('loadLayersModel: the handler has no load method');
-  const artifacts = await handler.load();
-  if (!artifacts.source && typeof pathOrHandler === 'string') artifacts.source = pathOrHandler;
-  return modelFromArtifacts(artifacts, options);
+  const loaded = await handler.load();
+  if (!loaded.source && typeof pathOrHandler === 'string') loaded.source = pathOrHandler;
+  // Keras-3-converted files (from any handler) get Keras 2 topology and weight names.
+  return modelFromArtifacts(normalizeArtifacts(loaded, { source: loaded.source }), options);
 }
 
 /** `tf.models.modelFromJSON(modelAndWeightsConfig | topology)`: a model from its JSON, with fresh weights. */

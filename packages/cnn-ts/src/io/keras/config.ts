@@ -22,6 +22,7 @@
  * Layers without an equivalent are reported all at once, in one
  * `KerasImportError` that lists every class and the layers using it.
  */
+import { getRegisteredClass } from '../../serialization.js';
 import { KerasImportError } from './errors.js';
 import type { KerasModelConfig, KerasTopology } from './types.js';
 
@@ -49,7 +50,7 @@ export const SUPPORTED_LAYER_CLASSES: ReadonlySet<string> = new Set([
  * where the layer modules (which register themselves) were not imported.
  */
 export function isSupportedLayerClass(className: string): boolean {
-  return SUPPORTED_LAYER_CLASSES.has(className);
+  return SUPPORTED_LAYER_CLASSES.has(className) || getRegisteredClass(className) !== undefined;
 }
 
 export interface ConvertOptions {
