@@ -10,6 +10,7 @@ import { fromValues } from '../ops/creation.js';
 import { Layer, InputLayer, withWeightSource } from '../layers/layer.js';
 import { ENGINE } from '../engine.js';
 import { LayersModel, modelIO } from '../models/model.js';
+import type { CompileArgs } from '../models/training.js';
 import { AdamOptimizer, MomentumOptimizer, RMSPropOptimizer, SGDOptimizer, type Optimizer } from '../optimizers.js';
 import type { Variable } from '../tensor.js';
 import { tensor } from '../ops/creation.js';
@@ -89,7 +90,17 @@ function trainingConfigOf(model: LayersModel): TrainingConfig | undefined {
   const args = model.compileArgs;
   const opt = model.optimizer;
   if (!args || !opt) return undefined;
-  return { loss: toSnakeCase(args.loss), metrics: (args.metrics ?? []).map((m) => toSnakeCase(m)), optimizer_config: optimizerConfig(opt) };
+  const tc: TrainingConfig = { loss: mapNames(args.loss, toSnakeCase) as TrainingConfig['loss'], metrics: mapNames(args.metrics ?? [], toSnakeCase) as TrainingConfig['metrics'], optimizer_config: optimizerConfig(opt) };
+  if (args.lossWeights) tc.loss_weights = args.lossWeights;
+  return tc;
+}
+
+/** Loss and metric names (one, a list per output, or keyed by output name) with `f` applied to every name. */
+type Names = string | Names[] | { [key: string]: Names };
+function mapNames(v: Names, f: (name: string) => string): Names {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((e) => mapNames(e, f));
+  return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, mapNames(e, f)]));
 }
 
 /** Optimizer state in TF.js order and names: `iter`, then each slot for all variables. */
@@ -264,10 +275,11 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts, options: Loa
     if (tc) {
       if (!tc.optimizer_config) throw new Error(`${where}: training_config has no optimizer_config`);
       const optimizer = optimizerFromConfig(tc.optimizer_config, where);
-      const loss = Array.isArray(tc.loss) ? tc.loss[0] : typeof tc.loss === 'string' ? tc.loss : undefined;
-      if (typeof loss !== 'string') throw new Error(`${where}: training_config.loss ${JSON.stringify(tc.loss)} is not supported (expected one loss name)`);
-      const metrics = Array.isArray(tc.metrics) ? tc.metrics.map((m) => (typeof m === 'string' ? toCamelCase(m) : String(m))) : [];
-      model.compile({ optimizer, loss, metrics });
+      const names = (v: unknown): v is Names => typeof v === 'string' || (Array.isArray(v) && v.every(names)) || (typeof v === 'object' && v !== null && Object.values(v).every(names));
+      if (!names(tc.loss)) throw new Error(`${where}: training_config.loss ${JSON.stringify(tc.loss)} is not supported (expected a loss name, a list of them or a map from output names)`);
+      const metrics = names(tc.metrics) ? mapNames(tc.metrics, toCamelCase) : [];
+      const lossWeights = tc.loss_weights;
+      model.compile({ optimizer, loss: tc.loss as CompileArgs['loss'], metrics: metrics as CompileArgs['metrics'], ...(lossWeights ? { lossWeights } : {}) });
     }
     if (bytes) {
       const match = matchWeights(model, modelSpecs, strict, where);
