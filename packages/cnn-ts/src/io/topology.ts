@@ -83,10 +83,14 @@ function modelClassName(m: LayersModel): string {
   return m instanceof Sequential ? 'Sequential' : 'Model';
 }
 
-/** Index of `node` among the applications of its layer in `nodes` (Keras' node index). */
+/**
+ * Index of `node` among the applications of its layer in `nodes` (Keras' node
+ * index). A model used as a layer has its own graph as node 0 in Keras and
+ * TF.js, so its applications count from 1.
+ */
 function nodeIndexOf(node: SymbolicNode | null, nodes: readonly SymbolicNode[]): number {
   if (!node) return 0;
-  return nodes.filter((n) => n.layer === node.layer).indexOf(node);
+  return nodes.filter((n) => n.layer === node.layer).indexOf(node) + (node.layer instanceof LayersModel ? 1 : 0);
 }
 
 function kwargsOf(c: CallArgs): Record<string, unknown> {
@@ -217,7 +221,11 @@ function buildFunctional(config: Record<string, unknown>, ctx: BuildContext): La
   }
   // Outputs per layer, per node: made as their inputs become available.
   const outputs = new Map<Layer, SymbolicTensor[][]>();
-  for (const l of byName.values()) if (l instanceof InputLayer) outputs.set(l, [[l.output]]);
+  for (const l of byName.values()) {
+    if (l instanceof InputLayer) outputs.set(l, [[l.output]]);
+    // A nested model's node 0 is its own graph (Keras, TF.js); its applications here are nodes 1, 2, ...
+    else if (l instanceof LayersModel) outputs.set(l, [l.outputs]);
+  }
   const lookup = (r: NodeRef): SymbolicTensor | undefined => {
     const l = byName.get(r[0]);
     if (!l) throw new Error(`model JSON: a node refers to layer '${r[0]}', which is not in the model`);
