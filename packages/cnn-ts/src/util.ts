@@ -24,6 +24,25 @@ export function assertShape(shape: readonly number[], op: string): void {
   for (const d of shape) {
     assert(Number.isInteger(d) && d >= 0, op, () => `shape ${fmtShape(shape)} must contain non-negative integers`);
   }
+  assertSize(shape, op);
+}
+
+/**
+ * Most elements one tensor may hold: 2^30 - 1 float32 (4 GiB, all of the
+ * wasm32 address space). The core checks the same limit; checking it here
+ * too fails at the call, before anything is allocated or sent.
+ */
+export const MAX_ELEMENTS = 2 ** 30 - 1;
+
+/** Throws naming `op`, the shape, its element count and the limit if `shape` is too big for one buffer. */
+export function assertSize(shape: readonly number[], op: string): void {
+  const n = sizeFromShape(shape);
+  assert(n <= MAX_ELEMENTS, op, () => `shape ${fmtShape(shape)} has ${n} elements (${fmtMiB(n)} of float32), more than the limit of ${MAX_ELEMENTS} elements per tensor (4 GiB, the wasm32 address space)`);
+}
+
+/** `n` float32 as MiB with thousands separators (`6,103 MiB`). */
+export function fmtMiB(n: number): string {
+  return `${Math.floor((n * 4) / 2 ** 20).toLocaleString('en-US')} MiB`;
 }
 
 /** NumPy/TF broadcast of two shapes, or an error naming the op. */
