@@ -55,3 +55,19 @@ pub fn check_len(op: &'static str, what: &str, actual: usize, expected: usize) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numel_multiplies_without_wrapping() {
+        assert_eq!(numel("matMul", "C", &[65536, 65537]).unwrap(), 65536 * 65537);
+        assert_eq!(numel("fill", "y", &[]).unwrap(), 1);
+        let e = numel("matMul", "C", &[usize::MAX / 2, 4]).unwrap_err();
+        assert_eq!(e.op, "matMul");
+        assert!(e.message.contains("more than 2^64") || e.message.contains("more than the limit"), "{}", e.message);
+        let e = numel("softmax", "x", &[1 << 31, 1 << 31, 8]).unwrap_err();
+        assert!(e.message.contains("x of shape [2147483648, 2147483648, 8]"), "{}", e.message);
+    }
+}
