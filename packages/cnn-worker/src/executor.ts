@@ -51,7 +51,9 @@ export class Executor {
       const cmd = batch[i];
       const cause = cmd.kind === 'free' ? undefined : inputsOf(cmd).find((id) => poisoned.has(id));
       if (cause !== undefined) {
-        for (const id of writtenBy(cmd)) poisoned.set(id, poisoned.get(cause)!);
+        // Skipped: its outputs are never computed; what it would have
+        // updated in place keeps its value (a skipped optimizer step).
+        for (const id of outputsOf(cmd)) poisoned.set(id, poisoned.get(cause)!);
         continue;
       }
       try {
@@ -221,7 +223,7 @@ function inputsOf(cmd: Command): number[] {
   }
 }
 
-/** Tensor ids whose value is unknown when a command fails or is skipped: its outputs and what it updates in place. */
+/** Tensor ids whose value is unknown when a command fails: its outputs and what it updates in place. */
 function writtenBy(cmd: Command): number[] {
   const inplace = cmd.kind === 'call' ? (cmd.inplace ?? []).filter((id): id is number => id !== null) : cmd.kind === 'assign' ? [cmd.id] : [];
   return [...outputsOf(cmd), ...inplace];

@@ -148,7 +148,15 @@ export class LayersModel extends Layer {
 
   /** Configures training (Keras `compile`). */
   compile(args: CompileArgs): void {
-    this.trainer = new Trainer(this, args);
+    const next = new Trainer(this, args);
+    this.trainer?.disposeOwned();
+    this.trainer = next;
+  }
+
+  /** Frees the weights, and the optimizer's state if compile() made the optimizer from a name (as TF.js). */
+  override dispose(): void {
+    super.dispose();
+    this.trainer?.disposeOwned();
   }
 
   private compiled(what: string): Trainer {

@@ -7,8 +7,8 @@ import { isNode } from 'cnn-worker';
 import { gradientsFromTape } from '../gradients.js';
 import { tensor } from '../ops/creation.js';
 import { gather, slice, stack, concat } from '../ops/transform.js';
-import { abs, isNaN as isNaNOp } from '../ops/unary.js';
-import { equal, logicalOr } from '../ops/binary.js';
+import { abs, floor, isNaN as isNaNOp } from '../ops/unary.js';
+import { equal, greaterEqual, less, logicalOr, notEqual } from '../ops/binary.js';
 import { any } from '../ops/reduction.js';
 import { getOptimizer, type Optimizer } from '../optimizers.js';
 import { permutation } from '../random.js';
@@ -65,6 +65,20 @@ async function checkFinite(named: [string, Tensor][]): Promise<void> {
   if (bad.length > 0) throw new Error(`fit: ${bad.join(' and ')} contain${bad.length === 1 ? 's' : ''} NaN or Infinity; clean the data before training (nothing was trained)`);
 }
 
+/**
+ * Rejects sparse labels that are not integers in [0, classes) before any
+ * weight changes (one read): otherwise the loss kernel refuses the batch
+ * after the optimizer has counted the step, and training goes on from a
+ * different state than a clean run.
+ */
+async function checkSparseLabels(named: [string, Tensor][], classes: number): Promise<void> {
+  const flags = tidy(() => stack(named.map(([, t]) => any(logicalOr(logicalOr(less(t, 0), greaterEqual(t, classes)), notEqual(floor(t), t))).toFloat())));
+  const v = await flags.data();
+  flags.dispose();
+  const bad = named.filter((_, i) => v[i] !== 0).map(([n]) => n);
+  if (bad.length > 0) throw new Error(`fit: ${bad.join(' and ')} contain${bad.length === 1 ? 's' : ''} labels that are not integers in [0, ${classes}) for sparseCategoricalCrossentropy with ${classes} classes (nothing was trained)`);
+}
+
 function batches(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];
   for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
@@ -79,14 +93,23 @@ function checkBatchSize(b: number | undefined, what: string): number {
 
 export class Trainer {
   readonly optimizer: Optimizer | null;
+  /** The optimizer was made from a name here, so it is ours to dispose (as TF.js). */
+  private readonly ownsOptimizer: boolean;
   readonly loss: LossName | null;
   readonly metric: MetricName | null;
 
   constructor(private readonly model: LayersModel, args: CompileArgs | null) {
+    if (args !== null && (typeof args !== 'object' || args === undefined)) throw new Error(`compile: expects {optimizer, loss, metrics}, got ${String(args)}`);
     this.optimizer = args ? getOptimizer(args.optimizer) : null;
+    this.ownsOptimizer = typeof args?.optimizer === 'string';
     this.loss = args ? checkLoss(args.loss) : null;
     this.metric = args?.metrics && args.metrics.length > 0 ? checkMetric(args.metrics[0]) : null;
     if (args?.metrics && args.metrics.length > 1) throw new Error(`compile: only one metric ('accuracy') is supported, got ${args.metrics.join(', ')}`);
+  }
+
+  /** Frees the optimizer's state if this trainer made the optimizer (model.dispose, recompile). */
+  disposeOwned(): void {
+    if (this.ownsOptimizer) this.optimizer?.dispose();
   }
 
   private checkData(x: Tensor, y: Tensor, what: string): void {
@@ -140,6 +163,11 @@ export class Trainer {
     let xTrain = x;
     let yTrain = y;
     let val: [Tensor, Tensor] | undefined = args.validationData;
+    if (args.checkFinite ?? true) await checkFinite([['x', x], ['y', y], ...(args.validationData ? ([['validation x', args.validationData[0]], ['validation y', args.validationData[1]]] as [string, Tensor][]) : [])]);
+    const classes = this.model.outputs[0]?.shape.at(-1);
+    if (this.loss === 'sparseCategoricalCrossentropy' && typeof classes === 'number') {
+      await checkSparseLabels([['y', y], ...(args.validationData ? ([['validation y', args.validationData[1]]] as [string, Tensor][]) : [])], classes);
+    }
     const owned: Tensor[] = [];
     if (!val && split > 0) {
       const nTrain = Math.floor(n * (1 - split));
@@ -151,8 +179,6 @@ export class Trainer {
       for (const t of owned) ENGINE.keep(t);
     }
     if (val) this.checkData(val[0], val[1], 'fit (validation data)');
-
-    if (args.checkFinite ?? true) await checkFinite([['x', x], ['y', y], ...(args.validationData ? ([['validation x', args.validationData[0]], ['validation y', args.validationData[1]]] as [string, Tensor][]) : [])]);
     const nTrain = xTrain.shape[0];
     const steps = batches(nTrain, batchSize);
     const verbose = args.verbose ?? 1;

@@ -3,7 +3,7 @@ import { ENGINE } from '../engine.js';
 import { generator, normalValues, uniformValues } from '../random.js';
 import { makeTensor, Tensor, Variable } from '../tensor.js';
 import type { DataType, TensorLike } from '../types.js';
-import { assert, assertShape, flattenValues, fmtShape, inferShape, sizeFromShape } from '../util.js';
+import { assert, assertDtype, assertShape, flattenValues, fmtShape, inferShape, sizeFromShape } from '../util.js';
 import { call, checkAlive } from './kernel.js';
 
 /** Uploads `values` as a new tensor (values are copied). */
@@ -34,11 +34,6 @@ function castValues(values: Float32Array, dtype: DataType): Float32Array {
  */
 export function tensor(values: TensorLike, shape?: number[], dtype?: DataType): Tensor {
   return tensorOfRank(values, shape, dtype, 'tensor');
-}
-
-/** The dtypes there are; anything else (`'float16'`, `'complex64'`) is an error at the call. */
-export function assertDtype(dtype: unknown, op: string): asserts dtype is DataType {
-  assert(dtype === 'float32' || dtype === 'int32' || dtype === 'bool', op, () => `unknown dtype ${JSON.stringify(dtype) ?? String(dtype)}, expected 'float32', 'int32' or 'bool'`);
 }
 
 /** `tensor()` that checks the rank (when given) before anything is created. */
