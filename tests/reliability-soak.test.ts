@@ -38,8 +38,9 @@ describe('soak (short)', () => {
       expect(s.tensors[2]).toBe(s.tensors[0]);
       expect(s.buffers[2]).toBe(s.buffers[0]);
       expect(s.floats[2]).toBe(s.floats[0]);
-      // The wasm heap may take a page while the allocator settles, not after.
-      expect(s.wasmHeapMiB[2]).toBe(s.wasmHeapMiB[1]);
+      // The allocator may take one more 64 KiB page while it settles (seen
+      // once per run, at a varying step, then never again in 8,000 steps).
+      expect(s.wasmHeapMiB[2] - s.wasmHeapMiB[0]).toBeLessThanOrEqual(1 / 16);
       // A few hundred steps are short for V8's heap to settle: a leak of
       // one tensor's bookkeeping per step would still show as > 10 %.
       expect(s.jsHeapGrowthSecondHalf).toBeLessThan(0.1);
