@@ -42,6 +42,8 @@ interface Backend {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(): Promise<ExecutorStats>;
   terminate(): Promise<void>;
+  /** Fault injection for tests: terminates pool thread `i` of the core. */
+  killPoolThread(i: number): Promise<void>;
 }
 
 async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): Promise<Backend> {
@@ -50,13 +52,21 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     if (!isNode) throw new Error("ready: mode 'inline' is for Node; browsers run the core in a worker");
     const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, wasmBase: opts.wasmBase });
     const ex = new Executor(core);
-    return {
+    const backend: Backend = {
       info: { ...core.info, mode },
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async () => ex.stats(),
       terminate: async () => undefined,
+      killPoolThread: async (i) => {
+        const w = core.health.workers[i];
+        if (!w) throw new Error(`killPoolThread: no pool thread ${i}`);
+        await w.terminate();
+      },
     };
+    // A pool thread died: the next op starts a fresh core.
+    core.health.onFailure = () => onDeath(backend);
+    return backend;
   }
   let backend: Backend | undefined;
   let diedEarly = false;
@@ -73,6 +83,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     submit: (batch) => w.submit(batch),
     stats: () => w.stats(),
     terminate: () => w.terminate(),
+    killPoolThread: (i) => w.killPoolThread(i),
   };
   if (diedEarly) throw new Error('ready: the worker died while starting');
   return backend;

@@ -16,6 +16,8 @@ export interface WorkerClient {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(): Promise<ExecutorStats>;
   resetThreadTaskCounts(): Promise<void>;
+  /** Fault injection for tests: terminates one of the worker's pool threads. */
+  killPoolThread(i: number): Promise<void>;
   /** True once the worker has died or was terminated. */
   readonly dead: boolean;
   terminate(): Promise<void>;
@@ -122,6 +124,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     },
     stats: () => guard(() => remote.stats()),
     resetThreadTaskCounts: () => guard(() => remote.resetThreadTaskCounts()),
+    killPoolThread: (i) => guard(() => remote.killPoolThread(i)),
     get dead() {
       return dead !== undefined;
     },

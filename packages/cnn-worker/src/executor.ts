@@ -43,6 +43,9 @@ export class Executor {
    * descends from, so that exactly the reads depending on it fail.
    */
   submit(batch: Command[]): BatchResult {
+    // A dead pool thread would leave rayon waiting: refuse the whole batch.
+    const broken = this.core.health.failure;
+    if (broken) throw broken;
     const reads: Float32Array[] = [];
     /** Poisoned tensor -> index in `errors` of its cause. */
     const poisoned = new Map<number, number>();
