@@ -74,7 +74,7 @@ describe('a failed call changes nothing', () => {
       m.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy' });
       if (withBadBatch) {
         const w = await m.getWeights()[0].data();
-        await expect(m.fit(x, bad, { epochs: 1, batchSize: 4, verbose: 0, shuffle: false })).rejects.toThrow(/labels that are not integers in \[0, 3\).*nothing was trained/);
+        await expect(m.fit(x, bad, { epochs: 1, batchSize: 4, verbose: 0, shuffle: false })).rejects.toThrow(/y has label 7 at sample 2, expected an integer in \[0, 3\).*nothing was trained/);
         expect(opt.iterations).toBe(0);
         expect(Array.from(await m.getWeights()[0].data())).toEqual(Array.from(w));
       }

@@ -75,8 +75,13 @@ async function checkSparseLabels(named: [string, Tensor][], classes: number): Pr
   const flags = tidy(() => stack(named.map(([, t]) => any(logicalOr(logicalOr(less(t, 0), greaterEqual(t, classes)), notEqual(floor(t), t))).toFloat())));
   const v = await flags.data();
   flags.dispose();
-  const bad = named.filter((_, i) => v[i] !== 0).map(([n]) => n);
-  if (bad.length > 0) throw new Error(`fit: ${bad.join(' and ')} contain${bad.length === 1 ? 's' : ''} labels that are not integers in [0, ${classes}) for sparseCategoricalCrossentropy with ${classes} classes (nothing was trained)`);
+  const i = v.findIndex((f) => f !== 0);
+  if (i < 0) return;
+  // Only on failure: find the first bad label to name it.
+  const [name, t] = named[i];
+  const values = await t.data();
+  const at = Array.from(values).findIndex((l) => !(Number.isInteger(l) && l >= 0 && l < classes));
+  throw new Error(`fit: ${name} has label ${values[at]} at sample ${at}, expected an integer in [0, ${classes}) (sparseCategoricalCrossentropy with ${classes} classes; nothing was trained)`);
 }
 
 function batches(n: number, size: number): [number, number][] {
