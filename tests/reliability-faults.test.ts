@@ -72,33 +72,27 @@ describe('faults during fit', () => {
     await tf.ready({ mode: 'inline', threads: 2 });
   });
 
-  it('killing the comlink worker at random points: fit rejects clearly, the next fit trains on a fresh core', async () => {
-    const d = delays(11);
-    for (let round = 0; round < 4; round++) {
-      await tf.ready({ mode: 'worker', threads: 2 });
-      const how = await fitWithFault(() => backend().terminate(), d.next().value as number, 'time');
-      expect(how).toMatch(CLEAR);
+  /** Rounds of: start a core, kill something during a fit, check the rejection, train on a fresh core. */
+  async function rounds(mode: 'inline' | 'worker', kill: () => Promise<void>, seed: number, n: number, at: (round: number) => 'time' | 'batch'): Promise<void> {
+    const d = delays(seed);
+    for (let round = 0; round < n; round++) {
+      await tf.ready({ mode, threads: 2 });
+      expect(await fitWithFault(kill, d.next().value as number, at(round))).toMatch(CLEAR);
       await trainsFresh();
     }
+  }
+
+  it('killing the comlink worker at random points: fit rejects clearly, the next fit trains on a fresh core', async () => {
+    await rounds('worker', () => backend().terminate(), 11, 4, () => 'time');
   });
 
   it("killing a pool thread's worker (worker mode): the worker ends, pending reads reject, a fresh core trains", async () => {
-    const d = delays(5);
-    for (let round = 0; round < 3; round++) {
-      await tf.ready({ mode: 'worker', threads: 2 });
-      const how = await fitWithFault(() => backend().killPoolThread(0), d.next().value as number, round % 2 === 0 ? 'time' : 'batch');
-      expect(how).toMatch(CLEAR);
-      await trainsFresh();
-    }
+    // In flight (a timer) or between batches (a callback).
+    await rounds('worker', () => backend().killPoolThread(0), 5, 3, (r) => (r % 2 === 0 ? 'time' : 'batch'));
   });
 
   it("killing a pool thread's worker (inline mode): fit rejects clearly, a fresh core trains", async () => {
-    const d = delays(7);
-    for (let round = 0; round < 3; round++) {
-      await tf.ready({ mode: 'inline', threads: 2 });
-      const how = await fitWithFault(() => backend().killPoolThread(0), d.next().value as number, 'batch');
-      expect(how).toMatch(CLEAR);
-      await trainsFresh();
-    }
+    // Inline, fit never yields to timers: kill between batches.
+    await rounds('inline', () => backend().killPoolThread(0), 7, 3, () => 'batch');
   });
 });
