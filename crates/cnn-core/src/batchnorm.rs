@@ -23,7 +23,7 @@
 //! [`par::reduce_chunks`], so 1 and N threads give the same bits; the SIMD
 //! versions associate sums per chunk and match the scalar twins to rounding.
 
-use crate::error::{check_len, CoreError, Result};
+use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
 use crate::simd::F32x4;
 
@@ -61,7 +61,7 @@ impl BatchNormParams {
             return Err(CoreError::new(op, format!("epsilon must be > 0 and momentum in [0, 1], got epsilon {} and momentum {}", self.epsilon, self.momentum)));
         }
         for (what, len) in rows_bufs {
-            check_len(op, what, *len, self.rows * self.channels)?;
+            check_len(op, what, *len, numel(op, what, &[self.rows, self.channels])?)?;
         }
         for (what, len) in chan_bufs {
             check_len(op, what, *len, self.channels)?;

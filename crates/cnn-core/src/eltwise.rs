@@ -13,7 +13,7 @@
 //! multiply-add), so they agree bit for bit; threads split the output into
 //! chunks that depend on its length only.
 
-use crate::error::{check_len, Result};
+use crate::error::{check_len, numel, Result};
 use crate::par;
 use crate::simd::F32x4;
 
@@ -131,9 +131,9 @@ pub fn add_ref(a: &[f32], b: &[f32], y: &mut [f32]) -> Result<()> {
 }
 
 fn check_bias_add(rows: usize, c: usize, x: &[f32], bias: &[f32], y: &[f32]) -> Result<()> {
-    check_len("biasAdd", "x", x.len(), rows * c)?;
+    check_len("biasAdd", "x", x.len(), numel("biasAdd", "x", &[rows, c])?)?;
     check_len("biasAdd", "bias", bias.len(), c)?;
-    check_len("biasAdd", "y", y.len(), rows * c)
+    check_len("biasAdd", "y", y.len(), numel("biasAdd", "y", &[rows, c])?)
 }
 
 /// `y[r, j] = x[r, j] + bias[j]` for `x [rows, c]`.

@@ -9,7 +9,7 @@
 //! SIMD and scalar versions agree bit for bit, and threads split the images
 //! (each output element is computed by one task, in pixel order).
 
-use crate::error::{check_len, CoreError, Result};
+use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
 use crate::simd::F32x4;
 
@@ -63,8 +63,8 @@ fn per_image_dx(dims: [usize; 4], dx: &mut [f32], f: impl Fn(usize, &mut [f32]) 
 fn check_global_forward(op: &'static str, dims: [usize; 4], x: &[f32], y: &[f32]) -> Result<()> {
     check_global(op, dims)?;
     let [n, h, w, c] = dims;
-    check_len(op, "x", x.len(), n * h * w * c)?;
-    check_len(op, "y", y.len(), n * c)
+    check_len(op, "x", x.len(), numel(op, "x", &[n, h, w, c])?)?;
+    check_len(op, "y", y.len(), numel(op, "y", &[n, c])?)
 }
 
 /// `y[b, c]` = mean over all pixels of `x[b, .., .., c]` (Keras
@@ -118,8 +118,8 @@ pub fn global_avg_pool_ref(dims: [usize; 4], x: &[f32], y: &mut [f32]) -> Result
 fn check_global_avg_backward(op: &'static str, dims: [usize; 4], dy: &[f32], dx: &[f32]) -> Result<()> {
     check_global(op, dims)?;
     let [n, h, w, c] = dims;
-    check_len(op, "dy", dy.len(), n * c)?;
-    check_len(op, "dx", dx.len(), n * h * w * c)
+    check_len(op, "dy", dy.len(), numel(op, "dy", &[n, c])?)?;
+    check_len(op, "dx", dx.len(), numel(op, "dx", &[n, h, w, c])?)
 }
 
 /// `dx[b, .., .., c] = dy[b, c] / (h * w)`.
@@ -213,9 +213,9 @@ pub fn global_max_pool_ref(dims: [usize; 4], x: &[f32], y: &mut [f32]) -> Result
 fn check_global_max_backward(op: &'static str, dims: [usize; 4], x: &[f32], dy: &[f32], dx: &[f32]) -> Result<()> {
     check_global(op, dims)?;
     let [n, h, w, c] = dims;
-    check_len(op, "x", x.len(), n * h * w * c)?;
-    check_len(op, "dy", dy.len(), n * c)?;
-    check_len(op, "dx", dx.len(), n * h * w * c)
+    check_len(op, "x", x.len(), numel(op, "x", &[n, h, w, c])?)?;
+    check_len(op, "dy", dy.len(), numel(op, "dy", &[n, c])?)?;
+    check_len(op, "dx", dx.len(), numel(op, "dx", &[n, h, w, c])?)
 }
 
 /// `dx` of global max pooling: `dy[b, c]` goes to the first maximal pixel

@@ -5,7 +5,7 @@
 //! `pad_before = floor(pad_total / 2)`, the odd pixel after; explicit padding
 //! as given. `k_eff = (k - 1) * dilation + 1`.
 
-use crate::error::{CoreError, Result};
+use crate::error::{numel, CoreError, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Padding {
@@ -134,7 +134,12 @@ impl Conv2d {
         };
         let y = Axis::resolve(op, "height", a.h, a.kh, a.stride[0], a.dilation[0], a.padding, (e[0], e[1]))?;
         let x = Axis::resolve(op, "width", a.w, a.kw, a.stride[1], a.dilation[1], a.padding, (e[2], e[3]))?;
-        Ok(Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x })
+        let c = Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x };
+        // Every length the kernels compute later without checks.
+        numel(op, "input", &[c.n, c.y.input, c.x.input, c.cin])?;
+        numel(op, "filter", &[c.y.kernel, c.x.kernel, c.cin, c.cout])?;
+        numel(op, "output", &[c.n, c.y.output, c.x.output, c.cout])?;
+        Ok(c)
     }
 
     pub fn input_len(&self) -> usize {
@@ -191,7 +196,10 @@ impl Pool2d {
         };
         let y = Axis::resolve(op, "height", a.h, a.pool[0], a.stride[0], 1, a.padding, (e[0], e[1]))?;
         let x = Axis::resolve(op, "width", a.w, a.pool[1], a.stride[1], 1, a.padding, (e[2], e[3]))?;
-        Ok(Pool2d { n: a.n, c: a.c, y, x })
+        let p = Pool2d { n: a.n, c: a.c, y, x };
+        numel(op, "input", &[p.n, p.y.input, p.x.input, p.c])?;
+        numel(op, "output", &[p.n, p.y.output, p.x.output, p.c])?;
+        Ok(p)
     }
 
     pub fn input_len(&self) -> usize {

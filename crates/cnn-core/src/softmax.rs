@@ -31,7 +31,7 @@
 //! match the scalar twins to rounding, not bit for bit. Threads split rows;
 //! the batch mean sums per-chunk partials in chunk order.
 
-use crate::error::{check_len, CoreError, Result};
+use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
 use crate::simd::F32x4;
 
@@ -160,8 +160,8 @@ fn softmax_row_ref(x: &[f32], y: &mut [f32]) -> (f32, f32) {
 }
 
 fn check_softmax(rows: usize, classes: usize, x: &[f32], y: &[f32]) -> Result<()> {
-    check_len("softmax", "x", x.len(), rows * classes)?;
-    check_len("softmax", "y", y.len(), rows * classes)
+    check_len("softmax", "x", x.len(), numel("softmax", "x", &[rows, classes])?)?;
+    check_len("softmax", "y", y.len(), numel("softmax", "y", &[rows, classes])?)
 }
 
 /// Softmax over the last axis of `x [rows, classes]`, numerically stable
@@ -192,9 +192,9 @@ pub fn softmax_ref(rows: usize, classes: usize, x: &[f32], y: &mut [f32]) -> Res
 
 fn check_softmax_backward(rows: usize, classes: usize, y: &[f32], dy: &[f32], dx: &[f32]) -> Result<()> {
     const OP: &str = "softmaxBackward";
-    check_len(OP, "y", y.len(), rows * classes)?;
-    check_len(OP, "dy", dy.len(), rows * classes)?;
-    check_len(OP, "dx", dx.len(), rows * classes)
+    check_len(OP, "y", y.len(), numel(OP, "y", &[rows, classes])?)?;
+    check_len(OP, "dy", dy.len(), numel(OP, "dy", &[rows, classes])?)?;
+    check_len(OP, "dx", dx.len(), numel(OP, "dx", &[rows, classes])?)
 }
 
 /// `dx = y * (dy - sum(y * dy))` per row, from the softmax output `y`: the
@@ -259,8 +259,8 @@ pub fn softmax_backward_ref(rows: usize, classes: usize, y: &[f32], dy: &[f32], 
 
 fn check_sparse_xent(op: &'static str, rows: usize, classes: usize, z: &[f32], labels: &[f32], out: &[f32]) -> Result<()> {
     check_rows(op, rows, classes)?;
-    check_len(op, "logits", z.len(), rows * classes)?;
-    check_len(op, "probs", out.len(), rows * classes)?;
+    check_len(op, "logits", z.len(), numel(op, "logits", &[rows, classes])?)?;
+    check_len(op, "probs", out.len(), numel(op, "probs", &[rows, classes])?)?;
     check_labels(op, labels, rows, classes)
 }
 
@@ -294,8 +294,8 @@ pub fn sparse_softmax_cross_entropy_ref(rows: usize, classes: usize, logits: &[f
 
 fn check_sparse_xent_backward(op: &'static str, rows: usize, classes: usize, probs: &[f32], labels: &[f32], d: &[f32]) -> Result<()> {
     check_rows(op, rows, classes)?;
-    check_len(op, "probs", probs.len(), rows * classes)?;
-    check_len(op, "dlogits", d.len(), rows * classes)?;
+    check_len(op, "probs", probs.len(), numel(op, "probs", &[rows, classes])?)?;
+    check_len(op, "dlogits", d.len(), numel(op, "dlogits", &[rows, classes])?)?;
     check_labels(op, labels, rows, classes)
 }
 
@@ -334,8 +334,8 @@ pub fn sparse_softmax_cross_entropy_backward_ref(rows: usize, classes: usize, pr
 
 fn check_cce(op: &'static str, rows: usize, classes: usize, probs: &[f32], targets: &[f32]) -> Result<()> {
     check_rows(op, rows, classes)?;
-    check_len(op, "probs", probs.len(), rows * classes)?;
-    check_len(op, "targets", targets.len(), rows * classes)
+    check_len(op, "probs", probs.len(), numel(op, "probs", &[rows, classes])?)?;
+    check_len(op, "targets", targets.len(), numel(op, "targets", &[rows, classes])?)
 }
 
 /// Keras `categorical_crossentropy(targets, probs)` averaged over the batch:
@@ -382,7 +382,7 @@ pub fn categorical_cross_entropy_ref(rows: usize, classes: usize, probs: &[f32],
 pub fn categorical_cross_entropy_backward(rows: usize, classes: usize, probs: &[f32], targets: &[f32], dprobs: &mut [f32]) -> Result<()> {
     const OP: &str = "categoricalCrossEntropyBackward";
     check_cce(OP, rows, classes, probs, targets)?;
-    check_len(OP, "dprobs", dprobs.len(), rows * classes)?;
+    check_len(OP, "dprobs", dprobs.len(), numel(OP, "dprobs", &[rows, classes])?)?;
     let inv_n = 1.0 / rows as f32;
     par::for_each_out_chunk(dprobs, classes, row_chunk(rows, classes), |r0, d| {
         for (i, d_row) in d.chunks_mut(classes).enumerate() {
@@ -419,7 +419,7 @@ pub fn categorical_cross_entropy_backward(rows: usize, classes: usize, probs: &[
 pub fn categorical_cross_entropy_backward_ref(rows: usize, classes: usize, probs: &[f32], targets: &[f32], dprobs: &mut [f32]) -> Result<()> {
     const OP: &str = "categoricalCrossEntropyBackward";
     check_cce(OP, rows, classes, probs, targets)?;
-    check_len(OP, "dprobs", dprobs.len(), rows * classes)?;
+    check_len(OP, "dprobs", dprobs.len(), numel(OP, "dprobs", &[rows, classes])?)?;
     let inv_n = 1.0 / rows as f32;
     for r in 0..rows {
         let p = &probs[r * classes..][..classes];
@@ -445,7 +445,7 @@ pub fn categorical_cross_entropy_backward_ref(rows: usize, classes: usize, probs
 
 fn check_scce(op: &'static str, rows: usize, classes: usize, probs: &[f32], labels: &[f32]) -> Result<()> {
     check_rows(op, rows, classes)?;
-    check_len(op, "probs", probs.len(), rows * classes)?;
+    check_len(op, "probs", probs.len(), numel(op, "probs", &[rows, classes])?)?;
     check_labels(op, labels, rows, classes)
 }
 
@@ -501,7 +501,7 @@ pub fn sparse_categorical_cross_entropy_ref(rows: usize, classes: usize, probs: 
 pub fn sparse_categorical_cross_entropy_backward(rows: usize, classes: usize, probs: &[f32], labels: &[f32], dprobs: &mut [f32]) -> Result<()> {
     const OP: &str = "sparseCategoricalCrossEntropyBackward";
     check_scce(OP, rows, classes, probs, labels)?;
-    check_len(OP, "dprobs", dprobs.len(), rows * classes)?;
+    check_len(OP, "dprobs", dprobs.len(), numel(OP, "dprobs", &[rows, classes])?)?;
     let inv_n = 1.0 / rows as f32;
     par::for_each_out_chunk(dprobs, classes, row_chunk(rows, classes), |r0, d| {
         for (i, d_row) in d.chunks_mut(classes).enumerate() {
@@ -525,7 +525,7 @@ pub fn sparse_categorical_cross_entropy_backward(rows: usize, classes: usize, pr
 pub fn sparse_categorical_cross_entropy_backward_ref(rows: usize, classes: usize, probs: &[f32], labels: &[f32], dprobs: &mut [f32]) -> Result<()> {
     const OP: &str = "sparseCategoricalCrossEntropyBackward";
     check_scce(OP, rows, classes, probs, labels)?;
-    check_len(OP, "dprobs", dprobs.len(), rows * classes)?;
+    check_len(OP, "dprobs", dprobs.len(), numel(OP, "dprobs", &[rows, classes])?)?;
     let inv_n = 1.0 / rows as f32;
     for r in 0..rows {
         let p = &probs[r * classes..][..classes];

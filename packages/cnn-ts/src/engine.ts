@@ -42,30 +42,51 @@ interface Backend {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(): Promise<ExecutorStats>;
   terminate(): Promise<void>;
+  /** Fault injection for tests: terminates pool thread `i` of the core. */
+  killPoolThread(i: number): Promise<void>;
 }
 
-async function startBackend(opts: ReadyOptions): Promise<Backend> {
+async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): Promise<Backend> {
   const mode = opts.mode ?? (isNode ? 'inline' : 'worker');
   if (mode === 'inline') {
     if (!isNode) throw new Error("ready: mode 'inline' is for Node; browsers run the core in a worker");
     const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, wasmBase: opts.wasmBase });
     const ex = new Executor(core);
-    return {
+    const backend: Backend = {
       info: { ...core.info, mode },
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async () => ex.stats(),
       terminate: async () => undefined,
+      killPoolThread: async (i) => {
+        const w = core.health.workers[i];
+        if (!w) throw new Error(`killPoolThread: no pool thread ${i}`);
+        await w.terminate();
+      },
     };
+    // A pool thread died: the next op starts a fresh core.
+    core.health.onFailure = () => onDeath(backend);
+    return backend;
   }
-  const w: WorkerClient = await spawnWorker({ threads: opts.threads, flavor: opts.flavor, wasmBase: opts.wasmBase, workerUrl: opts.workerUrl });
-  return {
+  let backend: Backend | undefined;
+  let diedEarly = false;
+  const w: WorkerClient = await spawnWorker({
+    threads: opts.threads,
+    flavor: opts.flavor,
+    wasmBase: opts.wasmBase,
+    workerUrl: opts.workerUrl,
+    onDeath: () => (backend ? onDeath(backend) : (diedEarly = true)),
+  });
+  backend = {
     info: { ...w.info, mode },
     inline: null,
     submit: (batch) => w.submit(batch),
     stats: () => w.stats(),
     terminate: () => w.terminate(),
+    killPoolThread: (i) => w.killPoolThread(i),
   };
+  if (diedEarly) throw new Error('ready: the worker died while starting');
+  return backend;
 }
 
 /** A node of the gradient tape: how to get input gradients from output gradients. */
@@ -94,9 +115,7 @@ export class Engine {
   private nextId = 1;
   /** Bumped when the backend is replaced; tensors of older epochs are lost. */
   epoch = 0;
-  /** An error from a batch nobody was waiting for; reported by the next read. */
-  private deferred: Error | undefined;
-  /** Tensors whose producing command failed or did not run, with why. */
+  /** Tensors whose producing command failed or did not run, with why (until disposed). */
   private failed = new Map<number, string>();
 
   numTensors = 0;
@@ -120,7 +139,7 @@ export class Engine {
   private getBackend(): Promise<Backend> {
     if (this.backend) return Promise.resolve(this.backend);
     if (!this.starting) {
-      this.starting = startBackend(this.options).then(
+      this.starting = startBackend(this.options, (b) => this.coreDied(b)).then(
         (b) => {
           this.backend = b;
           return b;
@@ -160,6 +179,7 @@ export class Engine {
     this.numTensors -= 1;
     this.numBytes -= t.size * 4;
     for (const s of this.scopes) s.delete(t);
+    this.failed.delete(t.id);
     if (t.epoch === this.epoch) this.enqueue({ kind: 'free', id: t.id });
   }
 
@@ -217,13 +237,15 @@ export class Engine {
 
   // ---- talking to the core -------------------------------------------------
 
-  /** Sends what is queued; resolves when it has run. Errors surface on the next read. */
+  /**
+   * Sends what is queued; resolves when it has run. A failed command does
+   * not reject it: its error is kept on the tensors it poisoned and rejects
+   * exactly the reads that depend on them.
+   */
   async flush(): Promise<void> {
     const batch = this.takeQueue();
     if (batch.length === 0) return;
-    await this.run(batch).catch((e: unknown) => {
-      this.deferred ??= e instanceof Error ? e : new Error(String(e));
-    });
+    await this.run(batch).catch(() => undefined);
   }
 
   private takeQueue(): Command[] {
@@ -232,13 +254,17 @@ export class Engine {
     return b;
   }
 
-  /** Runs one batch in order after earlier ones; rejects on a command error. */
-  private run(batch: Command[]): Promise<Float32Array[]> {
+  /**
+   * Runs one batch in order after earlier ones. Command failures are
+   * recorded on the tensors they poisoned; rejects only when the core could
+   * not run the batch at all (the worker died, or could not start).
+   */
+  private run(batch: Command[]): Promise<BatchResult> {
     const epoch = this.epoch;
     const checkEpoch = () => {
       if (epoch !== this.epoch) throw new Error('the tensors of this batch were lost when the worker restarted');
     };
-    const go = async (): Promise<Float32Array[]> => {
+    const go = async (): Promise<BatchResult> => {
       checkEpoch();
       let backend: Backend;
       try {
@@ -246,21 +272,22 @@ export class Engine {
       } catch (e) {
         throw e instanceof Error ? e : new Error(String(e));
       }
+      checkEpoch();
       let result: BatchResult;
       try {
         result = await backend.submit(batch);
       } catch (e) {
         // The worker died: everything it held is gone.
-        if (this.backend === backend) this.forgetCore();
+        this.coreDied(backend);
         throw e instanceof Error ? e : new Error(String(e));
       }
       checkEpoch();
-      return this.settle(result);
+      return this.noteFailures(result);
     };
     if (this.backend?.inline) {
       // Inline: run now, synchronously, in queue order.
       try {
-        return Promise.resolve(this.settle(this.backend.inline.submit(batch)));
+        return Promise.resolve(this.noteFailures(this.backend.inline.submit(batch)));
       } catch (e) {
         return Promise.reject(e);
       }
@@ -270,12 +297,25 @@ export class Engine {
     return p;
   }
 
-  /** Turns a batch result into its reads, or the error of the first failing command. */
-  private settle(r: BatchResult): Float32Array[] {
-    if (!r.error) return r.reads;
-    const why = this.explain(r.error.message);
-    for (const id of r.poisoned ?? []) this.failed.set(id, why);
-    throw new Error(why);
+  /** Remembers why each poisoned tensor of a batch was never computed. */
+  private noteFailures(r: BatchResult): BatchResult {
+    if (!r.error) return r;
+    const errors = r.errors ?? [r.error];
+    const poisoned = r.poisoned ?? [];
+    poisoned.forEach((id, i) => this.failed.set(id, this.explain(errors[r.poisonedBy?.[i] ?? 0].message)));
+    return r;
+  }
+
+  /**
+   * The data of a batch's last command, a read of `t`, or the error that
+   * kept it from running: the failure it descends from, or its own.
+   */
+  private readResult(t: Tensor, batch: Command[], r: BatchResult): Float32Array {
+    const cause = this.failed.get(t.id);
+    if (cause !== undefined) throw new Error(cause);
+    const own = (r.errors ?? (r.error ? [r.error] : [])).find((e) => e.index === batch.length - 1);
+    if (own) throw new Error(this.explain(own.message));
+    return r.reads[r.reads.length - 1];
   }
 
   /** Adds the original cause when a message is about a tensor whose producer failed. */
@@ -288,10 +328,9 @@ export class Engine {
   /** Reads a tensor's stored values (f32). */
   async read(t: Tensor): Promise<Float32Array> {
     this.checkReadable(t);
-    this.queue.push({ kind: 'read', id: t.id });
-    const reads = await this.run(this.takeQueue());
-    this.raiseDeferred();
-    return reads[reads.length - 1];
+    const batch = this.takeQueue();
+    batch.push({ kind: 'read', id: t.id });
+    return this.readResult(t, batch, await this.run(batch));
   }
 
   /** Synchronous read: inline mode only, after {@link ready}. */
@@ -305,21 +344,14 @@ export class Engine {
           : 'dataSync: the core is not started; call `await tf.ready()` first',
       );
     }
-    this.queue.push({ kind: 'read', id: t.id });
-    const reads = this.settle(ex.submit(this.takeQueue()));
-    this.raiseDeferred();
-    return reads[reads.length - 1];
+    const batch = this.takeQueue();
+    batch.push({ kind: 'read', id: t.id });
+    return this.readResult(t, batch, this.noteFailures(ex.submit(batch)));
   }
 
   private checkReadable(t: Tensor): void {
     if (t.isDisposed) throw new Error(`Tensor is disposed (shape [${t.shape.join(',')}])`);
     if (t.epoch !== this.epoch) throw new Error('this tensor was lost when the core restarted (the worker died or ready() was called with new options)');
-  }
-
-  private raiseDeferred(): void {
-    const e = this.deferred;
-    this.deferred = undefined;
-    if (e) throw e;
   }
 
   /**
@@ -328,8 +360,16 @@ export class Engine {
    * worker and its memory; also how tests simulate a crashed worker.
    */
   async terminateCore(): Promise<void> {
-    this.queue = [];
     await this.forgetCore()?.terminate();
+  }
+
+  /**
+   * The worker of `b` died (also while idle): forget it at once, so the
+   * next op starts a fresh core instead of failing on the dead one, and
+   * ops on its tensors fail at the call.
+   */
+  private coreDied(b: Backend): void {
+    if (this.backend === b) this.forgetCore();
   }
 
   /**
@@ -342,6 +382,9 @@ export class Engine {
     this.backend = undefined;
     this.starting = undefined;
     this.epoch += 1;
+    // What is queued names the old core's tensors.
+    this.queue = [];
+    this.failed.clear();
     return b;
   }
 

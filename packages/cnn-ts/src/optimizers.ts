@@ -164,7 +164,8 @@ export const train = {
 
 /** An optimizer from a Keras / TF.js name, with defaults. */
 export function getOptimizer(o: string | Optimizer): Optimizer {
-  if (typeof o !== 'string') return o;
+  if (o instanceof Optimizer) return o;
+  if (typeof o !== 'string') throw new Error(`compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an Optimizer (tf.train.adam(...)), got ${typeof o === 'object' ? JSON.stringify(o) : String(o)}`);
   switch (o.toLowerCase()) {
     case 'adam':
       return train.adam();

@@ -5,7 +5,7 @@
  */
 import { ENGINE } from './engine.js';
 import type { DataType, DataTypeMap, NestedArray } from './types.js';
-import { fmtShape, sizeFromShape, toDtypeArray, toNested } from './util.js';
+import { assertSize, fmtShape, sizeFromShape, toDtypeArray, toNested } from './util.js';
 
 export class Tensor {
   /** Executor-side name of the data. */
@@ -91,11 +91,18 @@ export class Variable extends Tensor {
       throw new Error(`Error in assign: shape of the new value ${fmtShape(value.shape)} must match the variable's ${fmtShape(this.shape)}`);
     }
     if (this.isDisposed) throw new Error(`Error in assign: variable ${this.name} is disposed`);
+    if (value.isDisposed) throw new Error(`Error in assign: the new value of variable ${this.name} is disposed`);
+    if (this.epoch !== ENGINE.epoch || value.epoch !== ENGINE.epoch) throw new Error(`Error in assign: variable ${this.name} or its new value was lost when the core restarted`);
     ENGINE.enqueue({ kind: 'assign', src: value.id, id: this.id });
   }
 }
 
-/** Creates the output tensor of an op (tracked by the current `tidy` scope). */
-export function makeTensor(shape: number[], dtype: DataType = 'float32'): Tensor {
+/**
+ * Creates the output tensor of an op (tracked by the current `tidy` scope).
+ * Fails, naming `op`, if the shape has more elements than one buffer can
+ * hold: before the tensor exists, so nothing leaks and nothing is sent.
+ */
+export function makeTensor(shape: number[], dtype: DataType = 'float32', op = 'makeTensor'): Tensor {
+  assertSize(shape, op);
   return new Tensor(ENGINE.newId(), shape, dtype);
 }

@@ -15,6 +15,13 @@ export function fmtShape(s: readonly number[]): string {
   return `[${s.join(',')}]`;
 }
 
+/** An argument as JSON for messages, but NaN and ±Infinity as themselves (JSON would show `null`). */
+export function fmtValue(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  const s = JSON.stringify(v, (_, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}\u0000` : x));
+  return s === undefined ? String(v) : s.replace(/"\\u0000(.*?)\\u0000"/g, '$1');
+}
+
 /** Throws `Error in <op>: <message>` (TF.js's style) unless `cond`. */
 export function assert(cond: boolean, op: string, message: () => string): asserts cond {
   if (!cond) throw new Error(`Error in ${op}: ${message()}`);
@@ -24,6 +31,30 @@ export function assertShape(shape: readonly number[], op: string): void {
   for (const d of shape) {
     assert(Number.isInteger(d) && d >= 0, op, () => `shape ${fmtShape(shape)} must contain non-negative integers`);
   }
+  assertSize(shape, op);
+}
+
+/**
+ * Most elements one tensor may hold: 2^30 - 1 float32 (4 GiB, all of the
+ * wasm32 address space). The core checks the same limit; checking it here
+ * too fails at the call, before anything is allocated or sent.
+ */
+export const MAX_ELEMENTS = 2 ** 30 - 1;
+
+/** Throws naming `op`, the shape, its element count and the limit if `shape` is too big for one buffer. */
+export function assertSize(shape: readonly number[], op: string): void {
+  const n = sizeFromShape(shape);
+  assert(n <= MAX_ELEMENTS, op, () => `shape ${fmtShape(shape)} has ${n} elements (${fmtMiB(n)} of float32), more than the limit of ${MAX_ELEMENTS} elements per tensor (4 GiB, the wasm32 address space)`);
+}
+
+/** `n` float32 as MiB with thousands separators (`6,103 MiB`). */
+export function fmtMiB(n: number): string {
+  return `${Math.floor((n * 4) / 2 ** 20).toLocaleString('en-US')} MiB`;
+}
+
+/** The dtypes there are; anything else (`'float16'`, `'complex64'`) is an error at the call. */
+export function assertDtype(dtype: unknown, op: string): asserts dtype is DataType {
+  assert(dtype === 'float32' || dtype === 'int32' || dtype === 'bool', op, () => `unknown dtype ${JSON.stringify(dtype) ?? String(dtype)}, expected 'float32', 'int32' or 'bool'`);
 }
 
 /** NumPy/TF broadcast of two shapes, or an error naming the op. */

@@ -16,6 +16,8 @@ export interface WorkerClient {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(): Promise<ExecutorStats>;
   resetThreadTaskCounts(): Promise<void>;
+  /** Fault injection for tests: terminates one of the worker's pool threads. */
+  killPoolThread(i: number): Promise<void>;
   /** True once the worker has died or was terminated. */
   readonly dead: boolean;
   terminate(): Promise<void>;
@@ -24,30 +26,61 @@ export interface WorkerClient {
 export interface SpawnOptions extends LoadOptions {
   /** URL of the worker script (default: this package's `worker.js`). */
   workerUrl?: string;
+  /** Called once when the worker dies or is terminated (with why). */
+  onDeath?: (e: Error) => void;
 }
 
-interface Death {
-  promise: Promise<never>;
-  fire(e: Error): void;
-}
+/**
+ * Calls in flight, so that a death rejects exactly them. (Racing every call
+ * against one never-settled "died" promise instead left a reaction on it
+ * per call: the main thread's heap grew with every read.) In Node the
+ * worker is `ref`ed only while calls are in flight, so an idle worker never
+ * keeps the process alive and a pending call never lets it exit.
+ */
+class InFlight {
+  private readonly pending = new Set<(e: Error) => void>();
+  constructor(private readonly busy: (yes: boolean) => void) {}
 
-function death(): Death {
-  let fire!: (e: Error) => void;
-  const promise = new Promise<never>((_, reject) => (fire = reject));
-  promise.catch(() => undefined); // observed only through race()
-  return { promise, fire };
+  track<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.add(reject);
+      if (this.pending.size === 1) this.busy(true);
+      const done = () => {
+        this.pending.delete(reject);
+        if (this.pending.size === 0) this.busy(false);
+      };
+      p.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e: unknown) => {
+          done();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  rejectAll(e: Error): void {
+    const all = [...this.pending];
+    this.pending.clear();
+    this.busy(false);
+    for (const r of all) r(e);
+  }
 }
 
 export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient> {
-  const died = death();
-  let dead = false;
+  let dead: Error | undefined;
   let endpoint: Comlink.Endpoint;
   let terminate: () => Promise<void>;
+  let setRef: (yes: boolean) => void = () => undefined;
+  const inFlight = new InFlight((yes) => setRef(yes));
   const kill = (why: string) => {
-    if (!dead) {
-      dead = true;
-      died.fire(new Error(`cnn-worker: the worker died (${why}); its tensors are lost`));
-    }
+    if (dead) return;
+    dead = new Error(`cnn-worker: the worker died (${why}); its tensors are lost`);
+    inFlight.rejectAll(dead);
+    opts.onDeath?.(dead);
   };
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
@@ -55,6 +88,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href));
     w.on('error', (e) => kill(e.message));
     w.on('exit', (code) => kill(`exit code ${code}`));
+    setRef = (yes) => (yes && !dead ? w.ref() : w.unref());
     endpoint = nodeEndpoint(w);
     terminate = async () => {
       kill('terminated');
@@ -73,19 +107,26 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     };
   }
   const remote = Comlink.wrap<WorkerApi>(endpoint);
-  const guard = <T>(p: Promise<T>): Promise<T> => (dead ? died.promise : Promise.race([p, died.promise]));
-  const { workerUrl: _ignored, ...load } = opts;
-  const info = await guard(remote.init(load));
+  const guard = <T>(call: () => Promise<T>): Promise<T> => (dead ? Promise.reject(dead) : inFlight.track(call()));
+  const { workerUrl: _url, onDeath: _onDeath, ...load } = opts;
+  let info: CoreInfo;
+  try {
+    info = await guard(() => remote.init(load));
+  } catch (e) {
+    await terminate();
+    throw e;
+  }
   return {
     info,
     submit: (batch) => {
       const transfers = batch.flatMap((c) => (c.kind === 'upload' ? [c.data.buffer as ArrayBuffer] : []));
-      return guard(remote.submit(Comlink.transfer(batch, transfers)));
+      return guard(() => remote.submit(Comlink.transfer(batch, transfers)));
     },
-    stats: () => guard(remote.stats()),
-    resetThreadTaskCounts: () => guard(remote.resetThreadTaskCounts()),
+    stats: () => guard(() => remote.stats()),
+    resetThreadTaskCounts: () => guard(() => remote.resetThreadTaskCounts()),
+    killPoolThread: (i) => guard(() => remote.killPoolThread(i)),
     get dead() {
-      return dead;
+      return dead !== undefined;
     },
     terminate,
   };

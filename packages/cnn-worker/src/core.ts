@@ -1,6 +1,7 @@
 import type { CoreInfo, CoreModule, Flavor } from './module.js';
 import { canUseThreads, isNode } from './env.js';
 import { defaultWasmBase, glueUrl, importGlue, instanceUrl, wasmUrl } from './glue.js';
+import type { PoolHealth } from './node-pool.js';
 
 export interface LoadOptions {
   /**
@@ -24,10 +25,14 @@ export class Core {
   readonly raw: CoreModule;
   private readonly memory: WebAssembly.Memory;
 
-  constructor(raw: CoreModule, info: CoreInfo) {
+  /** Whether a pool thread died (Node); see {@link PoolHealth}. */
+  readonly health: PoolHealth;
+
+  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = { failure: undefined, workers: [] }) {
     this.raw = raw;
     this.info = info;
     this.memory = raw.wasmMemory();
+    this.health = health;
   }
 
   /**
@@ -113,6 +118,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
   const raw = await importGlue(gUrl);
+  const health: PoolHealth = { failure: undefined, workers: [] };
 
   if (isNode) {
     const { readFile } = await import('node:fs/promises');
@@ -120,11 +126,11 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
     raw.initSync({ module });
     if (threads > 1) {
       const { startNodePool } = await import('./node-pool.js');
-      await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads);
+      await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
     }
   } else {
     await raw.default({ module_or_path: wUrl });
     if (threads > 1) await raw.initThreadPool!(threads);
   }
-  return new Core(raw, parseInfo(raw, flavor, threads));
+  return new Core(raw, parseInfo(raw, flavor, threads), health);
 }

@@ -1,5 +1,5 @@
 import type { Core } from './core.js';
-import type { BatchResult, CallCommand, Command, ExecutorStats, KernelArg } from './protocol.js';
+import type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, KernelArg } from './protocol.js';
 
 /** A wasm buffer and the number of tensor ids naming it. */
 interface Buffer {
@@ -39,27 +39,36 @@ export class Executor {
    * depend on its outputs (directly or not) are skipped and their outputs
    * marked `poisoned`; independent ones (optimizer state created in the same
    * step, frees) still run, so a failed step changes nothing it should not.
-   * The first error is reported.
+   * Every failure is reported, and every poisoned tensor with the failure it
+   * descends from, so that exactly the reads depending on it fail.
    */
   submit(batch: Command[]): BatchResult {
+    // A dead pool thread would leave rayon waiting: refuse the whole batch.
+    const broken = this.core.health.failure;
+    if (broken) throw broken;
     const reads: Float32Array[] = [];
-    const poisoned = new Set<number>();
-    let error: BatchResult['error'];
+    /** Poisoned tensor -> index in `errors` of its cause. */
+    const poisoned = new Map<number, number>();
+    const errors: BatchError[] = [];
     for (let i = 0; i < batch.length; i++) {
       const cmd = batch[i];
-      if (cmd.kind !== 'free' && inputsOf(cmd).some((id) => poisoned.has(id))) {
-        for (const id of outputsOf(cmd)) poisoned.add(id);
+      const cause = cmd.kind === 'free' ? undefined : inputsOf(cmd).find((id) => poisoned.has(id));
+      if (cause !== undefined) {
+        // Skipped: its outputs are never computed; what it would have
+        // updated in place keeps its value (a skipped optimizer step).
+        for (const id of outputsOf(cmd)) poisoned.set(id, poisoned.get(cause)!);
         continue;
       }
       try {
         const r = this.run(cmd);
         if (r) reads.push(r);
       } catch (e) {
-        for (const id of outputsOf(cmd)) poisoned.add(id);
-        error ??= { index: i, op: cmd.kind === 'call' ? cmd.fn : cmd.kind, message: e instanceof Error ? e.message : String(e) };
+        for (const id of writtenBy(cmd)) poisoned.set(id, errors.length);
+        errors.push({ index: i, op: cmd.kind === 'call' ? cmd.fn : cmd.kind, message: e instanceof Error ? e.message : String(e) });
       }
     }
-    return error ? { reads, error, poisoned: [...poisoned] } : { reads };
+    if (errors.length === 0) return { reads };
+    return { reads, error: errors[0], errors, poisoned: [...poisoned.keys()], poisonedBy: [...poisoned.values()] };
   }
 
   stats(): ExecutorStats {
@@ -215,6 +224,12 @@ function inputsOf(cmd: Command): number[] {
     default:
       return [];
   }
+}
+
+/** Tensor ids whose value is unknown when a command fails: its outputs and what it updates in place. */
+function writtenBy(cmd: Command): number[] {
+  const inplace = cmd.kind === 'call' ? (cmd.inplace ?? []).filter((id): id is number => id !== null) : cmd.kind === 'assign' ? [cmd.id] : [];
+  return [...outputsOf(cmd), ...inplace];
 }
 
 /** Tensor ids a command creates. */

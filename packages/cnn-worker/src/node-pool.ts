@@ -17,7 +17,20 @@ export interface NodePoolWorkerData {
   memory: WebAssembly.Memory;
 }
 
-export async function startNodePool(glue: CoreModule, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<void> {
+/**
+ * Set when a pool thread of this module instance died (a trap in a kernel,
+ * or terminated): rayon would wait for it, so the core must not run
+ * kernels any more. Checked by the executor before every batch.
+ */
+export interface PoolHealth {
+  failure: Error | undefined;
+  /** The pool's worker_threads (for fault-injection tests). */
+  workers: import('node:worker_threads').Worker[];
+  /** Called once when a thread dies. */
+  onFailure?: (e: Error) => void;
+}
+
+export async function startNodePool(glue: CoreModule, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, health?: PoolHealth): Promise<void> {
   if (!glue.nodePoolBuild) throw new Error('initThreadPool: this wasm build has no thread support');
   // Imported here, not at the top: browser bundles include this file (a
   // dynamic import of core.ts) and must not get a static `node:` import.
@@ -40,8 +53,18 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
     throw e;
   }
   glue.nodePoolBuild(threads);
-  for (const w of workers) {
+  workers.forEach((w, i) => {
     w.removeAllListeners();
+    // A dying pool thread must not crash the process (an unhandled 'error'
+    // event would): it marks the core as broken instead.
+    const died = (why: string) => {
+      if (!health || health.failure) return;
+      health.failure = new Error(`cnn-worker: pool thread ${i + 1} died (${why}); this core cannot run kernels any more, its tensors are lost`);
+      health.onFailure?.(health.failure);
+    };
+    w.on('error', (e) => died(e.message));
+    w.on('exit', (code) => died(`exit code ${code}`));
     w.unref();
-  }
+  });
+  if (health) health.workers = workers;
 }

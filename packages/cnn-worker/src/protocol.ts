@@ -71,8 +71,12 @@ export interface BatchResult {
   reads: Float32Array[];
   /** The first command that failed. */
   error?: BatchError;
-  /** Tensors never computed because of the error (its outputs and their dependents). */
+  /** Every command that failed, in order. */
+  errors?: BatchError[];
+  /** Tensors never computed because of a failure (its outputs, what it updated in place, and their dependents). */
   poisoned?: number[];
+  /** For each of `poisoned`, the index in `errors` of the failure it descends from. */
+  poisonedBy?: number[];
 }
 
 export interface ExecutorStats {

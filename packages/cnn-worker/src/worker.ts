@@ -17,7 +17,17 @@ export class WorkerApi {
     if (this.executor) throw new Error('init: the worker is already initialised');
     const core = await loadCore(opts);
     this.executor = new Executor(core);
+    // A dead pool thread breaks this core for good: end this worker so that
+    // the main thread rejects what is pending and starts a fresh one.
+    if (isNode) core.health.onFailure = () => process.exit(70);
     return core.info;
+  }
+
+  /** Fault injection for tests: terminates pool thread `i` (Node). */
+  async killPoolThread(i: number): Promise<void> {
+    const w = this.ready().core.health.workers[i];
+    if (!w) throw new Error(`killPoolThread: no pool thread ${i}`);
+    await w.terminate();
   }
 
   submit(batch: Command[]): BatchResult {

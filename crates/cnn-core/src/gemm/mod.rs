@@ -13,7 +13,7 @@
 
 pub mod kernel;
 
-use crate::error::{check_len, CoreError, Result};
+use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
 pub use kernel::{Activation, Epilogue, MR, NR};
 use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
@@ -374,9 +374,9 @@ impl GemmParams {
     }
 
     fn check(&self, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &[f32]) -> Result<()> {
-        check_len("matMul", "A", a.len(), self.m * self.k)?;
-        check_len("matMul", "B", b.len(), self.k * self.n)?;
-        check_len("matMul", "C", c.len(), self.m * self.n)?;
+        check_len("matMul", "A", a.len(), numel("matMul", "A", &[self.m, self.k])?)?;
+        check_len("matMul", "B", b.len(), numel("matMul", "B", &[self.k, self.n])?)?;
+        check_len("matMul", "C", c.len(), numel("matMul", "C", &[self.m, self.n])?)?;
         if let Some(bias) = bias {
             if bias.len() != self.n {
                 return Err(CoreError::new("matMul", format!("bias has {} elements, expected {} (one per output column)", bias.len(), self.n)));

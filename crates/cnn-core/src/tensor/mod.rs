@@ -130,9 +130,7 @@ fn vnonzero(x: F32x4) -> F32x4 {
 
 /// Product of `dims`, or an error naming `op` and `what` if it overflows.
 fn checked_len(op: &'static str, what: &str, dims: &[usize]) -> Result<usize> {
-    dims.iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .ok_or_else(|| CoreError::new(op, format!("{what} shape {dims:?} has more elements than memory can hold")))
+    crate::error::numel(op, what, dims)
 }
 
 /// Row-major strides (in elements) of a contiguous tensor of shape `dims`.

@@ -35,9 +35,11 @@ fn lock() -> std::sync::MutexGuard<'static, Store> {
 
 /// Allocates a zero-filled buffer of `len` f32 and returns its handle.
 /// Fails (instead of aborting) when the memory cannot grow.
+/// `len` is a JS number, checked here: a `usize` parameter would silently
+/// wrap a length of 2^32 or more to a small one.
 #[wasm_bindgen(js_name = bufferAlloc)]
-pub fn buffer_alloc(len: usize) -> Result<u32, JsError> {
-    alloc(len, true)
+pub fn buffer_alloc(len: f64) -> Result<u32, JsError> {
+    alloc(checked_length(len)?, true)
 }
 
 /// Allocates a buffer of `len` f32 whose contents are unspecified (finite
@@ -45,8 +47,27 @@ pub fn buffer_alloc(len: usize) -> Result<u32, JsError> {
 /// an op overwrites entirely. Skips the zero fill when a pooled buffer of
 /// that length exists.
 #[wasm_bindgen(js_name = bufferAllocDirty)]
-pub fn buffer_alloc_dirty(len: usize) -> Result<u32, JsError> {
-    alloc(len, false)
+pub fn buffer_alloc_dirty(len: f64) -> Result<u32, JsError> {
+    alloc(checked_length(len)?, false)
+}
+
+fn checked_length(len: f64) -> Result<usize, JsError> {
+    if !(len >= 0.0 && len.fract() == 0.0) {
+        return Err(JsError::new(&format!("bufferAlloc: length must be a non-negative integer, got {len}")));
+    }
+    if len > crate::error::MAX_ELEMENTS as f64 {
+        return Err(JsError::new(&format!(
+            "bufferAlloc: {len} floats ({} MiB) is more than the limit of {} floats (f32 in the wasm32 address space)",
+            mib(len as u64),
+            crate::error::MAX_ELEMENTS
+        )));
+    }
+    Ok(len as usize)
+}
+
+/// MiB of `floats` f32, computed in u64 (a 32-bit `usize` overflows at 1 GiB).
+fn mib(floats: u64) -> u64 {
+    (floats * 4) >> 20
 }
 
 fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
@@ -68,7 +89,7 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
                 let pool = core::mem::take(&mut lock().pool);
                 drop(pool);
                 v.try_reserve_exact(len)
-                    .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", len * 4 >> 20)))?;
+                    .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64))))?;
             }
             v.resize(len, 0.0);
             v

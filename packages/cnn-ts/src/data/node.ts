@@ -25,7 +25,14 @@ const gunzipAsync = promisify(zlibGunzip);
  * const bytes = await readBytes('train-labels-idx1-ubyte.gz');
  */
 export async function readBytes(path: string): Promise<Uint8Array> {
-  const file = new Uint8Array(await readFile(path));
+  let file: Uint8Array;
+  try {
+    file = new Uint8Array(await readFile(path));
+  } catch (err) {
+    // Node's EISDIR and ERR_FS_FILE_TOO_LARGE (> 2 GiB) messages do not name the file.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot read ${path}: ${reason.includes(path) ? reason : reason + (err instanceof Error && 'code' in err ? ` (${String(err.code)})` : '')}`, { cause: err });
+  }
   if (!isGzip(file)) return file;
   try {
     return new Uint8Array(await gunzipAsync(file));

@@ -21,7 +21,8 @@ const TABLE: Record<ActivationName, ((x: Tensor) => Tensor) | null> = {
 /** Checks an activation name; `where` names the layer for the error. */
 export function checkActivation(name: string | undefined, where: string): ActivationName {
   const n = name ?? 'linear';
-  if (!(n in TABLE)) throw new Error(`${where}: unknown activation '${n}'; expected one of ${Object.keys(TABLE).join(', ')}`);
+  // Own keys only: 'toString' or 'constructor' are `in` every object.
+  if (typeof n !== 'string' || !Object.hasOwn(TABLE, n)) throw new Error(`${where}: unknown activation '${n}'; expected one of ${Object.keys(TABLE).join(', ')}`);
   return n as ActivationName;
 }
 

@@ -311,6 +311,14 @@ export abstract class Layer extends Serializable {
   dispose(): void {
     for (const w of this.weights) w.dispose();
   }
+
+  /** Undoes a build that did not complete (a failed `Sequential.add`): frees its weights. */
+  unbuild(): void {
+    for (const w of this.ownWeights) w.dispose();
+    this.ownWeights.length = 0;
+    this.built = false;
+    this.builtInputShape = undefined;
+  }
 }
 
 function isShapeList(s: Shape | Shape[]): boolean {

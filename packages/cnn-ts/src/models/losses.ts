@@ -22,7 +22,10 @@ const ALIASES: Record<string, LossName> = {
 };
 
 export function checkLoss(name: string): LossName {
-  const n = ALIASES[name.toLowerCase()] ?? ALIASES[name];
+  if (typeof name !== 'string') throw new Error(`compile: loss must be a loss name (e.g. 'sparseCategoricalCrossentropy'), got ${String(name)}`);
+  // Own keys only: 'toString' or 'constructor' are properties of every object.
+  const own = (k: string) => (Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined);
+  const n = own(name.toLowerCase()) ?? own(name);
   if (!n) throw new Error(`compile: unknown loss '${name}'; expected one of sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError, binaryCrossentropy (or their snake_case names)`);
   return n;
 }
@@ -30,7 +33,7 @@ export function checkLoss(name: string): LossName {
 export type MetricName = 'accuracy' | 'acc';
 
 export function checkMetric(name: string): MetricName {
-  if (name !== 'accuracy' && name !== 'acc') throw new Error(`compile: unknown metric '${name}'; expected 'accuracy' or 'acc'`);
+  if (typeof name !== 'string' || (name !== 'accuracy' && name !== 'acc')) throw new Error(`compile: unknown metric '${String(name)}'; expected 'accuracy' or 'acc'`);
   return name;
 }
 

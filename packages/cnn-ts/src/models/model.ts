@@ -176,7 +176,9 @@ export class LayersModel extends Layer {
 
   /** Configures training (Keras `compile`). */
   compile(args: CompileArgs): void {
-    this.trainer = new Trainer(this, args);
+    const next = new Trainer(this, args);
+    this.trainer?.disposeOwned();
+    this.trainer = next;
     this.compileArgs = args;
   }
 
@@ -205,6 +207,12 @@ export class LayersModel extends Layer {
   save(handlerOrURL: IOHandler | string, config?: SaveConfig): Promise<SaveResult> {
     if (!modelIO.save) return Promise.reject(new Error('save: model I/O is not loaded (import cnn-ts, not a sub-module)'));
     return modelIO.save(this, handlerOrURL, config);
+  }
+
+  /** Frees the weights, and the optimizer's state if compile() made the optimizer from a name (as TF.js). */
+  override dispose(): void {
+    super.dispose();
+    this.trainer?.disposeOwned();
   }
 
   private compiled(what: string): Trainer {

@@ -28,11 +28,21 @@ export class Sequential extends LayersModel {
       return;
     }
     if (this.stack.includes(layer)) throw new Error(`${this.name}: layer ${layer.name} was already added`);
+    const hadInput = this.inputLayer;
+    const wasBuilt = layer.built;
     if (!this.inputLayer && this.stack.length === 0 && layer.batchInputShape) {
       this.inputLayer = new InputLayer({ batchShape: layer.batchInputShape, name: `${layer.name}_input` });
     }
     this.stack.push(layer);
-    if (this.inputLayer) this.extend(layer);
+    try {
+      if (this.inputLayer) this.extend(layer);
+    } catch (e) {
+      // A failed add changes nothing: no layer kept, no weights made.
+      this.stack.pop();
+      this.inputLayer = hadInput;
+      if (!wasBuilt) layer.unbuild();
+      throw e;
+    }
   }
 
   /** Removes the last layer. */

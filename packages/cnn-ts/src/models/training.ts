@@ -11,9 +11,9 @@ import { isNode } from 'cnn-worker';
 import { gradientsFromTape } from '../gradients.js';
 import { fromValues, oneHot, scalar, tensor } from '../ops/creation.js';
 import { gather, slice, stack, concat, reshape } from '../ops/transform.js';
-import { isNaN as isNaNOp, log, clipByValue, neg } from '../ops/unary.js';
-import { mul, squaredDifference } from '../ops/binary.js';
-import { sum, mean, argMax } from '../ops/reduction.js';
+import { floor, isNaN as isNaNOp, log, clipByValue, neg } from '../ops/unary.js';
+import { greaterEqual, less, logicalOr, mul, notEqual, squaredDifference } from '../ops/binary.js';
+import { any, sum, mean, argMax } from '../ops/reduction.js';
 import { cast } from '../ops/cast.js';
 import { logSoftmax } from '../ops/nn.js';
 import { getOptimizer, type Optimizer } from '../optimizers.js';
@@ -118,6 +118,26 @@ async function checkFinite(named: { label: string; t: Tensor }[], caller: string
   if (bad.length > 0) throw new Error(`${caller}: ${bad.join(' and ')} contain${bad.length === 1 ? 's' : ''} NaN or Infinity; clean the data before training (nothing was trained)`);
 }
 
+/**
+ * Rejects sparse labels that are not integers in [0, classes) before any
+ * weight changes (one read): otherwise the loss kernel refuses the batch
+ * after the optimizer has counted the step, and training goes on from a
+ * different state than a clean run.
+ */
+async function checkSparseLabels(named: { label: string; t: Tensor; classes: number }[], caller: string): Promise<void> {
+  if (named.length === 0) return;
+  const flags = tidy(() => stack(named.map(({ t, classes }) => any(logicalOr(logicalOr(less(t, 0), greaterEqual(t, classes)), notEqual(floor(t), t))).toFloat())));
+  const v = await flags.data();
+  flags.dispose();
+  const i = v.findIndex((f) => f !== 0);
+  if (i < 0) return;
+  // Only on failure: find the first bad label to name it.
+  const { label, t, classes } = named[i];
+  const values = await t.data();
+  const at = Array.from(values).findIndex((l) => !(Number.isInteger(l) && l >= 0 && l < classes));
+  throw new Error(`${caller}: ${label} has label ${values[at]} at sample ${at}, expected an integer in [0, ${classes}) (sparseCategoricalCrossentropy with ${classes} classes; nothing was trained)`);
+}
+
 function batchRanges(n: number, size: number): [number, number][] {
   const out: [number, number][] = [];
   for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
@@ -200,10 +220,31 @@ export class Trainer {
   readonly metricsNames: string[];
   private training = false;
 
+  /** The optimizer was made from a name here, so it is ours to dispose (as TF.js). */
+  private readonly ownsOptimizer: boolean;
+
   constructor(private readonly model: LayersModel, args: CompileArgs | null) {
-    this.optimizer = args ? getOptimizer(args.optimizer) : null;
+    if (args !== null && (typeof args !== 'object' || args === undefined)) throw new Error(`compile: expects {optimizer, loss, metrics}, got ${String(args)}`);
+    // Specs first: a bad loss or metric name fails before an optimizer is made.
     this.specs = args ? outputSpecs(model.outputNames, args) : [];
     this.metricsNames = metricsNames(this.specs);
+    this.optimizer = args ? getOptimizer(args.optimizer) : null;
+    this.ownsOptimizer = typeof args?.optimizer === 'string';
+  }
+
+  /** Frees the optimizer's state if this trainer made the optimizer (model.dispose, recompile). */
+  disposeOwned(): void {
+    if (this.ownsOptimizer) this.optimizer?.dispose();
+  }
+
+  /** The targets (one per output, then the validation targets likewise) of outputs trained with sparse labels, with their class counts. */
+  private sparseTargets(ys: { label: string; t: Tensor }[]): { label: string; t: Tensor; classes: number }[] {
+    const outs = this.model.outputs.length;
+    return ys.flatMap((y, k) => {
+      const i = k % outs;
+      const classes = this.model.outputs[i]?.shape.at(-1);
+      return this.specs[i]?.loss === 'sparseCategoricalCrossentropy' && typeof classes === 'number' ? [{ ...y, classes }] : [];
+    });
   }
 
   get compiled(): boolean {
@@ -403,6 +444,7 @@ export class Trainer {
     let nTrain = n;
     let val: { xs: Tensor[]; ys: Tensor[]; start: number; end: number } | undefined;
     const checked = [...dataNamed];
+    const targets = labelled('y', this.model.outputNames, ys);
     if (args.validationData) {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new Error('fit: validationData must be [x, y]');
       const vx = this.inputsOf(args.validationData[0], 'fit', 'validationData[0]');
@@ -411,6 +453,7 @@ export class Trainer {
       const vn = checkSampleCounts(vNamed, 'fit (validation data)');
       checkInputShapes(this.model, vx, 'fit (validation data)');
       checked.push(...vNamed);
+      targets.push(...labelled('y', this.model.outputNames, vy, 'validation '));
       val = { xs: vx, ys: vy, start: 0, end: vn };
     } else if (split > 0) {
       nTrain = Math.floor(n * (1 - split));
@@ -418,6 +461,7 @@ export class Trainer {
       val = { xs, ys, start: nTrain, end: n };
     }
     if (args.checkFinite ?? true) await checkFinite(checked, 'fit');
+    await checkSparseLabels(this.sparseTargets(targets), 'fit');
     const ranges = batchRanges(nTrain, batchSize);
     const valBatch = checkBatchSize(args.validationBatchSize ?? batchSize, 'fit');
     const shuffle = args.shuffle !== false;

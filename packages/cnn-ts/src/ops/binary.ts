@@ -30,7 +30,7 @@ function binaryOp(name: string, code: number, a: Arg, b: Arg, grad: Grad | null,
   const rank = out.length;
   const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
   const shapes = Uint32Array.from([rank, ...pad(ta.shape), ...pad(tb.shape), ...out]);
-  const y = makeTensor(out, outDtype ?? upcast(ta.dtype, tb.dtype));
+  const y = makeTensor(out, outDtype ?? upcast(ta.dtype, tb.dtype), name);
   call('binary', [ta, tb], [y], [code, shapes]);
   if (grad) {
     const [xa, xb] = [ta, tb];

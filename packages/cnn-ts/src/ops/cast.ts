@@ -2,13 +2,16 @@
 import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType } from '../types.js';
-import { call, recordGrad, Unary } from './kernel.js';
+import { call, checkAlive, recordGrad, Unary } from './kernel.js';
+import { assertDtype } from '../util.js';
 
 /**
  * Casts to `dtype`: to float32 the data is shared; to int32 values are
  * truncated toward zero; to bool, non-zero becomes 1.
  */
 export function cast(x: Tensor, dtype: DataType): Tensor {
+  checkAlive(x, 'cast');
+  assertDtype(dtype, 'cast');
   if (x.dtype === dtype) {
     const y = makeTensor([...x.shape], dtype);
     ENGINE.enqueue({ kind: 'alias', src: x.id, id: y.id });

@@ -2,10 +2,11 @@
 import { encodeConv2d, type PadSpec } from 'cnn-worker';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { ExplicitPadding, PaddingType, TensorLike } from '../types.js';
-import { assert, fmtShape } from '../util.js';
+import { assert, fmtShape, fmtValue } from '../util.js';
 import { call, recordGrad } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
+import { tidy } from '../globals.js';
 
 type Arg = Tensor | TensorLike;
 /** TF.js's padding argument: a mode, a symmetric amount, or explicit NHWC pairs. */
@@ -14,7 +15,7 @@ export type Pad = PaddingType | number | ExplicitPadding;
 /** `[sh, sw]` from a number, a pair, or TF's `[1, sh, sw, 1]`. */
 export function pair(v: number | number[], op: string, what: string): [number, number] {
   const p: number[] = typeof v === 'number' ? [v, v] : v.length === 4 ? [v[1], v[2]] : v.length === 1 ? [v[0], v[0]] : v;
-  assert(p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 1), op, () => `${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  assert(p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 1), op, () => `${what} must be a positive integer or a pair of them, got ${fmtValue(v)}`);
   return [p[0], p[1]];
 }
 
@@ -32,7 +33,7 @@ export function parsePad(pad: Pad, op: string): PadSpec {
   assert(
     Array.isArray(pad) && pad.length === 4 && pad.every((q) => Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0)) && pad[0][0] === 0 && pad[0][1] === 0 && pad[3][0] === 0 && pad[3][1] === 0,
     op,
-    () => `explicit padding must be [[0,0],[top,bottom],[left,right],[0,0]] with non-negative integers, got ${JSON.stringify(pad)}`,
+    () => `explicit padding must be [[0,0],[top,bottom],[left,right],[0,0]] with non-negative integers, got ${fmtValue(pad)}`,
   );
   return { top: pad[1][0], bottom: pad[1][1], left: pad[2][0], right: pad[2][1] };
 }
@@ -46,10 +47,19 @@ export function outSize(input: number, k: number, s: number, d: number, pad: Pad
   return Math.floor((padded - kEff) / s) + 1;
 }
 
-/** Adds a batch axis to rank-3 inputs; returns the 4-D input and whether it was added. */
-function as4d(x: Tensor, op: string): [Tensor, boolean] {
+/**
+ * Runs `f` on `x` with a batch axis: rank 4 as is; rank 3 reshaped to
+ * `[1, ...]` and the result back, inside `tidy` so that neither the
+ * reshaped input nor the 4-D result outlives the call (also when `f`'s
+ * checks throw). A recording gradient tape keeps what it needs.
+ */
+function batched(x: Tensor, op: string, f: (x4: Tensor) => Tensor): Tensor {
   assert(x.rank === 4 || x.rank === 3, op, () => `input must be rank 4 (NHWC) or 3, got rank ${x.rank} ${fmtShape(x.shape)}`);
-  return x.rank === 4 ? [x, false] : [reshape(x, [1, ...x.shape]), true];
+  if (x.rank === 4) return f(x);
+  return tidy(() => {
+    const y = f(reshape(x, [1, ...x.shape]));
+    return reshape(y, y.shape.slice(1));
+  });
 }
 
 interface ConvGeometry {
@@ -59,6 +69,7 @@ interface ConvGeometry {
 
 function convGeometry(op: string, xShape: number[], fShape: number[], strides: number | number[], pad: Pad, dilations: number | number[]): ConvGeometry {
   assert(fShape.length === 4, op, () => `filter must be rank 4 [h, w, in, out], got ${fmtShape(fShape)}`);
+  assert(fShape.every((d) => d >= 1), op, () => `filter dimensions must be at least 1, got filter ${fmtShape(fShape)}`);
   const [n, h, w, cin] = xShape;
   const [kh, kw, fin, cout] = fShape;
   assert(cin === fin, op, () => `input depth ${cin} does not match filter in-depth ${fin} (input ${fmtShape(xShape)}, filter ${fmtShape(fShape)})`);
@@ -106,10 +117,11 @@ function convCore(op: string, x: Tensor, f: Tensor, bias: Tensor | null, activat
  */
 export function conv2d(x: Arg, filter: Arg, strides: number | number[], pad: Pad, dataFormat: 'NHWC' = 'NHWC', dilations: number | number[] = 1): Tensor {
   assert(dataFormat === 'NHWC', 'conv2d', () => `only NHWC data format is supported, got ${String(dataFormat)}`);
-  const [x4, squeezed] = as4d(toTensor(x, 'conv2d'), 'conv2d');
-  const f = toTensor(filter, 'conv2d');
-  const y = convCore('conv2d', x4, f, null, 'linear', convGeometry('conv2d', x4.shape, f.shape, strides, pad, dilations));
-  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+  return batched(toTensor(x, 'conv2d'), 'conv2d', (x4) => {
+    const f = toTensor(filter, 'conv2d');
+    const y = convCore('conv2d', x4, f, null, 'linear', convGeometry('conv2d', x4.shape, f.shape, strides, pad, dilations));
+    return y;
+  });
 }
 
 export interface FusedConv2dArgs {
@@ -126,14 +138,15 @@ export interface FusedConv2dArgs {
 /** `activation(conv2d(x, filter) + bias)` in one kernel (TF.js `tf.fused.conv2d`). */
 export function fusedConv2d(args: FusedConv2dArgs): Tensor {
   const op = 'fused conv2d';
-  const [x4, squeezed] = as4d(toTensor(args.x, op), op);
-  const f = toTensor(args.filter, op);
-  const b = args.bias === undefined ? null : toTensor(args.bias, op);
-  if (b) assert(b.rank === 1 && b.shape[0] === f.shape[3], op, () => `bias must be [${f.shape[3]}] (one per output channel), got ${fmtShape(b.shape)}`);
-  const act = args.activation ?? 'linear';
-  assert(act === 'linear' || act === 'relu', op, () => `unsupported fused activation '${String(act)}' (linear or relu)`);
-  const y = convCore(op, x4, f, b, act, convGeometry(op, x4.shape, f.shape, args.strides, args.pad, args.dilations ?? 1));
-  return squeezed ? reshape(y, y.shape.slice(1)) : y;
+  return batched(toTensor(args.x, op), op, (x4) => {
+    const f = toTensor(args.filter, op);
+    const b = args.bias === undefined ? null : toTensor(args.bias, op);
+    if (b) assert(b.rank === 1 && b.shape[0] === f.shape[3], op, () => `bias must be [${f.shape[3]}] (one per output channel), got ${fmtShape(b.shape)}`);
+    const act = args.activation ?? 'linear';
+    assert(act === 'linear' || act === 'relu', op, () => `unsupported fused activation '${String(act)}' (linear or relu)`);
+    const y = convCore(op, x4, f, b, act, convGeometry(op, x4.shape, f.shape, args.strides, args.pad, args.dilations ?? 1));
+    return y;
+  });
 }
 
 /**
@@ -142,24 +155,25 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
  */
 export function conv2dTranspose(x: Arg, filter: Arg, outputShape: number[], strides: number | number[], pad: Pad): Tensor {
   const op = 'conv2dTranspose';
-  const [x4, squeezed] = as4d(toTensor(x, op), op);
-  const f = toTensor(filter, op);
-  const out = outputShape.length === 3 ? [x4.shape[0], ...outputShape] : outputShape;
-  assert(out.length === 4, op, () => `outputShape must be rank 3 or 4, got ${fmtShape(outputShape)}`);
-  assert(f.rank === 4 && f.shape[3] === x4.shape[3], op, () => `depth of input (${x4.shape[3]}) must match the filter's in-depth (${f.shape[3]}) for filter ${fmtShape(f.shape)}`);
-  assert(out[3] === f.shape[2], op, () => `depth of output (${out[3]}) must match the filter's out-depth (${f.shape[2]})`);
-  const g = convGeometry(op, out, f.shape, strides, pad, 1);
-  assert(g.out.every((d, i) => d === x4.shape[i]), op, () => `input ${fmtShape(x4.shape)} does not match the forward output ${fmtShape(g.out)} of a convolution of ${fmtShape(out)} with these strides and padding`);
-  const y = makeTensor(out, 'float32');
-  call('conv2dBackpropInput', [x4, f], [y], [g.spec]);
-  recordGrad(op, [x4, f], [y], ([dy]) => {
-    const dx = makeTensor(g.out, 'float32');
-    call('conv2d', [dy, f, null], [dx], [false, g.spec]);
-    const dw = makeTensor([...f.shape], 'float32');
-    call('conv2dBackpropFilter', [dy, x4], [dw], [g.spec]);
-    return [dx, dw];
+  return batched(toTensor(x, op), op, (x4) => {
+    const f = toTensor(filter, op);
+    const out = outputShape.length === 3 ? [x4.shape[0], ...outputShape] : outputShape;
+    assert(out.length === 4, op, () => `outputShape must be rank 3 or 4, got ${fmtShape(outputShape)}`);
+    assert(f.rank === 4 && f.shape[3] === x4.shape[3], op, () => `depth of input (${x4.shape[3]}) must match the filter's in-depth (${f.shape[3]}) for filter ${fmtShape(f.shape)}`);
+    assert(out[3] === f.shape[2], op, () => `depth of output (${out[3]}) must match the filter's out-depth (${f.shape[2]})`);
+    const g = convGeometry(op, out, f.shape, strides, pad, 1);
+    assert(g.out.every((d, i) => d === x4.shape[i]), op, () => `input ${fmtShape(x4.shape)} does not match the forward output ${fmtShape(g.out)} of a convolution of ${fmtShape(out)} with these strides and padding`);
+    const y = makeTensor(out, 'float32');
+    call('conv2dBackpropInput', [x4, f], [y], [g.spec]);
+    recordGrad(op, [x4, f], [y], ([dy]) => {
+      const dx = makeTensor(g.out, 'float32');
+      call('conv2d', [dy, f, null], [dx], [false, g.spec]);
+      const dw = makeTensor([...f.shape], 'float32');
+      call('conv2dBackpropFilter', [dy, x4], [dw], [g.spec]);
+      return [dx, dw];
+    });
+    return y;
   });
-  return squeezed ? reshape(y, y.shape.slice(1)) : y;
 }
 
 function poolSpec(op: string, x: Tensor, filterSize: number | number[], strides: number | number[] | undefined, pad: Pad): { spec: Uint32Array; out: number[] } {
@@ -176,30 +190,32 @@ function poolSpec(op: string, x: Tensor, filterSize: number | number[], strides:
 
 /** Max pooling over NHWC windows. */
 export function maxPool(x: Arg, filterSize: number | number[], strides: number | number[] | undefined, pad: Pad): Tensor {
-  const [x4, squeezed] = as4d(toTensor(x, 'maxPool'), 'maxPool');
-  const g = poolSpec('maxPool', x4, filterSize, strides, pad);
-  const y = makeTensor(g.out, x4.dtype);
-  call('maxPool2d', [x4], [y], [g.spec]);
-  recordGrad('maxPool', [x4], [y], ([dy]) => {
-    const dx = makeTensor([...x4.shape], 'float32');
-    call('maxPool2dBackward', [x4, dy], [dx], [g.spec]);
-    return [dx];
+  return batched(toTensor(x, 'maxPool'), 'maxPool', (x4) => {
+    const g = poolSpec('maxPool', x4, filterSize, strides, pad);
+    const y = makeTensor(g.out, x4.dtype);
+    call('maxPool2d', [x4], [y], [g.spec]);
+    recordGrad('maxPool', [x4], [y], ([dy]) => {
+      const dx = makeTensor([...x4.shape], 'float32');
+      call('maxPool2dBackward', [x4, dy], [dx], [g.spec]);
+      return [dx];
+    });
+    return y;
   });
-  return squeezed ? reshape(y, y.shape.slice(1)) : y;
 }
 
 /** Average pooling; with SAME padding only real cells are averaged (as TF). */
 export function avgPool(x: Arg, filterSize: number | number[], strides: number | number[] | undefined, pad: Pad): Tensor {
-  const [x4, squeezed] = as4d(toTensor(x, 'avgPool'), 'avgPool');
-  const g = poolSpec('avgPool', x4, filterSize, strides, pad);
-  const y = makeTensor(g.out, 'float32');
-  call('avgPool2d', [x4], [y], [g.spec]);
-  recordGrad('avgPool', [x4], [y], ([dy]) => {
-    const dx = makeTensor([...x4.shape], 'float32');
-    call('avgPool2dBackward', [dy], [dx], [g.spec]);
-    return [dx];
+  return batched(toTensor(x, 'avgPool'), 'avgPool', (x4) => {
+    const g = poolSpec('avgPool', x4, filterSize, strides, pad);
+    const y = makeTensor(g.out, 'float32');
+    call('avgPool2d', [x4], [y], [g.spec]);
+    recordGrad('avgPool', [x4], [y], ([dy]) => {
+      const dx = makeTensor([...x4.shape], 'float32');
+      call('avgPool2dBackward', [dy], [dx], [g.spec]);
+      return [dx];
+    });
+    return y;
   });
-  return squeezed ? reshape(y, y.shape.slice(1)) : y;
 }
 
 /** Mean (or max) over the spatial axes: `[n,h,w,c] -> [n,c]`. */

@@ -3,8 +3,8 @@ import { ENGINE } from '../engine.js';
 import { generator, normalValues, uniformValues } from '../random.js';
 import { makeTensor, Tensor, Variable } from '../tensor.js';
 import type { DataType, TensorLike } from '../types.js';
-import { assert, assertShape, flattenValues, fmtShape, inferShape, sizeFromShape } from '../util.js';
-import { call } from './kernel.js';
+import { assert, assertDtype, assertShape, flattenValues, fmtShape, inferShape, sizeFromShape } from '../util.js';
+import { call, checkAlive } from './kernel.js';
 
 /** Uploads `values` as a new tensor (values are copied). */
 export function fromValues(values: Float32Array, shape: number[], dtype: DataType): Tensor {
@@ -33,15 +33,22 @@ function castValues(values: Float32Array, dtype: DataType): Float32Array {
  * @example tf.tensor([[1, 2], [3, 4]]); tf.tensor([1, 2, 3, 4], [2, 2]);
  */
 export function tensor(values: TensorLike, shape?: number[], dtype?: DataType): Tensor {
+  return tensorOfRank(values, shape, dtype, 'tensor');
+}
+
+/** `tensor()` that checks the rank (when given) before anything is created. */
+function tensorOfRank(values: TensorLike, shape: number[] | undefined, dtype: DataType | undefined, op: string, rank?: number): Tensor {
+  if (dtype !== undefined) assertDtype(dtype, op);
   const flat = flattenValues(values);
-  const inferred = inferShape(values, 'tensor');
+  const inferred = inferShape(values, op);
   let s = shape ?? inferred;
   if (shape) {
-    assertShape(shape, 'tensor');
+    assertShape(shape, op);
     // A single value fills any shape, as in TF.js.
-    assert(flat.length === sizeFromShape(shape) || (flat.length === 1 && inferred.length === 0), 'tensor', () => `based on the provided shape, ${fmtShape(shape)}, the tensor should have ${sizeFromShape(shape)} values but has ${flat.length}`);
+    assert(flat.length === sizeFromShape(shape) || (flat.length === 1 && inferred.length === 0), op, () => `based on the provided shape, ${fmtShape(shape)}, the tensor should have ${sizeFromShape(shape)} values but has ${flat.length}`);
     s = shape;
   }
+  if (rank !== undefined) assert(s.length === rank, op, () => `values must be ${rank}-D, got shape ${fmtShape(s)}`);
   const dt = dtype ?? inferDtype(values);
   const data = flat.length === sizeFromShape(s) ? flat : new Float32Array(sizeFromShape(s)).fill(flat[0]);
   return fromValues(castValues(data, dt), s, dt);
@@ -51,38 +58,31 @@ export function scalar(value: number | boolean, dtype?: DataType): Tensor {
   return tensor(value, [], dtype);
 }
 export function tensor1d(values: TensorLike, dtype?: DataType): Tensor {
-  const t = tensor(values, undefined, dtype);
-  assert(t.rank === 1, 'tensor1d', () => `values must be 1-D, got shape ${fmtShape(t.shape)}`);
-  return t;
+  return tensorOfRank(values, undefined, dtype, 'tensor1d', 1);
 }
 export function tensor2d(values: TensorLike, shape?: [number, number], dtype?: DataType): Tensor {
-  const t = tensor(values, shape, dtype);
-  assert(t.rank === 2, 'tensor2d', () => `values must be 2-D, got shape ${fmtShape(t.shape)}`);
-  return t;
+  return tensorOfRank(values, shape, dtype, 'tensor2d', 2);
 }
 export function tensor3d(values: TensorLike, shape?: [number, number, number], dtype?: DataType): Tensor {
-  const t = tensor(values, shape, dtype);
-  assert(t.rank === 3, 'tensor3d', () => `values must be 3-D, got shape ${fmtShape(t.shape)}`);
-  return t;
+  return tensorOfRank(values, shape, dtype, 'tensor3d', 3);
 }
 export function tensor4d(values: TensorLike, shape?: [number, number, number, number], dtype?: DataType): Tensor {
-  const t = tensor(values, shape, dtype);
-  assert(t.rank === 4, 'tensor4d', () => `values must be 4-D, got shape ${fmtShape(t.shape)}`);
-  return t;
+  return tensorOfRank(values, shape, dtype, 'tensor4d', 4);
 }
 
 /** A tensor of `shape` filled with `value` (computed in the core, nothing uploaded). */
-export function fill(shape: number[], value: number, dtype: DataType = 'float32'): Tensor {
-  assertShape(shape, 'fill');
-  const t = makeTensor(shape, dtype);
+export function fill(shape: number[], value: number, dtype: DataType = 'float32', op = 'fill'): Tensor {
+  assertShape(shape, op);
+  assertDtype(dtype, op);
+  const t = makeTensor(shape, dtype, op);
   call('fill', [], [t], [value]);
   return t;
 }
 export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return fill(shape, 0, dtype, 'zeros');
 }
 export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return fill(shape, 1, dtype, 'ones');
 }
 export function zerosLike(x: Tensor): Tensor {
   return zeros(x.shape, x.dtype);
@@ -94,18 +94,21 @@ export function onesLike(x: Tensor): Tensor {
 /** Normal random values; `seed` gives a reproducible stream. */
 export function randomNormal(shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): Tensor {
   assertShape(shape, 'randomNormal');
+  assertDtype(dtype, 'randomNormal');
   return fromValues(castValues(normalValues(sizeFromShape(shape), mean, stdDev, generator(seed)), dtype), shape, dtype);
 }
 
 /** Normal values redrawn beyond two standard deviations. */
 export function truncatedNormal(shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): Tensor {
   assertShape(shape, 'truncatedNormal');
+  assertDtype(dtype, 'truncatedNormal');
   return fromValues(castValues(normalValues(sizeFromShape(shape), mean, stdDev, generator(seed), true), dtype), shape, dtype);
 }
 
 /** Uniform random values in [minval, maxval). */
 export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: number | string): Tensor {
   assertShape(shape, 'randomUniform');
+  assertDtype(dtype, 'randomUniform');
   return fromValues(castValues(uniformValues(sizeFromShape(shape), minval, maxval, generator(seed)), dtype), shape, dtype);
 }
 
@@ -113,7 +116,7 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: Da
 export function oneHot(indices: Tensor | TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
   const ind = indices instanceof Tensor ? indices : tensor(indices, undefined, 'int32');
   assert(Number.isInteger(depth) && depth >= 1, 'oneHot', () => `depth must be a positive integer, got ${depth}`);
-  const y = makeTensor([...ind.shape, depth], 'float32');
+  const y = makeTensor([...ind.shape, depth], 'float32', 'oneHot');
   call('oneHot', [ind], [y], [depth, onValue, offValue]);
   return y;
 }
@@ -129,6 +132,9 @@ let variableCount = 0;
 
 /** A mutable tensor initialised with a copy of `initialValue`. */
 export function variable(initialValue: Tensor, trainable = true, name?: string, dtype?: DataType): Variable {
+  assert(initialValue instanceof Tensor, 'variable', () => `initialValue must be a Tensor, got ${typeof initialValue}`);
+  checkAlive(initialValue, 'variable');
+  if (dtype !== undefined) assertDtype(dtype, 'variable');
   const dt = dtype ?? initialValue.dtype;
   const v = new Variable(ENGINE.newId(), [...initialValue.shape], dt, trainable, name ?? `Variable_${variableCount++}`);
   ENGINE.enqueue({ kind: 'alias', src: initialValue.id, id: v.id });

@@ -31,6 +31,9 @@ export function call(fn: KernelName, inputs: (Tensor | null)[], outputs: Tensor[
 
 export function checkAlive(t: Tensor, op: string): void {
   if (t.isDisposed) throw new Error(`Error in ${op}: a tensor of shape [${t.shape.join(',')}] was already disposed`);
+  // Refused here, at the call: once sent, the core would not know the id
+  // and the error would surface on some later, unrelated read.
+  if (t.epoch !== ENGINE.epoch) throw new Error(`Error in ${op}: a tensor of shape [${t.shape.join(',')}] was lost when the core restarted (the worker died, terminateCore() or ready() with new options)`);
 }
 
 /** A new output tensor and the call that fills it. */

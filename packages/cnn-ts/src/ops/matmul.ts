@@ -2,7 +2,7 @@
 import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
-import { assert, fmtShape } from '../util.js';
+import { assert, assertSize, fmtShape } from '../util.js';
 import { recordGrad } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
@@ -15,7 +15,7 @@ function matMul2d(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean
   const [m, ka] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [kb, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   assert(ka === kb, 'matMul', () => `inner shapes of A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)}${transposeA ? ' (A transposed)' : ''}${transposeB ? ' (B transposed)' : ''} must match: ${ka} != ${kb}`);
-  const y = makeTensor([m, n], 'float32');
+  const y = makeTensor([m, n], 'float32', 'matMul');
   ENGINE.enqueue({ kind: 'matMul', a: a.id, b: b.id, out: y.id, m, n, k: ka, transA: transposeA, transB: transposeB });
   recordGrad('matMul', [a, b], [y], ([dy], needed) => {
     // C = op(A) op(B): dA and dB in each transpose combination (as TF.js).
@@ -55,6 +55,7 @@ export function matMul(a: Arg, b: Arg, transposeA = false, transposeB = false): 
 export function outerProduct(v1: Arg, v2: Arg): Tensor {
   const a = toTensor(v1, 'outerProduct');
   const b = toTensor(v2, 'outerProduct');
+  assertSize([a.size, b.size], 'outerProduct');
   return matMul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
 }
 

@@ -172,7 +172,7 @@ export function broadcastTo(x: Arg, shape: number[]): Tensor {
     return i < lead || src === 1 ? 0 : xs[i - lead];
   });
   if (shape.length === tx.rank && strides.every((s, i) => s !== 0 || shape[i] === 1)) return reshape(tx, shape);
-  const y = makeTensor([...shape], tx.dtype);
+  const y = makeTensor([...shape], tx.dtype, 'broadcastTo');
   copy(tx, y, shape, 0, strides, 0, stridesOf(shape), true);
   recordGrad('broadcastTo', [tx], [y], ([dy]) => {
     const axes = shape.flatMap((d, i) => (i < lead || (tx.shape[i - lead] === 1 && d !== 1) ? [i] : []));
@@ -210,7 +210,7 @@ export function gather(x: Arg, indices: Tensor | TensorLike, axis = 0): Tensor {
   const a = axis < 0 ? axis + tx.rank : axis;
   const outer = sizeFromShape(tx.shape.slice(0, a));
   const inner = sizeFromShape(tx.shape.slice(a + 1));
-  const y = makeTensor([...tx.shape.slice(0, a), ...ti.shape, ...tx.shape.slice(a + 1)], tx.dtype);
+  const y = makeTensor([...tx.shape.slice(0, a), ...ti.shape, ...tx.shape.slice(a + 1)], tx.dtype, 'gather');
   call('gather', [tx, ti], [y], [outer, tx.shape[a], inner]);
   return y;
 }

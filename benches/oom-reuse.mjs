@@ -1,0 +1,60 @@
+// Out of memory, then the same sizes again: fills the 4 GiB wasm heap with
+// big tensors until the core refuses one (a clear "out of memory" error at
+// the read, naming the size), disposes everything, and allocates the same
+// sizes again, for several rounds with sizes in different orders. Freed
+// memory must be reusable: big buffers (above the 64 MiB the buffer pool
+// keeps) go back to the allocator, which coalesces them, and on an
+// allocation failure the pool is emptied and the allocation retried.
+// Needs ~8 GiB of RAM and ~45 s per 2 rounds, so it is a manual check, not CI.
+//
+//   node benches/oom-reuse.mjs [--rounds 6] [--mode inline|worker]
+import * as tf from 'cnn-ts';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '6' }, mode: { type: 'string', default: 'inline' } } });
+await tf.ready({ threads: 2, mode: args.mode });
+const sizes = [[16000, 16000], [20000, 20000], [9000, 9000], [14000, 14000]];
+let failures = 0;
+/** Computes `t` (reading one number, not gigabytes). */
+async function touch(t) {
+  const s = tf.sum(t);
+  try {
+    await s.data();
+  } finally {
+    s.dispose();
+  }
+}
+for (let round = 0; round < Number(args.rounds); round++) {
+  const held = [];
+  let error = '';
+  for (let n = 0; n < 20; n++) {
+    const t = tf.zeros(sizes[(round + n) % sizes.length]);
+    try {
+      await touch(t);
+      held.push(t);
+    } catch (e) {
+      error = e.message;
+      t.dispose();
+      break;
+    }
+  }
+  tf.dispose(held);
+  let ok = 0;
+  const again = [];
+  for (let i = 0; i < held.length; i++) {
+    const t = tf.zeros(sizes[(round + i) % sizes.length]);
+    again.push(t);
+    try {
+      await touch(t);
+      ok++;
+    } catch (e) {
+      failures++;
+      console.log(`round ${round}: reallocating tensor ${i} failed: ${e.message}`);
+    }
+  }
+  tf.dispose(again);
+  const s = await tf.coreStats();
+  console.log(JSON.stringify({ round, held: held.length, reallocated: ok, heapMiB: s.heapBytes / 2 ** 20, buffers: s.buffers, error }));
+}
+console.log(JSON.stringify({ failures }));
+process.exitCode = failures === 0 ? 0 : 1;
