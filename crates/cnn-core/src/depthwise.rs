@@ -160,69 +160,72 @@ fn forward_m1(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &m
     });
 }
 
-/// One output row `(b, oy)` with multiplier 1. Registers `vacc0`, `vacc1`
-/// hold channels `ch..ch+4` and `ch+4..ch+8` of one output pixel.
+/// `out[ch] = init[ch] + sum_{(i, j) in taps} a[i + ch] * b[j + ch]` for
+/// every channel `ch < out.len()`, the taps in the iterator's order: the
+/// inner loop of both the forward pass (`a` the input image, `b` the
+/// filter) and the input gradient (`a` the output gradient, `b` the
+/// filter). Registers `vacc0`, `vacc1` hold channels `ch..ch+8`, then one
+/// `F32x4` takes four more, then a scalar tail.
+///
+/// Contract: every tap has `i + out.len() <= a.len()` and `j + out.len() <= b.len()`.
+#[inline(always)]
+fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(out: &mut [f32], init: Option<&[f32]>, a: &[f32], b: &[f32], taps: I) {
+    let c = out.len();
+    let start = |ch: usize| match init {
+        // SAFETY: ch + 4 <= c = init.len().
+        Some(v) => unsafe { F32x4::load(v.as_ptr().add(ch)) },
+        None => F32x4::zero(),
+    };
+    let mut ch = 0;
+    while ch + 8 <= c {
+        let (mut vacc0, mut vacc1) = (start(ch), start(ch + 4));
+        for (i, j) in taps.clone() {
+            debug_assert!(i + c <= a.len() && j + c <= b.len());
+            // SAFETY: the contract above and ch + 8 <= c.
+            unsafe {
+                let (ap, bp) = (a.as_ptr().add(i + ch), b.as_ptr().add(j + ch));
+                vacc0 = vacc0.mul_add(F32x4::load(ap), F32x4::load(bp));
+                vacc1 = vacc1.mul_add(F32x4::load(ap.add(4)), F32x4::load(bp.add(4)));
+            }
+        }
+        // SAFETY: ch + 8 <= c = out.len().
+        unsafe {
+            vacc0.store(out.as_mut_ptr().add(ch));
+            vacc1.store(out.as_mut_ptr().add(ch + 4));
+        }
+        ch += 8;
+    }
+    if ch + 4 <= c {
+        let mut vacc = start(ch);
+        for (i, j) in taps.clone() {
+            // SAFETY: as above, ch + 4 <= c.
+            unsafe { vacc = vacc.mul_add(F32x4::load(a.as_ptr().add(i + ch)), F32x4::load(b.as_ptr().add(j + ch))) };
+        }
+        unsafe { vacc.store(out.as_mut_ptr().add(ch)) };
+        ch += 4;
+    }
+    for ch in ch..c {
+        let mut acc = init.map_or(0.0, |v| v[ch]);
+        for (i, j) in taps.clone() {
+            acc += a[i + ch] * b[j + ch];
+        }
+        out[ch] = acc;
+    }
+}
+
+/// One output row `(b, oy)` with multiplier 1: each pixel sums its real
+/// taps (input pixel, filter tap) in row-major order, from the bias.
 fn f32_dwconv_row__simd128(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, b: usize, oy: usize, y_row: &mut [f32]) {
     let (wd, c, kw) = (p.x.input, p.c, p.x.kernel);
     let img = &x[b * p.y.input * wd * c..][..p.y.input * wd * c];
     let (ty0, ty1) = taps(&p.y, oy);
-    let iy_of = |ty: usize| (oy * p.y.stride + ty * p.y.dilation) - p.y.pad_before;
     for ox in 0..p.x.output {
         let (tx0, tx1) = taps(&p.x, ox);
-        let ix_of = |tx: usize| (ox * p.x.stride + tx * p.x.dilation) - p.x.pad_before;
-        let out = &mut y_row[ox * c..][..c];
-        let init = |ch: usize| match bias {
-            // SAFETY: ch + 4 <= c = bias.len().
-            Some(bs) => unsafe { F32x4::load(bs.as_ptr().add(ch)) },
-            None => F32x4::zero(),
-        };
-        let mut ch = 0;
-        while ch + 8 <= c {
-            let (mut vacc0, mut vacc1) = (init(ch), init(ch + 4));
-            for ty in ty0..ty1 {
-                let xrow = iy_of(ty) * wd;
-                for tx in tx0..tx1 {
-                    // SAFETY: (iy, ix) is a real pixel and ch + 8 <= c.
-                    unsafe {
-                        let xp = img.as_ptr().add((xrow + ix_of(tx)) * c + ch);
-                        let wp = w.as_ptr().add((ty * kw + tx) * c + ch);
-                        vacc0 = vacc0.mul_add(F32x4::load(xp), F32x4::load(wp));
-                        vacc1 = vacc1.mul_add(F32x4::load(xp.add(4)), F32x4::load(wp.add(4)));
-                    }
-                }
-            }
-            // SAFETY: ch + 8 <= c = out.len().
-            unsafe {
-                vacc0.store(out.as_mut_ptr().add(ch));
-                vacc1.store(out.as_mut_ptr().add(ch + 4));
-            }
-            ch += 8;
-        }
-        if ch + 4 <= c {
-            let mut vacc = init(ch);
-            for ty in ty0..ty1 {
-                let xrow = iy_of(ty) * wd;
-                for tx in tx0..tx1 {
-                    // SAFETY: as above, ch + 4 <= c.
-                    unsafe {
-                        let xp = img.as_ptr().add((xrow + ix_of(tx)) * c + ch);
-                        vacc = vacc.mul_add(F32x4::load(xp), F32x4::load(w.as_ptr().add((ty * kw + tx) * c + ch)));
-                    }
-                }
-            }
-            unsafe { vacc.store(out.as_mut_ptr().add(ch)) };
-            ch += 4;
-        }
-        for ch in ch..c {
-            let mut acc = bias.map_or(0.0, |bs| bs[ch]);
-            for ty in ty0..ty1 {
-                let xrow = iy_of(ty) * wd;
-                for tx in tx0..tx1 {
-                    acc += img[(xrow + ix_of(tx)) * c + ch] * w[(ty * kw + tx) * c + ch];
-                }
-            }
-            out[ch] = acc;
-        }
+        let pixel_taps = (ty0..ty1).flat_map(move |ty| {
+            let iy = oy * p.y.stride + ty * p.y.dilation - p.y.pad_before;
+            (tx0..tx1).map(move |tx| ((iy * wd + ox * p.x.stride + tx * p.x.dilation - p.x.pad_before) * c, (ty * kw + tx) * c))
+        });
+        f32_dwconv_pixel__simd128(&mut y_row[ox * c..][..c], bias, img, w, pixel_taps);
     }
 }
 
@@ -309,56 +312,10 @@ fn f32_dwconv_backward_input_row__simd128(p: &Depthwise2d, dy: &[f32], w: &[f32]
     let (c, kw, ow) = (p.c, p.x.kernel, p.x.output);
     let img = &dy[b * p.y.output * ow * c..][..p.y.output * ow * c];
     for ix in 0..p.x.input {
-        let out = &mut dx_row[ix * c..][..c];
-        let mut ch = 0;
-        while ch + 8 <= c {
-            let (mut vacc0, mut vacc1) = (F32x4::zero(), F32x4::zero());
-            for ty in 0..p.y.kernel {
-                let Some(oy) = output_of(&p.y, iy, ty) else { continue };
-                for tx in 0..kw {
-                    let Some(ox) = output_of(&p.x, ix, tx) else { continue };
-                    // SAFETY: (oy, ox) is an output pixel and ch + 8 <= c.
-                    unsafe {
-                        let gp = img.as_ptr().add((oy * ow + ox) * c + ch);
-                        let wp = w.as_ptr().add((ty * kw + tx) * c + ch);
-                        vacc0 = vacc0.mul_add(F32x4::load(gp), F32x4::load(wp));
-                        vacc1 = vacc1.mul_add(F32x4::load(gp.add(4)), F32x4::load(wp.add(4)));
-                    }
-                }
-            }
-            unsafe {
-                vacc0.store(out.as_mut_ptr().add(ch));
-                vacc1.store(out.as_mut_ptr().add(ch + 4));
-            }
-            ch += 8;
-        }
-        if ch + 4 <= c {
-            let mut vacc = F32x4::zero();
-            for ty in 0..p.y.kernel {
-                let Some(oy) = output_of(&p.y, iy, ty) else { continue };
-                for tx in 0..kw {
-                    let Some(ox) = output_of(&p.x, ix, tx) else { continue };
-                    // SAFETY: as above, ch + 4 <= c.
-                    unsafe {
-                        let gp = img.as_ptr().add((oy * ow + ox) * c + ch);
-                        vacc = vacc.mul_add(F32x4::load(gp), F32x4::load(w.as_ptr().add((ty * kw + tx) * c + ch)));
-                    }
-                }
-            }
-            unsafe { vacc.store(out.as_mut_ptr().add(ch)) };
-            ch += 4;
-        }
-        for ch in ch..c {
-            let mut acc = 0.0;
-            for ty in 0..p.y.kernel {
-                let Some(oy) = output_of(&p.y, iy, ty) else { continue };
-                for tx in 0..kw {
-                    let Some(ox) = output_of(&p.x, ix, tx) else { continue };
-                    acc += img[(oy * ow + ox) * c + ch] * w[(ty * kw + tx) * c + ch];
-                }
-            }
-            out[ch] = acc;
-        }
+        let pixel_taps = (0..p.y.kernel).filter_map(move |ty| output_of(&p.y, iy, ty).map(|oy| (ty, oy))).flat_map(move |(ty, oy)| {
+            (0..kw).filter_map(move |tx| output_of(&p.x, ix, tx).map(|ox| ((oy * ow + ox) * c, (ty * kw + tx) * c)))
+        });
+        f32_dwconv_pixel__simd128(&mut dx_row[ix * c..][..c], None, img, w, pixel_taps);
     }
 }
 
