@@ -9,6 +9,7 @@ const runs = [
   ['conv.mjs', quick ? ['--quick'] : []],
   ['train.mjs', quick ? ['--steps', '5'] : []],
   ['overhead.mjs', []],
+  ['architectures.mjs', quick ? ['--rounds', '3'] : []],
 ];
 let failed = false;
 for (const [file, args] of runs) {

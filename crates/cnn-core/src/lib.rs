@@ -7,6 +7,7 @@
 
 pub mod batchnorm;
 pub mod conv;
+pub mod depthwise;
 pub mod eltwise;
 pub mod error;
 pub mod gemm;
@@ -14,6 +15,7 @@ pub mod global_pool;
 pub mod optim;
 pub mod par;
 pub mod pool;
+pub mod resize;
 pub mod shape;
 pub mod simd;
 pub mod tensor;

@@ -1,10 +1,14 @@
 //! Kernels against TensorFlow's own results (tests/golden/golden.json, made
 //! by tests/golden/make_golden.py with tensorflow-cpu): conv2d forward and
 //! both gradients in every padding mode, pooling forward and backward,
-//! fused softmax cross-entropy, batch normalisation.
+//! fused softmax cross-entropy, batch normalisation, depthwise convolution
+//! (both gradients, multiplier, stride, dilation, explicit padding) and
+//! resizing (nearest / bilinear with TF's alignCorners / halfPixelCenters).
 
 use cnn_core::gemm::Activation;
 use cnn_core::shape::{Conv2d, Conv2dArgs, Padding, Pool2d, Pool2dArgs};
+use cnn_core::depthwise::{self, Depthwise2d};
+use cnn_core::resize::{self, Interpolation, Resize2d};
 use cnn_core::{batchnorm, conv, pool, softmax};
 use serde_json::Value;
 
@@ -131,4 +135,51 @@ fn batch_norm_matches_tensorflow() {
     close(&dx, &f32s(&c["dx"]), 1e-4, "dx");
     close(&dg, &f32s(&c["dgamma"]), 1e-4, "dgamma");
     close(&db, &f32s(&c["dbeta"]), 1e-4, "dbeta");
+}
+
+#[test]
+fn depthwise_conv2d_matches_tensorflow() {
+    let mut n = 0;
+    for c in cases().iter().filter(|c| c["kind"] == "depthwise_conv2d") {
+        let name = c["name"].as_str().unwrap();
+        let x = usizes(&c["x_shape"]);
+        let f = usizes(&c["f_shape"]);
+        let s = usizes(&c["strides"]);
+        let d = usizes(&c["dilations"]);
+        let args = Conv2dArgs { n: x[0], h: x[1], w: x[2], cin: x[3], kh: f[0], kw: f[1], cout: f[2] * f[3], stride: [s[0], s[1]], dilation: [d[0], d[1]], padding: padding(&c["padding"]) };
+        let p = Depthwise2d::new("depthwiseConv2d", &args).unwrap();
+        assert_eq!(vec![p.n, p.y.output, p.x.output, p.cout()], usizes(&c["y_shape"]), "{name}: output shape");
+        let (xv, wv, rv) = (f32s(&c["x"]), f32s(&c["w"]), f32s(&c["r"]));
+        let mut y = vec![0.0; p.output_len()];
+        depthwise::depthwise_conv2d(&p, &xv, &wv, None, &mut y).unwrap();
+        close(&y, &f32s(&c["y"]), 1e-5, &format!("{name}: forward"));
+        let mut dx = vec![0.0; p.input_len()];
+        depthwise::depthwise_conv2d_backward_input(&p, &rv, &wv, &mut dx).unwrap();
+        close(&dx, &f32s(&c["dx"]), 1e-5, &format!("{name}: input gradient"));
+        let mut dw = vec![0.0; p.filter_len()];
+        depthwise::depthwise_conv2d_backward_filter(&p, &xv, &rv, &mut dw).unwrap();
+        close(&dw, &f32s(&c["dw"]), 1e-4, &format!("{name}: filter gradient"));
+        n += 1;
+    }
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn resize_matches_tensorflow() {
+    let mut n = 0;
+    for c in cases().iter().filter(|c| c["kind"] == "resize") {
+        let name = c["name"].as_str().unwrap();
+        let x = usizes(&c["x_shape"]);
+        let size = usizes(&c["size"]);
+        let mode = if c["method"] == "nearest" { Interpolation::Nearest } else { Interpolation::Bilinear };
+        let p = Resize2d::new("resize2d", [x[0], x[1], x[2], x[3]], [size[0], size[1]], mode, c["align_corners"].as_bool().unwrap(), c["half_pixel_centers"].as_bool().unwrap()).unwrap();
+        let mut y = vec![0.0; p.output_len()];
+        resize::resize2d(&p, &f32s(&c["x"]), &mut y).unwrap();
+        close(&y, &f32s(&c["y"]), 1e-5, &format!("{name}: forward"));
+        let mut dx = vec![0.0; p.input_len()];
+        resize::resize2d_backward(&p, &f32s(&c["r"]), &mut dx).unwrap();
+        close(&dx, &f32s(&c["dx"]), 1e-5, &format!("{name}: gradient"));
+        n += 1;
+    }
+    assert_eq!(n, 5);
 }

@@ -1,7 +1,15 @@
 /**
- * Builders for the architecture set (SPEC §4): the seed's CIFAR CNN, VGG16
- * and the seed's small ResNet with its subclassed `ResidualBlock`.
+ * Builders for the architecture set (SPEC §4): the seed's CIFAR CNN and
+ * small ResNet with its subclassed `ResidualBlock` here; LeNet-5, AlexNet,
+ * VGG16/19, ResNet-18..152, U-Net and MobileNetV2 in builders/. Each takes
+ * `{inputShape, classes, ...}` with the reference's defaults and fails at
+ * the builder on unknown options, classes < 1 or too small an input.
  */
+export { lenet5, alexnet, vgg16, vgg19, type LeNet5Args, type AlexNetArgs, type VggArgs } from './builders/classic.js';
+export { resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetArgs } from './builders/resnet.js';
+export { unet, type UNetArgs } from './builders/unet.js';
+export { mobilenetV2, type MobileNetV2Args } from './builders/mobilenet.js';
+export { LocalResponseNormalization, type LocalResponseNormalizationArgs } from './builders/lrn.js';
 import { layers } from './layers/index.js';
 import { Layer, classNameOf, type CallArgs, type LayerArgs, type Shape } from './layers/layer.js';
 import { registerClass } from './serialization.js';
@@ -24,25 +32,6 @@ export function cifarCnn(inputShape: number[] = [32, 32, 3], numClasses = 10): S
   m.add(layers.maxPool2d({ poolSize: [2, 2], padding: 'valid' }));
   m.add(layers.flatten());
   m.add(layers.dense({ units: 128, activation: 'relu' }));
-  m.add(layers.dense({ units: numClasses, activation: 'softmax' }));
-  return m;
-}
-
-/** VGG16 as in the seed (224x224x3, 1000 classes: 138,357,544 parameters). */
-export function vgg16(inputShape: number[] = [224, 224, 3], numClasses = 1000): Sequential {
-  const m = sequential();
-  const blocks: [number, number][] = [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]];
-  let first = true;
-  for (const [filters, convs] of blocks) {
-    for (let i = 0; i < convs; i++) {
-      m.add(layers.conv2d({ filters, kernelSize: [3, 3], padding: 'same', activation: 'relu', ...(first ? { inputShape } : {}) }));
-      first = false;
-    }
-    m.add(layers.maxPooling2d({ poolSize: [2, 2] }));
-  }
-  m.add(layers.flatten());
-  m.add(layers.dense({ units: 4096, activation: 'relu' }));
-  m.add(layers.dense({ units: 4096, activation: 'relu' }));
   m.add(layers.dense({ units: numClasses, activation: 'softmax' }));
   return m;
 }

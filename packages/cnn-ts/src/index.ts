@@ -43,6 +43,7 @@ export { cast } from './ops/cast.js';
 export { matMul, outerProduct, dot } from './ops/matmul.js';
 export { conv2d, conv2dTranspose, maxPool, avgPool, type Pad, type FusedConv2dArgs } from './ops/conv.js';
 export { softmax, logSoftmax, moments, batchNorm, dropout } from './ops/nn.js';
+export { depthwiseConv2d, separableConv2d } from './ops/depthwise.js';
 export * as losses from './ops/losses.js';
 
 export { layers } from './layers/index.js';

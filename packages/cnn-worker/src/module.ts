@@ -24,6 +24,12 @@ export interface CoreModule {
   conv2dBackpropInput(dy: number, w: number, dx: number, spec: Uint32Array): void;
   conv2dBackpropFilter(x: number, dy: number, dw: number, spec: Uint32Array): void;
   biasGrad(dy: number, db: number, channels: number): void;
+  // Depthwise convolution (spec: the 16-word conv spec with cout = c * multiplier) and resize (spec: 9 words, crates/cnn-core/src/wasm/api_arch.rs).
+  depthwiseConv2d(x: number, w: number, bias: number | undefined, y: number, spec: Uint32Array): void;
+  depthwiseConv2dBackpropInput(dy: number, w: number, dx: number, spec: Uint32Array): void;
+  depthwiseConv2dBackpropFilter(x: number, dy: number, dw: number, spec: Uint32Array): void;
+  resize2d(x: number, y: number, spec: Uint32Array): void;
+  resize2dBackward(dy: number, dx: number, spec: Uint32Array): void;
   // Pooling (spec: 13 words, see crates/cnn-core/src/wasm/api_ops.rs).
   maxPool2d(x: number, y: number, spec: Uint32Array): void;
   maxPool2dBackward(x: number, dy: number, dx: number, spec: Uint32Array): void;

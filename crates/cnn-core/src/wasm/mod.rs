@@ -7,6 +7,7 @@
 //! instance and its thread pool.
 
 pub mod api;
+pub mod api_arch;
 pub mod api_conv;
 pub mod api_ops;
 pub mod api_tensor;

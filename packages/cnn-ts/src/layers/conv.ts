@@ -1,105 +1,41 @@
 /** Conv2D and ZeroPadding2D layers (NHWC). */
-import { fusedConv2d, conv2dTranspose, outSize, pair, parsePad } from '../ops/conv.js';
+import { fusedConv2d, conv2dTranspose } from '../ops/conv.js';
 import { pad as padOp } from '../ops/transform.js';
 import { add } from '../ops/binary.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { applyActivation, checkActivation, type ActivationName } from './activations.js';
-import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, classNameOf, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { applyActivation } from './activations.js';
+import { Layer, classNameOf, type LayerArgs, type Shape } from './layer.js';
+import { Conv, type ConvLayerArgs } from './conv_base.js';
 import { one, oneShape } from './core.js';
 import { reshape } from '../ops/transform.js';
 
-export interface Conv2DArgs extends LayerArgs {
-  /** Number of output channels. */
-  filters: number;
-  /** Kernel height and width (a number for square kernels). */
-  kernelSize: number | [number, number];
-  /** Default 1. */
-  strides?: number | [number, number];
-  /** 'valid' (default) or 'same'. */
-  padding?: 'valid' | 'same';
-  /** Only 'channelsLast' (NHWC). */
-  dataFormat?: 'channelsLast';
-  /** Default 1. */
-  dilationRate?: number | [number, number];
-  activation?: ActivationName;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-}
-
-function checkPadding(p: string | undefined, where: string): 'valid' | 'same' {
-  const v = (p ?? 'valid').toLowerCase();
-  if (v !== 'valid' && v !== 'same') throw new Error(`${where}: unknown padding '${p}'; expected 'valid' or 'same'`);
-  return v;
-}
-
-/** The config entries the convolution layers share (TF.js camelCase keys). */
-function convConfig(
-  l: { name: string; filters: number; kernelSize: [number, number]; strides: [number, number]; padding: string; activation: string; useBias: boolean },
-  kernelInit: InitializerIdentifier,
-  biasInit: InitializerIdentifier,
-): Record<string, unknown> {
-  return {
-    filters: l.filters,
-    kernelSize: [...l.kernelSize],
-    strides: [...l.strides],
-    padding: l.padding,
-    dataFormat: 'channelsLast',
-    activation: l.activation,
-    useBias: l.useBias,
-    kernelInitializer: serializeInitializer(kernelInit, l.name),
-    biasInitializer: serializeInitializer(biasInit, l.name),
-  };
-}
+export type Conv2DArgs = ConvLayerArgs;
 
 /** 2-D convolution layer (Keras `Conv2D`); ReLU and bias fuse into the kernel. */
-export class Conv2D extends Layer {
-  static readonly className = 'Conv2D';
-  readonly className: string = classNameOf(this);
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly padding: 'valid' | 'same';
-  readonly dilationRate: [number, number];
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
+export class Conv2D extends Conv {
+  static readonly className: string = 'Conv2D';
+  readonly className: string = 'Conv2D';
   kernel: Variable | undefined;
   bias: Variable | undefined;
-  private readonly kernelInit: InitializerIdentifier;
-  private readonly biasInit: InitializerIdentifier;
 
   constructor(args: Conv2DArgs) {
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`${this.name}: filters must be a positive integer, got ${args.filters}`);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported`);
-    this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize, this.name, 'kernelSize');
-    this.strides = pair(args.strides ?? 1, this.name, 'strides');
-    this.padding = checkPadding(args.padding, this.name);
-    this.dilationRate = pair(args.dilationRate ?? 1, this.name, 'dilationRate');
-    this.activation = checkActivation(args.activation, this.name);
-    this.useBias = args.useBias ?? true;
-    this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInit = args.biasInitializer ?? 'zeros';
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const s = oneShape(inputShape, this.name);
-    if (s.length !== 4) throw new Error(`Input 0 of layer ${this.name} is incompatible with the layer: expected ndim=4 (NHWC), found ndim=${s.length} (shape ${fmtShapeN(s)})`);
-    const cin = s[3];
-    if (cin === null) throw new Error(`${this.name}: the channel dimension of the input must be known, got ${fmtShapeN(s)}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], this.kernelInit);
+    this.kernel = this.addWeight('kernel', this.kernelShape(this.nhwc(inputShape)[3]), this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     super.build(inputShape);
   }
 
+  /** HWIO: `[kh, kw, cin, filters]`. */
+  protected kernelShape(cin: number): number[] {
+    return [...this.kernelSize, cin, this.filters];
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = oneShape(inputShape, this.name);
-    if (s.length !== 4) throw new Error(`Input 0 of layer ${this.name} is incompatible with the layer: expected ndim=4, found ndim=${s.length}`);
-    const p = parsePad(this.padding, this.name);
-    const dim = (v: number | null, k: number, st: number, d: number, axis: string) => (v === null ? null : outSize(v, k, st, d, p, 0, 0, this.name, axis));
-    return [s[0], dim(s[1], this.kernelSize[0], this.strides[0], this.dilationRate[0], 'height'), dim(s[2], this.kernelSize[1], this.strides[1], this.dilationRate[1], 'width'), this.filters];
+    const [n, h, w] = this.nhwc(inputShape);
+    return [n, ...this.convOutHW(h, w), this.filters];
   }
 
   /** Convolution + bias (+ ReLU when `fuseRelu`), one kernel. */
@@ -113,63 +49,40 @@ export class Conv2D extends Layer {
     if (this.activation === 'relu') return this.conv(x, true);
     return applyActivation(this.activation, this.conv(x, false));
   }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), ...convConfig(this, this.kernelInit, this.biasInit), dilationRate: [...this.dilationRate] };
-  }
 }
 
-export interface Conv2DTransposeArgs extends Conv2DArgs {}
+export type Conv2DTransposeArgs = ConvLayerArgs;
 
-/** Transposed convolution (Keras `Conv2DTranspose`); kernel `[kh, kw, filters, cin]`. */
-export class Conv2DTranspose extends Layer {
-  static readonly className = 'Conv2DTranspose';
-  readonly className: string = classNameOf(this);
-  readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly padding: 'valid' | 'same';
-  readonly activation: ActivationName;
-  readonly useBias: boolean;
-  kernel: Variable | undefined;
-  bias: Variable | undefined;
-  constructor(private readonly args: Conv2DTransposeArgs) {
+/**
+ * Transposed convolution (Keras `Conv2DTranspose`); kernel `[kh, kw,
+ * filters, cin]`. Dilation is refused (as in TF.js): the core's transposed
+ * convolution is the undilated conv2d input gradient.
+ */
+export class Conv2DTranspose extends Conv2D {
+  static override readonly className: string = 'Conv2DTranspose';
+  override readonly className: string = 'Conv2DTranspose';
+  constructor(args: Conv2DTransposeArgs) {
     super(args);
-    this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize, this.name, 'kernelSize');
-    this.strides = pair(args.strides ?? 1, this.name, 'strides');
-    this.padding = checkPadding(args.padding, this.name);
-    this.activation = checkActivation(args.activation, this.name);
-    this.useBias = args.useBias ?? true;
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported`);
-    const dil = pair(args.dilationRate ?? 1, this.name, 'dilationRate');
-    if (dil[0] !== 1 || dil[1] !== 1) throw new Error(`${this.name}: dilationRate ${dil.join('x')} is not supported for Conv2DTranspose; expected 1`);
+    if (this.dilationRate[0] !== 1 || this.dilationRate[1] !== 1) throw new Error(`${this.name}: dilationRate ${JSON.stringify(this.dilationRate)} is not supported by Conv2DTranspose; expected 1`);
   }
-  override build(inputShape: Shape | Shape[]): void {
-    const s = oneShape(inputShape, this.name);
-    const cin = s[3];
-    if (s.length !== 4 || cin === null) throw new Error(`${this.name}: expected a 4-D NHWC input with known channels, got ${fmtShapeN(s)}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, cin], this.args.kernelInitializer ?? 'glorotUniform');
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
-    super.build(inputShape);
+  /** `[kh, kw, filters, cin]`: the forward convolution's filter seen from its output. */
+  protected override kernelShape(cin: number): number[] {
+    return [...this.kernelSize, this.filters, cin];
   }
   private outDim(v: number | null, k: number, s: number): number | null {
     if (v === null) return null;
     return this.padding === 'same' ? v * s : v * s + Math.max(k - s, 0);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = oneShape(inputShape, this.name);
-    return [s[0], this.outDim(s[1], this.kernelSize[0], this.strides[0]), this.outDim(s[2], this.kernelSize[1], this.strides[1]), this.filters];
+    const [n, h, w] = this.nhwc(inputShape);
+    return [n, this.outDim(h, this.kernelSize[0], this.strides[0]), this.outDim(w, this.kernelSize[1], this.strides[1]), this.filters];
   }
-  call(inputs: Tensor | Tensor[]): Tensor {
+  override call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs, this.name);
     const out = [x.shape[0], this.outDim(x.shape[1], this.kernelSize[0], this.strides[0])!, this.outDim(x.shape[2], this.kernelSize[1], this.strides[1])!, this.filters];
     let y = conv2dTranspose(x, this.kernel!, out, this.strides, this.padding);
     if (this.bias) y = add(y, reshape(this.bias, [1, 1, 1, this.filters]));
     return applyActivation(this.activation, y);
-  }
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), ...convConfig(this, this.args.kernelInitializer ?? 'glorotUniform', this.args.biasInitializer ?? 'zeros') };
   }
 }
 

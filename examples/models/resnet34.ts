@@ -1,0 +1,10 @@
+/**
+ * ResNet-34, 224x224x3: summary and one forward pass.
+ *
+ *   node --import tsx examples/models/resnet34.ts [--threads 2]
+ */
+import * as tf from 'cnn-ts';
+import { ready, show } from './show.js';
+
+await ready();
+await show(tf.builders.resnet34());

@@ -1,0 +1,10 @@
+/**
+ * VGG16 (Simonyan and Zisserman 2014), 224x224x3: summary and one forward pass.
+ *
+ *   node --import tsx examples/models/vgg16.ts [--threads 2]
+ */
+import * as tf from 'cnn-ts';
+import { ready, show } from './show.js';
+
+await ready();
+await show(tf.builders.vgg16());
