@@ -30,7 +30,7 @@ describe('getConfig rebuilds an equal layer', () => {
 
   it('configs carry every constructor argument, TF.js camelCase', () => {
     const c = tf.layers.depthwiseConv2d({ kernelSize: 3, name: 'dw2' }).getConfig();
-    expect(c).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], padding: 'valid', dataFormat: 'channelsLast', dilationRate: [1, 1], activation: 'linear', useBias: true, depthMultiplier: 1, depthwiseInitializer: 'glorotUniform', biasInitializer: 'zeros' });
+    expect(c).toMatchObject({ kernelSize: [3, 3], strides: [1, 1], padding: 'valid', dataFormat: 'channelsLast', dilationRate: [1, 1], activation: 'linear', useBias: true, depthMultiplier: 1, depthwiseInitializer: { className: 'GlorotUniform', config: { seed: null } }, biasInitializer: { className: 'Zeros', config: {} } });
     expect(tf.layers.upSampling2d().getConfig()).toMatchObject({ size: [2, 2], interpolation: 'nearest', dataFormat: 'channelsLast' });
     expect(tf.layers.cropping2D({ cropping: 1 }).getConfig()).toMatchObject({ cropping: [[1, 1], [1, 1]] });
   });

@@ -165,7 +165,7 @@ describe('validation at the call', () => {
   it('optimizer 42, an undefined loss, a missing compile argument', () => {
     const m = smallModel();
     expect(() => m.compile({ optimizer: 42 as unknown as 'adam', loss: 'mse' })).toThrow(/compile: optimizer must be 'adam', 'sgd', 'rmsprop' or an Optimizer .*got 42/);
-    expect(() => m.compile({ optimizer: 'adam', loss: undefined as unknown as string })).toThrow(/compile: loss must be a loss name .*got undefined/);
+    expect(() => m.compile({ optimizer: 'adam', loss: undefined as unknown as string })).toThrow(/compile: loss must be a loss name.*got undefined/);
     expect(() => m.compile(undefined as unknown as { optimizer: string; loss: string })).toThrow(/compile: expects \{optimizer, loss, metrics\}/);
     m.dispose();
   });

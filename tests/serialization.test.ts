@@ -28,6 +28,12 @@ const ARGS: Record<string, any> = {
   concatenate: { axis: 1 },
   batchNormalization: { momentum: 0.8, epsilon: 0.01, gammaInitializer: tf.initializers.randomNormal({ mean: 1, stddev: 0.1, seed: 2 }), movingVarianceInitializer: 'ones' },
   zeroPadding2d: { padding: [[1, 0], [2, 3]] },
+  depthwiseConv2d: { kernelSize: 3, depthMultiplier: 2, padding: 'same', dilationRate: 2, activation: 'relu', depthwiseInitializer: 'heNormal' },
+  separableConv2d: { filters: 3, kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', pointwiseInitializer: 'ones', useBias: false },
+  upSampling2d: { size: [2, 3], interpolation: 'bilinear' },
+  cropping2D: { cropping: [[1, 0], [0, 2]] },
+  cropping2d: { cropping: [[1, 0], [0, 2]] },
+  reLU: { maxValue: 6 },
 };
 const GENERIC = [{}, { units: 3 }, { filters: 2, kernelSize: 3 }, { kernelSize: 3 }, { rate: 0.3 }, { size: 2 }, { cropping: 1 }, { targetShape: [-1] }, { activation: 'relu' }, { poolSize: 2 }];
 const MERGE = new Set(['add', 'concatenate', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'dot']);

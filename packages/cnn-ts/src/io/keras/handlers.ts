@@ -32,7 +32,9 @@ export function kerasFileHandler(source: KerasFileSource, opts: KerasArtifactsOp
   return {
     async load() {
       const where = opts.source ?? file;
-      const fs = await import('node:fs/promises');
+      // A computed specifier: browser bundlers must not pull node:fs into the main entry.
+      const fsName = 'node:fs/promises';
+      const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
       let bytes: Uint8Array;
       try {
         const st = await fs.stat(file);
