@@ -12,6 +12,7 @@ import { affine, square } from '../ops/unary.js';
 import type { Tensor } from '../tensor.js';
 import { Layer, type LayerArgs, type Shape } from '../layers/layer.js';
 import { one, oneShape } from '../layers/core.js';
+import { registerClass } from '../serialization.js';
 
 export interface LocalResponseNormalizationArgs extends LayerArgs {
   /** Half-width of the channel window (default 2: 5 channels, as AlexNet). */
@@ -54,3 +55,6 @@ export class LocalResponseNormalization extends Layer {
     return { ...super.getConfig(), depthRadius: this.depthRadius, bias: this.bias, alpha: this.alpha, beta: this.beta };
   }
 }
+
+// Saved AlexNets with LRN load back by this class name.
+registerClass(LocalResponseNormalization);
