@@ -10,11 +10,16 @@
  * console.log(await y.array()); // [[[[4],[4],[2]], [[4],[4],[2]], [[2],[2],[1]]]]
  */
 import './ops/chain.js';
+import './buffer.js';
 import { fusedConv2d } from './ops/conv.js';
 import { setSeed } from './random.js';
 
 export { Tensor, Variable } from './tensor.js';
-export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding } from './types.js';
+export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding, NamedTensor, NamedTensorMap } from './types.js';
+export * as util from './tfutil.js';
+export { TensorBuffer, buffer } from './buffer.js';
+export { backend, getBackend, setBackend, nextFrame, type KernelBackend } from './backend.js';
+export { topk } from './ops/topk.js';
 export type { BackendInfo, ReadyOptions } from './engine.js';
 export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
 import { ENGINE, type Engine } from './engine.js';

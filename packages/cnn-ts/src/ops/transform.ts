@@ -6,6 +6,8 @@ import { assert, fmtShape, parseAxes, sizeFromShape, stridesOf } from '../util.j
 import { call, recordGrad } from './kernel.js';
 import { toTensor } from './convert.js';
 import { sum } from './reduction.js';
+import { oneHot } from './creation.js';
+import { matMul } from './matmul.js';
 
 type Arg = Tensor | TensorLike;
 
@@ -211,6 +213,17 @@ export function gather(x: Arg, indices: Tensor | TensorLike, axis = 0): Tensor {
   const outer = sizeFromShape(tx.shape.slice(0, a));
   const inner = sizeFromShape(tx.shape.slice(a + 1));
   const y = makeTensor([...tx.shape.slice(0, a), ...ti.shape, ...tx.shape.slice(a + 1)], tx.dtype);
-  call('gather', [tx, ti], [y], [outer, tx.shape[a], inner]);
+  const n = tx.shape[a];
+  call('gather', [tx, ti], [y], [outer, n, inner]);
+  // dx[o, j, i] = sum over k with indices[k] == j of dy[o, k, i]: a one-hot
+  // [n, m] matrix times dy laid out as [m, outer * inner] (TF.js scatters with
+  // unsortedSegmentSum; the sums are the same).
+  recordGrad('gather', [tx], [y], ([dy]) => {
+    const m = ti.size;
+    const hot = oneHot(reshape(ti, [m]), n, 1, 0, 'float32');
+    const dyT = reshape(transpose(reshape(dy, [outer, m, inner]), [1, 0, 2]), [m, outer * inner]);
+    const dxT = matMul(hot, dyT, true, false);
+    return [reshape(transpose(reshape(dxT, [n, outer, inner]), [1, 0, 2]), tx.shape)];
+  }, [ti]);
   return y;
 }
