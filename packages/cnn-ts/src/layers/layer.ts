@@ -86,21 +86,40 @@ export abstract class Layer {
   /** Keras class name (`Conv2D`), used for names, summaries and configs. */
   abstract readonly className: string;
   readonly name: string;
-  trainable: boolean;
   built = false;
   /** Set from `inputShape` / `batchInputShape`: this layer can start a model. */
   readonly batchInputShape: Shape | undefined;
   readonly dtype: DataType;
   private readonly ownWeights: Variable[] = [];
+  /** Weights created non-trainable (batch-norm moving statistics): freezing never flips them back. */
+  private readonly fixedWeights = new Set<Variable>();
+  private trainableFlag = true;
   /** Input shape this layer was built with. */
   protected builtInputShape: Shape | Shape[] | undefined;
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(new.target.name.replace(/Layer$/, '') || 'layer'));
-    this.trainable = args.trainable ?? true;
+    // No weights or sub-layers exist yet: set the flag, not the propagating setter.
+    this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+  }
+
+  /**
+   * Whether training updates the layer's weights. Setting it (also on a
+   * model) sets the `trainable` flag of the layer's variables and of its
+   * sub-layers', as TF.js does, so `tf.variableGrads` and optimizers leave
+   * frozen weights alone.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    for (const w of this.ownWeights) if (!this.fixedWeights.has(w)) w.trainable = value;
+    for (const s of this.subLayers) s.trainable = value;
   }
 
   /** Creates the weights for `inputShape`; called once, before the first `call`. */
@@ -181,9 +200,10 @@ export abstract class Layer {
   protected addWeight(name: string, shape: number[], initializer: InitializerName | Initializer, trainable = true): Variable {
     const init = getInitializer(initializer, 'glorotUniform', this.name);
     const value = init.apply(shape);
-    const v = variable(value, trainable, `${this.name}/${name}`);
+    const v = variable(value, trainable && this.trainable, `${this.name}/${name}`);
     value.dispose();
     this.ownWeights.push(v);
+    if (!trainable) this.fixedWeights.add(v);
     return v;
   }
 

@@ -15,7 +15,7 @@ import { permutation } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
 import { tidy } from '../globals.js';
-import { Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
+import { aliasLogs, Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
 import { checkLoss, checkMetric, computeLoss, correctCount, type LossName, type MetricName, type Prediction } from './losses.js';
 import type { LayersModel } from './model.js';
 
@@ -116,7 +116,10 @@ export class Trainer {
         tape = ENGINE.endTape(prev);
       }
       const grads = gradientsFromTape(tape, vars, value);
-      const pairs = vars.flatMap((v, i) => (grads[i] ? [{ variable: v, gradient: grads[i]! }] : []));
+      // A trainable weight the loss does not reach is an error, never a silent skip.
+      const missing = vars.filter((_, i) => !grads[i]);
+      if (missing.length > 0) throw new Error(`fit: the loss does not depend on the trainable weight(s) ${missing.map((v) => `${v.name} ${fmtShape(v.shape)}`).join(', ')} (model ${this.model.name}); freeze them (layer.trainable = false) or use them in call()`);
+      const pairs = vars.map((v, i) => ({ variable: v, gradient: grads[i]! }));
       opt.applyGradientsTo(pairs);
       const parts = [value, this.metric ? correctCount(loss, yb, pred) : tensor(0)];
       out = stack(parts.map((p) => p.toFloat()));
@@ -167,8 +170,10 @@ export class Trainer {
       progress = new ProgbarLogger({ verbose, epochs, steps: steps.length });
       cbs.unshift(progress);
     }
-    // Logs use the metric's name as compiled (Keras); History adds the alias.
-    const metricKeys = this.metric ? [this.metric] : [];
+    // Logs use TF.js's key for accuracy ('acc' for 'accuracy' and 'acc', as
+    // tfjs-layers 4.22); aliasLogs adds Keras' 'accuracy' as a hidden alias and
+    // History records both.
+    const metricKeys = this.metric ? ['acc'] : [];
     const history = new History();
     this.model.stopTraining = false;
     try {
@@ -201,6 +206,7 @@ export class Trainer {
           seen += size;
           const logs: Logs = { batch: b, size, loss: lossSum / seen };
           for (const k of metricKeys) logs[k] = correct / seen;
+          aliasLogs(logs);
           for (const c of cbs) await c.onBatchEnd?.(b, logs);
         }
         const logs: Logs = { loss: lossSum / seen };
@@ -210,6 +216,7 @@ export class Trainer {
           logs.val_loss = vl;
           for (const k of metricKeys) logs[`val_${k}`] = vc;
         }
+        aliasLogs(logs);
         history.record(epoch, logs);
         for (const c of cbs) await c.onEpochEnd?.(epoch, logs);
       }
