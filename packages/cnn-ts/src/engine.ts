@@ -68,6 +68,15 @@ async function startBackend(opts: ReadyOptions): Promise<Backend> {
   };
 }
 
+/** Whether a running core is what `opts` asks for (so `ready(opts)` need not restart it). */
+async function satisfies(info: BackendInfo, opts: ReadyOptions): Promise<boolean> {
+  if (opts.wasmBase !== undefined || opts.workerUrl !== undefined) return false;
+  if ((opts.mode ?? (isNode ? 'inline' : 'worker')) !== info.mode) return false;
+  if (opts.flavor !== undefined && opts.flavor !== info.flavor) return false;
+  if (opts.threads === undefined) return true;
+  return opts.threads === info.poolThreads;
+}
+
 /** A node of the gradient tape: how to get input gradients from output gradients. */
 export interface TapeNode {
   name: string;
@@ -109,12 +118,28 @@ export class Engine {
 
   /** Starts (or restarts with new options) the core. */
   async ready(opts?: ReadyOptions): Promise<BackendInfo> {
-    if (opts !== undefined && this.backend !== undefined) {
+    if (opts !== undefined && (this.backend !== undefined || this.starting !== undefined)) {
+      // A core is running or starting (e.g. the one Node starts at import):
+      // keep it when it already is what `opts` asks for, so no tensor is lost.
+      const running = await this.getBackend().catch(() => undefined);
+      if (running && (await satisfies(running.info, opts))) {
+        this.options = opts;
+        return running.info;
+      }
       await this.flush();
       await this.forgetCore()?.terminate();
     }
     if (opts !== undefined) this.options = opts;
     return (await this.getBackend()).info;
+  }
+
+  /**
+   * Starts the default core in the background (Node, at import), so that
+   * TF.js programs can read data synchronously without calling `ready()`.
+   * A failure is not reported here: the next use starts again and reports it.
+   */
+  autoStart(): void {
+    if (this.backend === undefined && this.starting === undefined) void this.getBackend().catch(() => undefined);
   }
 
   private getBackend(): Promise<Backend> {

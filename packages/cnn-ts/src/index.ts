@@ -23,7 +23,12 @@ export { topk } from './ops/topk.js';
 export type { BackendInfo, ReadyOptions } from './engine.js';
 export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
 import { ENGINE, type Engine } from './engine.js';
+import { isNode } from 'cnn-worker';
 export type { Engine };
+// Node: start the core now (as tfjs-node has its backend at require time), so
+// `dataSync()` works without `await tf.ready()` once the program has awaited
+// anything. ESM imports on Node wait for it (dist/node-main.js).
+if (isNode) ENGINE.autoStart();
 /** The engine (TF.js `tf.engine()`): queue, scopes, tape, and `terminateCore()`. */
 export function engine(): Engine {
   return ENGINE;

@@ -122,6 +122,46 @@ export abstract class Layer {
     for (const s of this.subLayers) s.trainable = value;
   }
 
+  /** The layer's applications to symbolic tensors, in order (TF.js `inboundNodes`). */
+  readonly inboundNodes: SymbolicNode[] = [];
+
+  /** The symbolic input of the layer's only application (TF.js `layer.input`). */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const n = this.onlyNode('input');
+    return n.listInput ? n.inputs : n.inputs[0];
+  }
+
+  /** The symbolic output of the layer's only application (TF.js `layer.output`). */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const n = this.onlyNode('output');
+    return n.outputs.length === 1 ? n.outputs[0] : n.outputs;
+  }
+
+  private onlyNode(what: string): SymbolicNode {
+    if (this.inboundNodes.length === 0) throw new Error(`Layer ${this.name} is not connected, no ${what} to return.`);
+    if (this.inboundNodes.length > 1) throw new Error(`Layer ${this.name} has multiple inbound nodes, hence the notion of "layer ${what}" is ill-defined. Use \`getNodeAt(nodeIndex)\` instead.`);
+    return this.inboundNodes[0];
+  }
+
+  /**
+   * TF.js custom layers call `this.invokeCallHook(inputs, kwargs)` at the
+   * start of `call()`: it runs the hook set with `setCallHook` (none by default).
+   */
+  protected invokeCallHook(inputs: Tensor | Tensor[], kwargs: CallArgs): void {
+    this.callHook?.(inputs, kwargs);
+  }
+
+  private callHook: ((inputs: Tensor | Tensor[], kwargs: CallArgs) => void) | undefined;
+
+  /** Sets a function run by {@link invokeCallHook} (TF.js `setCallHook`). */
+  setCallHook(hook: (inputs: Tensor | Tensor[], kwargs: CallArgs) => void): void {
+    this.callHook = hook;
+  }
+
+  clearCallHook(): void {
+    this.callHook = undefined;
+  }
+
   /** Creates the weights for `inputShape`; called once, before the first `call`. */
   build(inputShape: Shape | Shape[]): void {
     this.builtInputShape = inputShape;
@@ -174,6 +214,7 @@ export abstract class Layer {
       const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, i));
       const node: SymbolicNode = { layer: this, inputs: sym, listInput: Array.isArray(inputs), outputs: made, callArgs: kwargs };
       for (const m of made) m.node = node;
+      this.inboundNodes.push(node);
       return made.length === 1 && !isShapeList(out) ? made[0] : made;
     }
     if (list.some((t) => t instanceof SymbolicTensor)) throw new Error(`${this.name}: cannot mix symbolic and concrete inputs`);
@@ -289,13 +330,20 @@ export function fmtShapeN(s: Shape): string {
 /** The model's entry point (TF.js `tf.input`'s layer). */
 export class InputLayer extends Layer {
   readonly className = 'InputLayer';
-  readonly output: SymbolicTensor;
+  private readonly symbolic: SymbolicTensor;
   constructor(args: { shape?: number[]; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DataType }) {
     const batchShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : undefined);
     if (!batchShape) throw new Error('input: needs `shape` or `batchShape`');
     super({ name: args.name ?? uniqueName('input'), batchInputShape: batchShape, dtype: args.dtype });
     this.built = true;
-    this.output = new SymbolicTensor(batchShape, this.dtype, this, 0);
+    this.symbolic = new SymbolicTensor(batchShape, this.dtype, this, 0);
+  }
+  /** The symbolic tensor this input layer feeds into the model. */
+  override get output(): SymbolicTensor {
+    return this.symbolic;
+  }
+  override get input(): SymbolicTensor {
+    return this.symbolic;
   }
   call(inputs: Tensor | Tensor[]): Tensor | Tensor[] {
     return inputs;

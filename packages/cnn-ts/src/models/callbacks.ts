@@ -50,7 +50,7 @@ export class History {
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     const all: Logs = { ...logs };
-    for (const [k, v] of Object.entries(logs)) if (ALIASES[k] && !(ALIASES[k] in logs)) all[ALIASES[k]] = v;
+    for (const [k, v] of Object.entries(logs)) if (ALIASES[k] && !(ALIASES[k] in all)) all[ALIASES[k]] = v;
     for (const [k, v] of Object.entries(all)) (this.history[k] ??= []).push(v);
   }
 }
