@@ -20,6 +20,14 @@ export * as util from './tfutil.js';
 export { TensorBuffer, buffer } from './buffer.js';
 export { backend, getBackend, setBackend, nextFrame, type KernelBackend } from './backend.js';
 export { topk } from './ops/topk.js';
+export { unsortedSegmentSum } from './ops/transform.js';
+import { resizeBilinear, resizeNearestNeighbor, cropAndResize, flipLeftRight, rgbToGrayscale } from './ops/image.js';
+/** Image ops (TF.js `tf.image`). */
+export const image = { resizeBilinear, resizeNearestNeighbor, cropAndResize, flipLeftRight, rgbToGrayscale };
+import { fromPixels, fromPixelsAsync, toPixels } from './browser.js';
+export type { PixelData, FromPixelsInput } from './browser.js';
+/** Pixels to tensors and back (TF.js `tf.browser`). */
+export const browser = { fromPixels, fromPixelsAsync, toPixels };
 export type { BackendInfo, ReadyOptions } from './engine.js';
 export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
 import { ENGINE, type Engine } from './engine.js';
