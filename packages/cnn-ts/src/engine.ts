@@ -139,7 +139,12 @@ export class Engine {
    * A failure is not reported here: the next use starts again and reports it.
    */
   autoStart(): void {
-    if (this.backend === undefined && this.starting === undefined) void this.getBackend().catch(() => undefined);
+    if (this.backend === undefined && this.starting === undefined) {
+      void this.getBackend().then(
+        () => (this.startError = undefined),
+        (e: unknown) => (this.startError = e instanceof Error ? e : new Error(String(e))),
+      );
+    }
   }
 
   private getBackend(): Promise<Backend> {
@@ -310,6 +315,9 @@ export class Engine {
     return cause ? `${message}; it was never computed because: ${cause}` : message;
   }
 
+  /** Why the core started at import could not start (reported by synchronous reads). */
+  private startError: Error | undefined;
+
   /** Reads a tensor's stored values (f32). */
   async read(t: Tensor): Promise<Float32Array> {
     this.checkReadable(t);
@@ -327,7 +335,9 @@ export class Engine {
       throw new Error(
         this.backend
           ? 'dataSync: the core runs in a worker; use `await t.data()` (or ready({mode: "inline"}) in Node)'
-          : 'dataSync: the core is not started; call `await tf.ready()` first',
+          : this.startError
+            ? `dataSync: the core failed to start: ${this.startError.message}`
+            : 'dataSync: the core is not started; call `await tf.ready()` first',
       );
     }
     this.queue.push({ kind: 'read', id: t.id });

@@ -62,7 +62,8 @@ export function div(a: Arg, b: Arg): Tensor {
 const divGrad: Grad = (dy, a, b) => [sumTo(div(dy, b), a.shape), sumTo(neg(div(mul(dy, a), square(b))), b.shape)];
 export function floorDiv(a: Arg, b: Arg): Tensor {
   // TF.js's FloorDiv gradient is that of real division.
-  return binaryOp('floorDiv', Binary.floorDiv, a, b, divGrad);
+  // TF.js: the result is int32 whatever the inputs.
+  return binaryOp('floorDiv', Binary.floorDiv, a, b, divGrad, 'int32');
 }
 export function mod(a: Arg, b: Arg): Tensor {
   // TF.js: d/da = dy, d/db = -dy * floor(a / b).
