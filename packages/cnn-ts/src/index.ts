@@ -15,6 +15,19 @@ import { fusedConv2d } from './ops/conv.js';
 import { setSeed } from './random.js';
 
 export { Tensor, Variable } from './tensor.js';
+import type { Tensor } from './tensor.js';
+/**
+ * TF.js's rank-named tensor types, so TF.js TypeScript annotations
+ * (`const x: tf.Tensor4D = ...`) type-check unchanged. The rank is checked
+ * at run time by the ops, not in the type.
+ */
+export type Scalar = Tensor;
+export type Tensor1D = Tensor;
+export type Tensor2D = Tensor;
+export type Tensor3D = Tensor;
+export type Tensor4D = Tensor;
+export type Tensor5D = Tensor;
+export type Tensor6D = Tensor;
 export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding, NamedTensor, NamedTensorMap } from './types.js';
 export * as util from './tfutil.js';
 export { TensorBuffer, buffer } from './buffer.js';
