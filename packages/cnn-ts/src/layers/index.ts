@@ -5,6 +5,9 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 import { InputLayer, Layer, type LayerArgs } from './layer.js';
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, type ELULayerArgs, type LeakyReLULayerArgs, type PReLULayerArgs, type ReLULayerArgs, type SoftmaxLayerArgs, type ThresholdedReLULayerArgs } from './advanced_activations.js';
+import { Average, Dot, Maximum, Minimum, Multiply, Subtract, type DotLayerArgs } from './merge_extra.js';
+import { Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector, type EmbeddingLayerArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type LayerNormalizationArgs, type PermuteLayerArgs, type RepeatVectorLayerArgs } from './misc_extra.js';
 
 export const layers = {
   /** Base class of all layers: extend it with your own `call()`. */
@@ -29,7 +32,31 @@ export const layers = {
   concatenate: (a: ConcatenateArgs = {}) => new Concatenate(a),
   batchNormalization: (a: BatchNormalizationArgs = {}) => new BatchNormalization(a),
   zeroPadding2d: (a: ZeroPadding2DArgs = {}) => new ZeroPadding2D(a),
+  // tfjs-layers advanced activations, merges and others (drop-in additions).
+  reLU: (a: ReLULayerArgs = {}) => new ReLU(a),
+  leakyReLU: (a: LeakyReLULayerArgs = {}) => new LeakyReLU(a),
+  prelu: (a: PReLULayerArgs = {}) => new PReLU(a),
+  elu: (a: ELULayerArgs = {}) => new ELU(a),
+  softmax: (a: SoftmaxLayerArgs = {}) => new Softmax(a),
+  thresholdedReLU: (a: ThresholdedReLULayerArgs = {}) => new ThresholdedReLU(a),
+  multiply: (a: LayerArgs = {}) => new Multiply(a),
+  average: (a: LayerArgs = {}) => new Average(a),
+  maximum: (a: LayerArgs = {}) => new Maximum(a),
+  minimum: (a: LayerArgs = {}) => new Minimum(a),
+  subtract: (a: LayerArgs = {}) => new Subtract(a),
+  dot: (a: DotLayerArgs) => new Dot(a),
+  embedding: (a: EmbeddingLayerArgs) => new Embedding(a),
+  permute: (a: PermuteLayerArgs) => new Permute(a),
+  repeatVector: (a: RepeatVectorLayerArgs) => new RepeatVector(a),
+  gaussianNoise: (a: GaussianNoiseArgs) => new GaussianNoise(a),
+  gaussianDropout: (a: GaussianDropoutArgs) => new GaussianDropout(a),
+  globalAveragePooling1d: (a: LayerArgs = {}) => new GlobalAveragePooling1D(a),
+  globalMaxPooling1d: (a: LayerArgs = {}) => new GlobalMaxPooling1D(a),
+  globalAvgPool1d: (a: LayerArgs = {}) => new GlobalAveragePooling1D(a),
+  globalMaxPool1d: (a: LayerArgs = {}) => new GlobalMaxPooling1D(a),
+  layerNormalization: (a: LayerNormalizationArgs = {}) => new LayerNormalization(a),
 };
+export { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, Average, Dot, Maximum, Minimum, Multiply, Subtract, Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector };
 
 export { Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, Layer, MaxPooling2D, Reshape, ZeroPadding2D };
 export type { ActivationArgs, BatchNormalizationArgs, ConcatenateArgs, Conv2DArgs, Conv2DTransposeArgs, DenseArgs, DropoutArgs, GlobalPooling2DArgs, LayerArgs, Pooling2DArgs, ReshapeArgs, ZeroPadding2DArgs };
