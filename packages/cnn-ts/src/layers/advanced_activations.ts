@@ -3,11 +3,10 @@
  * ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax. Defaults as
  * tfjs-layers 4.22 (LeakyReLU alpha 0.3, Softmax axis 1, ThresholdedReLU theta 1).
  */
-import { add, greater, minimum, mul } from '../ops/binary.js';
-import { cast } from '../ops/cast.js';
+import { add, minimum, mul } from '../ops/binary.js';
 import { softmax } from '../ops/nn.js';
 import { logSumExp } from '../ops/reduction.js';
-import { exp, elu, leakyRelu, neg, relu } from '../ops/unary.js';
+import { exp, elu, leakyRelu, neg, relu, step } from '../ops/unary.js';
 import { sub } from '../ops/binary.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
@@ -117,7 +116,9 @@ export class ThresholdedReLU extends Layer {
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs, this.name);
-    return mul(x, cast(greater(x, this.theta), 'float32'));
+    // step(x - theta) is the mask x > theta with a zero gradient, so the layer
+    // stays differentiable (tfjs-layers' cast(greater(...)) mask is not).
+    return mul(x, step(sub(x, this.theta)));
   }
   override computeOutputShape(s: Shape | Shape[]): Shape | Shape[] {
     return s;
