@@ -81,6 +81,7 @@ export { input, SymbolicTensor } from './layers/layer.js';
 export { LayersModel, model } from './models/model.js';
 export { Sequential, sequential } from './models/sequential.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './models/training.js';
+export { metrics } from './models/loss_functions.js';
 export { History, EarlyStopping, Callback, callbacks, type CallbackHooks, type Logs } from './models/callbacks.js';
 export { train, Optimizer, AdamOptimizer, SGDOptimizer, MomentumOptimizer, RMSPropOptimizer } from './optimizers.js';
 export { initializers } from './layers/initializers.js';

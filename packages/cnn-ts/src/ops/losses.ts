@@ -55,3 +55,15 @@ export function huberLoss(labels: Arg, predictions: Arg, delta = 1): Tensor {
   const quad = minimum(err, delta);
   return mean(add(mul(square(quad), 0.5), mul(sub(err, quad), delta)));
 }
+
+/** `1 - sum(labels * predictions, axis)`, mean-reduced (tfjs-core `tf.losses.cosineDistance`; inputs expected unit-normalised). */
+export function cosineDistance(labels: Arg, predictions: Arg, axis: number): Tensor {
+  const [l, p] = pair('cosineDistance', labels, predictions);
+  return mean(sub(1, sum(mul(l, p), axis, true)));
+}
+
+/** Hinge loss with labels in {0, 1} mapped to {-1, 1}: mean of `relu(1 - y p)` (tfjs-core `tf.losses.hingeLoss`). */
+export function hingeLoss(labels: Arg, predictions: Arg): Tensor {
+  const [l, p] = pair('hingeLoss', labels, predictions);
+  return mean(relu(sub(1, mul(sub(mul(l, 2), 1), p))));
+}
