@@ -54,6 +54,8 @@ export class Conv2D extends Layer {
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`${this.name}: filters must be a positive integer, got ${args.filters}`);
     if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported`);
     this.filters = args.filters;
+    // tfjs-layers' message for a missing kernelSize.
+    if (args.kernelSize === undefined || args.kernelSize === null) throw new Error(`${this.name}: required key 'kernelSize' not in config`);
     this.kernelSize = pair(args.kernelSize, this.name, 'kernelSize');
     this.strides = pair(args.strides ?? 1, this.name, 'strides');
     this.padding = checkPadding(args.padding, this.name);
@@ -115,6 +117,7 @@ export class Conv2DTranspose extends Layer {
   constructor(private readonly args: Conv2DTransposeArgs) {
     super(args);
     this.filters = args.filters;
+    if (args.kernelSize === undefined || args.kernelSize === null) throw new Error(`${this.name}: required key 'kernelSize' not in config`);
     this.kernelSize = pair(args.kernelSize, this.name, 'kernelSize');
     this.strides = pair(args.strides ?? 1, this.name, 'strides');
     this.padding = checkPadding(args.padding, this.name);

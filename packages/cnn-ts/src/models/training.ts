@@ -77,6 +77,9 @@ function checkBatchSize(b: number | undefined, what: string): number {
   return v;
 }
 
+/** Models with a fit() in progress. */
+const TRAINING = new WeakSet<object>();
+
 export class Trainer {
   readonly optimizer: Optimizer | null;
   readonly loss: LossName | null;
@@ -130,6 +133,17 @@ export class Trainer {
   }
 
   async fit(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+    // TF.js: one fit() at a time per model.
+    if (TRAINING.has(this.model)) throw new Error('Cannot start training because another fit() call is ongoing.');
+    TRAINING.add(this.model);
+    try {
+      return await this.fitOnce(x, y, args);
+    } finally {
+      TRAINING.delete(this.model);
+    }
+  }
+
+  private async fitOnce(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
     if (!this.optimizer || !this.loss) throw new Error('fit: the model must be compiled first');
     const epochs = args.epochs ?? 1;
     const batchSize = checkBatchSize(args.batchSize, 'fit');
