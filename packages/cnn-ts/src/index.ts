@@ -85,6 +85,7 @@ export { metrics } from './models/loss_functions.js';
 export { History, EarlyStopping, Callback, callbacks, type CallbackHooks, type Logs } from './models/callbacks.js';
 export { train, Optimizer, AdamOptimizer, SGDOptimizer, MomentumOptimizer, RMSPropOptimizer } from './optimizers.js';
 export { initializers } from './layers/initializers.js';
+export { regularizers } from './layers/regularizers.js';
 export * as builders from './builders.js';
 export { ResidualBlock } from './builders.js';
 export * as data from './data/index.js';

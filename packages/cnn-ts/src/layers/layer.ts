@@ -11,6 +11,7 @@ import { Tensor, Variable } from '../tensor.js';
 import type { DataType } from '../types.js';
 import { fmtShape } from '../util.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import { recordActivity, registerWeight, regularizersFromArgs, type LayerRegularizers, type RegularizerIdentifier } from './regularizers.js';
 
 /** A shape whose first (batch) dimension may be unknown. */
 export type Shape = (number | null)[];
@@ -28,6 +29,12 @@ export interface LayerArgs {
   /** Batch size used with `inputShape`. */
   batchSize?: number;
   dtype?: DataType;
+  /** Penalty on the layer's output, added to the training loss (`tf.regularizers.l2()`). */
+  activityRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the weight named `kernel` (Dense, Conv2D, ...). */
+  kernelRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the weight named `bias`. */
+  biasRegularizer?: RegularizerIdentifier | null;
 }
 
 /** Options passed to `call`. */
@@ -93,6 +100,8 @@ export abstract class Layer {
   private readonly ownWeights: Variable[] = [];
   /** Weights created non-trainable (batch-norm moving statistics): freezing never flips them back. */
   private readonly fixedWeights = new Set<Variable>();
+  /** The layer's regularizers (null: none). */
+  protected readonly regularizers: LayerRegularizers | null;
   private trainableFlag = true;
   /** Input shape this layer was built with. */
   protected builtInputShape: Shape | Shape[] | undefined;
@@ -102,6 +111,8 @@ export abstract class Layer {
     // No weights or sub-layers exist yet: set the flag, not the propagating setter.
     this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
+    // kernelRegularizer / biasRegularizer / activityRegularizer (by weight name, as Keras names weights).
+    this.regularizers = regularizersFromArgs(args, this.name);
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
   }
@@ -221,7 +232,9 @@ export abstract class Layer {
     const concrete = list as Tensor[];
     this.ensureBuilt(Array.isArray(inputs) ? concrete.map((t) => [...t.shape]) : [...concrete[0].shape]);
     this.checkInput(concrete);
-    return this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
+    const y = this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
+    recordActivity(this.regularizers, y);
+    return y;
   }
 
   private ensureBuilt(shape: Shape | Shape[]): void {
@@ -245,6 +258,7 @@ export abstract class Layer {
     value.dispose();
     this.ownWeights.push(v);
     if (!trainable) this.fixedWeights.add(v);
+    registerWeight(this.regularizers, name, v);
     return v;
   }
 
@@ -310,7 +324,7 @@ export abstract class Layer {
 
   /** The layer's configuration (constructor arguments), for serialisation. */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}) };
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}), ...(this.regularizers?.config ?? {}) };
   }
 
   /** Frees the weights. */

@@ -11,6 +11,8 @@ import { abs, isNaN as isNaNOp } from '../ops/unary.js';
 import { equal, logicalOr } from '../ops/binary.js';
 import { any } from '../ops/reduction.js';
 import { getOptimizer, type Optimizer } from '../optimizers.js';
+import { collectActivity, regularizationLoss } from '../layers/regularizers.js';
+import { add } from '../ops/binary.js';
 import { permutation } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
@@ -113,8 +115,12 @@ export class Trainer {
       let pred: Prediction;
       let tape: TapeNode[];
       try {
-        pred = this.model.forwardForLoss(xb, true);
+        // Keras: the loss plus the layers' weight and activity penalties.
+        const { result, penalties } = collectActivity(() => this.model.forwardForLoss(xb, true));
+        pred = result;
         value = computeLoss(loss, yb, pred);
+        const reg = regularizationLoss(vars, penalties);
+        if (reg) value = add(value, reg);
       } finally {
         tape = ENGINE.endTape(prev);
       }

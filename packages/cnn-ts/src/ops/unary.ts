@@ -31,7 +31,8 @@ export function neg(x: Arg): Tensor {
   return unaryOp('neg', Unary.neg, x, (dy) => neg(dy));
 }
 export function abs(x: Arg): Tensor {
-  return unaryOp('abs', Unary.abs, x, (dy, x) => mul(dy, sign(x)));
+  // TF.js's Abs gradient: dy * step(x, -1), i.e. -1 at x = 0 (what an L1 penalty on zero-initialised biases sees).
+  return unaryOp('abs', Unary.abs, x, (dy, x) => mul(dy, step(x, -1)));
 }
 export function square(x: Arg): Tensor {
   return unaryOp('square', Unary.square, x, (dy, x) => mul(dy, mul(x, 2)));
