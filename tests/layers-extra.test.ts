@@ -137,3 +137,24 @@ describe('added layers = tfjs-layers', () => {
     }
   });
 });
+
+describe('batchNormalization center / scale false', () => {
+  for (const [center, scale] of [[false, true], [true, false], [false, false]]) {
+    it(`center ${center}, scale ${scale}: weights as tfjs-layers, outputs as its formula`, async () => {
+      // tfjs-layers 4.22 builds the same weights but its call() reads the missing gamma/beta and
+      // throws, so the outputs are checked against the formula with tfjs-core ops.
+      const r = rl.layers.batchNormalization({ center, scale });
+      r.build([6, 4]);
+      const o = tf.layers.batchNormalization({ center, scale, movingMeanInitializer: 'ones' as never });
+      o.build([6, 4]);
+      expect(o.weights.map((w) => w.name.split('/').pop())).toEqual(r.weights.map((w) => w.name.split('/').pop()!.replace(/_\d+$/, '')));
+      expect(o.trainableWeights.length).toBe(r.trainableWeights.length);
+      const x = ref.tensor(vals([6, 4], 3, 4), [6, 4]);
+      const { mean: m, variance: v } = ref.moments(x, 0);
+      // Inference first (training updates the moving statistics): moving mean 1 (as initialised), variance 1.
+      close(await (o.apply(tf.tensor(await x.data(), [6, 4])) as tf.Tensor).data(), await ref.div(ref.sub(x, 1), Math.sqrt(1 + 1e-3)).data(), 1e-3);
+      close(await (o.apply(tf.tensor(await x.data(), [6, 4]), { training: true }) as tf.Tensor).data(), await ref.div(ref.sub(x, m), ref.sqrt(ref.add(v, 1e-3))).data(), 1e-3);
+      expect(o.getConfig()).toMatchObject({ center, scale });
+    });
+  }
+});
