@@ -10,13 +10,9 @@ import { exp, elu, leakyRelu, neg, relu, step } from '../ops/unary.js';
 import { sub } from '../ops/binary.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import { one } from './core.js';
 import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
 
-function one(inputs: Tensor | Tensor[], name: string): Tensor {
-  if (!Array.isArray(inputs)) return inputs;
-  if (inputs.length !== 1) throw new Error(`${name}: expects one input, got ${inputs.length}`);
-  return inputs[0];
-}
 
 /** `{className, config}` of an initializer given by name or object (TF.js serialisation). */
 export function initializerConfig(init: InitializerName | Initializer, where: string): { className: string; config: Record<string, unknown> } {

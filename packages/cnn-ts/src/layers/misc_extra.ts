@@ -15,16 +15,9 @@ import type { Tensor, Variable } from '../tensor.js';
 import { sizeFromShape } from '../util.js';
 import { initializerConfig } from './advanced_activations.js';
 import { type Initializer, type InitializerName } from './initializers.js';
+import { one, oneShape } from './core.js';
 import { Layer, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
 
-function one(inputs: Tensor | Tensor[], name: string): Tensor {
-  if (!Array.isArray(inputs)) return inputs;
-  if (inputs.length !== 1) throw new Error(`${name}: expects one input, got ${inputs.length}`);
-  return inputs[0];
-}
-function oneShape(s: Shape | Shape[]): Shape {
-  return (s.length > 0 && Array.isArray(s[0]) ? s[0] : s) as Shape;
-}
 
 export interface PermuteLayerArgs extends LayerArgs {
   /** Permutation of the non-batch axes, 1-based (`[2, 1]` swaps the two). */
@@ -43,7 +36,7 @@ export class Permute extends Layer {
     this.dims = [...args.dims];
   }
   override computeOutputShape(s: Shape | Shape[]): Shape {
-    const x = oneShape(s);
+    const x = oneShape(s, this.name);
     if (x.length !== this.dims.length + 1) throw new Error(`${this.name}: dims ${JSON.stringify(this.dims)} need inputs of rank ${this.dims.length + 1}, got ${fmtShapeN(x)}`);
     return [x[0], ...this.dims.map((d) => x[d])];
   }
@@ -70,7 +63,7 @@ export class RepeatVector extends Layer {
     this.n = args.n;
   }
   override computeOutputShape(s: Shape | Shape[]): Shape {
-    const x = oneShape(s);
+    const x = oneShape(s, this.name);
     if (x.length !== 2) throw new Error(`${this.name}: expects inputs of rank 2 ([batch, features]), got ${fmtShapeN(x)}`);
     return [x[0], this.n, x[1]];
   }
@@ -120,7 +113,7 @@ export class Embedding extends Layer {
     super.build(inputShape);
   }
   override computeOutputShape(s: Shape | Shape[]): Shape {
-    return [...oneShape(s), this.outputDim];
+    return [...oneShape(s, this.name), this.outputDim];
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs, this.name);
@@ -148,7 +141,7 @@ class GlobalPooling1D extends Layer {
     return x;
   }
   override computeOutputShape(s: Shape | Shape[]): Shape {
-    const x = oneShape(s);
+    const x = oneShape(s, this.name);
     if (x.length !== 3) throw new Error(`${this.name}: expects inputs of rank 3 ([batch, steps, features]), got ${fmtShapeN(x)}`);
     return [x[0], x[2]];
   }
@@ -268,7 +261,7 @@ export class LayerNormalization extends Layer {
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
   }
   override build(inputShape: Shape | Shape[]): void {
-    const s = oneShape(inputShape);
+    const s = oneShape(inputShape, this.name);
     const list = Array.isArray(this.axis) ? this.axis : [this.axis];
     this.axes = list.map((a) => (a < 0 ? a + s.length : a));
     for (const a of this.axes) if (!(a >= 1 && a < s.length) || s[a] === null) throw new Error(`${this.name}: invalid axis ${a} for input shape ${fmtShapeN(s)}`);
