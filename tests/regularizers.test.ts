@@ -63,7 +63,7 @@ describe('regularizers', () => {
     expect(() => rl.layers.dense({ units: 2, inputShape: [3], activityRegularizer: rl.regularizers.l2() }).apply(ref.ones([1, 3]))).toThrow(/not supported/);
   });
 
-  it('defaults are tfjs-layers' (0.01), getConfig carries the regularizer, unknown names are named', async () => {
+  it('defaults are those of tfjs-layers (0.01), getConfig carries the regularizer, unknown names are named', async () => {
     expect(tf.regularizers.l1l2().getConfig()).toEqual(rl.regularizers.l1l2().getConfig());
     expect(tf.regularizers.l2().getConfig()).toEqual(rl.regularizers.l2().getConfig());
     expect(tf.layers.dense({ units: 2, kernelRegularizer: tf.regularizers.l1({ l1: 0.3 }) }).getConfig().kernelRegularizer).toEqual({ className: 'L1L2', config: { l1: 0.3, l2: 0 } });
