@@ -72,6 +72,9 @@ const CASES: Case[] = [
   { name: 'maxPooling1d', make: (L) => L.maxPooling1d({ poolSize: 2 }), inputs: [[2, 7, 3]] },
   { name: 'maxPooling1d same', make: (L) => L.maxPooling1d({ poolSize: 3, strides: 2, padding: 'same' }), inputs: [[2, 7, 3]] },
   { name: 'averagePooling1d', make: (L) => L.averagePooling1d({ poolSize: 3, strides: 1 }), inputs: [[2, 6, 2]] },
+  { name: 'add broadcasting', make: (L) => L.add({}), inputs: [[2, 3, 4], [2, 1, 4]] },
+  { name: 'spatialDropout1d (inference)', make: (L) => (L as typeof tf.layers).spatialDropout1d({ rate: 0.5 }), inputs: [[2, 3, 4]] },
+  { name: 'alphaDropout (inference)', make: (L) => L.alphaDropout({ rate: 0.5 }), inputs: [[2, 5]] },
   { name: 'layerNormalization axes', make: (L) => L.layerNormalization({ axis: [1, 2], epsilon: 0.01 }), inputs: [[2, 3, 4]] },
 ];
 
@@ -115,6 +118,23 @@ describe('added layers = tfjs-layers', () => {
     expect(Array.from(await grads[e.weights[0].name].data())).toEqual([0, 0, 2, 2, 0, 0, 1, 1, 0, 0]);
   });
 
+  it('spatialDropout1d drops whole channels and scales the rest; alphaDropout keeps zero mean, unit variance', async () => {
+    const y = await (tf.layers.spatialDropout1d({ rate: 0.5 }).apply(tf.ones([4, 6, 8]), { training: true }) as tf.Tensor).array() as number[][][];
+    for (const sample of y) for (let c = 0; c < 8; c++) {
+      const col = sample.map((step) => step[c]);
+      expect(new Set(col).size).toBe(1);
+      expect([0, 2]).toContain(col[0]);
+    }
+    tf.random.setSeed(5);
+    const n = 20000;
+    const x = tf.randomNormal([n]);
+    const v = await (tf.layers.alphaDropout({ rate: 0.2 }).apply(x, { training: true }) as tf.Tensor).data();
+    const m = v.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / n);
+    expect(Math.abs(m)).toBeLessThan(0.05);
+    expect(Math.abs(sd - 1)).toBeLessThan(0.05);
+  });
+
   it('training-only noise layers: noise while training, identity otherwise; bad arguments named', async () => {
     const x = tf.ones([200]);
     const n = tf.layers.gaussianNoise({ stddev: 0.5 }).apply(x, { training: true }) as tf.Tensor;
@@ -135,6 +155,7 @@ describe('added layers = tfjs-layers', () => {
       L.dot({ axes: [1, 2], normalize: true }), L.embedding({ inputDim: 10, outputDim: 4, inputLength: 7, maskZero: true }), L.permute({ dims: [2, 1] }), L.repeatVector({ n: 4 }),
       L.gaussianNoise({ stddev: 0.1 }), L.gaussianDropout({ rate: 0.2 }), L.layerNormalization({ axis: [1], epsilon: 1e-5, center: false }),
       L.conv1d({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', dilationRate: 1, activation: 'relu', useBias: false }), L.maxPooling1d({ poolSize: 3 }), L.averagePooling1d({ poolSize: 2, strides: 1, padding: 'same' }),
+      L.spatialDropout1d({ rate: 0.3, seed: 4 }), L.alphaDropout({ rate: 0.1, noiseShape: [1, 3] }),
       L.multiply({}), L.average({}), L.maximum({}), L.minimum({}), L.subtract({}), L.globalAveragePooling1d({}), L.globalMaxPooling1d({}),
     ];
     for (const l of made) {

@@ -8,6 +8,7 @@ import { InputLayer, Layer, type LayerArgs } from './layer.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, type ELULayerArgs, type LeakyReLULayerArgs, type PReLULayerArgs, type ReLULayerArgs, type SoftmaxLayerArgs, type ThresholdedReLULayerArgs } from './advanced_activations.js';
 import { Average, Dot, Maximum, Minimum, Multiply, Subtract, type DotLayerArgs } from './merge_extra.js';
 import { AveragePooling1D, Conv1D, MaxPooling1D, type Conv1DLayerArgs, type Pooling1DLayerArgs } from './conv1d.js';
+import { AlphaDropout, SpatialDropout1D, type AlphaDropoutArgs, type SpatialDropout1DArgs } from './misc_extra.js';
 import { Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector, type EmbeddingLayerArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type LayerNormalizationArgs, type PermuteLayerArgs, type RepeatVectorLayerArgs } from './misc_extra.js';
 
 export const layers = {
@@ -57,12 +58,14 @@ export const layers = {
   globalMaxPool1d: (a: LayerArgs = {}) => new GlobalMaxPooling1D(a),
   layerNormalization: (a: LayerNormalizationArgs = {}) => new LayerNormalization(a),
   conv1d: (a: Conv1DLayerArgs) => new Conv1D(a),
+  spatialDropout1d: (a: SpatialDropout1DArgs) => new SpatialDropout1D(a),
+  alphaDropout: (a: AlphaDropoutArgs) => new AlphaDropout(a),
   maxPooling1d: (a: Pooling1DLayerArgs = {}) => new MaxPooling1D(a),
   maxPool1d: (a: Pooling1DLayerArgs = {}) => new MaxPooling1D(a),
   averagePooling1d: (a: Pooling1DLayerArgs = {}) => new AveragePooling1D(a),
   avgPool1d: (a: Pooling1DLayerArgs = {}) => new AveragePooling1D(a),
 };
-export { AveragePooling1D, Conv1D, MaxPooling1D };
+export { AveragePooling1D, Conv1D, MaxPooling1D, AlphaDropout, SpatialDropout1D };
 export { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, Average, Dot, Maximum, Minimum, Multiply, Subtract, Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector };
 
 export { Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, Layer, MaxPooling2D, Reshape, ZeroPadding2D };

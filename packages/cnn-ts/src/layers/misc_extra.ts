@@ -10,7 +10,8 @@ import { fromValues } from '../ops/creation.js';
 import { max, mean } from '../ops/reduction.js';
 import { gather, reshape, tile, expandDims, transpose } from '../ops/transform.js';
 import { rsqrt, square } from '../ops/unary.js';
-import { generator, normalValues } from '../random.js';
+import { generator, normalValues, uniformValues } from '../random.js';
+import { dropout } from '../ops/nn.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { sizeFromShape } from '../util.js';
 import { initializerConfig } from './advanced_activations.js';
@@ -299,3 +300,74 @@ export class LayerNormalization extends Layer {
   }
 }
 
+
+export interface SpatialDropout1DArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
+
+/** Drops whole channels of `[batch, steps, channels]` while training (noise shape `[batch, 1, channels]`). */
+export class SpatialDropout1D extends Layer {
+  static readonly className = 'SpatialDropout1D';
+  readonly className = 'SpatialDropout1D';
+  readonly rate: number;
+  readonly seed: number | undefined;
+  constructor(args: SpatialDropout1DArgs) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`${this.name}: rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+  call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor {
+    const x = one(inputs, this.name);
+    if (x.rank !== 3) throw new Error(`${this.name}: expects [batch, steps, channels], got [${x.shape.join(',')}]`);
+    return kwargs.training && this.rate > 0 ? dropout(x, this.rate, [x.shape[0], 1, x.shape[2]], this.seed) : x;
+  }
+  override computeOutputShape(s: Shape | Shape[]): Shape | Shape[] {
+    return s;
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, ...(this.seed !== undefined ? { seed: this.seed } : {}) };
+  }
+}
+
+export interface AlphaDropoutArgs extends LayerArgs {
+  rate: number;
+  noiseShape?: number[];
+}
+
+/**
+ * Dropout that keeps SELU's self-normalisation (Keras `AlphaDropout`):
+ * dropped values become `-alpha * scale`, then an affine map restores the
+ * mean and variance. Identity at inference.
+ */
+export class AlphaDropout extends Layer {
+  static readonly className = 'AlphaDropout';
+  readonly className = 'AlphaDropout';
+  readonly rate: number;
+  readonly noiseShape: number[] | undefined;
+  constructor(args: AlphaDropoutArgs) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`${this.name}: rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.noiseShape = args.noiseShape;
+  }
+  call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor {
+    const x = one(inputs, this.name);
+    if (!kwargs.training || this.rate === 0) return x;
+    const alphaP = -1.6732632423543772 * 1.0507009873554805;
+    const shape = this.noiseShape ?? [...x.shape];
+    const u = uniformValues(sizeFromShape(shape), 0, 1, generator());
+    for (let i = 0; i < u.length; i++) u[i] = u[i] >= this.rate ? 1 : 0;
+    const kept = fromValues(u, shape, 'float32');
+    const a = ((1 - this.rate) * (1 + this.rate * alphaP ** 2)) ** -0.5;
+    const b = -a * alphaP * this.rate;
+    return add(mul(add(mul(x, kept), mul(sub(1, kept), alphaP)), a), b);
+  }
+  override computeOutputShape(s: Shape | Shape[]): Shape | Shape[] {
+    return s;
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, ...(this.noiseShape ? { noiseShape: this.noiseShape } : {}) };
+  }
+}
