@@ -206,7 +206,7 @@ describe('bad input', () => {
   it('unknown loss, optimizer, activation and padding names are named in the error', () => {
     const m = smallCnn();
     expect(() => m.compile({ optimizer: 'adamw', loss: 'sparseCategoricalCrossentropy' })).toThrow(/unknown optimizer 'adamw'/);
-    expect(() => m.compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(/unknown loss 'hinge'/);
+    expect(() => m.compile({ optimizer: 'adam', loss: 'hingy' })).toThrow(/unknown loss 'hingy'/);
     expect(() => tf.layers.dense({ units: 3, activation: 'swishy' as 'relu' })).toThrow(/dense\S*: unknown activation 'swishy'/);
     expect(() => tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'full' as 'same' })).toThrow(/unknown padding 'full'/);
   });

@@ -25,8 +25,8 @@ describe('memory', () => {
           const logits = tf.matMul(tf.reshape(p, [16, -1]), w2);
           return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 4), logits);
         },
-        vars,
         true,
+        vars,
       );
       return loss!;
     };

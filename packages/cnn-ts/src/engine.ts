@@ -89,6 +89,15 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
   return backend;
 }
 
+/** Whether a running core is what `opts` asks for (so `ready(opts)` need not restart it). */
+async function satisfies(info: BackendInfo, opts: ReadyOptions): Promise<boolean> {
+  if (opts.wasmBase !== undefined || opts.workerUrl !== undefined) return false;
+  if ((opts.mode ?? (isNode ? 'inline' : 'worker')) !== info.mode) return false;
+  if (opts.flavor !== undefined && opts.flavor !== info.flavor) return false;
+  if (opts.threads === undefined) return true;
+  return opts.threads === info.poolThreads;
+}
+
 /** A node of the gradient tape: how to get input gradients from output gradients. */
 export interface TapeNode {
   name: string;
@@ -128,12 +137,33 @@ export class Engine {
 
   /** Starts (or restarts with new options) the core. */
   async ready(opts?: ReadyOptions): Promise<BackendInfo> {
-    if (opts !== undefined && this.backend !== undefined) {
+    if (opts !== undefined && (this.backend !== undefined || this.starting !== undefined)) {
+      // A core is running or starting (e.g. the one Node starts at import):
+      // keep it when it already is what `opts` asks for, so no tensor is lost.
+      const running = await this.getBackend().catch(() => undefined);
+      if (running && (await satisfies(running.info, opts))) {
+        this.options = opts;
+        return running.info;
+      }
       await this.flush();
       await this.forgetCore()?.terminate();
     }
     if (opts !== undefined) this.options = opts;
     return (await this.getBackend()).info;
+  }
+
+  /**
+   * Starts the default core in the background (Node, at import), so that
+   * TF.js programs can read data synchronously without calling `ready()`.
+   * A failure is not reported here: the next use starts again and reports it.
+   */
+  autoStart(): void {
+    if (this.backend === undefined && this.starting === undefined) {
+      void this.getBackend().then(
+        () => (this.startError = undefined),
+        (e: unknown) => (this.startError = e instanceof Error ? e : new Error(String(e))),
+      );
+    }
   }
 
   private getBackend(): Promise<Backend> {
@@ -325,6 +355,9 @@ export class Engine {
     return cause ? `${message}; it was never computed because: ${cause}` : message;
   }
 
+  /** Why the core started at import could not start (reported by synchronous reads). */
+  private startError: Error | undefined;
+
   /** Reads a tensor's stored values (f32). */
   async read(t: Tensor): Promise<Float32Array> {
     this.checkReadable(t);
@@ -341,7 +374,9 @@ export class Engine {
       throw new Error(
         this.backend
           ? 'dataSync: the core runs in a worker; use `await t.data()` (or ready({mode: "inline"}) in Node)'
-          : 'dataSync: the core is not started; call `await tf.ready()` first',
+          : this.startError
+            ? `dataSync: the core failed to start: ${this.startError.message}`
+            : 'dataSync: the core is not started; call `await tf.ready()` first',
       );
     }
     const batch = this.takeQueue();

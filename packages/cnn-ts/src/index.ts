@@ -10,15 +10,46 @@
  * console.log(await y.array()); // [[[[4],[4],[2]], [[4],[4],[2]], [[2],[2],[1]]]]
  */
 import './ops/chain.js';
+import './buffer.js';
 import { fusedConv2d } from './ops/conv.js';
 import { setSeed } from './random.js';
 
 export { Tensor, Variable } from './tensor.js';
-export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding } from './types.js';
+import type { Tensor } from './tensor.js';
+/**
+ * TF.js's rank-named tensor types, so TF.js TypeScript annotations
+ * (`const x: tf.Tensor4D = ...`) type-check unchanged. The rank is checked
+ * at run time by the ops, not in the type.
+ */
+export type Scalar = Tensor;
+export type Tensor1D = Tensor;
+export type Tensor2D = Tensor;
+export type Tensor3D = Tensor;
+export type Tensor4D = Tensor;
+export type Tensor5D = Tensor;
+export type Tensor6D = Tensor;
+export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding, NamedTensor, NamedTensorMap } from './types.js';
+export * as util from './tfutil.js';
+export { TensorBuffer, buffer } from './buffer.js';
+export { backend, getBackend, setBackend, nextFrame, type KernelBackend } from './backend.js';
+export { topk } from './ops/topk.js';
+export { unsortedSegmentSum } from './ops/transform.js';
+import { resizeBilinear, resizeNearestNeighbor, cropAndResize, flipLeftRight, rgbToGrayscale } from './ops/image.js';
+/** Image ops (TF.js `tf.image`). */
+export const image = { resizeBilinear, resizeNearestNeighbor, cropAndResize, flipLeftRight, rgbToGrayscale };
+import { fromPixels, fromPixelsAsync, toPixels } from './browser.js';
+export type { PixelData, FromPixelsInput } from './browser.js';
+/** Pixels to tensors and back (TF.js `tf.browser`). */
+export const browser = { fromPixels, fromPixelsAsync, toPixels };
 export type { BackendInfo, ReadyOptions } from './engine.js';
 export { tidy, dispose, keep, memory, ready, flush, coreStats, type TensorContainer } from './globals.js';
 import { ENGINE, type Engine } from './engine.js';
+import { isNode } from 'cnn-worker';
 export type { Engine };
+// Node: start the core now (as tfjs-node has its backend at require time), so
+// `dataSync()` works without `await tf.ready()` once the program has awaited
+// anything. ESM imports on Node wait for it (dist/node-main.js).
+if (isNode) ENGINE.autoStart();
 /** The engine (TF.js `tf.engine()`): queue, scopes, tape, and `terminateCore()`. */
 export function engine(): Engine {
   return ENGINE;
@@ -51,9 +82,11 @@ export { input, SymbolicTensor } from './layers/layer.js';
 export { LayersModel, model } from './models/model.js';
 export { Sequential, sequential } from './models/sequential.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './models/training.js';
+export { metrics } from './models/loss_functions.js';
 export { History, EarlyStopping, Callback, callbacks, type CallbackHooks, type Logs } from './models/callbacks.js';
 export { train, Optimizer, AdamOptimizer, SGDOptimizer, MomentumOptimizer, RMSPropOptimizer } from './optimizers.js';
 export { initializers } from './layers/initializers.js';
+export { regularizers } from './layers/regularizers.js';
 export * as builders from './builders.js';
 export { ResidualBlock } from './builders.js';
 export * as data from './data/index.js';

@@ -6,7 +6,8 @@ import { zeros } from './ops/creation.js';
 import { variable } from './ops/creation.js';
 import { call } from './ops/kernel.js';
 import { variableGrads } from './gradients.js';
-import type { Tensor, Variable } from './tensor.js';
+import { registeredVariables, type Tensor, type Variable } from './tensor.js';
+import type { NamedTensor, NamedTensorMap } from './types.js';
 import { fmtShape } from './util.js';
 
 /** A gradient for a variable. */
@@ -34,25 +35,43 @@ export abstract class Optimizer {
   }
 
   /**
-   * TF.js form: gradients keyed by variable name (as `variableGrads`
-   * returns them), for the given variables.
+   * TF.js `applyGradients`: gradients keyed by variable name (as
+   * `variableGrads` / `computeGradients` return them) or as a list of
+   * `{name, tensor}`. Every name must be a live variable.
    */
-  applyGradients(grads: Record<string, Tensor>, vars: Variable[]): void {
-    const byName = new Map(vars.map((v) => [v.name, v]));
-    const pairs: VariableGradient[] = [];
-    for (const [name, g] of Object.entries(grads)) {
-      const v = byName.get(name);
-      if (!v) throw new Error(`${this.className}: no variable named ${name} among the ${vars.length} given`);
-      pairs.push({ variable: v, gradient: g });
-    }
+  applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
+    const named: NamedTensor[] = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    const pairs: VariableGradient[] = named.map(({ name, tensor }) => {
+      const v = registeredVariables.get(name);
+      if (!v || v.isDisposed) throw new Error(`${this.className}.applyGradients: there is no variable named '${name}' (variables: ${[...registeredVariables.keys()].slice(0, 8).join(', ')}${registeredVariables.size > 8 ? ', ...' : ''})`);
+      return { variable: v, gradient: tensor };
+    });
     this.applyGradientsTo(pairs);
   }
 
-  /** Computes `f()`'s gradients for `varList` and applies them; optionally returns the cost. */
-  minimize(f: () => Tensor, varList: Variable[], returnCost = false): Tensor | null {
+  /**
+   * TF.js `computeGradients`: `f()`'s value and its gradients for `varList`
+   * (default: every trainable variable `f` uses), keyed by variable name.
+   */
+  computeGradients(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: NamedTensorMap } {
+    return variableGrads(f, varList);
+  }
+
+  /**
+   * TF.js `minimize`: computes `f()`'s gradients for `varList` (default:
+   * every trainable variable `f` uses) and applies them; returns the cost
+   * if `returnCost`, else null.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    if (varList !== undefined && !Array.isArray(varList)) throw new Error(`${this.className}.minimize: varList must be an array of variables, got ${typeof varList}`);
     const { value, grads } = variableGrads(f, varList);
-    this.applyGradients(grads, varList);
-    for (const g of Object.values(grads)) g.dispose();
+    try {
+      this.applyGradients(grads);
+    } finally {
+      for (const g of Object.values(grads)) g.dispose();
+    }
     if (returnCost) return value;
     value.dispose();
     return null;

@@ -82,6 +82,12 @@ export class Variable extends Tensor {
     super(id, shape, dtype, false);
     this.trainable = trainable;
     this.name = name;
+    registeredVariables.set(name, this);
+  }
+
+  override dispose(): void {
+    if (registeredVariables.get(this.name) === this) registeredVariables.delete(this.name);
+    super.dispose();
   }
 
   /** Replaces the variable's value (same shape and dtype). */
@@ -96,6 +102,13 @@ export class Variable extends Tensor {
     ENGINE.enqueue({ kind: 'assign', src: value.id, id: this.id });
   }
 }
+
+/**
+ * Live variables by name (TF.js `engine().registeredVariables`): how
+ * `optimizer.applyGradients({name: grad})` and `minimize` without a
+ * variable list find them. The newest variable of a name wins.
+ */
+export const registeredVariables = new Map<string, Variable>();
 
 /**
  * Creates the output tensor of an op (tracked by the current `tidy` scope).

@@ -21,3 +21,14 @@ export type Rank = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 export type PaddingType = 'valid' | 'same' | 'VALID' | 'SAME';
 /** TF's explicit padding: `[[0,0],[top,bottom],[left,right],[0,0]]` (NHWC). */
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Tensors by name (TF.js `NamedTensorMap`). */
+export interface NamedTensorMap {
+  [name: string]: import('./tensor.js').Tensor;
+}
+
+/** A tensor with a name (TF.js `NamedTensor`). */
+export interface NamedTensor {
+  name: string;
+  tensor: import('./tensor.js').Tensor;
+}

@@ -71,6 +71,7 @@ export interface CoreModule {
   fill(y: number, value: number): void;
   oneHot(indices: number, y: number, depth: number, on: number, off: number): void;
   gather(x: number, indices: number, y: number, outer: number, axisLen: number, inner: number): void;
+  scatterAdd(dy: number, indices: number, dx: number, outer: number, axisLen: number, inner: number): void;
   /** Threaded build only: wasm-bindgen-rayon's Web Worker pool (browsers). */
   initThreadPool?(threads: number): Promise<void>;
   /** Threaded build only: our worker_threads pool protocol (Node). */

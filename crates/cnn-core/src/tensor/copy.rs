@@ -357,5 +357,71 @@ pub fn gather_ref(x: &[f32], indices: &[f32], outer: usize, axis_len: usize, inn
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+// Scatter-add (the gradient of gather, TF's `unsorted_segment_sum`).
+
+fn check_scatter_add(dy: &[f32], indices: &[f32], outer: usize, axis_len: usize, inner: usize, dx: &[f32]) -> Result<()> {
+    let n = indices.len();
+    check_len("scatterAdd", &format!("dy [{outer}, {n}, {inner}]"), dy.len(), checked_len("scatterAdd", "dy", &[outer, n, inner])?)?;
+    check_len("scatterAdd", &format!("dx [{outer}, {axis_len}, {inner}]"), dx.len(), checked_len("scatterAdd", "dx", &[outer, axis_len, inner])?)?;
+    for (pos, &v) in indices.iter().enumerate() {
+        let i = integer_index("scatterAdd", "index", pos, v)?;
+        if i < 0 || i as u64 >= axis_len as u64 {
+            return Err(CoreError::new("scatterAdd", format!("index {i} at position {pos} is out of range for an axis of length {axis_len}")));
+        }
+    }
+    Ok(())
+}
+
+/// `dx [outer, axis_len, inner]` with `dx[o, i, :] = sum of dy[o, j, :] over
+/// the j with indices[j] == i` (zero where no index points): the gradient of
+/// [`gather`], and TF's `unsorted_segment_sum` with `outer = 1`. Rows are
+/// added in the order of `indices`, so any thread count gives the same bits.
+///
+/// ```
+/// // Rows 0, 2, 0 of dy [3, 2] added into a [3, 2] gradient.
+/// let mut dx = [9.0; 6];
+/// cnn_core::tensor::scatter_add(&[1., 2., 3., 4., 5., 6.], &[0.0, 2.0, 0.0], 1, 3, 2, &mut dx).unwrap();
+/// assert_eq!(dx, [6., 8., 0., 0., 3., 4.]);
+/// ```
+pub fn scatter_add(dy: &[f32], indices: &[f32], outer: usize, axis_len: usize, inner: usize, dx: &mut [f32]) -> Result<()> {
+    check_scatter_add(dy, indices, outer, axis_len, inner, dx)?;
+    if dx.is_empty() {
+        return Ok(());
+    }
+    let n = indices.len();
+    let block = axis_len * inner;
+    let chunk = par::chunk_size(outer, (MIN_CHUNK / block.max(1)).max(1));
+    par::for_each_out_chunk(dx, block, chunk, |o0, piece| {
+        piece.fill(0.0);
+        for (k, out) in piece.chunks_mut(block).enumerate() {
+            let o = o0 + k;
+            for (j, &idx) in indices.iter().enumerate() {
+                let src = &dy[(o * n + j) * inner..][..inner];
+                let dst = &mut out[idx as usize * inner..][..inner];
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += *s;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Scalar reference of [`scatter_add`].
+pub fn scatter_add_ref(dy: &[f32], indices: &[f32], outer: usize, axis_len: usize, inner: usize, dx: &mut [f32]) -> Result<()> {
+    check_scatter_add(dy, indices, outer, axis_len, inner, dx)?;
+    let n = indices.len();
+    dx.iter_mut().for_each(|v| *v = 0.0);
+    for o in 0..outer {
+        for j in 0..n {
+            for c in 0..inner {
+                dx[(o * axis_len + indices[j] as usize) * inner + c] += dy[(o * n + j) * inner + c];
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

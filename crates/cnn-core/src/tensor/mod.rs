@@ -23,7 +23,7 @@ pub mod reduce;
 pub mod unary;
 
 pub use binary::{binary, binary_ref, BinaryOp, Broadcast};
-pub use copy::{copy_strided, copy_strided_ref, fill, fill_ref, gather, gather_ref, one_hot, one_hot_ref, StridedCopy};
+pub use copy::{copy_strided, copy_strided_ref, fill, fill_ref, gather, gather_ref, one_hot, one_hot_ref, scatter_add, scatter_add_ref, StridedCopy};
 pub use reduce::{reduce, reduce_ref, ReduceOp};
 pub use unary::{unary, unary_ref, UnaryOp};
 

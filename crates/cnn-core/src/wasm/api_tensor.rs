@@ -66,6 +66,15 @@ pub fn one_hot(indices: u32, y: u32, depth: u32, on: f32, off: f32) -> Result<()
     Ok(())
 }
 
+/// `dx[o, i, :] = sum of dy[o, j, :] over indices[j] == i` (the gradient of `gather`).
+#[wasm_bindgen(js_name = scatterAdd)]
+pub fn scatter_add(dy: u32, indices: u32, dx: u32, outer: u32, axis_len: u32, inner: u32) -> Result<(), JsError> {
+    let mut t = Taken::take("scatterAdd", &[dy, indices, dx])?;
+    let (ins, out) = t.split_mut(2)?;
+    tensor::scatter_add(ins[0], ins[1], outer as usize, axis_len as usize, inner as usize, out)?;
+    Ok(())
+}
+
 /// `y[o, j, :] = x[o, indices[j], :]` with `x` viewed as `[outer, axis_len, inner]`.
 #[wasm_bindgen(js_name = gather)]
 pub fn gather(x: u32, indices: u32, y: u32, outer: u32, axis_len: u32, inner: u32) -> Result<(), JsError> {

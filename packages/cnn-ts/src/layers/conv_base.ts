@@ -56,7 +56,8 @@ export abstract class BaseConv extends Layer {
   constructor(args: BaseConvLayerArgs) {
     super(args);
     if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported, got '${String(args.dataFormat)}'`);
-    if (args.kernelSize === undefined) throw new Error(`${this.name}: kernelSize is required`);
+    // tfjs-layers' message for a missing kernelSize.
+    if (args.kernelSize === undefined || args.kernelSize === null) throw new Error(`${this.name}: required key 'kernelSize' not in config`);
     this.kernelSize = pair(args.kernelSize, this.name, 'kernelSize');
     this.strides = pair(args.strides ?? 1, this.name, 'strides');
     this.padding = checkPadding(args.padding, this.name);

@@ -123,12 +123,15 @@ export class Flatten extends Layer {
   readonly className: string = classNameOf(this);
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape, this.name);
+    // tfjs-layers: Flatten's input spec is minNDim 3.
+    if (s.length < 3) throw new Error(`Input 0 is incompatible with layer ${this.name}: expected min_ndim=3, found ndim=${s.length}.`);
     const rest = s.slice(1);
     if (rest.some((d) => d === null)) throw new Error(`${this.name}: the input shape ${fmtShapeN(s)} must be fully known except the batch axis`);
     return [s[0], sizeFromShape(rest as number[])];
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs, this.name);
+    if (x.rank < 3) throw new Error(`Input 0 is incompatible with layer ${this.name}: expected min_ndim=3, found ndim=${x.rank}.`);
     return reshape(x, [x.shape[0], -1]);
   }
 }

@@ -9,6 +9,11 @@ import { registerClass, type SerializableConstructor } from '../serialization.js
 import { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DLayerArgs, type SeparableConv2DLayerArgs } from './conv_depthwise.js';
 import { Cropping2D, UpSampling2D, type Cropping2DLayerArgs, type UpSampling2DLayerArgs } from './upsampling.js';
 import { ReLU, type ReLULayerArgs } from './relu.js';
+import { ELU, LeakyReLU, PReLU, Softmax, ThresholdedReLU, type ELULayerArgs, type LeakyReLULayerArgs, type PReLULayerArgs, type SoftmaxLayerArgs, type ThresholdedReLULayerArgs } from './advanced_activations.js';
+import { Average, Dot, Maximum, Minimum, Multiply, Subtract, type DotLayerArgs } from './merge_extra.js';
+import { AveragePooling1D, Conv1D, MaxPooling1D, type Conv1DLayerArgs, type Pooling1DLayerArgs } from './conv1d.js';
+import { AlphaDropout, SpatialDropout1D, type AlphaDropoutArgs, type SpatialDropout1DArgs } from './misc_extra.js';
+import { Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector, type EmbeddingLayerArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type LayerNormalizationArgs, type PermuteLayerArgs, type RepeatVectorLayerArgs } from './misc_extra.js';
 
 export const layers = {
   /** Base class of all layers: extend it with your own `call()`. */
@@ -39,10 +44,46 @@ export const layers = {
   cropping2D: (a: Cropping2DLayerArgs) => new Cropping2D(a),
   cropping2d: (a: Cropping2DLayerArgs) => new Cropping2D(a),
   reLU: (a: ReLULayerArgs = {}) => new ReLU(a),
+  // tfjs-layers advanced activations, merges and others (drop-in additions).
+  leakyReLU: (a: LeakyReLULayerArgs = {}) => new LeakyReLU(a),
+  prelu: (a: PReLULayerArgs = {}) => new PReLU(a),
+  elu: (a: ELULayerArgs = {}) => new ELU(a),
+  softmax: (a: SoftmaxLayerArgs = {}) => new Softmax(a),
+  thresholdedReLU: (a: ThresholdedReLULayerArgs = {}) => new ThresholdedReLU(a),
+  multiply: (a: LayerArgs = {}) => new Multiply(a),
+  average: (a: LayerArgs = {}) => new Average(a),
+  maximum: (a: LayerArgs = {}) => new Maximum(a),
+  minimum: (a: LayerArgs = {}) => new Minimum(a),
+  subtract: (a: LayerArgs = {}) => new Subtract(a),
+  dot: (a: DotLayerArgs) => new Dot(a),
+  embedding: (a: EmbeddingLayerArgs) => new Embedding(a),
+  permute: (a: PermuteLayerArgs) => new Permute(a),
+  repeatVector: (a: RepeatVectorLayerArgs) => new RepeatVector(a),
+  gaussianNoise: (a: GaussianNoiseArgs) => new GaussianNoise(a),
+  gaussianDropout: (a: GaussianDropoutArgs) => new GaussianDropout(a),
+  globalAveragePooling1d: (a: LayerArgs = {}) => new GlobalAveragePooling1D(a),
+  globalMaxPooling1d: (a: LayerArgs = {}) => new GlobalMaxPooling1D(a),
+  globalAvgPool1d: (a: LayerArgs = {}) => new GlobalAveragePooling1D(a),
+  globalMaxPool1d: (a: LayerArgs = {}) => new GlobalMaxPooling1D(a),
+  layerNormalization: (a: LayerNormalizationArgs = {}) => new LayerNormalization(a),
+  conv1d: (a: Conv1DLayerArgs) => new Conv1D(a),
+  spatialDropout1d: (a: SpatialDropout1DArgs) => new SpatialDropout1D(a),
+  alphaDropout: (a: AlphaDropoutArgs) => new AlphaDropout(a),
+  maxPooling1d: (a: Pooling1DLayerArgs = {}) => new MaxPooling1D(a),
+  maxPool1d: (a: Pooling1DLayerArgs = {}) => new MaxPooling1D(a),
+  averagePooling1d: (a: Pooling1DLayerArgs = {}) => new AveragePooling1D(a),
+  avgPool1d: (a: Pooling1DLayerArgs = {}) => new AveragePooling1D(a),
 };
+export { AveragePooling1D, Conv1D, MaxPooling1D, AlphaDropout, SpatialDropout1D };
+export { ELU, LeakyReLU, PReLU, Softmax, ThresholdedReLU, Average, Dot, Maximum, Minimum, Multiply, Subtract, Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector };
 
 // The registry (tf.serialization) knows every built-in layer by its Keras class name.
-for (const cls of [Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Cropping2D, Dense, DepthwiseConv2D, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, ReLU, Reshape, SeparableConv2D, UpSampling2D, ZeroPadding2D]) {
+for (const cls of [
+  Activation, Add, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Cropping2D, Dense, DepthwiseConv2D, Dropout, Flatten,
+  GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, ReLU, Reshape, SeparableConv2D, UpSampling2D, ZeroPadding2D,
+  ELU, LeakyReLU, PReLU, Softmax, ThresholdedReLU, Average, Dot, Maximum, Minimum, Multiply, Subtract, Embedding, GaussianDropout, GaussianNoise,
+  GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector, AveragePooling1D, Conv1D, MaxPooling1D, AlphaDropout, SpatialDropout1D,
+]) {
   registerClass(cls as unknown as SerializableConstructor<Layer>);
 }
 

@@ -12,6 +12,7 @@ import type { DataType } from '../types.js';
 import { fmtShape } from '../util.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { Serializable, type ConfigDict, type SerializableConstructor } from '../serialization.js';
+import { recordActivity, registerWeight, regularizersFromArgs, type LayerRegularizers, type RegularizerIdentifier } from './regularizers.js';
 
 /** A shape whose first (batch) dimension may be unknown. */
 export type Shape = (number | null)[];
@@ -29,6 +30,12 @@ export interface LayerArgs {
   /** Batch size used with `inputShape`. */
   batchSize?: number;
   dtype?: DataType;
+  /** Penalty on the layer's output, added to the training loss (`tf.regularizers.l2()`). */
+  activityRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the weight named `kernel` (Dense, Conv2D, ...). */
+  kernelRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the weight named `bias`. */
+  biasRegularizer?: RegularizerIdentifier | null;
 }
 
 /** Options passed to `call`. */
@@ -114,12 +121,16 @@ export abstract class Layer extends Serializable {
   /** Keras class name (`Conv2D`), used for names, summaries and configs; the class's `static className`. */
   abstract readonly className: string;
   readonly name: string;
-  trainable: boolean;
   built = false;
   /** Set from `inputShape` / `batchInputShape`: this layer can start a model. */
   readonly batchInputShape: Shape | undefined;
   readonly dtype: DataType;
   private readonly ownWeights: Variable[] = [];
+  /** Weights created non-trainable (batch-norm moving statistics): freezing never flips them back. */
+  private readonly fixedWeights = new Set<Variable>();
+  /** The layer's regularizers (null: none). */
+  protected readonly regularizers: LayerRegularizers | null;
+  private trainableFlag = true;
   /** Input shape this layer was built with. */
   protected builtInputShape: Shape | Shape[] | undefined;
 
@@ -131,10 +142,69 @@ export abstract class Layer extends Serializable {
     // A class with only `static className` (TF.js style, or plain JS) gets the
     // instance name from it; a subclass field of the same name overrides this.
     if (typeof stat === 'string' && stat) Object.defineProperty(this, 'className', { value: stat, writable: true, configurable: true, enumerable: true });
-    this.trainable = args.trainable ?? true;
+    // No weights or sub-layers exist yet: set the flag, not the propagating setter.
+    this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
+    // kernelRegularizer / biasRegularizer / activityRegularizer (by weight name, as Keras names weights).
+    this.regularizers = regularizersFromArgs(args, this.name);
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+  }
+
+  /**
+   * Whether training updates the layer's weights. Setting it (also on a
+   * model) sets the `trainable` flag of the layer's variables and of its
+   * sub-layers', as TF.js does, so `tf.variableGrads` and optimizers leave
+   * frozen weights alone.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    for (const w of this.ownWeights) if (!this.fixedWeights.has(w)) w.trainable = value;
+    for (const s of this.subLayers) s.trainable = value;
+  }
+
+  /** The layer's applications to symbolic tensors, in order (TF.js `inboundNodes`). */
+  readonly inboundNodes: SymbolicNode[] = [];
+
+  /** The symbolic input of the layer's only application (TF.js `layer.input`). */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const n = this.onlyNode('input');
+    return n.listInput ? n.inputs : n.inputs[0];
+  }
+
+  /** The symbolic output of the layer's only application (TF.js `layer.output`). */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const n = this.onlyNode('output');
+    return n.outputs.length === 1 ? n.outputs[0] : n.outputs;
+  }
+
+  private onlyNode(what: string): SymbolicNode {
+    if (this.inboundNodes.length === 0) throw new Error(`Layer ${this.name} is not connected, no ${what} to return.`);
+    if (this.inboundNodes.length > 1) throw new Error(`Layer ${this.name} has multiple inbound nodes, hence the notion of "layer ${what}" is ill-defined. Use \`getNodeAt(nodeIndex)\` instead.`);
+    return this.inboundNodes[0];
+  }
+
+  /**
+   * TF.js custom layers call `this.invokeCallHook(inputs, kwargs)` at the
+   * start of `call()`: it runs the hook set with `setCallHook` (none by default).
+   */
+  protected invokeCallHook(inputs: Tensor | Tensor[], kwargs: CallArgs): void {
+    this.callHook?.(inputs, kwargs);
+  }
+
+  private callHook: ((inputs: Tensor | Tensor[], kwargs: CallArgs) => void) | undefined;
+
+  /** Sets a function run by {@link invokeCallHook} (TF.js `setCallHook`). */
+  setCallHook(hook: (inputs: Tensor | Tensor[], kwargs: CallArgs) => void): void {
+    this.callHook = hook;
+  }
+
+  clearCallHook(): void {
+    this.callHook = undefined;
   }
 
   /** Creates the weights for `inputShape`; called once, before the first `call`. */
@@ -189,13 +259,16 @@ export abstract class Layer extends Serializable {
       const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, i));
       const node: SymbolicNode = { layer: this, inputs: sym, listInput: Array.isArray(inputs), outputs: made, callArgs: kwargs };
       for (const m of made) m.node = node;
+      this.inboundNodes.push(node);
       return made.length === 1 && !isShapeList(out) ? made[0] : made;
     }
     if (list.some((t) => t instanceof SymbolicTensor)) throw new Error(`${this.name}: cannot mix symbolic and concrete inputs`);
     const concrete = list as Tensor[];
     this.ensureBuilt(Array.isArray(inputs) ? concrete.map((t) => [...t.shape]) : [...concrete[0].shape]);
     this.checkInput(concrete);
-    return this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
+    const y = this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
+    recordActivity(this.regularizers, y);
+    return y;
   }
 
   private ensureBuilt(shape: Shape | Shape[]): void {
@@ -216,9 +289,11 @@ export abstract class Layer extends Serializable {
     const init = getInitializer(initializer, 'glorotUniform', this.name);
     const given = weightSource?.(`${this.name}/${name}`, shape);
     const value = given ? fromValues(given, [...shape], 'float32') : weightSource ? zeros(shape) : init.apply(shape);
-    const v = variable(value, trainable, `${this.name}/${name}`);
+    const v = variable(value, trainable && this.trainable, `${this.name}/${name}`);
     value.dispose();
     this.ownWeights.push(v);
+    if (!trainable) this.fixedWeights.add(v);
+    registerWeight(this.regularizers, name, v);
     return v;
   }
 
@@ -297,7 +372,7 @@ export abstract class Layer extends Serializable {
    * rebuilds the layer. Subclasses merge theirs with `super.getConfig()`.
    */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: [...this.batchInputShape] } : {}), dtype: this.dtype };
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: [...this.batchInputShape] } : {}), dtype: this.dtype, ...(this.regularizers?.config ?? {}) };
   }
 
   /** Builds a layer from its config (TF.js `fromConfig`): `new cls(config)`; a null value means the default. */
@@ -333,7 +408,7 @@ export function fmtShapeN(s: Shape): string {
 export class InputLayer extends Layer {
   static readonly className = 'InputLayer';
   readonly className: string = classNameOf(this);
-  readonly output: SymbolicTensor;
+  private readonly symbolic: SymbolicTensor;
   /** Also accepts its own config (`batchInputShape`, as tfjs-layers writes it). */
   constructor(args: { shape?: number[]; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DataType; batchInputShape?: Shape; inputShape?: number[]; sparse?: boolean }) {
     const shape = args.shape ?? args.inputShape;
@@ -342,7 +417,14 @@ export class InputLayer extends Layer {
     if (args.sparse) throw new Error(`input ${args.name ?? ''}: sparse inputs are not supported`);
     super({ name: args.name ?? uniqueName('input'), batchInputShape: batchShape, dtype: args.dtype });
     this.built = true;
-    this.output = new SymbolicTensor(batchShape, this.dtype, this, 0);
+    this.symbolic = new SymbolicTensor(batchShape, this.dtype, this, 0);
+  }
+  /** The symbolic tensor this input layer feeds into the model. */
+  override get output(): SymbolicTensor {
+    return this.symbolic;
+  }
+  override get input(): SymbolicTensor {
+    return this.symbolic;
   }
   call(inputs: Tensor | Tensor[]): Tensor | Tensor[] {
     return inputs;

@@ -3,6 +3,7 @@ import { add } from '../ops/binary.js';
 import { concat } from '../ops/transform.js';
 import type { Tensor } from '../tensor.js';
 import { Layer, classNameOf, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { broadcastNull } from './merge_extra.js';
 
 function shapes(s: Shape | Shape[], name: string): Shape[] {
   if (!(s.length > 0 && Array.isArray(s[0]))) throw new Error(`${name}: expects a list of inputs`);
@@ -17,11 +18,8 @@ export class Add extends Layer {
   readonly className: string = classNameOf(this);
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const list = shapes(inputShape, this.name);
-    for (const s of list) {
-      const ok = s.length === list[0].length && s.every((d, i) => d === null || list[0][i] === null || d === list[0][i]);
-      if (!ok) throw new Error(`${this.name}: inputs must have the same shape, got ${list.map(fmtShapeN).join(' and ')}`);
-    }
-    return list[0];
+    // tfjs-layers' merge layers broadcast their inputs' shapes.
+    return list.slice(1).reduce((acc, s) => broadcastNull(acc, s, this.name), list[0]);
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     if (!Array.isArray(inputs) || inputs.length < 2) throw new Error(`${this.name}: expects a list of at least 2 tensors`);

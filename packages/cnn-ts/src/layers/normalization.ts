@@ -1,5 +1,6 @@
 /** BatchNormalization (Keras semantics: momentum 0.99, epsilon 1e-3, biased batch variance). */
 import { batchNormInference, batchNormTrain } from '../ops/nn.js';
+import { fill, variable } from '../ops/creation.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, classNameOf, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
@@ -27,6 +28,10 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   /** -1, or the last axis' index (Keras configs write 3 for NHWC). */
   private readonly axisArg: number;
+  /** Learn an offset `beta` / a scale `gamma` (default true; without, the fused kernel gets constant zeros / ones, no weight). */
+  readonly center: boolean;
+  readonly scale: boolean;
+  private constants: Variable[] = [];
   gamma: Variable | undefined;
   beta: Variable | undefined;
   movingMean: Variable | undefined;
@@ -36,7 +41,8 @@ export class BatchNormalization extends Layer {
     const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : args.axis;
     if (axis !== undefined && (!Number.isInteger(axis) || (axis !== -1 && (axis as number) < 1))) throw new Error(`${this.name}: only the last axis (-1, channels last) is supported, got ${JSON.stringify(args.axis)}`);
     this.axisArg = (axis as number | undefined) ?? -1;
-    if (args.center === false || args.scale === false) throw new Error(`${this.name}: center and scale must be true`);
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
   }
@@ -45,8 +51,15 @@ export class BatchNormalization extends Layer {
     if (this.axisArg !== -1 && this.axisArg !== s.length - 1) throw new Error(`${this.name}: only the last axis (-1 or ${s.length - 1} here) is supported, got axis ${this.axisArg}`);
     const c = s[s.length - 1];
     if (c === null) throw new Error(`${this.name}: the channel dimension must be known, got ${fmtShapeN(s)}`);
-    this.gamma = this.addWeight('gamma', [c], this.args.gammaInitializer ?? 'ones');
-    this.beta = this.addWeight('beta', [c], this.args.betaInitializer ?? 'zeros');
+    const constant = (value: number, name: string) => {
+      const t = fill([c], value);
+      const v = variable(t, false, `${this.name}/${name}_constant`);
+      t.dispose();
+      this.constants.push(v);
+      return v;
+    };
+    this.gamma = this.scale ? this.addWeight('gamma', [c], this.args.gammaInitializer ?? 'ones') : constant(1, 'gamma');
+    this.beta = this.center ? this.addWeight('beta', [c], this.args.betaInitializer ?? 'zeros') : constant(0, 'beta');
     this.movingMean = this.addWeight('moving_mean', [c], this.args.movingMeanInitializer ?? 'zeros', false);
     this.movingVariance = this.addWeight('moving_variance', [c], this.args.movingVarianceInitializer ?? 'ones', false);
     super.build(inputShape);
@@ -68,12 +81,16 @@ export class BatchNormalization extends Layer {
       axis: this.axisArg,
       momentum: this.momentum,
       epsilon: this.epsilon,
-      center: true,
-      scale: true,
+      center: this.center,
+      scale: this.scale,
       betaInitializer: serializeInitializer(a.betaInitializer ?? 'zeros', this.name),
       gammaInitializer: serializeInitializer(a.gammaInitializer ?? 'ones', this.name),
       movingMeanInitializer: serializeInitializer(a.movingMeanInitializer ?? 'zeros', this.name),
       movingVarianceInitializer: serializeInitializer(a.movingVarianceInitializer ?? 'ones', this.name),
     };
+  }
+  override dispose(): void {
+    super.dispose();
+    for (const v of this.constants) v.dispose();
   }
 }

@@ -35,6 +35,20 @@ export abstract class Callback {
 /** Both names of the accuracy metric are kept in History (`acc` is TF.js', `accuracy` Keras'). */
 const ALIASES: Record<string, string> = { acc: 'accuracy', accuracy: 'acc', val_acc: 'val_accuracy', val_accuracy: 'val_acc' };
 
+/**
+ * Adds the Keras names (`accuracy`, `val_accuracy`) of TF.js's log keys
+ * (`acc`, `val_acc`) as non-enumerable properties: `logs.acc` and
+ * `logs.accuracy` both read, while iterating or printing the logs shows
+ * exactly the keys TF.js gives.
+ */
+export function aliasLogs(logs: Logs): Logs {
+  for (const [k, v] of Object.entries(logs)) {
+    const alias = ALIASES[k];
+    if (alias && !(alias in logs)) Object.defineProperty(logs, alias, { value: v, enumerable: false, writable: true, configurable: true });
+  }
+  return logs;
+}
+
 /** What `fit` resolves to: per-epoch metric values (Keras `History`). */
 export class History {
   readonly epoch: number[] = [];
@@ -42,7 +56,7 @@ export class History {
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     const all: Logs = { ...logs };
-    for (const [k, v] of Object.entries(logs)) if (ALIASES[k] && !(ALIASES[k] in logs)) all[ALIASES[k]] = v;
+    for (const [k, v] of Object.entries(logs)) if (ALIASES[k] && !(ALIASES[k] in all)) all[ALIASES[k]] = v;
     for (const [k, v] of Object.entries(all)) (this.history[k] ??= []).push(v);
   }
 }

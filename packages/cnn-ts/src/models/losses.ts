@@ -7,7 +7,10 @@ import { cast } from '../ops/cast.js';
 import { reshape } from '../ops/transform.js';
 import { fmtShape } from '../util.js';
 
-export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError' | 'binaryCrossentropy';
+import { LOSS_FUNCTIONS } from './loss_functions.js';
+
+/** tfjs-layers' loss names (compile({loss})); the first three use fused kernels. */
+export type LossName = keyof typeof LOSS_FUNCTIONS;
 
 const ALIASES: Record<string, LossName> = {
   sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy',
@@ -19,14 +22,29 @@ const ALIASES: Record<string, LossName> = {
   mse: 'meanSquaredError',
   binarycrossentropy: 'binaryCrossentropy',
   binary_crossentropy: 'binaryCrossentropy',
+  // Keras' snake_case names of the other tfjs-layers losses, and their aliases.
+  mean_absolute_error: 'meanAbsoluteError',
+  mae: 'meanAbsoluteError',
+  mean_absolute_percentage_error: 'meanAbsolutePercentageError',
+  mape: 'meanAbsolutePercentageError',
+  mean_squared_logarithmic_error: 'meanSquaredLogarithmicError',
+  msle: 'meanSquaredLogarithmicError',
+  squared_hinge: 'squaredHinge',
+  categorical_hinge: 'categoricalHinge',
+  kullback_leibler_divergence: 'kullbackLeiblerDivergence',
+  kld: 'kullbackLeiblerDivergence',
+  cosine_proximity: 'cosineProximity',
+  cosine: 'cosineProximity',
+  log_cosh: 'logcosh',
 };
+for (const n of Object.keys(LOSS_FUNCTIONS)) ALIASES[n.toLowerCase()] = n as LossName;
 
 export function checkLoss(name: string): LossName {
   if (typeof name !== 'string') throw new Error(`compile: loss must be a loss name (e.g. 'sparseCategoricalCrossentropy'), got ${String(name)}`);
   // Own keys only: 'toString' or 'constructor' are properties of every object.
   const own = (k: string) => (Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined);
   const n = own(name.toLowerCase()) ?? own(name);
-  if (!n) throw new Error(`compile: unknown loss '${name}'; expected one of sparseCategoricalCrossentropy, categoricalCrossentropy, meanSquaredError, binaryCrossentropy (or their snake_case names)`);
+  if (!n) throw new Error(`compile: unknown loss '${name}'; expected one of ${Object.keys(LOSS_FUNCTIONS).join(', ')} (or their snake_case names)`);
   return n;
 }
 
@@ -60,8 +78,12 @@ export function computeLoss(loss: LossName, yTrue: Tensor, p: Prediction): Tenso
     }
     case 'meanSquaredError':
       return mean(squaredDifference(out, yTrue.rank === out.rank ? yTrue : reshape(yTrue, out.shape)));
-    case 'binaryCrossentropy':
-      throw new Error('binaryCrossentropy: not supported by fit yet; use sigmoid outputs with meanSquaredError or tf.losses.logLoss in a custom loop');
+    default: {
+      // tfjs-layers' formula, one value per sample, averaged over the batch.
+      const y = yTrue.rank === out.rank ? yTrue : reshape(yTrue, out.shape);
+      if (y.shape.some((d, i) => d !== out.shape[i])) throw new Error(`${loss}: targets ${fmtShape(yTrue.shape)} do not match predictions ${fmtShape(out.shape)}`);
+      return mean(LOSS_FUNCTIONS[loss](y, out));
+    }
   }
 }
 
@@ -71,7 +93,9 @@ export function correctCount(loss: LossName, yTrue: Tensor, p: Prediction): Tens
   if (loss === 'sparseCategoricalCrossentropy') {
     return sum(cast(equal(argMax(scores, -1), cast(reshape(yTrue, [-1]), 'int32')), 'float32'));
   }
-  if (loss === 'categoricalCrossentropy') return sum(cast(equal(argMax(scores, -1), argMax(yTrue, -1)), 'float32'));
+  // As tfjs-layers picks the accuracy: binary for one output unit or binaryCrossentropy, else categorical.
+  const binary = loss === 'binaryCrossentropy' || p.output.shape[p.output.rank - 1] === 1;
+  if (!binary) return sum(cast(equal(argMax(scores, -1), argMax(yTrue, -1)), 'float32'));
   // Binary: threshold 0.5 on the output.
   return sum(cast(equal(cast(greater(p.output, 0.5), 'float32'), yTrue), 'float32'));
 }

@@ -91,8 +91,20 @@ export class LayersModel extends Layer {
     return out;
   }
 
-  /** The layer called `name`, or at `index`. */
-  getLayer(nameOrIndex: string | number): Layer {
+  /** The model's single input (an array if it has several), as TF.js `model.input`. */
+  override get input(): SymbolicTensor | SymbolicTensor[] {
+    return this.inputs.length === 1 ? this.inputs[0] : this.inputs;
+  }
+
+  /** The model's single output (an array if it has several), as TF.js `model.output`. */
+  override get output(): SymbolicTensor | SymbolicTensor[] {
+    return this.outputs.length === 1 ? this.outputs[0] : this.outputs;
+  }
+
+  /** The layer called `name`, or at `index` (TF.js: `getLayer(name)`, `getLayer(index)` or `getLayer(undefined, index)`). */
+  getLayer(nameOrIndex?: string | number, index?: number): Layer {
+    if (nameOrIndex === undefined && index !== undefined) nameOrIndex = index;
+    if (nameOrIndex === undefined) throw new Error('getLayer: provide a layer name or an index');
     const ls = this.layers;
     const l = typeof nameOrIndex === 'number' ? ls[nameOrIndex] : ls.find((x) => x.name === nameOrIndex);
     if (!l) throw new Error(`getLayer: no layer ${typeof nameOrIndex === 'number' ? `at index ${nameOrIndex}` : `named '${nameOrIndex}'`}`);

@@ -69,6 +69,8 @@ export class Sequential extends LayersModel {
   }
 
   private rebuild(): void {
+    // The layers are re-applied below: forget their previous applications.
+    for (const l of this.stack) l.inboundNodes.length = 0;
     this.outputs = [];
     this.inputs = [];
     this.nodes = [];

@@ -17,12 +17,15 @@ import { any, sum, mean, argMax } from '../ops/reduction.js';
 import { cast } from '../ops/cast.js';
 import { logSoftmax } from '../ops/nn.js';
 import { getOptimizer, type Optimizer } from '../optimizers.js';
+import { collectActivity, regularizationLoss } from '../layers/regularizers.js';
+import { add } from '../ops/binary.js';
 import { permutation } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
 import { tidy } from '../globals.js';
-import { Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
+import { aliasLogs, Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
 import { computeLoss, correctCount, type LossName, type Prediction } from './losses.js';
+import { LOSS_FUNCTIONS } from './loss_functions.js';
 import { checkSampleCounts, metricsNames, outputSpecs, standardizeClassWeights, standardizeData, type ClassWeight, type ClassWeightMap, type OutputSpec, type PerOutputCompileArgs, type TensorOrArrayOrMap } from './multi_io.js';
 import type { LayersModel } from './model.js';
 
@@ -165,8 +168,11 @@ function sampleLosses(loss: LossName, y: Tensor, p: Prediction): Tensor {
       const d = squaredDifference(out, y.rank === out.rank ? y : reshape(y, out.shape));
       return d.rank > 1 ? mean(reshape(d, [d.shape[0], -1]), -1) : d;
     }
-    case 'binaryCrossentropy':
-      return computeLoss(loss, y, p);
+    default: {
+      // tfjs-layers' per-sample formulas (binaryCrossentropy, hinge, huber, ...).
+      const t = y.rank === out.rank ? y : reshape(y, out.shape);
+      return LOSS_FUNCTIONS[loss](t, out);
+    }
   }
 }
 
@@ -262,12 +268,14 @@ export class Trainer {
   }
 
   /** Loss terms and metric values of one forward pass, stacked as `metricsNames` (means over the batch). */
-  private terms(ys: Tensor[], preds: Prediction[], weights: (Tensor | null)[]): { total: Tensor; row: Tensor } {
+  private terms(ys: Tensor[], preds: Prediction[], weights: (Tensor | null)[], penalty: Tensor | null = null): { total: Tensor; row: Tensor } {
     const losses = this.specs.map((s, i) => {
       const w = weights[i];
       return w ? mean(mul(sampleLosses(s.loss, ys[i], preds[i]), w)) : computeLoss(s.loss, ys[i], preds[i]);
     });
-    const total = losses.length === 1 ? losses[0] : losses.map((l, i) => mul(l, this.specs[i].weight)).reduce((a, b) => a.add(b));
+    const data = losses.length === 1 ? losses[0] : losses.map((l, i) => mul(l, this.specs[i].weight)).reduce((a, b) => a.add(b));
+    // Keras: the training loss includes the layers' weight and activity penalties.
+    const total = penalty ? add(data, penalty) : data;
     const metrics = this.specs.flatMap((s, i) => s.metrics.map(() => correctCount(s.loss, ys[i], preds[i]).div(ys[i].shape[0])));
     const parts = [total, ...(this.specs.length > 1 ? losses : []), ...metrics];
     return { total, row: stack(parts.map((p) => p.toFloat())) };
@@ -284,12 +292,16 @@ export class Trainer {
       let t: { total: Tensor; row: Tensor };
       let tape: TapeNode[];
       try {
-        t = this.terms(b.ys, this.model.forwardForLoss(b.xs, true), b.weights);
+        const { result: preds, penalties } = collectActivity(() => this.model.forwardForLoss(b.xs, true));
+        t = this.terms(b.ys, preds, b.weights, regularizationLoss(vars, penalties));
       } finally {
         tape = ENGINE.endTape(prev);
       }
       const grads = gradientsFromTape(tape, vars, t.total);
-      const pairs = vars.flatMap((v, i) => (grads[i] ? [{ variable: v, gradient: grads[i]! }] : []));
+      // A trainable weight the loss does not reach is an error, never a silent skip.
+      const missing = vars.filter((_, i) => !grads[i]);
+      if (missing.length > 0) throw new Error(`fit: the loss does not depend on the trainable weight(s) ${missing.map((v) => `${v.name} ${fmtShape(v.shape)}`).join(', ')} (model ${this.model.name}); freeze them (layer.trainable = false) or use them in call()`);
+      const pairs = vars.map((v, i) => ({ variable: v, gradient: grads[i]! }));
       opt.applyGradientsTo(pairs);
       out = t.row;
     } finally {
@@ -319,7 +331,7 @@ export class Trainer {
 
   /** The epoch loop shared by `fit` and `fitDataset`: callbacks, logs, validation, stopping, yielding. */
   async loop(args: LoopArgs): Promise<History> {
-    if (this.training) throw new Error(`${args.caller}: cannot start training because another fit() call is ongoing`);
+    if (this.training) throw new Error('Cannot start training because another fit() call is ongoing.');
     this.training = true;
     const cbs: CallbackHooks[] = [...args.callbacks];
     for (const c of cbs) if (c instanceof Callback) c.setModel(this.model);
@@ -406,6 +418,7 @@ export class Trainer {
           const val = await args.validate();
           if (val) names.forEach((n, k) => (logs[`val_${n}`] = val[k]));
         }
+        aliasLogs(logs);
         history.record(epoch, logs);
         for (const c of cbs) await c.onEpochEnd?.(epoch, logs);
         if (args.yieldEvery === 'epoch') await maybeYield(epoch, b, logs);

@@ -2,11 +2,11 @@
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType, TensorLike } from '../types.js';
 import { broadcastAxes, broadcastShapes, shapesEqual } from '../util.js';
-import { Binary, call, recordGrad } from './kernel.js';
+import { Binary, call, recordGrad, recordNoGrad, recordZeroGrad } from './kernel.js';
 import { toTensor, upcast } from './convert.js';
 import { reshape } from './transform.js';
 import { sum } from './reduction.js';
-import { log, neg, square } from './unary.js';
+import { floor, log, neg, square } from './unary.js';
 import { cast } from './cast.js';
 
 type Arg = Tensor | TensorLike;
@@ -20,7 +20,8 @@ export function sumTo(dy: Tensor, shape: number[]): Tensor {
   return shapesEqual(s.shape, shape) ? s : reshape(s, shape);
 }
 
-function binaryOp(name: string, code: number, a: Arg, b: Arg, grad: Grad | null, outDtype?: DataType): Tensor {
+/** A gradient function, `'zero'` (as TF.js for greaterEqual) or `'none'` (not differentiable: throws). */
+function binaryOp(name: string, code: number, a: Arg, b: Arg, grad: Grad | 'zero' | 'none', outDtype?: DataType): Tensor {
   // A plain number takes the other operand's dtype, as in TF.js.
   let ta = a instanceof Tensor ? toTensor(a, name) : undefined;
   let tb = b instanceof Tensor ? toTensor(b, name) : undefined;
@@ -32,10 +33,10 @@ function binaryOp(name: string, code: number, a: Arg, b: Arg, grad: Grad | null,
   const shapes = Uint32Array.from([rank, ...pad(ta.shape), ...pad(tb.shape), ...out]);
   const y = makeTensor(out, outDtype ?? upcast(ta.dtype, tb.dtype), name);
   call('binary', [ta, tb], [y], [code, shapes]);
-  if (grad) {
-    const [xa, xb] = [ta, tb];
-    recordGrad(name, [xa, xb], [y], ([dy]) => grad(dy, xa, xb, y));
-  }
+  const [xa, xb] = [ta, tb];
+  if (grad === 'zero') recordZeroGrad(name, [xa, xb], [y]);
+  else if (grad === 'none') recordNoGrad(name, [xa, xb], [y]);
+  else recordGrad(name, [xa, xb], [y], ([dy]) => grad(dy, xa, xb, y));
   return y;
 }
 
@@ -56,13 +57,17 @@ export function div(a: Arg, b: Arg): Tensor {
   const ta = toTensor(a, 'div');
   const tb = toTensor(b, 'div', ta.dtype === 'int32' ? 'int32' : undefined);
   if (ta.dtype === 'int32' && tb.dtype === 'int32') return floorDiv(ta, tb);
-  return binaryOp('div', Binary.div, ta, tb, (dy, a, b) => [sumTo(div(dy, b), a.shape), sumTo(neg(div(mul(dy, a), square(b))), b.shape)], 'float32');
+  return binaryOp('div', Binary.div, ta, tb, divGrad, 'float32');
 }
+const divGrad: Grad = (dy, a, b) => [sumTo(div(dy, b), a.shape), sumTo(neg(div(mul(dy, a), square(b))), b.shape)];
 export function floorDiv(a: Arg, b: Arg): Tensor {
-  return binaryOp('floorDiv', Binary.floorDiv, a, b, null);
+  // TF.js's FloorDiv gradient is that of real division.
+  // TF.js: the result is int32 whatever the inputs.
+  return binaryOp('floorDiv', Binary.floorDiv, a, b, divGrad, 'int32');
 }
 export function mod(a: Arg, b: Arg): Tensor {
-  return binaryOp('mod', Binary.mod, a, b, null);
+  // TF.js: d/da = dy, d/db = -dy * floor(a / b).
+  return binaryOp('mod', Binary.mod, a, b, (dy, a, b) => [sumTo(dy, a.shape), sumTo(neg(mul(dy, floor(div(a, b)))), b.shape)]);
 }
 export function maximum(a: Arg, b: Arg): Tensor {
   return binaryOp('maximum', Binary.maximum, a, b, (dy, a, b) => [
@@ -95,34 +100,38 @@ export function squaredDifference(a: Arg, b: Arg): Tensor {
   });
 }
 export function atan2(a: Arg, b: Arg): Tensor {
-  return binaryOp('atan2', Binary.atan2, a, b, null, 'float32');
+  return binaryOp('atan2', Binary.atan2, a, b, (dy, a, b) => {
+    const d = add(square(a), square(b));
+    return [sumTo(div(mul(dy, b), d), a.shape), sumTo(neg(div(mul(dy, a), d)), b.shape)];
+  }, 'float32');
 }
 export function divNoNan(a: Arg, b: Arg): Tensor {
-  return binaryOp('divNoNan', Binary.divNoNan, a, b, null, 'float32');
+  // As TF.js's where(b == 0, 0, a / b): zero gradient where b == 0.
+  return binaryOp('divNoNan', Binary.divNoNan, a, b, (dy, a, b) => [sumTo(divNoNan(dy, b), a.shape), sumTo(neg(divNoNan(mul(dy, a), square(b))), b.shape)], 'float32');
 }
 export function equal(a: Arg, b: Arg): Tensor {
-  return binaryOp('equal', Binary.equal, a, b, null, 'bool');
+  return binaryOp('equal', Binary.equal, a, b, 'none', 'bool');
 }
 export function notEqual(a: Arg, b: Arg): Tensor {
-  return binaryOp('notEqual', Binary.notEqual, a, b, null, 'bool');
+  return binaryOp('notEqual', Binary.notEqual, a, b, 'none', 'bool');
 }
 export function greater(a: Arg, b: Arg): Tensor {
-  return binaryOp('greater', Binary.greater, a, b, null, 'bool');
+  return binaryOp('greater', Binary.greater, a, b, 'none', 'bool');
 }
 export function greaterEqual(a: Arg, b: Arg): Tensor {
-  return binaryOp('greaterEqual', Binary.greaterEqual, a, b, null, 'bool');
+  return binaryOp('greaterEqual', Binary.greaterEqual, a, b, 'zero', 'bool');
 }
 export function less(a: Arg, b: Arg): Tensor {
-  return binaryOp('less', Binary.less, a, b, null, 'bool');
+  return binaryOp('less', Binary.less, a, b, 'none', 'bool');
 }
 export function lessEqual(a: Arg, b: Arg): Tensor {
-  return binaryOp('lessEqual', Binary.lessEqual, a, b, null, 'bool');
+  return binaryOp('lessEqual', Binary.lessEqual, a, b, 'none', 'bool');
 }
 export function logicalAnd(a: Arg, b: Arg): Tensor {
-  return binaryOp('logicalAnd', Binary.logicalAnd, a, b, null, 'bool');
+  return binaryOp('logicalAnd', Binary.logicalAnd, a, b, 'none', 'bool');
 }
 export function logicalOr(a: Arg, b: Arg): Tensor {
-  return binaryOp('logicalOr', Binary.logicalOr, a, b, null, 'bool');
+  return binaryOp('logicalOr', Binary.logicalOr, a, b, 'none', 'bool');
 }
 
 /** Sum of same-shaped tensors. */

@@ -14,8 +14,9 @@ export function fromValues(values: Float32Array, shape: number[], dtype: DataTyp
 }
 
 function inferDtype(v: TensorLike): DataType {
-  if (v instanceof Int32Array) return 'int32';
-  if (v instanceof Uint8Array || typeof v === 'boolean') return 'bool';
+  // As TF.js: Int32Array, Uint8Array and Uint8ClampedArray give int32.
+  if (v instanceof Int32Array || v instanceof Uint8Array || v instanceof Uint8ClampedArray) return 'int32';
+  if (typeof v === 'boolean') return 'bool';
   let x: unknown = v;
   while (Array.isArray(x)) x = x[0];
   return typeof x === 'boolean' ? 'bool' : 'float32';
@@ -113,10 +114,11 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: Da
 }
 
 /** One-hot rows of `depth` for integer `indices`; out-of-range indices give all `offValue`. */
-export function oneHot(indices: Tensor | TensorLike, depth: number, onValue = 1, offValue = 0): Tensor {
+export function oneHot(indices: Tensor | TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DataType = 'int32'): Tensor {
   const ind = indices instanceof Tensor ? indices : tensor(indices, undefined, 'int32');
   assert(Number.isInteger(depth) && depth >= 1, 'oneHot', () => `depth must be a positive integer, got ${depth}`);
-  const y = makeTensor([...ind.shape, depth], 'float32', 'oneHot');
+  // TF.js 4: int32 by default (values are stored as f32 in the core either way).
+  const y = makeTensor([...ind.shape, depth], dtype, 'oneHot');
   call('oneHot', [ind], [y], [depth, onValue, offValue]);
   return y;
 }

@@ -43,9 +43,65 @@ export function run1(fn: KernelName, inputs: (Tensor | null)[], shape: number[],
   return y;
 }
 
-/** Records a gradient for an op, when a gradient function is recording. */
-export function recordGrad(name: string, inputs: Tensor[], outputs: Tensor[], backward: (dys: Tensor[], needed: boolean[]) => (Tensor | null)[]): void {
-  if (ENGINE.tape) ENGINE.record({ name, inputs, outputs, backward });
+/**
+ * Records a gradient for an op, when a gradient function is recording.
+ * `saved` are tensors the backward pass reads besides the op's inputs and
+ * outputs (e.g. batch statistics): the tape holds them, so a `tidy` inside
+ * the recorded function cannot free them before the backward pass.
+ */
+export function recordGrad(name: string, inputs: Tensor[], outputs: Tensor[], backward: (dys: Tensor[], needed: boolean[]) => (Tensor | null)[], saved: Tensor[] = []): void {
+  if (!ENGINE.tape) return;
+  if (saved.length === 0) {
+    ENGINE.record({ name, inputs, outputs, backward });
+    return;
+  }
+  const n = inputs.length;
+  ENGINE.record({
+    name,
+    inputs: [...inputs, ...saved],
+    outputs,
+    backward: (dys, needed) => [...backward(dys, needed.slice(0, n)), ...saved.map(() => null)],
+  });
+}
+
+/**
+ * Ops TF.js registers no gradient for (comparisons, logical ops, ...).
+ * Differentiating through one throws, naming it; the tests check each.
+ */
+export const NON_DIFFERENTIABLE = new Set<string>();
+
+/** Records an op without a gradient: replaying the tape over it throws, naming the op. */
+export function recordNoGrad(name: string, inputs: Tensor[], outputs: Tensor[]): void {
+  NON_DIFFERENTIABLE.add(name);
+  if (!ENGINE.tape) return;
+  ENGINE.record({
+    name,
+    inputs,
+    outputs,
+    backward: () => {
+      throw new Error(`Cannot compute gradient: ${name} is not differentiable (TF.js registers no gradient for it); the result depends on the variables through ${name}`);
+    },
+  });
+}
+
+/** Ops whose gradient is zero everywhere it exists (TF.js: floor, round, sign, step, argMax, ...). */
+export const ZERO_GRADIENT = new Set<string>();
+
+/** Records a zero gradient for every input (piecewise-constant ops, as TF.js). */
+export function recordZeroGrad(name: string, inputs: Tensor[], outputs: Tensor[]): void {
+  ZERO_GRADIENT.add(name);
+  if (!ENGINE.tape) return;
+  ENGINE.record({
+    name,
+    inputs,
+    outputs,
+    backward: () =>
+      inputs.map((x) => {
+        const z = makeTensor([...x.shape], 'float32');
+        call('fill', [], [z], [0]);
+        return z;
+      }),
+  });
 }
 
 /** `unary` kernel op codes. */

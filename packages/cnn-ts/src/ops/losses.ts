@@ -2,9 +2,8 @@
 import { Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { toTensor } from './convert.js';
-import { abs, log, neg, relu, exp, log1p } from './unary.js';
-import { add, less, mul, squaredDifference, sub } from './binary.js';
-import { cast } from './cast.js';
+import { abs, log, neg, relu, exp, log1p, square } from './unary.js';
+import { add, minimum, mul, squaredDifference, sub } from './binary.js';
 import { mean, sum } from './reduction.js';
 import { logSoftmax } from './nn.js';
 import { assert, fmtShape, shapesEqual } from '../util.js';
@@ -51,9 +50,20 @@ export function logLoss(labels: Arg, predictions: Arg, epsilon = 1e-7): Tensor {
 /** Huber loss with threshold `delta`. */
 export function huberLoss(labels: Arg, predictions: Arg, delta = 1): Tensor {
   const [l, p] = pair('huberLoss', labels, predictions);
+  // As TF.js: 0.5 q^2 + delta (|e| - q) with q = min(|e|, delta).
   const err = abs(sub(p, l));
-  const quad = mul(squaredDifference(err, 0), 0.5);
-  const lin = sub(mul(err, delta), 0.5 * delta * delta);
-  const small = cast(less(err, delta), 'float32');
-  return mean(add(mul(quad, small), mul(lin, sub(1, small))));
+  const quad = minimum(err, delta);
+  return mean(add(mul(square(quad), 0.5), mul(sub(err, quad), delta)));
+}
+
+/** `1 - sum(labels * predictions, axis)`, mean-reduced (tfjs-core `tf.losses.cosineDistance`; inputs expected unit-normalised). */
+export function cosineDistance(labels: Arg, predictions: Arg, axis: number): Tensor {
+  const [l, p] = pair('cosineDistance', labels, predictions);
+  return mean(sub(1, sum(mul(l, p), axis, true)));
+}
+
+/** Hinge loss with labels in {0, 1} mapped to {-1, 1}: mean of `relu(1 - y p)` (tfjs-core `tf.losses.hingeLoss`). */
+export function hingeLoss(labels: Arg, predictions: Arg): Tensor {
+  const [l, p] = pair('hingeLoss', labels, predictions);
+  return mean(relu(sub(1, mul(sub(mul(l, 2), 1), p))));
 }

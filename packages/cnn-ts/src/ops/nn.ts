@@ -84,7 +84,7 @@ export function batchNormTrain(a: BatchNormTrainArgs): Tensor {
     const db = makeTensor([c], 'float32');
     call('batchNormBackward', [a.x, dy, a.gamma, m, v], [dx, dg, db], [rows, c, a.epsilon]);
     return [dx, dg, db];
-  });
+  }, [m, v]);
   return y;
 }
 
@@ -93,7 +93,7 @@ export function batchNormInference(x: Tensor, gamma: Tensor, beta: Tensor, movin
   const c = x.shape[x.rank - 1];
   const y = makeTensor([...x.shape], 'float32');
   call('batchNormInference', [x, gamma, beta, movingMean, movingVariance], [y], [x.size / c, c, epsilon]);
-  recordGrad('batchNormalization', [x], [y], ([dy]) => [mul(dy, mul(gamma, rsqrt(add(movingVariance, epsilon))))]);
+  recordGrad('batchNormalization', [x], [y], ([dy]) => [mul(dy, mul(gamma, rsqrt(add(movingVariance, epsilon))))], [gamma, movingVariance]);
   return y;
 }
 
@@ -130,7 +130,7 @@ export function sparseSoftmaxCrossEntropy(labels: Tensor, logits: Tensor): Tenso
     const d = makeTensor([rows, classes], 'float32');
     call('sparseSoftmaxCrossEntropyBackward', [probs, labels], [d], [rows, classes]);
     return [mul(d, dy)];
-  });
+  }, [probs, labels]);
   return loss;
 }
 
@@ -145,7 +145,7 @@ export function categoricalCrossEntropy(targets: Tensor, probs: Tensor): Tensor 
     const d = makeTensor([rows, classes], 'float32');
     call('categoricalCrossEntropyBackward', [probs, targets], [d], [rows, classes]);
     return [mul(d, dy)];
-  });
+  }, [targets]);
   return loss;
 }
 
@@ -161,6 +161,6 @@ export function sparseCategoricalCrossEntropy(labels: Tensor, probs: Tensor): Te
     const d = makeTensor([rows, classes], 'float32');
     call('sparseCategoricalCrossEntropyBackward', [probs, labels], [d], [rows, classes]);
     return [mul(d, dy)];
-  });
+  }, [labels]);
   return loss;
 }

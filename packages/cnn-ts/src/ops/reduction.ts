@@ -2,7 +2,7 @@
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType, TensorLike } from '../types.js';
 import { assert, parseAxes, sizeFromShape } from '../util.js';
-import { call, recordGrad, Reduce } from './kernel.js';
+import { call, recordGrad, recordNoGrad, recordZeroGrad, Reduce } from './kernel.js';
 import { toTensor } from './convert.js';
 import { broadcastTo, reshape } from './transform.js';
 import { div, equal, mul, sub } from './binary.js';
@@ -87,7 +87,9 @@ export function logSumExp(x: Arg, axis?: number | number[], keepDims = false): T
 function argOp(name: string, code: number, x: Arg, axis: number): Tensor {
   const tx = toTensor(x, name);
   assert(tx.rank > 0, name, () => 'input must have rank >= 1');
-  return reduceOp(name, code, tx, axis, false, 'int32').y;
+  const r = reduceOp(name, code, tx, axis, false, 'int32');
+  recordZeroGrad(name, [r.x], [r.y]);
+  return r.y;
 }
 /** Index of the (first) maximum along `axis` (default 0, as TF.js). */
 export function argMax(x: Arg, axis = 0): Tensor {
@@ -97,8 +99,12 @@ export function argMin(x: Arg, axis = 0): Tensor {
   return argOp('argMin', Reduce.argMin, x, axis);
 }
 export function any(x: Arg, axis?: number | number[], keepDims = false): Tensor {
-  return reduceOp('any', Reduce.any, x, axis, keepDims, 'bool').y;
+  const r = reduceOp('any', Reduce.any, x, axis, keepDims, 'bool');
+  recordNoGrad('any', [r.x], [r.y]);
+  return r.y;
 }
 export function all(x: Arg, axis?: number | number[], keepDims = false): Tensor {
-  return reduceOp('all', Reduce.all, x, axis, keepDims, 'bool').y;
+  const r = reduceOp('all', Reduce.all, x, axis, keepDims, 'bool');
+  recordNoGrad('all', [r.x], [r.y]);
+  return r.y;
 }

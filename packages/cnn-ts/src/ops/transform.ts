@@ -211,6 +211,31 @@ export function gather(x: Arg, indices: Tensor | TensorLike, axis = 0): Tensor {
   const outer = sizeFromShape(tx.shape.slice(0, a));
   const inner = sizeFromShape(tx.shape.slice(a + 1));
   const y = makeTensor([...tx.shape.slice(0, a), ...ti.shape, ...tx.shape.slice(a + 1)], tx.dtype, 'gather');
-  call('gather', [tx, ti], [y], [outer, tx.shape[a], inner]);
+  const n = tx.shape[a];
+  call('gather', [tx, ti], [y], [outer, n, inner]);
+  // dx[o, j, :] = sum of dy[o, k, :] over indices[k] == j (TF.js: unsortedSegmentSum).
+  recordGrad('gather', [tx], [y], ([dy]) => {
+    const dx = makeTensor([...tx.shape], 'float32', 'gather (gradient)');
+    call('scatterAdd', [dy, ti], [dx], [outer, n, inner]);
+    return [dx];
+  }, [ti]);
+  return y;
+}
+
+/**
+ * Sums the slices of `x` (along axis 0) that share a segment id (TF.js
+ * `tf.unsortedSegmentSum`): `out[s] = sum of x[i] with segmentIds[i] == s`,
+ * for `s` in `0..numSegments`.
+ */
+export function unsortedSegmentSum(x: Arg, segmentIds: Tensor | TensorLike, numSegments: number): Tensor {
+  const tx = toTensor(x, 'unsortedSegmentSum');
+  const ids = toTensor(segmentIds, 'unsortedSegmentSum', 'int32');
+  assert(Number.isInteger(numSegments) && numSegments >= 0, 'unsortedSegmentSum', () => `numSegments must be a non-negative integer, got ${numSegments}`);
+  assert(ids.rank === 1 && ids.size === tx.shape[0], 'unsortedSegmentSum', () => `segmentIds must be 1-D with one id per row of x (${tx.shape[0]}), got shape ${fmtShape(ids.shape)}`);
+  const inner = sizeFromShape(tx.shape.slice(1));
+  const y = makeTensor([numSegments, ...tx.shape.slice(1)], tx.dtype, 'unsortedSegmentSum');
+  call('scatterAdd', [tx, ids], [y], [1, numSegments, inner]);
+  // TF.js: the gradient gathers the output gradient back by segment id.
+  recordGrad('unsortedSegmentSum', [tx], [y], ([dy]) => [gather(dy, ids, 0)], [ids]);
   return y;
 }

@@ -2,18 +2,23 @@
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType, TensorLike } from '../types.js';
 import { assert } from '../util.js';
-import { call, recordGrad, Unary } from './kernel.js';
+import { call, recordGrad, recordNoGrad, recordZeroGrad, Unary } from './kernel.js';
 import { toTensor } from './convert.js';
 import { add, div, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 
 type Arg = Tensor | TensorLike;
 
-function unaryOp(name: string, code: number, x: Arg, grad: ((dy: Tensor, x: Tensor, y: Tensor) => Tensor) | null, alpha = 0, beta = 0, dtype?: DataType): Tensor {
+/** A gradient function, `'zero'` (piecewise constant, as TF.js) or `'none'` (not differentiable: throws). */
+type UnaryGrad = ((dy: Tensor, x: Tensor, y: Tensor) => Tensor) | 'zero' | 'none';
+
+function unaryOp(name: string, code: number, x: Arg, grad: UnaryGrad, alpha = 0, beta = 0, dtype?: DataType): Tensor {
   const tx = toTensor(x, name);
   const y = makeTensor([...tx.shape], dtype ?? (tx.dtype === 'bool' ? 'float32' : tx.dtype));
   call('unary', [tx], [y], [code, alpha, beta]);
-  if (grad) recordGrad(name, [tx], [y], ([dy]) => [grad(dy, tx, y)]);
+  if (grad === 'zero') recordZeroGrad(name, [tx], [y]);
+  else if (grad === 'none') recordNoGrad(name, [tx], [y]);
+  else recordGrad(name, [tx], [y], ([dy]) => [grad(dy, tx, y)]);
   return y;
 }
 
@@ -26,7 +31,8 @@ export function neg(x: Arg): Tensor {
   return unaryOp('neg', Unary.neg, x, (dy) => neg(dy));
 }
 export function abs(x: Arg): Tensor {
-  return unaryOp('abs', Unary.abs, x, (dy, x) => mul(dy, sign(x)));
+  // TF.js's Abs gradient: dy * step(x, -1), i.e. -1 at x = 0 (what an L1 penalty on zero-initialised biases sees).
+  return unaryOp('abs', Unary.abs, x, (dy, x) => mul(dy, step(x, -1)));
 }
 export function square(x: Arg): Tensor {
   return unaryOp('square', Unary.square, x, (dy, x) => mul(dy, mul(x, 2)));
@@ -90,7 +96,12 @@ export function leakyRelu(x: Arg, alpha = 0.2): Tensor {
   }, alpha);
 }
 export function gelu(x: Arg): Tensor {
-  return unaryOp('gelu', Unary.gelu, x, null, 0, 0, 'float32');
+  // Exact GELU x Φ(x): d/dx = Φ(x) + x φ(x).
+  return unaryOp('gelu', Unary.gelu, x, (dy, x) => {
+    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return mul(dy, add(cdf, mul(x, pdf)));
+  }, 0, 0, 'float32');
 }
 export function erf(x: Arg): Tensor {
   return unaryOp('erf', Unary.erf, x, (dy, x) => mul(dy, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI))), 0, 0, 'float32');
@@ -111,23 +122,23 @@ export function clipByValue(x: Arg, clipValueMin: number, clipValueMax: number):
 }
 export function step(x: Arg, alpha = 0): Tensor {
   // TF.js step: 1 where x > 0, alpha elsewhere.
-  const s = unaryOp('step', Unary.step, x, null);
-  return alpha === 0 ? s : unaryOp('step', Unary.affine, s, null, 1 - alpha, alpha);
+  const s = unaryOp('step', Unary.step, x, 'zero');
+  return alpha === 0 ? s : unaryOp('step', Unary.affine, s, 'zero', 1 - alpha, alpha);
 }
 export function sign(x: Arg): Tensor {
-  return unaryOp('sign', Unary.sign, x, null);
+  return unaryOp('sign', Unary.sign, x, 'zero');
 }
 export function floor(x: Arg): Tensor {
-  return unaryOp('floor', Unary.floor, x, null);
+  return unaryOp('floor', Unary.floor, x, 'zero');
 }
 export function round(x: Arg): Tensor {
-  return unaryOp('round', Unary.round, x, null);
+  return unaryOp('round', Unary.round, x, 'zero');
 }
 export function logicalNot(x: Arg): Tensor {
-  return unaryOp('logicalNot', Unary.logicalNot, x, null, 0, 0, 'bool');
+  return unaryOp('logicalNot', Unary.logicalNot, x, 'none', 0, 0, 'bool');
 }
 export function isNaN(x: Arg): Tensor {
-  return unaryOp('isNaN', Unary.isNaN, x, null, 0, 0, 'bool');
+  return unaryOp('isNaN', Unary.isNaN, x, 'zero', 0, 0, 'bool');
 }
 /** `alpha * x + beta` in one kernel (internal helper, also used by layers). */
 export function affine(x: Arg, alpha: number, beta: number): Tensor {
@@ -140,13 +151,13 @@ function cmpConst(x: Tensor, code: number, c: number): Tensor {
   const shifted = affine(x, 1, -c);
   switch (code) {
     case 0:
-      return unaryOp('greater', Unary.step, shifted, null, 0, 0, 'bool');
+      return unaryOp('greaterThanConst', Unary.step, shifted, 'none', 0, 0, 'bool');
     case 1:
-      return unaryOp('less', Unary.step, affine(x, -1, c), null, 0, 0, 'bool');
+      return unaryOp('lessThanConst', Unary.step, affine(x, -1, c), 'none', 0, 0, 'bool');
     case 2:
-      return unaryOp('greaterEqual', Unary.logicalNot, unaryOp('less', Unary.step, affine(x, -1, c), null), null, 0, 0, 'bool');
+      return unaryOp('greaterEqualConst', Unary.logicalNot, unaryOp('lessThanConst', Unary.step, affine(x, -1, c), 'none'), 'none', 0, 0, 'bool');
     default:
-      return unaryOp('lessEqual', Unary.logicalNot, unaryOp('greater', Unary.step, shifted, null), null, 0, 0, 'bool');
+      return unaryOp('lessEqualConst', Unary.logicalNot, unaryOp('greaterThanConst', Unary.step, shifted, 'none'), 'none', 0, 0, 'bool');
   }
 }
 const greaterThan = (x: Tensor, c: number) => cmpConst(x, 0, c);

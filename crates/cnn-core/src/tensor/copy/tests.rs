@@ -304,3 +304,33 @@ fn gather_matches_reference_and_one_and_two_threads_are_bit_identical() {
         assert_bits_eq(&one, &z, &format!("gather ref [{outer}, {axis_len}, {inner}] n={n}"));
     }
 }
+
+#[test]
+fn scatter_add_by_hand_and_rejects_bad_indices() {
+    // dy [2, 3, 1] with indices [1, 1, 0] into dx [2, 2, 1].
+    let mut dx = [f32::NAN; 4];
+    scatter_add(&[1., 2., 4., 8., 16., 32.], &[1.0, 1.0, 0.0], 2, 2, 1, &mut dx).unwrap();
+    assert_eq!(dx, [4., 3., 32., 24.]);
+    let err = |idx: &[f32]| scatter_add(&[0.0; 2], idx, 1, 3, 1, &mut [0.0; 3]).unwrap_err().to_string();
+    assert_eq!(err(&[0.0, 3.0]), "scatterAdd: index 3 at position 1 is out of range for an axis of length 3");
+    assert_eq!(err(&[0.5, 1.0]), "scatterAdd: index at position 0 is 0.5, expected an integer");
+}
+
+#[test]
+fn scatter_add_matches_reference_and_one_and_two_threads_are_bit_identical() {
+    let mut r = rng(35);
+    for (outer, axis_len, inner, n) in [(1, 1, 1, 1), (3, 5, 4, 7), (2, 17, 3, 50), (300, 40, 33, 20), (1, 1000, 1, 4000)] {
+        let dy = rand_vec(&mut r, outer * n * inner);
+        let idx: Vec<f32> = (0..n).map(|_| r.random_range(0..axis_len) as f32).collect();
+        let run = || {
+            let mut dx = vec![f32::NAN; outer * axis_len * inner];
+            scatter_add(&dy, &idx, outer, axis_len, inner, &mut dx).unwrap();
+            dx
+        };
+        let one = with_threads(1, run);
+        assert_bits_eq(&with_threads(2, run), &one, &format!("scatterAdd [{outer}, {axis_len}, {inner}] n={n}"));
+        let mut z = vec![f32::NAN; one.len()];
+        scatter_add_ref(&dy, &idx, outer, axis_len, inner, &mut z).unwrap();
+        assert_bits_eq(&one, &z, &format!("scatterAdd ref [{outer}, {axis_len}, {inner}] n={n}"));
+    }
+}
