@@ -36,6 +36,8 @@ function values(shape: number[], c: Case): Float32Array {
 const nhwc = [1, 4, 4, 2];
 /** Differentiable ops (also functions of tf.losses and tf.image, by qualified name). */
 const DIFF: Record<string, Case> = {
+  depthwiseConv2d: { shapes: [[1, 4, 4, 2], [3, 3, 2, 2]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
+  separableConv2d: { shapes: [[1, 4, 4, 2], [3, 3, 2, 1], [1, 1, 2, 3]], f: (x, d, p) => tf.separableConv2d(x as tf.Tensor4D, d as tf.Tensor4D, p as tf.Tensor4D, 1, 'valid') },
   add: { shapes: [[2, 3], [3]], f: (a, b) => tf.add(a, b) },
   sub: { shapes: [[2, 3], [2, 1]], f: (a, b) => tf.sub(a, b) },
   mul: { shapes: [[2, 3], [2, 3]], f: (a, b) => tf.mul(a, b) },
@@ -156,7 +158,7 @@ const SPECIAL = ['floorDiv'];
 const NOT_OPS = new Set([
   'AdamOptimizer', 'Callback', 'EarlyStopping', 'History', 'LayersModel', 'MomentumOptimizer', 'Optimizer', 'RMSPropOptimizer', 'ResidualBlock', 'SGDOptimizer', 'Sequential',
   'SymbolicTensor', 'Tensor', 'TensorBuffer', 'Variable', 'backend', 'buffer', 'coreStats', 'dispose', 'engine', 'fill', 'flush', 'getBackend', 'grad', 'grads', 'input', 'keep',
-  'memory', 'model', 'nextFrame', 'oneHot', 'ones', 'onesLike', 'randomNormal', 'randomUniform', 'range', 'ready', 'scalar', 'sequential', 'setBackend', 'tensor', 'tensor1d',
+  'loadLayersModel', 'memory', 'model', 'nextFrame', 'oneHot', 'ones', 'onesLike', 'randomNormal', 'randomUniform', 'range', 'ready', 'scalar', 'sequential', 'setBackend', 'tensor', 'tensor1d',
   'tensor2d', 'tensor3d', 'tensor4d', 'tidy', 'truncatedNormal', 'valueAndGrad', 'valueAndGrads', 'variable', 'variableGrads', 'zeros', 'zerosLike',
 ]);
 

@@ -35,6 +35,25 @@ const ARGS: Record<string, any> = {
   cropping2d: { cropping: [[1, 0], [0, 2]] },
   reLU: { maxValue: 6 },
 };
+/** Layers over sequences take [batch, steps, features] inputs. */
+const SEQ = new Set(['conv1d', 'maxPooling1d', 'maxPool1d', 'averagePooling1d', 'avgPool1d', 'globalAveragePooling1d', 'globalAvgPool1d', 'globalMaxPooling1d', 'globalMaxPool1d', 'spatialDropout1d', 'permute', 'dot', 'repeatVector', 'embedding', 'gaussianNoise']);
+Object.assign(ARGS, {
+  conv1d: { filters: 3, kernelSize: 2, strides: 1, padding: 'same', dilationRate: 1, activation: 'relu', kernelInitializer: 'heNormal' },
+  maxPooling1d: { poolSize: 2, strides: 1, padding: 'valid' },
+  maxPool1d: { poolSize: 2 },
+  averagePooling1d: { poolSize: 3, padding: 'same' },
+  avgPool1d: { poolSize: 2 },
+  globalAveragePooling1d: {},
+  globalAvgPool1d: {},
+  globalMaxPooling1d: {},
+  globalMaxPool1d: {},
+  spatialDropout1d: { rate: 0.2, seed: 3 },
+  permute: { dims: [2, 1] },
+  dot: { axes: -1, normalize: true },
+  repeatVector: { n: 3 },
+  embedding: { inputDim: 10, outputDim: 3, embeddingsInitializer: 'randomUniform' },
+  gaussianNoise: { stddev: 0.2 },
+});
 const GENERIC = [{}, { units: 3 }, { filters: 2, kernelSize: 3 }, { kernelSize: 3 }, { rate: 0.3 }, { size: 2 }, { cropping: 1 }, { targetShape: [-1] }, { activation: 'relu' }, { poolSize: 2 }];
 const MERGE = new Set(['add', 'concatenate', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'dot']);
 const SKIP = new Set(['Layer']);
@@ -60,8 +79,10 @@ describe('every tf.layers factory round-trips through its config', () => {
       const make = (tf.layers as any)[key] as (a: any) => any;
       const merge = MERGE.has(key);
       const next = rng(key.length * 97 + 1);
-      const shape = [2, 6, 6, 4];
-      const xs = [0, 1].map(() => tf.tensor(Float32Array.from({ length: 2 * 6 * 6 * 4 }, () => next() * 2 - 1), shape));
+      const shape = key === 'repeatVector' ? [2, 4] : key === 'embedding' ? [2, 5] : SEQ.has(key) ? [2, 6, 4] : [2, 6, 6, 4];
+      const size = shape.reduce((a, b) => a * b, 1);
+      const value = () => (key === 'embedding' ? Math.floor(next() * 10) : next() * 2 - 1);
+      const xs = [0, 1].map(() => tf.tensor(Float32Array.from({ length: size }, value), shape));
       let layer: any;
       let args: any;
       for (const a of key in ARGS ? [ARGS[key]] : GENERIC) {

@@ -61,6 +61,9 @@ export function getRegularizer(r: RegularizerIdentifier | null | undefined, wher
     throw new Error(`${where}: unknown regularizer '${r}'; expected 'l1', 'l2', 'l1l2' or tf.regularizers.l1l2({...})`);
   }
   if (typeof r === 'object' && r.className === 'L1L2') return new L1L2(r.config);
+  // Keras 3 writes L1 and L2 regularizers under their own class names.
+  if (typeof r === 'object' && r.className === 'L1') return new L1L2({ l1: (r.config as { l1?: number } | undefined)?.l1 ?? 0.01, l2: 0 });
+  if (typeof r === 'object' && r.className === 'L2') return new L1L2({ l1: 0, l2: (r.config as { l2?: number } | undefined)?.l2 ?? 0.01 });
   throw new Error(`${where}: unknown regularizer ${JSON.stringify(r)}`);
 }
 

@@ -129,7 +129,9 @@ export function metricsNames(specs: readonly OutputSpec[]): string[] {
   const multi = specs.length > 1;
   const out = ['loss'];
   if (multi) for (const s of specs) out.push(`${s.name}_loss`);
-  for (const s of specs) for (const m of s.metrics) out.push(multi ? `${s.name}_${m}` : m);
+  // tfjs-layers 4.22 names the accuracy metric 'acc' whether it was asked for as 'accuracy' or 'acc'.
+  const key = (m: string) => (m === 'accuracy' ? 'acc' : m);
+  for (const s of specs) for (const m of s.metrics) out.push(multi ? `${s.name}_${key(m)}` : key(m));
   return out;
 }
 

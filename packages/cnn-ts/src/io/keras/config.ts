@@ -150,6 +150,11 @@ function layerConfig(className: string, config: unknown, layerName: string, prob
     delete cfg[k];
   }
   if (className === 'BatchNormalization' && Array.isArray(cfg.axis) && cfg.axis.length === 1) cfg.axis = cfg.axis[0];
+  // Keras writes `keepdims` for global pooling; TF.js's key is keep_dims (keepDims).
+  if ('keepdims' in cfg && /^Global(Average|Max)Pooling[123]D$/.test(className)) {
+    cfg.keep_dims = cfg.keepdims;
+    delete cfg.keepdims;
+  }
   if (typeof cfg.activation === 'string') cfg.activation = RENAMED_ACTIVATIONS[cfg.activation] ?? cfg.activation;
   return cfg;
 }
