@@ -18,5 +18,5 @@ export function isKerasFile(name: string): boolean {
 
 /** The artifacts of a Keras file (`.keras` zip or HDF5 `.h5`). */
 export function readKerasFile(bytes: Uint8Array, fileName: string): Promise<ModelArtifacts> {
-  return kerasArtifacts(bytes, fileName) as Promise<ModelArtifacts>;
+  return kerasArtifacts(bytes, fileName);
 }

@@ -1,19 +1,11 @@
 /**
- * The few `tf.io` shapes the Keras import produces, structurally identical to
- * `@tensorflow/tfjs-core`'s `io.ModelArtifacts`, `io.WeightsManifestEntry` and
- * `io.IOHandler` (load side), so the same object feeds `tf.loadLayersModel`
- * here or in tfjs-layers.
- *
- * Defined here because the library's own `io/types.ts` is being written on a
- * parallel branch; at merge these become re-exports of it.
+ * The `tf.io` shapes the Keras import produces: the library's own
+ * (io/types.ts, tfjs-core's names), narrowed to what a Keras file always
+ * gives, so the same object feeds `tf.loadLayersModel` here or in tfjs-layers.
  */
+import type { ModelArtifacts as IOModelArtifacts, WeightsManifestEntry } from '../types.js';
 
-/** One weight in a manifest or in `ModelArtifacts.weightSpecs`. */
-export interface WeightsManifestEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32' | 'int32';
-}
+export type { WeightsManifestEntry };
 
 /** Keras-2-style `modelTopology` as TF.js writes it in model.json. */
 export interface KerasTopology {
@@ -30,15 +22,14 @@ export interface KerasModelConfig {
   [key: string]: unknown;
 }
 
-/** What `load()` of a handler resolves to (tfjs-core `io.ModelArtifacts`). */
-export interface ModelArtifacts {
+/** What `load()` of a Keras handler resolves to: `io.ModelArtifacts` with every field a Keras file gives. */
+export interface ModelArtifacts extends IOModelArtifacts {
   modelTopology: KerasTopology;
   weightSpecs: WeightsManifestEntry[];
   weightData: ArrayBuffer;
   format: string;
   generatedBy: string;
   convertedBy: string;
-  trainingConfig?: Record<string, unknown>;
 }
 
 /** The load side of a tfjs-core `io.IOHandler`. */
