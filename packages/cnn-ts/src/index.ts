@@ -87,6 +87,7 @@ export { History, EarlyStopping, Callback, callbacks, type CallbackHooks, type L
 export { train, Optimizer, AdamOptimizer, SGDOptimizer, MomentumOptimizer, RMSPropOptimizer } from './optimizers.js';
 export { initializers } from './layers/initializers.js';
 export { regularizers } from './layers/regularizers.js';
+export { constraints } from './layers/constraints.js';
 export * as builders from './builders.js';
 export { ResidualBlock } from './builders.js';
 export * as data from './data/index.js';

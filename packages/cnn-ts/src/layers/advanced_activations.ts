@@ -12,6 +12,8 @@ import type { Tensor, Variable } from '../tensor.js';
 import { getInitializer, serializeInitializer, type InitializerIdentifier } from './initializers.js';
 import { one } from './core.js';
 import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import type { ConstraintIdentifier } from './constraints.js';
+import type { RegularizerIdentifier } from './regularizers.js';
 
 
 export interface LeakyReLULayerArgs extends LayerArgs {
@@ -120,6 +122,9 @@ export class Softmax extends Layer {
 export interface PReLULayerArgs extends LayerArgs {
   /** Initial slopes (default 'zeros'). */
   alphaInitializer?: InitializerIdentifier;
+  alphaRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the slopes after each training step. */
+  alphaConstraint?: ConstraintIdentifier | null;
   /** Axes (1-based, batch excluded counts from 1) along which the slope is shared. */
   sharedAxes?: number | number[] | null;
 }
@@ -152,6 +157,6 @@ export class PReLU extends Layer {
     return s;
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), alphaInitializer: serializeInitializer(this.alphaInitializer, this.name), alphaRegularizer: null, alphaConstraint: null, sharedAxes: this.sharedAxes };
+    return { alphaRegularizer: null, alphaConstraint: null, ...super.getConfig(), alphaInitializer: serializeInitializer(this.alphaInitializer, this.name), sharedAxes: this.sharedAxes };
   }
 }

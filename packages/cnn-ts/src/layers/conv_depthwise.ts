@@ -11,6 +11,8 @@ import { serializeInitializer, type InitializerIdentifier } from './initializers
 import type { Shape } from './layer.js';
 import { BaseConv, Conv, type BaseConvLayerArgs, type ConvLayerArgs } from './conv_base.js';
 import { one } from './core.js';
+import type { ConstraintIdentifier } from './constraints.js';
+import type { RegularizerIdentifier } from './regularizers.js';
 
 function checkMultiplier(m: number | undefined, where: string): number {
   const v = m ?? 1;
@@ -23,6 +25,9 @@ export interface DepthwiseConv2DLayerArgs extends BaseConvLayerArgs {
   depthMultiplier?: number;
   /** Default 'glorotUniform'. */
   depthwiseInitializer?: InitializerIdentifier;
+  depthwiseRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the depthwise kernel after each training step. */
+  depthwiseConstraint?: ConstraintIdentifier | null;
 }
 
 /**
@@ -77,6 +82,10 @@ export interface SeparableConv2DLayerArgs extends ConvLayerArgs {
   depthwiseInitializer?: InitializerIdentifier;
   /** Default 'glorotUniform'. */
   pointwiseInitializer?: InitializerIdentifier;
+  depthwiseRegularizer?: RegularizerIdentifier | null;
+  pointwiseRegularizer?: RegularizerIdentifier | null;
+  depthwiseConstraint?: ConstraintIdentifier | null;
+  pointwiseConstraint?: ConstraintIdentifier | null;
 }
 
 /**

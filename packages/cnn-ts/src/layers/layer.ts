@@ -13,6 +13,7 @@ import { fmtShape } from '../util.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { Serializable, type ConfigDict, type SerializableConstructor } from '../serialization.js';
 import { recordActivity, registerWeight, regularizersFromArgs, type LayerRegularizers, type RegularizerIdentifier } from './regularizers.js';
+import { constraintOf, constraintsFromArgs, registerConstraint, type ConstraintIdentifier, type LayerConstraints } from './constraints.js';
 
 /** A shape whose first (batch) dimension may be unknown. */
 export type Shape = (number | null)[];
@@ -36,6 +37,10 @@ export interface LayerArgs {
   kernelRegularizer?: RegularizerIdentifier | null;
   /** Penalty on the weight named `bias`. */
   biasRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the weight named `kernel` after each training step (`tf.constraints.maxNorm()`). */
+  kernelConstraint?: ConstraintIdentifier | null;
+  /** Projection of the weight named `bias` after each training step. */
+  biasConstraint?: ConstraintIdentifier | null;
 }
 
 /** Options passed to `call`. */
@@ -130,6 +135,8 @@ export abstract class Layer extends Serializable {
   private readonly fixedWeights = new Set<Variable>();
   /** The layer's regularizers (null: none). */
   protected readonly regularizers: LayerRegularizers | null;
+  /** The layer's weight constraints (null: none). */
+  protected readonly constraints: LayerConstraints | null;
   private trainableFlag = true;
   /** Input shape this layer was built with. */
   protected builtInputShape: Shape | Shape[] | undefined;
@@ -147,6 +154,8 @@ export abstract class Layer extends Serializable {
     this.dtype = args.dtype ?? 'float32';
     // kernelRegularizer / biasRegularizer / activityRegularizer (by weight name, as Keras names weights).
     this.regularizers = regularizersFromArgs(args, this.name);
+    // kernelConstraint / biasConstraint / ... likewise; applied after each optimizer step.
+    this.constraints = constraintsFromArgs(args, this.name);
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
   }
@@ -294,6 +303,7 @@ export abstract class Layer extends Serializable {
     this.ownWeights.push(v);
     if (!trainable) this.fixedWeights.add(v);
     registerWeight(this.regularizers, name, v);
+    registerConstraint(this.constraints, name, v);
     return v;
   }
 
@@ -359,7 +369,12 @@ export abstract class Layer extends Serializable {
         throw new Error(`${this.name}: weight ${w.name} has shape ${fmtShape(w.shape)}, the value given has shape ${fmtShape(values[i].shape)}`);
       }
     });
-    ws.forEach((w, i) => w.assign(values[i]));
+    ws.forEach((w, i) => {
+      w.assign(values[i]);
+      // As tfjs-layers' LayerVariable.write: a constrained weight is set to its projection.
+      const c = constraintOf(w);
+      if (c) tidy(() => w.assign(c.apply(w)));
+    });
   }
 
   override getClassName(): string {
@@ -372,7 +387,7 @@ export abstract class Layer extends Serializable {
    * rebuilds the layer. Subclasses merge theirs with `super.getConfig()`.
    */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: [...this.batchInputShape] } : {}), dtype: this.dtype, ...(this.regularizers?.config ?? {}) };
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: [...this.batchInputShape] } : {}), dtype: this.dtype, ...(this.regularizers?.config ?? {}), ...(this.constraints?.config ?? {}) };
   }
 
   /** Builds a layer from its config (TF.js `fromConfig`): `new cls(config)`; a null value means the default. */

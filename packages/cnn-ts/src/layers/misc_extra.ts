@@ -18,6 +18,8 @@ import { serializeInitializer } from './initializers.js';
 import type { InitializerIdentifier } from './initializers.js';
 import { one, oneShape } from './core.js';
 import { Layer, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
+import type { ConstraintIdentifier } from './constraints.js';
+import type { RegularizerIdentifier } from './regularizers.js';
 
 
 export interface PermuteLayerArgs extends LayerArgs {
@@ -83,6 +85,9 @@ export interface EmbeddingLayerArgs extends LayerArgs {
   outputDim: number;
   /** Default 'randomUniform' (tfjs-layers). */
   embeddingsInitializer?: InitializerIdentifier;
+  embeddingsRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the table after each training step. */
+  embeddingsConstraint?: ConstraintIdentifier | null;
   /** Index 0 is padding (masking is accepted for config compatibility). */
   maskZero?: boolean;
   inputLength?: number | number[];
@@ -123,13 +128,14 @@ export class Embedding extends Layer {
   }
   override getConfig(): Record<string, unknown> {
     return {
+      // tfjs-layers writes null for the ones not set.
+      embeddingsRegularizer: null,
+      activityRegularizer: null,
+      embeddingsConstraint: null,
       ...super.getConfig(),
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       embeddingsInitializer: serializeInitializer(this.embeddingsInitializer, this.name),
-      embeddingsRegularizer: null,
-      activityRegularizer: null,
-      embeddingsConstraint: null,
       maskZero: this.maskZero,
       inputLength: this.inputLength ?? null,
     };
@@ -237,6 +243,10 @@ export interface LayerNormalizationArgs extends LayerArgs {
   scale?: boolean;
   betaInitializer?: InitializerIdentifier;
   gammaInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
 }
 
 /** `(x - mean) / sqrt(var + eps) * gamma + beta` over `axis`, per sample (TF.js `tf.layers.layerNormalization`). */
@@ -287,6 +297,8 @@ export class LayerNormalization extends Layer {
   }
   override getConfig(): Record<string, unknown> {
     return {
+      betaRegularizer: null,
+      gammaRegularizer: null,
       ...super.getConfig(),
       axis: this.axis,
       epsilon: this.epsilon,
@@ -294,8 +306,6 @@ export class LayerNormalization extends Layer {
       scale: this.scale,
       betaInitializer: serializeInitializer(this.betaInitializer, this.name),
       gammaInitializer: serializeInitializer(this.gammaInitializer, this.name),
-      betaRegularizer: null,
-      gammaRegularizer: null,
     };
   }
 }

@@ -5,6 +5,8 @@ import type { Tensor, Variable } from '../tensor.js';
 import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, classNameOf, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
 import { one, oneShape } from './core.js';
+import type { ConstraintIdentifier } from './constraints.js';
+import type { RegularizerIdentifier } from './regularizers.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** Only -1 (the channel axis of NHWC). */
@@ -19,6 +21,11 @@ export interface BatchNormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerIdentifier;
   movingMeanInitializer?: InitializerIdentifier;
   movingVarianceInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  /** Projections of beta / gamma after each training step. */
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
 }
 
 export class BatchNormalization extends Layer {

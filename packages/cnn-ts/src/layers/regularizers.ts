@@ -79,7 +79,7 @@ export interface LayerRegularizers {
   config: Record<string, unknown>;
 }
 
-const ROLES: [string, string][] = [['kernelRegularizer', 'kernel'], ['biasRegularizer', 'bias'], ['embeddingsRegularizer', 'embeddings'], ['depthwiseRegularizer', 'depthwise_kernel'], ['pointwiseRegularizer', 'pointwise_kernel'], ['alphaRegularizer', 'alpha']];
+const ROLES: [string, string][] = [['kernelRegularizer', 'kernel'], ['biasRegularizer', 'bias'], ['embeddingsRegularizer', 'embeddings'], ['depthwiseRegularizer', 'depthwise_kernel'], ['pointwiseRegularizer', 'pointwise_kernel'], ['alphaRegularizer', 'alpha'], ['betaRegularizer', 'beta'], ['gammaRegularizer', 'gamma']];
 
 /** Reads the `*Regularizer` arguments of a layer. */
 export function regularizersFromArgs(args: object, where: string): LayerRegularizers | null {

@@ -18,6 +18,7 @@ import { cast } from '../ops/cast.js';
 import { logSoftmax } from '../ops/nn.js';
 import { getOptimizer, type Optimizer } from '../optimizers.js';
 import { collectActivity, regularizationLoss } from '../layers/regularizers.js';
+import { applyConstraints } from '../layers/constraints.js';
 import { add } from '../ops/binary.js';
 import { permutation } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -303,6 +304,8 @@ export class Trainer {
       if (missing.length > 0) throw new Error(`fit: the loss does not depend on the trainable weight(s) ${missing.map((v) => `${v.name} ${fmtShape(v.shape)}`).join(', ')} (model ${this.model.name}); freeze them (layer.trainable = false) or use them in call()`);
       const pairs = vars.map((v, i) => ({ variable: v, gradient: grads[i]! }));
       opt.applyGradientsTo(pairs);
+      // Keras (and TF.js's documented intent): constrained weights are projected after every step.
+      applyConstraints(vars);
       out = t.row;
     } finally {
       ENGINE.endScope(out ? [out] : []);
