@@ -179,7 +179,7 @@ describe('bad input: a clear error naming the file, fast, nothing left behind', 
     ['an unknown layer class', (_, j) => ((j.modelTopology.model_config.config.layers[1].class_name = 'FancyNorm'), j), /unknown layer class FancyNorm.*registerClass\(FancyNorm\)/],
     ['a weight the file lacks', (d, j) => (truncateSync(join(d, 'group1-shard1of1.bin'), statSync(join(d, 'group1-shard1of1.bin')).size - 16), (j.weightsManifest[0].weights = j.weightsManifest[0].weights.slice(0, -1)), j), /the model has 1 weight\(s\) the file lacks: batch_normalization\S*\/moving_variance \[4\]/],
     ['a weight of the wrong shape', (_, j) => ((j.weightsManifest[0].weights[0].shape = [3, 3, 4, 1]), j), /weight conv2d\S*\/kernel has shape \[3,3,4,1\] in the file, but the model's conv2d\S*\/kernel has shape \[3,3,1,4\]/],
-    ['an unsupported layer argument', (_, j) => ((j.modelTopology.model_config.config.layers[0].config.kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2, axis: 0 } }), j), /kernel_constraint=.* is not supported/],
+    ['an unsupported layer argument', (_, j) => ((j.modelTopology.model_config.config.layers[0].config.groups = 2), j), /groups=2 is not supported/],
     ['no modelTopology', (_, j) => ((delete j.modelTopology), j), /no modelTopology/],
   ];
   for (const [what, mutate, re] of cases) {

@@ -70,3 +70,31 @@ describe('regularizers', () => {
     expect(() => tf.layers.dense({ units: 2, kernelRegularizer: 'l3' as never })).toThrow(/unknown regularizer 'l3'/);
   });
 });
+
+describe('evaluate and validation loss without the weight penalty (tfjs-layers 4.22)', () => {
+  it('fit\'s loss has the kernelRegularizer penalty; val_loss and evaluate() do not, with the same values as tfjs-layers', async () => {
+    const runs: { loss: number; valLoss: number; evaluate: number[]; mse: number }[] = [];
+    let init: Float32Array[] | null = null;
+    for (const lib of [rl, tf] as const) {
+      const L = lib as typeof rl;
+      const m = L.sequential({ layers: [L.layers.dense({ units: 2, inputShape: [3], kernelRegularizer: L.regularizers.l2({ l2: 0.5 }), biasRegularizer: L.regularizers.l1({ l1: 0.3 }), biasInitializer: 'ones' })] });
+      if (!init) init = await Promise.all(m.getWeights().map((w) => w.data() as Promise<Float32Array>));
+      else m.setWeights(init.map((v, i) => tf.tensor(v, m.getWeights()[i].shape)) as never);
+      const T = (v: number[][]) => (lib === rl ? ref.tensor(v) : tf.tensor(v));
+      // Learning rate 0: the weights stay put, so every value below is of the same weights.
+      m.compile({ optimizer: (lib === rl ? ref.train.sgd(0) : tf.train.sgd(0)) as never, loss: 'meanSquaredError', metrics: ['mse'] });
+      const h = await m.fit(T(X) as never, T(Y) as never, { epochs: 1, batchSize: 4, verbose: 0, validationData: [T(X), T(Y)] as never });
+      const ev = m.evaluate(T(X) as never, T(Y) as never, { batchSize: 4 }) as rl.Tensor[];
+      runs.push({ loss: h.history.loss[0] as number, valLoss: h.history.val_loss[0] as number, evaluate: ev.map((t) => t.dataSync()[0]), mse: h.history.mse[0] as number });
+    }
+    const [theirs, ours] = runs;
+    const w = init!;
+    const penalty = 0.5 * Array.from(w[0]).reduce((s, v) => s + v * v, 0) + 0.3 * Array.from(w[1]).reduce((s, v) => s + Math.abs(v), 0);
+    expect(theirs.loss).toBeCloseTo(theirs.mse + penalty, 4);
+    expect(ours.loss).toBeCloseTo(theirs.loss, 4);
+    expect(ours.valLoss).toBeCloseTo(theirs.valLoss, 5);
+    expect(ours.valLoss).toBeCloseTo(theirs.mse, 5);
+    ours.evaluate.forEach((v, i) => expect(v).toBeCloseTo(theirs.evaluate[i], 5));
+    expect(ours.evaluate[0]).toBeCloseTo(ours.mse, 5);
+  });
+});

@@ -11,6 +11,7 @@ import { Layer, InputLayer, withWeightSource } from '../layers/layer.js';
 import { ENGINE } from '../engine.js';
 import { LayersModel, modelIO } from '../models/model.js';
 import type { CompileArgs } from '../models/training.js';
+import { metricSaveName, type MetricIdentifier } from '../models/losses.js';
 import { AdamOptimizer, MomentumOptimizer, RMSPropOptimizer, SGDOptimizer, type Optimizer } from '../optimizers.js';
 import type { Variable } from '../tensor.js';
 import { tensor } from '../ops/creation.js';
@@ -90,9 +91,16 @@ function trainingConfigOf(model: LayersModel): TrainingConfig | undefined {
   const args = model.compileArgs;
   const opt = model.optimizer;
   if (!args || !opt) return undefined;
-  const tc: TrainingConfig = { loss: mapNames(args.loss, toSnakeCase) as TrainingConfig['loss'], metrics: mapNames(args.metrics ?? [], toSnakeCase) as TrainingConfig['metrics'], optimizer_config: optimizerConfig(opt) };
+  const tc: TrainingConfig = { loss: mapNames(args.loss, toSnakeCase) as TrainingConfig['loss'], metrics: mapNames(savedMetrics(args.metrics ?? []), toSnakeCase) as TrainingConfig['metrics'], optimizer_config: optimizerConfig(opt) };
   if (args.lossWeights) tc.loss_weights = args.lossWeights;
   return tc;
+}
+
+/** The metrics by name for a training config: `tf.metrics` functions by their name, other functions left out (they cannot be rebuilt from JSON). */
+function savedMetrics(m: NonNullable<CompileArgs['metrics']>): Names {
+  const one = (x: MetricIdentifier | MetricIdentifier[]): Names => (Array.isArray(x) ? x.map(metricSaveName).filter((n): n is string => n !== null) : (metricSaveName(x) ?? []));
+  if (Array.isArray(m)) return m.every((x) => !Array.isArray(x)) ? one(m as MetricIdentifier[]) : m.map((x) => one(x as MetricIdentifier | MetricIdentifier[]));
+  return Object.fromEntries(Object.entries(m).map(([k, x]) => [k, one(x)]));
 }
 
 /** Loss and metric names (one, a list per output, or keyed by output name) with `f` applied to every name. */

@@ -1,5 +1,5 @@
 /** Keras loss and metric names, and how training computes them. */
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { categoricalCrossEntropy, logSoftmax, sparseCategoricalCrossEntropy, sparseSoftmaxCrossEntropy } from '../ops/nn.js';
 import { mean, sum, argMax } from '../ops/reduction.js';
 import { mul, neg, equal, squaredDifference, greater } from '../ops/index-internal.js';
@@ -7,7 +7,7 @@ import { cast } from '../ops/cast.js';
 import { reshape } from '../ops/transform.js';
 import { fmtShape } from '../util.js';
 
-import { LOSS_FUNCTIONS } from './loss_functions.js';
+import { LOSS_FUNCTIONS, metrics } from './loss_functions.js';
 
 /** tfjs-layers' loss names (compile({loss})); the first three use fused kernels. */
 export type LossName = keyof typeof LOSS_FUNCTIONS;
@@ -48,11 +48,81 @@ export function checkLoss(name: string): LossName {
   return n;
 }
 
-export type MetricName = 'accuracy' | 'acc';
+/** A metric function as compile takes it (TF.js `LossOrMetricFn`): `(yTrue, yPred) => value per sample, or a scalar`. */
+export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-export function checkMetric(name: string): MetricName {
-  if (typeof name !== 'string' || (name !== 'accuracy' && name !== 'acc')) throw new Error(`compile: unknown metric '${String(name)}'; expected 'accuracy' or 'acc'`);
-  return name;
+/** What `compile({metrics})` takes per output: names or functions. */
+export type MetricIdentifier = string | MetricFn;
+
+/** One compiled metric of an output: its log key and how to compute its batch mean. */
+export interface MetricSpec {
+  /** The log key (TF.js `metricsNames` entry, before an output-name prefix). */
+  key: string;
+  /** As given to compile (kept for the saved training config). */
+  identifier: MetricIdentifier;
+  /** The metric's mean over the batch (a scalar). */
+  value(loss: LossName, yTrue: Tensor, p: Prediction): Tensor;
+}
+
+/** Names tfjs-layers' compile accepts for the metric functions (its metricsMap), and ours beyond it: every `tf.metrics` name. */
+function metricByName(name: string): MetricFn | undefined {
+  if (Object.hasOwn(metrics, name)) return (metrics as Record<string, MetricFn>)[name];
+  // Keras' snake_case names (a saved training_config, or Python habits).
+  const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return Object.hasOwn(metrics, camel) ? (metrics as Record<string, MetricFn>)[camel] : undefined;
+}
+
+/** The metric functions (not accuracy / crossentropy names) as a batch mean of the output's probabilities. */
+function fnMetric(key: string, identifier: MetricIdentifier, fn: MetricFn): MetricSpec {
+  return {
+    key,
+    identifier,
+    value: (_loss, yTrue, p) => {
+      const v = fn(yTrue, p.output);
+      if (!(v instanceof Tensor)) throw new Error(`metric '${key}': the function must return a tensor, got ${v === null ? 'null' : typeof v}`);
+      return v.rank === 0 ? v : mean(v);
+    },
+  };
+}
+
+/** Whether tfjs-layers uses the binary variant of 'accuracy' / 'crossentropy' for this output. */
+function binaryOutput(loss: LossName, p: Prediction): boolean {
+  return loss === 'binaryCrossentropy' || p.output.shape[p.output.rank - 1] === 1;
+}
+
+/**
+ * A compile metric as tfjs-layers sets it up: 'accuracy' / 'acc' (key
+ * `acc`) and 'crossentropy' / 'ce' (key `ce`) pick the binary, sparse or
+ * categorical variant from the output and loss; any other name is a
+ * `tf.metrics` function under that key (tfjs-layers accepts the names of its
+ * metricsMap: binaryAccuracy, categoricalAccuracy, precision, mse, mae, mape,
+ * cosine, ...; we accept every `tf.metrics` name, e.g. also recall); a
+ * function's key is its `name`, as tfjs-layers' getLossOrMetricName.
+ */
+export function checkMetric(m: MetricIdentifier): MetricSpec {
+  if (typeof m === 'function') return fnMetric(m.name, m, m);
+  if (typeof m !== 'string') throw new Error(`compile: a metric must be a name or a function (yTrue, yPred) => tensor, got ${m === null ? 'null' : typeof m}`);
+  if (m === 'accuracy' || m === 'acc') return { key: 'acc', identifier: m, value: (loss, y, p) => correctCount(loss, y, p).div(y.shape[0]) };
+  if (m === 'crossentropy' || m === 'ce') {
+    return {
+      key: 'ce',
+      identifier: m,
+      value: (loss, y, p) => {
+        const fn = binaryOutput(loss, p) ? metrics.binaryCrossentropy : loss === 'sparseCategoricalCrossentropy' ? metrics.sparseCategoricalCrossentropy : metrics.categoricalCrossentropy;
+        return mean(fn(y, p.output));
+      },
+    };
+  }
+  const fn = metricByName(m);
+  if (!fn) throw new Error(`compile: unknown metric '${m}'; expected 'accuracy', 'crossentropy', a tf.metrics name (${Object.keys(metrics).join(', ')}) or a function (yTrue, yPred) => tensor`);
+  return fnMetric(m, m, fn);
+}
+
+/** The name a metric is saved under in a training config, or null for a function that is not a `tf.metrics` one. */
+export function metricSaveName(m: MetricIdentifier): string | null {
+  if (typeof m === 'string') return m;
+  const entry = Object.entries(metrics).find(([, f]) => f === m);
+  return entry ? entry[0] : null;
 }
 
 /** The model output a loss sees: probabilities, and logits where the last layer is a softmax. */

@@ -7,7 +7,7 @@
 import type { Tensor } from '../tensor.js';
 import { Tensor as TensorClass } from '../tensor.js';
 import { fmtShape } from '../util.js';
-import { checkLoss, checkMetric, type LossName, type MetricName } from './losses.js';
+import { checkLoss, checkMetric, type LossName, type MetricIdentifier, type MetricSpec } from './losses.js';
 
 /** Data for a model's inputs or outputs: one tensor, an array in model order, or an object keyed by layer name. */
 export type TensorOrArrayOrMap = Tensor | Tensor[] | { [name: string]: Tensor };
@@ -58,7 +58,7 @@ export interface OutputSpec {
   name: string;
   loss: LossName;
   weight: number;
-  metrics: MetricName[];
+  metrics: MetricSpec[];
 }
 
 /** A value per output: one for all, an array in output order, or an object keyed by output name. */
@@ -81,7 +81,7 @@ function perOutput<T>(value: PerOutput<T> | undefined, names: readonly string[],
 export interface PerOutputCompileArgs {
   loss: PerOutput<string>;
   lossWeights?: number[] | { [outputName: string]: number };
-  metrics?: string[] | string[][] | { [outputName: string]: string | string[] };
+  metrics?: MetricIdentifier[] | MetricIdentifier[][] | { [outputName: string]: MetricIdentifier | MetricIdentifier[] };
 }
 
 /** One {@link OutputSpec} per output, from the compile options (Keras' rules: a single loss or metric list applies to every output). */
@@ -103,10 +103,11 @@ export function outputSpecs(names: readonly string[], args: PerOutputCompileArgs
   weights.forEach((w, i) => {
     if (!Number.isFinite(w)) throw new Error(`compile: lossWeights for output '${names[i]}' must be a finite number, got ${w}`);
   });
-  let metrics: string[][];
+  let metrics: MetricIdentifier[][];
   const m = args.metrics;
+  const isOne = (v: unknown): v is MetricIdentifier => typeof v === 'string' || typeof v === 'function';
   if (m === undefined) metrics = names.map(() => []);
-  else if (Array.isArray(m) && m.every(isString)) metrics = names.map(() => m);
+  else if (Array.isArray(m) && m.every(isOne)) metrics = names.map(() => m);
   else if (Array.isArray(m)) {
     if (m.length !== names.length) throw new Error(`compile: metrics is a list of ${m.length} lists but the model has ${names.length} outputs (${names.join(', ')})`);
     metrics = m.map((x) => (Array.isArray(x) ? x : [x]));
@@ -129,9 +130,8 @@ export function metricsNames(specs: readonly OutputSpec[]): string[] {
   const multi = specs.length > 1;
   const out = ['loss'];
   if (multi) for (const s of specs) out.push(`${s.name}_loss`);
-  // tfjs-layers 4.22 names the accuracy metric 'acc' whether it was asked for as 'accuracy' or 'acc'.
-  const key = (m: string) => (m === 'accuracy' ? 'acc' : m);
-  for (const s of specs) for (const m of s.metrics) out.push(multi ? `${s.name}_${key(m)}` : key(m));
+  // Keys as tfjs-layers 4.22 gives them: 'acc' for 'accuracy' or 'acc', 'ce', the name given, a function's name.
+  for (const s of specs) for (const m of s.metrics) out.push(multi ? `${s.name}_${m.key}` : m.key);
   return out;
 }
 

@@ -25,7 +25,7 @@ import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
 import { tidy } from '../globals.js';
 import { aliasLogs, Callback, History, type CallbackHooks, type Logs } from './callbacks.js';
-import { computeLoss, correctCount, type LossName, type Prediction } from './losses.js';
+import { computeLoss, type LossName, type MetricIdentifier, type Prediction } from './losses.js';
 import { LOSS_FUNCTIONS } from './loss_functions.js';
 import { checkSampleCounts, metricsNames, outputSpecs, standardizeClassWeights, standardizeData, type ClassWeight, type ClassWeightMap, type OutputSpec, type PerOutputCompileArgs, type TensorOrArrayOrMap } from './multi_io.js';
 import type { LayersModel } from './model.js';
@@ -39,8 +39,12 @@ export interface CompileArgs extends PerOutputCompileArgs {
    * an array in output order or an object keyed by output name.
    */
   loss: string | string[] | { [outputName: string]: string };
-  /** ['accuracy'] (every output), one list per output, or an object keyed by output name. */
-  metrics?: string[] | string[][] | { [outputName: string]: string | string[] };
+  /**
+   * ['accuracy'] (every output), one list per output, or an object keyed by output name. A metric is a
+   * name ('accuracy', 'crossentropy', any `tf.metrics` name: 'mse', 'precision', ...) or a function
+   * `(yTrue, yPred) => tensor` (logged under its `name`, as TF.js).
+   */
+  metrics?: MetricIdentifier[] | MetricIdentifier[][] | { [outputName: string]: MetricIdentifier | MetricIdentifier[] };
   /** Weights of the outputs' losses in the total loss (default 1 each). */
   lossWeights?: number[] | { [outputName: string]: number };
 }
@@ -277,7 +281,7 @@ export class Trainer {
     const data = losses.length === 1 ? losses[0] : losses.map((l, i) => mul(l, this.specs[i].weight)).reduce((a, b) => a.add(b));
     // Keras: the training loss includes the layers' weight and activity penalties.
     const total = penalty ? add(data, penalty) : data;
-    const metrics = this.specs.flatMap((s, i) => s.metrics.map(() => correctCount(s.loss, ys[i], preds[i]).div(ys[i].shape[0])));
+    const metrics = this.specs.flatMap((s, i) => s.metrics.map((m) => m.value(s.loss, ys[i], preds[i])));
     const parts = [total, ...(this.specs.length > 1 ? losses : []), ...metrics];
     return { total, row: stack(parts.map((p) => p.toFloat())) };
   }
