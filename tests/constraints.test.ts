@@ -181,3 +181,36 @@ describe('constraints in layers', () => {
     expect(e.layers[0].getConfig().embeddingsConstraint).toEqual({ className: 'UnitNorm', config: { axis: 1 } });
   });
 });
+
+describe('TF.js addWeight(name, shape, dtype, initializer, regularizer, trainable, constraint) in a custom layer', () => {
+  it('the weight gets its initializer, its penalty in the loss and its constraint after each step', async () => {
+    class Scale extends tf.layers.Layer {
+      static className = 'ScaleForConstraints';
+      w!: tf.Variable;
+      override build(): void {
+        this.w = this.addWeight('w', [3], 'float32', tf.initializers.constant({ value: 0.5 }), tf.regularizers.l2({ l2: 1 }), true, tf.constraints.nonNeg());
+        this.built = true;
+      }
+      override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+        return s;
+      }
+      call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return (Array.isArray(x) ? x[0] : x).mul(this.w.read());
+      }
+    }
+    const layer = new Scale({ inputShape: [3] } as never);
+    expect(layer.className).toBe('ScaleForConstraints');
+    const m = tf.sequential({ layers: [layer] });
+    m.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
+    const x = tf.tensor([[1, 2, 3]]);
+    const y = tf.tensor([[-5, -5, -5]]);
+    const h0 = await m.fit(x, y, { epochs: 1, verbose: 0 });
+    // mse of 0.5*x against -5, plus l2 = 1 * 3 * 0.25.
+    const mse = ([1, 2, 3].reduce((s, v) => s + (0.5 * v + 5) ** 2, 0)) / 3;
+    expect(h0.history.loss[0]).toBeCloseTo(mse + 0.75, 4);
+    m.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
+    await m.fit(x, y, { epochs: 2, verbose: 0 });
+    expect(Array.from(await layer.w.data())).toEqual([0, 0, 0]);
+    expect(() => (layer as unknown as { addWeight(...a: unknown[]): unknown }).addWeight('bad', [1], 'int32', 'zeros')).toThrow(/only float32 weights are supported, got dtype 'int32'/);
+  });
+});

@@ -91,11 +91,11 @@ export function buffer<D extends DataType = 'float32'>(shape: number[], dtype: D
 }
 
 declare module './tensor.js' {
-  interface Tensor {
+  interface Tensor<R extends Rank = Rank> {
     /** The values in a `TensorBuffer` (async, as TF.js). */
-    buffer(): Promise<TensorBuffer<Rank, DataType>>;
+    buffer(): Promise<TensorBuffer<R, DataType>>;
     /** Synchronous `buffer()` (where `dataSync` works). */
-    bufferSync(): TensorBuffer<Rank, DataType>;
+    bufferSync(): TensorBuffer<R, DataType>;
   }
 }
 Tensor.prototype.buffer = async function (this: Tensor) {

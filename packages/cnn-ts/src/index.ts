@@ -16,19 +16,21 @@ import { setSeed } from './random.js';
 
 export { Tensor, Variable } from './tensor.js';
 import type { Tensor } from './tensor.js';
+import type { Rank } from './types.js';
 /**
  * TF.js's rank-named tensor types, so TF.js TypeScript annotations
  * (`const x: tf.Tensor4D = ...`) type-check unchanged. The rank is checked
- * at run time by the ops, not in the type.
+ * at run time by the ops; in the type it gives `array()` its nesting.
  */
-export type Scalar = Tensor;
-export type Tensor1D = Tensor;
-export type Tensor2D = Tensor;
-export type Tensor3D = Tensor;
-export type Tensor4D = Tensor;
-export type Tensor5D = Tensor;
-export type Tensor6D = Tensor;
-export type { DataType, DataTypeMap, NestedArray, Rank, TensorLike, TypedArray, PaddingType, ExplicitPadding, NamedTensor, NamedTensorMap } from './types.js';
+export type Scalar = Tensor<Rank.R0>;
+export type Tensor1D = Tensor<Rank.R1>;
+export type Tensor2D = Tensor<Rank.R2>;
+export type Tensor3D = Tensor<Rank.R3>;
+export type Tensor4D = Tensor<Rank.R4>;
+export type Tensor5D = Tensor<Rank.R5>;
+export type Tensor6D = Tensor<Rank.R6>;
+export { Rank } from './types.js';
+export type { DataType, DataTypeMap, NestedArray, ShapeMap, ArrayMap, TensorLike, TypedArray, PaddingType, ExplicitPadding, NamedTensor, NamedTensorMap } from './types.js';
 export * as util from './tfutil.js';
 export { TensorBuffer, buffer } from './buffer.js';
 export { backend, getBackend, setBackend, nextFrame, type KernelBackend } from './backend.js';
@@ -82,6 +84,11 @@ export { input, SymbolicTensor } from './layers/layer.js';
 export { LayersModel, model } from './models/model.js';
 export { Sequential, sequential } from './models/sequential.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './models/training.js';
+// tfjs-layers' names of the same argument types.
+export type { CompileArgs as ModelCompileArgs, FitArgs as ModelFitArgs, EvaluateArgs as ModelEvaluateArgs } from './models/training.js';
+/** tfjs-layers' `LayerVariable`: a layer's weights are Variables here, with its `read()` / `write()`. */
+export type { Variable as LayerVariable } from './tensor.js';
+export type { Shape } from './layers/layer.js';
 export { metrics } from './models/loss_functions.js';
 export { History, EarlyStopping, Callback, callbacks, type CallbackHooks, type Logs } from './models/callbacks.js';
 export { train, Optimizer, AdamOptimizer, SGDOptimizer, MomentumOptimizer, RMSPropOptimizer } from './optimizers.js';

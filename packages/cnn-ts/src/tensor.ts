@@ -4,10 +4,16 @@
  * is read back asynchronously with `data()` / `array()`.
  */
 import { ENGINE } from './engine.js';
-import type { DataType, DataTypeMap, NestedArray } from './types.js';
+import type { ArrayOf, DataType, DataTypeMap, Rank } from './types.js';
 import { assertSize, fmtShape, sizeFromShape, toDtypeArray, toNested } from './util.js';
 
-export class Tensor {
+/**
+ * A tensor; `R` is its rank as a type (TF.js `Tensor<R>`: `Tensor2D` is
+ * `Tensor<Rank.R2>`), for annotations and `array()`'s type. Ops return
+ * `Tensor` (any rank) and check ranks at run time, so a result can be
+ * annotated with any rank type, as TF.js code does.
+ */
+export class Tensor<R extends Rank = Rank> {
   /** Executor-side name of the data. */
   readonly id: number;
   readonly shape: number[];
@@ -53,12 +59,14 @@ export class Tensor {
   }
 
   /** The values as nested arrays. */
-  async array(): Promise<NestedArray> {
-    return toNested(await this.data(), this.shape);
+  // `A` defaults from R only (not a member type of R): tensors of any rank type
+  // stay assignable to each other, as ops here return `Tensor` of any rank.
+  async array<A extends ArrayOf<R> = ArrayOf<R>>(): Promise<A> {
+    return toNested(await this.data(), this.shape) as A;
   }
 
-  arraySync(): NestedArray {
-    return toNested(this.dataSync(), this.shape);
+  arraySync<A extends ArrayOf<R> = ArrayOf<R>>(): A {
+    return toNested(this.dataSync(), this.shape) as A;
   }
 
   /** Prints shape, dtype and values (like TF.js's `print`). */
@@ -74,9 +82,11 @@ export class Tensor {
 }
 
 /** A mutable tensor: model weights and optimizer state. Not disposed by `tidy`. */
-export class Variable extends Tensor {
+export class Variable<R extends Rank = Rank> extends Tensor<R> {
   readonly name: string;
   trainable: boolean;
+  /** Projection applied by `write` and after each training step (a layer's `kernelConstraint`, ...; TF.js LayerVariable). */
+  constraint: { apply(w: Tensor): Tensor } | null = null;
 
   constructor(id: number, shape: number[], dtype: DataType, trainable: boolean, name: string) {
     super(id, shape, dtype, false);
@@ -88,6 +98,23 @@ export class Variable extends Tensor {
   override dispose(): void {
     if (registeredVariables.get(this.name) === this) registeredVariables.delete(this.name);
     super.dispose();
+  }
+
+  /** The variable itself (TF.js LayerVariable `read()`, as custom layers call on their weights). */
+  read(): this {
+    return this;
+  }
+
+  /** Sets the value, then projects it with the constraint if there is one (TF.js LayerVariable `write`). */
+  write(value: Tensor): this {
+    if (value === this) return this;
+    this.assign(value);
+    if (this.constraint) {
+      const p = this.constraint.apply(this);
+      this.assign(p);
+      p.dispose();
+    }
+    return this;
   }
 
   /** Replaces the variable's value (same shape and dtype). */

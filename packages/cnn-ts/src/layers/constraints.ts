@@ -197,22 +197,15 @@ export function constraintsFromArgs(args: object, where: string): LayerConstrain
   return byWeight.size === 0 ? null : { byWeight, config };
 }
 
-const weightConstraints = new WeakMap<Variable, Constraint>();
-
 export function registerConstraint(cs: LayerConstraints | null, weightName: string, v: Variable): void {
   const c = cs?.byWeight.get(weightName);
-  if (c) weightConstraints.set(v, c);
-}
-
-/** The constraint of a weight variable, if it has one. */
-export function constraintOf(v: Variable): Constraint | undefined {
-  return weightConstraints.get(v);
+  if (c) v.constraint = c;
 }
 
 /** Projects every constrained variable of `vars` in place (after an optimizer step). */
 export function applyConstraints(vars: readonly Variable[]): void {
   for (const v of vars) {
-    const c = weightConstraints.get(v);
+    const c = v.constraint;
     if (c) tidy(() => v.assign(c.apply(v)));
   }
 }

@@ -4,7 +4,7 @@ import { Conv2D, Conv2DTranspose, ZeroPadding2D, type Conv2DArgs, type Conv2DTra
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling2DArgs } from './pooling.js';
 import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
-import { InputLayer, Layer, type LayerArgs } from './layer.js';
+import { InputLayer, Layer, type CustomLayerBase, type LayerArgs } from './layer.js';
 import { registerClass, type SerializableConstructor } from '../serialization.js';
 import { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DLayerArgs, type SeparableConv2DLayerArgs } from './conv_depthwise.js';
 import { Cropping2D, UpSampling2D, type Cropping2DLayerArgs, type UpSampling2DLayerArgs } from './upsampling.js';
@@ -16,8 +16,8 @@ import { AlphaDropout, SpatialDropout1D, type AlphaDropoutArgs, type SpatialDrop
 import { Embedding, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Permute, RepeatVector, type EmbeddingLayerArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type LayerNormalizationArgs, type PermuteLayerArgs, type RepeatVectorLayerArgs } from './misc_extra.js';
 
 export const layers = {
-  /** Base class of all layers: extend it with your own `call()`. */
-  Layer,
+  /** Base class of all layers: extend it with your own `call()` (and a `static className`). */
+  Layer: Layer as unknown as typeof CustomLayerBase,
   inputLayer: (a: { shape?: number[]; batchShape?: (number | null)[]; name?: string }) => new InputLayer(a),
   conv2d: (a: Conv2DArgs) => new Conv2D(a),
   conv2dTranspose: (a: Conv2DTransposeArgs) => new Conv2DTranspose(a),

@@ -13,7 +13,7 @@ import { fmtShape } from '../util.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { Serializable, type ConfigDict, type SerializableConstructor } from '../serialization.js';
 import { recordActivity, registerWeight, regularizersFromArgs, type LayerRegularizers, type RegularizerIdentifier } from './regularizers.js';
-import { constraintOf, constraintsFromArgs, registerConstraint, type ConstraintIdentifier, type LayerConstraints } from './constraints.js';
+import { constraintsFromArgs, getConstraint, registerConstraint, type ConstraintIdentifier, type LayerConstraints } from './constraints.js';
 
 /** A shape whose first (batch) dimension may be unknown. */
 export type Shape = (number | null)[];
@@ -148,7 +148,8 @@ export abstract class Layer extends Serializable {
     this.name = args.name ?? uniqueName(snakeCase(base || 'layer'));
     // A class with only `static className` (TF.js style, or plain JS) gets the
     // instance name from it; a subclass field of the same name overrides this.
-    if (typeof stat === 'string' && stat) Object.defineProperty(this, 'className', { value: stat, writable: true, configurable: true, enumerable: true });
+    // A TF.js custom layer without one gets its class's name.
+    Object.defineProperty(this, 'className', { value: typeof stat === 'string' && stat ? stat : new.target.name, writable: true, configurable: true, enumerable: true });
     // No weights or sub-layers exist yet: set the flag, not the propagating setter.
     this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
@@ -293,8 +294,22 @@ export abstract class Layer extends Serializable {
     if (!ok) throw new Error(`Input 0 of layer ${this.name} is incompatible with the layer: expected shape ${fmtShapeN(expect)}, found shape ${fmtShape(got)}`);
   }
 
-  /** Creates a weight variable (TF.js `addWeight`). */
-  protected addWeight(name: string, shape: number[], initializer: InitializerIdentifier, trainable = true): Variable {
+  /**
+   * Creates a weight variable. Takes TF.js's signature, `addWeight(name,
+   * shape, dtype?, initializer?, regularizer?, trainable?, constraint?)`, as
+   * custom layers call it, and the short `addWeight(name, shape, initializer,
+   * trainable?)` the built-in layers use.
+   */
+  protected addWeight(name: string, shape: number[], initializer: InitializerIdentifier, trainable?: boolean): Variable;
+  protected addWeight(name: string, shape: number[], dtype?: DataType | null, initializer?: InitializerIdentifier | null, regularizer?: RegularizerIdentifier | null, trainable?: boolean, constraint?: ConstraintIdentifier | null): Variable;
+  protected addWeight(name: string, shape: number[], a?: InitializerIdentifier | DataType | null, b?: InitializerIdentifier | boolean | null, regularizer?: RegularizerIdentifier | null, trainableArg?: boolean, constraint?: ConstraintIdentifier | null): Variable {
+    const tfjsForm = a === undefined || a === null || a === 'float32' || a === 'int32' || a === 'bool';
+    if (tfjsForm && a && a !== 'float32') throw new Error(`${this.name}: addWeight('${name}'): only float32 weights are supported, got dtype '${a}'`);
+    const initializer = (tfjsForm ? (b ?? 'glorotUniform') : a) as InitializerIdentifier;
+    const trainable = (tfjsForm ? trainableArg : (b as boolean | undefined)) ?? true;
+    // TF.js form: this weight's own regularizer and constraint (checked before anything is created).
+    const ownReg = tfjsForm ? regularizersFromArgs({ kernelRegularizer: regularizer }, this.name) : null;
+    const ownConstraint = tfjsForm ? getConstraint(constraint, this.name) : null;
     const init = getInitializer(initializer, 'glorotUniform', this.name);
     const given = weightSource?.(`${this.name}/${name}`, shape);
     const value = given ? fromValues(given, [...shape], 'float32') : weightSource ? zeros(shape) : init.apply(shape);
@@ -304,6 +319,8 @@ export abstract class Layer extends Serializable {
     if (!trainable) this.fixedWeights.add(v);
     registerWeight(this.regularizers, name, v);
     registerConstraint(this.constraints, name, v);
+    if (ownReg) registerWeight(ownReg, 'kernel', v);
+    if (ownConstraint) v.constraint = ownConstraint;
     return v;
   }
 
@@ -369,12 +386,8 @@ export abstract class Layer extends Serializable {
         throw new Error(`${this.name}: weight ${w.name} has shape ${fmtShape(w.shape)}, the value given has shape ${fmtShape(values[i].shape)}`);
       }
     });
-    ws.forEach((w, i) => {
-      w.assign(values[i]);
-      // As tfjs-layers' LayerVariable.write: a constrained weight is set to its projection.
-      const c = constraintOf(w);
-      if (c) tidy(() => w.assign(c.apply(w)));
-    });
+    // As tfjs-layers (LayerVariable.write): a constrained weight is set to its projection.
+    ws.forEach((w, i) => w.write(values[i]));
   }
 
   override getClassName(): string {
@@ -417,6 +430,15 @@ function isShapeList(s: Shape | Shape[]): boolean {
 
 export function fmtShapeN(s: Shape): string {
   return `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
+}
+
+/**
+ * `tf.layers.Layer` as TF.js code extends it: the same class, typed with a
+ * plain constructor so a subclass that declares only `static className` (as
+ * TF.js custom layers do) type-checks; the instance's className comes from it.
+ */
+export declare abstract class CustomLayerBase extends Layer {
+  override readonly className: string;
 }
 
 /** The model's entry point (TF.js `tf.input`'s layer). */

@@ -3,7 +3,7 @@
  * place so the op modules do not import the Tensor class's methods back.
  */
 import { Tensor } from '../tensor.js';
-import type { DataType, TensorLike } from '../types.js';
+import type { DataType, Rank, TensorLike } from '../types.js';
 import * as b from './binary.js';
 import * as u from './unary.js';
 import * as r from './reduction.js';
@@ -20,7 +20,7 @@ type Arg = Tensor | TensorLike;
 type Axis = number | number[];
 
 declare module '../tensor.js' {
-  interface Tensor {
+  interface Tensor<R extends Rank = Rank> {
     add(b: Arg): Tensor;
     sub(b: Arg): Tensor;
     mul(b: Arg): Tensor;
