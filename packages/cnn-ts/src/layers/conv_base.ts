@@ -58,6 +58,10 @@ export abstract class BaseConv extends Layer {
     if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported, got '${String(args.dataFormat)}'`);
     // tfjs-layers' message for a missing kernelSize.
     if (args.kernelSize === undefined || args.kernelSize === null) throw new Error(`${this.name}: required key 'kernelSize' not in config`);
+    // tfjs-layers: an integer or exactly 2 of them (the op-level forms of 1 or 4 are not layer arguments).
+    for (const [what, v] of [['kernelSize', args.kernelSize], ['strides', args.strides], ['dilationRate', args.dilationRate]] as const) {
+      if (Array.isArray(v) && v.length !== 2) throw new Error(`${this.name}: the ${what} argument must be an integer or tuple of 2 integers, got ${JSON.stringify(v)} (${v.length} element${v.length === 1 ? '' : 's'})`);
+    }
     this.kernelSize = pair(args.kernelSize, this.name, 'kernelSize');
     this.strides = pair(args.strides ?? 1, this.name, 'strides');
     this.padding = checkPadding(args.padding, this.name);

@@ -72,6 +72,11 @@ export class Dense extends Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape, this.name);
+    // Applied again (a shared layer, or to a second symbolic input): the width must match the kernel, as tfjs-layers' input spec.
+    const inDim = s[s.length - 1];
+    if (this.kernel && inDim !== null && inDim !== this.kernel.shape[0]) {
+      throw new Error(`Input 0 of layer ${this.name} is incompatible with the layer: expected axis -1 of input shape to have value ${this.kernel.shape[0]} but got shape ${fmtShapeN(s)}`);
+    }
     return [...s.slice(0, -1), this.units];
   }
 

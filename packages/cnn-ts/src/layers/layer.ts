@@ -157,6 +157,8 @@ export abstract class Layer extends Serializable {
     this.regularizers = regularizersFromArgs(args, this.name);
     // kernelConstraint / biasConstraint / ... likewise; applied after each optimizer step.
     this.constraints = constraintsFromArgs(args, this.name);
+    // An unknown initializer name is an error here, at the layer's creation (as tfjs-layers), not at its first call.
+    for (const [k, v] of Object.entries(args)) if (k.endsWith('Initializer') && v !== undefined && v !== null) getInitializer(v as InitializerIdentifier, 'zeros', this.name);
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
   }

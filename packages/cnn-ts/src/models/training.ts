@@ -206,6 +206,29 @@ function checkInputShapes(model: LayersModel, xs: Tensor[], caller: string, got 
   });
 }
 
+/**
+ * Targets against the model's outputs, as tfjs-layers checks them: the
+ * output's shape (a sparse loss: one class id per sample, `[n]` or `[n, 1]`;
+ * `[n]` for an output of width 1). Otherwise a loss could broadcast `[n, 3]`
+ * targets against an `[n, 1]` output and train on nonsense.
+ */
+export function checkTargetShapes(model: LayersModel, specs: readonly OutputSpec[], ys: Tensor[], caller: string, what = 'target'): void {
+  model.outputs.forEach((sym, i) => {
+    const out = sym.shape;
+    const y = ys[i];
+    if (!y || !specs[i]) return;
+    const inner = out.slice(1);
+    const got = y.shape.slice(1);
+    const same = (a: (number | null)[], b: number[]) => a.length === b.length && a.every((d, j) => d === null || d === b[j]);
+    const sparse = specs[i].loss === 'sparseCategoricalCrossentropy';
+    const ok = sparse ? same(inner.slice(0, -1), got) || same([...inner.slice(0, -1), 1], got) : same(inner, got) || (inner.length > 0 && inner[inner.length - 1] === 1 && same(inner.slice(0, -1), got));
+    if (ok) return;
+    const which = model.outputs.length > 1 ? ` of output '${model.outputNames[i]}'` : '';
+    const want = sparse ? `[${[...inner.slice(0, -1), 1].map((d) => d ?? 'null').join(',')}] (one class id per sample)` : `[${inner.map((d) => d ?? 'null').join(',')}]`;
+    throw new Error(`${caller}: ${what}${which} expected a batch of elements where each example has shape ${want} (loss ${specs[i].loss}, model output shape [${out.map((d) => d ?? 'null').join(',')}]), but got ${y.shape[0]} examples of shape [${got.join(',')}] (tensor shape ${fmtShape(y.shape)})`);
+  });
+}
+
 /** Options of the shared epoch loop. */
 export interface LoopArgs {
   caller: string;
@@ -264,6 +287,7 @@ export class Trainer {
 
   /** The model's inputs from `x` (tensor, array or object keyed by input name). */
   inputsOf(x: TensorOrArrayOrMap, caller: string, what = 'x'): Tensor[] {
+    if (this.model.inputNames.length === 0) throw new Error(`${caller}: the model ${this.model.name} has no input yet: the first layer in a Sequential model must get an \`inputShape\` or \`batchInputShape\` argument (tfjs-layers)`);
     return standardizeData(x, this.model.inputNames, 'input', caller, what);
   }
 
@@ -274,6 +298,8 @@ export class Trainer {
 
   /** Loss terms and metric values of one forward pass, stacked as `metricsNames` (means over the batch). */
   private terms(ys: Tensor[], preds: Prediction[], weights: (Tensor | null)[], penalty: Tensor | null = null): { total: Tensor; row: Tensor } {
+    // Every path (fit, evaluate, trainOnBatch, datasets) checks its targets before any optimizer step.
+    checkTargetShapes(this.model, this.specs, ys, 'training');
     const losses = this.specs.map((s, i) => {
       const w = weights[i];
       return w ? mean(mul(sampleLosses(s.loss, ys[i], preds[i]), w)) : computeLoss(s.loss, ys[i], preds[i]);
@@ -454,6 +480,7 @@ export class Trainer {
     const dataNamed = [...labelled('x', this.model.inputNames, xs), ...labelled('y', this.model.outputNames, ys)];
     const n = checkSampleCounts(dataNamed, 'fit');
     checkInputShapes(this.model, xs, 'fit');
+    checkTargetShapes(this.model, this.specs, ys, 'fit');
     const split = args.validationSplit ?? 0;
     if (!(split >= 0 && split < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${split}`);
     const cws = standardizeClassWeights(args.classWeight, this.model.outputNames, 'fit');
@@ -472,6 +499,7 @@ export class Trainer {
       const vNamed = [...labelled('x', this.model.inputNames, vx, 'validation '), ...labelled('y', this.model.outputNames, vy, 'validation ')];
       const vn = checkSampleCounts(vNamed, 'fit (validation data)');
       checkInputShapes(this.model, vx, 'fit (validation data)');
+      checkTargetShapes(this.model, this.specs, vy, 'fit (validation data)');
       checked.push(...vNamed);
       targets.push(...labelled('y', this.model.outputNames, vy, 'validation '));
       val = { xs: vx, ys: vy, start: 0, end: vn };
@@ -545,6 +573,7 @@ export class Trainer {
     const ys = this.targetsOf(y, 'evaluate');
     const n = checkSampleCounts([...xs.map((t, i) => ({ label: `x[${i}]`, t })), ...ys.map((t, i) => ({ label: `y[${i}]`, t }))], 'evaluate');
     checkInputShapes(this.model, xs, 'evaluate');
+    checkTargetShapes(this.model, this.specs, ys, 'evaluate');
     const batchSize = checkBatchSize(args.batchSize, 'evaluate');
     return splitScalars(this.evaluateMeans(xs, ys, batchSize, 0, n));
   }
@@ -556,6 +585,7 @@ export class Trainer {
     const ys = this.targetsOf(y, 'trainOnBatch');
     const size = checkSampleCounts([...xs.map((t, i) => ({ label: `x[${i}]`, t })), ...ys.map((t, i) => ({ label: `y[${i}]`, t }))], 'trainOnBatch');
     checkInputShapes(this.model, xs, 'trainOnBatch');
+    checkTargetShapes(this.model, this.specs, ys, 'trainOnBatch');
     const row = this.trainStep({ xs, ys, weights: ys.map(() => null), size });
     try {
       const v = Array.from(await row.data());
