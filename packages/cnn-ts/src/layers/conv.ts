@@ -4,7 +4,7 @@ import { pad as padOp } from '../ops/transform.js';
 import { add } from '../ops/binary.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { applyActivation } from './activations.js';
-import { Layer, classNameOf, type LayerArgs, type Shape } from './layer.js';
+import { Layer, classNameOf, isChannelsFirst, type DataFormat, type LayerArgs, type Shape } from './layer.js';
 import { Conv, type ConvLayerArgs } from './conv_base.js';
 import { one, oneShape } from './core.js';
 import { reshape } from '../ops/transform.js';
@@ -89,6 +89,8 @@ export class Conv2DTranspose extends Conv2D {
 export interface ZeroPadding2DArgs extends LayerArgs {
   /** Symmetric amount, `[rows, cols]`, or `[[top, bottom], [left, right]]` (default 1). */
   padding?: number | [number, number] | [[number, number], [number, number]];
+  /** 'channelsLast' (NHWC, default) or 'channelsFirst' (NCHW). */
+  dataFormat?: DataFormat;
 }
 
 /** Pads height and width with zeros (Keras `ZeroPadding2D`). */
@@ -98,6 +100,7 @@ export class ZeroPadding2D extends Layer {
   readonly pads: [[number, number], [number, number]];
   constructor(args: ZeroPadding2DArgs = {}) {
     super(args);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
     const p = args.padding ?? 1;
     this.pads = typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0], p[0]], [p[1] as number, p[1] as number]] : (p as [[number, number], [number, number]]);
   }
@@ -111,6 +114,6 @@ export class ZeroPadding2D extends Layer {
     return padOp(x, [[0, 0], this.pads[0], this.pads[1], [0, 0]]);
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), padding: [[...this.pads[0]], [...this.pads[1]]], dataFormat: 'channelsLast' };
+    return { ...super.getConfig(), padding: [[...this.pads[0]], [...this.pads[1]]], dataFormat: this.channelsFirst ? 'channelsFirst' : 'channelsLast' };
   }
 }

@@ -8,7 +8,7 @@
 import { outSize, pair, parsePad } from '../ops/conv.js';
 import { checkActivation, type ActivationName } from './activations.js';
 import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { Layer, fmtShapeN, isChannelsFirst, type DataFormat, type LayerArgs, type Shape } from './layer.js';
 import { oneShape } from './core.js';
 
 export interface BaseConvLayerArgs extends LayerArgs {
@@ -18,8 +18,8 @@ export interface BaseConvLayerArgs extends LayerArgs {
   strides?: number | [number, number];
   /** 'valid' (default) or 'same'. */
   padding?: 'valid' | 'same';
-  /** Only 'channelsLast' (NHWC). */
-  dataFormat?: 'channelsLast';
+  /** 'channelsLast' (NHWC, default) or 'channelsFirst' (NCHW). */
+  dataFormat?: DataFormat;
   /** Default 1. Strides and dilation cannot both be > 1 (as in TF). */
   dilationRate?: number | [number, number];
   /** Activation applied to the output (default 'linear'). */
@@ -55,7 +55,7 @@ export abstract class BaseConv extends Layer {
 
   constructor(args: BaseConvLayerArgs) {
     super(args);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') throw new Error(`${this.name}: only dataFormat 'channelsLast' (NHWC) is supported, got '${String(args.dataFormat)}'`);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
     // tfjs-layers' message for a missing kernelSize.
     if (args.kernelSize === undefined || args.kernelSize === null) throw new Error(`${this.name}: required key 'kernelSize' not in config`);
     // tfjs-layers: an integer or exactly 2 of them (the op-level forms of 1 or 4 are not layer arguments).
@@ -96,7 +96,7 @@ export abstract class BaseConv extends Layer {
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
       padding: this.padding,
-      dataFormat: 'channelsLast',
+      dataFormat: this.channelsFirst ? 'channelsFirst' : 'channelsLast',
       dilationRate: [...this.dilationRate],
       activation: this.activation,
       useBias: this.useBias,

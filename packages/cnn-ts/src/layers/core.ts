@@ -8,7 +8,7 @@ import { recordGrad } from '../ops/kernel.js';
 import { sizeFromShape, fmtShape } from '../util.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, classNameOf, fmtShapeN, type CallArgs, type LayerArgs, type Shape } from './layer.js';
+import { Layer, classNameOf, fmtShapeN, isChannelsFirst, type CallArgs, type DataFormat, type LayerArgs, type Shape } from './layer.js';
 
 function one(inputs: Tensor | Tensor[], name: string): Tensor {
   if (Array.isArray(inputs)) {
@@ -123,9 +123,21 @@ export function biasAdd(x: Tensor, bias: Tensor): Tensor {
 }
 
 /** Flattens all axes but the batch axis, row-major over NHWC (Keras `Flatten`). */
+export interface FlattenLayerArgs extends LayerArgs {
+  /** 'channelsFirst': flatten in channels-last order all the same (as tfjs-layers, so a following Dense sees NHWC order). */
+  dataFormat?: DataFormat;
+}
+
 export class Flatten extends Layer {
   static readonly className = 'Flatten';
   readonly className: string = classNameOf(this);
+  constructor(args: FlattenLayerArgs = {}) {
+    super(args);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), ...(this.channelsFirst ? { dataFormat: 'channelsFirst' } : {}) };
+  }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = oneShape(inputShape, this.name);
     // tfjs-layers: Flatten's input spec is minNDim 3.

@@ -1,5 +1,5 @@
 /** `tf.layers`: layer factories with TF.js names, and the Layer base class for subclassing. */
-import { Activation, Dense, Dropout, Flatten, Reshape, type ActivationArgs, type DenseArgs, type DropoutArgs, type ReshapeArgs } from './core.js';
+import { Activation, Dense, Dropout, Flatten, Reshape, type ActivationArgs, type DenseArgs, type DropoutArgs, type FlattenLayerArgs, type ReshapeArgs } from './core.js';
 import { Conv2D, Conv2DTranspose, ZeroPadding2D, type Conv2DArgs, type Conv2DTransposeArgs, type ZeroPadding2DArgs } from './conv.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling2DArgs } from './pooling.js';
 import { Add, Concatenate, type ConcatenateArgs } from './merge.js';
@@ -22,7 +22,7 @@ export const layers = {
   conv2d: (a: Conv2DArgs) => new Conv2D(a),
   conv2dTranspose: (a: Conv2DTransposeArgs) => new Conv2DTranspose(a),
   dense: (a: DenseArgs) => new Dense(a),
-  flatten: (a: LayerArgs = {}) => new Flatten(a),
+  flatten: (a: FlattenLayerArgs = {}) => new Flatten(a),
   activation: (a: ActivationArgs) => new Activation(a),
   dropout: (a: DropoutArgs) => new Dropout(a),
   reshape: (a: ReshapeArgs) => new Reshape(a),

@@ -6,6 +6,7 @@
  */
 import { ENGINE } from '../engine.js';
 import { fromValues, variable, zeros } from '../ops/creation.js';
+import { transpose } from '../ops/transform.js';
 import { tidy } from '../globals.js';
 import { Tensor, Variable } from '../tensor.js';
 import type { DataType } from '../types.js';
@@ -113,6 +114,30 @@ export function snakeCase(className: string): string {
 
 export type LayerInput = Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[];
 
+/** TF.js `DataFormat`. */
+export type DataFormat = 'channelsFirst' | 'channelsLast';
+
+/** Whether a layer's `dataFormat` argument is 'channelsFirst' (undefined/null: channelsLast); another value is an error naming the layer. */
+export function isChannelsFirst(f: unknown, where: string): boolean {
+  if (f === undefined || f === null || f === 'channelsLast') return false;
+  if (f === 'channelsFirst') return true;
+  throw new Error(`${where}: ${JSON.stringify(f)} is not a valid DataFormat; valid values are channelsFirst, channelsLast or null/undefined`);
+}
+
+/** Channels-first shape to channels-last (`[n, c, ...]` -> `[n, ..., c]`) for rank >= 3; others unchanged. */
+function shapeToLast(s: Shape): Shape {
+  return s.length >= 3 ? [s[0], ...s.slice(2), s[1]] : s;
+}
+function shapeToFirst(s: Shape): Shape {
+  return s.length >= 3 ? [s[0], s[s.length - 1], ...s.slice(1, -1)] : s;
+}
+function permToLast(rank: number): number[] {
+  return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+}
+function permToFirst(rank: number): number[] {
+  return [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+}
+
 /**
  * The registered class name of `layer`'s class (its `static className`), for
  * instance `className` fields: `readonly className: string = classNameOf(this)`.
@@ -138,6 +163,13 @@ export abstract class Layer extends Serializable {
   /** The layer's weight constraints (null: none). */
   protected readonly constraints: LayerConstraints | null;
   private trainableFlag = true;
+  /**
+   * Set by layers given `dataFormat: 'channelsFirst'` (or batch norm's
+   * `axis: 1`): `apply` runs the layer's channels-last computation between
+   * transposes of its rank >= 3 inputs and outputs (NCHW <-> NHWC), and shapes
+   * likewise; weights and everything inside stay channels-last.
+   */
+  protected channelsFirst = false;
   /** Input shape this layer was built with. */
   protected builtInputShape: Shape | Shape[] | undefined;
 
@@ -262,12 +294,13 @@ export abstract class Layer extends Serializable {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length > 0 && list.every((t) => t instanceof SymbolicTensor)) {
       const sym = list as SymbolicTensor[];
-      const inShape = Array.isArray(inputs) ? sym.map((s) => s.shape) : sym[0].shape;
+      const cf = this.channelsFirst;
+      const inShape = Array.isArray(inputs) ? sym.map((s) => (cf ? shapeToLast(s.shape) : s.shape)) : cf ? shapeToLast(sym[0].shape) : sym[0].shape;
       this.ensureBuilt(inShape);
       // Sub-layers of a custom layer are built by running it once (Keras
       // builds them while tracing call()); that also gives the output shape.
       const out = this.subLayers.some((l) => !l.built) ? Layer.prototype.computeOutputShape.call(this, inShape) : this.computeOutputShape(inShape);
-      const outs = isShapeList(out) ? (out as Shape[]) : [out as Shape];
+      const outs = (isShapeList(out) ? (out as Shape[]) : [out as Shape]).map((s) => (cf ? shapeToFirst(s) : s));
       const made = outs.map((s, i) => new SymbolicTensor(s, this.dtype, this, i));
       const node: SymbolicNode = { layer: this, inputs: sym, listInput: Array.isArray(inputs), outputs: made, callArgs: kwargs };
       for (const m of made) m.node = node;
@@ -275,9 +308,23 @@ export abstract class Layer extends Serializable {
       return made.length === 1 && !isShapeList(out) ? made[0] : made;
     }
     if (list.some((t) => t instanceof SymbolicTensor)) throw new Error(`${this.name}: cannot mix symbolic and concrete inputs`);
-    const concrete = list as Tensor[];
+    const given = list as Tensor[];
+    this.checkInput(given);
+    if (this.channelsFirst) {
+      // Transposes in a scope of their own: only the result leaves it.
+      // (tidy keeps what an open gradient tape still needs.)
+      const out = tidy(() => {
+        const concrete = given.map((t) => (t.rank >= 3 ? transpose(t, permToLast(t.rank)) : t));
+        this.ensureBuilt(Array.isArray(inputs) ? concrete.map((t) => [...t.shape]) : [...concrete[0].shape]);
+        const y = this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
+        const back = (t: Tensor) => (t.rank >= 3 ? transpose(t, permToFirst(t.rank)) : t);
+        return Array.isArray(y) ? y.map(back) : back(y);
+      });
+      recordActivity(this.regularizers, out);
+      return out;
+    }
+    const concrete = given;
     this.ensureBuilt(Array.isArray(inputs) ? concrete.map((t) => [...t.shape]) : [...concrete[0].shape]);
-    this.checkInput(concrete);
     const y = this.call(Array.isArray(inputs) ? concrete : concrete[0], kwargs);
     recordActivity(this.regularizers, y);
     return y;

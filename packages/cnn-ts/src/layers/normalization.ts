@@ -9,7 +9,7 @@ import type { ConstraintIdentifier } from './constraints.js';
 import type { RegularizerIdentifier } from './regularizers.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
-  /** Only -1 (the channel axis of NHWC). */
+  /** The channel axis: -1 / the last (NHWC, default), or 1 (channels first: NCHW). */
   axis?: number | number[];
   /** Moving-average momentum (default 0.99). */
   momentum?: number;
@@ -48,6 +48,8 @@ export class BatchNormalization extends Layer {
     const axis: unknown = Array.isArray(args.axis) && args.axis.length === 1 ? args.axis[0] : args.axis;
     if (axis !== undefined && (!Number.isInteger(axis) || (axis !== -1 && (axis as number) < 1))) throw new Error(`${this.name}: only the last axis (-1, channels last) is supported, got ${JSON.stringify(args.axis)}`);
     this.axisArg = (axis as number | undefined) ?? -1;
+    // Axis 1 is the channels of channels-first data: normalised channels-last between transposes (see Layer.channelsFirst).
+    this.channelsFirst = this.axisArg === 1;
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.momentum = args.momentum ?? 0.99;
@@ -55,7 +57,7 @@ export class BatchNormalization extends Layer {
   }
   override build(inputShape: Shape | Shape[]): void {
     const s = oneShape(inputShape, this.name);
-    if (this.axisArg !== -1 && this.axisArg !== s.length - 1) throw new Error(`${this.name}: only the last axis (-1 or ${s.length - 1} here) is supported, got axis ${this.axisArg}`);
+    if (this.axisArg !== -1 && !this.channelsFirst && this.axisArg !== s.length - 1) throw new Error(`${this.name}: only the last axis (-1 or ${s.length - 1} here) is supported, got axis ${this.axisArg}`);
     const c = s[s.length - 1];
     if (c === null) throw new Error(`${this.name}: the channel dimension must be known, got ${fmtShapeN(s)}`);
     const constant = (value: number, name: string) => {

@@ -2,7 +2,7 @@
 import { avgPool, globalPool, maxPool, outSize, pair, parsePad } from '../ops/conv.js';
 import { reshape } from '../ops/transform.js';
 import type { Tensor } from '../tensor.js';
-import { Layer, classNameOf, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { Layer, classNameOf, fmtShapeN, isChannelsFirst, type DataFormat, type LayerArgs, type Shape } from './layer.js';
 import { one, oneShape } from './core.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -12,6 +12,8 @@ export interface Pooling2DArgs extends LayerArgs {
   strides?: number | [number, number];
   /** 'valid' (default) or 'same'. */
   padding?: 'valid' | 'same';
+  /** 'channelsLast' (NHWC, default) or 'channelsFirst' (NCHW). */
+  dataFormat?: DataFormat;
 }
 
 abstract class Pooling2D extends Layer {
@@ -20,6 +22,7 @@ abstract class Pooling2D extends Layer {
   readonly padding: 'valid' | 'same';
   constructor(args: Pooling2DArgs) {
     super(args);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
     this.poolSize = pair(args.poolSize ?? 2, this.name, 'poolSize');
     this.strides = args.strides === undefined || args.strides === null ? this.poolSize : pair(args.strides, this.name, 'strides');
     const p = (args.padding ?? 'valid').toLowerCase();
@@ -34,7 +37,7 @@ abstract class Pooling2D extends Layer {
     return [s[0], dim(s[1], this.poolSize[0], this.strides[0], 'height'), dim(s[2], this.poolSize[1], this.strides[1], 'width'), s[3]];
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, dataFormat: 'channelsLast' };
+    return { ...super.getConfig(), poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding, dataFormat: this.channelsFirst ? 'channelsFirst' : 'channelsLast' };
   }
 }
 
@@ -57,12 +60,15 @@ export class AveragePooling2D extends Pooling2D {
 export interface GlobalPooling2DArgs extends LayerArgs {
   /** Keep the spatial axes as size 1 (default false). */
   keepDims?: boolean;
+  /** 'channelsLast' (NHWC, default) or 'channelsFirst' (NCHW). */
+  dataFormat?: DataFormat;
 }
 
 abstract class GlobalPooling2D extends Layer {
   readonly keepDims: boolean;
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
     this.keepDims = args.keepDims ?? false;
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -74,7 +80,7 @@ abstract class GlobalPooling2D extends Layer {
     return this.keepDims ? reshape(y, [y.shape[0], 1, 1, y.shape[1]]) : y;
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), dataFormat: 'channelsLast', keepDims: this.keepDims };
+    return { ...super.getConfig(), dataFormat: this.channelsFirst ? 'channelsFirst' : 'channelsLast', keepDims: this.keepDims };
   }
 }
 

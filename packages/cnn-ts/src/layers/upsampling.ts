@@ -2,7 +2,7 @@
 import { resize2d } from '../ops/resize.js';
 import { slice } from '../ops/transform.js';
 import type { Tensor } from '../tensor.js';
-import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
+import { Layer, fmtShapeN, isChannelsFirst, type DataFormat, type LayerArgs, type Shape } from './layer.js';
 import { one, oneShape } from './core.js';
 
 function nhwcShape(inputShape: Shape | Shape[], name: string): Shape {
@@ -11,15 +11,12 @@ function nhwcShape(inputShape: Shape | Shape[], name: string): Shape {
   return s;
 }
 
-function checkChannelsLast(f: string | undefined, name: string): void {
-  if (f !== undefined && f !== 'channelsLast') throw new Error(`${name}: only dataFormat 'channelsLast' (NHWC) is supported, got '${f}'`);
-}
 
 export interface UpSampling2DLayerArgs extends LayerArgs {
   /** Factors for rows and columns (a number for both; default [2, 2]). */
   size?: number | [number, number];
-  /** Only 'channelsLast' (NHWC). */
-  dataFormat?: 'channelsLast';
+  /** 'channelsLast' (NHWC, default) or 'channelsFirst' (NCHW). */
+  dataFormat?: DataFormat;
   /** 'nearest' (default) or 'bilinear' (TF.js's `resizeBilinear` without half-pixel centres, as tfjs-layers). */
   interpolation?: 'nearest' | 'bilinear';
 }
@@ -37,7 +34,7 @@ export class UpSampling2D extends Layer {
 
   constructor(args: UpSampling2DLayerArgs = {}) {
     super(args);
-    checkChannelsLast(args.dataFormat, this.name);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
     const s = args.size ?? [2, 2];
     const size: number[] = typeof s === 'number' ? [s, s] : s;
     if (size.length !== 2 || !size.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${this.name}: size must be a positive integer or a pair of them, got ${JSON.stringify(s)}`);
@@ -59,15 +56,15 @@ export class UpSampling2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), size: this.size, dataFormat: 'channelsLast', interpolation: this.interpolation };
+    return { ...super.getConfig(), size: this.size, dataFormat: this.channelsFirst ? 'channelsFirst' : 'channelsLast', interpolation: this.interpolation };
   }
 }
 
 export interface Cropping2DLayerArgs extends LayerArgs {
   /** Symmetric amount, `[rows, cols]` (symmetric per axis), or `[[top, bottom], [left, right]]`. */
   cropping: number | [number, number] | [[number, number], [number, number]];
-  /** Only 'channelsLast' (NHWC). */
-  dataFormat?: 'channelsLast';
+  /** 'channelsLast' (NHWC, default) or 'channelsFirst' (NCHW). */
+  dataFormat?: DataFormat;
 }
 
 /** Crops rows and columns off the edges of NHWC images (Keras `Cropping2D`). */
@@ -78,7 +75,7 @@ export class Cropping2D extends Layer {
 
   constructor(args: Cropping2DLayerArgs) {
     super(args);
-    checkChannelsLast(args.dataFormat, this.name);
+    this.channelsFirst = isChannelsFirst(args.dataFormat, this.name);
     const c = args.cropping;
     const crop: [[number, number], [number, number]] =
       typeof c === 'number' ? [[c, c], [c, c]] : typeof c[0] === 'number' ? [[c[0], c[0]], [c[1] as number, c[1] as number]] : (c as [[number, number], [number, number]]);
@@ -107,6 +104,6 @@ export class Cropping2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), cropping: this.cropping, dataFormat: 'channelsLast' };
+    return { ...super.getConfig(), cropping: this.cropping, dataFormat: this.channelsFirst ? 'channelsFirst' : 'channelsLast' };
   }
 }
