@@ -6,24 +6,17 @@ import * as ref from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as rl from '@tensorflow/tfjs-layers';
 import * as tf from 'cnn-ts';
+import { expectClose } from './support/close.js';
+import { randArray, rng } from './support/random.js';
 
 beforeAll(async () => {
   await tf.ready({ threads: 2 });
   await ref.setBackend('cpu');
 });
 
-function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `element ${i}: ${a[i]} vs ${b[i]}`).toBeLessThan(tol * (1 + Math.abs(b[i])));
-}
-
-function values(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s / 2147483648) * 2 - 1;
-  });
-}
+/** Seeded values in [-1, 1). */
+const values = (n: number, seed: number): Float32Array => randArray(rng(seed), n);
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4) => expectClose(a, b, tol);
 
 type Lib = typeof rl | typeof tf;
 // Input [batch 2, channels 3, height 5, width 6].
