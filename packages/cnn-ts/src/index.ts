@@ -79,7 +79,8 @@ export { softmax, logSoftmax, moments, batchNorm, dropout } from './ops/nn.js';
 export { depthwiseConv2d, separableConv2d } from './ops/depthwise.js';
 export * as losses from './ops/losses.js';
 
-export { layers } from './layers/index.js';
+// A namespace (values and the Layer type), as tfjs-layers' `tf.layers`.
+export * as layers from './layers/exports.js';
 export { input, SymbolicTensor } from './layers/layer.js';
 export { LayersModel, model } from './models/model.js';
 export { Sequential, sequential } from './models/sequential.js';
