@@ -1,6 +1,7 @@
 /**
  * How ops talk to the core: queue a `call` of a wasm kernel with the
- * tensors' ids, and record the gradient on the tape. Also the op codes of
+ * tensors' ids, and record the op on the gradient tape (its backward
+ * function is registered in grads/). Also the op codes of
  * the generic kernels (mirrors crates/cnn-core/src/tensor).
  */
 import type { KernelArg, KernelName } from 'cnn-worker';
@@ -44,64 +45,17 @@ export function run1(fn: KernelName, inputs: (Tensor | null)[], shape: number[],
 }
 
 /**
- * Records a gradient for an op, when a gradient function is recording.
- * `saved` are tensors the backward pass reads besides the op's inputs and
- * outputs (e.g. batch statistics): the tape holds them, so a `tidy` inside
- * the recorded function cannot free them before the backward pass.
+ * Records an op on the gradient tape, when one is recording: its name (the
+ * key of its backward function in grads/registry.ts), inputs, outputs and
+ * parameters. `saved` are tensors the backward pass reads besides the op's
+ * inputs and outputs (e.g. batch statistics): the tape holds them, so a
+ * `tidy` inside the recorded function cannot free them before the backward
+ * pass. `name` is the op's name in error messages when it differs from the
+ * registry key (e.g. the fused conv2d reuses conv2d's gradient).
  */
-export function recordGrad(name: string, inputs: Tensor[], outputs: Tensor[], backward: (dys: Tensor[], needed: boolean[]) => (Tensor | null)[], saved: Tensor[] = []): void {
+export function recordOp<A>(op: string, inputs: Tensor[], outputs: Tensor[], attrs?: A, saved: Tensor[] = [], name: string = op): void {
   if (!ENGINE.tape) return;
-  if (saved.length === 0) {
-    ENGINE.record({ name, inputs, outputs, backward });
-    return;
-  }
-  const n = inputs.length;
-  ENGINE.record({
-    name,
-    inputs: [...inputs, ...saved],
-    outputs,
-    backward: (dys, needed) => [...backward(dys, needed.slice(0, n)), ...saved.map(() => null)],
-  });
-}
-
-/**
- * Ops TF.js registers no gradient for (comparisons, logical ops, ...).
- * Differentiating through one throws, naming it; the tests check each.
- */
-export const NON_DIFFERENTIABLE = new Set<string>();
-
-/** Records an op without a gradient: replaying the tape over it throws, naming the op. */
-export function recordNoGrad(name: string, inputs: Tensor[], outputs: Tensor[]): void {
-  NON_DIFFERENTIABLE.add(name);
-  if (!ENGINE.tape) return;
-  ENGINE.record({
-    name,
-    inputs,
-    outputs,
-    backward: () => {
-      throw new Error(`Cannot compute gradient: ${name} is not differentiable (TF.js registers no gradient for it); the result depends on the variables through ${name}`);
-    },
-  });
-}
-
-/** Ops whose gradient is zero everywhere it exists (TF.js: floor, round, sign, step, argMax, ...). */
-export const ZERO_GRADIENT = new Set<string>();
-
-/** Records a zero gradient for every input (piecewise-constant ops, as TF.js). */
-export function recordZeroGrad(name: string, inputs: Tensor[], outputs: Tensor[]): void {
-  ZERO_GRADIENT.add(name);
-  if (!ENGINE.tape) return;
-  ENGINE.record({
-    name,
-    inputs,
-    outputs,
-    backward: () =>
-      inputs.map((x) => {
-        const z = makeTensor([...x.shape], 'float32');
-        call('fill', [], [z], [0]);
-        return z;
-      }),
-  });
+  ENGINE.record({ op, name, inputs: [...inputs, ...saved], outputs, attrs, saved: saved.length });
 }
 
 /** `unary` kernel op codes. */
