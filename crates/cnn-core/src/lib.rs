@@ -5,6 +5,8 @@
 //! beside its SIMD128 version; the tests compare them. Threading happens only
 //! in [`par`], at op level, with results independent of the thread count.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bindings;
 pub mod batchnorm;
 pub mod conv;
 pub mod depthwise;
@@ -12,6 +14,7 @@ pub mod eltwise;
 pub mod error;
 pub mod gemm;
 pub mod global_pool;
+pub mod kernels;
 pub mod optim;
 pub mod par;
 pub mod pool;

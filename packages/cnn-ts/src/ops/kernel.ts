@@ -1,10 +1,11 @@
 /**
  * How ops talk to the core: queue a `call` of a wasm kernel with the
  * tensors' ids, and record the op on the gradient tape (its backward
- * function is registered in grads/). Also the op codes of
- * the generic kernels (mirrors crates/cnn-core/src/tensor).
+ * function is registered in grads/). The buffers and parameters of
+ * each kernel are typed from the crate's kernel list (cnn-worker's
+ * kernels.generated.ts), so a call with the wrong arguments does not compile.
  */
-import type { KernelArg, KernelName } from 'cnn-worker';
+import type { KernelName, KernelParams } from 'cnn-worker';
 import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType } from '../types.js';
@@ -16,8 +17,12 @@ export interface CallOptions {
   resultTo?: Tensor;
 }
 
+/** The `args` (and options) of a call of kernel `K`: optional when it takes no parameters. */
+type ArgsOf<K extends KernelName> = KernelParams[K] extends [] ? [args?: [], opts?: CallOptions] : [args: KernelParams[K], opts?: CallOptions];
+
 /** Queues `fn(inputs..., inplace..., outputs..., args...)`. */
-export function call(fn: KernelName, inputs: (Tensor | null)[], outputs: Tensor[], args: KernelArg[] = [], opts: CallOptions = {}): void {
+export function call<K extends KernelName>(fn: K, inputs: (Tensor | null)[], outputs: Tensor[], ...rest: ArgsOf<K>): void {
+  const [args = [], opts = {}] = rest as [KernelParams[K] | [] | undefined, CallOptions | undefined];
   for (const t of inputs) if (t) checkAlive(t, fn);
   ENGINE.enqueue({
     kind: 'call',
@@ -38,9 +43,9 @@ export function checkAlive(t: Tensor, op: string): void {
 }
 
 /** A new output tensor and the call that fills it. */
-export function run1(fn: KernelName, inputs: (Tensor | null)[], shape: number[], args: KernelArg[] = [], dtype: DataType = 'float32'): Tensor {
+export function run1<K extends KernelName>(fn: K, inputs: (Tensor | null)[], shape: number[], args: KernelParams[K], dtype: DataType = 'float32'): Tensor {
   const y = makeTensor(shape, dtype);
-  call(fn, inputs, [y], args);
+  call(fn, inputs, [y], ...([args] as ArgsOf<K>));
   return y;
 }
 
@@ -58,74 +63,5 @@ export function recordOp<A>(op: string, inputs: Tensor[], outputs: Tensor[], att
   ENGINE.record({ op, name, inputs: [...inputs, ...saved], outputs, attrs, saved: saved.length });
 }
 
-/** `unary` kernel op codes. */
-export const Unary = {
-  neg: 0,
-  abs: 1,
-  square: 2,
-  sqrt: 3,
-  exp: 4,
-  log: 5,
-  sigmoid: 6,
-  tanh: 7,
-  relu: 8,
-  reciprocal: 9,
-  clip: 10,
-  affine: 11,
-  step: 12,
-  sign: 13,
-  floor: 14,
-  round: 15,
-  rsqrt: 16,
-  elu: 17,
-  leakyRelu: 18,
-  softplus: 19,
-  log1p: 20,
-  expm1: 21,
-  sin: 22,
-  cos: 23,
-  logicalNot: 24,
-  isNaN: 25,
-  relu6: 26,
-  selu: 27,
-  gelu: 28,
-  erf: 29,
-} as const;
-
-/** `binary` kernel op codes. */
-export const Binary = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  maximum: 4,
-  minimum: 5,
-  pow: 6,
-  squaredDifference: 7,
-  equal: 8,
-  notEqual: 9,
-  greater: 10,
-  greaterEqual: 11,
-  less: 12,
-  lessEqual: 13,
-  logicalAnd: 14,
-  logicalOr: 15,
-  floorDiv: 16,
-  mod: 17,
-  atan2: 18,
-  divNoNan: 19,
-} as const;
-
-/** `reduce` kernel op codes. */
-export const Reduce = {
-  sum: 0,
-  mean: 1,
-  max: 2,
-  min: 3,
-  prod: 4,
-  argMax: 5,
-  argMin: 6,
-  any: 7,
-  all: 8,
-  logSumExp: 9,
-} as const;
+/** The op codes of the generic kernels (generated from the crate's kernel list). */
+export { Binary, Reduce, Unary } from 'cnn-worker';

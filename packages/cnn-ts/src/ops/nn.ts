@@ -1,4 +1,5 @@
 /** Neural-network ops: softmax, moments, batch norm, dropout, fused losses (their gradients: grads/nn.ts). */
+import { encodeParams } from 'cnn-worker';
 import { makeTensor, Tensor, type Variable } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { generator, uniformValues } from '../random.js';
@@ -73,7 +74,7 @@ export function batchNormTrain(a: BatchNormTrainArgs): Tensor {
   const y = makeTensor([...a.x.shape], 'float32');
   const m = makeTensor([c], 'float32');
   const v = makeTensor([c], 'float32');
-  call('batchNormTrain', [a.x, a.gamma, a.beta], [y, m, v], [rows, c, a.momentum, a.epsilon], { inplace: [a.movingMean, a.movingVariance] });
+  call('batchNormTrain', [a.x, a.gamma, a.beta], [y, m, v], encodeParams.batchNormTrain({ rows, channels: c, momentum: a.momentum, epsilon: a.epsilon }), { inplace: [a.movingMean, a.movingVariance] });
   recordOp('batchNormTrain', [a.x, a.gamma, a.beta], [y], { rows, channels: c, epsilon: a.epsilon }, [m, v], 'batchNormalization');
   return y;
 }
