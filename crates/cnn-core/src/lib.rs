@@ -22,6 +22,7 @@ pub mod resize;
 pub mod shape;
 pub mod simd;
 pub mod tensor;
+pub mod tuning;
 pub mod softmax;
 
 #[cfg(target_arch = "wasm32")]

@@ -229,7 +229,7 @@ fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usiz
     let img = &x[b * p.y.input * w * c..][..p.y.input * w * c];
     let (oy_lo, oy_hi) = outputs_touching(&p.y, iy0, iy1);
     // Windows do not overlap (e.g. 2x2 stride 2): no pixel gets two gradients.
-    let disjoint = p.y.stride >= p.y.kernel && p.x.stride >= p.x.kernel && par::tuning(4, 2) == 2;
+    let disjoint = p.y.stride >= p.y.kernel && p.x.stride >= p.x.kernel && p.tuning.max_pool_backward_disjoint;
     for oy in oy_lo..oy_hi {
         let (y0, y1) = window(&p.y, oy);
         for ox in 0..p.x.output {

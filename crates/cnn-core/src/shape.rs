@@ -6,6 +6,7 @@
 //! as given. `k_eff = (k - 1) * dilation + 1`.
 
 use crate::error::{numel, CoreError, Result};
+use crate::tuning::Tuning;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Padding {
@@ -78,6 +79,8 @@ pub struct Conv2d {
     pub cout: usize,
     pub y: Axis,
     pub x: Axis,
+    /// Kernel-variant choices (`Tuning::DEFAULT` unless set for an A/B run).
+    pub tuning: Tuning,
 }
 
 /// What a caller gives to describe a convolution.
@@ -134,7 +137,7 @@ impl Conv2d {
         };
         let y = Axis::resolve(op, "height", a.h, a.kh, a.stride[0], a.dilation[0], a.padding, (e[0], e[1]))?;
         let x = Axis::resolve(op, "width", a.w, a.kw, a.stride[1], a.dilation[1], a.padding, (e[2], e[3]))?;
-        let c = Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x };
+        let c = Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x, tuning: Tuning::DEFAULT };
         // Every length the kernels compute later without checks.
         numel(op, "input", &[c.n, c.y.input, c.x.input, c.cin])?;
         numel(op, "filter", &[c.y.kernel, c.x.kernel, c.cin, c.cout])?;
@@ -172,6 +175,8 @@ pub struct Pool2d {
     pub c: usize,
     pub y: Axis,
     pub x: Axis,
+    /// Kernel-variant choices (`Tuning::DEFAULT` unless set for an A/B run).
+    pub tuning: Tuning,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,7 +201,7 @@ impl Pool2d {
         };
         let y = Axis::resolve(op, "height", a.h, a.pool[0], a.stride[0], 1, a.padding, (e[0], e[1]))?;
         let x = Axis::resolve(op, "width", a.w, a.pool[1], a.stride[1], 1, a.padding, (e[2], e[3]))?;
-        let p = Pool2d { n: a.n, c: a.c, y, x };
+        let p = Pool2d { n: a.n, c: a.c, y, x, tuning: Tuning::DEFAULT };
         numel(op, "input", &[p.n, p.y.input, p.x.input, p.c])?;
         numel(op, "output", &[p.n, p.y.output, p.x.output, p.c])?;
         Ok(p)

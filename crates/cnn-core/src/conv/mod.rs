@@ -68,7 +68,7 @@ pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: 
     let k = p.patch_len();
     let m = p.out_pixels();
     let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: false }, k, p.cout);
-    let run = Run { bias, act, kernel, ..Run::default() };
+    let run = Run { bias, act, kernel, tuning: p.tuning, ..Run::default() };
     let out = Out::new(y, m, p.cout, p.cout);
     if is_pointwise(p) {
         drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);
@@ -127,7 +127,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     let k = p.patch_len();
     // B = W^T: column j of B is row j of W (contiguous, cout long).
     let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: true }, p.cout, k);
-    let run = Run { kernel, parallel: false, ..Run::default() };
+    let run = Run { kernel, parallel: false, tuning: p.tuning, ..Run::default() };
     if is_pointwise(p) {
         let m = p.out_pixels();
         drive(m, p.cout, &Dense { data: dy, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(dx, m, k, k), Run { parallel: true, ..run });
@@ -277,7 +277,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
     let m = p.out_pixels();
     let cout = p.cout;
     let pointwise = is_pointwise(p);
-    if kernel == KernelKind::Simd && !pointwise && p.cin % 8 == 0 && p.cout <= 64 && m >= k && par::tuning(8, 2) == 2 {
+    if kernel == KernelKind::Simd && !pointwise && p.cin % 8 == 0 && p.cout <= 64 && m >= k && p.tuning.filter_grad_transposed {
         // dW^T = dy^T P: dy^T is read in place (strided), the patches are
         // packed as B with one 8-float copy per pixel and panel, instead of
         // gathering P^T four scalars at a time. Measured A/B (tuning switch
@@ -291,7 +291,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
             let len = range.len();
             let packed = PackedB::new(&PatchesB { p, x, m0: range.start }, len, k);
             let out = Out::new(partial, cout, k, k);
-            drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, ..Run::default() });
+            drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, tuning: p.tuning, ..Run::default() });
         });
         for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
             for (co, v) in row.iter_mut().enumerate() {
@@ -305,7 +305,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         let dyc = &dy[range.start * cout..range.end * cout];
         let packed = PackedB::new(&Dense { data: dyc, ld: cout, rows_are_contiguous: false }, len, cout);
         let out = Out::new(partial, k, cout, cout);
-        let run = Run { kernel, ..Run::default() };
+        let run = Run { kernel, tuning: p.tuning, ..Run::default() };
         let xt = Dense { data: &x[range.start * p.cin..], ld: p.cin, rows_are_contiguous: false };
         let pt = PatchesT { p, x, m0: range.start };
         let a: &dyn RowSource = if pointwise { &xt } else { &pt };

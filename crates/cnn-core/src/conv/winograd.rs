@@ -25,6 +25,7 @@ use crate::gemm::{drive, small_k, Activation, Dense, Out, PackedB, Run, KC};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
+use crate::tuning::Winograd;
 use core::ops::{Add, Mul, Sub};
 
 /// Largest tile side in the transformed domain (F(4x4, 3x3)).
@@ -70,17 +71,17 @@ pub enum Variant {
 /// hence F(4x4) needs `tiles4 * 1024 >= cin * cout`, and F(2x2) at least
 /// 128 of its tiles.
 ///
-/// Tuning switch 1: 1 = never, 2 = this rule (default), 3 = F(2x2) and
-/// 4 = F(4x4) on every eligible shape (for A/B runs).
+/// `Tuning::winograd_forward` (switch 1): `Off` never, `Auto` this rule
+/// (default), `Small` F(2x2) and `Large` F(4x4) on every eligible shape.
 pub fn choose(p: &Conv2d) -> Option<Variant> {
     if !shape_ok(p) {
         return None;
     }
-    match crate::par::tuning(1, 2) {
-        1 => return None,
-        3 => return Some(Variant::F2),
-        4 => return Some(Variant::F4),
-        _ => {}
+    match p.tuning.winograd_forward {
+        Winograd::Off => return None,
+        Winograd::Small => return Some(Variant::F2),
+        Winograd::Large => return Some(Variant::F4),
+        Winograd::Auto => {}
     }
     let (tiles4, tiles2) = (tiles(p, 4), tiles(p, 2));
     if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 1024 >= p.cin * p.cout {
@@ -336,10 +337,10 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
                 for xi in 0..xis {
                     let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
                     let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
-                    if cin <= KC && crate::par::tuning(7, 2) == 2 {
+                    if cin <= KC && p.tuning.winograd_direct_small_k {
                         small_k(nt, a, cin, &filter.packed[xi], out);
                     } else {
-                        drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
+                        drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, tuning: p.tuning, ..Run::default() });
                     }
                 }
                 for t in 0..nt {

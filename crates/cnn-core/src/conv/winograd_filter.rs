@@ -36,6 +36,7 @@ use crate::gemm::{Seg, MR, NR};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
+use crate::tuning::Winograd;
 
 /// The two tilings (by the side of the output-gradient block).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,17 +63,17 @@ pub enum Variant {
 /// Below 4 input channels the tile transforms have nothing to amortise
 /// over, and few tiles leave the α² GEMMs too short.
 ///
-/// Tuning switch 2: 1 = never, 2 = this rule (default), 3 = F(3x3, 2x2)
-/// and 4 = F(3x3, 4x4) on every eligible shape.
+/// `Tuning::winograd_filter_grad` (switch 2): `Off` never, `Auto` this rule
+/// (default), `Small` F(3x3, 2x2) and `Large` F(3x3, 4x4) on every eligible shape.
 pub fn choose(p: &Conv2d) -> Option<Variant> {
     if !shape_ok(p) {
         return None;
     }
-    match crate::par::tuning(2, 2) {
-        1 => return None,
-        3 => return Some(Variant::G2),
-        4 => return Some(Variant::G4),
-        _ => {}
+    match p.tuning.winograd_filter_grad {
+        Winograd::Off => return None,
+        Winograd::Small => return Some(Variant::G2),
+        Winograd::Large => return Some(Variant::G4),
+        Winograd::Auto => {}
     }
     // Each partial sum holds α² * cin * cout floats: keep them modest.
     let fits = |xis: usize| xis * p.cin * p.cout <= 1 << 21;

@@ -34,7 +34,9 @@ pub fn pool_geometry(op: &'static str, spec: &[u32]) -> Result<Pool2d, CoreError
         2 => Padding::Explicit([u(9), u(10), u(11), u(12)]),
         m => return Err(CoreError::new(op, format!("unknown padding mode {m}, expected 0 (valid), 1 (same) or 2 (explicit)"))),
     };
-    Pool2d::new(op, &Pool2dArgs { n: u(0), h: u(1), w: u(2), c: u(3), pool: [u(4), u(5)], stride: [u(6), u(7)], padding })
+    let mut p = Pool2d::new(op, &Pool2dArgs { n: u(0), h: u(1), w: u(2), c: u(3), pool: [u(4), u(5)], stride: [u(6), u(7)], padding })?;
+    p.tuning = super::tuning::current();
+    Ok(p)
 }
 
 /// The mutable buffers of a call as an array (their count is fixed by the
