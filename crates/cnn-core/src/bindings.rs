@@ -54,7 +54,9 @@ pub fn render_ts() -> String {
          // `cargo run -p cnn-core --example gen_bindings` (scripts/build-wasm.sh does).\n\
          // `cargo test -p cnn-core` fails when this file is stale.\n\n",
     );
-    s.push_str("/**\n * The kernels the wasm module exports. Buffer handles come first (inputs,\n * buffers updated in place, outputs), then the parameters.\n */\n");
+    s.push_str(
+        "/**\n * The kernels the wasm module exports. Buffer handles come first (inputs,\n * buffers updated in place, outputs), then the parameters.\n */\n",
+    );
     s.push_str("export interface KernelExports {\n");
     for k in KERNELS {
         let mut args: Vec<String> = handles(k).iter().map(|(n, t)| format!("{n}: {t}")).collect();
@@ -101,7 +103,8 @@ pub fn render_ts() -> String {
     s.push_str(
         "/**\n * Kernels that write every element of all their outputs, so the executor may\n * give them recycled buffers that are not zero-filled first (zeroing 50+ MB a\n * training step was ~5 % of the time). Any other kernel's outputs arrive zeroed.\n */\n",
     );
-    let full: Vec<String> = KERNELS.iter().filter(|k| !k.outputs.is_empty() && k.outputs.iter().all(|o| o.overwrites)).map(|k| format!("'{}'", k.name)).collect();
+    let full: Vec<String> =
+        KERNELS.iter().filter(|k| !k.outputs.is_empty() && k.outputs.iter().all(|o| o.overwrites)).map(|k| format!("'{}'", k.name)).collect();
     let _ = writeln!(s, "export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>([{}]);\n", full.join(", "));
     codes(&mut s, "`unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs).", "Unary", UNARY_OPS);
     codes(&mut s, "`binary` kernel op codes (decoded by `BinaryOp::from_code`, crates/cnn-core/src/tensor/binary.rs).", "Binary", BINARY_OPS);
@@ -149,14 +152,14 @@ mod tests {
     fn the_generated_typescript_is_up_to_date() {
         let path = crate_dir().join("../..").join(TS_PATH);
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == render_ts(),
-            "{TS_PATH} is stale: run `cargo run -p cnn-core --example gen_bindings` and commit the result"
-        );
+        assert!(committed == render_ts(), "{TS_PATH} is stale: run `cargo run -p cnn-core --example gen_bindings` and commit the result");
     }
 
-    /// `(js name, [(param name, rust type)], return type)` of every `#[wasm_bindgen(js_name = ...)]` export.
-    fn exports() -> Vec<(String, Vec<(String, String)>, String)> {
+    /// An export: its JS name, its `(parameter, Rust type)` list, its return type.
+    type Export = (String, Vec<(String, String)>, String);
+
+    /// Every `#[wasm_bindgen(js_name = ...)]` export of src/wasm.
+    fn exports() -> Vec<Export> {
         let dir = crate_dir().join("src/wasm");
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -203,7 +206,8 @@ mod tests {
         let exports = exports();
         assert!(exports.len() > KERNELS.len(), "the export scanner found only {} exports", exports.len());
         for k in KERNELS {
-            let (_, params, ret) = exports.iter().find(|(n, _, _)| n == k.name).unwrap_or_else(|| panic!("{}: listed in kernels.rs but not exported by src/wasm", k.name));
+            let (_, params, ret) =
+                exports.iter().find(|(n, _, _)| n == k.name).unwrap_or_else(|| panic!("{}: listed in kernels.rs but not exported by src/wasm", k.name));
             let mut want: Vec<(String, String)> = Vec::new();
             for b in k.inputs.iter().chain(k.inplace) {
                 want.push((snake(b.name), if b.optional { "Option<u32>".into() } else { "u32".into() }));
@@ -227,11 +231,25 @@ mod tests {
     fn every_kernel_export_is_listed() {
         // Exports that are not kernels: the store, the thread pool, build facts.
         const SUPPORT: &[&str] = &[
-            "buildInfo", "wasmMemory", "bufferAlloc", "bufferAllocDirty", "bufferFree", "bufferPtr", "storeStats", "numThreads",
-            "threadTaskCounts", "resetThreadTaskCounts", "setTuning", "nodePoolWorkerStart", "nodePoolBuild",
+            "buildInfo",
+            "wasmMemory",
+            "bufferAlloc",
+            "bufferAllocDirty",
+            "bufferFree",
+            "bufferPtr",
+            "storeStats",
+            "numThreads",
+            "threadTaskCounts",
+            "resetThreadTaskCounts",
+            "setTuning",
+            "nodePoolWorkerStart",
+            "nodePoolBuild",
         ];
         for (name, _, _) in exports() {
-            assert!(KERNELS.iter().any(|k| k.name == name) || SUPPORT.contains(&name.as_str()), "{name}: exported by src/wasm but not in the kernel list (kernels.rs)");
+            assert!(
+                KERNELS.iter().any(|k| k.name == name) || SUPPORT.contains(&name.as_str()),
+                "{name}: exported by src/wasm but not in the kernel list (kernels.rs)"
+            );
         }
     }
 

@@ -5,9 +5,9 @@
 //! beside its SIMD128 version; the tests compare them. Threading happens only
 //! in [`par`], at op level, with results independent of the thread count.
 
+pub mod batchnorm;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bindings;
-pub mod batchnorm;
 pub mod conv;
 pub mod depthwise;
 pub mod eltwise;
@@ -21,9 +21,9 @@ pub mod pool;
 pub mod resize;
 pub mod shape;
 pub mod simd;
+pub mod softmax;
 pub mod tensor;
 pub mod tuning;
-pub mod softmax;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -135,13 +135,10 @@ where
         return;
     }
     let mut partials = vec![0.0f32; len * ranges.len()];
-    partials
-        .par_chunks_mut(len.max(1))
-        .zip(ranges.into_par_iter())
-        .for_each(|(p, r)| {
-            count_task();
-            f(r, p)
-        });
+    partials.par_chunks_mut(len.max(1)).zip(ranges.into_par_iter()).for_each(|(p, r)| {
+        count_task();
+        f(r, p)
+    });
     for p in partials.chunks(len.max(1)) {
         for (o, v) in out.iter_mut().zip(p) {
             *o += *v;
@@ -206,13 +203,10 @@ where
     }
     let plen = len.max(1);
     let mut partials = vec![0.0f32; plen * out.len().div_ceil(piece)];
-    out.par_chunks_mut(piece)
-        .zip(partials.par_chunks_mut(plen))
-        .enumerate()
-        .for_each(|(i, (o, p))| {
-            count_task();
-            f(i * chunk_items, o, &mut p[..len])
-        });
+    out.par_chunks_mut(piece).zip(partials.par_chunks_mut(plen)).enumerate().for_each(|(i, (o, p))| {
+        count_task();
+        f(i * chunk_items, o, &mut p[..len])
+    });
     for p in partials.chunks(plen) {
         for (a, v) in acc.iter_mut().zip(p) {
             *a += *v;

@@ -69,7 +69,13 @@ fn check_geometry(op: &'static str, p: &Pool2d) -> Result<()> {
             return Err(CoreError::new(op, format!("{name}: input size must be at least 1, got 0")));
         }
         if a.pad_before >= a.kernel || a.pad_after >= a.kernel {
-            return Err(CoreError::new(op, format!("{name}: padding ({}, {}) must be smaller than the pool size {} so every window holds a real cell", a.pad_before, a.pad_after, a.kernel)));
+            return Err(CoreError::new(
+                op,
+                format!(
+                    "{name}: padding ({}, {}) must be smaller than the pool size {} so every window holds a real cell",
+                    a.pad_before, a.pad_after, a.kernel
+                ),
+            ));
         }
     }
     Ok(())

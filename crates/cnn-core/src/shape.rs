@@ -30,7 +30,17 @@ pub struct Axis {
 
 impl Axis {
     /// Resolves one axis; `explicit` is `(before, after)` for explicit padding.
-    fn resolve(op: &'static str, name: &str, input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding, explicit: (usize, usize)) -> Result<Axis> {
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        op: &'static str,
+        name: &str,
+        input: usize,
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+        padding: Padding,
+        explicit: (usize, usize),
+    ) -> Result<Axis> {
         if kernel == 0 || stride == 0 || dilation == 0 {
             return Err(CoreError::new(op, format!("{name}: kernel size, stride and dilation must be at least 1 (got {kernel}, {stride}, {dilation})")));
         }

@@ -90,7 +90,11 @@ impl RowSource for Patches<'_> {
                 for (e, d) in dst.iter_mut().enumerate() {
                     let w = within + e;
                     let ix = p.x.input_index(ox, if merged { w / cin } else { kx0 });
-                    *d = if ix >= 0 && (ix as usize) < p.x.input { self.x[((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + w % cin] } else { 0.0 };
+                    *d = if ix >= 0 && (ix as usize) < p.x.input {
+                        self.x[((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + w % cin]
+                    } else {
+                        0.0
+                    };
                 }
                 dst.as_ptr()
             });

@@ -20,10 +20,10 @@
 
 pub mod im2col;
 pub mod reference;
-pub mod winograd;
-pub mod winograd_filter;
 #[cfg(test)]
 mod tests;
+pub mod winograd;
+pub mod winograd_filter;
 
 use crate::error::{check_len, CoreError, Result};
 use crate::gemm::{drive, Activation, Dense, Out, PackedB, RowSource, Run};
@@ -36,7 +36,14 @@ pub use crate::gemm::KernelKind;
 
 /// True when the patch matrix is the input itself (1x1, stride 1, no padding).
 fn is_pointwise(p: &Conv2d) -> bool {
-    p.y.kernel == 1 && p.x.kernel == 1 && p.y.stride == 1 && p.x.stride == 1 && p.y.pad_before == 0 && p.x.pad_before == 0 && p.y.pad_after == 0 && p.x.pad_after == 0
+    p.y.kernel == 1
+        && p.x.kernel == 1
+        && p.y.stride == 1
+        && p.x.stride == 1
+        && p.y.pad_before == 0
+        && p.x.pad_before == 0
+        && p.y.pad_after == 0
+        && p.x.pad_after == 0
 }
 
 /// `y = act(conv2d(x, w) + bias)`: Winograd where it applies, else the
@@ -277,7 +284,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
     let m = p.out_pixels();
     let cout = p.cout;
     let pointwise = is_pointwise(p);
-    if kernel == KernelKind::Simd && !pointwise && p.cin % 8 == 0 && p.cout <= 64 && m >= k && p.tuning.filter_grad_transposed {
+    if kernel == KernelKind::Simd && !pointwise && p.cin.is_multiple_of(8) && p.cout <= 64 && m >= k && p.tuning.filter_grad_transposed {
         // dW^T = dy^T P: dy^T is read in place (strided), the patches are
         // packed as B with one 8-float copy per pixel and panel, instead of
         // gathering P^T four scalars at a time. Measured A/B (tuning switch
@@ -317,7 +324,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
 /// `db[c] = sum over all pixels of dy[.., c]` (`dy` is `[pixels, c]`).
 pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
     const OP: &str = "biasAddGrad";
-    if c == 0 || dy.len() % c != 0 {
+    if c == 0 || !dy.len().is_multiple_of(c) {
         return Err(CoreError::new(OP, format!("gradient of {} elements is not a whole number of rows of {c} channels", dy.len())));
     }
     check_len(OP, "bias gradient", db.len(), c)?;

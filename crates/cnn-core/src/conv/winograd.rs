@@ -203,7 +203,13 @@ impl Tiling for F4 {
 /// spilling a whole tile loaded up front). Every tile transform of both
 /// Winograd modules is one of these.
 #[inline(always)]
-pub(super) fn separable<T: Lane>(n_in: usize, n_out: usize, f: impl Fn([T; MAX_ALPHA]) -> [T; MAX_ALPHA], load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
+pub(super) fn separable<T: Lane>(
+    n_in: usize,
+    n_out: usize,
+    f: impl Fn([T; MAX_ALPHA]) -> [T; MAX_ALPHA],
+    load: impl Fn(usize) -> T,
+    mut store: impl FnMut(usize, T),
+) {
     let first = load(0);
     let mut t = [[first; MAX_ALPHA]; MAX_ALPHA]; // f of the columns: t[r][c], n_out x n_in
     for c in 0..n_in {
@@ -340,7 +346,14 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
                     if cin <= KC && p.tuning.winograd_direct_small_k {
                         small_k(nt, a, cin, &filter.packed[xi], out);
                     } else {
-                        drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, tuning: p.tuning, ..Run::default() });
+                        drive(
+                            nt,
+                            cin,
+                            &Dense { data: a, ld: cin, rows_are_contiguous: true },
+                            &filter.packed[xi],
+                            out,
+                            Run { parallel: false, tuning: p.tuning, ..Run::default() },
+                        );
                     }
                 }
                 for t in 0..nt {
@@ -363,7 +376,8 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
     // Offsets of the α² input pixels, or None outside the image.
     let offs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
         let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
-        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input).then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
+        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input)
+            .then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
     });
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
@@ -387,7 +401,18 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
 
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
-unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, bias: Option<&[f32]>, act: Activation, y: SharedOut) {
+unsafe fn transform_output<W: Tiling>(
+    p: &Conv2d,
+    m: &[f32],
+    tile: usize,
+    th: usize,
+    tw: usize,
+    slot: usize,
+    nt: usize,
+    bias: Option<&[f32]>,
+    act: Activation,
+    y: SharedOut,
+) {
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);

@@ -249,7 +249,10 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
             let mut co = 0;
             while co + 4 <= cout {
                 // SAFETY: each (ci, co) is written by one task.
-                output_tile::<W, F32x4>(|xi| unsafe { F32x4::load(m.as_ptr().add(at(xi, ci, co))) }, |k, val| unsafe { val.store(dwp.at((k * cin + ci) * cout + co)) });
+                output_tile::<W, F32x4>(
+                    |xi| unsafe { F32x4::load(m.as_ptr().add(at(xi, ci, co))) },
+                    |k, val| unsafe { val.store(dwp.at((k * cin + ci) * cout + co)) },
+                );
                 co += 4;
             }
             for co in co..cout {
@@ -270,7 +273,8 @@ fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize,
     let ix0 = (tx * mm) as isize - p.x.pad_before as isize;
     let xoffs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
         let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
-        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input).then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
+        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input)
+            .then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
     });
     let doffs: [Option<usize>; 16] = core::array::from_fn(|i| {
         let (oy, ox) = (ty * mm + i / mm, tx * mm + i % mm);

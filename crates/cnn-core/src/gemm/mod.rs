@@ -16,9 +16,9 @@ pub mod kernel;
 use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
 use crate::tuning::Tuning;
-pub use kernel::{Activation, Epilogue, MR, NR};
-use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
 pub use kernel::Seg;
+use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
+pub use kernel::{Activation, Epilogue, MR, NR};
 
 /// Largest K block: an A panel (`KC * MR` floats = 5 KiB) and a B panel
 /// (`KC * NR`, 10 KiB) stay in L1 while the B block (`KC * NC` floats)

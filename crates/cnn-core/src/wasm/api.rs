@@ -24,4 +24,3 @@ pub fn mat_mul_scalar(a: u32, b: u32, c: u32, m: usize, n: usize, k: usize) -> R
     gemm::gemm_with(&GemmParams::new(m, n, k), ins[0], ins[1], None, out, gemm::KernelKind::Scalar)?;
     Ok(())
 }
-

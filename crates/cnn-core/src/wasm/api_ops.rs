@@ -290,7 +290,17 @@ pub fn batch_norm_train(
 /// Inference forward with the moving statistics.
 #[wasm_bindgen(js_name = batchNormInference)]
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_inference(x: u32, gamma: u32, beta: u32, moving_mean: u32, moving_variance: u32, y: u32, rows: usize, channels: usize, epsilon: f64) -> Result<(), JsError> {
+pub fn batch_norm_inference(
+    x: u32,
+    gamma: u32,
+    beta: u32,
+    moving_mean: u32,
+    moving_variance: u32,
+    y: u32,
+    rows: usize,
+    channels: usize,
+    epsilon: f64,
+) -> Result<(), JsError> {
     let p = BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) };
     let mut t = Taken::take("batchNormInference", &[x, gamma, beta, moving_mean, moving_variance, y])?;
     let (ins, out) = t.split_mut(5)?;
@@ -302,7 +312,19 @@ pub fn batch_norm_inference(x: u32, gamma: u32, beta: u32, moving_mean: u32, mov
 /// `mean` and `variance` of the forward pass.
 #[wasm_bindgen(js_name = batchNormBackward)]
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_backward(x: u32, dy: u32, gamma: u32, mean: u32, variance: u32, dx: u32, dgamma: u32, dbeta: u32, rows: usize, channels: usize, epsilon: f64) -> Result<(), JsError> {
+pub fn batch_norm_backward(
+    x: u32,
+    dy: u32,
+    gamma: u32,
+    mean: u32,
+    variance: u32,
+    dx: u32,
+    dgamma: u32,
+    dbeta: u32,
+    rows: usize,
+    channels: usize,
+    epsilon: f64,
+) -> Result<(), JsError> {
     let p = BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) };
     let mut t = Taken::take("batchNormBackward", &[x, dy, gamma, mean, variance, dx, dgamma, dbeta])?;
     let (ins, o) = t.split_mut_n(5)?;

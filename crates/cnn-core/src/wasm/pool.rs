@@ -81,4 +81,3 @@ pub fn thread_task_counts() -> Vec<u32> {
 pub fn reset_thread_task_counts() {
     crate::par::reset_thread_task_counts()
 }
-

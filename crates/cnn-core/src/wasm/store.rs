@@ -88,8 +88,7 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
                 // Give the pooled buffers back to the allocator and retry.
                 let pool = core::mem::take(&mut lock().pool);
                 drop(pool);
-                v.try_reserve_exact(len)
-                    .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64))))?;
+                v.try_reserve_exact(len).map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64))))?;
             }
             v.resize(len, 0.0);
             v
@@ -114,11 +113,7 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
 #[wasm_bindgen(js_name = bufferFree)]
 pub fn buffer_free(h: u32) -> Result<(), JsError> {
     let mut s = lock();
-    let v = s
-        .slots
-        .get_mut(h as usize)
-        .and_then(Option::take)
-        .ok_or_else(|| JsError::new(&format!("bufferFree: unknown buffer {h}")))?;
+    let v = s.slots.get_mut(h as usize).and_then(Option::take).ok_or_else(|| JsError::new(&format!("bufferFree: unknown buffer {h}")))?;
     s.floats -= v.len();
     s.free.push(h);
     let len = v.len();
