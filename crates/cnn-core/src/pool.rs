@@ -7,7 +7,7 @@
 //! Backward functions take the same arguments as their forward twin, with
 //! `dy` in place of `y`, and overwrite `dx`.
 //!
-//! TensorFlow semantics (SPEC §3.3):
+//! TensorFlow semantics (the product contract: results match TensorFlow's):
 //! - padded cells never take part: a max is over the real cells of the
 //!   window, and an average divides by the number of real cells (TF's
 //!   `AvgPool` with SAME padding, and TF.js, do the same);

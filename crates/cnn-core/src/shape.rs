@@ -1,6 +1,6 @@
 //! The one place that computes convolution and pooling geometry.
 //!
-//! TensorFlow's rules (SPEC §3): VALID `out = floor((in - k_eff) / s) + 1`;
+//! TensorFlow's rules (which the product promises to match exactly): VALID `out = floor((in - k_eff) / s) + 1`;
 //! SAME `out = ceil(in / s)`, `pad_total = max((out - 1) * s + k_eff - in, 0)`,
 //! `pad_before = floor(pad_total / 2)`, the odd pixel after; explicit padding
 //! as given. `k_eff = (k - 1) * dilation + 1`.

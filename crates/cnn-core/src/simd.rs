@@ -4,8 +4,8 @@
 //! WebAssembly SIMD instruction. Everywhere else it is a `[f32; 4]` with the
 //! same per-lane arithmetic, so the very same micro-kernels compile natively,
 //! run under `cargo test`, and give bit-identical results to the wasm build
-//! (mul and add are separate roundings in both: no fused multiply-add unless
-//! the `relaxed` path is chosen explicitly).
+//! (mul and add are separate roundings in both: there is no fused
+//! multiply-add; relaxed SIMD, which would allow one, is not used).
 //!
 //! Pointer-taking methods are `unsafe`: the caller guarantees that four f32
 //! are readable / writable at `p` (no alignment requirement).

@@ -10,7 +10,8 @@
 //! A is never copied: XNNPACK's indirect GEMM. Eight `F32x4` accumulators hold the tile
 //! (rows 0..4 x column halves 0..4 / 4..8): with the two B vectors and one
 //! broadcast A value that is 11 live vectors, inside V8's 15 usable xmm
-//! registers; wider tiles spill (measured in TOOLCHAIN.md).
+//! registers; wider tiles spill to the stack (V8 on x86-64, as measured when
+//! the kernel was written).
 //!
 //! Products are summed in `k` order, mul then add, starting from zero (or
 //! from C when `load_c`), so the SIMD and scalar kernels agree bit for bit.

@@ -38,7 +38,7 @@ export function parsePad(pad: Pad, op: string): PadSpec {
   return { top: pad[1][0], bottom: pad[1][1], left: pad[2][0], right: pad[2][1] };
 }
 
-/** Output size and padding of one axis (SPEC §3, same as crates/cnn-core/src/shape.rs). */
+/** Output size and padding of one axis (TensorFlow's rule, as crates/cnn-core/src/shape.rs computes it). */
 export function outSize(input: number, k: number, s: number, d: number, pad: PadSpec, before: number, after: number, op: string, axis: string): number {
   const kEff = (k - 1) * d + 1;
   if (pad === 'same') return Math.ceil(input / s);
