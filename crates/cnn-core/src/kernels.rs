@@ -429,6 +429,16 @@ pub const KERNELS: &[Kernel] = &[
         checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_CHECKS },
     },
     Kernel {
+        name: "softplusBackward",
+        doc: "`dx = dy * sigmoid(x)`, the gradient of softplus.",
+        inputs: &[b("x"), b("dy")],
+        inplace: &[],
+        outputs: &[full("dx")],
+        params: &[],
+        returns: Returns::Nothing,
+        checks: Checks { reference: t(ELT, "softplus_backward_by_hand_matches_reference_and_is_thread_count_independent"), threads: t(ELT, "softplus_backward_by_hand_matches_reference_and_is_thread_count_independent"), golden: t(ELT, "softplus_backward_by_hand_matches_reference_and_is_thread_count_independent") },
+    },
+    Kernel {
         name: "add",
         doc: "`y = a + b`, equal lengths.",
         inputs: &[b("a"), b("b")],

@@ -149,6 +149,15 @@ pub fn relu_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
     Ok(())
 }
 
+/// `dx = dy * sigmoid(x)` (softplus' gradient).
+#[wasm_bindgen(js_name = softplusBackward)]
+pub fn softplus_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
+    let mut t = Taken::take("softplusBackward", &[x, dy, dx])?;
+    let (ins, out) = t.split_mut(2)?;
+    eltwise::softplus_backward(ins[0], ins[1], out)?;
+    Ok(())
+}
+
 /// `y = a + b`, same lengths.
 #[wasm_bindgen(js_name = add)]
 pub fn add(a: u32, b: u32, y: u32) -> Result<(), JsError> {

@@ -3,7 +3,7 @@ import { makeTensor, type Tensor } from '../tensor.js';
 import { call } from '../ops/kernel.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { cast } from '../ops/cast.js';
-import { cos, erf, exp, greaterEq, greaterThan, lessEq, lessThan, neg, SELU_ALPHA, SELU_SCALE, sigmoid, sin, square, step, type UnaryAttrs } from '../ops/unary.js';
+import { cos, erf, exp, greaterEq, greaterThan, lessEq, lessThan, neg, SELU_ALPHA, SELU_SCALE, sin, square, step, type UnaryAttrs } from '../ops/unary.js';
 import { registerGradient, registerNonDifferentiable, registerZeroGradient } from './registry.js';
 
 /** Registers `dx = f(dy, x, y, attrs)` for a one-input, one-output op. */
@@ -28,7 +28,12 @@ unary('log', (dy, x) => div(dy, x));
 unary('log1p', (dy, x) => div(dy, add(x, 1)));
 unary('sigmoid', (dy, _x, y) => mul(dy, mul(y, sub(1, y))));
 unary('tanh', (dy, _x, y) => mul(dy, sub(1, square(y))));
-unary('softplus', (dy, x) => mul(dy, sigmoid(x)));
+// dy * sigmoid(x) in one kernel.
+unary('softplus', (dy, x) => {
+  const dx = makeTensor([...x.shape], 'float32');
+  call('softplusBackward', [x, dy], [dx]);
+  return dx;
+});
 unary('relu', (dy, x) => {
   const dx = makeTensor([...x.shape], 'float32');
   call('reluBackward', [x, dy], [dx]);
