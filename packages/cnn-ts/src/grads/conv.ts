@@ -11,6 +11,31 @@ function biasGrad(dy: Tensor, bias: Tensor, channels: number): Tensor {
   return db;
 }
 
+/**
+ * `[dx, dw]` (and `db` with a bias) of a convolution from `dy`; the input
+ * gradient is skipped when not needed (the first layer's, in training).
+ */
+function filterGrads(
+  input: 'conv2dBackpropInput' | 'depthwiseConv2dBackpropInput',
+  filter: 'conv2dBackpropFilter' | 'depthwiseConv2dBackpropFilter',
+  dy: Tensor,
+  x: Tensor,
+  f: Tensor,
+  bias: Tensor | undefined,
+  g: { spec: Uint32Array; out: number[] },
+  needed: boolean[],
+): (Tensor | null)[] {
+  let dx: Tensor | null = null;
+  if (needed[0]) {
+    dx = makeTensor([...x.shape], 'float32');
+    call(input, [dy, f], [dx], [g.spec]);
+  }
+  const dw = makeTensor([...f.shape], 'float32');
+  call(filter, [x, dy], [dw], [g.spec]);
+  if (!bias) return [dx, dw];
+  return [dx, dw, biasGrad(dy, bias, g.out[3])];
+}
+
 // conv2d and the fused conv2d (+ bias, + relu): inputs [x, filter] or [x, filter, bias].
 registerGradient<ConvAttrs>('conv2d', ([dy0], { inputs: [x, f, bias], outputs: [y], attrs: g, needed }) => {
   let dy = dy0;
@@ -18,16 +43,7 @@ registerGradient<ConvAttrs>('conv2d', ([dy0], { inputs: [x, f, bias], outputs: [
     dy = makeTensor(g.out, 'float32');
     call('reluBackward', [y, dy0], [dy]);
   }
-  // The first layer's input gradient is not needed for training: skip it.
-  let dx: Tensor | null = null;
-  if (needed[0]) {
-    dx = makeTensor([...x.shape], 'float32');
-    call('conv2dBackpropInput', [dy, f], [dx], [g.spec]);
-  }
-  const dw = makeTensor([...f.shape], 'float32');
-  call('conv2dBackpropFilter', [x, dy], [dw], [g.spec]);
-  if (!bias) return [dx, dw];
-  return [dx, dw, biasGrad(dy, bias, g.out[3])];
+  return filterGrads('conv2dBackpropInput', 'conv2dBackpropFilter', dy, x, f, bias, g, needed);
 });
 
 registerGradient<ConvAttrs>('conv2dTranspose', ([dy], { inputs: [x, f], attrs: g }) => {
@@ -39,15 +55,7 @@ registerGradient<ConvAttrs>('conv2dTranspose', ([dy], { inputs: [x, f], attrs: g
 });
 
 registerGradient<{ spec: Uint32Array; out: number[] }>('depthwiseConv2d', ([dy], { inputs: [x, f, bias], attrs: g, needed }) => {
-  let dx: Tensor | null = null;
-  if (needed[0]) {
-    dx = makeTensor([...x.shape], 'float32');
-    call('depthwiseConv2dBackpropInput', [dy, f], [dx], [g.spec]);
-  }
-  const dw = makeTensor([...f.shape], 'float32');
-  call('depthwiseConv2dBackpropFilter', [x, dy], [dw], [g.spec]);
-  if (!bias) return [dx, dw];
-  return [dx, dw, biasGrad(dy, bias, g.out[3])];
+  return filterGrads('depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', dy, x, f, bias, g, needed);
 });
 
 registerGradient<{ spec: Uint32Array }>('maxPool', ([dy], { inputs: [x], attrs: { spec } }) => {
