@@ -45,13 +45,16 @@ impl Axis {
             return Err(CoreError::new(op, format!("{name}: kernel size, stride and dilation must be at least 1 (got {kernel}, {stride}, {dilation})")));
         }
         let k_eff = (kernel - 1) * dilation + 1;
+        // The same words as the TypeScript check (packages/cnn-ts/src/ops/conv.ts
+        // `outSize`); crates/cnn-core/tests/shape_cases.json holds both to them.
+        let too_small = |what: &str, size: usize| {
+            let filter = if dilation > 1 { "effective (dilated) filter" } else { "filter" };
+            CoreError::new(op, format!("{name}: {what} size {size} is smaller than the {filter} size {k_eff}"))
+        };
         let (pad_before, pad_after, output) = match padding {
             Padding::Valid => {
                 if input < k_eff {
-                    return Err(CoreError::new(
-                        op,
-                        format!("{name}: VALID padding needs input size >= effective kernel size, got input {input} < kernel {k_eff}"),
-                    ));
+                    return Err(too_small("input", input));
                 }
                 (0, 0, (input - k_eff) / stride + 1)
             }
@@ -64,7 +67,7 @@ impl Axis {
                 let (b, a) = explicit;
                 let padded = input + b + a;
                 if padded < k_eff {
-                    return Err(CoreError::new(op, format!("{name}: padded input size {padded} is smaller than the effective kernel size {k_eff}")));
+                    return Err(too_small("padded input", padded));
                 }
                 (b, a, (padded - k_eff) / stride + 1)
             }
@@ -264,6 +267,39 @@ mod tests {
     fn kernel_larger_than_valid_input_is_an_error() {
         let a = Conv2dArgs::new(1, 2, 2, 1, 3, 3, 1);
         let e = Conv2d::new("conv2d", &a).unwrap_err();
-        assert_eq!(e.to_string(), "conv2d: height: VALID padding needs input size >= effective kernel size, got input 2 < kernel 3");
+        assert_eq!(e.to_string(), "conv2d: height: input size 2 is smaller than the filter size 3");
+    }
+
+    /// The table shared with the TypeScript rule (tests/shape-rules.test.ts).
+    #[test]
+    fn the_shared_table_of_axis_cases_holds() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/shape_cases.json")).unwrap();
+        let table: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases = table["cases"].as_array().unwrap();
+        assert!(cases.len() >= 10);
+        for c in cases {
+            let u = |k: &str| c[k].as_u64().unwrap() as usize;
+            let (padding, explicit) = match &c["padding"] {
+                serde_json::Value::String(s) if s == "valid" => (Padding::Valid, (0, 0)),
+                serde_json::Value::String(s) if s == "same" => (Padding::Same, (0, 0)),
+                v => {
+                    let p = v.as_array().unwrap();
+                    let (b, a) = (p[0].as_u64().unwrap() as usize, p[1].as_u64().unwrap() as usize);
+                    (Padding::Explicit([b, a, 0, 0]), (b, a))
+                }
+            };
+            let r = Axis::resolve("conv2d", "height", u("input"), u("kernel"), u("stride"), u("dilation"), padding, explicit);
+            match c["error"].as_str() {
+                Some(msg) => assert_eq!(r.unwrap_err().to_string(), format!("conv2d: {msg}"), "{c}"),
+                None => {
+                    let a = r.unwrap();
+                    assert_eq!(
+                        (a.output, a.pad_before, a.pad_after),
+                        (u("out"), c["pad"][0].as_u64().unwrap() as usize, c["pad"][1].as_u64().unwrap() as usize),
+                        "{c}"
+                    );
+                }
+            }
+        }
     }
 }
