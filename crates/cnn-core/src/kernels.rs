@@ -15,6 +15,16 @@
 //!
 //! Handle order at the boundary: inputs, then in-place buffers, then
 //! outputs, then the parameters. An optional buffer is `undefined` in JS.
+//!
+//! Adding a kernel (softplusBackward was added this way): write it and its
+//! scalar twin in its module and their tests beside them; add its entry
+//! here; add its `#[wasm_bindgen]` export in `src/wasm/` (not generated
+//! yet: the tests check it against the entry); run the generator (or
+//! `scripts/build-wasm.sh`); call it from TypeScript with `call(name, ...)`,
+//! whose arguments are typed from the entry. An op's gradient is registered
+//! in `packages/cnn-ts/src/grads/`; an element-wise op on the generic
+//! `unary` kernel needs only a code in [`UNARY_OPS`], its case in
+//! `tensor::UnaryOp`, the TS op and its gradient.
 
 /// A parameter's type at the boundary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
