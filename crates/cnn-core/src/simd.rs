@@ -18,6 +18,9 @@ mod imp {
     #[repr(transparent)]
     pub struct F32x4(v128);
 
+    // Named as the operator traits (implemented below by calling these),
+    // the same names as the scalar version's.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn zero() -> Self {
@@ -27,15 +30,22 @@ mod imp {
         pub fn splat(x: f32) -> Self {
             F32x4(f32x4_splat(x))
         }
+        /// # Safety
+        /// `p` must point to 4 readable `f32` (no alignment needed).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
             F32x4(v128_load(p as *const v128))
         }
         /// Loads one f32 and broadcasts it to all lanes (`v128.load32_splat`).
+        ///
+        /// # Safety
+        /// `p` must point to a readable `f32`.
         #[inline(always)]
         pub unsafe fn load_splat(p: *const f32) -> Self {
             F32x4(v128_load32_splat(p as *const u32))
         }
+        /// # Safety
+        /// `p` must point to 4 writable `f32` (no alignment needed).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
             v128_store(p as *mut v128, self.0)

@@ -196,6 +196,7 @@ impl Taken {
     /// order: for ops with several outputs or with state updated in place
     /// (batch norm, optimizers). Fails if an output is also passed as an
     /// input or as another output.
+    #[allow(clippy::type_complexity)] // the inputs and the outputs, as split_mut's
     pub fn split_mut_n(&mut self, i: usize) -> Result<(Vec<&[f32]>, Vec<&mut [f32]>), JsError> {
         for p in i..self.pos.len() {
             let k = self.pos[p];
