@@ -91,6 +91,10 @@ export class Dense extends Layer {
     return applyActivation(this.activation, this.linear(one(inputs, this.name)));
   }
 
+  override softmaxLogits(x: Tensor): Tensor | null {
+    return this.activation === 'softmax' ? this.linear(x) : null;
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -150,6 +154,11 @@ export class Activation extends Layer {
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     return applyActivation(this.activation, one(inputs, this.name));
+  }
+
+  /** An Activation('softmax') head's input is the logits itself. */
+  override softmaxLogits(x: Tensor): Tensor | null {
+    return this.activation === 'softmax' ? x : null;
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), activation: this.activation };
