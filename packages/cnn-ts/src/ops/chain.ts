@@ -20,6 +20,8 @@ type Arg = Tensor | TensorLike;
 type Axis = number | number[];
 
 declare module '../tensor.js' {
+  // The same type parameters as the class (declaration merging), unused here.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface Tensor<R extends Rank = Rank> {
     add(b: Arg): Tensor;
     sub(b: Arg): Tensor;
