@@ -8,7 +8,7 @@
  * to the core in one batch when something reads data back (`data()`,
  * `array()`), when it grows long, or on `flush()`.
  */
-import { Executor, isNode, loadCore, spawnWorker, type BatchResult, type Command, type CoreInfo, type ExecutorStats, type WorkerClient } from 'cnn-worker';
+import { Executor, isNode, loadCore, spawnWorker, type BatchResult, type Command, type CoreInfo, type ExecutorStats, type StatsOptions, type WorkerClient } from 'cnn-worker';
 import type { Tensor } from './tensor.js';
 
 /** How to start the core; see {@link ready}. */
@@ -40,7 +40,7 @@ interface Backend {
   /** Set in inline mode: batches can run synchronously. */
   inline: Executor | null;
   submit(batch: Command[]): Promise<BatchResult>;
-  stats(): Promise<ExecutorStats>;
+  stats(opts?: StatsOptions): Promise<ExecutorStats>;
   terminate(): Promise<void>;
   /** Fault injection for tests: terminates pool thread `i` of the core. */
   killPoolThread(i: number): Promise<void>;
@@ -56,7 +56,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
       info: { ...core.info, mode },
       inline: ex,
       submit: async (batch) => ex.submit(batch),
-      stats: async () => ex.stats(),
+      stats: async (o) => ex.stats(o),
       terminate: async () => undefined,
       killPoolThread: async (i) => {
         const w = core.health.workers[i];
@@ -81,7 +81,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     info: { ...w.info, mode },
     inline: null,
     submit: (batch) => w.submit(batch),
-    stats: () => w.stats(),
+    stats: (o) => w.stats(o),
     terminate: () => w.terminate(),
     killPoolThread: (i) => w.killPoolThread(i),
   };
@@ -423,10 +423,10 @@ export class Engine {
     return b;
   }
 
-  /** Statistics of the core side (buffers, wasm heap, per-thread tasks). */
-  async coreStats(): Promise<ExecutorStats> {
+  /** Statistics of the core side (buffers, wasm heap, per-thread tasks, the core thread's JS heap). */
+  async coreStats(opts?: StatsOptions): Promise<ExecutorStats> {
     await this.flush();
-    return (await this.getBackend()).stats();
+    return (await this.getBackend()).stats(opts);
   }
 }
 

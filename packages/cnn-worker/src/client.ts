@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { LoadOptions } from './core.js';
 import type { CoreInfo } from './module.js';
-import type { BatchResult, Command, ExecutorStats } from './protocol.js';
+import type { BatchResult, Command, ExecutorStats, StatsOptions } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 import { isNode } from './env.js';
 
@@ -14,7 +14,7 @@ export interface WorkerClient {
   readonly info: CoreInfo;
   /** Runs a batch; `upload` buffers are transferred (detached on this side). */
   submit(batch: Command[]): Promise<BatchResult>;
-  stats(): Promise<ExecutorStats>;
+  stats(opts?: StatsOptions): Promise<ExecutorStats>;
   resetThreadTaskCounts(): Promise<void>;
   /** Fault injection for tests: terminates one of the worker's pool threads. */
   killPoolThread(i: number): Promise<void>;
@@ -122,7 +122,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
       const transfers = batch.flatMap((c) => (c.kind === 'upload' ? [c.data.buffer as ArrayBuffer] : []));
       return guard(() => remote.submit(Comlink.transfer(batch, transfers)));
     },
-    stats: () => guard(() => remote.stats()),
+    stats: (opts) => guard(() => remote.stats(opts)),
     resetThreadTaskCounts: () => guard(() => remote.resetThreadTaskCounts()),
     killPoolThread: (i) => guard(() => remote.killPoolThread(i)),
     get dead() {

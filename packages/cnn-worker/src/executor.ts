@@ -1,5 +1,5 @@
 import type { Core } from './core.js';
-import type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, KernelArg } from './protocol.js';
+import type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, KernelArg, StatsOptions } from './protocol.js';
 
 /** A wasm buffer and the number of tensor ids naming it. */
 interface Buffer {
@@ -71,14 +71,18 @@ export class Executor {
     return { reads, error: errors[0], errors, poisoned: [...poisoned.keys()], poisonedBy: [...poisoned.values()] };
   }
 
-  stats(): ExecutorStats {
+  stats(opts: StatsOptions = {}): ExecutorStats {
+    const g = globalThis as { gc?: () => void; process?: { memoryUsage?: () => { heapUsed: number; heapTotal: number } } };
+    if (opts.gc) g.gc?.();
     const s = this.core.storeStats();
+    const m = g.process?.memoryUsage?.();
     return {
       tensors: this.tensors.size,
       buffers: s.buffers,
       floats: s.floats,
       heapBytes: this.core.heapBytes(),
       threadTaskCounts: this.core.threadTaskCounts(),
+      ...(m ? { jsHeap: { used: m.heapUsed, total: m.heapTotal } } : {}),
     };
   }
 

@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { loadCore, type LoadOptions } from './core.js';
 import { Executor } from './executor.js';
 import type { CoreInfo } from './module.js';
-import type { BatchResult, Command, ExecutorStats } from './protocol.js';
+import type { BatchResult, Command, ExecutorStats, StatsOptions } from './protocol.js';
 import { isNode } from './env.js';
 
 export class WorkerApi {
@@ -35,8 +35,8 @@ export class WorkerApi {
     return Comlink.transfer(result, result.reads.map((r) => r.buffer as ArrayBuffer));
   }
 
-  stats(): ExecutorStats {
-    return this.ready().stats();
+  stats(opts?: StatsOptions): ExecutorStats {
+    return this.ready().stats(opts);
   }
 
   resetThreadTaskCounts(): void {
