@@ -42,8 +42,8 @@ interface Backend {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(opts?: StatsOptions): Promise<ExecutorStats>;
   terminate(): Promise<void>;
-  /** Fault injection for tests: terminates pool thread `i` of the core. */
-  killPoolThread(i: number): Promise<void>;
+  /** Fault injection for tests: terminates pool thread `i` of the core (after `afterMs`, counted off this thread). */
+  killPoolThread(i: number, afterMs?: number): Promise<void>;
 }
 
 async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): Promise<Backend> {
@@ -57,11 +57,11 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async (o) => ex.stats(o),
-      terminate: async () => undefined,
-      killPoolThread: async (i) => {
-        const w = core.health.workers[i];
-        if (!w) throw new Error(`killPoolThread: no pool thread ${i}`);
-        await w.terminate();
+      // Ends the pool's threads, so the old core's memory can be freed.
+      terminate: async () => core.health.stop?.(),
+      killPoolThread: async (i, afterMs) => {
+        if (!core.health.killThread) throw new Error('killPoolThread: this core has no Node pool');
+        await core.health.killThread(i, afterMs);
       },
     };
     // A pool thread died: the next op starts a fresh core.
@@ -83,7 +83,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     submit: (batch) => w.submit(batch),
     stats: (o) => w.stats(o),
     terminate: () => w.terminate(),
-    killPoolThread: (i) => w.killPoolThread(i),
+    killPoolThread: (i, afterMs) => w.killPoolThread(i, afterMs),
   };
   if (diedEarly) throw new Error('ready: the worker died while starting');
   return backend;

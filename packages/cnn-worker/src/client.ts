@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { LoadOptions } from './core.js';
 import type { CoreInfo } from './module.js';
-import type { BatchResult, Command, ExecutorStats, StatsOptions } from './protocol.js';
+import { POOL_LOST_EXIT_CODE, type BatchResult, type Command, type ExecutorStats, type StatsOptions } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 import { isNode } from './env.js';
 
@@ -16,8 +16,8 @@ export interface WorkerClient {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(opts?: StatsOptions): Promise<ExecutorStats>;
   resetThreadTaskCounts(): Promise<void>;
-  /** Fault injection for tests: terminates one of the worker's pool threads. */
-  killPoolThread(i: number): Promise<void>;
+  /** Fault injection for tests: terminates one of the worker's pool threads (after `afterMs`, counted in the worker). */
+  killPoolThread(i: number, afterMs?: number): Promise<void>;
   /** True once the worker has died or was terminated. */
   readonly dead: boolean;
   terminate(): Promise<void>;
@@ -87,7 +87,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
     const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href));
     w.on('error', (e) => kill(e.message));
-    w.on('exit', (code) => kill(`exit code ${code}`));
+    w.on('exit', (code) => kill(code === POOL_LOST_EXIT_CODE ? `exit code ${code}: a pool thread of its core died` : `exit code ${code}`));
     setRef = (yes) => (yes && !dead ? w.ref() : w.unref());
     endpoint = nodeEndpoint(w);
     terminate = async () => {
@@ -124,7 +124,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     },
     stats: (opts) => guard(() => remote.stats(opts)),
     resetThreadTaskCounts: () => guard(() => remote.resetThreadTaskCounts()),
-    killPoolThread: (i) => guard(() => remote.killPoolThread(i)),
+    killPoolThread: (i, afterMs) => guard(() => remote.killPoolThread(i, afterMs)),
     get dead() {
       return dead !== undefined;
     },

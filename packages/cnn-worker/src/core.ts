@@ -1,7 +1,7 @@
 import type { CoreInfo, CoreModule, Flavor } from './module.js';
 import { canUseThreads, isNode } from './env.js';
 import { defaultWasmBase, glueUrl, importGlue, instanceUrl, wasmUrl } from './glue.js';
-import type { PoolHealth } from './node-pool.js';
+import { PoolHealth } from './health.js';
 
 export interface LoadOptions {
   /**
@@ -25,10 +25,10 @@ export class Core {
   readonly raw: CoreModule;
   private readonly memory: WebAssembly.Memory;
 
-  /** Whether a pool thread died (Node); see {@link PoolHealth}. */
+  /** Whether this core is lost (a pool thread died, Node); see {@link PoolHealth}. */
   readonly health: PoolHealth;
 
-  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = { failure: undefined, workers: [] }) {
+  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth()) {
     this.raw = raw;
     this.info = info;
     this.memory = raw.wasmMemory();
@@ -118,7 +118,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
   const raw = await importGlue(gUrl);
-  const health: PoolHealth = { failure: undefined, workers: [] };
+  const health = new PoolHealth();
 
   if (isNode) {
     const { readFile } = await import('node:fs/promises');

@@ -44,7 +44,7 @@ export class Executor {
    */
   submit(batch: Command[]): BatchResult {
     // A dead pool thread would leave rayon waiting: refuse the whole batch.
-    const broken = this.core.health.failure;
+    const broken = this.core.health.check();
     if (broken) throw broken;
     const reads: Float32Array[] = [];
     /** Poisoned tensor -> index in `errors` of its cause. */
@@ -63,12 +63,30 @@ export class Executor {
         const r = this.run(cmd);
         if (r) reads.push(r);
       } catch (e) {
+        // The core itself is lost (a pool thread died during this command,
+        // or a kernel trapped): nothing more runs on it, the whole batch
+        // rejects, and the owner starts a fresh core.
+        const lost = this.lost(cmd, e);
+        if (lost) throw lost;
         for (const id of writtenBy(cmd)) poisoned.set(id, errors.length);
         errors.push({ index: i, op: cmd.kind === 'call' ? cmd.fn : cmd.kind, message: e instanceof Error ? e.message : String(e) });
       }
     }
     if (errors.length === 0) return { reads };
     return { reads, error: errors[0], errors, poisoned: [...poisoned.keys()], poisonedBy: [...poisoned.values()] };
+  }
+
+  /** The core's failure if command `cmd`, which threw `e`, found it lost (else undefined: an ordinary error). */
+  private lost(cmd: Command, e: unknown): Error | undefined {
+    const op = cmd.kind === 'call' ? cmd.fn : cmd.kind;
+    const dead = this.core.health.check(op);
+    if (dead) return dead;
+    // A trap unwinds past the code that puts taken buffers back and
+    // releases locks: the instance is no longer consistent.
+    if (e instanceof WebAssembly.RuntimeError) {
+      return this.core.health.fail(new Error(`cnn-worker: ${op} trapped (${e.message}); this core cannot run kernels any more, its tensors are lost`));
+    }
+    return undefined;
   }
 
   stats(opts: StatsOptions = {}): ExecutorStats {

@@ -77,6 +77,9 @@ export interface CoreModule {
   /** Threaded build only: our worker_threads pool protocol (Node). */
   nodePoolWorkerStart?(): void;
   nodePoolBuild?(threads: number): void;
+  nodePoolRescue?(): void;
+  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more. */
+  injectPoolFault(thread: number, afterTasks: number): void;
 }
 
 /** Which of the two wasm builds is loaded. */

@@ -104,3 +104,6 @@ export interface StatsOptions {
    */
   gc?: boolean;
 }
+
+/** Exit code of a Node worker whose core lost a pool thread. */
+export const POOL_LOST_EXIT_CODE = 70;
