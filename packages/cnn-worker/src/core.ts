@@ -41,14 +41,59 @@ export class Core {
    * length, not zeroed): only for outputs an op overwrites entirely.
    */
   alloc(length: number, dirty = false): number {
-    return dirty ? this.raw.bufferAllocDirty(length) : this.raw.bufferAlloc(length);
+    const a = () => (dirty ? this.raw.bufferAllocDirty(length) : this.raw.bufferAlloc(length));
+    try {
+      return a();
+    } catch (e) {
+      // Enough memory may be free, in pieces too small: compact, retry once.
+      if (!this.compactOnOom || !isOutOfMemory(e)) throw e;
+      const moved = this.compact();
+      try {
+        return a();
+      } catch (e2) {
+        if (!isOutOfMemory(e2)) throw e2;
+        const s = this.storeStats();
+        throw new Error(`${(e2 as Error).message} (after compacting ${moved} buffers: ${s.buffers} live buffers hold ${mib(s.floats * 4)} MiB, wasm memory ${mib(this.heapBytes())} MiB of at most 4096)`);
+      }
+    }
   }
 
   /** Copies `data` into a new buffer; returns its handle. */
   upload(data: Float32Array): number {
-    const h = this.raw.bufferAllocDirty(data.length);
+    const h = this.alloc(data.length, true);
     this.view(h, data.length).set(data);
     return h;
+  }
+
+  /** Whether a failed allocation compacts the buffers and retries (off only in tests, to show the fragmentation). */
+  compactOnOom = true;
+
+  /**
+   * Defragments the buffer store: copies every live buffer out to JS
+   * memory, frees them all (the allocator coalesces the freed blocks with
+   * their free neighbours), and puts them back largest first, packed into
+   * the large free blocks that result. Handles do not change. Runs when an
+   * allocation fails (so after out-of-memory errors, freed memory is
+   * reusable whatever the order of frees); costs a copy of the live
+   * buffers. Returns how many buffers moved.
+   */
+  compact(): number {
+    this.raw.bufferPoolClear();
+    const live = this.raw.bufferLive();
+    const saved: { h: number; data: Float32Array }[] = [];
+    for (let i = 0; i < live.length; i += 2) saved.push({ h: live[i], data: this.read(live[i], live[i + 1]) });
+    for (const { h } of saved) this.raw.bufferEvict(h);
+    for (const { h, data } of saved) {
+      try {
+        this.raw.bufferRestore(h, data.length);
+      } catch (e) {
+        // Not expected (the same sizes were just freed), but then the
+        // buffers still evicted are gone: the core is lost.
+        throw this.health.fail(new Error(`cnn-worker: compacting the buffers after an allocation failed could not put buffer ${h} back (${(e as Error).message}); this core's tensors are lost`));
+      }
+      this.view(h, data.length).set(data);
+    }
+    return saved.length;
   }
 
   /** A view of a buffer in place (valid until the next allocation). */
@@ -84,6 +129,14 @@ export class Core {
   resetThreadTaskCounts(): void {
     this.raw.resetThreadTaskCounts();
   }
+}
+
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith('out of memory');
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
 }
 
 function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreInfo {

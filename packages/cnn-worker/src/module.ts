@@ -15,6 +15,13 @@ export interface CoreModule {
   bufferFree(handle: number): void;
   bufferPtr(handle: number): number;
   storeStats(): Uint32Array;
+  /** Compaction (see Core.compact): live buffers as [handle, length, ...], largest first; evict; restore. */
+  bufferLive(): Float64Array;
+  bufferEvict(handle: number): void;
+  bufferRestore(handle: number, len: number): void;
+  bufferPoolClear(): void;
+  /** Test hook: no buffer may end above this byte address (0: no limit). */
+  setBufferLimit(bytes: number): void;
   numThreads(): number;
   threadTaskCounts(): Uint32Array;
   resetThreadTaskCounts(): void;
