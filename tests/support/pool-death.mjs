@@ -4,11 +4,12 @@
 // regression blocks the calling thread for good, which no in-process
 // timeout can interrupt. Prints one JSON line per case.
 //
-// Two ways to kill: `trap` (inline only) makes pool thread 1 trap inside a
+// Two ways to kill: `trap` makes pool thread 1 trap inside a
 // kernel task, holding part of the work, after a given number of its tasks
 // (the core's `injectPoolFault`): as a kernel bug would, and deterministic.
 // `kill` terminates its worker_thread from the supervisor after a delay
-// (V8 stops it at its next interrupt check, which may fall between tasks).
+// (V8 stops it at its next interrupt check, which may fall between tasks,
+// or, rarely, inside a lock: see docs/ops.md; so `kill` is not run in CI).
 //
 //   node tests/support/pool-death.mjs [--mode inline|worker] [--how trap|kill] [--rounds 4]
 import * as tf from 'cnn-ts';
@@ -16,10 +17,9 @@ import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({ options: { mode: { type: 'string', default: 'inline' }, how: { type: 'string', default: 'trap' }, rounds: { type: 'string', default: '4' } } });
 const mode = args.mode;
-if (args.how === 'trap' && mode !== 'inline') throw new Error('pool-death: --how trap needs --mode inline');
 /** Kills pool thread 1 after `n` of its tasks (trap) or `n` ms (kill). */
 async function fault(n) {
-  if (args.how === 'trap') backend().inline.core.raw.injectPoolFault(1, n);
+  if (args.how === 'trap') await backend().injectPoolFault(1, n);
   else await backend().killPoolThread(0, n);
 }
 const backend = () => tf.engine().backend;

@@ -44,6 +44,8 @@ interface Backend {
   terminate(): Promise<void>;
   /** Fault injection for tests: terminates pool thread `i` of the core (after `afterMs`, counted off this thread). */
   killPoolThread(i: number, afterMs?: number): Promise<void>;
+  /** Fault injection for tests: pool thread `thread` (1..n-1) traps inside a kernel task after `afterTasks` more. */
+  injectPoolFault(thread: number, afterTasks: number): Promise<void>;
 }
 
 async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): Promise<Backend> {
@@ -63,6 +65,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
         if (!core.health.killThread) throw new Error('killPoolThread: this core has no Node pool');
         await core.health.killThread(i, afterMs);
       },
+      injectPoolFault: async (thread, afterTasks) => core.raw.injectPoolFault(thread, afterTasks),
     };
     // A pool thread died: the next op starts a fresh core.
     core.health.onFailure = () => onDeath(backend);
@@ -84,6 +87,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     stats: (o) => w.stats(o),
     terminate: () => w.terminate(),
     killPoolThread: (i, afterMs) => w.killPoolThread(i, afterMs),
+    injectPoolFault: (thread, afterTasks) => w.injectPoolFault(thread, afterTasks),
   };
   if (diedEarly) throw new Error('ready: the worker died while starting');
   return backend;

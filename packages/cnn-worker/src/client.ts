@@ -18,6 +18,8 @@ export interface WorkerClient {
   resetThreadTaskCounts(): Promise<void>;
   /** Fault injection for tests: terminates one of the worker's pool threads (after `afterMs`, counted in the worker). */
   killPoolThread(i: number, afterMs?: number): Promise<void>;
+  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more. */
+  injectPoolFault(thread: number, afterTasks: number): Promise<void>;
   /** True once the worker has died or was terminated. */
   readonly dead: boolean;
   terminate(): Promise<void>;
@@ -125,6 +127,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     stats: (opts) => guard(() => remote.stats(opts)),
     resetThreadTaskCounts: () => guard(() => remote.resetThreadTaskCounts()),
     killPoolThread: (i, afterMs) => guard(() => remote.killPoolThread(i, afterMs)),
+    injectPoolFault: (thread, afterTasks) => guard(() => remote.injectPoolFault(thread, afterTasks)),
     get dead() {
       return dead !== undefined;
     },

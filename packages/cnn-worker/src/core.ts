@@ -82,6 +82,7 @@ export class Core {
     const live = this.raw.bufferLive();
     const saved: { h: number; data: Float32Array }[] = [];
     for (let i = 0; i < live.length; i += 2) saved.push({ h: live[i], data: this.read(live[i], live[i + 1]) });
+    saved.sort((a, b) => b.data.length - a.data.length || a.h - b.h);
     for (const { h } of saved) this.raw.bufferEvict(h);
     for (const { h, data } of saved) {
       try {

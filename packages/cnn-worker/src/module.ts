@@ -15,7 +15,7 @@ export interface CoreModule {
   bufferFree(handle: number): void;
   bufferPtr(handle: number): number;
   storeStats(): Uint32Array;
-  /** Compaction (see Core.compact): live buffers as [handle, length, ...], largest first; evict; restore. */
+  /** Compaction (see Core.compact): live buffers as [handle, length, ...]; evict; restore. */
   bufferLive(): Float64Array;
   bufferEvict(handle: number): void;
   bufferRestore(handle: number, len: number): void;

@@ -32,6 +32,11 @@ export class WorkerApi {
     await kill(i, afterMs);
   }
 
+  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more (see `injectPoolFault`). */
+  injectPoolFault(thread: number, afterTasks: number): void {
+    this.ready().core.raw.injectPoolFault(thread, afterTasks);
+  }
+
   submit(batch: Command[]): BatchResult {
     const result = this.ready().submit(batch);
     return Comlink.transfer(result, result.reads.map((r) => r.buffer as ArrayBuffer));

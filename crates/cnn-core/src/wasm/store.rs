@@ -175,14 +175,12 @@ pub fn buffer_pool_clear() {
 // largest first (`bufferRestore`: packed into the large free blocks) and
 // retries. Handles stay the same, so tensors never notice.
 
-/// Live buffers as `[handle, length, ...]`, largest first (buffers taken by
-/// a running op are not listed: they cannot move).
+/// Live buffers as `[handle, length, ...]` in handle order (buffers taken
+/// by a running op are not listed: they cannot move).
 #[wasm_bindgen(js_name = bufferLive)]
 pub fn buffer_live() -> Vec<f64> {
     let s = lock();
-    let mut live: Vec<(u32, usize)> = s.slots.iter().enumerate().filter_map(|(h, v)| v.as_ref().map(|v| (h as u32, v.len()))).collect();
-    live.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    live.into_iter().flat_map(|(h, len)| [h as f64, len as f64]).collect()
+    s.slots.iter().enumerate().filter_map(|(h, v)| v.as_ref().map(|v| [h as f64, v.len() as f64])).flatten().collect()
 }
 
 /// Frees buffer `h`'s memory but keeps its handle (as an empty buffer)
