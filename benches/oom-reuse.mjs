@@ -29,20 +29,23 @@ async function touch(t) {
     s.dispose();
   }
 }
-for (let round = 0; round < Number(args.rounds); round++) {
+/** Makes tensors `make(n)` (n = 0, 1, ...; at most 20) until one fails; returns those made and the error. */
+async function fillUntilOom(make) {
   const held = [];
-  let error = '';
   for (let n = 0; n < 20; n++) {
-    const t = tf.zeros(sizes[(round + n) % sizes.length]);
+    const t = make(n);
     try {
       await touch(t);
       held.push(t);
     } catch (e) {
-      error = e.message;
       t.dispose();
-      break;
+      return { held, error: e.message };
     }
   }
+  return { held, error: '' };
+}
+for (let round = 0; round < Number(args.rounds); round++) {
+  const { held, error } = await fillUntilOom((n) => tf.zeros(sizes[(round + n) % sizes.length]));
   tf.dispose(held);
   let ok = 0;
   const again = [];
@@ -62,18 +65,7 @@ for (let round = 0; round < Number(args.rounds); round++) {
   console.log(JSON.stringify({ round, held: held.length, reallocated: ok, heapMiB: s.heapBytes / 2 ** 20, buffers: s.buffers, error }));
 }
 {
-  const held = [];
-  let error = '';
-  for (let n = 0; n < 20 && !error; n++) {
-    const t = tf.fill([8192, 8192], n);
-    try {
-      await touch(t);
-      held.push(t);
-    } catch (e) {
-      error = e.message;
-      t.dispose();
-    }
-  }
+  const { held, error } = await fillUntilOom((n) => tf.fill([8192, 8192], n));
   tf.dispose(held.filter((_, i) => i % 2 === 1));
   const kept = held.filter((_, i) => i % 2 === 0);
   const freedMiB = (held.length - kept.length) * 256;
