@@ -106,11 +106,3 @@ pub fn inject_pool_fault(thread: usize, after_tasks: u32) -> Result<(), JsError>
     crate::par::inject_thread_fault(thread, after_tasks);
     Ok(())
 }
-
-/// Internal: sets tuning switch `i` (see `par::TUNING`); for benchmarks.
-#[wasm_bindgen(js_name = setTuning)]
-pub fn set_tuning(i: usize, value: u32) {
-    if let Some(t) = crate::par::TUNING.get(i) {
-        t.store(value, std::sync::atomic::Ordering::Relaxed);
-    }
-}
