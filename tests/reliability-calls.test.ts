@@ -1,6 +1,6 @@
 // A failed call changes nothing and leaks nothing; bad arguments are
 // errors at the call that name the op and show the values as given.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -207,5 +207,40 @@ describe('validation at the call', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnn-rel-dir-'));
     await expect(readBytes(dir)).rejects.toThrow(new RegExp(`cannot read ${dir}: EISDIR`));
     await expect(readBytes(join(dir, 'missing.idx'))).rejects.toThrow(/missing\.idx/);
+  });
+
+  it('file errors name the file (larger than 2 GiB)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-rel-big-'));
+    const big = join(dir, 'huge.idx');
+    writeFileSync(big, '');
+    truncateSync(big, 2 ** 31 + 1); // sparse: takes no disk
+    await expect(readBytes(big)).rejects.toThrow(new RegExp(`^cannot read ${big}: .*2 GiB.*ERR_FS_FILE_TOO_LARGE`));
+  });
+});
+
+describe('training never skips a weight silently', () => {
+  it('fit rejects a model whose loss does not reach a trainable weight, naming it, and changes nothing', async () => {
+    class Unused extends tf.layers.Layer {
+      readonly className = 'Unused';
+      override build(inputShape: Parameters<InstanceType<typeof tf.layers.Layer>['build']>[0]): void {
+        this.addWeight('ignored', [3], 'zeros');
+        super.build(inputShape);
+      }
+      call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.relu(Array.isArray(inputs) ? inputs[0] : inputs);
+      }
+    }
+    const m = tf.sequential();
+    m.add(tf.layers.dense({ units: 2, inputShape: [3] }));
+    m.add(new Unused({ name: 'unused' }));
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const before = await Promise.all(m.getWeights().map((w) => w.data()));
+    const x = tf.ones([4, 3]);
+    const y = tf.zeros([4, 2]);
+    await expect(m.fit(x, y, { epochs: 1, verbose: 0 })).rejects.toThrow(/^fit: the loss does not depend on the trainable weight\(s\) unused\/ignored \[3\] \(model .*\); freeze them/);
+    const after = await Promise.all(m.getWeights().map((w) => w.data()));
+    expect(after).toEqual(before);
+    m.dispose();
+    tf.dispose([x, y]);
   });
 });

@@ -244,6 +244,14 @@ mod tests {
             "setTuning",
             "nodePoolWorkerStart",
             "nodePoolBuild",
+            // Compaction of the store, and test hooks (rel: issue 15).
+            "bufferLive",
+            "bufferEvict",
+            "bufferRestore",
+            "bufferPoolClear",
+            "setBufferLimit",
+            "nodePoolRescue",
+            "injectPoolFault",
         ];
         for (name, _, _) in exports() {
             assert!(

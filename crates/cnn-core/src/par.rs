@@ -21,6 +21,37 @@ fn count_task() {
         _ => 0,
     };
     TASKS[slot].fetch_add(1, Ordering::Relaxed);
+    if FAULT_SLOT.load(Ordering::Relaxed) != 0 {
+        injected_fault(slot);
+    }
+}
+
+/// Fault injection for tests: the task-count slot (pool thread index + 1)
+/// that traps, 0 = none, and how many of its tasks run first.
+static FAULT_SLOT: AtomicU32 = AtomicU32::new(0);
+static FAULT_AFTER: AtomicU32 = AtomicU32::new(0);
+
+/// Makes pool thread `thread` (rayon index, not 0) trap inside its task
+/// after `after_tasks` more of its tasks: a pool thread dying in the middle
+/// of a kernel while it holds part of the work, as a bug in a kernel would.
+/// For the fault tests of the Node pool's supervisor.
+pub fn inject_thread_fault(thread: usize, after_tasks: u32) {
+    FAULT_AFTER.store(after_tasks, Ordering::Relaxed);
+    FAULT_SLOT.store(thread as u32 + 1, Ordering::Relaxed);
+}
+
+#[cold]
+fn injected_fault(slot: usize) {
+    if FAULT_SLOT.load(Ordering::Relaxed) as usize != slot {
+        return;
+    }
+    if FAULT_AFTER.fetch_sub(1, Ordering::Relaxed) == 0 {
+        FAULT_SLOT.store(0, Ordering::Relaxed);
+        #[cfg(target_arch = "wasm32")]
+        core::arch::wasm32::unreachable();
+        #[cfg(not(target_arch = "wasm32"))]
+        panic!("injected fault on pool thread slot {slot}");
+    }
 }
 
 /// Tasks run so far per pool thread (index 0 = pool thread 0), for the

@@ -8,7 +8,7 @@
  * to the core in one batch when something reads data back (`data()`,
  * `array()`), when it grows long, or on `flush()`.
  */
-import { Executor, isNode, loadCore, spawnWorker, type BatchResult, type Command, type CoreInfo, type ExecutorStats, type WorkerClient } from 'cnn-worker';
+import { Executor, isNode, loadCore, spawnWorker, type BatchResult, type Command, type CoreInfo, type ExecutorStats, type StatsOptions, type WorkerClient } from 'cnn-worker';
 import type { Tensor } from './tensor.js';
 
 /** How to start the core; see {@link ready}. */
@@ -40,10 +40,12 @@ interface Backend {
   /** Set in inline mode: batches can run synchronously. */
   inline: Executor | null;
   submit(batch: Command[]): Promise<BatchResult>;
-  stats(): Promise<ExecutorStats>;
+  stats(opts?: StatsOptions): Promise<ExecutorStats>;
   terminate(): Promise<void>;
-  /** Fault injection for tests: terminates pool thread `i` of the core. */
-  killPoolThread(i: number): Promise<void>;
+  /** Fault injection for tests: terminates pool thread `i` of the core (after `afterMs`, counted off this thread). */
+  killPoolThread(i: number, afterMs?: number): Promise<void>;
+  /** Fault injection for tests: pool thread `thread` (1..n-1) traps inside a kernel task after `afterTasks` more. */
+  injectPoolFault(thread: number, afterTasks: number): Promise<void>;
 }
 
 async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): Promise<Backend> {
@@ -56,13 +58,14 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
       info: { ...core.info, mode },
       inline: ex,
       submit: async (batch) => ex.submit(batch),
-      stats: async () => ex.stats(),
-      terminate: async () => undefined,
-      killPoolThread: async (i) => {
-        const w = core.health.workers[i];
-        if (!w) throw new Error(`killPoolThread: no pool thread ${i}`);
-        await w.terminate();
+      stats: async (o) => ex.stats(o),
+      // Ends the pool's threads, so the old core's memory can be freed.
+      terminate: async () => core.health.stop?.(),
+      killPoolThread: async (i, afterMs) => {
+        if (!core.health.killThread) throw new Error('killPoolThread: this core has no Node pool');
+        await core.health.killThread(i, afterMs);
       },
+      injectPoolFault: async (thread, afterTasks) => core.raw.injectPoolFault(thread, afterTasks),
     };
     // A pool thread died: the next op starts a fresh core.
     core.health.onFailure = () => onDeath(backend);
@@ -81,9 +84,10 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     info: { ...w.info, mode },
     inline: null,
     submit: (batch) => w.submit(batch),
-    stats: () => w.stats(),
+    stats: (o) => w.stats(o),
     terminate: () => w.terminate(),
-    killPoolThread: (i) => w.killPoolThread(i),
+    killPoolThread: (i, afterMs) => w.killPoolThread(i, afterMs),
+    injectPoolFault: (thread, afterTasks) => w.injectPoolFault(thread, afterTasks),
   };
   if (diedEarly) throw new Error('ready: the worker died while starting');
   return backend;
@@ -429,10 +433,10 @@ export class Engine {
     return b;
   }
 
-  /** Statistics of the core side (buffers, wasm heap, per-thread tasks). */
-  async coreStats(): Promise<ExecutorStats> {
+  /** Statistics of the core side (buffers, wasm heap, per-thread tasks, the core thread's JS heap). */
+  async coreStats(opts?: StatsOptions): Promise<ExecutorStats> {
     await this.flush();
-    return (await this.getBackend()).stats();
+    return (await this.getBackend()).stats(opts);
   }
 }
 

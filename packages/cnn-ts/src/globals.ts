@@ -65,7 +65,11 @@ export function flush(): Promise<void> {
   return ENGINE.flush();
 }
 
-/** Core-side statistics: live buffers, wasm heap bytes, tasks per pool thread. */
-export function coreStats() {
-  return ENGINE.coreStats();
+/**
+ * Core-side statistics: live buffers, wasm heap bytes, tasks per pool
+ * thread, and the JS heap of the thread running the core (Node; with
+ * `{ gc: true }` after a collection there, under `node --expose-gc`).
+ */
+export function coreStats(opts?: { gc?: boolean }) {
+  return ENGINE.coreStats(opts);
 }

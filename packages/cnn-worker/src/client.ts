@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { LoadOptions } from './core.js';
 import type { CoreInfo } from './module.js';
-import type { BatchResult, Command, ExecutorStats } from './protocol.js';
+import { POOL_LOST_EXIT_CODE, type BatchResult, type Command, type ExecutorStats, type StatsOptions } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 import { isNode } from './env.js';
 
@@ -14,10 +14,12 @@ export interface WorkerClient {
   readonly info: CoreInfo;
   /** Runs a batch; `upload` buffers are transferred (detached on this side). */
   submit(batch: Command[]): Promise<BatchResult>;
-  stats(): Promise<ExecutorStats>;
+  stats(opts?: StatsOptions): Promise<ExecutorStats>;
   resetThreadTaskCounts(): Promise<void>;
-  /** Fault injection for tests: terminates one of the worker's pool threads. */
-  killPoolThread(i: number): Promise<void>;
+  /** Fault injection for tests: terminates one of the worker's pool threads (after `afterMs`, counted in the worker). */
+  killPoolThread(i: number, afterMs?: number): Promise<void>;
+  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more. */
+  injectPoolFault(thread: number, afterTasks: number): Promise<void>;
   /** True once the worker has died or was terminated. */
   readonly dead: boolean;
   terminate(): Promise<void>;
@@ -87,7 +89,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
     const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href));
     w.on('error', (e) => kill(e.message));
-    w.on('exit', (code) => kill(`exit code ${code}`));
+    w.on('exit', (code) => kill(code === POOL_LOST_EXIT_CODE ? `exit code ${code}: a pool thread of its core died` : `exit code ${code}`));
     setRef = (yes) => (yes && !dead ? w.ref() : w.unref());
     endpoint = nodeEndpoint(w);
     terminate = async () => {
@@ -122,9 +124,10 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
       const transfers = batch.flatMap((c) => (c.kind === 'upload' ? [c.data.buffer as ArrayBuffer] : []));
       return guard(() => remote.submit(Comlink.transfer(batch, transfers)));
     },
-    stats: () => guard(() => remote.stats()),
+    stats: (opts) => guard(() => remote.stats(opts)),
     resetThreadTaskCounts: () => guard(() => remote.resetThreadTaskCounts()),
-    killPoolThread: (i) => guard(() => remote.killPoolThread(i)),
+    killPoolThread: (i, afterMs) => guard(() => remote.killPoolThread(i, afterMs)),
+    injectPoolFault: (thread, afterTasks) => guard(() => remote.injectPoolFault(thread, afterTasks)),
     get dead() {
       return dead !== undefined;
     },

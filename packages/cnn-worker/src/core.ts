@@ -1,7 +1,7 @@
 import type { CoreInfo, CoreModule, Flavor } from './module.js';
 import { canUseThreads, isNode } from './env.js';
 import { defaultWasmBase, glueUrl, importGlue, instanceUrl, wasmUrl } from './glue.js';
-import type { PoolHealth } from './node-pool.js';
+import { PoolHealth } from './health.js';
 
 export interface LoadOptions {
   /**
@@ -25,10 +25,10 @@ export class Core {
   readonly raw: CoreModule;
   private readonly memory: WebAssembly.Memory;
 
-  /** Whether a pool thread died (Node); see {@link PoolHealth}. */
+  /** Whether this core is lost (a pool thread died, Node); see {@link PoolHealth}. */
   readonly health: PoolHealth;
 
-  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = { failure: undefined, workers: [] }) {
+  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth()) {
     this.raw = raw;
     this.info = info;
     this.memory = raw.wasmMemory();
@@ -41,14 +41,60 @@ export class Core {
    * length, not zeroed): only for outputs an op overwrites entirely.
    */
   alloc(length: number, dirty = false): number {
-    return dirty ? this.raw.bufferAllocDirty(length) : this.raw.bufferAlloc(length);
+    const a = () => (dirty ? this.raw.bufferAllocDirty(length) : this.raw.bufferAlloc(length));
+    try {
+      return a();
+    } catch (e) {
+      // Enough memory may be free, in pieces too small: compact, retry once.
+      if (!this.compactOnOom || !isOutOfMemory(e)) throw e;
+      const moved = this.compact();
+      try {
+        return a();
+      } catch (e2) {
+        if (!isOutOfMemory(e2)) throw e2;
+        const s = this.storeStats();
+        throw new Error(`${(e2 as Error).message} (after compacting ${moved} buffers: ${s.buffers} live buffers hold ${mib(s.floats * 4)} MiB, wasm memory ${mib(this.heapBytes())} MiB of at most 4096)`);
+      }
+    }
   }
 
   /** Copies `data` into a new buffer; returns its handle. */
   upload(data: Float32Array): number {
-    const h = this.raw.bufferAllocDirty(data.length);
+    const h = this.alloc(data.length, true);
     this.view(h, data.length).set(data);
     return h;
+  }
+
+  /** Whether a failed allocation compacts the buffers and retries (off only in tests, to show the fragmentation). */
+  compactOnOom = true;
+
+  /**
+   * Defragments the buffer store: copies every live buffer out to JS
+   * memory, frees them all (the allocator coalesces the freed blocks with
+   * their free neighbours), and puts them back largest first, packed into
+   * the large free blocks that result. Handles do not change. Runs when an
+   * allocation fails (so after out-of-memory errors, freed memory is
+   * reusable whatever the order of frees); costs a copy of the live
+   * buffers. Returns how many buffers moved.
+   */
+  compact(): number {
+    this.raw.bufferPoolClear();
+    const live = this.raw.bufferLive();
+    const saved: { h: number; data: Float32Array }[] = [];
+    for (let i = 0; i < live.length; i += 2) saved.push({ h: live[i], data: this.read(live[i], live[i + 1]) });
+    saved.sort((a, b) => b.data.length - a.data.length || a.h - b.h);
+    for (const { h } of saved) this.raw.bufferEvict(h);
+    for (const { h, data } of saved) {
+      try {
+        this.raw.bufferRestore(h, data.length);
+      } catch (e) {
+        // Not expected (the same sizes were just freed), but then the
+        // buffers still evicted are gone: the core is lost.
+        throw this.health.fail(new Error(`cnn-worker: compacting the buffers after an allocation failed could not put buffer ${h} back (${(e as Error).message}); this core's tensors are lost`));
+      }
+      this.view(h, data.length).set(data);
+    }
+    return saved.length;
   }
 
   /** A view of a buffer in place (valid until the next allocation). */
@@ -86,6 +132,14 @@ export class Core {
   }
 }
 
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith('out of memory');
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
+
 function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreInfo {
   const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; threads: boolean; version: string };
   return { ...b, flavor, poolThreads };
@@ -118,7 +172,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
   const raw = await importGlue(gUrl);
-  const health: PoolHealth = { failure: undefined, workers: [] };
+  const health = new PoolHealth();
 
   if (isNode) {
     const { readFile } = await import('node:fs/promises');

@@ -1,5 +1,5 @@
 import type { Core } from './core.js';
-import type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, KernelArg } from './protocol.js';
+import type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, KernelArg, StatsOptions } from './protocol.js';
 import { OVERWRITES_OUTPUT } from './kernels.generated.js';
 
 /** A wasm buffer and the number of tensor ids naming it. */
@@ -45,7 +45,7 @@ export class Executor {
    */
   submit(batch: Command[]): BatchResult {
     // A dead pool thread would leave rayon waiting: refuse the whole batch.
-    const broken = this.core.health.failure;
+    const broken = this.core.health.check();
     if (broken) throw broken;
     const reads: Float32Array[] = [];
     /** Poisoned tensor -> index in `errors` of its cause. */
@@ -64,6 +64,11 @@ export class Executor {
         const r = this.run(cmd);
         if (r) reads.push(r);
       } catch (e) {
+        // The core itself is lost (a pool thread died during this command,
+        // or a kernel trapped): nothing more runs on it, the whole batch
+        // rejects, and the owner starts a fresh core.
+        const lost = this.lost(cmd, e);
+        if (lost) throw lost;
         for (const id of writtenBy(cmd)) poisoned.set(id, errors.length);
         errors.push({ index: i, op: cmd.kind === 'call' ? cmd.fn : cmd.kind, message: e instanceof Error ? e.message : String(e) });
       }
@@ -72,14 +77,31 @@ export class Executor {
     return { reads, error: errors[0], errors, poisoned: [...poisoned.keys()], poisonedBy: [...poisoned.values()] };
   }
 
-  stats(): ExecutorStats {
+  /** The core's failure if command `cmd`, which threw `e`, found it lost (else undefined: an ordinary error). */
+  private lost(cmd: Command, e: unknown): Error | undefined {
+    const op = cmd.kind === 'call' ? cmd.fn : cmd.kind;
+    const dead = this.core.health.check(op);
+    if (dead) return dead;
+    // A trap unwinds past the code that puts taken buffers back and
+    // releases locks: the instance is no longer consistent.
+    if (e instanceof WebAssembly.RuntimeError) {
+      return this.core.health.fail(new Error(`cnn-worker: ${op} trapped (${e.message}); this core cannot run kernels any more, its tensors are lost`));
+    }
+    return undefined;
+  }
+
+  stats(opts: StatsOptions = {}): ExecutorStats {
+    const g = globalThis as { gc?: () => void; process?: { memoryUsage?: () => { heapUsed: number; heapTotal: number } } };
+    if (opts.gc) g.gc?.();
     const s = this.core.storeStats();
+    const m = g.process?.memoryUsage?.();
     return {
       tensors: this.tensors.size,
       buffers: s.buffers,
       floats: s.floats,
       heapBytes: this.core.heapBytes(),
       threadTaskCounts: this.core.threadTaskCounts(),
+      ...(m ? { jsHeap: { used: m.heapUsed, total: m.heapTotal } } : {}),
     };
   }
 

@@ -18,6 +18,13 @@ export interface CoreModule extends KernelExports {
   bufferFree(handle: number): void;
   bufferPtr(handle: number): number;
   storeStats(): Uint32Array;
+  /** Compaction (see Core.compact): live buffers as [handle, length, ...]; evict; restore. */
+  bufferLive(): Float64Array;
+  bufferEvict(handle: number): void;
+  bufferRestore(handle: number, len: number): void;
+  bufferPoolClear(): void;
+  /** Test hook: no buffer may end above this byte address (0: no limit). */
+  setBufferLimit(bytes: number): void;
   numThreads(): number;
   threadTaskCounts(): Uint32Array;
   resetThreadTaskCounts(): void;
@@ -26,6 +33,9 @@ export interface CoreModule extends KernelExports {
   /** Threaded build only: our worker_threads pool protocol (Node). */
   nodePoolWorkerStart?(): void;
   nodePoolBuild?(threads: number): void;
+  nodePoolRescue?(): void;
+  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more. */
+  injectPoolFault(thread: number, afterTasks: number): void;
 }
 
 /** Which of the two wasm builds is loaded. */

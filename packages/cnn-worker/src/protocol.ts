@@ -87,4 +87,21 @@ export interface ExecutorStats {
   heapBytes: number;
   /** Tasks each pool thread ran since the last reset. */
   threadTaskCounts: number[];
+  /**
+   * The JS heap of the thread that runs the core (in worker mode the
+   * worker's own V8 isolate, which the main thread's
+   * `process.memoryUsage()` does not include), in bytes; Node only.
+   */
+  jsHeap?: { used: number; total: number };
 }
+
+export interface StatsOptions {
+  /**
+   * Collect garbage in the core's thread first (only when the process runs
+   * with `--expose-gc`), so `jsHeap.used` is what is live: for leak checks.
+   */
+  gc?: boolean;
+}
+
+/** Exit code of a Node worker whose core lost a pool thread. */
+export const POOL_LOST_EXIT_CODE = 70;

@@ -7,8 +7,9 @@ import * as Comlink from 'comlink';
 import { loadCore, type LoadOptions } from './core.js';
 import { Executor } from './executor.js';
 import type { CoreInfo } from './module.js';
-import type { BatchResult, Command, ExecutorStats } from './protocol.js';
+import type { BatchResult, Command, ExecutorStats, StatsOptions } from './protocol.js';
 import { isNode } from './env.js';
+import { POOL_LOST_EXIT_CODE } from './protocol.js';
 
 export class WorkerApi {
   private executor: Executor | undefined;
@@ -18,16 +19,22 @@ export class WorkerApi {
     const core = await loadCore(opts);
     this.executor = new Executor(core);
     // A dead pool thread breaks this core for good: end this worker so that
-    // the main thread rejects what is pending and starts a fresh one.
-    if (isNode) core.health.onFailure = () => process.exit(70);
+    // the main thread rejects what is pending and starts a fresh one (the
+    // client reads exit code 70 as this).
+    if (isNode) core.health.onFailure = () => process.exit(POOL_LOST_EXIT_CODE);
     return core.info;
   }
 
-  /** Fault injection for tests: terminates pool thread `i` (Node). */
-  async killPoolThread(i: number): Promise<void> {
-    const w = this.ready().core.health.workers[i];
-    if (!w) throw new Error(`killPoolThread: no pool thread ${i}`);
-    await w.terminate();
+  /** Fault injection for tests: terminates pool thread `i` (Node), after `afterMs`. */
+  async killPoolThread(i: number, afterMs?: number): Promise<void> {
+    const kill = this.ready().core.health.killThread;
+    if (!kill) throw new Error('killPoolThread: this core has no Node pool');
+    await kill(i, afterMs);
+  }
+
+  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more (see `injectPoolFault`). */
+  injectPoolFault(thread: number, afterTasks: number): void {
+    this.ready().core.raw.injectPoolFault(thread, afterTasks);
   }
 
   submit(batch: Command[]): BatchResult {
@@ -35,8 +42,8 @@ export class WorkerApi {
     return Comlink.transfer(result, result.reads.map((r) => r.buffer as ArrayBuffer));
   }
 
-  stats(): ExecutorStats {
-    return this.ready().stats();
+  stats(opts?: StatsOptions): ExecutorStats {
+    return this.ready().stats(opts);
   }
 
   resetThreadTaskCounts(): void {

@@ -40,6 +40,19 @@ mod node {
         }
     }
 
+    /// Runs on the pool's supervisor thread after a pool thread died (see
+    /// `packages/cnn-worker/src/node-pool-supervisor.ts`), once the other
+    /// pool threads are ended: queues a job that traps. The only pool
+    /// thread left is the one that owns the core; if it is blocked in a
+    /// kernel waiting for work the dead thread took (rayon would wait
+    /// forever), it picks this job up while it waits, and the trap unwinds
+    /// its kernel call into a JS exception instead of a hang. A trap, not a
+    /// panic: this build aborts on panic, and the instance is discarded.
+    #[wasm_bindgen(js_name = nodePoolRescue)]
+    pub fn node_pool_rescue() {
+        rayon::spawn(|| core::arch::wasm32::unreachable());
+    }
+
     /// Builds the global pool of `n` threads: the calling thread (index 0)
     /// plus `n - 1` workers already waiting in [`node_pool_worker_start`].
     ///
@@ -80,4 +93,16 @@ pub fn thread_task_counts() -> Vec<u32> {
 #[wasm_bindgen(js_name = resetThreadTaskCounts)]
 pub fn reset_thread_task_counts() {
     crate::par::reset_thread_task_counts()
+}
+
+/// Fault injection for tests: pool thread `thread` (1..n; 0 is the thread
+/// that owns the core) traps inside one of its kernel tasks after
+/// `afterTasks` more of them, as a kernel bug would.
+#[wasm_bindgen(js_name = injectPoolFault)]
+pub fn inject_pool_fault(thread: usize, after_tasks: u32) -> Result<(), JsError> {
+    if thread == 0 || thread >= crate::par::num_threads() {
+        return Err(JsError::new(&format!("injectPoolFault: no pool thread {thread} (threads 1..{} of this pool can fault)", crate::par::num_threads() - 1)));
+    }
+    crate::par::inject_thread_fault(thread, after_tasks);
+    Ok(())
 }

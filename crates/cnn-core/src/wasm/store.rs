@@ -6,6 +6,7 @@
 //! duration of the call, so no lock is held while kernels run and a handle
 //! passed as an output and as another argument of the same call is caught.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 
@@ -70,6 +71,34 @@ fn mib(floats: u64) -> u64 {
     (floats * 4) >> 20
 }
 
+/// Test hook: when non-zero, no buffer may end above this byte address, as
+/// if the address space ended there (so tests can fill "all" memory in
+/// milliseconds instead of filling 4 GiB).
+static LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Test hook: buffers must end at or below byte address `bytes` of the
+/// module memory (0: no limit but the 4 GiB address space). Allocations
+/// past it fail as out of memory.
+#[wasm_bindgen(js_name = setBufferLimit)]
+pub fn set_buffer_limit(bytes: f64) {
+    LIMIT.store(bytes as usize, Ordering::Relaxed);
+}
+
+/// Reserves `len` floats, or None; honours [`LIMIT`].
+fn reserve(len: usize) -> Option<Vec<f32>> {
+    let mut v: Vec<f32> = Vec::new();
+    v.try_reserve_exact(len).ok()?;
+    let limit = LIMIT.load(Ordering::Relaxed);
+    if limit != 0 && v.as_ptr() as usize + len * 4 > limit {
+        return None;
+    }
+    Some(v)
+}
+
+fn out_of_memory(len: usize) -> JsError {
+    JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64)))
+}
+
 fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
     let reused = {
         let mut s = lock();
@@ -83,13 +112,15 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
             v
         }
         None => {
-            let mut v: Vec<f32> = Vec::new();
-            if v.try_reserve_exact(len).is_err() {
-                // Give the pooled buffers back to the allocator and retry.
-                let pool = core::mem::take(&mut lock().pool);
-                drop(pool);
-                v.try_reserve_exact(len).map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64))))?;
-            }
+            let mut v = match reserve(len) {
+                Some(v) => v,
+                None => {
+                    // Give the pooled buffers back to the allocator and retry.
+                    // (Still failing, the caller compacts: see bufferEvict.)
+                    buffer_pool_clear();
+                    reserve(len).ok_or_else(|| out_of_memory(len))?
+                }
+            };
             v.resize(len, 0.0);
             v
         }
@@ -122,6 +153,63 @@ pub fn buffer_free(h: u32) -> Result<(), JsError> {
         s.pool.push(v);
     }
     Ok(())
+}
+
+/// Gives every pooled (freed, kept for reuse) buffer back to the allocator.
+#[wasm_bindgen(js_name = bufferPoolClear)]
+pub fn buffer_pool_clear() {
+    let pool = core::mem::take(&mut lock().pool);
+    drop(pool);
+}
+
+// Compaction. Buffers are addressed by handle, never by pointer across an
+// allocation (JS takes a fresh `bufferPtr` for every view), so the store may
+// move them. When an allocation fails although enough memory is free in
+// pieces, JS copies every live buffer out (`bufferLive`, then a read of
+// each), evicts them all (`bufferEvict`: the allocator coalesces the freed
+// blocks with their free neighbours into a few large ones), restores them
+// largest first (`bufferRestore`: packed into the large free blocks) and
+// retries. Handles stay the same, so tensors never notice.
+
+/// Live buffers as `[handle, length, ...]` in handle order (buffers taken
+/// by a running op are not listed: they cannot move).
+#[wasm_bindgen(js_name = bufferLive)]
+pub fn buffer_live() -> Vec<f64> {
+    let s = lock();
+    s.slots.iter().enumerate().filter_map(|(h, v)| v.as_ref().map(|v| [h as f64, v.len() as f64])).flatten().collect()
+}
+
+/// Frees buffer `h`'s memory but keeps its handle (as an empty buffer)
+/// until [`buffer_restore`].
+#[wasm_bindgen(js_name = bufferEvict)]
+pub fn buffer_evict(h: u32) -> Result<(), JsError> {
+    let mut s = lock();
+    let v = match s.slots.get_mut(h as usize) {
+        Some(Some(v)) => core::mem::take(v),
+        _ => return Err(JsError::new(&format!("bufferEvict: unknown buffer {h}"))),
+    };
+    s.floats -= v.len();
+    drop(s);
+    drop(v);
+    Ok(())
+}
+
+/// Gives evicted buffer `h` new memory of `len` floats (contents
+/// unspecified: the caller writes them back).
+#[wasm_bindgen(js_name = bufferRestore)]
+pub fn buffer_restore(h: u32, len: f64) -> Result<(), JsError> {
+    let len = checked_length(len)?;
+    let mut v = reserve(len).ok_or_else(|| out_of_memory(len))?;
+    v.resize(len, 0.0);
+    let mut s = lock();
+    match s.slots.get_mut(h as usize) {
+        Some(Some(old)) if old.is_empty() => {
+            *old = v;
+            s.floats += len;
+            Ok(())
+        }
+        _ => Err(JsError::new(&format!("bufferRestore: buffer {h} is not evicted"))),
+    }
 }
 
 /// Byte address of a buffer's first element in the module memory.
