@@ -23,8 +23,9 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(js_name = buildInfo)]
 pub fn build_info() -> String {
     format!(
-        "{{\"simd128\":{},\"threads\":{},\"version\":\"{}\"}}",
+        "{{\"simd128\":{},\"relaxedSimd\":{},\"threads\":{},\"version\":\"{}\"}}",
         crate::simd::HAS_SIMD128,
+        crate::simd::FUSED_MUL_ADD,
         cfg!(target_feature = "atomics"),
         env!("CARGO_PKG_VERSION")
     )
