@@ -6,6 +6,23 @@ export function defaultWasmBase(): string {
   return new URL('../wasm/', import.meta.url).href;
 }
 
+/**
+ * The glue of a build at its default location, and the URL of its wasm.
+ * Every path is a literal `import('…')` / `new URL('…', import.meta.url)`
+ * so that bundlers (Vite, webpack, Rollup, esbuild for the browser worker)
+ * see both files and emit them: no bundler configuration, no copying of
+ * `wasm/` into a public folder.
+ */
+export function importDefaultGlue(flavor: Flavor): Promise<CoreModule> {
+  // `as string` keeps TypeScript from type-checking the generated glue; the
+  // emitted specifier is still a literal.
+  return withSelfShim(() => (flavor === 'threaded' ? import('../wasm/threaded/cnn_core.js' as string) : import('../wasm/single/cnn_core.js' as string)) as Promise<CoreModule>);
+}
+
+export function defaultWasmUrl(flavor: Flavor): URL {
+  return flavor === 'threaded' ? new URL('../wasm/threaded/cnn_core_bg.wasm', import.meta.url) : new URL('../wasm/single/cnn_core_bg.wasm', import.meta.url);
+}
+
 export function glueUrl(base: string, flavor: Flavor): string {
   return new URL(`${flavor}/cnn_core.js`, base.endsWith('/') ? base : base + '/').href;
 }
@@ -37,12 +54,16 @@ export function instanceUrl(url: string): string {
   return instances === 1 ? url : `${url}?instance=${instances}`;
 }
 
-async function importModule(url: string): Promise<CoreModule> {
+function importModule(url: string): Promise<CoreModule> {
+  return withSelfShim(() => import(/* webpackIgnore: true */ /* @vite-ignore */ url) as Promise<CoreModule>);
+}
+
+async function withSelfShim(load: () => Promise<CoreModule>): Promise<CoreModule> {
   const g = globalThis as { self?: unknown };
   const shim = isNode && !('self' in g);
   if (shim) g.self = new EventTarget();
   try {
-    return (await import(/* @vite-ignore */ url)) as CoreModule;
+    return await load();
   } finally {
     if (shim) delete g.self;
   }
