@@ -2,6 +2,7 @@ import type { CoreInfo, CoreModule, Flavor, WasmMemory } from './module.js';
 import { canUseThreads, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { nodeModules } from './node-modules.js';
+import { startWebPool } from './web-pool.js';
 
 export interface LoadOptions {
   /**
@@ -134,7 +135,6 @@ async function loadInBrowser(flavor: Flavor, threads: number, wasmBase: string |
   const module = await WebAssembly.compile(await response.arrayBuffer());
   await raw.default({ module_or_path: module });
   if (threads > 1) {
-    const { startWebPool } = await import('./web-pool.js');
     await startWebPool(raw, module, raw.wasmMemory(), threads, gUrl);
   }
   return new Core(raw, parseInfo(raw, flavor, threads));

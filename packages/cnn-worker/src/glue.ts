@@ -16,7 +16,10 @@ export function defaultWasmBase(): string {
 export function importDefaultGlue(flavor: Flavor): Promise<CoreModule> {
   // `as string` keeps TypeScript from type-checking the generated glue; the
   // emitted specifier is still a literal.
-  return withSelfShim(() => (flavor === 'threaded' ? import('../wasm/threaded/cnn_core.js' as string) : import('../wasm/single/cnn_core.js' as string)) as Promise<CoreModule>);
+  // eager: webpack keeps the glue in the worker's chunk (see web-pool-worker.ts).
+  return withSelfShim(
+    () => (flavor === 'threaded' ? import(/* webpackMode: "eager" */ '../wasm/threaded/cnn_core.js' as string) : import(/* webpackMode: "eager" */ '../wasm/single/cnn_core.js' as string)) as Promise<CoreModule>,
+  );
 }
 
 export function defaultWasmUrl(flavor: Flavor): URL {

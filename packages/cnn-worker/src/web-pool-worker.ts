@@ -12,7 +12,9 @@ scope.addEventListener(
   'message',
   (e) => {
     const { module, memory, glueUrl } = e.data;
-    const load = glueUrl ? import(/* webpackIgnore: true */ /* @vite-ignore */ glueUrl) : import('../wasm/threaded/cnn_core.js' as string);
+    // eager: webpack keeps the glue in this worker's chunk (a module worker
+    // cannot load further chunks with importScripts).
+    const load = glueUrl ? import(/* webpackIgnore: true */ /* @vite-ignore */ glueUrl) : import(/* webpackMode: "eager" */ '../wasm/threaded/cnn_core.js' as string);
     (load as Promise<CoreModule>).then(
       (glue) => {
         glue.initSync({ module, memory });

@@ -29,7 +29,7 @@ const pools: Worker[][] = [];
 export async function startWebPool(glue: CoreModule, module: WasmModule, memory: WasmMemory, threads: number, glueUrl?: string): Promise<void> {
   if (!glue.nodePoolBuild) throw new Error('initThreadPool: this wasm build has no thread support');
   const init: WebPoolInit = { module, memory, glueUrl };
-  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./web-pool-worker.js', import.meta.url), { type: 'module' }));
+  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./web-pool-worker.browser.js', import.meta.url), { type: 'module' }));
   try {
     await Promise.all(
       workers.map(
