@@ -10,6 +10,7 @@ import type { BatchResult, Command, ExecutorStats } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 import { isNode } from './env.js';
 import { nodeModules } from './node-modules.js';
+import { viteDevCacheFallback } from './glue.js';
 
 export interface WorkerClient {
   readonly info: CoreInfo;
@@ -65,7 +66,12 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     // worker. It is the self-contained build (comlink inlined, no bare
     // specifiers), so it also runs from a page that resolves `cnn-worker`
     // with an import map, which a worker does not inherit.
-    const w = opts.workerUrl ? new Worker(opts.workerUrl, { type: 'module' }) : new Worker(new URL('./worker.browser.js', import.meta.url), { type: 'module' });
+    const devUrl = opts.workerUrl === undefined ? viteDevCacheFallback('dist/worker.browser.js') : undefined;
+    const w = opts.workerUrl
+      ? new Worker(opts.workerUrl, { type: 'module' })
+      : devUrl
+        ? new Worker(devUrl, { type: 'module' })
+        : new Worker(new URL('./worker.browser.js', import.meta.url), { type: 'module' });
     w.addEventListener('error', (e) => kill(e.message || 'error event'));
     endpoint = w;
     terminate = async () => {

@@ -26,6 +26,20 @@ export function defaultWasmUrl(flavor: Flavor): URL {
   return flavor === 'threaded' ? new URL('../wasm/threaded/cnn_core_bg.wasm', import.meta.url) : new URL('../wasm/single/cnn_core_bg.wasm', import.meta.url);
 }
 
+/**
+ * Under Vite's dev server, cnn-worker's modules are served pre-bundled from
+ * `node_modules/.vite/deps/`, and Vite's dependency optimizer does not copy
+ * the files they reference with `new URL(…, import.meta.url)` there
+ * (vitejs/vite#8427). Returns where the dev server serves the package's own
+ * `file` instead (its real folder, whose URLs Vite rewrites correctly), or
+ * undefined when not running from Vite's dependency cache.
+ */
+export function viteDevCacheFallback(file: string): URL | undefined {
+  const here = import.meta.url;
+  const at = here.indexOf('/node_modules/.vite/');
+  return at < 0 ? undefined : new URL(`${here.slice(0, at)}/node_modules/cnn-worker/${file}`);
+}
+
 export function glueUrl(base: string, flavor: Flavor): string {
   return new URL(`${flavor}/cnn_core.js`, base.endsWith('/') ? base : base + '/').href;
 }
