@@ -130,6 +130,70 @@ describe('npm pack tarballs in bundler apps', () => {
     }
   });
 
+  it('publint, @arethetypeswrong/cli (ESM-only profile) and npm publish --dry-run are clean', () => {
+    const bin = (name: string) => join(repo, 'node_modules/.bin', name);
+    for (const pkg of ['cnn-worker', 'cnn-ts']) {
+      const lint = execFileSync(bin('publint'), [join(repo, 'packages', pkg)], { encoding: 'utf8' });
+      expect(lint).toContain('All good!');
+      // ESM-only packages: CommonJS `require` resolutions are out of scope.
+      execFileSync(bin('attw'), [join(tmp, `${pkg}-0.1.0.tgz`), '--profile', 'esm-only', '--format', 'ascii'], { encoding: 'utf8' });
+      const dry = execFileSync('npm', ['publish', '--dry-run', '-w', `packages/${pkg}`], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(dry).toContain(`${pkg}@0.1.0`);
+    }
+  });
+
+  it.each([
+    ['a Node-only tsconfig (lib es2022, no DOM)', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], types: ['node'] }],
+    ['bundler resolution (lib es2022 + DOM)', { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] }],
+  ])('types check under %s with skipLibCheck false', (_name, options) => {
+    const dir = join(app, 'types-check');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'check.ts'),
+      [
+        "import * as tf from 'cnn-ts';",
+        "import { spawnWorker, loadCore, type CoreInfo } from 'cnn-worker';",
+        ...(options.lib.includes('dom') ? [] : ["import { plotHistory, imageGrid, loadFashionMnist } from 'cnn-ts/node';", 'export const node = [plotHistory, imageGrid, loadFashionMnist];']),
+        'export const m: tf.Sequential = tf.sequential();',
+        'export const fns = [spawnWorker, loadCore];',
+        'export type I = CoreInfo;',
+        '',
+      ].join('\n'),
+    );
+    const config = { compilerOptions: { ...options, target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, typeRoots: [join(repo, 'node_modules/@types')] }, files: ['check.ts'] };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config));
+    let out = '';
+    try {
+      execFileSync(join(repo, 'node_modules/.bin/tsc'), ['-p', dir], { encoding: 'utf8' });
+    } catch (e) {
+      out = String((e as { stdout?: string }).stdout ?? e);
+    }
+    expect(out).toBe('');
+  });
+
+  it('esbuild bundle of a Node function (--external:cnn-worker) runs and exits; flavor single means 1 thread', () => {
+    const fn = join(app, 'fn');
+    mkdirSync(fn, { recursive: true });
+    writeFileSync(
+      join(fn, 'handler.js'),
+      [
+        "import * as tf from 'cnn-ts';",
+        'const flavor = process.argv[2];',
+        "const info = await tf.ready(flavor === 'single' ? { flavor } : { threads: 2 });",
+        'const y = tf.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 1]), 1, "valid");',
+        'console.log(JSON.stringify({ info, y: Array.from(await y.data()) }));',
+        '',
+      ].join('\n'),
+    );
+    execFileSync(join(repo, 'node_modules/.bin/esbuild'), [join(fn, 'handler.js'), '--bundle', '--platform=node', '--format=esm', '--external:cnn-worker', `--outfile=${join(fn, 'out/handler.mjs')}`, '--log-level=warning'], { cwd: app });
+    for (const flavor of ['single', 'threaded']) {
+      const out = execFileSync(process.execPath, [join(fn, 'out/handler.mjs'), flavor], { cwd: app, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '' } });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { info: { flavor: string; poolThreads: number }; y: number[] };
+      expect(r.info).toMatchObject(flavor === 'single' ? { flavor: 'single', poolThreads: 1 } : { flavor: 'threaded', poolThreads: 2 });
+      expect(r.y).toEqual([9, 9, 9, 9]);
+    }
+  });
+
   it('Vite build: threaded with COOP/COEP, single-threaded without; <= 120 kB of gzipped JS', async () => {
     const { build } = await import('vite');
     await build({ root: app, configFile: false, logLevel: 'error', build: { outDir: 'dist-vite', emptyOutDir: true } });
