@@ -3,7 +3,8 @@ import { isNode } from './env.js';
 
 /** Default location of the wasm builds: `<package>/wasm/<flavor>/`. */
 export function defaultWasmBase(): string {
-  return new URL('../wasm/', import.meta.url).href;
+  // Node only (browsers use the literal per-flavour URLs below).
+  return new URL(/* @vite-ignore */ '../wasm/', import.meta.url).href;
 }
 
 /**
