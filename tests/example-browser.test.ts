@@ -84,8 +84,11 @@ describe('examples/browser', () => {
     // The page kept running while the worker trained (a 50 ms counter).
     expect(s.ticks - ticks0).toBeGreaterThan(5);
     // The chart drew the two epochs; the filters changed with training.
-    const points = await page.evaluate(() => document.querySelectorAll('#chart canvas').length);
-    expect(points).toBeGreaterThan(0);
+    const chart = await page.evaluate(() => {
+      const c = document.querySelector('#chart canvas') as HTMLCanvasElement | null;
+      return c ? { w: c.width, h: c.height } : null;
+    });
+    expect(chart?.h).toBeGreaterThan(100);
     expect(await page.evaluate(() => (document.getElementById('filters') as HTMLCanvasElement).toDataURL())).not.toBe(filtersBefore);
     for (const id of ['filters', 'image', 'maps1', 'maps2']) expect(await inked(page, id)).toBeGreaterThan(0.05);
 
