@@ -117,6 +117,30 @@ describe('examples/browser', () => {
     expect(await page.locator('#probs li').count()).toBe(10);
 
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+    // Drop a PNG file (dark trousers on white, as a photo would be) on the square.
+    const before = await page.evaluate(() => (document.getElementById('draw') as HTMLCanvasElement).toDataURL());
+    await page.evaluate(async () => {
+      const c = new OffscreenCanvas(60, 80);
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#fff';
+      g.fillRect(0, 0, 60, 80);
+      g.fillStyle = '#333';
+      g.fillRect(12, 4, 36, 12);
+      g.fillRect(12, 4, 14, 72);
+      g.fillRect(34, 4, 14, 72);
+      const file = new File([await c.convertToBlob({ type: 'image/png' })], 'trousers.png', { type: 'image/png' });
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      document.getElementById('draw')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.waitForFunction((prev) => (document.getElementById('draw') as HTMLCanvasElement).toDataURL() !== prev, before);
+    await page.evaluate(() => ((window as unknown as { app: AppState }).app.probs = []));
+    await page.click('#classify');
+    await page.waitForFunction(() => (window as unknown as { app: AppState }).app.probs.length === 10);
+    s = await appState(page);
+    expect(s.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    await page.screenshot({ path: join(shots, `${name}-dropped.png`), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
