@@ -187,7 +187,7 @@ describe('npm pack tarballs in bundler apps', () => {
     );
     execFileSync(join(repo, 'node_modules/.bin/esbuild'), [join(fn, 'handler.js'), '--bundle', '--platform=node', '--format=esm', '--external:cnn-worker', `--outfile=${join(fn, 'out/handler.mjs')}`, '--log-level=warning'], { cwd: app });
     for (const flavor of ['single', 'threaded']) {
-      const out = execFileSync(process.execPath, [join(fn, 'out/handler.mjs'), flavor], { cwd: app, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '' } });
+      const out = execFileSync(process.execPath, [join(fn, 'out/handler.mjs'), flavor], { cwd: app, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
       const r = JSON.parse(out.trim().split('\n').pop()!) as { info: { flavor: string; poolThreads: number }; y: number[] };
       expect(r.info).toMatchObject(flavor === 'single' ? { flavor: 'single', poolThreads: 1 } : { flavor: 'threaded', poolThreads: 2 });
       expect(r.y).toEqual([9, 9, 9, 9]);
