@@ -112,9 +112,9 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const base = opts.wasmBase ?? defaultWasmBase();
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
+  const { readFile, startNodePool } = await nodeModules();
   const raw = await importGlue(gUrl);
 
-  const { readFile, startNodePool } = await nodeModules();
   const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
   raw.initSync({ module });
   if (threads > 1) await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads);
