@@ -117,10 +117,10 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const base = opts.wasmBase ?? defaultWasmBase();
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
+  const { readFile, startNodePool } = await nodeModules();
   const raw = await importGlue(gUrl);
   const health: PoolHealth = { failure: undefined, workers: [] };
 
-  const { readFile, startNodePool } = await nodeModules();
   const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
   raw.initSync({ module });
   if (threads > 1) await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
