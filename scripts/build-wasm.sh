@@ -32,6 +32,12 @@ build() { # flavor features target-features link-args
   case $flavor in *-relaxed) dir=target/wasm-$flavor/bindgen ;; esac
   wasm-bindgen --target web --out-dir "$dir" --out-name cnn_core \
     "target/wasm-$flavor/wasm32-unknown-unknown/release/cnn_core.wasm"
+  optimise "$dir/cnn_core_bg.wasm"
+  # cnn-worker always passes the compiled module; the glue's fallback
+  # `new URL('cnn_core_bg.wasm', import.meta.url)` would make bundlers look
+  # for the wasm next to whatever file the glue is bundled into.
+  sed -i "s|module_or_path = new URL('cnn_core_bg.wasm', import.meta.url);|throw new Error('cnn_core: pass the compiled module (cnn-worker does)');|" "$dir/cnn_core.js"
+  grep -q "pass the compiled module" "$dir/cnn_core.js" || { echo "build-wasm: the glue's default wasm URL was not found" >&2; exit 1; }
   case $flavor in *-relaxed)
     local strict=$out/${flavor%-relaxed}
     if ! cmp -s "$dir/cnn_core.js" "$strict/cnn_core.js"; then
@@ -42,8 +48,26 @@ build() { # flavor features target-features link-args
   esac
 }
 
+# binaryen's wasm-opt from npm (pinned in the root package.json; Debian's
+# binaryen 108 miscompiles this module): -O3, and the name and producers
+# sections stripped (44 % of the file). The test suite runs on the result.
+wasm_opt=node_modules/.bin/wasm-opt
+optimise() {
+  [ -x "$wasm_opt" ] || { echo "build-wasm: $wasm_opt missing; run 'npm ci' first" >&2; exit 1; }
+  local before
+  before=$(stat -c %s "$1")
+  "$wasm_opt" -O3 --strip-debug --strip-producers "$1" -o "$1.opt"
+  mv "$1.opt" "$1"
+  echo "build-wasm: wasm-opt $1: $before -> $(stat -c %s "$1") bytes"
+}
+
 build threaded "--features threads" "+simd128,+atomics,+bulk-memory,+mutable-globals" "$shared $max_mem"
 build single "" "+simd128,+bulk-memory,+mutable-globals" "$max_mem"
 build threaded-relaxed "--features threads" "+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals" "$shared $max_mem"
 build single-relaxed "" "+simd128,+relaxed-simd,+bulk-memory,+mutable-globals" "$max_mem"
+# wasm-bindgen-rayon's helper (imported by the threaded glue, unused: the
+# pools are started by cnn-worker, see packages/cnn-worker/src/web-pool.ts)
+# imports a computed URL; mark it so bundlers do not warn about it.
+sed -i 's|await import(data.mainJS)|await import(/* webpackIgnore: true */ /* @vite-ignore */ data.mainJS)|' \
+  "$out"/threaded/snippets/wasm-bindgen-rayon-*/src/workerHelpers.no-bundler.js
 ls -l "$out"/*/cnn_core_bg*.wasm

@@ -1,6 +1,8 @@
-import type { CoreInfo, CoreModule, Flavor } from './module.js';
+import type { CoreInfo, CoreModule, Flavor, WasmMemory } from './module.js';
 import { canUseThreads, isNode } from './env.js';
-import { defaultWasmBase, glueUrl, importGlue, instanceUrl, wasmUrl } from './glue.js';
+import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
+import { nodeModules } from './node-modules.js';
+import { startWebPool } from './web-pool.js';
 import type { PoolHealth } from './node-pool.js';
 
 export interface LoadOptions {
@@ -23,7 +25,7 @@ export interface LoadOptions {
 export class Core {
   readonly info: CoreInfo;
   readonly raw: CoreModule;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: WasmMemory;
 
   /** Whether a pool thread died (Node); see {@link PoolHealth}. */
   readonly health: PoolHealth;
@@ -93,10 +95,7 @@ function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreIn
 
 async function defaultThreads(): Promise<number> {
   if (!canUseThreads()) return 1;
-  if (isNode) {
-    const os = await import('node:os');
-    return Math.min(16, os.availableParallelism());
-  }
+  if (isNode) return Math.min(16, (await nodeModules()).availableParallelism());
   return Math.min(16, navigator.hardwareConcurrency || 1);
 }
 
@@ -111,26 +110,38 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   if (flavor === 'threaded' && !threadsOk) {
     throw new Error('loadCore: the threaded build needs SharedArrayBuffer; serve the page cross-origin isolated (COOP/COEP headers) or use flavor "single"');
   }
-  const threads = opts.threads ?? (await defaultThreads());
+  const threads = opts.threads ?? (flavor === 'single' ? 1 : await defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
   if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
+  if (!isNode) return loadInBrowser(flavor, threads, opts.wasmBase);
   const base = opts.wasmBase ?? defaultWasmBase();
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor);
+  const { readFile, startNodePool } = await nodeModules();
   const raw = await importGlue(gUrl);
   const health: PoolHealth = { failure: undefined, workers: [] };
 
-  if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
-    raw.initSync({ module });
-    if (threads > 1) {
-      const { startNodePool } = await import('./node-pool.js');
-      await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
-    }
-  } else {
-    await raw.default({ module_or_path: wUrl });
-    if (threads > 1) await raw.initThreadPool!(threads);
-  }
+  const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
+  raw.initSync({ module });
+  if (threads > 1) await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
   return new Core(raw, parseInfo(raw, flavor, threads), health);
+}
+
+/**
+ * Browsers: the package's own glue and wasm through literal URLs (what
+ * bundlers emit), or the copies under `wasmBase`; the pool on module Web
+ * Workers (web-pool.ts).
+ */
+async function loadInBrowser(flavor: Flavor, threads: number, wasmBase: string | undefined): Promise<Core> {
+  const gUrl = wasmBase === undefined ? undefined : instanceUrl(glueUrl(wasmBase, flavor));
+  const raw = gUrl ? await importGlue(gUrl) : await importDefaultGlue(flavor);
+  const wUrl = wasmBase === undefined ? defaultWasmUrl(flavor) : wasmUrl(wasmBase, flavor);
+  const response = await fetch(wUrl);
+  if (!response.ok) throw new Error(`loadCore: could not fetch ${String(wUrl)}: HTTP ${response.status}`);
+  const module = await WebAssembly.compile(await response.arrayBuffer());
+  await raw.default({ module_or_path: module });
+  if (threads > 1) {
+    await startWebPool(raw, module, raw.wasmMemory(), threads, gUrl);
+  }
+  return new Core(raw, parseInfo(raw, flavor, threads));
 }

@@ -3,13 +3,25 @@
  * this package uses. Written out by hand so that the boundary is explicit
  * and the TypeScript build does not depend on the generated files.
  */
+/**
+ * A compiled `WebAssembly.Module`. Declared here, not through the global
+ * `WebAssembly` namespace, so that this package's .d.ts files also check
+ * under a Node-only tsconfig (no DOM lib, `skipLibCheck: false`).
+ */
+export type WasmModule = object;
+
+/** The part of a `WebAssembly.Memory` this package uses (see {@link WasmModule}). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+
 export interface CoreModule {
   /** Async instantiation (browsers); resolves to the raw exports. */
-  default(init: { module_or_path: WebAssembly.Module | URL | string; memory?: WebAssembly.Memory }): Promise<unknown>;
+  default(init: { module_or_path: WasmModule | URL | string; memory?: WasmMemory }): Promise<unknown>;
   /** Synchronous instantiation from a compiled module (Node, workers). */
-  initSync(init: { module: WebAssembly.Module; memory?: WebAssembly.Memory }): unknown;
+  initSync(init: { module: WasmModule; memory?: WasmMemory }): unknown;
   buildInfo(): string;
-  wasmMemory(): WebAssembly.Memory;
+  wasmMemory(): WasmMemory;
   bufferAlloc(len: number): number;
   bufferAllocDirty(len: number): number;
   bufferFree(handle: number): void;

@@ -9,12 +9,12 @@
  * thread 0 and hands one builder to each worker. Workers are `unref`ed so
  * an idle pool never keeps a process alive.
  */
-import type { CoreModule } from './module.js';
+import type { CoreModule, WasmMemory, WasmModule } from './module.js';
 
 export interface NodePoolWorkerData {
   glueUrl: string;
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
+  module: WasmModule;
+  memory: WasmMemory;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface PoolHealth {
   onFailure?: (e: Error) => void;
 }
 
-export async function startNodePool(glue: CoreModule, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, health?: PoolHealth): Promise<void> {
+export async function startNodePool(glue: CoreModule, glueUrl: string, module: WasmModule, memory: WasmMemory, threads: number, health?: PoolHealth): Promise<void> {
   if (!glue.nodePoolBuild) throw new Error('initThreadPool: this wasm build has no thread support');
   // Imported here, not at the top: browser bundles include this file (a
   // dynamic import of core.ts) and must not get a static `node:` import.
