@@ -5,4 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure.sh
 cargo test -p cnn-core
+# The kernels against their scalar references in the relaxed build's fused
+# multiply-add arithmetic (tolerances instead of bit equality).
+cargo test -p cnn-core --features fused --lib
 npx vitest run

@@ -1,5 +1,5 @@
-import type { CoreInfo, CoreModule, Flavor, WasmMemory } from './module.js';
-import { canUseThreads, isNode } from './env.js';
+import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory } from './module.js';
+import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { nodeModules } from './node-modules.js';
 import { startWebPool } from './web-pool.js';
@@ -16,6 +16,35 @@ export interface LoadOptions {
   flavor?: Flavor;
   /** URL of the folder holding `threaded/` and `single/` (default: this package's `wasm/`). */
   wasmBase?: string;
+  /**
+   * Strict SIMD128 or relaxed SIMD (fused multiply-adds); see
+   * {@link SimdChoice}. Default `'auto'`. In Node 20, whose V8 has relaxed
+   * SIMD behind `--experimental-wasm-relaxed-simd`, `'auto'` and
+   * `'relaxed'` turn that flag on (`v8.setFlagsFromString`) before the
+   * module compiles; `'strict'` never touches V8's flags.
+   */
+  simd?: SimdChoice;
+}
+
+/**
+ * Whether to load the relaxed build. `'relaxed'` where the engine cannot run
+ * it is an error at the call; `'auto'` falls back to strict.
+ */
+async function useRelaxed(choice: SimdChoice | undefined): Promise<boolean> {
+  const c = choice ?? 'auto';
+  if (c !== 'auto' && c !== 'relaxed' && c !== 'strict') {
+    throw new Error(`loadCore: simd must be 'auto', 'relaxed' or 'strict', got ${JSON.stringify(choice)}`);
+  }
+  if (c === 'strict') return false;
+  if (!hasRelaxedSimd() && isNode && process.versions.node.startsWith('20.')) {
+    const { setFlagsFromString } = await nodeModules();
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  }
+  if (hasRelaxedSimd()) return true;
+  if (c === 'relaxed') {
+    throw new Error('loadCore: simd \'relaxed\' needs WebAssembly relaxed SIMD (Chromium >= 114, Node >= 20); this engine has none: use \'auto\' or \'strict\'');
+  }
+  return false;
 }
 
 /**
@@ -89,7 +118,7 @@ export class Core {
 }
 
 function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreInfo {
-  const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; threads: boolean; version: string };
+  const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; relaxedSimd: boolean; threads: boolean; version: string };
   return { ...b, flavor, poolThreads };
 }
 
@@ -113,10 +142,11 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const threads = opts.threads ?? (flavor === 'single' ? 1 : await defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
   if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
-  if (!isNode) return loadInBrowser(flavor, threads, opts.wasmBase);
+  const relaxed = await useRelaxed(opts.simd);
+  if (!isNode) return loadInBrowser(flavor, threads, opts.wasmBase, relaxed);
   const base = opts.wasmBase ?? defaultWasmBase();
   const gUrl = instanceUrl(glueUrl(base, flavor));
-  const wUrl = wasmUrl(base, flavor);
+  const wUrl = wasmUrl(base, flavor, relaxed);
   const { readFile, startNodePool } = await nodeModules();
   const raw = await importGlue(gUrl);
   const health: PoolHealth = { failure: undefined, workers: [] };
@@ -132,10 +162,10 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
  * bundlers emit), or the copies under `wasmBase`; the pool on module Web
  * Workers (web-pool.ts).
  */
-async function loadInBrowser(flavor: Flavor, threads: number, wasmBase: string | undefined): Promise<Core> {
+async function loadInBrowser(flavor: Flavor, threads: number, wasmBase: string | undefined, relaxed: boolean): Promise<Core> {
   const gUrl = wasmBase === undefined ? undefined : instanceUrl(glueUrl(wasmBase, flavor));
   const raw = gUrl ? await importGlue(gUrl) : await importDefaultGlue(flavor);
-  const wUrl = wasmBase === undefined ? defaultWasmUrl(flavor) : wasmUrl(wasmBase, flavor);
+  const wUrl = wasmBase === undefined ? defaultWasmUrl(flavor, relaxed) : wasmUrl(wasmBase, flavor, relaxed);
   const response = await fetch(wUrl);
   if (!response.ok) throw new Error(`loadCore: could not fetch ${String(wUrl)}: HTTP ${response.status}`);
   const module = await WebAssembly.compile(await response.arrayBuffer());

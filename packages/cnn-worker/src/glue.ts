@@ -23,8 +23,11 @@ export function importDefaultGlue(flavor: Flavor): Promise<CoreModule> {
   );
 }
 
-export function defaultWasmUrl(flavor: Flavor): URL {
-  return flavor === 'threaded' ? new URL('../wasm/threaded/cnn_core_bg.wasm', import.meta.url) : new URL('../wasm/single/cnn_core_bg.wasm', import.meta.url);
+export function defaultWasmUrl(flavor: Flavor, relaxed: boolean): URL {
+  if (flavor === 'threaded') {
+    return relaxed ? new URL('../wasm/threaded/cnn_core_bg.relaxed.wasm', import.meta.url) : new URL('../wasm/threaded/cnn_core_bg.wasm', import.meta.url);
+  }
+  return relaxed ? new URL('../wasm/single/cnn_core_bg.relaxed.wasm', import.meta.url) : new URL('../wasm/single/cnn_core_bg.wasm', import.meta.url);
 }
 
 /**
@@ -45,8 +48,9 @@ export function glueUrl(base: string, flavor: Flavor): string {
   return new URL(`${flavor}/cnn_core.js`, base.endsWith('/') ? base : base + '/').href;
 }
 
-export function wasmUrl(base: string, flavor: Flavor): string {
-  return new URL(`${flavor}/cnn_core_bg.wasm`, base.endsWith('/') ? base : base + '/').href;
+export function wasmUrl(base: string, flavor: Flavor, relaxed: boolean): string {
+  const file = relaxed ? 'cnn_core_bg.relaxed.wasm' : 'cnn_core_bg.wasm';
+  return new URL(`${flavor}/${file}`, base.endsWith('/') ? base : base + '/').href;
 }
 
 /**

@@ -94,9 +94,20 @@ export interface CoreModule {
 /** Which of the two wasm builds is loaded. */
 export type Flavor = 'threaded' | 'single';
 
+/**
+ * Which SIMD instruction set the kernels use. `'strict'`: SIMD128 only,
+ * results bit-identical on every machine. `'relaxed'`: the multiply-adds are
+ * `f32x4.relaxed_madd` (fused on hardware with FMA: faster, results within
+ * 1e-5 relative of the strict build, and may differ between machines).
+ * `'auto'` (default): relaxed where the engine has it, else strict.
+ */
+export type SimdChoice = 'auto' | 'relaxed' | 'strict';
+
 /** What `buildInfo()` reports, plus how the module was started. */
 export interface CoreInfo {
   simd128: boolean;
+  /** The relaxed-SIMD build (fused multiply-adds) is loaded. */
+  relaxedSimd: boolean;
   threads: boolean;
   version: string;
   flavor: Flavor;

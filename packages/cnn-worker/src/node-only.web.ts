@@ -10,4 +10,5 @@ export const parentPort = undefined;
 export const nodeEndpoint = (): never => nodeOnly('nodeEndpoint');
 export const readFile = (): never => nodeOnly('readFile');
 export const availableParallelism = (): never => nodeOnly('availableParallelism');
+export const setFlagsFromString = (): never => nodeOnly('setFlagsFromString');
 export const startNodePool = (): never => nodeOnly('startNodePool');
