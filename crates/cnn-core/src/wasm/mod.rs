@@ -13,6 +13,7 @@ pub mod api_ops;
 pub mod api_tensor;
 pub mod pool;
 pub mod store;
+pub mod tuning;
 
 use wasm_bindgen::prelude::*;
 
