@@ -2,6 +2,9 @@
 # Builds crates/cnn-core for WebAssembly twice and runs wasm-bindgen on each:
 #   packages/cnn-worker/wasm/threaded/  +simd128,+atomics,+bulk-memory (std rebuilt), shared memory
 #   packages/cnn-worker/wasm/single/    +simd128 only, for pages that are not cross-origin isolated
+# and each once more with +relaxed-simd (f32x4.relaxed_madd in the kernels'
+# multiply-adds), kept as cnn_core_bg.relaxed.wasm beside the strict module:
+# the exports are the same, so one glue serves both (checked below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/wasm-env.sh
@@ -26,15 +29,56 @@ max_mem="-C link-arg=--max-memory=4294967296"
 shared="-C link-arg=--shared-memory -C link-arg=--import-memory"
 for sym in __wasm_init_tls __tls_size __tls_align __tls_base; do shared="$shared -C link-arg=--export=$sym"; done
 
+# A panic traps at once (`unreachable`) instead of formatting a message that
+# wasm32-unknown-unknown has nowhere to print: the same behaviour as
+# panic=abort here, 51 kB less wasm (the kernels return errors; a panic is a
+# bug either way).
+panic="-Zunstable-options -Cpanic=immediate-abort"
+
 build() { # flavor features target-features link-args
-  local flavor=$1 features=$2 tf=$3 link=$4
-  RUSTFLAGS="-C target-feature=$tf $link $WASM_LINKER_FLAGS" \
+  local flavor=$1 features=$2 tf=$3 link=$4 dir=$out/$1
+  RUSTFLAGS="$panic -C target-feature=$tf $link $WASM_LINKER_FLAGS" \
     $CARGO_WASM build --release -p cnn-core --lib --target wasm32-unknown-unknown \
       -Z build-std=std,panic_abort --target-dir "target/wasm-$flavor" $features
-  wasm-bindgen --target web --out-dir "$out/$flavor" --out-name cnn_core \
+  case $flavor in *-relaxed) dir=target/wasm-$flavor/bindgen ;; esac
+  wasm-bindgen --target web --out-dir "$dir" --out-name cnn_core \
     "target/wasm-$flavor/wasm32-unknown-unknown/release/cnn_core.wasm"
+  optimise "$dir/cnn_core_bg.wasm"
+  # cnn-worker always passes the compiled module; the glue's fallback
+  # `new URL('cnn_core_bg.wasm', import.meta.url)` would make bundlers look
+  # for the wasm next to whatever file the glue is bundled into.
+  sed -i "s|module_or_path = new URL('cnn_core_bg.wasm', import.meta.url);|throw new Error('cnn_core: pass the compiled module (cnn-worker does)');|" "$dir/cnn_core.js"
+  grep -q "pass the compiled module" "$dir/cnn_core.js" || { echo "build-wasm: the glue's default wasm URL was not found" >&2; exit 1; }
+  case $flavor in *-relaxed)
+    local strict=$out/${flavor%-relaxed}
+    if ! cmp -s "$dir/cnn_core.js" "$strict/cnn_core.js"; then
+      echo "build-wasm: the $flavor glue differs from the strict one; one glue cannot serve both" >&2
+      exit 1
+    fi
+    cp "$dir/cnn_core_bg.wasm" "$strict/cnn_core_bg.relaxed.wasm" ;;
+  esac
+}
+
+# binaryen's wasm-opt from npm (pinned in the root package.json; Debian's
+# binaryen 108 miscompiles this module): -O3, and the name and producers
+# sections stripped (44 % of the file). The test suite runs on the result.
+wasm_opt=node_modules/.bin/wasm-opt
+optimise() {
+  [ -x "$wasm_opt" ] || { echo "build-wasm: $wasm_opt missing; run 'npm ci' first" >&2; exit 1; }
+  local before
+  before=$(stat -c %s "$1")
+  "$wasm_opt" -O3 --strip-debug --strip-producers "$1" -o "$1.opt"
+  mv "$1.opt" "$1"
+  echo "build-wasm: wasm-opt $1: $before -> $(stat -c %s "$1") bytes"
 }
 
 build threaded "--features threads" "+simd128,+atomics,+bulk-memory,+mutable-globals" "$shared $max_mem"
 build single "" "+simd128,+bulk-memory,+mutable-globals" "$max_mem"
-ls -l "$out"/*/cnn_core_bg.wasm
+build threaded-relaxed "--features threads" "+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals" "$shared $max_mem"
+build single-relaxed "" "+simd128,+relaxed-simd,+bulk-memory,+mutable-globals" "$max_mem"
+# wasm-bindgen-rayon's helper (imported by the threaded glue, unused: the
+# pools are started by cnn-worker, see packages/cnn-worker/src/web-pool.ts)
+# imports a computed URL; mark it so bundlers do not warn about it.
+sed -i 's|await import(data.mainJS)|await import(/* webpackIgnore: true */ /* @vite-ignore */ data.mainJS)|' \
+  "$out"/threaded/snippets/wasm-bindgen-rayon-*/src/workerHelpers.no-bundler.js
+ls -l "$out"/*/cnn_core_bg*.wasm

@@ -10,4 +10,7 @@ cargo fmt --check -p cnn-core
 if cargo clippy --version >/dev/null 2>&1; then cargo clippy -q -p cnn-core --all-targets -- -D warnings; fi
 npx eslint packages/*/src
 cargo test -p cnn-core
+# The kernels against their scalar references in the relaxed build's fused
+# multiply-add arithmetic (tolerances instead of bit equality).
+cargo test -p cnn-core --features fused --lib
 npx vitest run

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
@@ -23,11 +24,17 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveRepo(opts: { isolated: boolean }): Promise<StaticServer> {
+export function serveRepo(opts: { isolated: boolean }): Promise<StaticServer> {
+  return serveDir(root, opts);
+}
+
+/** Serves `dir` (an absolute path ending in `/`), `/` meaning `index.html`. */
+export async function serveDir(dir: string, opts: { isolated: boolean }): Promise<StaticServer> {
   const server: Server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(root, path);
-    if (!file.startsWith(root)) {
+    let path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (path.endsWith('/')) path += 'index.html';
+    const file = join(dir, path);
+    if (!file.startsWith(dir)) {
       res.writeHead(403).end();
       return;
     }

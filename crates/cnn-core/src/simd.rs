@@ -4,8 +4,15 @@
 //! WebAssembly SIMD instruction. Everywhere else it is a `[f32; 4]` with the
 //! same per-lane arithmetic, so the very same micro-kernels compile natively,
 //! run under `cargo test`, and give bit-identical results to the wasm build
-//! (mul and add are separate roundings in both: there is no fused
-//! multiply-add; relaxed SIMD, which would allow one, is not used).
+//! (mul and add are separate roundings in both).
+//!
+//! The one exception is [`F32x4::mul_add`] in the relaxed builds: compiled
+//! with `+relaxed-simd` it is `f32x4.relaxed_madd`, a fused multiply-add on
+//! engines whose hardware has one (one rounding, so results differ from the
+//! strict build in the last bits, and may differ between machines). The
+//! native cargo feature `fused` gives the native build the same one-rounding
+//! arithmetic (`f32::mul_add`), so `cargo test --features fused` checks the
+//! kernels' tolerances as the relaxed wasm computes them.
 //!
 //! Pointer-taking methods are `unsafe`: the caller guarantees that four f32
 //! are readable / writable at `p` (no alignment requirement).
@@ -66,10 +73,19 @@ mod imp {
         pub fn div(self, o: Self) -> Self {
             F32x4(f32x4_div(self.0, o.0))
         }
-        /// `self + a * b` as two roundings (mul, then add).
+        /// `self + a * b`: two roundings (mul, then add) in the strict
+        /// build, `f32x4.relaxed_madd` (fused where the hardware has FMA) in
+        /// the relaxed one.
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
-            F32x4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+            #[cfg(target_feature = "relaxed-simd")]
+            {
+                F32x4(f32x4_relaxed_madd(a.0, b.0, self.0))
+            }
+            #[cfg(not(target_feature = "relaxed-simd"))]
+            {
+                F32x4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+            }
         }
         /// Lane-wise maximum with IEEE `max` semantics of `f32::max` for
         /// non-NaN inputs (`pmax` would differ from the scalar reference on
@@ -157,9 +173,16 @@ mod imp {
         pub fn div(self, o: Self) -> Self {
             F32x4(map2(self.0, o.0, |x, y| x / y))
         }
+        /// `self + a * b`: two roundings, or one with the `fused` feature
+        /// (what the relaxed wasm build computes on FMA hardware).
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
-            self.add(a.mul(b))
+            if cfg!(feature = "fused") {
+                let (s, a, b) = (self.0, a.0, b.0);
+                F32x4([a[0].mul_add(b[0], s[0]), a[1].mul_add(b[1], s[1]), a[2].mul_add(b[2], s[2]), a[3].mul_add(b[3], s[3])])
+            } else {
+                self.add(a.mul(b))
+            }
         }
         /// Same lane rule as wasm `f32x4.pmax`: `self < o ? o : self`.
         #[inline(always)]
@@ -198,6 +221,11 @@ pub use imp::F32x4;
 
 /// True when this build runs the kernels on real WebAssembly SIMD128.
 pub const HAS_SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
+
+/// True when [`F32x4::mul_add`] rounds once (the relaxed wasm build, or the
+/// native `fused` feature): results then match the strict build only within
+/// a tolerance.
+pub const FUSED_MUL_ADD: bool = cfg!(any(all(target_arch = "wasm32", target_feature = "relaxed-simd"), feature = "fused"));
 
 // Operator forms, so that small transforms (Winograd) can be written once
 // for `f32` and `F32x4` alike.

@@ -38,6 +38,22 @@ pub fn assert_bits_eq(actual: &[f32], expected: &[f32], case: &str) {
     }
 }
 
+/// A SIMD kernel against its scalar reference when both do the same
+/// operations in the same order: bit-for-bit in the strict build; within
+/// 1e-5 relative in a fused build (the relaxed wasm, or the native `fused`
+/// feature), where the kernel's `mul_add` rounds once and the reference's
+/// twice, plus `terms * f32::EPSILON` absolute for a sum of `terms`
+/// products of values in [-1, 1] (the rounding differences of each term add
+/// up where the sum cancels).
+#[track_caller]
+pub fn assert_kernel_eq(actual: &[f32], expected: &[f32], terms: usize, case: &str) {
+    if crate::simd::FUSED_MUL_ADD {
+        assert_close(actual, expected, 1e-5, terms as f32 * f32::EPSILON, case);
+    } else {
+        assert_bits_eq(actual, expected, case);
+    }
+}
+
 /// `sum(y * r)` accumulated in f64: the scalar loss whose gradient with
 /// respect to `y` is `r`, used to check backward passes.
 pub fn dot_f64(y: &[f32], r: &[f32]) -> f64 {

@@ -24,6 +24,13 @@ export interface ReadyOptions {
   mode?: 'inline' | 'worker';
   /** Force the threaded or the single-threaded SIMD build. */
   flavor?: 'threaded' | 'single';
+  /**
+   * `'strict'` SIMD128 (bit-identical on every machine), `'relaxed'` SIMD
+   * (fused multiply-adds: faster, within 1e-5 relative of strict), or
+   * `'auto'` (default): relaxed where the engine has it. Reported as
+   * `relaxedSimd` in the backend info.
+   */
+  simd?: 'auto' | 'relaxed' | 'strict';
   /** Where the wasm builds live (default: next to cnn-worker). */
   wasmBase?: string;
   /** Worker script URL (browsers without a bundler: cnn-worker's `dist/worker.browser.js`). */
@@ -52,7 +59,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
   const mode = opts.mode ?? (isNode ? 'inline' : 'worker');
   if (mode === 'inline') {
     if (!isNode) throw new Error("ready: mode 'inline' is for Node; browsers run the core in a worker");
-    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, wasmBase: opts.wasmBase });
+    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, simd: opts.simd, wasmBase: opts.wasmBase });
     const ex = new Executor(core);
     const backend: Backend = {
       info: { ...core.info, mode },
@@ -76,6 +83,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
   const w: WorkerClient = await spawnWorker({
     threads: opts.threads,
     flavor: opts.flavor,
+    simd: opts.simd,
     wasmBase: opts.wasmBase,
     workerUrl: opts.workerUrl,
     onDeath: () => (backend ? onDeath(backend) : (diedEarly = true)),
@@ -98,6 +106,8 @@ async function satisfies(info: BackendInfo, opts: ReadyOptions): Promise<boolean
   if (opts.wasmBase !== undefined || opts.workerUrl !== undefined) return false;
   if ((opts.mode ?? (isNode ? 'inline' : 'worker')) !== info.mode) return false;
   if (opts.flavor !== undefined && opts.flavor !== info.flavor) return false;
+  if (opts.simd === 'strict' && info.relaxedSimd) return false;
+  if (opts.simd === 'relaxed' && !info.relaxedSimd) return false;
   if (opts.threads === undefined) return true;
   return opts.threads === info.poolThreads;
 }

@@ -3,5 +3,8 @@
  * the Fashion-MNIST finder, PNG plots and image grids.
  */
 export * from './data/node.js';
-export { imageGrid, plotHistory, type ImageGridOptions, type ImageGridResult, type HistoryLike, type PlotHistoryOptions, type PlotHistoryResult } from './plot/index.js';
+// Straight from the files (not plot/index.ts) so that these declarations do
+// not pull in the ECharts and @napi-rs/canvas types (optional peers).
+export { imageGrid, type ImageGridOptions, type ImageGridResult } from './plot/grid.js';
+export { plotHistory, type HistoryLike, type PlotHistoryOptions, type PlotHistoryResult } from './plot/history.js';
 export { Progbar, ProgbarLogger } from './progress/index.js';

@@ -2,22 +2,65 @@
  * Seedable random numbers for initialisers, random tensors, shuffling and
  * dropout. `setSeed(s)` (like `tf.random.set_seed` in Keras) makes every
  * later random draw reproducible bit for bit; a per-call `seed` gives that
- * call its own stream. Uses seedrandom's Alea, as TensorFlow.js does.
+ * call its own stream. The generator is Baagøe's Alea, the one TensorFlow.js
+ * takes from seedrandom, so a seed gives the same stream as
+ * `seedrandom.alea(String(seed))` bit for bit (tests/random-alea.test.ts
+ * checks it against seedrandom). It lives here because seedrandom is
+ * CommonJS only, which breaks pages that load cnn-ts as plain ES modules
+ * and Vite's dev server.
  */
-import seedrandom from 'seedrandom';
 
 type Prng = () => number;
 
-let global: Prng = seedrandom.alea(String(Math.random()));
+const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
+
+/** Baagøe's Mash: hashes strings into [0, 1), its state carried across calls. */
+function mash(): (data: string) => number {
+  let n = 0xefc8249d;
+  return (data) => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000;
+    }
+    return (n >>> 0) * TWO_POW_MINUS_32;
+  };
+}
+
+/** Alea seeded with `seed`: uniform doubles in [0, 1) with 32 random bits. */
+export function alea(seed: string): Prng {
+  const m = mash();
+  const space = [m(' '), m(' '), m(' ')];
+  let [s0, s1, s2] = space.map((s) => {
+    const v = s - m(seed);
+    return v < 0 ? v + 1 : v;
+  });
+  let c = 1;
+  return () => {
+    const t = 2091639 * s0 + c * TWO_POW_MINUS_32;
+    s0 = s1;
+    s1 = s2;
+    c = t | 0;
+    s2 = t - c;
+    return s2;
+  };
+}
+
+let global: Prng = alea(String(Math.random()));
 
 /** Reseeds the global generator (all unseeded random ops after this call). */
 export function setSeed(seed: number | string): void {
-  global = seedrandom.alea(String(seed));
+  global = alea(String(seed));
 }
 
 /** A generator: the per-call seed's own stream, or the global one. */
 export function generator(seed?: number | string): Prng {
-  return seed === undefined ? global : seedrandom.alea(String(seed));
+  return seed === undefined ? global : alea(String(seed));
 }
 
 /** A fresh 32-bit seed drawn from the global generator (for derived streams). */

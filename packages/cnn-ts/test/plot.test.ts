@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { historyChartOption, PLOT_FONT_FAMILY, TRAIN_COLOR, VALID_COLOR } from '../src/plot/chart.js';
 import { imageGrid } from '../src/plot/grid.js';
-import { plotHistory, renderChartSvg } from '../src/plot/history.js';
+import { renderChartSvg } from '../src/plot/echarts.js';
+import { plotHistory } from '../src/plot/history.js';
 import { loadCanvas } from '../src/plot/render.js';
 import { tilesToRgba } from '../src/plot/tiles.js';
 
@@ -170,5 +171,21 @@ describe('imageGrid', () => {
 
   it('a grid larger than 16384 px per side is refused', async () => {
     await expect(imageGrid(new Float32Array(4), [2, 2, 1], join(tmp, 'x.png'), { scale: 9000 })).rejects.toThrow('imageGrid: the grid would be 18000x18000 pixels; expected at most 16384 per side');
+  });
+});
+
+describe('optional plotting packages', () => {
+  it('a missing package is named, with the install command for all of them', async () => {
+    const { optionalPlotImport, PLOT_PACKAGES } = await import('../src/plot/render.js');
+    const missing = 'cnn-ts-no-such-plot-package';
+    await expect(optionalPlotImport('echarts', () => import(/* @vite-ignore */ missing))).rejects.toThrow(
+      `cnn-ts plots need the optional package 'echarts', which is not installed; install the plotting packages with: npm install ${PLOT_PACKAGES.join(' ')}`,
+    );
+    expect(PLOT_PACKAGES).toEqual(['echarts', '@napi-rs/canvas', '@fontsource/dejavu-sans']);
+  });
+
+  it('other load errors pass through unchanged', async () => {
+    const { optionalPlotImport } = await import('../src/plot/render.js');
+    await expect(optionalPlotImport('echarts', () => Promise.reject(new TypeError('broken build')))).rejects.toThrow(/^broken build$/);
   });
 });

@@ -9,6 +9,8 @@ import type { CoreInfo } from './module.js';
 import { POOL_LOST_EXIT_CODE, type BatchResult, type Command, type ExecutorStats, type StatsOptions } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 import { isNode } from './env.js';
+import { nodeModules } from './node-modules.js';
+import { viteDevCacheFallback } from './glue.js';
 
 export interface WorkerClient {
   readonly info: CoreInfo;
@@ -85,8 +87,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     opts.onDeath?.(dead);
   };
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
-    const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
+    const { Worker, nodeEndpoint } = await nodeModules();
     const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href));
     w.on('error', (e) => kill(e.message));
     w.on('exit', (code) => kill(code === POOL_LOST_EXIT_CODE ? `exit code ${code}: a pool thread of its core died` : `exit code ${code}`));
@@ -97,10 +98,16 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
       await w.terminate();
     };
   } else {
-    // Written literally so that bundlers (Vite, webpack) find and bundle the
-    // worker; without a bundler pass `workerUrl` (e.g. to the self-contained
-    // `dist/worker.browser.js`).
-    const w = opts.workerUrl ? new Worker(opts.workerUrl, { type: 'module' }) : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    // Written literally so that bundlers (Vite, webpack) find and emit the
+    // worker. It is the self-contained build (comlink inlined, no bare
+    // specifiers), so it also runs from a page that resolves `cnn-worker`
+    // with an import map, which a worker does not inherit.
+    const devUrl = opts.workerUrl === undefined ? viteDevCacheFallback('dist/worker.browser.js') : undefined;
+    const w = opts.workerUrl
+      ? new Worker(opts.workerUrl, { type: 'module' })
+      : devUrl
+        ? new Worker(devUrl, { type: 'module' })
+        : new Worker(new URL('./worker.browser.js', import.meta.url), { type: 'module' });
     w.addEventListener('error', (e) => kill(e.message || 'error event'));
     endpoint = w;
     terminate = async () => {

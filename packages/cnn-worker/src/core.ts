@@ -1,7 +1,9 @@
-import type { CoreInfo, CoreModule, Flavor } from './module.js';
-import { canUseThreads, isNode } from './env.js';
-import { defaultWasmBase, glueUrl, importGlue, instanceUrl, wasmUrl } from './glue.js';
+import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory } from './module.js';
+import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
+import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { PoolHealth } from './health.js';
+import { nodeModules } from './node-modules.js';
+import { startWebPool } from './web-pool.js';
 
 export interface LoadOptions {
   /**
@@ -14,6 +16,35 @@ export interface LoadOptions {
   flavor?: Flavor;
   /** URL of the folder holding `threaded/` and `single/` (default: this package's `wasm/`). */
   wasmBase?: string;
+  /**
+   * Strict SIMD128 or relaxed SIMD (fused multiply-adds); see
+   * {@link SimdChoice}. Default `'auto'`. In Node 20, whose V8 has relaxed
+   * SIMD behind `--experimental-wasm-relaxed-simd`, `'auto'` and
+   * `'relaxed'` turn that flag on (`v8.setFlagsFromString`) before the
+   * module compiles; `'strict'` never touches V8's flags.
+   */
+  simd?: SimdChoice;
+}
+
+/**
+ * Whether to load the relaxed build. `'relaxed'` where the engine cannot run
+ * it is an error at the call; `'auto'` falls back to strict.
+ */
+async function useRelaxed(choice: SimdChoice | undefined): Promise<boolean> {
+  const c = choice ?? 'auto';
+  if (c !== 'auto' && c !== 'relaxed' && c !== 'strict') {
+    throw new Error(`loadCore: simd must be 'auto', 'relaxed' or 'strict', got ${JSON.stringify(choice)}`);
+  }
+  if (c === 'strict') return false;
+  if (!hasRelaxedSimd() && isNode && process.versions.node.startsWith('20.')) {
+    const { setFlagsFromString } = await nodeModules();
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  }
+  if (hasRelaxedSimd()) return true;
+  if (c === 'relaxed') {
+    throw new Error('loadCore: simd \'relaxed\' needs WebAssembly relaxed SIMD (Chromium >= 114, Node >= 20); this engine has none: use \'auto\' or \'strict\'');
+  }
+  return false;
 }
 
 /**
@@ -23,7 +54,7 @@ export interface LoadOptions {
 export class Core {
   readonly info: CoreInfo;
   readonly raw: CoreModule;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: WasmMemory;
 
   /** Whether this core is lost (a pool thread died, Node); see {@link PoolHealth}. */
   readonly health: PoolHealth;
@@ -141,16 +172,13 @@ function mib(bytes: number): string {
 }
 
 function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreInfo {
-  const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; threads: boolean; version: string };
+  const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; relaxedSimd: boolean; threads: boolean; version: string };
   return { ...b, flavor, poolThreads };
 }
 
 async function defaultThreads(): Promise<number> {
   if (!canUseThreads()) return 1;
-  if (isNode) {
-    const os = await import('node:os');
-    return Math.min(16, os.availableParallelism());
-  }
+  if (isNode) return Math.min(16, (await nodeModules()).availableParallelism());
   return Math.min(16, navigator.hardwareConcurrency || 1);
 }
 
@@ -165,26 +193,39 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   if (flavor === 'threaded' && !threadsOk) {
     throw new Error('loadCore: the threaded build needs SharedArrayBuffer; serve the page cross-origin isolated (COOP/COEP headers) or use flavor "single"');
   }
-  const threads = opts.threads ?? (await defaultThreads());
+  const threads = opts.threads ?? (flavor === 'single' ? 1 : await defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
   if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
+  const relaxed = await useRelaxed(opts.simd);
+  if (!isNode) return loadInBrowser(flavor, threads, opts.wasmBase, relaxed);
   const base = opts.wasmBase ?? defaultWasmBase();
   const gUrl = instanceUrl(glueUrl(base, flavor));
-  const wUrl = wasmUrl(base, flavor);
+  const wUrl = wasmUrl(base, flavor, relaxed);
+  const { readFile, startNodePool } = await nodeModules();
   const raw = await importGlue(gUrl);
   const health = new PoolHealth();
 
-  if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
-    raw.initSync({ module });
-    if (threads > 1) {
-      const { startNodePool } = await import('./node-pool.js');
-      await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
-    }
-  } else {
-    await raw.default({ module_or_path: wUrl });
-    if (threads > 1) await raw.initThreadPool!(threads);
-  }
+  const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
+  raw.initSync({ module });
+  if (threads > 1) await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
   return new Core(raw, parseInfo(raw, flavor, threads), health);
+}
+
+/**
+ * Browsers: the package's own glue and wasm through literal URLs (what
+ * bundlers emit), or the copies under `wasmBase`; the pool on module Web
+ * Workers (web-pool.ts).
+ */
+async function loadInBrowser(flavor: Flavor, threads: number, wasmBase: string | undefined, relaxed: boolean): Promise<Core> {
+  const gUrl = wasmBase === undefined ? undefined : instanceUrl(glueUrl(wasmBase, flavor));
+  const raw = gUrl ? await importGlue(gUrl) : await importDefaultGlue(flavor);
+  const wUrl = wasmBase === undefined ? defaultWasmUrl(flavor, relaxed) : wasmUrl(wasmBase, flavor, relaxed);
+  const response = await fetch(wUrl);
+  if (!response.ok) throw new Error(`loadCore: could not fetch ${String(wUrl)}: HTTP ${response.status}`);
+  const module = await WebAssembly.compile(await response.arrayBuffer());
+  await raw.default({ module_or_path: module });
+  if (threads > 1) {
+    await startWebPool(raw, module, raw.wasmMemory(), threads, gUrl);
+  }
+  return new Core(raw, parseInfo(raw, flavor, threads));
 }

@@ -6,13 +6,25 @@ import type { KernelExports } from './kernels.generated.js';
  * kernels.generated.ts) and, written here, the glue's loaders, the buffer
  * store, the thread pool and build facts.
  */
+/**
+ * A compiled `WebAssembly.Module`. Declared here, not through the global
+ * `WebAssembly` namespace, so that this package's .d.ts files also check
+ * under a Node-only tsconfig (no DOM lib, `skipLibCheck: false`).
+ */
+export type WasmModule = object;
+
+/** The part of a `WebAssembly.Memory` this package uses (see {@link WasmModule}). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+
 export interface CoreModule extends KernelExports {
   /** Async instantiation (browsers); resolves to the raw exports. */
-  default(init: { module_or_path: WebAssembly.Module | URL | string; memory?: WebAssembly.Memory }): Promise<unknown>;
+  default(init: { module_or_path: WasmModule | URL | string; memory?: WasmMemory }): Promise<unknown>;
   /** Synchronous instantiation from a compiled module (Node, workers). */
-  initSync(init: { module: WebAssembly.Module; memory?: WebAssembly.Memory }): unknown;
+  initSync(init: { module: WasmModule; memory?: WasmMemory }): unknown;
   buildInfo(): string;
-  wasmMemory(): WebAssembly.Memory;
+  wasmMemory(): WasmMemory;
   bufferAlloc(len: number): number;
   bufferAllocDirty(len: number): number;
   bufferFree(handle: number): void;
@@ -41,9 +53,20 @@ export interface CoreModule extends KernelExports {
 /** Which of the two wasm builds is loaded. */
 export type Flavor = 'threaded' | 'single';
 
+/**
+ * Which SIMD instruction set the kernels use. `'strict'`: SIMD128 only,
+ * results bit-identical on every machine. `'relaxed'`: the multiply-adds are
+ * `f32x4.relaxed_madd` (fused on hardware with FMA: faster, results within
+ * 1e-5 relative of the strict build, and may differ between machines).
+ * `'auto'` (default): relaxed where the engine has it, else strict.
+ */
+export type SimdChoice = 'auto' | 'relaxed' | 'strict';
+
 /** What `buildInfo()` reports, plus how the module was started. */
 export interface CoreInfo {
   simd128: boolean;
+  /** The relaxed-SIMD build (fused multiply-adds) is loaded. */
+  relaxedSimd: boolean;
   threads: boolean;
   version: string;
   flavor: Flavor;

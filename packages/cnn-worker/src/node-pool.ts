@@ -19,12 +19,12 @@
  * process alive.
  */
 import type { PoolHealth } from './health.js';
-import type { CoreModule } from './module.js';
+import type { CoreModule, WasmMemory, WasmModule } from './module.js';
 
 export interface NodePoolWorkerData {
   glueUrl: string;
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
+  module: WasmModule;
+  memory: WasmMemory;
 }
 
 export interface SupervisorData extends NodePoolWorkerData {
@@ -45,7 +45,7 @@ function lostError(thread: number, why: string | undefined, during: string | und
   return new Error(`cnn-worker: pool thread ${thread} died${what}${when}; this core cannot run kernels any more, its tensors are lost`);
 }
 
-export async function startNodePool(glue: CoreModule, glueUrl: string, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, health: PoolHealth): Promise<void> {
+export async function startNodePool(glue: CoreModule, glueUrl: string, module: WasmModule, memory: WasmMemory, threads: number, health: PoolHealth): Promise<void> {
   if (!glue.nodePoolBuild) throw new Error('initThreadPool: this wasm build has no thread support');
   // Imported here, not at the top: browser bundles include this file (a
   // dynamic import of core.ts) and must not get a static `node:` import.

@@ -10,6 +10,7 @@ import type { CoreInfo } from './module.js';
 import type { BatchResult, Command, ExecutorStats, StatsOptions } from './protocol.js';
 import { isNode } from './env.js';
 import { POOL_LOST_EXIT_CODE } from './protocol.js';
+import { nodeModules } from './node-modules.js';
 
 export class WorkerApi {
   private executor: Executor | undefined;
@@ -57,10 +58,10 @@ export class WorkerApi {
 }
 
 const api = new WorkerApi();
+// No top-level await: bundlers build workers as classic scripts by default
+// (Vite's worker format 'iife'), which cannot have one.
 if (isNode) {
-  const { parentPort } = await import('node:worker_threads');
-  const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
-  Comlink.expose(api, nodeEndpoint(parentPort!));
+  void nodeModules().then(({ parentPort, nodeEndpoint }) => Comlink.expose(api, nodeEndpoint(parentPort!)));
 } else {
   Comlink.expose(api);
 }

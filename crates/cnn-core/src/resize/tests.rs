@@ -66,11 +66,11 @@ fn simd_matches_reference_and_finite_differences_on_random_shapes() {
         let (mut y, mut y_ref) = (vec![f32::NAN; p.output_len()], vec![f32::NAN; p.output_len()]);
         resize2d(&p, &xv, &mut y).unwrap();
         resize2d_ref(&p, &xv, &mut y_ref).unwrap();
-        assert_bits_eq(&y, &y_ref, &format!("forward {name}"));
+        assert_kernel_eq(&y, &y_ref, 4, &format!("forward {name}"));
         let (mut dx, mut dx_ref) = (vec![f32::NAN; p.input_len()], vec![f32::NAN; p.input_len()]);
         resize2d_backward(&p, &g, &mut dx).unwrap();
         resize2d_backward_ref(&p, &g, &mut dx_ref).unwrap();
-        assert_bits_eq(&dx, &dx_ref, &format!("backward {name}"));
+        assert_kernel_eq(&dx, &dx_ref, 4 * (p.output_len() / p.input_len() + 1), &format!("backward {name}"));
         if case % 10 == 0 {
             // Resizing is linear in x, so central differences are exact up to rounding.
             let num = numeric_grad(&xv, 1e-2, |xp| {

@@ -23,7 +23,13 @@ use wasm_bindgen::prelude::*;
 /// Facts about this build, for feature checks and reports.
 #[wasm_bindgen(js_name = buildInfo)]
 pub fn build_info() -> String {
-    format!("{{\"simd128\":{},\"threads\":{},\"version\":\"{}\"}}", crate::simd::HAS_SIMD128, cfg!(target_feature = "atomics"), env!("CARGO_PKG_VERSION"))
+    format!(
+        "{{\"simd128\":{},\"relaxedSimd\":{},\"threads\":{},\"version\":\"{}\"}}",
+        crate::simd::HAS_SIMD128,
+        crate::simd::FUSED_MUL_ADD,
+        cfg!(target_feature = "atomics"),
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// The module's linear memory (a shared `WebAssembly.Memory` in the threaded

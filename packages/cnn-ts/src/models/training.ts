@@ -370,10 +370,9 @@ export class Trainer {
     for (const c of cbs) if (c instanceof Callback) c.setModel(this.model);
     let progress: CallbackHooks | undefined;
     if (args.verbose > 0 && isNode && args.steps !== null && args.steps > 0) {
-      // Node-only (terminal output); a computed specifier keeps browser
-      // bundlers from pulling it in.
-      const spec = '../progress/progbar.js';
-      const { ProgbarLogger } = (await import(/* @vite-ignore */ spec)) as typeof import('../progress/progbar.js');
+      // Node-only (terminal output): `#progbar` (package.json `imports`) is
+      // progbar.js under the `node` condition and a stub for browser builds.
+      const { ProgbarLogger } = (await import('#progbar' as string)) as typeof import('../progress/progbar.js');
       progress = new ProgbarLogger({ verbose: args.verbose, epochs: args.epochs, steps: args.steps });
       cbs.unshift(progress);
     }

@@ -10,13 +10,15 @@
  * accept only DOM canvases, so it needs an `as unknown as` cast), and the
  * same option object (chart.ts) drives an interactive chart in a browser.
  * Text is measured with the same font Skia then draws the SVG with
- * (render.ts), so labels are laid out correctly. Cost: a large package (~60 MB installed);
- * it is imported only when a chart is drawn.
+ * (render.ts), so labels are laid out correctly. Cost: a large package (~60 MB
+ * installed), so it is an optional peer dependency of cnn-ts, imported only
+ * when a chart is drawn (echarts.ts); the declarations of this file name none
+ * of its types, so `cnn-ts/node` type-checks without it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { historyChartOption, PLOT_FONT_FAMILY, type HistoryChartOption } from './chart.js';
-import { loadCanvas, svgToPng } from './render.js';
+import { historyChartOption } from './chart.js';
+import { renderChartPng } from './echarts.js';
 
 /** `History.history` as `fit` returns it (Keras and TF.js spell accuracy `acc` or `accuracy`). */
 export interface HistoryLike {
@@ -41,55 +43,6 @@ export interface PlotHistoryResult {
   loss: string;
   /** Absent when the history has no accuracy metric. */
   accuracy?: string;
-}
-
-type EChartsCore = typeof import('echarts/core');
-let echartsCore: Promise<EChartsCore> | undefined;
-
-/** Loads ECharts once with just the line chart, and measures text with the plot font. */
-function loadECharts(): Promise<EChartsCore> {
-  echartsCore ??= Promise.all([import('echarts/core'), import('echarts/charts'), import('echarts/components'), import('echarts/renderers'), loadCanvas()])
-    .then(([core, charts, components, renderers, canvas]) => {
-      core.use([charts.LineChart, components.GridComponent, components.LegendComponent, components.TitleComponent, renderers.SVGRenderer]);
-      const ctx = canvas.createCanvas(1, 1).getContext('2d');
-      core.setPlatformAPI({
-        measureText(text: string, font?: string) {
-          ctx.font = font ?? `12px ${PLOT_FONT_FAMILY}`;
-          return { width: ctx.measureText(text).width };
-        },
-      });
-      return core;
-    });
-  return echartsCore;
-}
-
-/**
- * Renders an ECharts option to an SVG document (Node or browser-free
- * servers), its text measured with {@link PLOT_FONT_FAMILY}.
- *
- * @example
- * const svg = await renderChartSvg(historyChartOption(spec), 800, 600);
- */
-export async function renderChartSvg(option: HistoryChartOption, width: number, height: number): Promise<string> {
-  const echarts = await loadECharts();
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  try {
-    chart.setOption(option);
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
-}
-
-/**
- * Renders an ECharts option to PNG bytes (Node): ECharts server-side SVG,
- * rasterised by Skia.
- *
- * @example
- * const png = await renderChartPng(historyChartOption(spec), 800, 600);
- */
-export async function renderChartPng(option: HistoryChartOption, width: number, height: number): Promise<Buffer> {
-  return svgToPng(await renderChartSvg(option, width, height), width, height);
 }
 
 function checkSeries(name: string, values: unknown, required: boolean): number[] | undefined {

@@ -5,6 +5,7 @@
  */
 export { historyChartOption, PLOT_FONT_FAMILY, TRAIN_COLOR, VALID_COLOR, type HistoryChartOption, type HistoryChartSpec } from './chart.js';
 export { imageGrid, type ImageGridOptions, type ImageGridResult } from './grid.js';
-export { plotHistory, renderChartPng, renderChartSvg, type HistoryLike, type PlotHistoryOptions, type PlotHistoryResult } from './history.js';
-export { loadCanvas, svgToPng } from './render.js';
+export { renderChartPng, renderChartSvg } from './echarts.js';
+export { plotHistory, type HistoryLike, type PlotHistoryOptions, type PlotHistoryResult } from './history.js';
+export { loadCanvas, PLOT_PACKAGES, svgToPng } from './render.js';
 export { tilesToRgba, type Colormap, type RgbaTiles, type TileLayout } from './tiles.js';

@@ -18,6 +18,31 @@ import { PLOT_FONT_FAMILY } from './chart.js';
 
 
 type CanvasModule = typeof import('@napi-rs/canvas');
+
+/**
+ * The optional peer dependencies of the Node plots (`plotHistory`,
+ * `imageGrid`): not installed with cnn-ts, which stays small and free of
+ * native binaries for the browser and serverless functions.
+ */
+export const PLOT_PACKAGES = ['echarts', '@napi-rs/canvas', '@fontsource/dejavu-sans'] as const;
+
+function missingPlotPackage(name: string, cause: unknown): Error {
+  return new Error(`cnn-ts plots need the optional package '${name}', which is not installed; install the plotting packages with: npm install ${PLOT_PACKAGES.join(' ')}`, { cause });
+}
+
+function isModuleNotFound(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/** Imports an optional plotting package, or says which packages to install. */
+export async function optionalPlotImport<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    throw isModuleNotFound(e) ? missingPlotPackage(name, e) : e;
+  }
+}
 let canvasModule: Promise<CanvasModule> | undefined;
 
 /**
@@ -28,10 +53,16 @@ let canvasModule: Promise<CanvasModule> | undefined;
  * const { createCanvas } = await loadCanvas();
  */
 export function loadCanvas(): Promise<CanvasModule> {
-  canvasModule ??= import('@napi-rs/canvas').then((mod) => {
+  canvasModule ??= optionalPlotImport('@napi-rs/canvas', () => import('@napi-rs/canvas')).then((mod) => {
     const require = createRequire(import.meta.url);
     for (const weight of [400, 700]) {
-      const file = require.resolve(`@fontsource/dejavu-sans/files/dejavu-sans-latin-${weight}-normal.woff2`);
+      const font = `@fontsource/dejavu-sans/files/dejavu-sans-latin-${weight}-normal.woff2`;
+      let file: string;
+      try {
+        file = require.resolve(font);
+      } catch (e) {
+        throw missingPlotPackage('@fontsource/dejavu-sans', e);
+      }
       if (mod.GlobalFonts.registerFromPath(file, PLOT_FONT_FAMILY) === null) {
         throw new Error(`plot: could not register the font ${file} as '${PLOT_FONT_FAMILY}'`);
       }

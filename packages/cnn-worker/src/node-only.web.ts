@@ -1,0 +1,14 @@
+/**
+ * What browser builds get for `#node` (see node-only.ts): the same names,
+ * each throwing if it is ever reached (only code behind `isNode` uses them).
+ */
+function nodeOnly(name: string): never {
+  throw new Error(`cnn-worker: ${name} is Node-only, but this is a browser build`);
+}
+export const Worker = undefined;
+export const parentPort = undefined;
+export const nodeEndpoint = (): never => nodeOnly('nodeEndpoint');
+export const readFile = (): never => nodeOnly('readFile');
+export const availableParallelism = (): never => nodeOnly('availableParallelism');
+export const setFlagsFromString = (): never => nodeOnly('setFlagsFromString');
+export const startNodePool = (): never => nodeOnly('startNodePool');
