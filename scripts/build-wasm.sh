@@ -39,12 +39,24 @@ build() { # flavor features target-features link-args
 # binaryen's wasm-opt from npm (pinned in the root package.json; Debian's
 # binaryen 108 miscompiles this module): -O3, and the name and producers
 # sections stripped (44 % of the file). The test suite runs on the result.
+#
+# Without ssa-nomerge: on Node 20 (V8 11.3), the threaded build after that
+# pass hangs starting a 2-thread pool in about one process start in three
+# (the pool thread spins in std's thread::park, the main thread waits in
+# rayon's wait_until_primed). It needs both that pass's output and V8's
+# baseline compiler: `wasm-opt --ssa-nomerge` alone hangs 8/20 starts, the
+# same file under `node --no-liftoff` 0/20, the unoptimised file under
+# `--liftoff-only` 0/20, this pipeline 0/40 (tests/wasm-start.test.ts).
+# ssa-nomerge only prepares precompute-propagate, which still runs.
+# --low-memory-unused: the first 1 KiB of memory holds nothing (Rust's data
+# starts at 1 MiB, above the main thread's stack), so constant offsets fold
+# into loads and stores; it keeps the threaded file under its 700 kB budget.
 wasm_opt=node_modules/.bin/wasm-opt
 optimise() {
   [ -x "$wasm_opt" ] || { echo "build-wasm: $wasm_opt missing; run 'npm ci' first" >&2; exit 1; }
   local before
   before=$(stat -c %s "$1")
-  "$wasm_opt" -O3 --strip-debug --strip-producers "$1" -o "$1.opt"
+  "$wasm_opt" -O3 --skip-pass=ssa-nomerge --low-memory-unused --strip-debug --strip-producers "$1" -o "$1.opt"
   mv "$1.opt" "$1"
   echo "build-wasm: wasm-opt $1: $before -> $(stat -c %s "$1") bytes"
 }

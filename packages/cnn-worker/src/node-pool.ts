@@ -17,6 +17,11 @@ export interface NodePoolWorkerData {
   memory: WasmMemory;
 }
 
+/** What the core keeps of a pool worker_thread. */
+export interface PoolThread {
+  terminate(): Promise<number>;
+}
+
 /**
  * Set when a pool thread of this module instance died (a trap in a kernel,
  * or terminated): rayon would wait for it, so the core must not run
@@ -24,8 +29,12 @@ export interface NodePoolWorkerData {
  */
 export interface PoolHealth {
   failure: Error | undefined;
-  /** The pool's worker_threads (for fault-injection tests). */
-  workers: import('node:worker_threads').Worker[];
+  /**
+   * The pool's worker_threads (for fault-injection tests). Typed by the one
+   * method used, so these declarations need no `node:` types: a browser
+   * project type-checks cnn-worker without @types/node.
+   */
+  workers: PoolThread[];
   /** Called once when a thread dies. */
   onFailure?: (e: Error) => void;
 }
