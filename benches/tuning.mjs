@@ -1,5 +1,5 @@
 // A/B of kernel variants inside one process, through the core's tuning
-// switches (crates/cnn-core/src/par.rs): the variants of one shape are
+// switches (numbered as in crates/cnn-core/src/tuning.rs): the variants of one shape are
 // timed in interleaved rounds, so the drift of a shared machine hits them
 // alike. Medians in ms.
 //

@@ -11,6 +11,11 @@ if ! pick_wasm_toolchain; then
 fi
 echo "build-wasm: using $WASM_TOOLCHAIN"
 
+# The TypeScript side of the boundary (kernel signatures, parameter tuples,
+# op codes, the no-zero-fill list) from the crate's kernel list
+# (crates/cnn-core/src/kernels.rs); cargo test fails when it is stale.
+cargo run -q -p cnn-core --example gen_bindings
+
 out=packages/cnn-worker/wasm
 # 4 GiB maximum: the whole wasm32 address space, so big models are limited
 # by the machine, not by the default 1 GiB cap on shared memories.

@@ -4,5 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure.sh
+# Habits first (seconds): Rust formatting and lints (clippy where the
+# toolchain has it), then typescript-eslint over the TypeScript sources.
+cargo fmt --check -p cnn-core
+if cargo clippy --version >/dev/null 2>&1; then cargo clippy -q -p cnn-core --all-targets -- -D warnings; fi
+npx eslint packages/*/src
 cargo test -p cnn-core
 npx vitest run

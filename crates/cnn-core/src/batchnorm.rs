@@ -200,7 +200,18 @@ fn update_moving(p: &BatchNormParams, moving: &mut [f32], batch: &[f32]) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_train(op: &'static str, p: &BatchNormParams, x: &[f32], gamma: &[f32], beta: &[f32], mm: &[f32], mv: &[f32], y: &[f32], mean: &[f32], var: &[f32]) -> Result<()> {
+fn check_train(
+    op: &'static str,
+    p: &BatchNormParams,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    mm: &[f32],
+    mv: &[f32],
+    y: &[f32],
+    mean: &[f32],
+    var: &[f32],
+) -> Result<()> {
     p.check(
         op,
         &[("x", x.len()), ("y", y.len())],
@@ -216,7 +227,17 @@ fn check_train(op: &'static str, p: &BatchNormParams, x: &[f32], gamma: &[f32], 
 /// normalises `x` with them into `y`, and moves `moving_mean` /
 /// `moving_var` towards them (Keras momentum rule).
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_train(p: &BatchNormParams, x: &[f32], gamma: &[f32], beta: &[f32], moving_mean: &mut [f32], moving_var: &mut [f32], y: &mut [f32], mean: &mut [f32], var: &mut [f32]) -> Result<()> {
+pub fn batch_norm_train(
+    p: &BatchNormParams,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    moving_mean: &mut [f32],
+    moving_var: &mut [f32],
+    y: &mut [f32],
+    mean: &mut [f32],
+    var: &mut [f32],
+) -> Result<()> {
     check_train("batchNormTrain", p, x, gamma, beta, moving_mean, moving_var, y, mean, var)?;
     f32_moments__simd128(p, x, mean, var);
     f32_normalize__simd128(p, x, gamma, beta, mean, var, y);
@@ -275,15 +296,38 @@ pub fn batch_norm_inference(p: &BatchNormParams, x: &[f32], gamma: &[f32], beta:
 }
 
 /// Scalar reference of [`batch_norm_inference`].
-pub fn batch_norm_inference_ref(p: &BatchNormParams, x: &[f32], gamma: &[f32], beta: &[f32], moving_mean: &[f32], moving_var: &[f32], y: &mut [f32]) -> Result<()> {
+pub fn batch_norm_inference_ref(
+    p: &BatchNormParams,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    moving_mean: &[f32],
+    moving_var: &[f32],
+    y: &mut [f32],
+) -> Result<()> {
     check_inference("batchNormInference", p, x, gamma, beta, moving_mean, moving_var, y)?;
     normalize_ref(p, x, gamma, beta, moving_mean, moving_var, y);
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_backward(op: &'static str, p: &BatchNormParams, x: &[f32], dy: &[f32], gamma: &[f32], mean: &[f32], var: &[f32], dx: &[f32], dgamma: &[f32], dbeta: &[f32]) -> Result<()> {
-    p.check(op, &[("x", x.len()), ("dy", dy.len()), ("dx", dx.len())], &[("gamma", gamma.len()), ("mean", mean.len()), ("variance", var.len()), ("dgamma", dgamma.len()), ("dbeta", dbeta.len())])?;
+fn check_backward(
+    op: &'static str,
+    p: &BatchNormParams,
+    x: &[f32],
+    dy: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    dx: &[f32],
+    dgamma: &[f32],
+    dbeta: &[f32],
+) -> Result<()> {
+    p.check(
+        op,
+        &[("x", x.len()), ("dy", dy.len()), ("dx", dx.len())],
+        &[("gamma", gamma.len()), ("mean", mean.len()), ("variance", var.len()), ("dgamma", dgamma.len()), ("dbeta", dbeta.len())],
+    )?;
     if p.rows == 0 {
         return Err(CoreError::new(op, "training needs at least one sample per channel, got 0 rows"));
     }
@@ -296,7 +340,17 @@ fn check_backward(op: &'static str, p: &BatchNormParams, x: &[f32], dy: &[f32], 
 /// `dx = gamma / sqrt(var + eps) * (dy - dbeta / m - xhat * dgamma / m)`,
 /// `m = rows` (the gradient flows through the batch mean and variance too).
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_backward(p: &BatchNormParams, x: &[f32], dy: &[f32], gamma: &[f32], mean: &[f32], var: &[f32], dx: &mut [f32], dgamma: &mut [f32], dbeta: &mut [f32]) -> Result<()> {
+pub fn batch_norm_backward(
+    p: &BatchNormParams,
+    x: &[f32],
+    dy: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    dx: &mut [f32],
+    dgamma: &mut [f32],
+    dbeta: &mut [f32],
+) -> Result<()> {
     check_backward("batchNormBackward", p, x, dy, gamma, mean, var, dx, dgamma, dbeta)?;
     let c = p.channels;
     let eps = p.epsilon as f32;
@@ -369,7 +423,17 @@ pub fn batch_norm_backward(p: &BatchNormParams, x: &[f32], dy: &[f32], gamma: &[
 /// Scalar reference of [`batch_norm_backward`], the textbook form
 /// `dx = gamma * inv_std / m * (m * dy - dbeta - xhat * dgamma)`.
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_backward_ref(p: &BatchNormParams, x: &[f32], dy: &[f32], gamma: &[f32], mean: &[f32], var: &[f32], dx: &mut [f32], dgamma: &mut [f32], dbeta: &mut [f32]) -> Result<()> {
+pub fn batch_norm_backward_ref(
+    p: &BatchNormParams,
+    x: &[f32],
+    dy: &[f32],
+    gamma: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    dx: &mut [f32],
+    dgamma: &mut [f32],
+    dbeta: &mut [f32],
+) -> Result<()> {
     check_backward("batchNormBackward", p, x, dy, gamma, mean, var, dx, dgamma, dbeta)?;
     let c = p.channels;
     let m = p.rows as f32;

@@ -99,7 +99,7 @@ fn taps(a: &Axis, o: usize) -> (usize, usize) {
 #[inline(always)]
 fn output_of(a: &Axis, i: usize, t: usize) -> Option<usize> {
     let num = (i + a.pad_before) as isize - (t * a.dilation) as isize;
-    if num < 0 || num as usize % a.stride != 0 {
+    if num < 0 || !(num as usize).is_multiple_of(a.stride) {
         return None;
     }
     let o = num as usize / a.stride;
@@ -312,9 +312,9 @@ fn f32_dwconv_backward_input_row__simd128(p: &Depthwise2d, dy: &[f32], w: &[f32]
     let (c, kw, ow) = (p.c, p.x.kernel, p.x.output);
     let img = &dy[b * p.y.output * ow * c..][..p.y.output * ow * c];
     for ix in 0..p.x.input {
-        let pixel_taps = (0..p.y.kernel).filter_map(move |ty| output_of(&p.y, iy, ty).map(|oy| (ty, oy))).flat_map(move |(ty, oy)| {
-            (0..kw).filter_map(move |tx| output_of(&p.x, ix, tx).map(|ox| ((oy * ow + ox) * c, (ty * kw + tx) * c)))
-        });
+        let pixel_taps = (0..p.y.kernel)
+            .filter_map(move |ty| output_of(&p.y, iy, ty).map(|oy| (ty, oy)))
+            .flat_map(move |(ty, oy)| (0..kw).filter_map(move |tx| output_of(&p.x, ix, tx).map(|ox| ((oy * ow + ox) * c, (ty * kw + tx) * c))));
         f32_dwconv_pixel__simd128(&mut dx_row[ix * c..][..c], None, img, w, pixel_taps);
     }
 }
@@ -342,7 +342,8 @@ pub fn depthwise_conv2d_backward_input_ref(p: &Depthwise2d, dy: &[f32], w: &[f32
                         for ci in 0..c {
                             for q in 0..m {
                                 let k = ci * m + q;
-                                dx[((b * h + iy as usize) * wd + ix as usize) * c + ci] += dy[((b * p.y.output + oy) * p.x.output + ox) * c * m + k] * w[(ty * kw + tx) * c * m + k];
+                                dx[((b * h + iy as usize) * wd + ix as usize) * c + ci] +=
+                                    dy[((b * p.y.output + oy) * p.x.output + ox) * c * m + k] * w[(ty * kw + tx) * c * m + k];
                             }
                         }
                     }

@@ -16,6 +16,7 @@
 use crate::error::{check_len, numel, Result};
 use crate::par;
 use crate::simd::F32x4;
+use crate::tensor::UnaryOp;
 
 /// Elements per task below which splitting costs more than it saves (these
 /// kernels are memory bound).
@@ -101,6 +102,30 @@ pub fn relu_backward_ref(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
     check_relu_backward(x, dy, dx)?;
     for i in 0..x.len() {
         dx[i] = if x[i] > 0.0 { dy[i] } else { 0.0 };
+    }
+    Ok(())
+}
+
+/// `dx = dy * sigmoid(x)`: the gradient of softplus `log(1 + exp(x))` in
+/// one pass (before: a sigmoid kernel, then a multiply). The sigmoid is the
+/// `unary` kernel's, one element at a time in both twins.
+pub fn softplus_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_len("softplusBackward", "dy", dy.len(), x.len())?;
+    check_len("softplusBackward", "dx", dx.len(), x.len())?;
+    for_each_piece(dx, |i0, dx| {
+        for (i, d) in dx.iter_mut().enumerate() {
+            *d = dy[i0 + i] * UnaryOp::Sigmoid.apply(x[i0 + i]);
+        }
+    });
+    Ok(())
+}
+
+/// Scalar reference of [`softplus_backward`]: one sequential loop.
+pub fn softplus_backward_ref(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_len("softplusBackward", "dy", dy.len(), x.len())?;
+    check_len("softplusBackward", "dx", dx.len(), x.len())?;
+    for i in 0..x.len() {
+        dx[i] = dy[i] * UnaryOp::Sigmoid.apply(x[i]);
     }
     Ok(())
 }

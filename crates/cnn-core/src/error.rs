@@ -39,7 +39,10 @@ pub fn numel(op: &'static str, what: &str, dims: &[usize]) -> Result<usize> {
         Some(n) if n <= MAX_ELEMENTS => Ok(n as usize),
         _ => {
             let count = n.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string());
-            Err(CoreError::new(op, format!("{what} of shape {dims:?} has {count} elements, more than the limit of {MAX_ELEMENTS} (f32 in the wasm32 address space)")))
+            Err(CoreError::new(
+                op,
+                format!("{what} of shape {dims:?} has {count} elements, more than the limit of {MAX_ELEMENTS} (f32 in the wasm32 address space)"),
+            ))
         }
     }
 }
@@ -48,10 +51,7 @@ pub fn numel(op: &'static str, what: &str, dims: &[usize]) -> Result<usize> {
 /// the slice length is exactly `expected`.
 pub fn check_len(op: &'static str, what: &str, actual: usize, expected: usize) -> Result<()> {
     if actual != expected {
-        return Err(CoreError::new(
-            op,
-            format!("{what} has {actual} elements, expected {expected}"),
-        ));
+        return Err(CoreError::new(op, format!("{what} has {actual} elements, expected {expected}")));
     }
     Ok(())
 }

@@ -121,7 +121,9 @@ pub fn sgd_update(o: &Sgd, grad: &[f32], param: &mut [f32], velocity: Option<&mu
     check_sgd(o, grad, param, velocity.as_deref())?;
     let (lr, mom) = (o.learning_rate as f32, o.momentum as f32);
     match velocity {
-        Some(v) if o.momentum != 0.0 => par::for_each_out_chunks([param, v], chunk(grad.len()), |i0, [p, v]| f32_sgd_momentum__simd128(&grad[i0..][..p.len()], p, v, lr, mom, o.nesterov)),
+        Some(v) if o.momentum != 0.0 => {
+            par::for_each_out_chunks([param, v], chunk(grad.len()), |i0, [p, v]| f32_sgd_momentum__simd128(&grad[i0..][..p.len()], p, v, lr, mom, o.nesterov))
+        }
         _ => par::for_each_out_chunks([param], chunk(grad.len()), |i0, [p]| {
             let g = &grad[i0..][..p.len()];
             let vlr = F32x4::splat(lr);
@@ -287,7 +289,9 @@ pub fn rmsprop_update(o: &RmsProp, grad: &[f32], param: &mut [f32], ms: &mut [f3
     check_rmsprop(o, grad, param, ms, mom.as_deref())?;
     let k = rmsprop_constants(o);
     match mom {
-        Some(mo) if o.momentum != 0.0 => par::for_each_out_chunks([param, ms, mo], chunk(grad.len()), |i0, [p, ms, mo]| f32_rmsprop__simd128(&grad[i0..][..p.len()], p, ms, Some(mo), k)),
+        Some(mo) if o.momentum != 0.0 => {
+            par::for_each_out_chunks([param, ms, mo], chunk(grad.len()), |i0, [p, ms, mo]| f32_rmsprop__simd128(&grad[i0..][..p.len()], p, ms, Some(mo), k))
+        }
         _ => par::for_each_out_chunks([param, ms], chunk(grad.len()), |i0, [p, ms]| f32_rmsprop__simd128(&grad[i0..][..p.len()], p, ms, None, k)),
     }
     Ok(())

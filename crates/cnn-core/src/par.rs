@@ -135,13 +135,10 @@ where
         return;
     }
     let mut partials = vec![0.0f32; len * ranges.len()];
-    partials
-        .par_chunks_mut(len.max(1))
-        .zip(ranges.into_par_iter())
-        .for_each(|(p, r)| {
-            count_task();
-            f(r, p)
-        });
+    partials.par_chunks_mut(len.max(1)).zip(ranges.into_par_iter()).for_each(|(p, r)| {
+        count_task();
+        f(r, p)
+    });
     for p in partials.chunks(len.max(1)) {
         for (o, v) in out.iter_mut().zip(p) {
             *o += *v;
@@ -206,41 +203,13 @@ where
     }
     let plen = len.max(1);
     let mut partials = vec![0.0f32; plen * out.len().div_ceil(piece)];
-    out.par_chunks_mut(piece)
-        .zip(partials.par_chunks_mut(plen))
-        .enumerate()
-        .for_each(|(i, (o, p))| {
-            count_task();
-            f(i * chunk_items, o, &mut p[..len])
-        });
+    out.par_chunks_mut(piece).zip(partials.par_chunks_mut(plen)).enumerate().for_each(|(i, (o, p))| {
+        count_task();
+        f(i * chunk_items, o, &mut p[..len])
+    });
     for p in partials.chunks(plen) {
         for (a, v) in acc.iter_mut().zip(p) {
             *a += *v;
         }
-    }
-}
-
-/// Internal tuning switches, for A/B measurements of kernel variants inside
-/// one process (benchmarks on shared machines drift too much between runs).
-/// Index 1: Winograd forward (1 = off, 2 = auto, 3 = F(2x2), 4 = F(4x4));
-/// index 2: Winograd filter gradient (1 = off, 2 = auto, 3 = F(3x3, 2x2),
-/// 4 = F(3x3, 4x4)); index 3: the filter gradient's interior-pixel
-/// gather (2 = on, 1 = off); index 4: max-pool backward's vector path for
-/// disjoint windows (2 = on, 1 = off); index 5: the forward patch rows' fast
-/// path for interior row panels (2 = on, 1 = off); index 6: the filter
-/// gradient reading interior pixel runs in place (strided segments) instead
-/// of gathering them (2 = on, 1 = off); index 7: Winograd's short GEMMs
-/// calling the micro-kernel directly (2 = on, 1 = through `drive`); index 8:
-/// the direct filter gradient as `dW^T = dy^T P` with packed patches when
-/// `cin % 8 == 0` (2 = on, 1 = off); index 9: equal K blocks of at most
-/// `KC` in the GEMM driver (2 = on, 1 = fixed blocks of 256). 0 = the
-/// built-in default everywhere.
-pub static TUNING: [AtomicU32; 12] = [const { AtomicU32::new(0) }; 12];
-
-/// Reads tuning switch `i`, or `default` when unset.
-pub fn tuning(i: usize, default: u32) -> u32 {
-    match TUNING[i].load(Ordering::Relaxed) {
-        0 => default,
-        v => v,
     }
 }

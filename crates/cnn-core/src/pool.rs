@@ -7,7 +7,7 @@
 //! Backward functions take the same arguments as their forward twin, with
 //! `dy` in place of `y`, and overwrite `dx`.
 //!
-//! TensorFlow semantics (SPEC §3.3):
+//! TensorFlow semantics (the product contract: results match TensorFlow's):
 //! - padded cells never take part: a max is over the real cells of the
 //!   window, and an average divides by the number of real cells (TF's
 //!   `AvgPool` with SAME padding, and TF.js, do the same);
@@ -69,7 +69,13 @@ fn check_geometry(op: &'static str, p: &Pool2d) -> Result<()> {
             return Err(CoreError::new(op, format!("{name}: input size must be at least 1, got 0")));
         }
         if a.pad_before >= a.kernel || a.pad_after >= a.kernel {
-            return Err(CoreError::new(op, format!("{name}: padding ({}, {}) must be smaller than the pool size {} so every window holds a real cell", a.pad_before, a.pad_after, a.kernel)));
+            return Err(CoreError::new(
+                op,
+                format!(
+                    "{name}: padding ({}, {}) must be smaller than the pool size {} so every window holds a real cell",
+                    a.pad_before, a.pad_after, a.kernel
+                ),
+            ));
         }
     }
     Ok(())
@@ -229,7 +235,7 @@ fn f32_maxpool_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usiz
     let img = &x[b * p.y.input * w * c..][..p.y.input * w * c];
     let (oy_lo, oy_hi) = outputs_touching(&p.y, iy0, iy1);
     // Windows do not overlap (e.g. 2x2 stride 2): no pixel gets two gradients.
-    let disjoint = p.y.stride >= p.y.kernel && p.x.stride >= p.x.kernel && par::tuning(4, 2) == 2;
+    let disjoint = p.y.stride >= p.y.kernel && p.x.stride >= p.x.kernel && p.tuning.max_pool_backward_disjoint;
     for oy in oy_lo..oy_hi {
         let (y0, y1) = window(&p.y, oy);
         for ox in 0..p.x.output {

@@ -1,11 +1,12 @@
 //! The one place that computes convolution and pooling geometry.
 //!
-//! TensorFlow's rules (SPEC §3): VALID `out = floor((in - k_eff) / s) + 1`;
+//! TensorFlow's rules (which the product promises to match exactly): VALID `out = floor((in - k_eff) / s) + 1`;
 //! SAME `out = ceil(in / s)`, `pad_total = max((out - 1) * s + k_eff - in, 0)`,
 //! `pad_before = floor(pad_total / 2)`, the odd pixel after; explicit padding
 //! as given. `k_eff = (k - 1) * dilation + 1`.
 
 use crate::error::{numel, CoreError, Result};
+use crate::tuning::Tuning;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Padding {
@@ -29,18 +30,31 @@ pub struct Axis {
 
 impl Axis {
     /// Resolves one axis; `explicit` is `(before, after)` for explicit padding.
-    fn resolve(op: &'static str, name: &str, input: usize, kernel: usize, stride: usize, dilation: usize, padding: Padding, explicit: (usize, usize)) -> Result<Axis> {
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        op: &'static str,
+        name: &str,
+        input: usize,
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+        padding: Padding,
+        explicit: (usize, usize),
+    ) -> Result<Axis> {
         if kernel == 0 || stride == 0 || dilation == 0 {
             return Err(CoreError::new(op, format!("{name}: kernel size, stride and dilation must be at least 1 (got {kernel}, {stride}, {dilation})")));
         }
         let k_eff = (kernel - 1) * dilation + 1;
+        // The same words as the TypeScript check (packages/cnn-ts/src/ops/conv.ts
+        // `outSize`); crates/cnn-core/tests/shape_cases.json holds both to them.
+        let too_small = |what: &str, size: usize| {
+            let filter = if dilation > 1 { "effective (dilated) filter" } else { "filter" };
+            CoreError::new(op, format!("{name}: {what} size {size} is smaller than the {filter} size {k_eff}"))
+        };
         let (pad_before, pad_after, output) = match padding {
             Padding::Valid => {
                 if input < k_eff {
-                    return Err(CoreError::new(
-                        op,
-                        format!("{name}: VALID padding needs input size >= effective kernel size, got input {input} < kernel {k_eff}"),
-                    ));
+                    return Err(too_small("input", input));
                 }
                 (0, 0, (input - k_eff) / stride + 1)
             }
@@ -53,7 +67,7 @@ impl Axis {
                 let (b, a) = explicit;
                 let padded = input + b + a;
                 if padded < k_eff {
-                    return Err(CoreError::new(op, format!("{name}: padded input size {padded} is smaller than the effective kernel size {k_eff}")));
+                    return Err(too_small("padded input", padded));
                 }
                 (b, a, (padded - k_eff) / stride + 1)
             }
@@ -78,6 +92,8 @@ pub struct Conv2d {
     pub cout: usize,
     pub y: Axis,
     pub x: Axis,
+    /// Kernel-variant choices (`Tuning::DEFAULT` unless set for an A/B run).
+    pub tuning: Tuning,
 }
 
 /// What a caller gives to describe a convolution.
@@ -134,7 +150,7 @@ impl Conv2d {
         };
         let y = Axis::resolve(op, "height", a.h, a.kh, a.stride[0], a.dilation[0], a.padding, (e[0], e[1]))?;
         let x = Axis::resolve(op, "width", a.w, a.kw, a.stride[1], a.dilation[1], a.padding, (e[2], e[3]))?;
-        let c = Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x };
+        let c = Conv2d { n: a.n, cin: a.cin, cout: a.cout, y, x, tuning: Tuning::DEFAULT };
         // Every length the kernels compute later without checks.
         numel(op, "input", &[c.n, c.y.input, c.x.input, c.cin])?;
         numel(op, "filter", &[c.y.kernel, c.x.kernel, c.cin, c.cout])?;
@@ -172,6 +188,8 @@ pub struct Pool2d {
     pub c: usize,
     pub y: Axis,
     pub x: Axis,
+    /// Kernel-variant choices (`Tuning::DEFAULT` unless set for an A/B run).
+    pub tuning: Tuning,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,7 +214,7 @@ impl Pool2d {
         };
         let y = Axis::resolve(op, "height", a.h, a.pool[0], a.stride[0], 1, a.padding, (e[0], e[1]))?;
         let x = Axis::resolve(op, "width", a.w, a.pool[1], a.stride[1], 1, a.padding, (e[2], e[3]))?;
-        let p = Pool2d { n: a.n, c: a.c, y, x };
+        let p = Pool2d { n: a.n, c: a.c, y, x, tuning: Tuning::DEFAULT };
         numel(op, "input", &[p.n, p.y.input, p.x.input, p.c])?;
         numel(op, "output", &[p.n, p.y.output, p.x.output, p.c])?;
         Ok(p)
@@ -249,6 +267,39 @@ mod tests {
     fn kernel_larger_than_valid_input_is_an_error() {
         let a = Conv2dArgs::new(1, 2, 2, 1, 3, 3, 1);
         let e = Conv2d::new("conv2d", &a).unwrap_err();
-        assert_eq!(e.to_string(), "conv2d: height: VALID padding needs input size >= effective kernel size, got input 2 < kernel 3");
+        assert_eq!(e.to_string(), "conv2d: height: input size 2 is smaller than the filter size 3");
+    }
+
+    /// The table shared with the TypeScript rule (tests/shape-rules.test.ts).
+    #[test]
+    fn the_shared_table_of_axis_cases_holds() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/shape_cases.json")).unwrap();
+        let table: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases = table["cases"].as_array().unwrap();
+        assert!(cases.len() >= 10);
+        for c in cases {
+            let u = |k: &str| c[k].as_u64().unwrap() as usize;
+            let (padding, explicit) = match &c["padding"] {
+                serde_json::Value::String(s) if s == "valid" => (Padding::Valid, (0, 0)),
+                serde_json::Value::String(s) if s == "same" => (Padding::Same, (0, 0)),
+                v => {
+                    let p = v.as_array().unwrap();
+                    let (b, a) = (p[0].as_u64().unwrap() as usize, p[1].as_u64().unwrap() as usize);
+                    (Padding::Explicit([b, a, 0, 0]), (b, a))
+                }
+            };
+            let r = Axis::resolve("conv2d", "height", u("input"), u("kernel"), u("stride"), u("dilation"), padding, explicit);
+            match c["error"].as_str() {
+                Some(msg) => assert_eq!(r.unwrap_err().to_string(), format!("conv2d: {msg}"), "{c}"),
+                None => {
+                    let a = r.unwrap();
+                    assert_eq!(
+                        (a.output, a.pad_before, a.pad_after),
+                        (u("out"), c["pad"][0].as_u64().unwrap() as usize, c["pad"][1].as_u64().unwrap() as usize),
+                        "{c}"
+                    );
+                }
+            }
+        }
     }
 }

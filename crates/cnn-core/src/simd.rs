@@ -4,8 +4,8 @@
 //! WebAssembly SIMD instruction. Everywhere else it is a `[f32; 4]` with the
 //! same per-lane arithmetic, so the very same micro-kernels compile natively,
 //! run under `cargo test`, and give bit-identical results to the wasm build
-//! (mul and add are separate roundings in both: no fused multiply-add unless
-//! the `relaxed` path is chosen explicitly).
+//! (mul and add are separate roundings in both: there is no fused
+//! multiply-add; relaxed SIMD, which would allow one, is not used).
 //!
 //! Pointer-taking methods are `unsafe`: the caller guarantees that four f32
 //! are readable / writable at `p` (no alignment requirement).
@@ -18,6 +18,9 @@ mod imp {
     #[repr(transparent)]
     pub struct F32x4(v128);
 
+    // Named as the operator traits (implemented below by calling these),
+    // the same names as the scalar version's.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn zero() -> Self {
@@ -27,15 +30,22 @@ mod imp {
         pub fn splat(x: f32) -> Self {
             F32x4(f32x4_splat(x))
         }
+        /// # Safety
+        /// `p` must point to 4 readable `f32` (no alignment needed).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
             F32x4(v128_load(p as *const v128))
         }
         /// Loads one f32 and broadcasts it to all lanes (`v128.load32_splat`).
+        ///
+        /// # Safety
+        /// `p` must point to a readable `f32`.
         #[inline(always)]
         pub unsafe fn load_splat(p: *const f32) -> Self {
             F32x4(v128_load32_splat(p as *const u32))
         }
+        /// # Safety
+        /// `p` must point to 4 writable `f32` (no alignment needed).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
             v128_store(p as *mut v128, self.0)
@@ -101,6 +111,9 @@ mod imp {
         [f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])]
     }
 
+    // The same method names as the SIMD128 version (and as the operator
+    // traits below, which call them), so kernels compile against either.
+    #[allow(clippy::should_implement_trait)]
     impl F32x4 {
         #[inline(always)]
         pub fn zero() -> Self {
@@ -110,14 +123,20 @@ mod imp {
         pub fn splat(x: f32) -> Self {
             F32x4([x; 4])
         }
+        /// # Safety
+        /// `p` must point to 4 readable `f32` (no alignment needed).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
             F32x4(core::ptr::read_unaligned(p as *const [f32; 4]))
         }
+        /// # Safety
+        /// `p` must point to a readable `f32`.
         #[inline(always)]
         pub unsafe fn load_splat(p: *const f32) -> Self {
             F32x4([*p; 4])
         }
+        /// # Safety
+        /// `p` must point to 4 writable `f32` (no alignment needed).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
             core::ptr::write_unaligned(p as *mut [f32; 4], self.0)
@@ -158,6 +177,7 @@ mod imp {
             F32x4([a[0].sqrt(), a[1].sqrt(), a[2].sqrt(), a[3].sqrt()])
         }
         #[inline(always)]
+        #[allow(clippy::needless_range_loop)]
         pub fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
             let mut r = b.0;
             for i in 0..4 {
@@ -178,28 +198,6 @@ pub use imp::F32x4;
 
 /// True when this build runs the kernels on real WebAssembly SIMD128.
 pub const HAS_SIMD128: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
-
-#[cfg(test)]
-mod tests {
-    use super::F32x4;
-
-    #[test]
-    fn lanes_follow_scalar_arithmetic() {
-        let a = [1.5f32, -2.0, 3.25, 0.0];
-        let b = [0.5f32, 4.0, -1.0, 7.0];
-        let (va, vb) = unsafe { (F32x4::load(a.as_ptr()), F32x4::load(b.as_ptr())) };
-        let sum = va.add(vb).to_array();
-        let prod = va.mul(vb).to_array();
-        let mx = va.max(vb).to_array();
-        let sel = va.select_gt(vb, F32x4::splat(1.0), F32x4::splat(-1.0)).to_array();
-        for i in 0..4 {
-            assert_eq!(sum[i], a[i] + b[i]);
-            assert_eq!(prod[i], a[i] * b[i]);
-            assert_eq!(mx[i], a[i].max(b[i]));
-            assert_eq!(sel[i], if a[i] > b[i] { 1.0 } else { -1.0 });
-        }
-    }
-}
 
 // Operator forms, so that small transforms (Winograd) can be written once
 // for `f32` and `F32x4` alike.
@@ -222,5 +220,27 @@ impl core::ops::Mul for F32x4 {
     #[inline(always)]
     fn mul(self, o: F32x4) -> F32x4 {
         F32x4::mul(self, o)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::F32x4;
+
+    #[test]
+    fn lanes_follow_scalar_arithmetic() {
+        let a = [1.5f32, -2.0, 3.25, 0.0];
+        let b = [0.5f32, 4.0, -1.0, 7.0];
+        let (va, vb) = unsafe { (F32x4::load(a.as_ptr()), F32x4::load(b.as_ptr())) };
+        let sum = va.add(vb).to_array();
+        let prod = va.mul(vb).to_array();
+        let mx = va.max(vb).to_array();
+        let sel = va.select_gt(vb, F32x4::splat(1.0), F32x4::splat(-1.0)).to_array();
+        for i in 0..4 {
+            assert_eq!(sum[i], a[i] + b[i]);
+            assert_eq!(prod[i], a[i] * b[i]);
+            assert_eq!(mx[i], a[i].max(b[i]));
+            assert_eq!(sel[i], if a[i] > b[i] { 1.0 } else { -1.0 });
+        }
     }
 }

@@ -5,10 +5,10 @@
 //! (both gradients, multiplier, stride, dilation, explicit padding) and
 //! resizing (nearest / bilinear with TF's alignCorners / halfPixelCenters).
 
-use cnn_core::gemm::Activation;
-use cnn_core::shape::{Conv2d, Conv2dArgs, Padding, Pool2d, Pool2dArgs};
 use cnn_core::depthwise::{self, Depthwise2d};
+use cnn_core::gemm::Activation;
 use cnn_core::resize::{self, Interpolation, Resize2d};
+use cnn_core::shape::{Conv2d, Conv2dArgs, Padding, Pool2d, Pool2dArgs};
 use cnn_core::{batchnorm, conv, pool, softmax};
 use serde_json::Value;
 
@@ -55,7 +55,18 @@ fn conv2d_matches_tensorflow() {
         let f = usizes(&c["f_shape"]);
         let s = usizes(&c["strides"]);
         let d = usizes(&c["dilations"]);
-        let args = Conv2dArgs { n: x[0], h: x[1], w: x[2], cin: x[3], kh: f[0], kw: f[1], cout: f[3], stride: [s[0], s[1]], dilation: [d[0], d[1]], padding: padding(&c["padding"]) };
+        let args = Conv2dArgs {
+            n: x[0],
+            h: x[1],
+            w: x[2],
+            cin: x[3],
+            kh: f[0],
+            kw: f[1],
+            cout: f[3],
+            stride: [s[0], s[1]],
+            dilation: [d[0], d[1]],
+            padding: padding(&c["padding"]),
+        };
         let p = Conv2d::new("conv2d", &args).unwrap();
         assert_eq!(vec![p.n, p.y.output, p.x.output, p.cout], usizes(&c["y_shape"]), "{name}: output shape");
         let (xv, wv, rv) = (f32s(&c["x"]), f32s(&c["w"]), f32s(&c["r"]));
@@ -83,7 +94,9 @@ fn pooling_matches_tensorflow() {
         let x = usizes(&c["x_shape"]);
         let k = usizes(&c["ksize"]);
         let s = usizes(&c["strides"]);
-        let p = Pool2d::new("pool", &Pool2dArgs { n: x[0], h: x[1], w: x[2], c: x[3], pool: [k[0], k[1]], stride: [s[0], s[1]], padding: padding(&c["padding"]) }).unwrap();
+        let p =
+            Pool2d::new("pool", &Pool2dArgs { n: x[0], h: x[1], w: x[2], c: x[3], pool: [k[0], k[1]], stride: [s[0], s[1]], padding: padding(&c["padding"]) })
+                .unwrap();
         let xv = f32s(&c["x"]);
         let rv = f32s(&c["r"]);
         let mut y = vec![0.0; p.output_len()];
@@ -146,7 +159,18 @@ fn depthwise_conv2d_matches_tensorflow() {
         let f = usizes(&c["f_shape"]);
         let s = usizes(&c["strides"]);
         let d = usizes(&c["dilations"]);
-        let args = Conv2dArgs { n: x[0], h: x[1], w: x[2], cin: x[3], kh: f[0], kw: f[1], cout: f[2] * f[3], stride: [s[0], s[1]], dilation: [d[0], d[1]], padding: padding(&c["padding"]) };
+        let args = Conv2dArgs {
+            n: x[0],
+            h: x[1],
+            w: x[2],
+            cin: x[3],
+            kh: f[0],
+            kw: f[1],
+            cout: f[2] * f[3],
+            stride: [s[0], s[1]],
+            dilation: [d[0], d[1]],
+            padding: padding(&c["padding"]),
+        };
         let p = Depthwise2d::new("depthwiseConv2d", &args).unwrap();
         assert_eq!(vec![p.n, p.y.output, p.x.output, p.cout()], usizes(&c["y_shape"]), "{name}: output shape");
         let (xv, wv, rv) = (f32s(&c["x"]), f32s(&c["w"]), f32s(&c["r"]));
@@ -172,7 +196,15 @@ fn resize_matches_tensorflow() {
         let x = usizes(&c["x_shape"]);
         let size = usizes(&c["size"]);
         let mode = if c["method"] == "nearest" { Interpolation::Nearest } else { Interpolation::Bilinear };
-        let p = Resize2d::new("resize2d", [x[0], x[1], x[2], x[3]], [size[0], size[1]], mode, c["align_corners"].as_bool().unwrap(), c["half_pixel_centers"].as_bool().unwrap()).unwrap();
+        let p = Resize2d::new(
+            "resize2d",
+            [x[0], x[1], x[2], x[3]],
+            [size[0], size[1]],
+            mode,
+            c["align_corners"].as_bool().unwrap(),
+            c["half_pixel_centers"].as_bool().unwrap(),
+        )
+        .unwrap();
         let mut y = vec![0.0; p.output_len()];
         resize::resize2d(&p, &f32s(&c["x"]), &mut y).unwrap();
         close(&y, &f32s(&c["y"]), 1e-5, &format!("{name}: forward"));

@@ -1,5 +1,5 @@
 /**
- * Builders for the architecture set (SPEC §4): the seed's CIFAR CNN and
+ * Builders for the architecture set (the models the library promises to build): the seed's CIFAR CNN and
  * small ResNet with its subclassed `ResidualBlock` here; LeNet-5, AlexNet,
  * VGG16/19, ResNet-18..152, U-Net and MobileNetV2 in builders/. Each takes
  * `{inputShape, classes, ...}` with the reference's defaults and fails at

@@ -98,17 +98,23 @@ async function satisfies(info: BackendInfo, opts: ReadyOptions): Promise<boolean
   return opts.threads === info.poolThreads;
 }
 
-/** A node of the gradient tape: how to get input gradients from output gradients. */
+/**
+ * A node of the gradient tape: an op as it ran. Its backward function is
+ * looked up by `op` in the gradient registry (grads/registry.ts) when the
+ * tape is replayed.
+ */
 export interface TapeNode {
+  /** Registry key of the op's gradient. */
+  op: string;
+  /** The op's name in error messages. */
   name: string;
+  /** The op's inputs, followed by the `saved` tensors its backward pass reads. */
   inputs: Tensor[];
   outputs: Tensor[];
-  /**
-   * Gradients for `inputs` (null where an input gets none), given the
-   * outputs' gradients. `needed[i]` is false for inputs no gradient is asked
-   * for (e.g. a network's input images): their gradient may be skipped.
-   */
-  backward(dys: Tensor[], needed: boolean[]): (Tensor | null)[];
+  /** The op's parameters, passed to its backward function. */
+  attrs: unknown;
+  /** How many of `inputs` (at the end) are saved tensors rather than op inputs. */
+  saved: number;
 }
 
 /** Queue length at which commands are sent without waiting for a read. */

@@ -8,6 +8,8 @@ import { Tensor, Variable } from './tensor.js';
 import { add } from './ops/binary.js';
 import { onesLike } from './ops/creation.js';
 import { fmtShape } from './util.js';
+import { getGradient } from './grads/registry.js';
+import './grads/index.js';
 
 /** Nodes on a path from one of `xs` to `y` (reversed), and the ids that depend on an x. */
 function relevant(tape: TapeNode[], xs: Tensor[], y: Tensor): { nodes: TapeNode[]; fromX: Set<number> } {
@@ -38,7 +40,7 @@ function backprop({ nodes, fromX }: { nodes: TapeNode[]; fromX: Set<number> }, y
     const dys = n.outputs.map((o) => grads.get(o.id));
     if (dys.every((d) => d === undefined)) continue;
     const filled = dys.map((d, i) => d ?? onesLikeZero(n.outputs[i]));
-    const dxs = n.backward(filled, n.inputs.map((t) => fromX.has(t.id)));
+    const dxs = replay(n, filled, n.inputs.map((t) => fromX.has(t.id)));
     n.inputs.forEach((x, i) => {
       const g = dxs[i];
       if (!g) return;
@@ -50,6 +52,19 @@ function backprop({ nodes, fromX }: { nodes: TapeNode[]; fromX: Set<number> }, y
     });
   }
   return grads;
+}
+
+/**
+ * Input gradients of a tape node from its outputs' gradients, by its
+ * registered backward function; an op without one throws, naming it.
+ * Saved tensors get no gradient.
+ */
+function replay(n: TapeNode, dys: Tensor[], needed: boolean[]): (Tensor | null)[] {
+  const f = getGradient(n.op);
+  if (!f) throw new Error(`Cannot compute gradient: no gradient is registered for ${n.name}${n.name === n.op ? '' : ` (op ${n.op})`}; the result depends on the variables through it`);
+  const k = n.inputs.length - n.saved;
+  const dxs = f(dys, { inputs: n.inputs.slice(0, k), outputs: n.outputs, saved: n.inputs.slice(k), attrs: n.attrs, needed: needed.slice(0, k) });
+  return [...dxs, ...new Array<null>(n.saved).fill(null)];
 }
 
 function onesLikeZero(t: Tensor): Tensor {

@@ -135,7 +135,7 @@ export function rightPad(a: string, size: number): string {
 }
 
 /** Resolves once `checkFn()` is true, retrying with `delayFn(tries)` ms between tries. */
-export function repeatedTry(checkFn: () => boolean, delayFn = (counter: number) => 0, maxCounter?: number, scheduleFn?: (f: () => void, delay: number) => void): Promise<void> {
+export function repeatedTry(checkFn: () => boolean, delayFn = (_counter: number) => 0, maxCounter?: number, scheduleFn?: (f: () => void, delay: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     let tryCount = 0;
     const tryFn = () => {

@@ -1,5 +1,6 @@
 import type { Core } from './core.js';
 import type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, KernelArg } from './protocol.js';
+import { OVERWRITES_OUTPUT } from './kernels.generated.js';
 
 /** A wasm buffer and the number of tensor ids naming it. */
 interface Buffer {
@@ -199,16 +200,6 @@ export class Executor {
     }
   }
 }
-
-/**
- * Kernels that write every element of their outputs (checked in
- * crates/cnn-core: conv2d and its two gradients, max pooling and its
- * gradient, the ReLU mask, matMul without accumulation, the depthwise
- * convolution and its gradients, resize and its gradient), so their outputs
- * may be recycled buffers that are not zero-filled first. Zeroing 50+ MB a
- * training step was ~5 % of the time. Any kernel not listed gets zeros.
- */
-const OVERWRITES_OUTPUT = new Set(['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'matMul', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward']);
 
 /** Tensor ids a command reads (including buffers it updates in place). */
 function inputsOf(cmd: Command): number[] {

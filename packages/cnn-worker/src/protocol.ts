@@ -4,12 +4,10 @@
  * not per op. Ids name tensors; the executor maps them to wasm buffers
  * (several ids may share one buffer: reshapes and variable assignment).
  */
-import type { CoreModule } from './module.js';
+import type { KernelName } from './kernels.generated.js';
 
-/** Names of wasm exports a `call` may invoke. */
-export type KernelName = {
-  [K in keyof CoreModule]-?: CoreModule[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof CoreModule];
+/** Names of wasm exports a `call` may invoke: the kernels of the crate's list. */
+export type { KernelName };
 
 /** Scalar and array arguments passed after the buffer handles. */
 export type KernelArg = number | boolean | Uint32Array | Int32Array;

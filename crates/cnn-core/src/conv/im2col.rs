@@ -58,9 +58,9 @@ impl RowSource for Patches<'_> {
         // consecutive pixels, so their kw * cin values are contiguous in
         // NHWC: one segment per kernel row instead of one per tap (with
         // cin = 3 that is 9 values per segment instead of 3).
-        let merged = p.x.dilation == 1 && crate::par::tuning(0, 2) == 2;
+        let merged = p.x.dilation == 1 && p.tuning.merged_patch_rows;
         let run_len = if merged { p.x.kernel * cin } else { cin };
-        if merged && rows == MR && crate::par::tuning(5, 2) == 2 && self.interior_row_panel(r0, k0, kc, run_len, segs) {
+        if merged && rows == MR && p.tuning.interior_row_panels && self.interior_row_panel(r0, k0, kc, run_len, segs) {
             return;
         }
         let pix: [(usize, usize, usize); MR] = core::array::from_fn(|r| pixel(p, r0 + r.min(rows - 1)));
@@ -90,7 +90,11 @@ impl RowSource for Patches<'_> {
                 for (e, d) in dst.iter_mut().enumerate() {
                     let w = within + e;
                     let ix = p.x.input_index(ox, if merged { w / cin } else { kx0 });
-                    *d = if ix >= 0 && (ix as usize) < p.x.input { self.x[((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + w % cin] } else { 0.0 };
+                    *d = if ix >= 0 && (ix as usize) < p.x.input {
+                        self.x[((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + w % cin]
+                    } else {
+                        0.0
+                    };
                 }
                 dst.as_ptr()
             });
@@ -179,13 +183,13 @@ impl RowSource for PatchesT<'_> {
         }
         let ky_max = ((p.y.kernel - 1) * p.y.dilation) as isize;
         let kx_max = ((p.x.kernel - 1) * p.x.dilation) as isize;
-        let interior_fast = crate::par::tuning(3, 2) == 2;
+        let interior_fast = p.tuning.filter_grad_interior_gather;
         // Runs of at least this many consecutive interior pixels of one
         // output row are read in place (a strided segment) instead of
         // gathered; shorter ones are not worth a segment. Not for same-tap
         // rows, whose 4-value gather is cheap (A/B: no gain on
         // 16x16x32->64 s2; 64x32x32x3->16 5.9 -> 3.5 ms, wasm, 1 thread).
-        let strided = crate::par::tuning(6, 2) == 2 && interior_fast;
+        let strided = p.tuning.filter_grad_strided_runs && interior_fast;
         let min_run: usize = if same_tap { 16 } else { 8 };
         let step = p.x.stride * cin;
         let mut pos = pixel(p, self.m0 + k0);

@@ -20,10 +20,10 @@
 
 pub mod im2col;
 pub mod reference;
-pub mod winograd;
-pub mod winograd_filter;
 #[cfg(test)]
 mod tests;
+pub mod winograd;
+pub mod winograd_filter;
 
 use crate::error::{check_len, CoreError, Result};
 use crate::gemm::{drive, Activation, Dense, Out, PackedB, RowSource, Run};
@@ -36,7 +36,14 @@ pub use crate::gemm::KernelKind;
 
 /// True when the patch matrix is the input itself (1x1, stride 1, no padding).
 fn is_pointwise(p: &Conv2d) -> bool {
-    p.y.kernel == 1 && p.x.kernel == 1 && p.y.stride == 1 && p.x.stride == 1 && p.y.pad_before == 0 && p.x.pad_before == 0 && p.y.pad_after == 0 && p.x.pad_after == 0
+    p.y.kernel == 1
+        && p.x.kernel == 1
+        && p.y.stride == 1
+        && p.x.stride == 1
+        && p.y.pad_before == 0
+        && p.x.pad_before == 0
+        && p.y.pad_after == 0
+        && p.x.pad_after == 0
 }
 
 /// `y = act(conv2d(x, w) + bias)`: Winograd where it applies, else the
@@ -68,7 +75,7 @@ pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: 
     let k = p.patch_len();
     let m = p.out_pixels();
     let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: false }, k, p.cout);
-    let run = Run { bias, act, kernel, ..Run::default() };
+    let run = Run { bias, act, kernel, tuning: p.tuning, ..Run::default() };
     let out = Out::new(y, m, p.cout, p.cout);
     if is_pointwise(p) {
         drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);
@@ -127,7 +134,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     let k = p.patch_len();
     // B = W^T: column j of B is row j of W (contiguous, cout long).
     let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: true }, p.cout, k);
-    let run = Run { kernel, parallel: false, ..Run::default() };
+    let run = Run { kernel, parallel: false, tuning: p.tuning, ..Run::default() };
     if is_pointwise(p) {
         let m = p.out_pixels();
         drive(m, p.cout, &Dense { data: dy, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(dx, m, k, k), Run { parallel: true, ..run });
@@ -277,7 +284,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
     let m = p.out_pixels();
     let cout = p.cout;
     let pointwise = is_pointwise(p);
-    if kernel == KernelKind::Simd && !pointwise && p.cin % 8 == 0 && p.cout <= 64 && m >= k && par::tuning(8, 2) == 2 {
+    if kernel == KernelKind::Simd && !pointwise && p.cin.is_multiple_of(8) && p.cout <= 64 && m >= k && p.tuning.filter_grad_transposed {
         // dW^T = dy^T P: dy^T is read in place (strided), the patches are
         // packed as B with one 8-float copy per pixel and panel, instead of
         // gathering P^T four scalars at a time. Measured A/B (tuning switch
@@ -291,7 +298,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
             let len = range.len();
             let packed = PackedB::new(&PatchesB { p, x, m0: range.start }, len, k);
             let out = Out::new(partial, cout, k, k);
-            drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, ..Run::default() });
+            drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, tuning: p.tuning, ..Run::default() });
         });
         for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
             for (co, v) in row.iter_mut().enumerate() {
@@ -305,7 +312,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         let dyc = &dy[range.start * cout..range.end * cout];
         let packed = PackedB::new(&Dense { data: dyc, ld: cout, rows_are_contiguous: false }, len, cout);
         let out = Out::new(partial, k, cout, cout);
-        let run = Run { kernel, ..Run::default() };
+        let run = Run { kernel, tuning: p.tuning, ..Run::default() };
         let xt = Dense { data: &x[range.start * p.cin..], ld: p.cin, rows_are_contiguous: false };
         let pt = PatchesT { p, x, m0: range.start };
         let a: &dyn RowSource = if pointwise { &xt } else { &pt };
@@ -317,7 +324,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
 /// `db[c] = sum over all pixels of dy[.., c]` (`dy` is `[pixels, c]`).
 pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
     const OP: &str = "biasAddGrad";
-    if c == 0 || dy.len() % c != 0 {
+    if c == 0 || !dy.len().is_multiple_of(c) {
         return Err(CoreError::new(OP, format!("gradient of {} elements is not a whole number of rows of {c} channels", dy.len())));
     }
     check_len(OP, "bias gradient", db.len(), c)?;

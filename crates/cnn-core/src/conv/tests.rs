@@ -40,10 +40,7 @@ fn random_args(r: &mut SmallRng) -> Conv2dArgs {
 }
 
 fn case_name(a: &Conv2dArgs) -> String {
-    format!(
-        "x=[{},{},{},{}] f=[{},{},{},{}] s={:?} d={:?} p={:?}",
-        a.n, a.h, a.w, a.cin, a.kh, a.kw, a.cin, a.cout, a.stride, a.dilation, a.padding
-    )
+    format!("x=[{},{},{},{}] f=[{},{},{},{}] s={:?} d={:?} p={:?}", a.n, a.h, a.w, a.cin, a.kh, a.kw, a.cin, a.cout, a.stride, a.dilation, a.padding)
 }
 
 struct Data {
@@ -64,7 +61,7 @@ fn check_all_paths(a: &Conv2dArgs, seed: u64) {
     let name = case_name(a);
     let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
 
-    let act = if seed % 2 == 0 { Activation::Relu } else { Activation::Linear };
+    let act = if seed.is_multiple_of(2) { Activation::Relu } else { Activation::Linear };
     let mut expected = vec![0.0; p.output_len()];
     conv2d_ref(&p, &d.x, &d.w, Some(&d.b), act, &mut expected);
     for kernel in [KernelKind::Simd, KernelKind::Scalar] {

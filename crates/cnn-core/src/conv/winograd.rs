@@ -25,6 +25,7 @@ use crate::gemm::{drive, small_k, Activation, Dense, Out, PackedB, Run, KC};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
+use crate::tuning::Winograd;
 use core::ops::{Add, Mul, Sub};
 
 /// Largest tile side in the transformed domain (F(4x4, 3x3)).
@@ -70,17 +71,17 @@ pub enum Variant {
 /// hence F(4x4) needs `tiles4 * 1024 >= cin * cout`, and F(2x2) at least
 /// 128 of its tiles.
 ///
-/// Tuning switch 1: 1 = never, 2 = this rule (default), 3 = F(2x2) and
-/// 4 = F(4x4) on every eligible shape (for A/B runs).
+/// `Tuning::winograd_forward` (switch 1): `Off` never, `Auto` this rule
+/// (default), `Small` F(2x2) and `Large` F(4x4) on every eligible shape.
 pub fn choose(p: &Conv2d) -> Option<Variant> {
     if !shape_ok(p) {
         return None;
     }
-    match crate::par::tuning(1, 2) {
-        1 => return None,
-        3 => return Some(Variant::F2),
-        4 => return Some(Variant::F4),
-        _ => {}
+    match p.tuning.winograd_forward {
+        Winograd::Off => return None,
+        Winograd::Small => return Some(Variant::F2),
+        Winograd::Large => return Some(Variant::F4),
+        Winograd::Auto => {}
     }
     let (tiles4, tiles2) = (tiles(p, 4), tiles(p, 2));
     if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 1024 >= p.cin * p.cout {
@@ -202,7 +203,13 @@ impl Tiling for F4 {
 /// spilling a whole tile loaded up front). Every tile transform of both
 /// Winograd modules is one of these.
 #[inline(always)]
-pub(super) fn separable<T: Lane>(n_in: usize, n_out: usize, f: impl Fn([T; MAX_ALPHA]) -> [T; MAX_ALPHA], load: impl Fn(usize) -> T, mut store: impl FnMut(usize, T)) {
+pub(super) fn separable<T: Lane>(
+    n_in: usize,
+    n_out: usize,
+    f: impl Fn([T; MAX_ALPHA]) -> [T; MAX_ALPHA],
+    load: impl Fn(usize) -> T,
+    mut store: impl FnMut(usize, T),
+) {
     let first = load(0);
     let mut t = [[first; MAX_ALPHA]; MAX_ALPHA]; // f of the columns: t[r][c], n_out x n_in
     for c in 0..n_in {
@@ -336,10 +343,17 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
                 for xi in 0..xis {
                     let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
                     let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
-                    if cin <= KC && crate::par::tuning(7, 2) == 2 {
+                    if cin <= KC && p.tuning.winograd_direct_small_k {
                         small_k(nt, a, cin, &filter.packed[xi], out);
                     } else {
-                        drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], out, Run { parallel: false, ..Run::default() });
+                        drive(
+                            nt,
+                            cin,
+                            &Dense { data: a, ld: cin, rows_are_contiguous: true },
+                            &filter.packed[xi],
+                            out,
+                            Run { parallel: false, tuning: p.tuning, ..Run::default() },
+                        );
                     }
                 }
                 for t in 0..nt {
@@ -362,7 +376,8 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
     // Offsets of the α² input pixels, or None outside the image.
     let offs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
         let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
-        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input).then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
+        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input)
+            .then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
     });
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
@@ -386,7 +401,18 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
 
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
-unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, bias: Option<&[f32]>, act: Activation, y: SharedOut) {
+unsafe fn transform_output<W: Tiling>(
+    p: &Conv2d,
+    m: &[f32],
+    tile: usize,
+    th: usize,
+    tw: usize,
+    slot: usize,
+    nt: usize,
+    bias: Option<&[f32]>,
+    act: Activation,
+    y: SharedOut,
+) {
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);

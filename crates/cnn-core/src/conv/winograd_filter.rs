@@ -36,6 +36,7 @@ use crate::gemm::{Seg, MR, NR};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
+use crate::tuning::Winograd;
 
 /// The two tilings (by the side of the output-gradient block).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,17 +63,17 @@ pub enum Variant {
 /// Below 4 input channels the tile transforms have nothing to amortise
 /// over, and few tiles leave the α² GEMMs too short.
 ///
-/// Tuning switch 2: 1 = never, 2 = this rule (default), 3 = F(3x3, 2x2)
-/// and 4 = F(3x3, 4x4) on every eligible shape.
+/// `Tuning::winograd_filter_grad` (switch 2): `Off` never, `Auto` this rule
+/// (default), `Small` F(3x3, 2x2) and `Large` F(3x3, 4x4) on every eligible shape.
 pub fn choose(p: &Conv2d) -> Option<Variant> {
     if !shape_ok(p) {
         return None;
     }
-    match crate::par::tuning(2, 2) {
-        1 => return None,
-        3 => return Some(Variant::G2),
-        4 => return Some(Variant::G4),
-        _ => {}
+    match p.tuning.winograd_filter_grad {
+        Winograd::Off => return None,
+        Winograd::Small => return Some(Variant::G2),
+        Winograd::Large => return Some(Variant::G4),
+        Winograd::Auto => {}
     }
     // Each partial sum holds α² * cin * cout floats: keep them modest.
     let fits = |xis: usize| xis * p.cin * p.cout <= 1 << 21;
@@ -248,7 +249,10 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
             let mut co = 0;
             while co + 4 <= cout {
                 // SAFETY: each (ci, co) is written by one task.
-                output_tile::<W, F32x4>(|xi| unsafe { F32x4::load(m.as_ptr().add(at(xi, ci, co))) }, |k, val| unsafe { val.store(dwp.at((k * cin + ci) * cout + co)) });
+                output_tile::<W, F32x4>(
+                    |xi| unsafe { F32x4::load(m.as_ptr().add(at(xi, ci, co))) },
+                    |k, val| unsafe { val.store(dwp.at((k * cin + ci) * cout + co)) },
+                );
                 co += 4;
             }
             for co in co..cout {
@@ -269,7 +273,8 @@ fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize,
     let ix0 = (tx * mm) as isize - p.x.pad_before as isize;
     let xoffs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
         let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
-        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input).then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
+        (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input)
+            .then(|| ((img * p.y.input + iy as usize) * p.x.input + ix as usize) * cin)
     });
     let doffs: [Option<usize>; 16] = core::array::from_fn(|i| {
         let (oy, ox) = (ty * mm + i / mm, tx * mm + i % mm);

@@ -9,6 +9,7 @@ fn geom(a: &Conv2dArgs) -> Depthwise2d {
 }
 
 /// `x [n,h,w,c]`, filter `[k,k,c,m]`.
+#[allow(clippy::too_many_arguments)]
 fn args(n: usize, h: usize, w: usize, c: usize, k: usize, m: usize, s: usize, d: usize, padding: Padding) -> Conv2dArgs {
     Conv2dArgs { n, h, w, cin: c, kh: k, kw: k, cout: c * m, stride: [s, s], dilation: [d, d], padding }
 }

@@ -111,3 +111,28 @@ fn mismatched_lengths_are_errors_naming_the_op() {
     assert_eq!(axpy(1.0, &[0.0; 3], &mut [0.0; 4]).unwrap_err().to_string(), "axpy: y has 4 elements, expected 3");
     assert_eq!(relu_backward(&[0.0; 3], &[0.0; 3], &mut [0.0; 1]).unwrap_err().to_string(), "reluBackward: dx has 1 elements, expected 3");
 }
+
+#[test]
+fn softplus_backward_by_hand_matches_reference_and_is_thread_count_independent() {
+    // sigmoid(0) = 1/2, sigmoid(ln 3) = 3/4, sigmoid(-ln 3) = 1/4.
+    let l3 = 3f32.ln();
+    let mut dx = [9.0; 3];
+    softplus_backward(&[0.0, l3, -l3], &[2.0, 4.0, 8.0], &mut dx).unwrap();
+    for (got, want) in dx.iter().zip([1.0, 3.0, 2.0]) {
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    }
+    let mut r = rng(9);
+    for n in LENS {
+        let (x, dy) = (rand_vec(&mut r, n), rand_vec(&mut r, n));
+        let mut want = vec![0.0; n];
+        softplus_backward_ref(&x, &dy, &mut want).unwrap();
+        let run = || {
+            let mut got = vec![0.0; n];
+            softplus_backward(&x, &dy, &mut got).unwrap();
+            got
+        };
+        assert_bits_eq(&with_threads(1, run), &want, &format!("softplusBackward n={n}, 1 thread"));
+        assert_bits_eq(&with_threads(2, run), &want, &format!("softplusBackward n={n}, 2 threads"));
+    }
+    assert_eq!(softplus_backward(&[0.0; 3], &[0.0; 2], &mut [0.0; 3]).unwrap_err().to_string(), "softplusBackward: dy has 2 elements, expected 3");
+}

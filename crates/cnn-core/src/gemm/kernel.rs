@@ -10,7 +10,8 @@
 //! A is never copied: XNNPACK's indirect GEMM. Eight `F32x4` accumulators hold the tile
 //! (rows 0..4 x column halves 0..4 / 4..8): with the two B vectors and one
 //! broadcast A value that is 11 live vectors, inside V8's 15 usable xmm
-//! registers; wider tiles spill (measured in TOOLCHAIN.md).
+//! registers; wider tiles spill to the stack (V8 on x86-64, as measured when
+//! the kernel was written).
 //!
 //! Products are summed in `k` order, mul then add, starting from zero (or
 //! from C when `load_c`), so the SIMD and scalar kernels agree bit for bit.
@@ -110,29 +111,29 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
 
     let mut pb = b;
     for seg in segs {
-    let [mut pa0, mut pa1, mut pa2, mut pa3] = seg.a;
-    let step = seg.stride;
-    for _ in 0..seg.len {
-        let vb0123 = F32x4::load(pb);
-        let vb4567 = F32x4::load(pb.add(4));
-        let va0 = F32x4::load_splat(pa0);
-        vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
-        vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
-        let va1 = F32x4::load_splat(pa1);
-        vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
-        vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
-        let va2 = F32x4::load_splat(pa2);
-        vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
-        vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
-        let va3 = F32x4::load_splat(pa3);
-        vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
-        vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
-        pa0 = pa0.wrapping_add(step);
-        pa1 = pa1.wrapping_add(step);
-        pa2 = pa2.wrapping_add(step);
-        pa3 = pa3.wrapping_add(step);
-        pb = pb.add(NR);
-    }
+        let [mut pa0, mut pa1, mut pa2, mut pa3] = seg.a;
+        let step = seg.stride;
+        for _ in 0..seg.len {
+            let vb0123 = F32x4::load(pb);
+            let vb4567 = F32x4::load(pb.add(4));
+            let va0 = F32x4::load_splat(pa0);
+            vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
+            vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
+            let va1 = F32x4::load_splat(pa1);
+            vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
+            vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
+            let va2 = F32x4::load_splat(pa2);
+            vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
+            vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
+            let va3 = F32x4::load_splat(pa3);
+            vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
+            vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
+            pa0 = pa0.wrapping_add(step);
+            pa1 = pa1.wrapping_add(step);
+            pa2 = pa2.wrapping_add(step);
+            pa3 = pa3.wrapping_add(step);
+            pb = pb.add(NR);
+        }
     }
 
     if let Some(e) = epi {

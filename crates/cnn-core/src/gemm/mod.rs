@@ -15,15 +15,16 @@ pub mod kernel;
 
 use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
-pub use kernel::{Activation, Epilogue, MR, NR};
-use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
+use crate::tuning::Tuning;
 pub use kernel::Seg;
+use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
+pub use kernel::{Activation, Epilogue, MR, NR};
 
 /// Largest K block: an A panel (`KC * MR` floats = 5 KiB) and a B panel
 /// (`KC * NR`, 10 KiB) stay in L1 while the B block (`KC * NC` floats)
 /// stays in L2. [`drive`] runs a K of up to `KC` as one block (288 = 3x3x32
 /// then needs no second pass over C for its last 32: 64x16x16x32->64 s2
-/// forward 4.81 -> 4.68 ms, A/B twice over 21 rounds, tuning switch 9) and
+/// forward 4.81 -> 4.68 ms, A/B twice over 21 rounds, `Tuning::gemm_single_k_block`) and
 /// a longer K in blocks of [`KC_LONG`]. Equal blocks for longer K measured
 /// worse: K = 576 as 3 x 192 instead of 256 + 256 + 64 made 64x8x8x64->64 s2
 /// 2.5 -> 2.7 ms (fewer multiply-adds per reload of C).
@@ -204,11 +205,13 @@ pub struct Run<'a> {
     /// Split the work over the thread pool (false inside an outer parallel task).
     pub parallel: bool,
     pub kernel: KernelKind,
+    /// Kernel-variant choices (here: the K blocking).
+    pub tuning: Tuning,
 }
 
 impl Default for Run<'_> {
     fn default() -> Self {
-        Run { accumulate: false, bias: None, act: Activation::Linear, parallel: true, kernel: KernelKind::Simd }
+        Run { accumulate: false, bias: None, act: Activation::Linear, parallel: true, kernel: KernelKind::Simd, tuning: Tuning::DEFAULT }
     }
 }
 
@@ -226,7 +229,7 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
     let m_panels = m.div_ceil(MR);
     let n_panels = n.div_ceil(NR);
     let (m_chunk, n_chunk) = task_grid(m_panels, n_panels, k);
-    let kb = if k <= KC && par::tuning(9, 2) == 2 { k } else { KC_LONG };
+    let kb = if k <= KC && run.tuning.gemm_single_k_block { k } else { KC_LONG };
     let m_chunks = m_panels.div_ceil(m_chunk);
     let n_chunks = n_panels.div_ceil(n_chunk);
     // Each task owns a block of C (m_chunk x n_chunk panels); inside, N is
@@ -366,11 +369,13 @@ pub struct GemmParams {
     pub act: Activation,
     /// `C += ...` instead of `C = ...`.
     pub accumulate: bool,
+    /// Kernel-variant choices (the K blocking).
+    pub tuning: Tuning,
 }
 
 impl GemmParams {
     pub fn new(m: usize, n: usize, k: usize) -> Self {
-        GemmParams { m, n, k, trans_a: false, trans_b: false, act: Activation::Linear, accumulate: false }
+        GemmParams { m, n, k, trans_a: false, trans_b: false, act: Activation::Linear, accumulate: false, tuning: Tuning::DEFAULT }
     }
 
     fn check(&self, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &[f32]) -> Result<()> {
@@ -403,7 +408,7 @@ pub fn gemm_with(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: 
     let (a_src, b_src) = sources(p, a, b);
     let packed = PackedB::new(&b_src, p.k, p.n);
     let out = Out::new(c, p.m, p.n, p.n);
-    drive(p.m, p.k, &a_src, &packed, out, Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel });
+    drive(p.m, p.k, &a_src, &packed, out, Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel, tuning: p.tuning });
     Ok(())
 }
 

@@ -38,7 +38,10 @@ fn bilinear_x2_without_half_pixel_centres_as_tfjs() {
 
 #[test]
 fn bad_specs_are_errors() {
-    assert_eq!(Resize2d::new("resize2d", [1, 0, 2, 1], [2, 2], Interpolation::Nearest, false, false).unwrap_err().to_string(), "resize2d: sizes must be at least 1, got input [1,0,2,1] and output size [2,2]");
+    assert_eq!(
+        Resize2d::new("resize2d", [1, 0, 2, 1], [2, 2], Interpolation::Nearest, false, false).unwrap_err().to_string(),
+        "resize2d: sizes must be at least 1, got input [1,0,2,1] and output size [2,2]"
+    );
     assert!(Resize2d::from_words("resize2d", &[1, 2, 2, 1, 4, 4, 7, 0, 0]).unwrap_err().to_string().contains("unknown interpolation 7"));
     let p = geom([1, 2, 2, 1], [4, 4], Interpolation::Nearest, false, false);
     assert_eq!(resize2d(&p, &[0.0; 3], &mut [0.0; 16]).unwrap_err().to_string(), "resize2d: input has 3 elements, expected 4");

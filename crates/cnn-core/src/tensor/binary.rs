@@ -65,8 +65,26 @@ impl BinaryOp {
     pub fn from_code(code: u32) -> Result<BinaryOp> {
         use BinaryOp::*;
         const OPS: [BinaryOp; 20] = [
-            Add, Sub, Mul, Div, Maximum, Minimum, Pow, SquaredDifference, Equal, NotEqual, Greater, GreaterEqual, Less, LessEqual,
-            LogicalAnd, LogicalOr, FloorDiv, Mod, Atan2, DivNoNan,
+            Add,
+            Sub,
+            Mul,
+            Div,
+            Maximum,
+            Minimum,
+            Pow,
+            SquaredDifference,
+            Equal,
+            NotEqual,
+            Greater,
+            GreaterEqual,
+            Less,
+            LessEqual,
+            LogicalAnd,
+            LogicalOr,
+            FloorDiv,
+            Mod,
+            Atan2,
+            DivNoNan,
         ];
         OPS.get(code as usize).copied().ok_or_else(|| CoreError::new("binary", format!("unknown op code {code}")))
     }

@@ -35,7 +35,10 @@ impl StridedCopy {
         if rank < 0 || spec.len() != 3 + 3 * rank as usize {
             return Err(CoreError::new(
                 OP,
-                format!("spec has {} words with rank {rank}, expected 3 + 3 * rank ([rank, shape, src offset, src strides, dst offset, dst strides])", spec.len()),
+                format!(
+                    "spec has {} words with rank {rank}, expected 3 + 3 * rank ([rank, shape, src offset, src strides, dst offset, dst strides])",
+                    spec.len()
+                ),
             ));
         }
         let r = rank as usize;

@@ -251,10 +251,7 @@ struct Sizes {
 fn check(op: ReduceOp, shape: &[usize], axes: &[usize], x: &[f32], y: &[f32]) -> Result<Sizes> {
     let rank = shape.len();
     if axes.windows(2).any(|w| w[0] >= w[1]) || axes.iter().any(|&a| a >= rank) {
-        return Err(CoreError::new(
-            "reduce",
-            format!("axes {axes:?} of shape {shape:?} must be sorted, unique and below the rank {rank}"),
-        ));
+        return Err(CoreError::new("reduce", format!("axes {axes:?} of shape {shape:?} must be sorted, unique and below the rank {rank}")));
     }
     if matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin) && axes.len() != 1 {
         return Err(CoreError::new("reduce", format!("{} takes exactly one axis, got {axes:?}", op.name())));

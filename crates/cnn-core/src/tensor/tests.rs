@@ -55,7 +55,17 @@ fn odometer_walks_row_major_with_zero_and_negative_strides() {
 #[test]
 fn max_and_min_propagate_nan_from_either_side_in_scalar_and_lanes() {
     let nan = f32::NAN;
-    let pairs = [(1.0, 2.0), (2.0, 1.0), (nan, 1.0), (1.0, nan), (nan, nan), (f32::NEG_INFINITY, nan), (nan, f32::NEG_INFINITY), (3.0, f32::NEG_INFINITY), (f32::INFINITY, 3.0)];
+    let pairs = [
+        (1.0, 2.0),
+        (2.0, 1.0),
+        (nan, 1.0),
+        (1.0, nan),
+        (nan, nan),
+        (f32::NEG_INFINITY, nan),
+        (nan, f32::NEG_INFINITY),
+        (3.0, f32::NEG_INFINITY),
+        (f32::INFINITY, 3.0),
+    ];
     for (a, b) in pairs {
         let want_max = if a.is_nan() || b.is_nan() { nan } else { a.max(b) };
         let want_min = if a.is_nan() || b.is_nan() { nan } else { a.min(b) };

@@ -41,9 +41,15 @@ pub enum UnaryOp {
     Relu,
     Reciprocal,
     /// `min(max(x, min), max)`; NaN stays NaN.
-    Clip { min: f32, max: f32 },
+    Clip {
+        min: f32,
+        max: f32,
+    },
     /// `scale * x + shift` (two roundings).
-    Affine { scale: f32, shift: f32 },
+    Affine {
+        scale: f32,
+        shift: f32,
+    },
     /// `x > 0 ? 1 : 0` (NaN gives 0).
     Step,
     /// -1, 0 or 1; NaN stays NaN.
@@ -53,9 +59,13 @@ pub enum UnaryOp {
     Round,
     Rsqrt,
     /// `x > 0 ? x : alpha * expm1(x)`.
-    Elu { alpha: f32 },
+    Elu {
+        alpha: f32,
+    },
     /// `x > 0 ? x : alpha * x`.
-    LeakyRelu { alpha: f32 },
+    LeakyRelu {
+        alpha: f32,
+    },
     /// `log(1 + exp(x))` as `max(x, 0) + log1p(exp(-|x|))`.
     Softplus,
     Log1p,
@@ -274,10 +284,7 @@ pub fn unary_ref(op: UnaryOp, x: &[f32], y: &mut [f32]) -> Result<()> {
 /// Whether [`f32_vunary__simd128`] has a four-lane form of `op`.
 fn simd_kernel(op: UnaryOp) -> bool {
     use UnaryOp::*;
-    matches!(
-        op,
-        Neg | Abs | Square | Sqrt | Rsqrt | Reciprocal | Relu | Relu6 | LeakyRelu { .. } | Clip { .. } | Affine { .. } | Step
-    )
+    matches!(op, Neg | Abs | Square | Sqrt | Rsqrt | Reciprocal | Relu | Relu6 | LeakyRelu { .. } | Clip { .. } | Affine { .. } | Step)
 }
 
 #[allow(non_snake_case)] // XNNPACK-style kernel name: <family>__<arch>

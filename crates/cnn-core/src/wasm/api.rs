@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 pub fn mat_mul(a: u32, b: u32, c: u32, m: usize, n: usize, k: usize, trans_a: bool, trans_b: bool) -> Result<(), JsError> {
     let mut t = Taken::take("matMul", &[a, b, c])?;
     let (ins, out) = t.split_mut(2)?;
-    let p = GemmParams { trans_a, trans_b, ..GemmParams::new(m, n, k) };
+    let p = GemmParams { trans_a, trans_b, tuning: super::tuning::current(), ..GemmParams::new(m, n, k) };
     gemm::gemm(&p, ins[0], ins[1], None, out)?;
     Ok(())
 }
@@ -24,4 +24,3 @@ pub fn mat_mul_scalar(a: u32, b: u32, c: u32, m: usize, n: usize, k: usize) -> R
     gemm::gemm_with(&GemmParams::new(m, n, k), ins[0], ins[1], None, out, gemm::KernelKind::Scalar)?;
     Ok(())
 }
-

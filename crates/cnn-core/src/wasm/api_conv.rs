@@ -9,7 +9,9 @@ use crate::shape::{Conv2d, Conv2dArgs};
 use wasm_bindgen::prelude::*;
 
 fn geometry(op: &'static str, spec: &[u32]) -> Result<Conv2d, JsError> {
-    Ok(Conv2d::new(op, &Conv2dArgs::from_words(op, spec)?)?)
+    let mut p = Conv2d::new(op, &Conv2dArgs::from_words(op, spec)?)?;
+    p.tuning = super::tuning::current();
+    Ok(p)
 }
 
 /// `y = act(conv2d(x, w) + bias)`; `bias` optional, `relu` fuses ReLU.

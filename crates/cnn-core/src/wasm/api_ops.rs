@@ -34,7 +34,9 @@ pub fn pool_geometry(op: &'static str, spec: &[u32]) -> Result<Pool2d, CoreError
         2 => Padding::Explicit([u(9), u(10), u(11), u(12)]),
         m => return Err(CoreError::new(op, format!("unknown padding mode {m}, expected 0 (valid), 1 (same) or 2 (explicit)"))),
     };
-    Pool2d::new(op, &Pool2dArgs { n: u(0), h: u(1), w: u(2), c: u(3), pool: [u(4), u(5)], stride: [u(6), u(7)], padding })
+    let mut p = Pool2d::new(op, &Pool2dArgs { n: u(0), h: u(1), w: u(2), c: u(3), pool: [u(4), u(5)], stride: [u(6), u(7)], padding })?;
+    p.tuning = super::tuning::current();
+    Ok(p)
 }
 
 /// The mutable buffers of a call as an array (their count is fixed by the
@@ -144,6 +146,15 @@ pub fn relu_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
     let mut t = Taken::take("reluBackward", &[x, dy, dx])?;
     let (ins, out) = t.split_mut(2)?;
     eltwise::relu_backward(ins[0], ins[1], out)?;
+    Ok(())
+}
+
+/// `dx = dy * sigmoid(x)` (softplus' gradient).
+#[wasm_bindgen(js_name = softplusBackward)]
+pub fn softplus_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
+    let mut t = Taken::take("softplusBackward", &[x, dy, dx])?;
+    let (ins, out) = t.split_mut(2)?;
+    eltwise::softplus_backward(ins[0], ins[1], out)?;
     Ok(())
 }
 
@@ -288,7 +299,17 @@ pub fn batch_norm_train(
 /// Inference forward with the moving statistics.
 #[wasm_bindgen(js_name = batchNormInference)]
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_inference(x: u32, gamma: u32, beta: u32, moving_mean: u32, moving_variance: u32, y: u32, rows: usize, channels: usize, epsilon: f64) -> Result<(), JsError> {
+pub fn batch_norm_inference(
+    x: u32,
+    gamma: u32,
+    beta: u32,
+    moving_mean: u32,
+    moving_variance: u32,
+    y: u32,
+    rows: usize,
+    channels: usize,
+    epsilon: f64,
+) -> Result<(), JsError> {
     let p = BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) };
     let mut t = Taken::take("batchNormInference", &[x, gamma, beta, moving_mean, moving_variance, y])?;
     let (ins, out) = t.split_mut(5)?;
@@ -300,7 +321,19 @@ pub fn batch_norm_inference(x: u32, gamma: u32, beta: u32, moving_mean: u32, mov
 /// `mean` and `variance` of the forward pass.
 #[wasm_bindgen(js_name = batchNormBackward)]
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_backward(x: u32, dy: u32, gamma: u32, mean: u32, variance: u32, dx: u32, dgamma: u32, dbeta: u32, rows: usize, channels: usize, epsilon: f64) -> Result<(), JsError> {
+pub fn batch_norm_backward(
+    x: u32,
+    dy: u32,
+    gamma: u32,
+    mean: u32,
+    variance: u32,
+    dx: u32,
+    dgamma: u32,
+    dbeta: u32,
+    rows: usize,
+    channels: usize,
+    epsilon: f64,
+) -> Result<(), JsError> {
     let p = BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) };
     let mut t = Taken::take("batchNormBackward", &[x, dy, gamma, mean, variance, dx, dgamma, dbeta])?;
     let (ins, o) = t.split_mut_n(5)?;

@@ -13,6 +13,7 @@ pub mod api_ops;
 pub mod api_tensor;
 pub mod pool;
 pub mod store;
+pub mod tuning;
 
 use wasm_bindgen::prelude::*;
 
@@ -22,12 +23,7 @@ use wasm_bindgen::prelude::*;
 /// Facts about this build, for feature checks and reports.
 #[wasm_bindgen(js_name = buildInfo)]
 pub fn build_info() -> String {
-    format!(
-        "{{\"simd128\":{},\"threads\":{},\"version\":\"{}\"}}",
-        crate::simd::HAS_SIMD128,
-        cfg!(target_feature = "atomics"),
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("{{\"simd128\":{},\"threads\":{},\"version\":\"{}\"}}", crate::simd::HAS_SIMD128, cfg!(target_feature = "atomics"), env!("CARGO_PKG_VERSION"))
 }
 
 /// The module's linear memory (a shared `WebAssembly.Memory` in the threaded

@@ -81,11 +81,3 @@ pub fn thread_task_counts() -> Vec<u32> {
 pub fn reset_thread_task_counts() {
     crate::par::reset_thread_task_counts()
 }
-
-/// Internal: sets tuning switch `i` (see `par::TUNING`); for benchmarks.
-#[wasm_bindgen(js_name = setTuning)]
-pub fn set_tuning(i: usize, value: u32) {
-    if let Some(t) = crate::par::TUNING.get(i) {
-        t.store(value, std::sync::atomic::Ordering::Relaxed);
-    }
-}

@@ -88,8 +88,7 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
                 // Give the pooled buffers back to the allocator and retry.
                 let pool = core::mem::take(&mut lock().pool);
                 drop(pool);
-                v.try_reserve_exact(len)
-                    .map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64))))?;
+                v.try_reserve_exact(len).map_err(|_| JsError::new(&format!("out of memory: cannot allocate {len} floats ({} MiB)", mib(len as u64))))?;
             }
             v.resize(len, 0.0);
             v
@@ -114,11 +113,7 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
 #[wasm_bindgen(js_name = bufferFree)]
 pub fn buffer_free(h: u32) -> Result<(), JsError> {
     let mut s = lock();
-    let v = s
-        .slots
-        .get_mut(h as usize)
-        .and_then(Option::take)
-        .ok_or_else(|| JsError::new(&format!("bufferFree: unknown buffer {h}")))?;
+    let v = s.slots.get_mut(h as usize).and_then(Option::take).ok_or_else(|| JsError::new(&format!("bufferFree: unknown buffer {h}")))?;
     s.floats -= v.len();
     s.free.push(h);
     let len = v.len();
@@ -201,6 +196,7 @@ impl Taken {
     /// order: for ops with several outputs or with state updated in place
     /// (batch norm, optimizers). Fails if an output is also passed as an
     /// input or as another output.
+    #[allow(clippy::type_complexity)] // the inputs and the outputs, as split_mut's
     pub fn split_mut_n(&mut self, i: usize) -> Result<(Vec<&[f32]>, Vec<&mut [f32]>), JsError> {
         for p in i..self.pos.len() {
             let k = self.pos[p];

@@ -3,13 +3,13 @@
  * LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax (ReLU is relu.ts). Defaults as
  * tfjs-layers 4.22 (LeakyReLU alpha 0.3, Softmax axis 1, ThresholdedReLU theta 1).
  */
-import { add, minimum, mul } from '../ops/binary.js';
+import { add, mul } from '../ops/binary.js';
 import { softmax } from '../ops/nn.js';
 import { logSumExp } from '../ops/reduction.js';
 import { exp, elu, leakyRelu, neg, relu, step } from '../ops/unary.js';
 import { sub } from '../ops/binary.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { getInitializer, serializeInitializer, type InitializerIdentifier } from './initializers.js';
+import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
 import { one } from './core.js';
 import { Layer, fmtShapeN, type LayerArgs, type Shape } from './layer.js';
 

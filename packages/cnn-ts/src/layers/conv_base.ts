@@ -79,7 +79,7 @@ export abstract class BaseConv extends Layer {
     return [s[0], s[1], s[2], c];
   }
 
-  /** Output height and width of the forward convolution (SPEC §3). */
+  /** Output height and width of the forward convolution (TensorFlow's rule). */
   protected convOutHW(h: number | null, w: number | null): [number | null, number | null] {
     const p = parsePad(this.padding, this.name);
     const dim = (v: number | null, i: 0 | 1, axis: string) => (v === null ? null : outSize(v, this.kernelSize[i], this.strides[i], this.dilationRate[i], p, 0, 0, this.name, axis));

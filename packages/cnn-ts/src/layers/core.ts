@@ -4,7 +4,7 @@ import { makeTensor, Tensor, type Variable } from '../tensor.js';
 import { matMul } from '../ops/matmul.js';
 import { reshape } from '../ops/transform.js';
 import { dropout } from '../ops/nn.js';
-import { recordGrad } from '../ops/kernel.js';
+import { recordOp } from '../ops/kernel.js';
 import { sizeFromShape, fmtShape } from '../util.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
@@ -91,6 +91,10 @@ export class Dense extends Layer {
     return applyActivation(this.activation, this.linear(one(inputs, this.name)));
   }
 
+  override softmaxLogits(x: Tensor): Tensor | null {
+    return this.activation === 'softmax' ? this.linear(x) : null;
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -109,11 +113,7 @@ export function biasAdd(x: Tensor, bias: Tensor): Tensor {
   const rows = x.size / c;
   const y = makeTensor([...x.shape], 'float32');
   kcall('biasAdd', [x, bias], [y], [rows, c]);
-  recordGrad('biasAdd', [x, bias], [y], ([dy]) => {
-    const db = makeTensor([c], 'float32');
-    kcall('biasGrad', [dy], [db], [c]);
-    return [dy, db];
-  });
+  recordOp('biasAdd', [x, bias], [y]); // gradient: grads/nn.ts
   return y;
 }
 
@@ -154,6 +154,11 @@ export class Activation extends Layer {
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     return applyActivation(this.activation, one(inputs, this.name));
+  }
+
+  /** An Activation('softmax') head's input is the logits itself. */
+  override softmaxLogits(x: Tensor): Tensor | null {
+    return this.activation === 'softmax' ? x : null;
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), activation: this.activation };

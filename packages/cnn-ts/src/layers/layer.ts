@@ -221,6 +221,16 @@ export abstract class Layer extends Serializable {
    * with batch 1 and reads the result's shape (so custom layers need not
    * override it); built-in layers compute it directly.
    */
+  /**
+   * For a layer whose output is `softmax(z)`: `z` from its input, so that a
+   * training loss can fuse the softmax with its cross-entropy (asked for by
+   * the model's `forwardForLoss`). Null (the default) when the layer has no
+   * softmax head.
+   */
+  softmaxLogits(_input: Tensor): Tensor | null {
+    return null;
+  }
+
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const multi = isShapeList(inputShape);
     const shapes: Shape[] = multi ? (inputShape as Shape[]) : [inputShape as Shape];

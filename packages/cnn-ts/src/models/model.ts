@@ -6,8 +6,6 @@
 import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
 import { InputLayer, Layer, fmtShapeN, uniqueName, type CallArgs, type LayerArgs, type Shape, type SymbolicNode, SymbolicTensor } from '../layers/layer.js';
-import { Dense } from '../layers/core.js';
-import { Activation } from '../layers/core.js';
 import type { Prediction } from './losses.js';
 import { softmax } from '../ops/nn.js';
 import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs } from './training.js';
@@ -150,10 +148,9 @@ export class LayersModel extends Layer {
       const opts = { ...node.callArgs, training: kwargs.training ?? node.callArgs.training };
       let out: Tensor | Tensor[];
       const head = heads.get(node);
-      if (head !== undefined && isSoftmaxHead(node.layer)) {
-        // Keep the logits for the fused softmax cross-entropy; an
-        // Activation('softmax') head's input is the logits itself.
-        const pre = node.layer instanceof Dense ? node.layer.linear(args[0]) : args[0];
+      // Keep the logits for the fused softmax cross-entropy, where the layer has a softmax head.
+      const pre = head !== undefined ? node.layer.softmaxLogits(args[0]) : null;
+      if (head !== undefined && pre) {
         outputLogits[head] = pre;
         out = softmax(pre);
       } else {
@@ -283,10 +280,6 @@ export class LayersModel extends Layer {
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
     for (const l of summaryLines(this, lineLength, positions)) printFn(l);
   }
-}
-
-function isSoftmaxHead(l: Layer): boolean {
-  return (l instanceof Dense || l instanceof Activation) && l.activation === 'softmax';
 }
 
 /** A functional model from symbolic inputs and outputs (TF.js `tf.model`). */

@@ -2,7 +2,7 @@
 import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType } from '../types.js';
-import { call, checkAlive, recordGrad, Unary } from './kernel.js';
+import { call, checkAlive, recordOp, Unary } from './kernel.js';
 import { assertDtype } from '../util.js';
 
 /**
@@ -15,13 +15,13 @@ export function cast(x: Tensor, dtype: DataType): Tensor {
   if (x.dtype === dtype) {
     const y = makeTensor([...x.shape], dtype);
     ENGINE.enqueue({ kind: 'alias', src: x.id, id: y.id });
-    recordGrad('cast', [x], [y], ([dy]) => [dy]);
+    recordOp('cast', [x], [y]);
     return y;
   }
   if (dtype === 'float32' || (dtype === 'int32' && x.dtype === 'bool')) {
     const y = makeTensor([...x.shape], dtype);
     ENGINE.enqueue({ kind: 'alias', src: x.id, id: y.id });
-    recordGrad('cast', [x], [y], ([dy]) => [dy]);
+    recordOp('cast', [x], [y]);
     return y;
   }
   if (dtype === 'bool') {

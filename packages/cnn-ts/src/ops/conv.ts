@@ -1,9 +1,9 @@
-/** conv2d, its transpose, fused conv + bias + activation, max/avg pooling. */
+/** conv2d, its transpose, fused conv + bias + activation, max/avg pooling (their gradients: grads/conv.ts). */
 import { encodeConv2d, type PadSpec } from 'cnn-worker';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { ExplicitPadding, PaddingType, TensorLike } from '../types.js';
 import { assert, fmtShape, fmtValue } from '../util.js';
-import { call, recordGrad } from './kernel.js';
+import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
 import { tidy } from '../globals.js';
@@ -38,7 +38,7 @@ export function parsePad(pad: Pad, op: string): PadSpec {
   return { top: pad[1][0], bottom: pad[1][1], left: pad[2][0], right: pad[2][1] };
 }
 
-/** Output size and padding of one axis (SPEC §3, same as crates/cnn-core/src/shape.rs). */
+/** Output size and padding of one axis (TensorFlow's rule, as crates/cnn-core/src/shape.rs computes it). */
 export function outSize(input: number, k: number, s: number, d: number, pad: PadSpec, before: number, after: number, op: string, axis: string): number {
   const kEff = (k - 1) * d + 1;
   if (pad === 'same') return Math.ceil(input / s);
@@ -86,28 +86,17 @@ function convGeometry(op: string, xShape: number[], fShape: number[], strides: n
 /** Activations the fused convolution applies in its store. */
 export type FusedActivation = 'linear' | 'relu';
 
+/** What a convolution records for its gradient (grads/conv.ts). */
+export interface ConvAttrs {
+  spec: Uint32Array;
+  out: number[];
+  activation: FusedActivation;
+}
+
 function convCore(op: string, x: Tensor, f: Tensor, bias: Tensor | null, activation: FusedActivation, g: ConvGeometry): Tensor {
   const y = makeTensor(g.out, 'float32');
   call('conv2d', [x, f, bias], [y], [activation === 'relu', g.spec]);
-  recordGrad(op, bias ? [x, f, bias] : [x, f], [y], ([dy0], needed) => {
-    let dy = dy0;
-    if (activation === 'relu') {
-      dy = makeTensor(g.out, 'float32');
-      call('reluBackward', [y, dy0], [dy]);
-    }
-    // The first layer's input gradient is not needed for training: skip it.
-    let dx: Tensor | null = null;
-    if (needed[0]) {
-      dx = makeTensor([...x.shape], 'float32');
-      call('conv2dBackpropInput', [dy, f], [dx], [g.spec]);
-    }
-    const dw = makeTensor([...f.shape], 'float32');
-    call('conv2dBackpropFilter', [x, dy], [dw], [g.spec]);
-    if (!bias) return [dx, dw];
-    const db = makeTensor([...bias.shape], 'float32');
-    call('biasGrad', [dy], [db], [g.out[3]]);
-    return [dx, dw, db];
-  });
+  recordOp<ConvAttrs>('conv2d', bias ? [x, f, bias] : [x, f], [y], { spec: g.spec, out: g.out, activation }, [], op);
   return y;
 }
 
@@ -165,13 +154,7 @@ export function conv2dTranspose(x: Arg, filter: Arg, outputShape: number[], stri
     assert(g.out.every((d, i) => d === x4.shape[i]), op, () => `input ${fmtShape(x4.shape)} does not match the forward output ${fmtShape(g.out)} of a convolution of ${fmtShape(out)} with these strides and padding`);
     const y = makeTensor(out, 'float32');
     call('conv2dBackpropInput', [x4, f], [y], [g.spec]);
-    recordGrad(op, [x4, f], [y], ([dy]) => {
-      const dx = makeTensor(g.out, 'float32');
-      call('conv2d', [dy, f, null], [dx], [false, g.spec]);
-      const dw = makeTensor([...f.shape], 'float32');
-      call('conv2dBackpropFilter', [dy, x4], [dw], [g.spec]);
-      return [dx, dw];
-    });
+    recordOp<ConvAttrs>(op, [x4, f], [y], { spec: g.spec, out: g.out, activation: 'linear' });
     return y;
   });
 }
@@ -194,11 +177,7 @@ export function maxPool(x: Arg, filterSize: number | number[], strides: number |
     const g = poolSpec('maxPool', x4, filterSize, strides, pad);
     const y = makeTensor(g.out, x4.dtype);
     call('maxPool2d', [x4], [y], [g.spec]);
-    recordGrad('maxPool', [x4], [y], ([dy]) => {
-      const dx = makeTensor([...x4.shape], 'float32');
-      call('maxPool2dBackward', [x4, dy], [dx], [g.spec]);
-      return [dx];
-    });
+    recordOp('maxPool', [x4], [y], { spec: g.spec });
     return y;
   });
 }
@@ -209,11 +188,7 @@ export function avgPool(x: Arg, filterSize: number | number[], strides: number |
     const g = poolSpec('avgPool', x4, filterSize, strides, pad);
     const y = makeTensor(g.out, 'float32');
     call('avgPool2d', [x4], [y], [g.spec]);
-    recordGrad('avgPool', [x4], [y], ([dy]) => {
-      const dx = makeTensor([...x4.shape], 'float32');
-      call('avgPool2dBackward', [dy], [dx], [g.spec]);
-      return [dx];
-    });
+    recordOp('avgPool', [x4], [y], { spec: g.spec });
     return y;
   });
 }
@@ -226,11 +201,6 @@ export function globalPool(x: Arg, kind: 'avg' | 'max'): Tensor {
   const [n, h, w, c] = tx.shape;
   const y = makeTensor([n, c], 'float32');
   call(kind === 'avg' ? 'globalAvgPool' : 'globalMaxPool', [tx], [y], [n, h, w, c]);
-  recordGrad(op, [tx], [y], ([dy]) => {
-    const dx = makeTensor([...tx.shape], 'float32');
-    if (kind === 'avg') call('globalAvgPoolBackward', [dy], [dx], [n, h, w, c]);
-    else call('globalMaxPoolBackward', [tx, dy], [dx], [n, h, w, c]);
-    return [dx];
-  });
+  recordOp(op, [tx], [y]);
   return y;
 }

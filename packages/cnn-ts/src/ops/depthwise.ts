@@ -9,7 +9,7 @@ import { encodeConv2d } from 'cnn-worker';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { assert, fmtShape } from '../util.js';
-import { call, recordGrad } from './kernel.js';
+import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
 import { conv2d, outSize, pair, parsePad, type Pad } from './conv.js';
@@ -43,19 +43,7 @@ export function depthwiseGeometry(op: string, xShape: number[], fShape: number[]
 export function depthwiseCore(op: string, x: Tensor, f: Tensor, bias: Tensor | null, g: DwGeometry): Tensor {
   const y = makeTensor(g.out, 'float32');
   call('depthwiseConv2d', [x, f, bias], [y], [g.spec]);
-  recordGrad(op, bias ? [x, f, bias] : [x, f], [y], ([dy], needed) => {
-    let dx: Tensor | null = null;
-    if (needed[0]) {
-      dx = makeTensor([...x.shape], 'float32');
-      call('depthwiseConv2dBackpropInput', [dy, f], [dx], [g.spec]);
-    }
-    const dw = makeTensor([...f.shape], 'float32');
-    call('depthwiseConv2dBackpropFilter', [x, dy], [dw], [g.spec]);
-    if (!bias) return [dx, dw];
-    const db = makeTensor([...bias.shape], 'float32');
-    call('biasGrad', [dy], [db], [g.out[3]]);
-    return [dx, dw, db];
-  });
+  recordOp('depthwiseConv2d', bias ? [x, f, bias] : [x, f], [y], { spec: g.spec, out: g.out }, [], op);
   return y;
 }
 

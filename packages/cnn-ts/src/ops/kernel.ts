@@ -1,9 +1,11 @@
 /**
  * How ops talk to the core: queue a `call` of a wasm kernel with the
- * tensors' ids, and record the gradient on the tape. Also the op codes of
- * the generic kernels (mirrors crates/cnn-core/src/tensor).
+ * tensors' ids, and record the op on the gradient tape (its backward
+ * function is registered in grads/). The buffers and parameters of
+ * each kernel are typed from the crate's kernel list (cnn-worker's
+ * kernels.generated.ts), so a call with the wrong arguments does not compile.
  */
-import type { KernelArg, KernelName } from 'cnn-worker';
+import type { KernelName, KernelParams } from 'cnn-worker';
 import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType } from '../types.js';
@@ -15,8 +17,12 @@ export interface CallOptions {
   resultTo?: Tensor;
 }
 
+/** The `args` (and options) of a call of kernel `K`: optional when it takes no parameters. */
+type ArgsOf<K extends KernelName> = KernelParams[K] extends [] ? [args?: [], opts?: CallOptions] : [args: KernelParams[K], opts?: CallOptions];
+
 /** Queues `fn(inputs..., inplace..., outputs..., args...)`. */
-export function call(fn: KernelName, inputs: (Tensor | null)[], outputs: Tensor[], args: KernelArg[] = [], opts: CallOptions = {}): void {
+export function call<K extends KernelName>(fn: K, inputs: (Tensor | null)[], outputs: Tensor[], ...rest: ArgsOf<K>): void {
+  const [args = [], opts = {}] = rest as [KernelParams[K] | [] | undefined, CallOptions | undefined];
   for (const t of inputs) if (t) checkAlive(t, fn);
   ENGINE.enqueue({
     kind: 'call',
@@ -37,141 +43,25 @@ export function checkAlive(t: Tensor, op: string): void {
 }
 
 /** A new output tensor and the call that fills it. */
-export function run1(fn: KernelName, inputs: (Tensor | null)[], shape: number[], args: KernelArg[] = [], dtype: DataType = 'float32'): Tensor {
+export function run1<K extends KernelName>(fn: K, inputs: (Tensor | null)[], shape: number[], args: KernelParams[K], dtype: DataType = 'float32'): Tensor {
   const y = makeTensor(shape, dtype);
-  call(fn, inputs, [y], args);
+  call(fn, inputs, [y], ...([args] as ArgsOf<K>));
   return y;
 }
 
 /**
- * Records a gradient for an op, when a gradient function is recording.
- * `saved` are tensors the backward pass reads besides the op's inputs and
- * outputs (e.g. batch statistics): the tape holds them, so a `tidy` inside
- * the recorded function cannot free them before the backward pass.
+ * Records an op on the gradient tape, when one is recording: its name (the
+ * key of its backward function in grads/registry.ts), inputs, outputs and
+ * parameters. `saved` are tensors the backward pass reads besides the op's
+ * inputs and outputs (e.g. batch statistics): the tape holds them, so a
+ * `tidy` inside the recorded function cannot free them before the backward
+ * pass. `name` is the op's name in error messages when it differs from the
+ * registry key (e.g. the fused conv2d reuses conv2d's gradient).
  */
-export function recordGrad(name: string, inputs: Tensor[], outputs: Tensor[], backward: (dys: Tensor[], needed: boolean[]) => (Tensor | null)[], saved: Tensor[] = []): void {
+export function recordOp<A>(op: string, inputs: Tensor[], outputs: Tensor[], attrs?: A, saved: Tensor[] = [], name: string = op): void {
   if (!ENGINE.tape) return;
-  if (saved.length === 0) {
-    ENGINE.record({ name, inputs, outputs, backward });
-    return;
-  }
-  const n = inputs.length;
-  ENGINE.record({
-    name,
-    inputs: [...inputs, ...saved],
-    outputs,
-    backward: (dys, needed) => [...backward(dys, needed.slice(0, n)), ...saved.map(() => null)],
-  });
+  ENGINE.record({ op, name, inputs: [...inputs, ...saved], outputs, attrs, saved: saved.length });
 }
 
-/**
- * Ops TF.js registers no gradient for (comparisons, logical ops, ...).
- * Differentiating through one throws, naming it; the tests check each.
- */
-export const NON_DIFFERENTIABLE = new Set<string>();
-
-/** Records an op without a gradient: replaying the tape over it throws, naming the op. */
-export function recordNoGrad(name: string, inputs: Tensor[], outputs: Tensor[]): void {
-  NON_DIFFERENTIABLE.add(name);
-  if (!ENGINE.tape) return;
-  ENGINE.record({
-    name,
-    inputs,
-    outputs,
-    backward: () => {
-      throw new Error(`Cannot compute gradient: ${name} is not differentiable (TF.js registers no gradient for it); the result depends on the variables through ${name}`);
-    },
-  });
-}
-
-/** Ops whose gradient is zero everywhere it exists (TF.js: floor, round, sign, step, argMax, ...). */
-export const ZERO_GRADIENT = new Set<string>();
-
-/** Records a zero gradient for every input (piecewise-constant ops, as TF.js). */
-export function recordZeroGrad(name: string, inputs: Tensor[], outputs: Tensor[]): void {
-  ZERO_GRADIENT.add(name);
-  if (!ENGINE.tape) return;
-  ENGINE.record({
-    name,
-    inputs,
-    outputs,
-    backward: () =>
-      inputs.map((x) => {
-        const z = makeTensor([...x.shape], 'float32');
-        call('fill', [], [z], [0]);
-        return z;
-      }),
-  });
-}
-
-/** `unary` kernel op codes. */
-export const Unary = {
-  neg: 0,
-  abs: 1,
-  square: 2,
-  sqrt: 3,
-  exp: 4,
-  log: 5,
-  sigmoid: 6,
-  tanh: 7,
-  relu: 8,
-  reciprocal: 9,
-  clip: 10,
-  affine: 11,
-  step: 12,
-  sign: 13,
-  floor: 14,
-  round: 15,
-  rsqrt: 16,
-  elu: 17,
-  leakyRelu: 18,
-  softplus: 19,
-  log1p: 20,
-  expm1: 21,
-  sin: 22,
-  cos: 23,
-  logicalNot: 24,
-  isNaN: 25,
-  relu6: 26,
-  selu: 27,
-  gelu: 28,
-  erf: 29,
-} as const;
-
-/** `binary` kernel op codes. */
-export const Binary = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  maximum: 4,
-  minimum: 5,
-  pow: 6,
-  squaredDifference: 7,
-  equal: 8,
-  notEqual: 9,
-  greater: 10,
-  greaterEqual: 11,
-  less: 12,
-  lessEqual: 13,
-  logicalAnd: 14,
-  logicalOr: 15,
-  floorDiv: 16,
-  mod: 17,
-  atan2: 18,
-  divNoNan: 19,
-} as const;
-
-/** `reduce` kernel op codes. */
-export const Reduce = {
-  sum: 0,
-  mean: 1,
-  max: 2,
-  min: 3,
-  prod: 4,
-  argMax: 5,
-  argMin: 6,
-  any: 7,
-  all: 8,
-  logSumExp: 9,
-} as const;
+/** The op codes of the generic kernels (generated from the crate's kernel list). */
+export { Binary, Reduce, Unary } from 'cnn-worker';

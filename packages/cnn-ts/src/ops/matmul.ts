@@ -3,7 +3,7 @@ import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { assert, assertSize, fmtShape } from '../util.js';
-import { recordGrad } from './kernel.js';
+import { recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
 import { concat } from './transform.js';
@@ -11,18 +11,14 @@ import { slice } from './transform.js';
 
 type Arg = Tensor | TensorLike;
 
-function matMul2d(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+/** One rank-2 product `op(A) op(B)` (also the gradient's, grads/matmul.ts). */
+export function matMul2d(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
   const [m, ka] = transposeA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [kb, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   assert(ka === kb, 'matMul', () => `inner shapes of A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)}${transposeA ? ' (A transposed)' : ''}${transposeB ? ' (B transposed)' : ''} must match: ${ka} != ${kb}`);
   const y = makeTensor([m, n], 'float32', 'matMul');
   ENGINE.enqueue({ kind: 'matMul', a: a.id, b: b.id, out: y.id, m, n, k: ka, transA: transposeA, transB: transposeB });
-  recordGrad('matMul', [a, b], [y], ([dy], needed) => {
-    // C = op(A) op(B): dA and dB in each transpose combination (as TF.js).
-    const da = !needed[0] ? null : transposeA ? matMul2d(b, dy, transposeB, true) : matMul2d(dy, b, false, !transposeB);
-    const db = !needed[1] ? null : transposeB ? matMul2d(dy, a, true, transposeA) : matMul2d(a, dy, !transposeA, false);
-    return [da, db];
-  });
+  recordOp('matMul', [a, b], [y], { transposeA, transposeB });
   return y;
 }
 

@@ -1,9 +1,10 @@
-/** Neural-network ops: softmax, moments, batch norm, dropout, fused losses. */
+/** Neural-network ops: softmax, moments, batch norm, dropout, fused losses (their gradients: grads/nn.ts). */
+import { encodeParams } from 'cnn-worker';
 import { makeTensor, Tensor, type Variable } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { generator, uniformValues } from '../random.js';
 import { assert, fmtShape, sizeFromShape } from '../util.js';
-import { call, recordGrad } from './kernel.js';
+import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
 import { add, mul, sub } from './binary.js';
@@ -22,11 +23,7 @@ export function softmax(logits: Arg, dim = -1): Tensor {
   const rows = x.size / Math.max(1, classes);
   const y = makeTensor([...x.shape], 'float32');
   call('softmax', [x], [y], [rows, classes]);
-  recordGrad('softmax', [x], [y], ([dy]) => {
-    const dx = makeTensor([...x.shape], 'float32');
-    call('softmaxBackward', [y, dy], [dx], [rows, classes]);
-    return [dx];
-  });
+  recordOp('softmax', [x], [y], { rows, classes });
   return y;
 }
 
@@ -77,14 +74,8 @@ export function batchNormTrain(a: BatchNormTrainArgs): Tensor {
   const y = makeTensor([...a.x.shape], 'float32');
   const m = makeTensor([c], 'float32');
   const v = makeTensor([c], 'float32');
-  call('batchNormTrain', [a.x, a.gamma, a.beta], [y, m, v], [rows, c, a.momentum, a.epsilon], { inplace: [a.movingMean, a.movingVariance] });
-  recordGrad('batchNormalization', [a.x, a.gamma, a.beta], [y], ([dy]) => {
-    const dx = makeTensor([...a.x.shape], 'float32');
-    const dg = makeTensor([c], 'float32');
-    const db = makeTensor([c], 'float32');
-    call('batchNormBackward', [a.x, dy, a.gamma, m, v], [dx, dg, db], [rows, c, a.epsilon]);
-    return [dx, dg, db];
-  }, [m, v]);
+  call('batchNormTrain', [a.x, a.gamma, a.beta], [y, m, v], encodeParams.batchNormTrain({ rows, channels: c, momentum: a.momentum, epsilon: a.epsilon }), { inplace: [a.movingMean, a.movingVariance] });
+  recordOp('batchNormTrain', [a.x, a.gamma, a.beta], [y], { rows, channels: c, epsilon: a.epsilon }, [m, v], 'batchNormalization');
   return y;
 }
 
@@ -93,7 +84,7 @@ export function batchNormInference(x: Tensor, gamma: Tensor, beta: Tensor, movin
   const c = x.shape[x.rank - 1];
   const y = makeTensor([...x.shape], 'float32');
   call('batchNormInference', [x, gamma, beta, movingMean, movingVariance], [y], [x.size / c, c, epsilon]);
-  recordGrad('batchNormalization', [x], [y], ([dy]) => [mul(dy, mul(gamma, rsqrt(add(movingVariance, epsilon))))], [gamma, movingVariance]);
+  recordOp('batchNormInference', [x], [y], { epsilon }, [gamma, movingVariance], 'batchNormalization');
   return y;
 }
 
@@ -126,11 +117,7 @@ export function sparseSoftmaxCrossEntropy(labels: Tensor, logits: Tensor): Tenso
   const probs = makeTensor([rows, classes], 'float32');
   const loss = makeTensor([], 'float32');
   call('sparseSoftmaxCrossEntropy', [logits, labels], [probs], [rows, classes], { resultTo: loss });
-  recordGrad(op, [logits], [loss], ([dy]) => {
-    const d = makeTensor([rows, classes], 'float32');
-    call('sparseSoftmaxCrossEntropyBackward', [probs, labels], [d], [rows, classes]);
-    return [mul(d, dy)];
-  }, [probs, labels]);
+  recordOp(op, [logits], [loss], { rows, classes }, [probs, labels]);
   return loss;
 }
 
@@ -141,11 +128,7 @@ export function categoricalCrossEntropy(targets: Tensor, probs: Tensor): Tensor 
   const [rows, classes] = probs.shape;
   const loss = makeTensor([], 'float32');
   call('categoricalCrossEntropy', [probs, targets], [], [rows, classes], { resultTo: loss });
-  recordGrad(op, [probs], [loss], ([dy]) => {
-    const d = makeTensor([rows, classes], 'float32');
-    call('categoricalCrossEntropyBackward', [probs, targets], [d], [rows, classes]);
-    return [mul(d, dy)];
-  }, [targets]);
+  recordOp(op, [probs], [loss], { rows, classes }, [targets]);
   return loss;
 }
 
@@ -157,10 +140,6 @@ export function sparseCategoricalCrossEntropy(labels: Tensor, probs: Tensor): Te
   assert(labels.size === rows, op, () => `labels have ${labels.size} entries for a batch of ${rows}`);
   const loss = makeTensor([], 'float32');
   call('sparseCategoricalCrossEntropy', [probs, labels], [], [rows, classes], { resultTo: loss });
-  recordGrad(op, [probs], [loss], ([dy]) => {
-    const d = makeTensor([rows, classes], 'float32');
-    call('sparseCategoricalCrossEntropyBackward', [probs, labels], [d], [rows, classes]);
-    return [mul(d, dy)];
-  }, [labels]);
+  recordOp(op, [probs], [loss], { rows, classes }, [labels]);
   return loss;
 }

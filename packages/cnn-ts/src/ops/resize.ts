@@ -7,7 +7,7 @@
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { assert, fmtShape } from '../util.js';
-import { call, recordGrad } from './kernel.js';
+import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
 
@@ -35,10 +35,6 @@ export function resize2d(x: Tensor | TensorLike, size: [number, number], method:
   const spec = Uint32Array.from([n, h, w, c, size[0], size[1], method === 'nearest' ? 0 : 1, align ? 1 : 0, half ? 1 : 0]);
   const y = makeTensor([n, size[0], size[1], c], 'float32');
   call('resize2d', [x4], [y], [spec]);
-  recordGrad(op, [x4], [y], ([dy]) => {
-    const dx = makeTensor([...x4.shape], 'float32');
-    call('resize2dBackward', [dy], [dx], [spec]);
-    return [dx];
-  });
+  recordOp('resize2d', [x4], [y], { spec }, [], op);
   return t.rank === 4 ? y : reshape(y, y.shape.slice(1));
 }

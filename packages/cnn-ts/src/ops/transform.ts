@@ -1,11 +1,10 @@
-/** Shape and data movement: reshape, transpose, slice, pad, concat, tile, ... */
+/** Shape and data movement: reshape, transpose, slice, pad, concat, tile, ... (their gradients: grads/transform.ts). */
 import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { assert, fmtShape, parseAxes, sizeFromShape, stridesOf } from '../util.js';
-import { call, recordGrad } from './kernel.js';
+import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
-import { sum } from './reduction.js';
 
 type Arg = Tensor | TensorLike;
 
@@ -38,7 +37,7 @@ export function reshape(x: Arg, shape: number[]): Tensor {
   assert(sizeFromShape(s) === tx.size, 'reshape', () => `new shape ${fmtShape(s)} has ${sizeFromShape(s)} elements, the tensor of shape ${fmtShape(tx.shape)} has ${tx.size}`);
   const y = makeTensor(s, tx.dtype);
   ENGINE.enqueue({ kind: 'alias', src: tx.id, id: y.id });
-  recordGrad('reshape', [tx], [y], ([dy]) => [reshape(dy, tx.shape)]);
+  recordOp('reshape', [tx], [y]);
   return y;
 }
 
@@ -67,8 +66,7 @@ export function transpose(x: Arg, perm?: number[]): Tensor {
   const y = makeTensor(shape, tx.dtype);
   const xs = stridesOf(tx.shape);
   copy(tx, y, shape, 0, p.map((a) => xs[a]), 0, stridesOf(shape), true);
-  const inv = p.map((_, i) => p.indexOf(i));
-  recordGrad('transpose', [tx], [y], ([dy]) => [transpose(dy, inv)]);
+  recordOp('transpose', [tx], [y], { perm: p });
   return y;
 }
 
@@ -84,7 +82,7 @@ export function slice(x: Arg, begin: number | number[], size?: number | number[]
   const y = makeTensor(sz, tx.dtype);
   const xs = stridesOf(tx.shape);
   copy(tx, y, sz, b.reduce((o, v, i) => o + v * xs[i], 0), xs, 0, stridesOf(sz), true);
-  recordGrad('slice', [tx], [y], ([dy]) => [pad(dy, tx.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]))]);
+  recordOp('slice', [tx], [y], { begin: b, size: sz });
   return y;
 }
 
@@ -97,7 +95,7 @@ export function pad(x: Arg, paddings: Array<[number, number]>, constantValue = 0
   const y = filled(shape, constantValue, tx);
   const ys = stridesOf(shape);
   copy(tx, y, tx.shape, 0, stridesOf(tx.shape), paddings.reduce((o, [a], i) => o + a * ys[i], 0), ys, false);
-  recordGrad('pad', [tx], [y], ([dy]) => [slice(dy, paddings.map(([a]) => a), tx.shape)]);
+  recordOp('pad', [tx], [y], { paddings });
   return y;
 }
 
@@ -120,14 +118,7 @@ export function concat(tensors: Arg[], axis = 0): Tensor {
     copy(t, y, t.shape, 0, stridesOf(t.shape), off * ys[a], ys, false);
     off += t.shape[a];
   }
-  recordGrad('concat', ts, [y], ([dy]) => {
-    let o = 0;
-    return ts.map((t) => {
-      const begin = shape.map((_, i) => (i === a ? o : 0));
-      o += t.shape[a];
-      return slice(dy, begin, t.shape);
-    });
-  });
+  recordOp('concat', ts, [y], { axis: a });
   return y;
 }
 
@@ -174,10 +165,7 @@ export function broadcastTo(x: Arg, shape: number[]): Tensor {
   if (shape.length === tx.rank && strides.every((s, i) => s !== 0 || shape[i] === 1)) return reshape(tx, shape);
   const y = makeTensor([...shape], tx.dtype, 'broadcastTo');
   copy(tx, y, shape, 0, strides, 0, stridesOf(shape), true);
-  recordGrad('broadcastTo', [tx], [y], ([dy]) => {
-    const axes = shape.flatMap((d, i) => (i < lead || (tx.shape[i - lead] === 1 && d !== 1) ? [i] : []));
-    return [reshape(axes.length ? sum(dy, axes) : dy, tx.shape)];
-  });
+  recordOp('broadcastTo', [tx], [y]);
   return y;
 }
 
@@ -199,7 +187,7 @@ export function reverse(x: Arg, axis?: number | number[]): Tensor {
   const offset = axes.reduce((o, a) => o + (tx.shape[a] - 1) * xs[a], 0);
   const y = makeTensor([...tx.shape], tx.dtype);
   copy(tx, y, tx.shape, offset, xs.map((s, i) => (axes.includes(i) ? -s : s)), 0, stridesOf(tx.shape), true);
-  recordGrad('reverse', [tx], [y], ([dy]) => [reverse(dy, axes)]);
+  recordOp('reverse', [tx], [y], { axes });
   return y;
 }
 
@@ -213,12 +201,7 @@ export function gather(x: Arg, indices: Tensor | TensorLike, axis = 0): Tensor {
   const y = makeTensor([...tx.shape.slice(0, a), ...ti.shape, ...tx.shape.slice(a + 1)], tx.dtype, 'gather');
   const n = tx.shape[a];
   call('gather', [tx, ti], [y], [outer, n, inner]);
-  // dx[o, j, :] = sum of dy[o, k, :] over indices[k] == j (TF.js: unsortedSegmentSum).
-  recordGrad('gather', [tx], [y], ([dy]) => {
-    const dx = makeTensor([...tx.shape], 'float32', 'gather (gradient)');
-    call('scatterAdd', [dy, ti], [dx], [outer, n, inner]);
-    return [dx];
-  }, [ti]);
+  recordOp('gather', [tx], [y], { outer, axisLen: n, inner }, [ti]);
   return y;
 }
 
@@ -235,7 +218,6 @@ export function unsortedSegmentSum(x: Arg, segmentIds: Tensor | TensorLike, numS
   const inner = sizeFromShape(tx.shape.slice(1));
   const y = makeTensor([numSegments, ...tx.shape.slice(1)], tx.dtype, 'unsortedSegmentSum');
   call('scatterAdd', [tx, ids], [y], [1, numSegments, inner]);
-  // TF.js: the gradient gathers the output gradient back by segment id.
-  recordGrad('unsortedSegmentSum', [tx], [y], ([dy]) => [gather(dy, ids, 0)], [ids]);
+  recordOp('unsortedSegmentSum', [tx], [y], undefined, [ids]);
   return y;
 }

@@ -159,7 +159,13 @@ fn ops_by_hand() {
     assert_eq!(run(16, &a, &b), [-3.0, -3.0, 2.0, 2.0, 2.0]);
     assert_eq!(run(17, &a, &b), [2.0, -2.0, 1.0, -1.0, 0.0]);
     assert_eq!(run(17, &[5.5, -5.5], &[2.0, 2.0]), [1.5, 0.5]);
-    assert_close(&run(18, &[1.0, 1.0, -1.0, 0.0], &[-1.0, 1.0, 0.0, -1.0]), &[0.75 * std::f32::consts::PI, std::f32::consts::FRAC_PI_4, -std::f32::consts::FRAC_PI_2, std::f32::consts::PI], 1e-6, 0.0, "atan2");
+    assert_close(
+        &run(18, &[1.0, 1.0, -1.0, 0.0], &[-1.0, 1.0, 0.0, -1.0]),
+        &[0.75 * std::f32::consts::PI, std::f32::consts::FRAC_PI_4, -std::f32::consts::FRAC_PI_2, std::f32::consts::PI],
+        1e-6,
+        0.0,
+        "atan2",
+    );
     assert_eq!(run(19, &[1.0, 6.0, 0.0, nan], &[0.0, 3.0, 0.0, 0.0]), [0.0, 2.0, 0.0, 0.0]);
 }
 

@@ -76,7 +76,7 @@ fn reverse_with_negative_strides() {
 #[test]
 fn tile_concat_and_broadcast_to() {
     let x = arange(6); // [2, 3]
-    // tile [2, 2]: y [4, 6] viewed as [rep0 2, 2, rep1 2, 3], reading x with 0 strides on the reps.
+                       // tile [2, 2]: y [4, 6] viewed as [rep0 2, 2, rep1 2, 3], reading x with 0 strides on the reps.
     let y = copy(&spec(&[2, 2, 2, 3], 0, &[0, 3, 0, 1], 0, &[12, 6, 3, 1]), &x, &[f32::NAN; 24]);
     assert_eq!(&y[..12], &[0., 1., 2., 0., 1., 2., 3., 4., 5., 3., 4., 5.]);
     assert_eq!(&y[..12], &y[12..]);

@@ -128,7 +128,16 @@ fn max_and_min_propagate_nan_on_every_layout() {
 #[test]
 fn empty_reductions_give_tf_values() {
     let x: [f32; 0] = [];
-    let want = [(ReduceOp::Sum, 0.0), (ReduceOp::Mean, f32::NAN), (ReduceOp::Max, f32::NEG_INFINITY), (ReduceOp::Min, f32::INFINITY), (ReduceOp::Prod, 1.0), (ReduceOp::Any, 0.0), (ReduceOp::All, 1.0), (ReduceOp::LogSumExp, f32::NEG_INFINITY)];
+    let want = [
+        (ReduceOp::Sum, 0.0),
+        (ReduceOp::Mean, f32::NAN),
+        (ReduceOp::Max, f32::NEG_INFINITY),
+        (ReduceOp::Min, f32::INFINITY),
+        (ReduceOp::Prod, 1.0),
+        (ReduceOp::Any, 0.0),
+        (ReduceOp::All, 1.0),
+        (ReduceOp::LogSumExp, f32::NEG_INFINITY),
+    ];
     for (op, v) in want {
         assert_same(&run(op, &[2, 0, 3], &[1], &x), &[v; 6], &format!("{op:?} over an empty axis"));
         assert_same(&run_ref(op, &[2, 0, 3], &[1], &x), &[v; 6], &format!("ref {op:?} over an empty axis"));

@@ -59,7 +59,18 @@ fn every_op_on_special_values_by_hand() {
         // rsqrt is 1 / sqrt(x), two roundings (not the correctly rounded value).
         (16, [f32::NAN, f32::NAN, f32::NEG_INFINITY, 1.0 / 0.5f32.sqrt(), 1.0 / 1.5f32.sqrt(), 1.0 / 2.5f32.sqrt(), 1.0 / 7f32.sqrt()]),
         (17, [0.3 * (-2.5f32).exp_m1(), 0.3 * (-1.0f32).exp_m1(), -0.0, 0.5, 1.5, 2.5, 7.0]),
-        (27, [1.050701 * (1.6732632 * (-2.5f32).exp_m1()), 1.050701 * (1.6732632 * (-1.0f32).exp_m1()), -0.0, 1.050701 * 0.5, 1.050701 * 1.5, 1.050701 * 2.5, 1.050701 * 7.0]),
+        (
+            27,
+            [
+                1.050701 * (1.6732632 * (-2.5f32).exp_m1()),
+                1.050701 * (1.6732632 * (-1.0f32).exp_m1()),
+                -0.0,
+                1.050701 * 0.5,
+                1.050701 * 1.5,
+                1.050701 * 2.5,
+                1.050701 * 7.0,
+            ],
+        ),
     ];
     for (code, want) in cases {
         assert_same(&run(op(code), &x), &want, &format!("unary {:?}", op(code)));

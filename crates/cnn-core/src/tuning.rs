@@ -1,0 +1,138 @@
+//! Kernel-variant choices, passed to the kernels in their geometry
+//! ([`crate::shape::Conv2d::tuning`], [`crate::shape::Pool2d::tuning`]) and
+//! GEMM run options ([`crate::gemm::Run::tuning`]). [`Tuning::DEFAULT`] is
+//! what every kernel uses unless told otherwise; the other values exist for
+//! A/B measurements of a variant inside one process (`benches/tuning.mjs`,
+//! through the wasm module's `setTuning`, which numbers the choices as
+//! [`Tuning::with_switch`] does), because benchmarks on shared machines
+//! drift too much between runs to compare builds.
+//!
+//! Every choice keeps results independent of the thread count, and each
+//! variant is checked against the scalar reference by the kernel's tests.
+
+/// Whether and how a Winograd tiling replaces the direct convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Winograd {
+    /// Never: the direct (im2col + GEMM) path.
+    Off,
+    /// The measured rule of `conv::winograd::choose` / `conv::winograd_filter::choose`.
+    Auto,
+    /// The small tiling on every eligible shape (forward F(2x2, 3x3); filter gradient F(3x3, 2x2)).
+    Small,
+    /// The large tiling on every eligible shape (forward F(4x4, 3x3); filter gradient F(3x3, 4x4)).
+    Large,
+}
+
+/// The kernel-variant choices. Each `bool` is "use the faster variant"
+/// (true by default); false selects the simpler path it replaced, kept for
+/// A/B runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tuning {
+    /// Switch 0. Without horizontal dilation, the `kw` taps of one kernel
+    /// row are consecutive pixels: the forward patch rows read them as one
+    /// segment of `kw * cin` values instead of one per tap.
+    pub merged_patch_rows: bool,
+    /// Switch 1. Winograd for the forward 3x3 stride-1 convolution.
+    pub winograd_forward: Winograd,
+    /// Switch 2. Winograd for the 3x3 filter gradient.
+    pub winograd_filter_grad: Winograd,
+    /// Switch 3. The filter gradient gathers interior pixels (whole window
+    /// inside the image) without a bounds check per row.
+    pub filter_grad_interior_gather: bool,
+    /// Switch 4. Max-pool backward's vector path when the windows do not
+    /// overlap (each input cell gets at most one gradient).
+    pub max_pool_backward_disjoint: bool,
+    /// Switch 5. The forward patch rows' fast path for row panels whose
+    /// pixels are all interior.
+    pub interior_row_panels: bool,
+    /// Switch 6. The filter gradient reads runs of interior pixels in place
+    /// (strided segments) instead of gathering them (needs switch 3).
+    pub filter_grad_strided_runs: bool,
+    /// Switch 7. Winograd's short per-tile GEMMs call the micro-kernel
+    /// directly instead of going through the GEMM driver.
+    pub winograd_direct_small_k: bool,
+    /// Switch 8. The direct filter gradient as `dW^T = dy^T P` with packed
+    /// patches when `cin % 8 == 0` and `cout <= 64`.
+    pub filter_grad_transposed: bool,
+    /// Switch 9. The GEMM driver runs an inner dimension of up to `KC` as
+    /// one block (false: fixed blocks of `KC_LONG`).
+    pub gemm_single_k_block: bool,
+}
+
+impl Tuning {
+    /// The built-in choices (the measured best; see each kernel's notes).
+    pub const DEFAULT: Tuning = Tuning {
+        merged_patch_rows: true,
+        winograd_forward: Winograd::Auto,
+        winograd_filter_grad: Winograd::Auto,
+        filter_grad_interior_gather: true,
+        max_pool_backward_disjoint: true,
+        interior_row_panels: true,
+        filter_grad_strided_runs: true,
+        winograd_direct_small_k: true,
+        filter_grad_transposed: true,
+        gemm_single_k_block: true,
+    };
+
+    /// Number of switches [`Tuning::with_switch`] knows.
+    pub const SWITCHES: usize = 10;
+
+    /// These choices with switch `i` set to `value`, numbered as the
+    /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
+    /// for the Winograd switches 3 = the small tiling, 4 = the large one.
+    /// Unknown switches and values leave the choices unchanged.
+    pub fn with_switch(mut self, i: usize, value: u32) -> Tuning {
+        let d = Tuning::DEFAULT;
+        let flag = |default: bool| match value {
+            1 => false,
+            2 => true,
+            _ => default,
+        };
+        let wino = |default: Winograd| match value {
+            1 => Winograd::Off,
+            2 => Winograd::Auto,
+            3 => Winograd::Small,
+            4 => Winograd::Large,
+            _ => default,
+        };
+        match i {
+            0 => self.merged_patch_rows = flag(d.merged_patch_rows),
+            1 => self.winograd_forward = wino(d.winograd_forward),
+            2 => self.winograd_filter_grad = wino(d.winograd_filter_grad),
+            3 => self.filter_grad_interior_gather = flag(d.filter_grad_interior_gather),
+            4 => self.max_pool_backward_disjoint = flag(d.max_pool_backward_disjoint),
+            5 => self.interior_row_panels = flag(d.interior_row_panels),
+            6 => self.filter_grad_strided_runs = flag(d.filter_grad_strided_runs),
+            7 => self.winograd_direct_small_k = flag(d.winograd_direct_small_k),
+            8 => self.filter_grad_transposed = flag(d.filter_grad_transposed),
+            9 => self.gemm_single_k_block = flag(d.gemm_single_k_block),
+            _ => {}
+        }
+        self
+    }
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switches_are_numbered_as_the_benchmarks_number_them() {
+        let d = Tuning::DEFAULT;
+        assert_eq!(d.with_switch(1, 0), d);
+        assert_eq!(d.with_switch(1, 1).winograd_forward, Winograd::Off);
+        assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
+        assert!(!d.with_switch(9, 1).gemm_single_k_block);
+        assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
+        assert_eq!(d.with_switch(11, 1), d);
+        for i in 0..Tuning::SWITCHES {
+            assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
+        }
+    }
+}
