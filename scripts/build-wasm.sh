@@ -60,14 +60,29 @@ build() { # flavor features target-features link-args
 }
 
 # binaryen's wasm-opt from npm (pinned in the root package.json; Debian's
-# binaryen 108 miscompiles this module): -O3, and the name and producers
+# binaryen 108 miscompiles this module): -Os, and the name and producers
 # sections stripped (44 % of the file). The test suite runs on the result.
+# -Os rather than -O3: with the kernels of issue 16, -O3 made the threaded
+# file 704 kB, over its 700 kB budget (-Os: 697 kB); training and predict
+# speed showed no difference in 3 alternated pairs on the loaded host.
+#
+# Without ssa-nomerge (part of -O3 and -Os): on Node 20 (V8 11.3), the
+# threaded build after that pass hangs starting a 2-thread pool in about one process start in three
+# (the pool thread spins in std's thread::park, the main thread waits in
+# rayon's wait_until_primed). It needs both that pass's output and V8's
+# baseline compiler: `wasm-opt --ssa-nomerge` alone hangs 8/20 starts, the
+# same file under `node --no-liftoff` 0/20, the unoptimised file under
+# `--liftoff-only` 0/20, -O3 without it 0/40 (tests/wasm-start.test.ts).
+# ssa-nomerge only prepares precompute-propagate, which still runs.
+# --low-memory-unused: the first 1 KiB of memory holds nothing (Rust's data
+# starts at 1 MiB, above the main thread's stack), so constant offsets fold
+# into loads and stores (about 6 kB smaller).
 wasm_opt=node_modules/.bin/wasm-opt
 optimise() {
   [ -x "$wasm_opt" ] || { echo "build-wasm: $wasm_opt missing; run 'npm ci' first" >&2; exit 1; }
   local before
   before=$(stat -c %s "$1")
-  "$wasm_opt" -O3 --strip-debug --strip-producers "$1" -o "$1.opt"
+  "$wasm_opt" -Os --skip-pass=ssa-nomerge --low-memory-unused --strip-debug --strip-producers "$1" -o "$1.opt"
   mv "$1.opt" "$1"
   echo "build-wasm: wasm-opt $1: $before -> $(stat -c %s "$1") bytes"
 }

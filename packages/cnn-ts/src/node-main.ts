@@ -2,8 +2,8 @@
  * The `import` entry on Node: everything of `cnn-ts`, with the core started
  * before the importing module runs, so TF.js programs that read data
  * synchronously (`dataSync()`, `arraySync()`) from their first line run
- * unchanged, as with tfjs-node. `require('cnn-ts')` gets dist/index.js
- * (no top-level await); there the core starts in the background.
+ * unchanged, as with tfjs-node. The package is ESM-only: from CommonJS,
+ * `await import('cnn-ts')` (a `require` would meet the top-level await).
  */
 import { ENGINE } from './engine.js';
 

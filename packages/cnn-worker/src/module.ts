@@ -1,12 +1,6 @@
 import type { KernelExports } from './kernels.generated.js';
 
 /**
- * The exports of the wasm-bindgen glue (`wasm/<flavor>/cnn_core.js`) that
- * this package uses: the kernels (generated from the crate's kernel list,
- * kernels.generated.ts) and, written here, the glue's loaders, the buffer
- * store, the thread pool and build facts.
- */
-/**
  * A compiled `WebAssembly.Module`. Declared here, not through the global
  * `WebAssembly` namespace, so that this package's .d.ts files also check
  * under a Node-only tsconfig (no DOM lib, `skipLibCheck: false`).
@@ -18,6 +12,12 @@ export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
 }
 
+/**
+ * The exports of the wasm-bindgen glue (`wasm/<flavor>/cnn_core.js`) that
+ * this package uses: the kernels (generated from the crate's kernel list,
+ * kernels.generated.ts) and, written here, the glue's loaders, the buffer
+ * store, the thread pool and build facts.
+ */
 export interface CoreModule extends KernelExports {
   /** Async instantiation (browsers); resolves to the raw exports. */
   default(init: { module_or_path: WasmModule | URL | string; memory?: WasmMemory }): Promise<unknown>;

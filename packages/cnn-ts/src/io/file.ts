@@ -16,7 +16,7 @@ async function nodeModules(): Promise<{ fs: FS; path: Path }> {
   const fsName = 'node:fs/promises';
   const pathName = 'node:path';
   try {
-    const [fs, path] = await Promise.all([import(/* @vite-ignore */ fsName) as Promise<FS>, import(/* @vite-ignore */ pathName) as Promise<Path>]);
+    const [fs, path] = await Promise.all([import(/* webpackIgnore: true */ /* @vite-ignore */ fsName) as Promise<FS>, import(/* webpackIgnore: true */ /* @vite-ignore */ pathName) as Promise<Path>]);
     return { fs, path };
   } catch {
     throw new Error('file://: needs Node.js (in browsers use http(s)://, indexeddb://, localstorage:// or tf.io.browserFiles)');

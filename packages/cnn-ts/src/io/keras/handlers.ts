@@ -34,7 +34,7 @@ export function kerasFileHandler(source: KerasFileSource, opts: KerasArtifactsOp
       const where = opts.source ?? file;
       // A computed specifier: browser bundlers must not pull node:fs into the main entry.
       const fsName = 'node:fs/promises';
-      const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+      const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
       let bytes: Uint8Array;
       try {
         const st = await fs.stat(file);

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * The serverless function (examples/serverless) against the same handler on
+ * TF.js 4.22's wasm backend (benches/serverless/handler-tfjs.ts: same service
+ * code, same model files, same PNG requests). Both are esbuild bundles laid
+ * out as deployed.
+ *
+ *   node benches/serverless.mjs [--model DIR] [--rounds 3] [--seconds 2] [--threads 2]
+ *
+ * - cold start: process start -> first prediction returned by the handler
+ *   (a fresh `node` per sample, timed by this process; median of --rounds x 2);
+ * - warm: p50 / p99 latency and throughput at concurrency 1, 8 and 32
+ *   (in-flight handler calls in one instance, as the platform's runtime makes
+ *   them), --seconds per level after a warm-up, a fresh instance per sample;
+ * - the deployable zip of each.
+ * Contenders alternate in every round (the host's second vCPU varies).
+ * Prints a table and, last, one JSON line. Needs a model: `npm run train`
+ * (model/) or --model DIR.
+ */
+import { build } from 'esbuild';
+import { zipSync } from 'fflate';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opts } = parseArgs({
+  options: {
+    model: { type: 'string', default: join(repo, 'model') },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    out: { type: 'string', default: join(repo, 'out/bench-serverless') },
+  },
+});
+const rounds = Number(opts.rounds), seconds = Number(opts.seconds);
+const modelDir = resolve(opts.model);
+if (!existsSync(join(modelDir, 'model.json'))) {
+  console.error(`serverless bench: no model at ${modelDir}/model.json; run 'npm run train' first or pass --model DIR`);
+  process.exit(1);
+}
+const out = resolve(opts.out);
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+function files(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+function zipBytes(dir) {
+  return zipSync(Object.fromEntries(files(dir).map((f) => [relative(dir, f), [readFileSync(f), { level: /\.(wasm|bin)$/.test(f) ? 6 : 9 }]]))).length;
+}
+
+// cnn-ts: the example's own build script.
+const cnnDir = join(out, 'cnn-ts');
+execFileSync(process.execPath, [join(repo, 'examples/serverless/build.mjs'), '--model', modelDir, '--out', cnnDir, '--no-zip'], { stdio: 'ignore' });
+// TF.js: the peer handler bundled the same way, its SIMD wasm beside it.
+const tfjsDir = join(out, 'tfjs-wasm');
+await build({
+  entryPoints: [join(repo, 'benches/serverless/handler-tfjs.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outfile: join(tfjsDir, 'handler.mjs'),
+  // TF.js's Emscripten glue also reads __dirname.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'error',
+});
+const tfjsWasm = join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) cpSync(join(tfjsWasm, f), join(tfjsDir, 'wasm', f));
+cpSync(modelDir, join(tfjsDir, 'model'), { recursive: true, filter: (p) => !p.endsWith('.png') });
+writeFileSync(join(tfjsDir, 'package.json'), '{"type":"module","private":true}\n');
+
+const contenders = [
+  { name: 'cnn-ts', dir: cnnDir, env: { CNN_THREADS: opts.threads } },
+  { name: 'tfjs-wasm', dir: tfjsDir, env: { TFJS_WASM_DIR: join(tfjsDir, 'wasm') + '/' } },
+];
+
+// PNG requests: Fashion-MNIST test images, encoded once.
+const { PNG } = await import('pngjs');
+const { loadFashionMnist } = await import('cnn-ts/node');
+const d = await loadFashionMnist();
+const pngs = Array.from({ length: 64 }, (_, i) => {
+  const p = new PNG({ width: 28, height: 28 });
+  for (let j = 0; j < 784; j++) {
+    const v = Math.round(d.testImages[i * 784 + j] * 255);
+    p.data.set([v, v, v, 255], j * 4);
+  }
+  return PNG.sync.write(p).toString('base64');
+});
+writeFileSync(join(out, 'requests.json'), JSON.stringify(pngs));
+
+// The child: one instance. `cold` returns after the first prediction; `warm C`
+// measures concurrency C.
+writeFileSync(
+  join(out, 'child.mjs'),
+  `import { readFileSync } from 'node:fs';
+const [handlerPath, mode, cArg, secArg, reqPath] = process.argv.slice(2);
+const { handler } = await import(handlerPath);
+const pngs = JSON.parse(readFileSync(reqPath, 'utf8'));
+const ev = (i) => ({ body: pngs[i % pngs.length], isBase64Encoded: true, headers: { 'content-type': 'image/png' } });
+const first = await handler(ev(0));
+if (first.statusCode !== 200) { console.error(first.body); process.exit(1); }
+if (mode === 'cold') { console.log('READY ' + JSON.parse(first.body).predictions[0].class); }
+else {
+  const c = Number(cArg), ms = Number(secArg) * 1000;
+  for (let i = 0; i < 50; i++) await handler(ev(i));
+  const lat = [];
+  let k = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (performance.now() - t0 < ms) {
+      const s = performance.now();
+      const r = await handler(ev(k++));
+      if (r.statusCode !== 200) throw new Error(r.body);
+      lat.push(performance.now() - s);
+    }
+  }));
+  const wall = performance.now() - t0;
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  console.log(JSON.stringify({ n: lat.length, p50: q(0.5), p99: q(0.99), rps: lat.length / (wall / 1000) }));
+}
+`,
+);
+
+function runChild(c, args, timeoutMs = 120_000) {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [join(out, 'child.mjs'), join(c.dir, 'handler.mjs'), ...args, join(out, 'requests.json')], {
+      cwd: c.dir,
+      env: { PATH: process.env.PATH ?? '', ...c.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '', stderr = '', readyAt = 0;
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stdout.on('data', (b) => {
+      stdout += b;
+      if (!readyAt && stdout.includes('READY')) readyAt = performance.now() - t0;
+    });
+    p.stderr.on('data', (b) => (stderr += b));
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`${c.name} ${args.join(' ')}: exit ${code}: ${stderr}`));
+      else resolvePromise({ readyAt, stdout });
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: { 1: [], 8: [], 32: [] }, zipBytes: zipBytes(c.dir) }]));
+const load = [loadavg()[0]];
+for (let r = 0; r < rounds; r++) {
+  for (const order of [contenders, [...contenders].reverse()]) {
+    for (const c of order) results[c.name].cold.push((await runChild(c, ['cold', '0', '0'])).readyAt);
+  }
+  for (const conc of [1, 8, 32]) {
+    for (const c of r % 2 ? [...contenders].reverse() : contenders) {
+      const { stdout } = await runChild(c, ['warm', String(conc), String(seconds)]);
+      results[c.name].warm[conc].push(JSON.parse(stdout.trim().split('\n').pop()));
+    }
+  }
+  load.push(loadavg()[0]);
+}
+
+const summary = {};
+for (const c of contenders) {
+  const R = results[c.name];
+  summary[c.name] = {
+    coldMs: median(R.cold),
+    zipMB: R.zipBytes / 1e6,
+    warm: Object.fromEntries([1, 8, 32].map((k) => [k, { p50: median(R.warm[k].map((w) => w.p50)), p99: median(R.warm[k].map((w) => w.p99)), rps: median(R.warm[k].map((w) => w.rps)) }])),
+  };
+}
+const a = summary['cnn-ts'], b = summary['tfjs-wasm'];
+console.log(`serverless bench: ${rounds} rounds, ${seconds} s per level, cnn-ts ${opts.threads} threads, tfjs-wasm 1 thread (SIMD); load average ${load.map((l) => l.toFixed(2)).join(' -> ')}`);
+console.log(`${'contender'.padEnd(10)} ${'cold ms'.padStart(8)} ${'zip MB'.padStart(7)}  ${[1, 8, 32].map((k) => `c=${k}: p50/p99 ms, req/s`.padEnd(26)).join(' ')}`);
+for (const [name, s] of Object.entries(summary)) {
+  console.log(`${name.padEnd(10)} ${s.coldMs.toFixed(0).padStart(8)} ${s.zipMB.toFixed(2).padStart(7)}  ${[1, 8, 32].map((k) => `${s.warm[k].p50.toFixed(2)}/${s.warm[k].p99.toFixed(2)}, ${s.warm[k].rps.toFixed(0)}`.padEnd(26)).join(' ')}`);
+}
+console.log(`ratios: cold start ${(a.coldMs / b.coldMs).toFixed(2)}x tfjs-wasm's (target <= 0.5, and <= 150 ms); throughput at c=32 ${(a.warm[32].rps / b.warm[32].rps).toFixed(2)}x (target >= 1.5); c=1 ${(a.warm[1].rps / b.warm[1].rps).toFixed(2)}x, c=8 ${(a.warm[8].rps / b.warm[8].rps).toFixed(2)}x`);
+console.log(JSON.stringify({ summary, raw: results, load }));

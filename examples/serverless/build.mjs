@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * Builds the deployable function: esbuild bundles examples/serverless/handler.ts
+ * (cnn-ts, pngjs, jpeg-js inlined) into one ES module; cnn-worker stays a real
+ * package beside it (its wasm builds and pool worker are files it loads by
+ * URL), with comlink, its one dependency; the model saved by `npm run train`
+ * goes in model/. Then it zips the folder (fflate) as AWS Lambda takes it.
+ *
+ *   node examples/serverless/build.mjs [--model DIR] [--out DIR] [--no-zip]
+ *
+ * Writes DIR (default out/serverless/) and DIR.zip, and prints their sizes as
+ * JSON on the last line. Handler: `handler.handler` (Lambda, Node 20+), or the
+ * default export for Vercel's Node runtime.
+ */
+import { build } from 'esbuild';
+import { zipSync } from 'fflate';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const { values: opts } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'model' },
+    out: { type: 'string', default: join(repo, 'out/serverless') },
+    'no-zip': { type: 'boolean', default: false },
+  },
+});
+const out = resolve(opts.out);
+const modelDir = resolve(opts.model);
+if (!existsSync(join(modelDir, 'model.json'))) {
+  console.error(`build: no model at ${modelDir}/model.json; run 'npm run train' first (or pass --model DIR)`);
+  process.exit(1);
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: [join(repo, 'examples/serverless/handler.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outfile: join(out, 'handler.mjs'),
+  external: ['cnn-worker'],
+  // CommonJS dependencies (pngjs, cli-progress) call require() for Node
+  // built-ins, which an ES module bundle has only through createRequire.
+  banner: { js: "import { createRequire as __cnnCreateRequire } from 'node:module'; const require = __cnnCreateRequire(import.meta.url);" },
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+/** Copies the files of package `name` that match `keep` into out/node_modules/name. */
+function copyPackage(name, keep) {
+  const from = dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`)));
+  const to = join(out, 'node_modules', name);
+  for (const e of readdirSync(from, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const rel = relative(from, join(e.parentPath, e.name));
+    if (rel === 'package.json' || keep(rel)) cpSync(join(from, rel), join(to, rel));
+  }
+}
+copyPackage('cnn-worker', (p) => /^dist\/[^/]+\.js$/.test(p) && !p.endsWith('.browser.js') || /^wasm\/(threaded|single)\/(cnn_core\.js|cnn_core_bg\.wasm|snippets\/.*\.js)$/.test(p) || p === 'LICENSE');
+// comlink's main is its UMD file (what Node imports); node-only.js imports the ES node adapter.
+copyPackage('comlink', (p) => p === 'dist/umd/comlink.js' || p === 'dist/esm/node-adapter.mjs' || p === 'LICENSE');
+cpSync(modelDir, join(out, 'model'), { recursive: true, filter: (p) => !p.endsWith('.png') });
+writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
+
+function files(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+const all = files(out);
+const sizes = { files: all.length, bytes: all.reduce((s, f) => s + statSync(f).size, 0), handlerBytes: statSync(join(out, 'handler.mjs')).size, zipBytes: 0, zip: '' };
+if (!opts['no-zip']) {
+  const entries = Object.fromEntries(all.map((f) => [relative(out, f), [readFileSync(f), { level: f.endsWith('.wasm') || f.endsWith('.bin') ? 6 : 9 }]]));
+  const zip = zipSync(entries);
+  sizes.zip = `${out}.zip`;
+  writeFileSync(sizes.zip, zip);
+  sizes.zipBytes = zip.length;
+}
+console.log(`build: ${out} (${sizes.files} files, ${(sizes.bytes / 1e6).toFixed(2)} MB)${sizes.zip ? `, ${sizes.zip} ${(sizes.zipBytes / 1e6).toFixed(2)} MB` : ''}`);
+console.log(JSON.stringify(sizes));

@@ -1,0 +1,41 @@
+/**
+ * A serverless image classifier on cnn-ts: the model saved by `npm run train`
+ * is loaded once per instance (at cold start, while the platform initialises
+ * the function) and every request is classified with it.
+ *
+ *   export handler         AWS Lambda (API Gateway / function URL events)
+ *   export default         Vercel's Node runtime, or any node:http server
+ *
+ * Requests: a PNG or JPEG body (`content-type: image/png|image/jpeg`), or JSON
+ * `{"image": "<base64 PNG/JPEG>"}`, `{"pixels": [[...28 rows of 28 values in 0..1]]}`
+ * or `{"instances": [...]}` for several. `?invert=1` (or `"invert": true`) for a
+ * dark object on a light background. Answers `{"predictions": [{class, label,
+ * probability, probabilities}]}`; a bad input is a 400 with `{"error": ...}`.
+ *
+ * Environment: MODEL_DIR (default `model`, relative to the working directory:
+ * the repository root after `npm run train`, the zip's root when deployed),
+ * CNN_THREADS (default: all cores). Build the deployable zip with
+ * `node examples/serverless/build.mjs`; see docs/serverless.md.
+ */
+import { resolve } from 'node:path';
+import * as tf from 'cnn-ts';
+import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel } from './service.js';
+
+async function load(): Promise<Classifier> {
+  const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
+  await tf.ready({ threads });
+  const dir = resolve(process.env.MODEL_DIR ?? 'model');
+  const model = await tf.loadLayersModel(`file://${dir}/model.json`);
+  return new Classifier(tf as unknown as Engine, model as unknown as EngineModel);
+}
+
+// Started when the instance starts; every request awaits the same promise.
+const classifier = load();
+// A model that cannot load is reported by each request (500), not as an
+// unhandled rejection that would kill the instance.
+classifier.catch(() => undefined);
+
+export const handler = lambdaHandler(classifier);
+export default nodeHandler(classifier);
+/** For tests and the benchmark. */
+export { classifier };
