@@ -123,9 +123,9 @@ describe('npm pack tarballs in bundler apps', () => {
       expect(existsSync(join(nm, pkg, 'README.md'))).toBe(true);
       expect(existsSync(join(nm, pkg, 'LICENSE'))).toBe(true);
     }
-    for (const flavor of ['threaded', 'single']) {
-      const size = statSync(join(nm, 'cnn-worker/wasm', flavor, 'cnn_core_bg.wasm')).size;
-      console.log(`wasm ${flavor}: ${(size / 1e3).toFixed(0)} kB`);
+    for (const file of ['threaded/cnn_core_bg.wasm', 'single/cnn_core_bg.wasm', 'threaded/cnn_core_bg.relaxed.wasm', 'single/cnn_core_bg.relaxed.wasm']) {
+      const size = statSync(join(nm, 'cnn-worker/wasm', file)).size;
+      console.log(`wasm ${file}: ${(size / 1e3).toFixed(0)} kB`);
       expect(size).toBeLessThanOrEqual(700e3);
     }
   });
@@ -202,8 +202,8 @@ describe('npm pack tarballs in bundler apps', () => {
     const gz = js.reduce((s, f) => s + gzipSync(readFileSync(f), { level: 9 }).length, 0);
     console.log(`Vite build: ${js.length} JS files, ${(gz / 1e3).toFixed(1)} kB gzipped`);
     expect(gz).toBeLessThanOrEqual(120e3);
-    // Both wasm builds were emitted (the flavour is picked at run time).
-    expect(filesUnder(out).filter((f) => f.endsWith('.wasm'))).toHaveLength(2);
+    // All four wasm files were emitted (flavour and strict/relaxed SIMD are picked at run time).
+    expect(filesUnder(out).filter((f) => f.endsWith('.wasm'))).toHaveLength(4);
     for (const isolated of [true, false]) {
       const { r, errors } = await runPage(`${await serve(out, isolated)}/`);
       expectTrained(r, errors, isolated);

@@ -62,7 +62,7 @@ function copyPackage(name, keep) {
     if (rel === 'package.json' || keep(rel)) cpSync(join(from, rel), join(to, rel));
   }
 }
-copyPackage('cnn-worker', (p) => /^dist\/[^/]+\.js$/.test(p) && !p.endsWith('.browser.js') || /^wasm\/(threaded|single)\/(cnn_core\.js|cnn_core_bg\.wasm|snippets\/.*\.js)$/.test(p) || p === 'LICENSE');
+copyPackage('cnn-worker', (p) => /^dist\/[^/]+\.js$/.test(p) && !p.endsWith('.browser.js') || /^wasm\/(threaded|single)\/(cnn_core\.js|cnn_core_bg(\.relaxed)?\.wasm|snippets\/.*\.js)$/.test(p) || p === 'LICENSE');
 // comlink's main is its UMD file (what Node imports); node-only.js imports the ES node adapter.
 copyPackage('comlink', (p) => p === 'dist/umd/comlink.js' || p === 'dist/esm/node-adapter.mjs' || p === 'LICENSE');
 cpSync(modelDir, join(out, 'model'), { recursive: true, filter: (p) => !p.endsWith('.png') });
