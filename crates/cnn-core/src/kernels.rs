@@ -468,6 +468,21 @@ pub const KERNELS: &[Kernel] = &[
         checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_CHECKS },
     },
     Kernel {
+        name: "relu6Backward",
+        doc: "`dx = 0 < x < 6 ? dy : 0`, the gradient of relu6 (`x` the forward input or output).",
+        inputs: &[b("x"), b("dy")],
+        inplace: &[],
+        outputs: &[full("dx")],
+        params: &[],
+        returns: Returns::Nothing,
+        run: "eltwise::relu6_backward(x, dy, dx)",
+        checks: Checks {
+            reference: t(ELT, "relu6_backward_matches_reference_on_one_and_two_threads"),
+            threads: t(ELT, "relu6_backward_matches_reference_on_one_and_two_threads"),
+            golden: t(ELT, "relu6_backward_by_hand_as_tensorflow"),
+        },
+    },
+    Kernel {
         name: "softplusBackward",
         doc: "`dx = dy * sigmoid(x)`, the gradient of softplus.",
         inputs: &[b("x"), b("dy")],

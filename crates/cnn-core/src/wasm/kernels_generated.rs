@@ -276,6 +276,19 @@ pub fn relu_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
     IntoJs::into_js(eltwise::relu_backward(x, dy, dx))
 }
 
+/// `dx = 0 < x < 6 ? dy : 0`, the gradient of relu6 (`x` the forward input or output).
+#[wasm_bindgen(js_name = relu6Backward)]
+#[allow(clippy::too_many_arguments)]
+pub fn relu6_backward(x: u32, dy: u32, dx: u32) -> Result<(), JsError> {
+    const OP: &str = "relu6Backward";
+    let mut taken = Taken::take(OP, &[x, dy, dx])?;
+    let mut bufs = Bufs::new(&mut taken, 2)?;
+    let x = bufs.input();
+    let dy = bufs.input();
+    let dx = bufs.output();
+    IntoJs::into_js(eltwise::relu6_backward(x, dy, dx))
+}
+
 /// `dx = dy * sigmoid(x)`, the gradient of softplus.
 #[wasm_bindgen(js_name = softplusBackward)]
 #[allow(clippy::too_many_arguments)]
