@@ -216,16 +216,19 @@ pub fn snake(name: &str) -> String {
 
 /// Where a kernel check points, for messages.
 pub fn describe(c: &Check) -> String {
-    match c {
-        Check::Test(file, f) => format!("{file}::{f}"),
-        Check::Missing(why) => format!("missing: {why}"),
-    }
+    format!("{}::{}", c.0, c.1)
+}
+
+/// The Rust function a kernel's `run` expression calls first (`module::function(`): the kernel itself.
+pub fn kernel_fn(run: &str) -> &str {
+    let open = run.find('(').unwrap_or(run.len());
+    run[..open].rsplit("::").next().unwrap_or("").trim()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::Check;
+    use crate::kernels::{Check, Kernel};
     use crate::tensor::{BinaryOp, ReduceOp, UnaryOp};
     use std::path::{Path, PathBuf};
 
@@ -390,31 +393,93 @@ mod tests {
         assert!(UnaryOp::from_code(UNARY_OPS.len() as u32, 0.0, 0.0).is_err());
     }
 
-    fn has_test(file: &str, f: &str) -> bool {
-        let text = std::fs::read_to_string(crate_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        text.contains(&format!("fn {f}("))
+    /// The text of `fn name(` in `text` up to its closing brace at the start
+    /// of a line, and whether `#[test]` is among the attributes just above it.
+    fn fn_body<'t>(text: &'t str, name: &str) -> Option<(&'t str, bool)> {
+        let start = text.find(&format!("\nfn {name}(")).or_else(|| text.find(&format!("\npub fn {name}(")))?;
+        let attrs: Vec<&str> = text[..start].lines().rev().take_while(|l| l.starts_with("#[") || l.starts_with("//")).collect();
+        let end = start + text[start..].find("\n}\n")?;
+        Some((&text[start..end], attrs.contains(&"#[test]")))
     }
 
-    /// Every kernel's scalar-reference comparison, 1-vs-2-thread check and
-    /// golden case exist where the list says; the ones that are missing are
-    /// named (and printed with `--nocapture`).
-    #[test]
-    fn every_kernel_names_its_reference_threads_and_golden_checks() {
-        let mut missing = Vec::new();
-        for k in KERNELS {
-            for (what, c) in [("scalar reference", &k.checks.reference), ("1 vs 2 threads", &k.checks.threads), ("golden", &k.checks.golden)] {
-                match c {
-                    Check::Test(file, f) => assert!(has_test(file, f), "{}: its {what} check {} does not exist", k.name, describe(c)),
-                    Check::Missing(why) => {
-                        assert!(!why.is_empty(), "{}: a missing {what} check must say why", k.name);
-                        missing.push(format!("{}: no {what} check ({why})", k.name));
+    /// The body of `#[test] fn name()` in `file`, with the bodies of the
+    /// file's functions it calls (two levels: tests often run a shared case
+    /// helper), or None when there is no such test function.
+    fn test_body(file: &str, name: &str) -> Option<String> {
+        let text = std::fs::read_to_string(crate_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (body, is_test) = fn_body(&text, name)?;
+        if !is_test {
+            return None;
+        }
+        let mut all = body.to_string();
+        let mut frontier = vec![body.to_string()];
+        for _ in 0..2 {
+            let mut next = Vec::new();
+            for b in &frontier {
+                for (i, _) in b.match_indices('(') {
+                    let ident: String = b[..i].chars().rev().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<Vec<_>>().into_iter().rev().collect();
+                    if ident.is_empty() || ident == name {
+                        continue;
+                    }
+                    if let Some((h, _)) = fn_body(&text, &ident) {
+                        if !all.contains(h) {
+                            all.push_str(h);
+                            next.push(h.to_string());
+                        }
                     }
                 }
             }
+            frontier = next;
         }
-        println!("kernel checks missing:\n  {}", missing.join("\n  "));
-        assert!(has_test("src/conv/tests.rs", "one_and_two_threads_are_bit_identical"));
-        assert!(!has_test("src/conv/tests.rs", "no_such_test_anywhere"));
+        Some(all)
+    }
+
+    /// Why check `c` of kernel `k` does not hold, if it does not.
+    fn check_problem(k: &Kernel, what: &str, c: &Check) -> Option<String> {
+        let Some(body) = test_body(c.0, c.1) else {
+            return Some(format!("{}: its {what} check {} is not a #[test] function", k.name, describe(c)));
+        };
+        let f = kernel_fn(k.run);
+        // A test that never names the kernel checks nothing about it: it
+        // must call or pass `f` (a whole word: `relu` is not `relu_ref`) or
+        // name the kernel in a case label.
+        let word = |b: &str, w: &str| {
+            b.match_indices(w).any(|(i, _)| {
+                let before = b[..i].chars().next_back().is_some_and(|ch| ch.is_alphanumeric() || ch == '_');
+                let after = b[i + w.len()..].chars().next().is_some_and(|ch| ch.is_alphanumeric() || ch == '_');
+                !before && !after
+            })
+        };
+        // `{f}_with` is the kernel with its micro-kernel chosen (gemm, conv).
+        if !word(&body, f) && !word(&body, &format!("{f}_with")) && !body.contains(&format!("\"{}", k.name)) {
+            return Some(format!("{}: its {what} check {} never names {f}", k.name, describe(c)));
+        }
+        let ok = match what {
+            "scalar reference" => body.contains("_ref(") || body.contains("Scalar") || body.contains("reference"),
+            "1 vs 2 threads" => body.contains("with_threads(") || body.contains("threads"),
+            _ => true,
+        };
+        (!ok).then(|| format!("{}: its {what} check {} does not compare with a scalar twin / run on 1 and 2 threads", k.name, describe(c)))
+    }
+
+    /// Every kernel's scalar-reference comparison, 1-vs-2-thread check and
+    /// golden case exist where the list says, as #[test] functions that call
+    /// the kernel (and its scalar twin, or one and two threads).
+    #[test]
+    fn every_kernel_has_reference_threads_and_golden_checks() {
+        let mut problems = Vec::new();
+        for k in KERNELS {
+            for (what, c) in [("scalar reference", &k.checks.reference), ("1 vs 2 threads", &k.checks.threads), ("golden", &k.checks.golden)] {
+                problems.extend(check_problem(k, what, c));
+            }
+        }
+        assert!(problems.is_empty(), "kernel checks that do not hold:\n  {}", problems.join("\n  "));
+        // The checker can fail: a test that does not exist, a helper that is not a test, a test of another kernel.
+        let relu = KERNELS.iter().find(|k| k.name == "relu").unwrap();
+        assert!(check_problem(relu, "golden", &Check("src/conv/tests.rs", "no_such_test_anywhere")).is_some());
+        assert!(check_problem(relu, "golden", &Check("src/eltwise/tests.rs", "rand_vec")).is_some());
+        assert!(check_problem(relu, "golden", &Check("src/conv/tests.rs", "bias_grad_sums_pixels")).is_some());
+        assert!(check_problem(relu, "golden", &Check("src/eltwise/tests.rs", "relu_and_relu_backward_by_hand")).is_none());
         let _ = Path::new(TS_PATH);
     }
 }

@@ -78,15 +78,13 @@ pub enum Returns {
     F32,
 }
 
-/// Where a property of a kernel is tested: a test function in a file
-/// under `crates/cnn-core/` (checked to exist), or why there is none.
+/// Where a property of a kernel is tested: a `#[test]` function (`.1`) in
+/// a file under `crates/cnn-core/` (`.0`). `bindings.rs` checks that it
+/// exists and that it exercises what it is named for.
 #[derive(Clone, Copy, Debug)]
-pub enum Check {
-    Test(&'static str, &'static str),
-    Missing(&'static str),
-}
+pub struct Check(pub &'static str, pub &'static str);
 
-/// The three checks every kernel should have.
+/// The three checks every kernel has (none may be missing).
 #[derive(Clone, Copy, Debug)]
 pub struct Checks {
     /// The SIMD path against its scalar reference on random or odd shapes.
@@ -135,13 +133,10 @@ const fn p(name: &'static str, ty: Ty) -> Param {
     Param { name, ty }
 }
 const fn t(file: &'static str, test: &'static str) -> Check {
-    Check::Test(file, test)
+    Check(file, test)
 }
 const fn golden(test: &'static str) -> Check {
-    Check::Test("tests/golden.rs", test)
-}
-const fn missing(why: &'static str) -> Check {
-    Check::Missing(why)
+    Check("tests/golden.rs", test)
 }
 
 use Ty::*;
@@ -164,6 +159,8 @@ const UNARY: &str = "src/tensor/unary/tests.rs";
 const BINARY: &str = "src/tensor/binary/tests.rs";
 const REDUCE: &str = "src/tensor/reduce/tests.rs";
 const COPY: &str = "src/tensor/copy/tests.rs";
+/// The list's own tests (src/kernels/tests.rs): checks no module's tests covered.
+const LIST: &str = "src/kernels/tests.rs";
 
 const SOFTMAX_CHECKS: Checks = Checks {
     reference: t(SOFTMAX, "simd_matches_reference_for_odd_class_counts"),
@@ -175,6 +172,9 @@ const XENT_CHECKS: Checks = Checks {
     threads: t(SOFTMAX, "one_and_two_threads_are_bit_identical_rows_3000_classes_10"),
     golden: t(SOFTMAX, "categorical_xent_matches_the_keras_docstring_example"),
 };
+const SOFTMAX_LIST_THREADS: Check = t(LIST, "softmax_and_loss_gradients_one_and_two_threads_are_bit_identical");
+const XENT_BACKWARD_CHECKS: Checks =
+    Checks { threads: SOFTMAX_LIST_THREADS, golden: t(LIST, "categorical_and_sparse_categorical_cross_entropy_backward_by_hand"), ..XENT_CHECKS };
 const SPARSE_XENT_CHECKS: Checks = Checks { golden: golden("sparse_softmax_cross_entropy_matches_tensorflow"), ..XENT_CHECKS };
 const BN_CHECKS: Checks = Checks {
     reference: t(BN, "simd_matches_reference_for_odd_channels_and_channel_blocks"),
@@ -191,6 +191,8 @@ const ELT_CHECKS: Checks = Checks {
     threads: t(ELT, "one_and_two_threads_are_bit_identical_n_100003"),
     golden: t(ELT, "add_bias_add_scale_axpy_by_hand"),
 };
+/// The element-wise kernels whose 1-vs-2-thread check is the list's own.
+const ELT_LIST_CHECKS: Checks = Checks { threads: t(LIST, "relu_add_bias_add_scale_one_and_two_threads_are_bit_identical"), ..ELT_CHECKS };
 const CONV_CHECKS: Checks = Checks {
     reference: t(CONV, "random_shapes_match_reference_in_every_padding_mode"),
     threads: t(CONV, "one_and_two_threads_are_bit_identical"),
@@ -246,8 +248,8 @@ pub const KERNELS: &[Kernel] = &[
         run: "gemm::gemm_with(&GemmParams::new(m, n, k), a, b, None, c, gemm::KernelKind::Scalar)",
         checks: Checks {
             reference: t(GEMM, "every_sub_tile_size_matches_reference"),
-            threads: t(GEMM, "one_and_two_threads_are_bit_identical"),
-            golden: t(GEMM, "small_integer_product_checked_by_eye"),
+            threads: t(LIST, "scalar_gemm_with_one_and_two_threads_and_by_hand"),
+            golden: t(LIST, "scalar_gemm_with_one_and_two_threads_and_by_hand"),
         },
     },
     // Convolution (spec: the 16-word conv spec, `Conv2dArgs::from_words` in shape.rs).
@@ -294,8 +296,8 @@ pub const KERNELS: &[Kernel] = &[
         returns: Returns::Nothing,
         run: "conv::bias_grad(dy, channels, db)",
         checks: Checks {
-            reference: missing("no SIMD twin: one scalar loop, checked by hand"),
-            threads: missing("runs on the calling thread only"),
+            reference: t(CONV, "bias_grad_matches_reference_on_odd_channels_and_one_and_two_threads"),
+            threads: t(CONV, "bias_grad_matches_reference_on_odd_channels_and_one_and_two_threads"),
             golden: t(CONV, "bias_grad_sums_pixels"),
         },
     },
@@ -454,7 +456,7 @@ pub const KERNELS: &[Kernel] = &[
         params: &[],
         returns: Returns::Nothing,
         run: "eltwise::relu(x, y)",
-        checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_CHECKS },
+        checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_LIST_CHECKS },
     },
     Kernel {
         name: "reluBackward",
@@ -502,7 +504,7 @@ pub const KERNELS: &[Kernel] = &[
         params: &[],
         returns: Returns::Nothing,
         run: "eltwise::add(a, b, y)",
-        checks: ELT_CHECKS,
+        checks: ELT_LIST_CHECKS,
     },
     Kernel {
         name: "biasAdd",
@@ -513,7 +515,7 @@ pub const KERNELS: &[Kernel] = &[
         params: &[p("rows", Usize), p("c", Usize)],
         returns: Returns::Nothing,
         run: "eltwise::bias_add(rows, c, x, bias, y)",
-        checks: ELT_CHECKS,
+        checks: ELT_LIST_CHECKS,
     },
     Kernel {
         name: "scale",
@@ -524,7 +526,7 @@ pub const KERNELS: &[Kernel] = &[
         params: &[p("alpha", F32)],
         returns: Returns::Nothing,
         run: "eltwise::scale(x, alpha, y)",
-        checks: ELT_CHECKS,
+        checks: ELT_LIST_CHECKS,
     },
     Kernel {
         name: "axpy",
@@ -547,7 +549,7 @@ pub const KERNELS: &[Kernel] = &[
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
         run: "softmax::softmax(rows, classes, x, y)",
-        checks: SOFTMAX_CHECKS,
+        checks: Checks { threads: SOFTMAX_LIST_THREADS, ..SOFTMAX_CHECKS },
     },
     Kernel {
         name: "softmaxBackward",
@@ -558,7 +560,7 @@ pub const KERNELS: &[Kernel] = &[
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
         run: "softmax::softmax_backward(rows, classes, y, dy, dx)",
-        checks: SOFTMAX_CHECKS,
+        checks: Checks { threads: SOFTMAX_LIST_THREADS, golden: t(LIST, "softmax_backward_by_hand"), ..SOFTMAX_CHECKS },
     },
     Kernel {
         name: "sparseSoftmaxCrossEntropy",
@@ -580,7 +582,7 @@ pub const KERNELS: &[Kernel] = &[
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
         run: "softmax::sparse_softmax_cross_entropy_backward(rows, classes, probs, labels, dlogits)",
-        checks: SPARSE_XENT_CHECKS,
+        checks: Checks { threads: SOFTMAX_LIST_THREADS, ..SPARSE_XENT_CHECKS },
     },
     Kernel {
         name: "categoricalCrossEntropy",
@@ -602,7 +604,7 @@ pub const KERNELS: &[Kernel] = &[
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
         run: "softmax::categorical_cross_entropy_backward(rows, classes, probs, targets, dprobs)",
-        checks: XENT_CHECKS,
+        checks: XENT_BACKWARD_CHECKS,
     },
     Kernel {
         name: "sparseCategoricalCrossEntropy",
@@ -624,7 +626,7 @@ pub const KERNELS: &[Kernel] = &[
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
         run: "softmax::sparse_categorical_cross_entropy_backward(rows, classes, probs, labels, dprobs)",
-        checks: XENT_CHECKS,
+        checks: XENT_BACKWARD_CHECKS,
     },
     // Batch normalisation (rows = n*h*w).
     Kernel {
@@ -647,7 +649,11 @@ pub const KERNELS: &[Kernel] = &[
         params: &[p("rows", Usize), p("channels", Usize), p("epsilon", F64)],
         returns: Returns::Nothing,
         run: "batchnorm::batch_norm_inference(&BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) }, x, gamma, beta, moving_mean, moving_variance, y)",
-        checks: Checks { golden: t(BN, "inference_uses_moving_statistics_by_hand"), ..BN_CHECKS },
+        checks: Checks {
+            threads: t(LIST, "batch_norm_inference_one_and_two_threads_are_bit_identical"),
+            golden: t(BN, "inference_uses_moving_statistics_by_hand"),
+            ..BN_CHECKS
+        },
     },
     Kernel {
         name: "batchNormBackward",
@@ -681,7 +687,7 @@ pub const KERNELS: &[Kernel] = &[
         params: &[p("step", U32), p("learningRate", F64), p("beta1", F64), p("beta2", F64), p("epsilon", F64)],
         returns: Returns::Nothing,
         run: "optim::adam_update(&Adam { learning_rate, beta1, beta2, epsilon }, step as u64, grad, param, m, v)",
-        checks: Checks { golden: t(OPTIM, "adam_paper"), ..OPTIM_CHECKS },
+        checks: Checks { golden: t(OPTIM, "adam_five_steps_match_the_papers_algorithm_in_f64"), ..OPTIM_CHECKS },
     },
     Kernel {
         name: "rmspropUpdate",
@@ -766,8 +772,8 @@ pub const KERNELS: &[Kernel] = &[
         run: "tensor::fill(y, value)",
         checks: Checks {
             reference: t(COPY, "fill_matches_reference_for_every_length"),
-            threads: missing("fill has no threaded path worth a test (memory bound, one pass)"),
-            golden: missing("a constant fill has no independent reference beyond its scalar twin"),
+            threads: t(COPY, "fill_by_hand_bit_for_bit_on_one_and_two_threads"),
+            golden: t(COPY, "fill_by_hand_bit_for_bit_on_one_and_two_threads"),
         },
     },
     Kernel {
@@ -781,7 +787,7 @@ pub const KERNELS: &[Kernel] = &[
         run: "tensor::one_hot(indices, depth as usize, on, off, y)",
         checks: Checks {
             reference: t(COPY, "one_hot_matches_reference_on_random_indices"),
-            threads: missing("oneHot runs on the calling thread only"),
+            threads: t(COPY, "one_hot_one_and_two_threads_are_bit_identical"),
             golden: t(COPY, "one_hot_by_hand_with_out_of_range_rows_of_off"),
         },
     },
@@ -877,3 +883,6 @@ pub const BINARY_OPS: &[&str] = &[
 
 /// Op codes of the `reduce` kernel (decoded by `tensor::ReduceOp::from_code`).
 pub const REDUCE_OPS: &[&str] = &["sum", "mean", "max", "min", "prod", "argMax", "argMin", "any", "all", "logSumExp"];
+
+#[cfg(test)]
+mod tests;
