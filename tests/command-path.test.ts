@@ -4,22 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tsFiles } from './support/files.js';
 
 const SRC = path.resolve(__dirname, '../packages/cnn-ts/src');
 const WORKER = path.resolve(__dirname, '../packages/cnn-worker/src');
-
-function tsFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of fs.readdirSync(d)) {
-      const p = path.join(d, f);
-      if (fs.statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** Files (relative to `root`) that queue a command, and the kinds they queue. */
 function enqueuers(files: Map<string, string>): Map<string, string[]> {

@@ -8,20 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from 'cnn-ts';
 import { recordOp } from '../packages/cnn-ts/dist/ops/kernel.js';
 import { registeredGradients } from '../packages/cnn-ts/dist/grads/registry.js';
+import { tsFiles } from './support/files.js';
 
 const SRC = path.resolve(__dirname, '../packages/cnn-ts/src');
 
 /** Relative value imports of every .ts file under `root` (type-only imports do not load modules). */
 function importGraph(root: string): Map<string, string[]> {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const f of fs.readdirSync(d)) {
-      const p = path.join(d, f);
-      if (fs.statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
-    }
-  };
-  walk(root);
+  const files = tsFiles(root);
   const graph = new Map<string, string[]>();
   for (const f of files) {
     const text = fs.readFileSync(f, 'utf8');

@@ -351,7 +351,7 @@ mod tests {
             "bufferLive",
             "bufferEvict",
             "bufferRestore",
-            "bufferPoolClear",
+            "bufferRecyclerClear",
             "setBufferLimit",
             "nodePoolRescue",
             "injectPoolFault",

@@ -224,7 +224,7 @@ pub const KERNELS: &[Kernel] = &[
     // Matrix multiply.
     Kernel {
         name: "matMul",
-        doc: "`c = op(a) * op(b)`, `c` of `m*n`; parallel over the pool.",
+        doc: "`c = op(a) * op(b)`, `c` of `m*n`; parallel over the thread pool.",
         inputs: &[b("a"), b("b")],
         inplace: &[],
         outputs: &[full("c")],

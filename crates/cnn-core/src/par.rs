@@ -4,7 +4,7 @@
 //! never on the number of threads, and every reduction sums its per-chunk
 //! partials in chunk order. So 1, 2 or 16 threads give bit-identical results.
 //!
-//! Every chunk also counts itself against the pool thread that ran it, so
+//! Every chunk also counts itself against the thread-pool thread that ran it, so
 //! tests and users can see that all threads really worked
 //! ([`thread_task_counts`]).
 
@@ -15,7 +15,7 @@ const MAX_COUNTED_THREADS: usize = 64;
 static TASKS: [AtomicU32; MAX_COUNTED_THREADS + 1] = [const { AtomicU32::new(0) }; MAX_COUNTED_THREADS + 1];
 
 fn count_task() {
-    // Slot 0 counts work done outside the pool (by the calling thread).
+    // Slot 0 counts work done outside the thread pool (by the calling thread).
     let slot = match rayon::current_thread_index() {
         Some(i) if i < MAX_COUNTED_THREADS => i + 1,
         _ => 0,
@@ -26,15 +26,15 @@ fn count_task() {
     }
 }
 
-/// Fault injection for tests: the task-count slot (pool thread index + 1)
+/// Fault injection for tests: the task-count slot (thread-pool index + 1)
 /// that traps, 0 = none, and how many of its tasks run first.
 static FAULT_SLOT: AtomicU32 = AtomicU32::new(0);
 static FAULT_AFTER: AtomicU32 = AtomicU32::new(0);
 
-/// Makes pool thread `thread` (rayon index, not 0) trap inside its task
-/// after `after_tasks` more of its tasks: a pool thread dying in the middle
+/// Makes thread-pool thread `thread` (rayon index, not 0) trap inside its
+/// task after `after_tasks` more of its tasks: a worker thread dying in the middle
 /// of a kernel while it holds part of the work, as a bug in a kernel would.
-/// For the fault tests of the Node pool's supervisor.
+/// For the fault tests of the Node thread pool's supervisor.
 pub fn inject_thread_fault(thread: usize, after_tasks: u32) {
     FAULT_AFTER.store(after_tasks, Ordering::Relaxed);
     FAULT_SLOT.store(thread as u32 + 1, Ordering::Relaxed);
@@ -50,12 +50,12 @@ fn injected_fault(slot: usize) {
         #[cfg(target_arch = "wasm32")]
         core::arch::wasm32::unreachable();
         #[cfg(not(target_arch = "wasm32"))]
-        panic!("injected fault on pool thread slot {slot}");
+        panic!("injected fault on thread-pool slot {slot}");
     }
 }
 
-/// Tasks run so far per pool thread (index 0 = pool thread 0), for the
-/// threads of the current pool.
+/// Tasks run so far per thread of the thread pool (index 0 = its thread 0),
+/// for the threads of the current thread pool.
 pub fn thread_task_counts() -> Vec<u32> {
     let n = rayon::current_num_threads().min(MAX_COUNTED_THREADS);
     (0..n).map(|i| TASKS[i + 1].load(Ordering::Relaxed)).collect()
@@ -67,7 +67,7 @@ pub fn reset_thread_task_counts() {
     }
 }
 
-/// Number of threads of the pool the current op runs on.
+/// Number of threads of the thread pool the current op runs on.
 pub fn num_threads() -> usize {
     rayon::current_num_threads()
 }

@@ -16,6 +16,19 @@ pub enum Padding {
     Explicit([usize; 4]),
 }
 
+impl Padding {
+    /// The padding of a packed spec: `mode` 0 valid, 1 same, 2 explicit
+    /// (`explicit` = `[top, bottom, left, right]`, ignored otherwise).
+    pub fn from_words(op: &'static str, mode: u32, explicit: [usize; 4]) -> Result<Padding> {
+        match mode {
+            0 => Ok(Padding::Valid),
+            1 => Ok(Padding::Same),
+            2 => Ok(Padding::Explicit(explicit)),
+            m => Err(CoreError::new(op, format!("unknown padding mode {m}, expected 0 (valid), 1 (same) or 2 (explicit)"))),
+        }
+    }
+}
+
 /// Geometry of one spatial axis after padding is resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Axis {
@@ -124,12 +137,7 @@ impl Conv2dArgs {
             return Err(CoreError::new(op, format!("convolution spec has {} words, expected {}", v.len(), Self::WORDS)));
         }
         let u = |i: usize| v[i] as usize;
-        let padding = match v[11] {
-            0 => Padding::Valid,
-            1 => Padding::Same,
-            2 => Padding::Explicit([u(12), u(13), u(14), u(15)]),
-            m => return Err(CoreError::new(op, format!("unknown padding mode {m}, expected 0 (valid), 1 (same) or 2 (explicit)"))),
-        };
+        let padding = Padding::from_words(op, v[11], [u(12), u(13), u(14), u(15)])?;
         Ok(Conv2dArgs { n: u(0), h: u(1), w: u(2), cin: u(3), kh: u(4), kw: u(5), cout: u(6), stride: [u(7), u(8)], dilation: [u(9), u(10)], padding })
     }
 

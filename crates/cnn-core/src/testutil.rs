@@ -1,5 +1,5 @@
-//! Helpers shared by the kernel tests: seeded random data, pools of a given
-//! size, and comparisons that report where and by how much they fail.
+//! Helpers shared by the kernel tests: seeded random data, thread pools of a
+//! given size, and comparisons that report where and by how much they fail.
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -13,7 +13,7 @@ pub fn rand_vec(rng: &mut SmallRng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
 }
 
-/// Runs `f` on a fresh rayon pool of `threads` threads.
+/// Runs `f` on a fresh rayon thread pool of `threads` threads.
 pub fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
 }

@@ -49,9 +49,9 @@ interface Backend {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(opts?: StatsOptions): Promise<ExecutorStats>;
   terminate(): Promise<void>;
-  /** Fault injection for tests: terminates pool thread `i` of the core (after `afterMs`, counted off this thread). */
+  /** Fault injection for tests: terminates thread-pool worker `i` of the core (after `afterMs`, counted off this thread). */
   killPoolThread(i: number, afterMs?: number): Promise<void>;
-  /** Fault injection for tests: pool thread `thread` (1..n-1) traps inside a kernel task after `afterTasks` more. */
+  /** Fault injection for tests: thread-pool worker `thread` (1..n-1) traps inside a kernel task after `afterTasks` more. */
   injectPoolFault(thread: number, afterTasks: number): Promise<void>;
 }
 
@@ -66,7 +66,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async (o) => ex.stats(o),
-      // Ends the pool's threads, so the old core's memory can be freed.
+      // Ends the thread pool's workers, so the old core's memory can be freed.
       terminate: async () => core.health.stop?.(),
       killPoolThread: async (i, afterMs) => {
         if (!core.health.killThread) throw new Error('killPoolThread: this core has no Node pool');
@@ -74,7 +74,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
       },
       injectPoolFault: async (thread, afterTasks) => core.raw.injectPoolFault(thread, afterTasks),
     };
-    // A pool thread died: the next op starts a fresh core.
+    // A thread-pool worker died: the next op starts a fresh core.
     core.health.onFailure = () => onDeath(backend);
     return backend;
   }

@@ -66,7 +66,7 @@ export function flush(): Promise<void> {
 }
 
 /**
- * Core-side statistics: live buffers, wasm heap bytes, tasks per pool
+ * Core-side statistics: live buffers, wasm heap bytes, tasks per thread-pool
  * thread, and the JS heap of the thread running the core (Node; with
  * `{ gc: true }` after a collection there, under `node --expose-gc`).
  */

@@ -18,9 +18,9 @@ export interface WorkerClient {
   submit(batch: Command[]): Promise<BatchResult>;
   stats(opts?: StatsOptions): Promise<ExecutorStats>;
   resetThreadTaskCounts(): Promise<void>;
-  /** Fault injection for tests: terminates one of the worker's pool threads (after `afterMs`, counted in the worker). */
+  /** Fault injection for tests: terminates one of the worker's thread-pool workers (after `afterMs`, counted in the worker). */
   killPoolThread(i: number, afterMs?: number): Promise<void>;
-  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more. */
+  /** Fault injection for tests: thread-pool worker `thread` traps inside a kernel task after `afterTasks` more. */
   injectPoolFault(thread: number, afterTasks: number): Promise<void>;
   /** True once the worker has died or was terminated. */
   readonly dead: boolean;

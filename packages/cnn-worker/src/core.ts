@@ -109,7 +109,7 @@ export class Core {
    * buffers. Returns how many buffers moved.
    */
   compact(): number {
-    this.raw.bufferPoolClear();
+    this.raw.bufferRecyclerClear();
     const live = this.raw.bufferLive();
     const saved: { h: number; data: Float32Array }[] = [];
     for (let i = 0; i < live.length; i += 2) saved.push({ h: live[i], data: this.read(live[i], live[i + 1]) });

@@ -44,7 +44,7 @@ export class Executor {
    * descends from, so that exactly the reads depending on it fail.
    */
   submit(batch: Command[]): BatchResult {
-    // A dead pool thread would leave rayon waiting: refuse the whole batch.
+    // A dead thread-pool worker would leave rayon waiting: refuse the whole batch.
     const broken = this.core.health.check();
     if (broken) throw broken;
     const reads: Float32Array[] = [];
@@ -64,7 +64,7 @@ export class Executor {
         const r = this.run(cmd);
         if (r) reads.push(r);
       } catch (e) {
-        // The core itself is lost (a pool thread died during this command,
+        // The core itself is lost (a thread-pool worker died during this command,
         // or a kernel trapped): nothing more runs on it, the whole batch
         // rejects, and the owner starts a fresh core.
         const lost = this.lost(cmd, e);

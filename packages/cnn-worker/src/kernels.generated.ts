@@ -8,7 +8,7 @@
  * buffers updated in place, outputs), then the parameters.
  */
 export interface KernelExports {
-  /** `c = op(a) * op(b)`, `c` of `m*n`; parallel over the pool. */
+  /** `c = op(a) * op(b)`, `c` of `m*n`; parallel over the thread pool. */
   matMul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   /** `matMul` without transposes on the scalar micro-kernel, to compare the two in the wasm build. */
   matMulScalar(a: number, b: number, c: number, m: number, n: number, k: number): void;

@@ -34,19 +34,19 @@ export interface CoreModule extends KernelExports {
   bufferLive(): Float64Array;
   bufferEvict(handle: number): void;
   bufferRestore(handle: number, len: number): void;
-  bufferPoolClear(): void;
+  bufferRecyclerClear(): void;
   /** Test hook: no buffer may end above this byte address (0: no limit). */
   setBufferLimit(bytes: number): void;
   numThreads(): number;
   threadTaskCounts(): Uint32Array;
   resetThreadTaskCounts(): void;
-  /** Threaded build only: wasm-bindgen-rayon's Web Worker pool (browsers). */
+  /** Threaded build only: wasm-bindgen-rayon's thread pool of Web Workers (browsers). */
   initThreadPool?(threads: number): Promise<void>;
-  /** Threaded build only: our worker_threads pool protocol (Node). */
+  /** Threaded build only: our thread pool over worker_threads (Node); "pool" in these names means the thread pool. */
   nodePoolWorkerStart?(): void;
   nodePoolBuild?(threads: number): void;
   nodePoolRescue?(): void;
-  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more. */
+  /** Fault injection for tests: thread-pool worker `thread` traps inside a kernel task after `afterTasks` more. */
   injectPoolFault(thread: number, afterTasks: number): void;
 }
 
@@ -70,6 +70,6 @@ export interface CoreInfo {
   threads: boolean;
   version: string;
   flavor: Flavor;
-  /** Threads that run kernels (1: the calling thread only). */
+  /** Threads of the thread pool that run kernels (1: the calling thread only). */
   poolThreads: number;
 }

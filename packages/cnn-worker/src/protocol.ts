@@ -74,7 +74,7 @@ export interface ExecutorStats {
   floats: number;
   /** Size of the wasm linear memory in bytes. */
   heapBytes: number;
-  /** Tasks each pool thread ran since the last reset. */
+  /** Tasks each thread of the thread pool ran since the last reset. */
   threadTaskCounts: number[];
   /**
    * The JS heap of the thread that runs the core (in worker mode the
@@ -92,5 +92,5 @@ export interface StatsOptions {
   gc?: boolean;
 }
 
-/** Exit code of a Node worker whose core lost a pool thread. */
+/** Exit code of a Node worker whose core lost a thread-pool worker. */
 export const POOL_LOST_EXIT_CODE = 70;

@@ -19,21 +19,21 @@ export class WorkerApi {
     if (this.executor) throw new Error('init: the worker is already initialised');
     const core = await loadCore(opts);
     this.executor = new Executor(core);
-    // A dead pool thread breaks this core for good: end this worker so that
+    // A dead thread-pool worker breaks this core for good: end this worker so that
     // the main thread rejects what is pending and starts a fresh one (the
     // client reads exit code 70 as this).
     if (isNode) core.health.onFailure = () => process.exit(POOL_LOST_EXIT_CODE);
     return core.info;
   }
 
-  /** Fault injection for tests: terminates pool thread `i` (Node), after `afterMs`. */
+  /** Fault injection for tests: terminates thread-pool worker `i` (Node), after `afterMs`. */
   async killPoolThread(i: number, afterMs?: number): Promise<void> {
     const kill = this.ready().core.health.killThread;
     if (!kill) throw new Error('killPoolThread: this core has no Node pool');
     await kill(i, afterMs);
   }
 
-  /** Fault injection for tests: pool thread `thread` traps inside a kernel task after `afterTasks` more (see `injectPoolFault`). */
+  /** Fault injection for tests: thread-pool worker `thread` traps inside a kernel task after `afterTasks` more (see `injectPoolFault`; "pool" there is the thread pool). */
   injectPoolFault(thread: number, afterTasks: number): void {
     this.ready().core.raw.injectPoolFault(thread, afterTasks);
   }

@@ -11,7 +11,7 @@
 use super::support::*;
 use wasm_bindgen::prelude::*;
 
-/// `c = op(a) * op(b)`, `c` of `m*n`; parallel over the pool.
+/// `c = op(a) * op(b)`, `c` of `m*n`; parallel over the thread pool.
 #[wasm_bindgen(js_name = matMul)]
 #[allow(clippy::too_many_arguments)]
 pub fn mat_mul(a: u32, b: u32, c: u32, m: usize, n: usize, k: usize, trans_a: bool, trans_b: bool) -> Result<(), JsError> {

@@ -17,16 +17,16 @@ struct Store {
     /// Freed large buffers kept for reuse by a later allocation of the same
     /// length (training allocates the same activation and gradient sizes
     /// every step), so [`buffer_alloc_dirty`] can skip zero-filling.
-    pool: Vec<Vec<f32>>,
+    recycler: Vec<Vec<f32>>,
 }
 
-static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0, pool: Vec::new() });
+static STORE: Mutex<Store> = Mutex::new(Store { slots: Vec::new(), free: Vec::new(), floats: 0, recycler: Vec::new() });
 
 /// Buffers smaller than this go back to the allocator when freed.
-const POOL_MIN_FLOATS: usize = 1 << 12;
-/// At most this many floats (64 MiB) and buffers wait in the pool.
-const POOL_MAX_FLOATS: usize = 1 << 24;
-const POOL_MAX_BUFFERS: usize = 64;
+const RECYCLE_MIN_FLOATS: usize = 1 << 12;
+/// At most this many floats (64 MiB) and buffers wait in the recycler.
+const RECYCLE_MAX_FLOATS: usize = 1 << 24;
+const RECYCLE_MAX_BUFFERS: usize = 64;
 
 fn lock() -> std::sync::MutexGuard<'static, Store> {
     // A panic never happens while the lock is held (no kernel runs under
@@ -45,7 +45,7 @@ pub fn buffer_alloc(len: f64) -> Result<u32, JsError> {
 
 /// Allocates a buffer of `len` f32 whose contents are unspecified (finite
 /// or not: whatever a freed buffer of the same length held), for outputs
-/// an op overwrites entirely. Skips the zero fill when a pooled buffer of
+/// an op overwrites entirely. Skips the zero fill when a recycled buffer of
 /// that length exists.
 #[wasm_bindgen(js_name = bufferAllocDirty)]
 pub fn buffer_alloc_dirty(len: f64) -> Result<u32, JsError> {
@@ -102,7 +102,7 @@ fn out_of_memory(len: usize) -> JsError {
 fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
     let reused = {
         let mut s = lock();
-        s.pool.iter().position(|v| v.len() == len).map(|i| s.pool.swap_remove(i))
+        s.recycler.iter().position(|v| v.len() == len).map(|i| s.recycler.swap_remove(i))
     };
     let v = match reused {
         Some(mut v) => {
@@ -115,9 +115,9 @@ fn alloc(len: usize, zeroed: bool) -> Result<u32, JsError> {
             let mut v = match reserve(len) {
                 Some(v) => v,
                 None => {
-                    // Give the pooled buffers back to the allocator and retry.
+                    // Give the recycled buffers back to the allocator and retry.
                     // (Still failing, the caller compacts: see bufferEvict.)
-                    buffer_pool_clear();
+                    buffer_recycler_clear();
                     reserve(len).ok_or_else(|| out_of_memory(len))?
                 }
             };
@@ -148,18 +148,18 @@ pub fn buffer_free(h: u32) -> Result<(), JsError> {
     s.floats -= v.len();
     s.free.push(h);
     let len = v.len();
-    let pooled: usize = s.pool.iter().map(Vec::len).sum();
-    if len >= POOL_MIN_FLOATS && pooled + len <= POOL_MAX_FLOATS && s.pool.len() < POOL_MAX_BUFFERS {
-        s.pool.push(v);
+    let kept: usize = s.recycler.iter().map(Vec::len).sum();
+    if len >= RECYCLE_MIN_FLOATS && kept + len <= RECYCLE_MAX_FLOATS && s.recycler.len() < RECYCLE_MAX_BUFFERS {
+        s.recycler.push(v);
     }
     Ok(())
 }
 
-/// Gives every pooled (freed, kept for reuse) buffer back to the allocator.
-#[wasm_bindgen(js_name = bufferPoolClear)]
-pub fn buffer_pool_clear() {
-    let pool = core::mem::take(&mut lock().pool);
-    drop(pool);
+/// Gives every recycled (freed, kept for reuse) buffer back to the allocator.
+#[wasm_bindgen(js_name = bufferRecyclerClear)]
+pub fn buffer_recycler_clear() {
+    let kept = core::mem::take(&mut lock().recycler);
+    drop(kept);
 }
 
 // Compaction. Buffers are addressed by handle, never by pointer across an

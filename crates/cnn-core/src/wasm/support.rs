@@ -102,12 +102,7 @@ pub fn pool_geometry(op: &'static str, spec: &[u32]) -> Result<Pool2d, CoreError
         return Err(CoreError::new(op, format!("pooling spec has {} words, expected {POOL_SPEC_WORDS}", spec.len())));
     }
     let u = |i: usize| spec[i] as usize;
-    let padding = match spec[8] {
-        0 => Padding::Valid,
-        1 => Padding::Same,
-        2 => Padding::Explicit([u(9), u(10), u(11), u(12)]),
-        m => return Err(CoreError::new(op, format!("unknown padding mode {m}, expected 0 (valid), 1 (same) or 2 (explicit)"))),
-    };
+    let padding = Padding::from_words(op, spec[8], [u(9), u(10), u(11), u(12)])?;
     let mut p = Pool2d::new(op, &Pool2dArgs { n: u(0), h: u(1), w: u(2), c: u(3), pool: [u(4), u(5)], stride: [u(6), u(7)], padding })?;
     p.tuning = tuning::current();
     Ok(p)
