@@ -23,7 +23,8 @@ import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel }
 
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
-  await tf.ready({ threads });
+  // The first requests run on one thread while the pool's threads start.
+  await tf.ready({ threads, waitForPool: false });
   const dir = resolve(process.env.MODEL_DIR ?? 'model');
   const model = await tf.loadLayersModel(`file://${dir}/model.json`);
   return new Classifier(tf as unknown as Engine, model as unknown as EngineModel);

@@ -58,6 +58,13 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
   let onMessage = (_m: FromSupervisor) => undefined as void;
   let onError = (_e: Error) => undefined as void;
   let onExit = (_code: number) => undefined as void;
+  let stopped = false;
+  // The core may be replaced or lost while its pool is still starting
+  // (`waitForPool: false`); the full version is set below once it runs.
+  health.stop = async () => {
+    stopped = true;
+    await sup.terminate();
+  };
   await new Promise<void>((resolve, reject) => {
     onMessage = (m) => (m.type === 'ready' ? resolve() : reject(new Error(m.type === 'start-failed' ? m.message : `pool supervisor: unexpected message ${m.type}`)));
     onError = (e) => reject(new Error(`pool supervisor failed to start: ${e.message}`));
@@ -65,16 +72,17 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
     sup.on('message', onMessage).on('error', onError).on('exit', onExit);
   }).catch(async (e: unknown) => {
     await sup.terminate();
-    throw e;
+    // Stopped on purpose while starting: nothing failed.
+    if (!stopped) throw e;
   });
   sup.off('message', onMessage).off('error', onError).off('exit', onExit);
+  if (stopped) return;
   glue.nodePoolBuild(threads);
   const post = (m: ToSupervisor) => sup.postMessage(m);
   post({ type: 'built' });
 
   const dead = new Int32Array(flag);
   let why: string | undefined;
-  let stopped = false;
   const kills = new Map<number, () => void>();
   let nextKill = 0;
   health.poll = (during) => {
