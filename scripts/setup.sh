@@ -6,7 +6,8 @@
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-pack (pinned below), which drives cargo and wasm-bindgen in the
 #     wasm build and runs the crate's wasm-bindgen-test tests
-#   - wabt (wasm-objdump, used by a test) and chromium (browser tests)
+#   - wabt (wasm-objdump, used by a test), chromium and chromium-driver
+#     (browser tests)
 #   - the npm packages (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,8 @@ fi
 # 2. test tools.
 command -v wasm-objdump >/dev/null 2>&1 || need_apt wabt
 [ -x /usr/bin/chromium ] || need_apt chromium
+# chromium-driver: the crate's wasm-bindgen-test tests in headless Chromium.
+[ -x /usr/bin/chromedriver ] || need_apt chromium-driver
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${apt_missing[*]}"
   as_root apt-get update -qq
