@@ -6,7 +6,7 @@
  * same weights, same PNG requests. All are esbuild bundles laid out as
  * deployed.
  *
- *   node benches/serverless.mjs [--model DIR] [--rounds 3] [--seconds 2] [--threads 2]
+ *   node benches/serverless.mjs [--model DIR] [--rounds 3] [--seconds 2] [--threads 2] [--warm 1,8,32|none]
  *
  * onnxruntime-node runs when it is installed (it is not a dependency: 290 MB,
  * and an install script that downloads from nuget.org; install it with
@@ -44,10 +44,13 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
+    // Concurrency levels of the warm runs ('none': cold starts only).
+    warm: { type: 'string', default: '1,8,32' },
     out: { type: 'string', default: join(repo, 'out/bench-serverless') },
   },
 });
 const rounds = Number(opts.rounds), seconds = Number(opts.seconds);
+const levels = opts.warm === 'none' ? [] : opts.warm.split(',').map(Number);
 const modelDir = resolve(opts.model);
 if (!existsSync(join(modelDir, 'model.json'))) {
   console.error(`serverless bench: no model at ${modelDir}/model.json; run 'npm run train' first or pass --model DIR`);
@@ -220,13 +223,13 @@ for (const c of contenders.slice(1)) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: { 1: [], 8: [], 32: [] }, zipBytes: zipBytes(c.dir) }]));
+const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: Object.fromEntries(levels.map((k) => [k, []])), zipBytes: zipBytes(c.dir) }]));
 const load = [loadavg()[0]];
 for (let r = 0; r < rounds; r++) {
   for (const order of [contenders, [...contenders].reverse()]) {
     for (const c of order) results[c.name].cold.push((await runChild(c, ['cold', '0', '0'])).readyAt);
   }
-  for (const conc of [1, 8, 32]) {
+  for (const conc of levels) {
     for (const c of r % 2 ? [...contenders].reverse() : contenders) {
       const { stdout } = await runChild(c, ['warm', String(conc), String(seconds)]);
       results[c.name].warm[conc].push(JSON.parse(stdout.trim().split('\n').pop()));
@@ -241,18 +244,19 @@ for (const c of contenders) {
   summary[c.name] = {
     coldMs: median(R.cold),
     zipMB: R.zipBytes / 1e6,
-    warm: Object.fromEntries([1, 8, 32].map((k) => [k, { p50: median(R.warm[k].map((w) => w.p50)), p99: median(R.warm[k].map((w) => w.p99)), rps: median(R.warm[k].map((w) => w.rps)) }])),
+    warm: Object.fromEntries(levels.map((k) => [k, { p50: median(R.warm[k].map((w) => w.p50)), p99: median(R.warm[k].map((w) => w.p99)), rps: median(R.warm[k].map((w) => w.rps)) }])),
   };
 }
 const a = summary['cnn-ts'];
 console.log(`serverless bench: ${rounds} rounds, ${seconds} s per level, cnn-ts ${opts.threads} threads, tfjs-wasm 1 thread (SIMD)${ortWhy ? '' : `, onnxruntime-node ${opts.threads} threads`}; load average ${load.map((l) => l.toFixed(2)).join(' -> ')}`);
-console.log(`${'contender'.padEnd(17)} ${'cold ms'.padStart(8)} ${'zip MB'.padStart(7)}  ${[1, 8, 32].map((k) => `c=${k}: p50/p99 ms, req/s`.padEnd(26)).join(' ')}`);
+console.log(`${'contender'.padEnd(17)} ${'cold ms'.padStart(8)} ${'zip MB'.padStart(7)}  ${levels.map((k) => `c=${k}: p50/p99 ms, req/s`.padEnd(26)).join(' ')}`);
 for (const [name, s] of Object.entries(summary)) {
-  console.log(`${name.padEnd(17)} ${s.coldMs.toFixed(0).padStart(8)} ${s.zipMB.toFixed(2).padStart(7)}  ${[1, 8, 32].map((k) => `${s.warm[k].p50.toFixed(2)}/${s.warm[k].p99.toFixed(2)}, ${s.warm[k].rps.toFixed(0)}`.padEnd(26)).join(' ')}`);
+  console.log(`${name.padEnd(17)} ${s.coldMs.toFixed(0).padStart(8)} ${s.zipMB.toFixed(2).padStart(7)}  ${levels.map((k) => `${s.warm[k].p50.toFixed(2)}/${s.warm[k].p99.toFixed(2)}, ${s.warm[k].rps.toFixed(0)}`.padEnd(26)).join(' ')}`);
 }
 for (const peer of Object.keys(summary).slice(1)) {
   const b = summary[peer];
   const target = peer === 'tfjs-wasm' ? ' (targets: cold <= 0.5x and <= 150 ms, c=32 >= 1.5x)' : '';
-  console.log(`cnn-ts vs ${peer}${target}: cold start ${(a.coldMs / b.coldMs).toFixed(2)}x; throughput c=1 ${(a.warm[1].rps / b.warm[1].rps).toFixed(2)}x, c=8 ${(a.warm[8].rps / b.warm[8].rps).toFixed(2)}x, c=32 ${(a.warm[32].rps / b.warm[32].rps).toFixed(2)}x`);
+  const tput = levels.map((k) => `c=${k} ${(a.warm[k].rps / b.warm[k].rps).toFixed(2)}x`).join(', ');
+  console.log(`cnn-ts vs ${peer}${target}: cold start ${(a.coldMs / b.coldMs).toFixed(2)}x${tput ? `; throughput ${tput}` : ''}`);
 }
 console.log(JSON.stringify({ summary, raw: results, load }));

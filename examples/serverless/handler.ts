@@ -23,10 +23,19 @@ import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel }
 
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
+  const dir = resolve(process.env.MODEL_DIR ?? 'model');
+  // The model's files are read while the engine starts; they become tensors
+  // once it runs as asked (a restart for other options would drop them).
+  const artifacts = tf.io.fileSystem(`file://${dir}/model.json`).load!();
+  artifacts.catch(() => undefined);
   // The first requests run on one thread while the pool's threads start.
   await tf.ready({ threads, waitForPool: false });
-  const dir = resolve(process.env.MODEL_DIR ?? 'model');
-  const model = await tf.loadLayersModel(`file://${dir}/model.json`);
+  // Serving needs no optimizer: without the training config the model is
+  // not compiled, and the optimizer's saved state (two thirds of the
+  // weights file after Adam) is never uploaded.
+  const { trainingConfig: _config, modelTopology, ...rest } = await artifacts;
+  const { training_config: _inTopology, ...topology } = modelTopology as Record<string, unknown>;
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ ...rest, modelTopology: topology }));
   return new Classifier(tf as unknown as Engine, model as unknown as EngineModel);
 }
 

@@ -6,12 +6,16 @@
  * `benches/serverless/handler-tfjs.ts` runs the very same code on TF.js's
  * wasm backend.
  *
- * Micro-batching: requests that arrive while a prediction runs wait, and go
- * together as one batch when it ends (at most `maxBatch`). One request alone
- * runs at once, so concurrency 1 pays nothing; under load an instance serves
- * many requests per forward pass, which is what the platform's per-instance
- * concurrency (Vercel Fluid compute, Cloud Run, Lambda with several
- * requests per process behind a proxy) is for.
+ * Micro-batching: a batch starts one event-loop turn (`setImmediate`) after
+ * its first request, so requests that arrive together go together; those
+ * that arrive while a prediction runs wait, and go as the next batch when it
+ * ends (at most `maxBatch`). Concurrency 1 pays one turn (microseconds);
+ * under load an instance serves many requests per forward pass, which is
+ * what the platform's per-instance concurrency (Vercel Fluid compute, Cloud
+ * Run, Lambda with several requests per process behind a proxy) is for.
+ * Without the turn, the requests answered by one batch came back one by one
+ * (each a chain of microtasks) and the first of them ran alone: batches of
+ * 1 and 31 alternated at concurrency 32.
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
@@ -59,7 +63,8 @@ export class Classifier {
   readonly width: number;
   readonly channels: number;
   private readonly queue: Pending[] = [];
-  private running = false;
+  /** A batch is scheduled or running. */
+  private busy = false;
   /** Forward passes run and the requests they served (for the benchmark). */
   readonly stats = { batches: 0, requests: 0 };
 
@@ -82,7 +87,7 @@ export class Classifier {
     if (x.length !== n) throw new BadRequest(`pixels: expected ${n} values (${this.height}x${this.width}x${this.channels}), got ${x.length}`);
     const p = await new Promise<Float32Array>((resolve, reject) => {
       this.queue.push({ x, resolve, reject });
-      void this.drain();
+      this.schedule();
     });
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
@@ -94,32 +99,33 @@ export class Classifier {
     return this.classifyPixels(toModelInput(decodeImage(bytes), this.height, this.width, this.channels, opts.invert ?? false));
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  private schedule(): void {
+    if (this.busy) return;
+    this.busy = true;
+    setImmediate(() => void this.runBatch());
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        const per = batch[0].x.length;
-        const xs = new Float32Array(batch.length * per);
-        batch.forEach((b, i) => xs.set(b.x, i * per));
-        try {
-          const t = this.tf.tensor4d(xs, [batch.length, this.height, this.width, this.channels]);
-          const out = this.model.predict(t);
-          const y = Array.isArray(out) ? out[0] : out;
-          const p = Float32Array.from(await y.data());
-          t.dispose();
-          y.dispose();
-          const k = p.length / batch.length;
-          batch.forEach((b, i) => b.resolve(p.subarray(i * k, (i + 1) * k)));
-          this.stats.batches += 1;
-          this.stats.requests += batch.length;
-        } catch (e) {
-          for (const b of batch) b.reject(e);
-        }
-      }
+      const per = batch[0].x.length;
+      const xs = new Float32Array(batch.length * per);
+      batch.forEach((b, i) => xs.set(b.x, i * per));
+      const t = this.tf.tensor4d(xs, [batch.length, this.height, this.width, this.channels]);
+      const out = this.model.predict(t);
+      const y = Array.isArray(out) ? out[0] : out;
+      const p = Float32Array.from(await y.data());
+      t.dispose();
+      y.dispose();
+      const k = p.length / batch.length;
+      batch.forEach((b, i) => b.resolve(p.subarray(i * k, (i + 1) * k)));
+      this.stats.batches += 1;
+      this.stats.requests += batch.length;
+    } catch (e) {
+      for (const b of batch) b.reject(e);
     } finally {
-      this.running = false;
+      this.busy = false;
+      if (this.queue.length > 0) this.schedule();
     }
   }
 }
@@ -162,6 +168,8 @@ export function toModelInput(img: Rgba, h: number, w: number, channels: number, 
     if (channels === 1) src[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
     else [src[i * 3], src[i * 3 + 1], src[i * 3 + 2]] = [r / 255, g / 255, b / 255];
   }
+  // Already the model's size (the usual case): no resampling.
+  if (img.height === h && img.width === w) return invert ? src.map((v) => 1 - v) : src;
   const out = new Float32Array(h * w * channels);
   const sy = img.height / h, sx = img.width / w;
   for (let y = 0; y < h; y++) {
