@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel, type EngineTensor } from '../../examples/serverless/service.js';
+import { Classifier, lambdaHandler, nodeHandler, preloadDecoders, type Engine, type EngineModel, type EngineTensor } from '../../examples/serverless/service.js';
 
 /** A pending input: `predict` runs the session, `data()` waits for it. */
 class OrtInput implements EngineTensor {
@@ -51,6 +51,7 @@ async function load(): Promise<Classifier> {
 }
 
 const classifier = load();
+preloadDecoders();
 classifier.catch(() => undefined);
 
 export const handler = lambdaHandler(classifier);

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel } from '../../examples/serverless/service.js';
+import { Classifier, lambdaHandler, nodeHandler, preloadDecoders, type Engine, type EngineModel } from '../../examples/serverless/service.js';
 
 async function load(): Promise<Classifier> {
   // Bundled (benches/serverless.mjs): the .wasm files sit in TFJS_WASM_DIR.
@@ -39,6 +39,7 @@ async function load(): Promise<Classifier> {
 }
 
 const classifier = load();
+preloadDecoders();
 classifier.catch(() => undefined);
 
 export const handler = lambdaHandler(classifier);

@@ -19,7 +19,7 @@
  */
 import { resolve } from 'node:path';
 import * as tf from 'cnn-ts';
-import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel } from './service.js';
+import { Classifier, lambdaHandler, nodeHandler, preloadDecoders, type Engine, type EngineModel } from './service.js';
 
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
@@ -41,6 +41,7 @@ async function load(): Promise<Classifier> {
 
 // Started when the instance starts; every request awaits the same promise.
 const classifier = load();
+preloadDecoders();
 // A model that cannot load is reported by each request (500), not as an
 // unhandled rejection that would kill the instance.
 classifier.catch(() => undefined);

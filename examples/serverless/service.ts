@@ -17,8 +17,19 @@
  * (each a chain of microtasks) and the first of them ran alone: batches of
  * 1 and 31 alternated at concurrency 32.
  */
-import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
+// The decoders are loaded on first use, and pngjs ahead of it by
+// `preloadDecoders` (the handlers call it at start): an instance that only
+// gets PNGs never evaluates jpeg-js (pngjs's own start is the heavier one:
+// it loads node:assert, which creates process.stderr).
+let pngjs: Promise<typeof import('pngjs')> | undefined;
+let jpegjs: Promise<typeof import('jpeg-js')> | undefined;
+const loadPng = () => (pngjs ??= import('pngjs'));
+const loadJpeg = () => (jpegjs ??= import('jpeg-js'));
+
+/** Starts loading the PNG decoder now (the usual request), so the first one does not wait for it. */
+export function preloadDecoders(): void {
+  loadPng().catch(() => undefined);
+}
 
 /** The engine calls the service needs (a subset of tfjs-core / cnn-ts). */
 export interface Engine {
@@ -95,8 +106,8 @@ export class Classifier {
   }
 
   /** Decodes a PNG or JPEG (any size, colour or grey) to the model's input and classifies it. */
-  classifyImage(bytes: Uint8Array, opts: ClassifyOptions = {}): Promise<Prediction> {
-    return this.classifyPixels(toModelInput(decodeImage(bytes), this.height, this.width, this.channels, opts.invert ?? false));
+  async classifyImage(bytes: Uint8Array, opts: ClassifyOptions = {}): Promise<Prediction> {
+    return this.classifyPixels(toModelInput(await decodeImage(bytes), this.height, this.width, this.channels, opts.invert ?? false));
   }
 
   private schedule(): void {
@@ -138,20 +149,33 @@ export interface Rgba {
 }
 
 /** PNG (pngjs) or JPEG (jpeg-js), told apart by their signatures. */
-export function decodeImage(bytes: Uint8Array): Rgba {
+export async function decodeImage(bytes: Uint8Array): Promise<Rgba> {
   const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) throw new BadRequest(`image: not a PNG or JPEG (first bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ') || 'none'})`);
-  try {
-    if (isPng) {
+  if (isPng) {
+    const { PNG } = await loadPng();
+    return decoding('PNG', () => {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
-    }
+    });
+  }
+  // CommonJS: its exports are the namespace's default under Node.
+  const m = await loadJpeg();
+  const jpeg = (m as { default?: typeof m }).default ?? m;
+  return decoding('JPEG', () => {
     // 64 MB: jpeg-js's guard against decompression bombs.
     const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 64 });
     return { width: j.width, height: j.height, data: j.data };
+  });
+}
+
+/** A decoder's error is the caller's bad image (400). */
+function decoding(kind: string, decode: () => Rgba): Rgba {
+  try {
+    return decode();
   } catch (e) {
-    throw new BadRequest(`image: cannot decode the ${isPng ? 'PNG' : 'JPEG'} (${e instanceof Error ? e.message : String(e)})`);
+    throw new BadRequest(`image: cannot decode the ${kind} (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
