@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Classifier, lambdaHandler, nodeHandler, preloadDecoders, type Engine, type EngineModel, type EngineTensor } from '../../examples/serverless/service.js';
+import { Classifier, instance, type Engine, type EngineModel, type EngineTensor } from '../../examples/serverless/service.js';
 
 /** A pending input: `predict` runs the session, `data()` waits for it. */
 class OrtInput implements EngineTensor {
@@ -50,10 +50,7 @@ async function load(): Promise<Classifier> {
   return new Classifier(engine, model);
 }
 
-const classifier = load();
-preloadDecoders();
-classifier.catch(() => undefined);
-
-export const handler = lambdaHandler(classifier);
-export default nodeHandler(classifier);
-export { classifier };
+const fn = instance(load);
+export const handler = fn.handler;
+export default fn.nodeHandler;
+export const classifier = fn.classifier;

@@ -19,7 +19,7 @@
  */
 import { resolve } from 'node:path';
 import * as tf from 'cnn-ts';
-import { Classifier, lambdaHandler, nodeHandler, preloadDecoders, type Engine, type EngineModel } from './service.js';
+import { Classifier, instance, type Engine, type EngineModel } from './service.js';
 
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
@@ -39,14 +39,9 @@ async function load(): Promise<Classifier> {
   return new Classifier(tf as unknown as Engine, model as unknown as EngineModel);
 }
 
-// Started when the instance starts; every request awaits the same promise.
-const classifier = load();
-preloadDecoders();
-// A model that cannot load is reported by each request (500), not as an
-// unhandled rejection that would kill the instance.
-classifier.catch(() => undefined);
-
-export const handler = lambdaHandler(classifier);
-export default nodeHandler(classifier);
+// Started when the instance starts (the platform's init phase).
+const fn = instance(load);
+export const handler = fn.handler;
+export default fn.nodeHandler;
 /** For tests and the benchmark. */
-export { classifier };
+export const classifier = fn.classifier;

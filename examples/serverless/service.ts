@@ -325,6 +325,19 @@ interface NodeResponse {
   end(body: string): unknown;
 }
 
+/**
+ * One instance: starts `load` now (every request awaits the same promise)
+ * and the PNG decoder, and gives the Lambda and Vercel / node:http handlers.
+ * A classifier that cannot load is reported by each request (500), not as
+ * an unhandled rejection that would kill the instance.
+ */
+export function instance(load: () => Promise<Classifier>) {
+  const classifier = load();
+  classifier.catch(() => undefined);
+  preloadDecoders();
+  return { classifier, handler: lambdaHandler(classifier), nodeHandler: nodeHandler(classifier) };
+}
+
 /** A Vercel / node:http style `(req, res)` handler over the same classifier. */
 export function nodeHandler(classifier: Promise<Classifier>): (req: NodeRequest, res: NodeResponse) => Promise<void> {
   const lambda = lambdaHandler(classifier);
