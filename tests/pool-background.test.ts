@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
-// A file inside the repository, so that `cnn-ts` resolves (not `-e`: worker
-// threads inherit `--input-type`, which they refuse).
+// A file inside the repository, so that `cnn-ts` resolves (the `-e` case
+// below runs in the repository too).
 const dir = join(repo, 'out/test-pool-background');
 let n = 0;
 
@@ -74,6 +74,23 @@ describe('ops before the Node pool is up', () => {
     expect(r.after.counts).toHaveLength(2);
     expect(r.after.counts.every((c) => c > 0)).toBe(true);
     expect(r.same).toBe(true);
+  });
+
+  it('under node --input-type=module -e (whose flag worker threads refuse) the pool still starts, inline and in a worker', () => {
+    const script = `import * as tf from 'cnn-ts';
+await tf.ready({ threads: 2 });
+const a = tf.ones([64, 64]);
+await tf.matMul(a, a).data();
+const inline = (await tf.coreStats()).threadTaskCounts;
+await tf.ready({ threads: 2, mode: 'worker' });
+await tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).data();
+const worker = (await tf.coreStats()).threadTaskCounts;
+console.log(JSON.stringify({ inline, worker }));
+await tf.engine().terminateCore();`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { inline: number[]; worker: number[] };
+    expect(r.inline).toHaveLength(2);
+    expect(r.worker).toHaveLength(2);
   });
 
   it('ready({ threads: 2 }) waits for the pool by default: the first ops already use both threads', () => {

@@ -18,6 +18,7 @@
  * clear error. The supervisor is `unref`ed, so an idle pool never keeps a
  * process alive.
  */
+import { workerExecArgv } from './env.js';
 import type { PoolHealth } from './health.js';
 import type { CoreModule, WasmMemory, WasmModule } from './module.js';
 
@@ -52,7 +53,8 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
   const { Worker } = await import('node:worker_threads');
   const flag = new SharedArrayBuffer(4);
   const data: SupervisorData = { glueUrl, module, memory, workers: threads - 1, flag };
-  const sup = new Worker(new URL('./node-pool-supervisor.js', import.meta.url), { workerData: data });
+  // The pool threads inherit the supervisor's flags.
+  const sup = new Worker(new URL('./node-pool-supervisor.js', import.meta.url), { workerData: data, execArgv: workerExecArgv() });
   // Not `removeAllListeners()` afterwards: on a Worker that also removes
   // what forwards its port's messages, and no message would arrive again.
   let onMessage = (_m: FromSupervisor) => undefined as void;
