@@ -24,8 +24,9 @@ import { Classifier, instance, type Engine, type EngineModel } from './service.j
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
   const dir = resolve(process.env.MODEL_DIR ?? 'model');
-  // The model's files are read while the engine starts; they become tensors
-  // once it runs as asked (a restart for other options would drop them).
+  // The model's files are read while `ready` settles (with other options
+  // than the core Node started at import, it restarts the core); they
+  // become tensors only after it, as a restart would drop them.
   const artifacts = tf.io.fileSystem(`file://${dir}/model.json`).load!();
   artifacts.catch(() => undefined);
   // The first requests run on one thread while the pool's threads start.
