@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 /**
  * The serverless function (examples/serverless) against the same handler on
- * TF.js 4.22's wasm backend (benches/serverless/handler-tfjs.ts: same service
- * code, same model files, same PNG requests). Both are esbuild bundles laid
- * out as deployed.
+ * TF.js 4.22's wasm backend (benches/serverless/handler-tfjs.ts) and on
+ * onnxruntime-node (benches/serverless/handler-onnx.ts): same service code,
+ * same weights, same PNG requests. All are esbuild bundles laid out as
+ * deployed.
  *
- *   node benches/serverless.mjs [--model DIR] [--rounds 3] [--seconds 2] [--threads 2]
+ *   node benches/serverless.mjs [--model DIR] [--rounds 3] [--seconds 2] [--threads 2] [--warm 1,8,32|none]
+ *
+ * onnxruntime-node runs when it is installed (it is not a dependency: 290 MB,
+ * and an install script that downloads from nuget.org; install it with
+ * `npm install --no-save --ignore-scripts onnxruntime-node@1.30.0`, or point
+ * ONNXRUNTIME_NODE_DIR at a node_modules folder that has it) and DIR holds
+ * `model.onnx` (`python benches/serverless/make_onnx.py DIR`: pip's onnx and
+ * numpy); otherwise the bench says which is missing and runs without it.
+ * Every contender first answers the same 16 requests, and their
+ * probabilities must agree within 1e-3 (the same weights, really).
  *
  * - cold start: process start -> first prediction returned by the handler
  *   (a fresh `node` per sample, timed by this process; median of --rounds x 2);
@@ -21,6 +31,7 @@ import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +44,13 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
+    // Concurrency levels of the warm runs ('none': cold starts only).
+    warm: { type: 'string', default: '1,8,32' },
     out: { type: 'string', default: join(repo, 'out/bench-serverless') },
   },
 });
 const rounds = Number(opts.rounds), seconds = Number(opts.seconds);
+const levels = opts.warm === 'none' ? [] : opts.warm.split(',').map(Number);
 const modelDir = resolve(opts.model);
 if (!existsSync(join(modelDir, 'model.json'))) {
   console.error(`serverless bench: no model at ${modelDir}/model.json; run 'npm run train' first or pass --model DIR`);
@@ -73,13 +87,57 @@ await build({
 });
 const tfjsWasm = join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) cpSync(join(tfjsWasm, f), join(tfjsDir, 'wasm', f));
-cpSync(modelDir, join(tfjsDir, 'model'), { recursive: true, filter: (p) => !p.endsWith('.png') });
+cpSync(modelDir, join(tfjsDir, 'model'), { recursive: true, filter: (p) => !/\.(png|onnx)$/.test(p) });
 writeFileSync(join(tfjsDir, 'package.json'), '{"type":"module","private":true}\n');
 
 const contenders = [
   { name: 'cnn-ts', dir: cnnDir, env: { CNN_THREADS: opts.threads } },
   { name: 'tfjs-wasm', dir: tfjsDir, env: { TFJS_WASM_DIR: join(tfjsDir, 'wasm') + '/' } },
 ];
+
+// onnxruntime-node, where installed: its JS and this platform's binary go
+// beside the bundle, as a deployment would carry them.
+function findOrt() {
+  for (const from of [process.env.ONNXRUNTIME_NODE_DIR && join(process.env.ONNXRUNTIME_NODE_DIR, 'x.js'), join(repo, 'package.json')].filter(Boolean)) {
+    try {
+      return dirname(createRequire(from).resolve('onnxruntime-node/package.json'));
+    } catch {}
+  }
+  return undefined;
+}
+const ortPkg = findOrt();
+const ortWhy = !ortPkg
+  ? 'onnxruntime-node is not installed (npm install --no-save --ignore-scripts onnxruntime-node@1.30.0, or set ONNXRUNTIME_NODE_DIR)'
+  : !existsSync(join(modelDir, 'model.onnx'))
+    ? `${modelDir}/model.onnx is missing (python benches/serverless/make_onnx.py ${modelDir}; needs pip's onnx and numpy)`
+    : undefined;
+if (ortWhy) {
+  console.log(`serverless bench: skipping onnxruntime-node: ${ortWhy}`);
+} else {
+  const ortDir = join(out, 'onnxruntime-node');
+  await build({
+    entryPoints: [join(repo, 'benches/serverless/handler-onnx.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile: join(ortDir, 'handler.mjs'),
+    external: ['onnxruntime-node'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'error',
+  });
+  // (onnxruntime-common's exports do not include its package.json.)
+  const common = [join(ortPkg, 'node_modules/onnxruntime-common'), join(dirname(ortPkg), 'onnxruntime-common')].find((d) => existsSync(join(d, 'package.json')));
+  const bin = `bin/napi-v6/${process.platform}/${process.arch}/`;
+  cpSync(ortPkg, join(ortDir, 'node_modules/onnxruntime-node'), { recursive: true, filter: (p) => { const r = relative(ortPkg, p); return r === '' || r === 'package.json' || r === 'dist' || /^dist\/[^/]+\.js$/.test(r) || bin.startsWith(r + '/') || r.startsWith(bin); } });
+  cpSync(common, join(ortDir, 'node_modules/onnxruntime-common'), { recursive: true, filter: (p) => !/\.(map|ts)$/.test(p) && !p.includes('/lib/') });
+  mkdirSync(join(ortDir, 'model'));
+  for (const f of ['model.json', 'model.onnx']) cpSync(join(modelDir, f), join(ortDir, 'model', f));
+  writeFileSync(join(ortDir, 'package.json'), '{"type":"module","private":true}\n');
+  contenders.push({ name: 'onnxruntime-node', dir: ortDir, env: { ORT_THREADS: opts.threads } });
+}
 
 // PNG requests: Fashion-MNIST test images, encoded once.
 const { PNG } = await import('pngjs');
@@ -107,7 +165,10 @@ const ev = (i) => ({ body: pngs[i % pngs.length], isBase64Encoded: true, headers
 const first = await handler(ev(0));
 if (first.statusCode !== 200) { console.error(first.body); process.exit(1); }
 if (mode === 'cold') { console.log('READY ' + JSON.parse(first.body).predictions[0].class); }
-else {
+else if (mode === 'check') {
+  const rs = await Promise.all(Array.from({ length: 16 }, (_, i) => handler(ev(i))));
+  console.log(JSON.stringify(rs.map((r) => JSON.parse(r.body).predictions[0].probabilities)));
+} else {
   const c = Number(cArg), ms = Number(secArg) * 1000;
   for (let i = 0; i < 50; i++) await handler(ev(i));
   const lat = [];
@@ -152,14 +213,23 @@ function runChild(c, args, timeoutMs = 120_000) {
   });
 }
 
+// The same weights give the same answers (within float rounding).
+const answers = {};
+for (const c of contenders) answers[c.name] = JSON.parse((await runChild(c, ['check', '0', '0'])).stdout.trim().split('\n').pop());
+for (const c of contenders.slice(1)) {
+  const diff = Math.max(...answers[c.name].flatMap((p, i) => p.map((v, k) => Math.abs(v - answers['cnn-ts'][i][k]))));
+  console.log(`serverless bench: ${c.name} answers the 16 check requests within ${diff.toExponential(1)} of cnn-ts (probabilities)`);
+  if (!(diff < 1e-3)) throw new Error(`serverless bench: ${c.name} disagrees with cnn-ts by ${diff}: not the same model`);
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: { 1: [], 8: [], 32: [] }, zipBytes: zipBytes(c.dir) }]));
+const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: Object.fromEntries(levels.map((k) => [k, []])), zipBytes: zipBytes(c.dir) }]));
 const load = [loadavg()[0]];
 for (let r = 0; r < rounds; r++) {
   for (const order of [contenders, [...contenders].reverse()]) {
     for (const c of order) results[c.name].cold.push((await runChild(c, ['cold', '0', '0'])).readyAt);
   }
-  for (const conc of [1, 8, 32]) {
+  for (const conc of levels) {
     for (const c of r % 2 ? [...contenders].reverse() : contenders) {
       const { stdout } = await runChild(c, ['warm', String(conc), String(seconds)]);
       results[c.name].warm[conc].push(JSON.parse(stdout.trim().split('\n').pop()));
@@ -174,14 +244,19 @@ for (const c of contenders) {
   summary[c.name] = {
     coldMs: median(R.cold),
     zipMB: R.zipBytes / 1e6,
-    warm: Object.fromEntries([1, 8, 32].map((k) => [k, { p50: median(R.warm[k].map((w) => w.p50)), p99: median(R.warm[k].map((w) => w.p99)), rps: median(R.warm[k].map((w) => w.rps)) }])),
+    warm: Object.fromEntries(levels.map((k) => [k, { p50: median(R.warm[k].map((w) => w.p50)), p99: median(R.warm[k].map((w) => w.p99)), rps: median(R.warm[k].map((w) => w.rps)) }])),
   };
 }
-const a = summary['cnn-ts'], b = summary['tfjs-wasm'];
-console.log(`serverless bench: ${rounds} rounds, ${seconds} s per level, cnn-ts ${opts.threads} threads, tfjs-wasm 1 thread (SIMD); load average ${load.map((l) => l.toFixed(2)).join(' -> ')}`);
-console.log(`${'contender'.padEnd(10)} ${'cold ms'.padStart(8)} ${'zip MB'.padStart(7)}  ${[1, 8, 32].map((k) => `c=${k}: p50/p99 ms, req/s`.padEnd(26)).join(' ')}`);
+const a = summary['cnn-ts'];
+console.log(`serverless bench: ${rounds} rounds, ${seconds} s per level, cnn-ts ${opts.threads} threads, tfjs-wasm 1 thread (SIMD)${ortWhy ? '' : `, onnxruntime-node ${opts.threads} threads`}; load average ${load.map((l) => l.toFixed(2)).join(' -> ')}`);
+console.log(`${'contender'.padEnd(17)} ${'cold ms'.padStart(8)} ${'zip MB'.padStart(7)}  ${levels.map((k) => `c=${k}: p50/p99 ms, req/s`.padEnd(26)).join(' ')}`);
 for (const [name, s] of Object.entries(summary)) {
-  console.log(`${name.padEnd(10)} ${s.coldMs.toFixed(0).padStart(8)} ${s.zipMB.toFixed(2).padStart(7)}  ${[1, 8, 32].map((k) => `${s.warm[k].p50.toFixed(2)}/${s.warm[k].p99.toFixed(2)}, ${s.warm[k].rps.toFixed(0)}`.padEnd(26)).join(' ')}`);
+  console.log(`${name.padEnd(17)} ${s.coldMs.toFixed(0).padStart(8)} ${s.zipMB.toFixed(2).padStart(7)}  ${levels.map((k) => `${s.warm[k].p50.toFixed(2)}/${s.warm[k].p99.toFixed(2)}, ${s.warm[k].rps.toFixed(0)}`.padEnd(26)).join(' ')}`);
 }
-console.log(`ratios: cold start ${(a.coldMs / b.coldMs).toFixed(2)}x tfjs-wasm's (target <= 0.5, and <= 150 ms); throughput at c=32 ${(a.warm[32].rps / b.warm[32].rps).toFixed(2)}x (target >= 1.5); c=1 ${(a.warm[1].rps / b.warm[1].rps).toFixed(2)}x, c=8 ${(a.warm[8].rps / b.warm[8].rps).toFixed(2)}x`);
+for (const peer of Object.keys(summary).slice(1)) {
+  const b = summary[peer];
+  const target = peer === 'tfjs-wasm' ? ' (targets: cold <= 0.5x and <= 150 ms, c=32 >= 1.5x)' : '';
+  const tput = levels.map((k) => `c=${k} ${(a.warm[k].rps / b.warm[k].rps).toFixed(2)}x`).join(', ');
+  console.log(`cnn-ts vs ${peer}${target}: cold start ${(a.coldMs / b.coldMs).toFixed(2)}x${tput ? `; throughput ${tput}` : ''}`);
+}
 console.log(JSON.stringify({ summary, raw: results, load }));

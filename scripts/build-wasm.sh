@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds crates/cnn-core for WebAssembly twice and runs wasm-bindgen on each:
+# Builds crates/cnn-core for WebAssembly with wasm-pack (`wasm-pack build
+# --target web`: cargo, then wasm-bindgen) twice:
 #   packages/cnn-worker/wasm/threaded/  +simd128,+atomics,+bulk-memory (std rebuilt), shared memory
 #   packages/cnn-worker/wasm/single/    +simd128 only, for pages that are not cross-origin isolated
 # and each once more with +relaxed-simd (f32x4.relaxed_madd in the kernels'
@@ -35,14 +36,20 @@ for sym in __wasm_init_tls __tls_size __tls_align __tls_base; do shared="$shared
 # bug either way).
 panic="-Zunstable-options -Cpanic=immediate-abort"
 
+command -v wasm-pack >/dev/null 2>&1 || { echo "build-wasm: wasm-pack missing; run 'npm run setup' first" >&2; exit 1; }
+
+# wasm-pack runs `cargo build --lib --release --target wasm32-unknown-unknown`
+# with the arguments after `--` (the std rebuild, the features), then the
+# wasm-bindgen on PATH (--mode: see wasm-env.sh). Not its wasm-opt
+# (--no-opt: it would download binaryen, and run the pass we skip below),
+# nor its package.json / .gitignore: cnn-worker is the package.
 build() { # flavor features target-features link-args
-  local flavor=$1 features=$2 tf=$3 link=$4 dir=$out/$1
-  RUSTFLAGS="$panic -C target-feature=$tf $link $WASM_LINKER_FLAGS" \
-    $CARGO_WASM build --release -p cnn-core --lib --target wasm32-unknown-unknown \
-      -Z build-std=std,panic_abort --target-dir "target/wasm-$flavor" $features
-  case $flavor in *-relaxed) dir=target/wasm-$flavor/bindgen ;; esac
-  wasm-bindgen --target web --out-dir "$dir" --out-name cnn_core \
-    "target/wasm-$flavor/wasm32-unknown-unknown/release/cnn_core.wasm"
+  local flavor=$1 features=$2 tf=$3 link=$4 dir=$PWD/$out/$1
+  case $flavor in *-relaxed) dir=$PWD/target/wasm-$flavor/bindgen ;; esac
+  RUSTFLAGS="$panic -C target-feature=$tf $link $WASM_LINKER_FLAGS" CARGO_TARGET_DIR="$PWD/target/wasm-$flavor" \
+    $WASM_PACK_ENV wasm-pack --log-level warn build crates/cnn-core --target web --mode "$WASM_PACK_MODE" --release \
+      --no-opt --no-pack --no-gitignore --out-dir "$dir" --out-name cnn_core \
+      -- -Z build-std=std,panic_abort $features
   optimise "$dir/cnn_core_bg.wasm"
   # cnn-worker always passes the compiled module; the glue's fallback
   # `new URL('cnn_core_bg.wasm', import.meta.url)` would make bundlers look

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/wasm-env.sh
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
-if ! pick_wasm_toolchain || [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ] ||
-  [ ! -d node_modules ] || ! command -v wasm-objdump >/dev/null || [ ! -x /usr/bin/chromium ]; then
+if ! pick_wasm_toolchain || [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ] || ! command -v wasm-pack >/dev/null ||
+  [ ! -d node_modules ] || ! command -v wasm-objdump >/dev/null || [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   bash scripts/setup.sh
 fi
 log=$(mktemp)

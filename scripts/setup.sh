@@ -4,7 +4,10 @@
 #   - a Rust toolchain that can build std for wasm32 (rustup nightly +
 #     rust-src, else Debian's rustc-web + rust-web-src + lld-19)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
-#   - wabt (wasm-objdump, used by a test) and chromium (browser tests)
+#   - wasm-pack (pinned below), which drives cargo and wasm-bindgen in the
+#     wasm build and runs the crate's wasm-bindgen-test tests
+#   - wabt (wasm-objdump, used by a test), chromium and chromium-driver
+#     (browser tests)
 #   - the npm packages (npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +33,8 @@ fi
 # 2. test tools.
 command -v wasm-objdump >/dev/null 2>&1 || need_apt wabt
 [ -x /usr/bin/chromium ] || need_apt chromium
+# chromium-driver: the crate's wasm-bindgen-test tests in headless Chromium.
+[ -x /usr/bin/chromedriver ] || need_apt chromium-driver
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${apt_missing[*]}"
   as_root apt-get update -qq
@@ -50,6 +55,16 @@ if [ "$have" != "$want" ]; then
     cargo install -q wasm-bindgen-cli --version "$want"
 fi
 echo "setup: $(wasm-bindgen --version)"
+
+# 3b. wasm-pack, pinned (its --locked dependencies resolve from crates.io).
+#     Compiling it takes several minutes of 2 cores, once per machine.
+wasm_pack_want=0.15.1
+wasm_pack_have=$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$wasm_pack_have" != "$wasm_pack_want" ]; then
+  echo "setup: cargo install wasm-pack $wasm_pack_want (have: ${wasm_pack_have:-none})"
+  cargo install -q wasm-pack --version "$wasm_pack_want" --locked
+fi
+echo "setup: $(wasm-pack --version)"
 
 # 4. npm packages.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

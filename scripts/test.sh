@@ -13,4 +13,7 @@ cargo test -p cnn-core
 # The kernels against their scalar references in the relaxed build's fused
 # multiply-add arithmetic (tolerances instead of bit equality).
 cargo test -p cnn-core --features fused --lib
+# The kernels on the wasm build itself (SIMD128, in Node) against their
+# scalar references: crates/cnn-core/tests/wasm.rs, by wasm-bindgen-test.
+bash scripts/test-wasm.sh
 npx vitest run

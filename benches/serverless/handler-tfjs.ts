@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel } from '../../examples/serverless/service.js';
+import { Classifier, instance, type Engine, type EngineModel } from '../../examples/serverless/service.js';
 
 async function load(): Promise<Classifier> {
   // Bundled (benches/serverless.mjs): the .wasm files sit in TFJS_WASM_DIR.
@@ -38,9 +38,7 @@ async function load(): Promise<Classifier> {
   return new Classifier(tfc as unknown as Engine, model as unknown as EngineModel);
 }
 
-const classifier = load();
-classifier.catch(() => undefined);
-
-export const handler = lambdaHandler(classifier);
-export default nodeHandler(classifier);
-export { classifier };
+const fn = instance(load);
+export const handler = fn.handler;
+export default fn.nodeHandler;
+export const classifier = fn.classifier;

@@ -65,7 +65,7 @@ function copyPackage(name, keep) {
 copyPackage('cnn-worker', (p) => /^dist\/[^/]+\.js$/.test(p) && !p.endsWith('.browser.js') || /^wasm\/(threaded|single)\/(cnn_core\.js|cnn_core_bg(\.relaxed)?\.wasm|snippets\/.*\.js)$/.test(p) || p === 'LICENSE');
 // comlink's main is its UMD file (what Node imports); node-only.js imports the ES node adapter.
 copyPackage('comlink', (p) => p === 'dist/umd/comlink.js' || p === 'dist/esm/node-adapter.mjs' || p === 'LICENSE');
-cpSync(modelDir, join(out, 'model'), { recursive: true, filter: (p) => !p.endsWith('.png') });
+cpSync(modelDir, join(out, 'model'), { recursive: true, filter: (p) => !/\.(png|onnx)$/.test(p) });
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
 
 function files(dir) {

@@ -19,23 +19,30 @@
  */
 import { resolve } from 'node:path';
 import * as tf from 'cnn-ts';
-import { Classifier, lambdaHandler, nodeHandler, type Engine, type EngineModel } from './service.js';
+import { Classifier, instance, type Engine, type EngineModel } from './service.js';
 
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
-  await tf.ready({ threads });
   const dir = resolve(process.env.MODEL_DIR ?? 'model');
-  const model = await tf.loadLayersModel(`file://${dir}/model.json`);
+  // The model's files are read while `ready` settles (with other options
+  // than the core Node started at import, it restarts the core); they
+  // become tensors only after it, as a restart would drop them.
+  const artifacts = tf.io.fileSystem(`file://${dir}/model.json`).load!();
+  artifacts.catch(() => undefined);
+  // The first requests run on one thread while the pool's threads start.
+  await tf.ready({ threads, waitForPool: false });
+  // Serving needs no optimizer: without the training config the model is
+  // not compiled, and the optimizer's saved state (two thirds of the
+  // weights file after Adam) is never uploaded.
+  const { trainingConfig: _config, modelTopology, ...rest } = await artifacts;
+  const { training_config: _inTopology, ...topology } = modelTopology as Record<string, unknown>;
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ ...rest, modelTopology: topology }));
   return new Classifier(tf as unknown as Engine, model as unknown as EngineModel);
 }
 
-// Started when the instance starts; every request awaits the same promise.
-const classifier = load();
-// A model that cannot load is reported by each request (500), not as an
-// unhandled rejection that would kill the instance.
-classifier.catch(() => undefined);
-
-export const handler = lambdaHandler(classifier);
-export default nodeHandler(classifier);
+// Started when the instance starts (the platform's init phase).
+const fn = instance(load);
+export const handler = fn.handler;
+export default fn.nodeHandler;
 /** For tests and the benchmark. */
-export { classifier };
+export const classifier = fn.classifier;

@@ -6,15 +6,30 @@
  * `benches/serverless/handler-tfjs.ts` runs the very same code on TF.js's
  * wasm backend.
  *
- * Micro-batching: requests that arrive while a prediction runs wait, and go
- * together as one batch when it ends (at most `maxBatch`). One request alone
- * runs at once, so concurrency 1 pays nothing; under load an instance serves
- * many requests per forward pass, which is what the platform's per-instance
- * concurrency (Vercel Fluid compute, Cloud Run, Lambda with several
- * requests per process behind a proxy) is for.
+ * Micro-batching: a batch starts one event-loop turn (`setImmediate`) after
+ * its first request, so requests that arrive together go together; those
+ * that arrive while a prediction runs wait, and go as the next batch when it
+ * ends (at most `maxBatch`). Concurrency 1 pays one turn (microseconds);
+ * under load an instance serves many requests per forward pass, which is
+ * what the platform's per-instance concurrency (Vercel Fluid compute, Cloud
+ * Run, Lambda with several requests per process behind a proxy) is for.
+ * Without the turn, the requests answered by one batch came back one by one
+ * (each a chain of microtasks) and the first of them ran alone: batches of
+ * 1 and 31 alternated at concurrency 32.
  */
-import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
+// The decoders are loaded on first use, and pngjs ahead of it by
+// `preloadDecoders` (the handlers call it at start): an instance that only
+// gets PNGs never evaluates jpeg-js (pngjs's own start is the heavier one:
+// it loads node:assert, which creates process.stderr).
+let pngjs: Promise<typeof import('pngjs')> | undefined;
+let jpegjs: Promise<typeof import('jpeg-js')> | undefined;
+const loadPng = () => (pngjs ??= import('pngjs'));
+const loadJpeg = () => (jpegjs ??= import('jpeg-js'));
+
+/** Starts loading the PNG decoder now (the usual request), so the first one does not wait for it. */
+export function preloadDecoders(): void {
+  loadPng().catch(() => undefined);
+}
 
 /** The engine calls the service needs (a subset of tfjs-core / cnn-ts). */
 export interface Engine {
@@ -59,7 +74,8 @@ export class Classifier {
   readonly width: number;
   readonly channels: number;
   private readonly queue: Pending[] = [];
-  private running = false;
+  /** A batch is scheduled or running. */
+  private busy = false;
   /** Forward passes run and the requests they served (for the benchmark). */
   readonly stats = { batches: 0, requests: 0 };
 
@@ -82,7 +98,7 @@ export class Classifier {
     if (x.length !== n) throw new BadRequest(`pixels: expected ${n} values (${this.height}x${this.width}x${this.channels}), got ${x.length}`);
     const p = await new Promise<Float32Array>((resolve, reject) => {
       this.queue.push({ x, resolve, reject });
-      void this.drain();
+      this.schedule();
     });
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
@@ -90,36 +106,37 @@ export class Classifier {
   }
 
   /** Decodes a PNG or JPEG (any size, colour or grey) to the model's input and classifies it. */
-  classifyImage(bytes: Uint8Array, opts: ClassifyOptions = {}): Promise<Prediction> {
-    return this.classifyPixels(toModelInput(decodeImage(bytes), this.height, this.width, this.channels, opts.invert ?? false));
+  async classifyImage(bytes: Uint8Array, opts: ClassifyOptions = {}): Promise<Prediction> {
+    return this.classifyPixels(toModelInput(await decodeImage(bytes), this.height, this.width, this.channels, opts.invert ?? false));
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  private schedule(): void {
+    if (this.busy) return;
+    this.busy = true;
+    setImmediate(() => void this.runBatch());
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        const per = batch[0].x.length;
-        const xs = new Float32Array(batch.length * per);
-        batch.forEach((b, i) => xs.set(b.x, i * per));
-        try {
-          const t = this.tf.tensor4d(xs, [batch.length, this.height, this.width, this.channels]);
-          const out = this.model.predict(t);
-          const y = Array.isArray(out) ? out[0] : out;
-          const p = Float32Array.from(await y.data());
-          t.dispose();
-          y.dispose();
-          const k = p.length / batch.length;
-          batch.forEach((b, i) => b.resolve(p.subarray(i * k, (i + 1) * k)));
-          this.stats.batches += 1;
-          this.stats.requests += batch.length;
-        } catch (e) {
-          for (const b of batch) b.reject(e);
-        }
-      }
+      const per = batch[0].x.length;
+      const xs = new Float32Array(batch.length * per);
+      batch.forEach((b, i) => xs.set(b.x, i * per));
+      const t = this.tf.tensor4d(xs, [batch.length, this.height, this.width, this.channels]);
+      const out = this.model.predict(t);
+      const y = Array.isArray(out) ? out[0] : out;
+      const p = Float32Array.from(await y.data());
+      t.dispose();
+      y.dispose();
+      const k = p.length / batch.length;
+      batch.forEach((b, i) => b.resolve(p.subarray(i * k, (i + 1) * k)));
+      this.stats.batches += 1;
+      this.stats.requests += batch.length;
+    } catch (e) {
+      for (const b of batch) b.reject(e);
     } finally {
-      this.running = false;
+      this.busy = false;
+      if (this.queue.length > 0) this.schedule();
     }
   }
 }
@@ -132,20 +149,33 @@ export interface Rgba {
 }
 
 /** PNG (pngjs) or JPEG (jpeg-js), told apart by their signatures. */
-export function decodeImage(bytes: Uint8Array): Rgba {
+export async function decodeImage(bytes: Uint8Array): Promise<Rgba> {
   const isPng = bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) throw new BadRequest(`image: not a PNG or JPEG (first bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ') || 'none'})`);
-  try {
-    if (isPng) {
+  if (isPng) {
+    const { PNG } = await loadPng();
+    return decoding('PNG', () => {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
-    }
+    });
+  }
+  // CommonJS: its exports are the namespace's default under Node.
+  const m = await loadJpeg();
+  const jpeg = (m as { default?: typeof m }).default ?? m;
+  return decoding('JPEG', () => {
     // 64 MB: jpeg-js's guard against decompression bombs.
     const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 64 });
     return { width: j.width, height: j.height, data: j.data };
+  });
+}
+
+/** A decoder's error is the caller's bad image (400). */
+function decoding(kind: string, decode: () => Rgba): Rgba {
+  try {
+    return decode();
   } catch (e) {
-    throw new BadRequest(`image: cannot decode the ${isPng ? 'PNG' : 'JPEG'} (${e instanceof Error ? e.message : String(e)})`);
+    throw new BadRequest(`image: cannot decode the ${kind} (${e instanceof Error ? e.message : String(e)})`);
   }
 }
 
@@ -162,6 +192,8 @@ export function toModelInput(img: Rgba, h: number, w: number, channels: number, 
     if (channels === 1) src[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
     else [src[i * 3], src[i * 3 + 1], src[i * 3 + 2]] = [r / 255, g / 255, b / 255];
   }
+  // Already the model's size (the usual case): no resampling.
+  if (img.height === h && img.width === w) return invert ? src.map((v) => 1 - v) : src;
   const out = new Float32Array(h * w * channels);
   const sy = img.height / h, sx = img.width / w;
   for (let y = 0; y < h; y++) {
@@ -291,6 +323,19 @@ interface NodeResponse {
   statusCode: number;
   setHeader(name: string, value: string): unknown;
   end(body: string): unknown;
+}
+
+/**
+ * One instance: starts `load` now (every request awaits the same promise)
+ * and the PNG decoder, and gives the Lambda and Vercel / node:http handlers.
+ * A classifier that cannot load is reported by each request (500), not as
+ * an unhandled rejection that would kill the instance.
+ */
+export function instance(load: () => Promise<Classifier>) {
+  const classifier = load();
+  classifier.catch(() => undefined);
+  preloadDecoders();
+  return { classifier, handler: lambdaHandler(classifier), nodeHandler: nodeHandler(classifier) };
 }
 
 /** A Vercel / node:http style `(req, res)` handler over the same classifier. */

@@ -9,7 +9,27 @@
 //! ([`thread_task_counts`]).
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Whether ops may use rayon. Natively always: rayon starts its own global
+/// pool on first use. On wasm a pool exists only once JS has built it
+/// ([`mark_pool_built`], from `nodePoolBuild`), and touching rayon before
+/// that would make rayon set up a one-thread global pool of its own, after
+/// which the real one could never be built. So until then every op runs on
+/// the calling thread, chunk by chunk in the same order (the results are
+/// the same bit for bit): a Node core can run its first ops while its pool
+/// threads are still starting, and a core without a pool never pays for
+/// rayon's scheduling.
+static POOL_BUILT: AtomicBool = AtomicBool::new(!cfg!(target_arch = "wasm32"));
+
+fn parallel() -> bool {
+    POOL_BUILT.load(Ordering::Acquire)
+}
+
+/// Called once the global rayon pool is built (wasm: `nodePoolBuild`).
+pub fn mark_pool_built() {
+    POOL_BUILT.store(true, Ordering::Release);
+}
 
 const MAX_COUNTED_THREADS: usize = 64;
 static TASKS: [AtomicU32; MAX_COUNTED_THREADS + 1] = [const { AtomicU32::new(0) }; MAX_COUNTED_THREADS + 1];
@@ -57,7 +77,7 @@ fn injected_fault(slot: usize) {
 /// Tasks run so far per thread of the thread pool (index 0 = its thread 0),
 /// for the threads of the current thread pool.
 pub fn thread_task_counts() -> Vec<u32> {
-    let n = rayon::current_num_threads().min(MAX_COUNTED_THREADS);
+    let n = num_threads().min(MAX_COUNTED_THREADS);
     (0..n).map(|i| TASKS[i + 1].load(Ordering::Relaxed)).collect()
 }
 
@@ -69,7 +89,11 @@ pub fn reset_thread_task_counts() {
 
 /// Number of threads of the thread pool the current op runs on.
 pub fn num_threads() -> usize {
-    rayon::current_num_threads()
+    if parallel() {
+        rayon::current_num_threads()
+    } else {
+        1
+    }
 }
 
 /// Splits `0..n` into chunks of `chunk` items (the last may be shorter).
@@ -114,17 +138,15 @@ where
 {
     use rayon::prelude::*;
     let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
-    if ranges.len() <= 1 {
-        for r in ranges {
-            count_task();
-            f(r);
-        }
-        return;
-    }
-    ranges.into_par_iter().for_each(|r| {
+    let g = |r: Range<usize>| {
         count_task();
         f(r)
-    });
+    };
+    if ranges.len() <= 1 || !parallel() {
+        ranges.into_iter().for_each(g);
+        return;
+    }
+    ranges.into_par_iter().for_each(g);
 }
 
 /// Splits `out` into pieces of `chunk_items * item_len` elements and runs
@@ -140,10 +162,15 @@ where
         f(0, out);
         return;
     }
-    out.par_chunks_mut(piece).enumerate().for_each(|(i, p)| {
+    let g = |(i, p): (usize, &mut [f32])| {
         count_task();
         f(i * chunk_items.max(1), p)
-    });
+    };
+    if parallel() {
+        out.par_chunks_mut(piece).enumerate().for_each(g);
+    } else {
+        out.chunks_mut(piece).enumerate().for_each(g);
+    }
 }
 
 /// Computes one partial result of `len` floats per chunk of `0..n` with
@@ -166,10 +193,15 @@ where
         return;
     }
     let mut partials = vec![0.0f32; len * ranges.len()];
-    partials.par_chunks_mut(len.max(1)).zip(ranges.into_par_iter()).for_each(|(p, r)| {
+    let g = |(p, r): (&mut [f32], Range<usize>)| {
         count_task();
         f(r, p)
-    });
+    };
+    if parallel() {
+        partials.par_chunks_mut(len.max(1)).zip(ranges.into_par_iter()).for_each(g);
+    } else {
+        partials.chunks_mut(len.max(1)).zip(ranges).for_each(g);
+    }
     for p in partials.chunks(len.max(1)) {
         for (o, v) in out.iter_mut().zip(p) {
             *o += *v;
@@ -207,10 +239,15 @@ where
         pieces.push((start, head));
         start += take;
     }
-    pieces.into_par_iter().for_each(|(first, p)| {
+    let g = |(first, p): (usize, [&mut [f32]; N])| {
         count_task();
         f(first, p)
-    });
+    };
+    if parallel() {
+        pieces.into_par_iter().for_each(g);
+    } else {
+        pieces.into_iter().for_each(g);
+    }
 }
 
 /// [`for_each_out_chunk`] and [`reduce_chunks`] in one pass: `f(first_item,
@@ -234,10 +271,15 @@ where
     }
     let plen = len.max(1);
     let mut partials = vec![0.0f32; plen * out.len().div_ceil(piece)];
-    out.par_chunks_mut(piece).zip(partials.par_chunks_mut(plen)).enumerate().for_each(|(i, (o, p))| {
+    let g = |(i, (o, p)): (usize, (&mut [f32], &mut [f32]))| {
         count_task();
         f(i * chunk_items, o, &mut p[..len])
-    });
+    };
+    if parallel() {
+        out.par_chunks_mut(piece).zip(partials.par_chunks_mut(plen)).enumerate().for_each(g);
+    } else {
+        out.chunks_mut(piece).zip(partials.chunks_mut(plen)).enumerate().for_each(g);
+    }
     for p in partials.chunks(plen) {
         for (a, v) in acc.iter_mut().zip(p) {
             *a += *v;

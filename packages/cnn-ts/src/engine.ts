@@ -35,6 +35,14 @@ export interface ReadyOptions {
   wasmBase?: string;
   /** Worker script URL (browsers without a bundler: cnn-worker's `dist/worker.browser.js`). */
   workerUrl?: string;
+  /**
+   * Node, `threads > 1`: `false` resolves `ready()` as soon as ops can run,
+   * on one thread, while the pool's threads start; they join when they are
+   * up (a serverless function's first request then need not wait 50-200 ms
+   * for them). Default `true`: `ready()` waits for every thread. (The core
+   * Node starts at import never waits: ops run from the first line.)
+   */
+  waitForPool?: boolean;
 }
 
 /** What {@link ready} reports. */
@@ -44,6 +52,8 @@ export interface BackendInfo extends CoreInfo {
 
 interface Backend {
   info: BackendInfo;
+  /** Resolves once every pool thread runs ops (rejects if the pool could not start). */
+  poolReady: Promise<void>;
   /** Set in inline mode: batches can run synchronously. */
   inline: Executor | null;
   submit(batch: Command[]): Promise<BatchResult>;
@@ -59,10 +69,12 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
   const mode = opts.mode ?? (isNode ? 'inline' : 'worker');
   if (mode === 'inline') {
     if (!isNode) throw new Error("ready: mode 'inline' is for Node; browsers run the core in a worker");
-    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, simd: opts.simd, wasmBase: opts.wasmBase });
+    // Never waits here for the pool: `ready()` waits for `poolReady` unless told not to.
+    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, simd: opts.simd, wasmBase: opts.wasmBase, waitForPool: false });
     const ex = new Executor(core);
     const backend: Backend = {
       info: { ...core.info, mode },
+      poolReady: core.poolReady,
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async (o) => ex.stats(o),
@@ -85,11 +97,14 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     flavor: opts.flavor,
     simd: opts.simd,
     wasmBase: opts.wasmBase,
+    waitForPool: opts.waitForPool,
     workerUrl: opts.workerUrl,
     onDeath: () => (backend ? onDeath(backend) : (diedEarly = true)),
   });
   backend = {
     info: { ...w.info, mode },
+    // The worker's `init` returns once its core is loaded as `waitForPool` says.
+    poolReady: Promise.resolve(),
     inline: null,
     submit: (batch) => w.submit(batch),
     stats: (o) => w.stats(o),
@@ -163,13 +178,21 @@ export class Engine {
       const running = await this.getBackend().catch(() => undefined);
       if (running && (await satisfies(running.info, opts))) {
         this.options = opts;
+        if (opts.waitForPool ?? true) await running.poolReady;
         return running.info;
       }
       await this.flush();
       await this.forgetCore()?.terminate();
     }
     if (opts !== undefined) this.options = opts;
-    return (await this.getBackend()).info;
+    const b = await this.getBackend();
+    if (opts?.waitForPool ?? true) await b.poolReady;
+    return b.info;
+  }
+
+  /** Waits until ops can run (not for the pool's threads), as Node's import does. */
+  async started(): Promise<void> {
+    await this.getBackend();
   }
 
   /**

@@ -10,4 +10,5 @@ import { ENGINE } from './engine.js';
 export * from './index.js';
 
 // A core that cannot start is reported by the first op that needs it, not here.
-await ENGINE.ready().catch(() => undefined);
+// Not its pool threads: ops run on one thread until they are up.
+await ENGINE.started().catch(() => undefined);

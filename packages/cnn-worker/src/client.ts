@@ -8,7 +8,7 @@ import type { LoadOptions } from './core.js';
 import type { CoreInfo } from './module.js';
 import { POOL_LOST_EXIT_CODE, type BatchResult, type Command, type ExecutorStats, type StatsOptions } from './protocol.js';
 import type { WorkerApi } from './worker.js';
-import { isNode } from './env.js';
+import { isNode, workerExecArgv } from './env.js';
 import { nodeModules } from './node-modules.js';
 import { viteDevCacheFallback } from './glue.js';
 
@@ -88,7 +88,7 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
   };
   if (isNode) {
     const { Worker, nodeEndpoint } = await nodeModules();
-    const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href));
+    const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href), { execArgv: workerExecArgv() });
     w.on('error', (e) => kill(e.message));
     w.on('exit', (code) => kill(code === POOL_LOST_EXIT_CODE ? `exit code ${code}: a pool thread of its core died` : `exit code ${code}`));
     setRef = (yes) => (yes && !dead ? w.ref() : w.unref());

@@ -24,6 +24,16 @@ export interface LoadOptions {
    * module compiles; `'strict'` never touches V8's flags.
    */
   simd?: SimdChoice;
+  /**
+   * Node, `threads > 1`: whether `loadCore` waits for the pool's threads to
+   * start (default `true`). With `false` it returns as soon as the module
+   * runs on the calling thread: ops run there, on one thread, until the pool
+   * threads are up and join (when {@link Core.poolReady} resolves). Takes
+   * the start of `worker_threads` (50-200 ms) off a serverless function's
+   * first request. A pool that then fails to start marks the core lost (the
+   * next op throws why), as a pool thread that dies does.
+   */
+  waitForPool?: boolean;
 }
 
 /**
@@ -59,11 +69,18 @@ export class Core {
   /** Whether this core is lost (a pool thread died, Node); see {@link PoolHealth}. */
   readonly health: PoolHealth;
 
-  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth()) {
+  /**
+   * Resolves once all `info.poolThreads` threads run ops (at once unless
+   * loaded with `waitForPool: false`); rejects if the pool could not start.
+   */
+  readonly poolReady: Promise<void>;
+
+  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), poolReady: Promise<void> = Promise.resolve()) {
     this.raw = raw;
     this.info = info;
     this.memory = raw.wasmMemory();
     this.health = health;
+    this.poolReady = poolReady;
   }
 
   /**
@@ -207,8 +224,16 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
 
   const module = await WebAssembly.compile(await readFile(new URL(wUrl)));
   raw.initSync({ module });
-  if (threads > 1) await startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
-  return new Core(raw, parseInfo(raw, flavor, threads), health);
+  const info = parseInfo(raw, flavor, threads);
+  if (threads === 1) return new Core(raw, info, health);
+  const pool = startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
+  if (opts.waitForPool ?? true) {
+    await pool;
+    return new Core(raw, info, health);
+  }
+  // Until the pool is built, the crate runs every op on this thread.
+  pool.catch((e: unknown) => health.fail(e instanceof Error ? e : new Error(String(e))));
+  return new Core(raw, info, health, pool);
 }
 
 /**

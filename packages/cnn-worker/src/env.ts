@@ -24,3 +24,20 @@ export function canUseThreads(): boolean {
   return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated === true;
 }
 
+
+/**
+ * Node: the `execArgv` option for a new worker thread. `undefined` (inherit
+ * this thread's flags, V8 ones included) unless they hold `--input-type`,
+ * which workers refuse (under `node --input-type=module -e …` no worker
+ * would start): then the same flags without it.
+ */
+export function workerExecArgv(): string[] | undefined {
+  const argv = process.execArgv;
+  if (!argv.some((a) => a === '--input-type' || a.startsWith('--input-type='))) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++;
+    else if (!argv[i].startsWith('--input-type=')) out.push(argv[i]);
+  }
+  return out;
+}

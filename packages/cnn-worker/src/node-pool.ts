@@ -18,6 +18,7 @@
  * clear error. The supervisor is `unref`ed, so an idle pool never keeps a
  * process alive.
  */
+import { workerExecArgv } from './env.js';
 import type { PoolHealth } from './health.js';
 import type { CoreModule, WasmMemory, WasmModule } from './module.js';
 
@@ -52,12 +53,20 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
   const { Worker } = await import('node:worker_threads');
   const flag = new SharedArrayBuffer(4);
   const data: SupervisorData = { glueUrl, module, memory, workers: threads - 1, flag };
-  const sup = new Worker(new URL('./node-pool-supervisor.js', import.meta.url), { workerData: data });
+  // The pool threads inherit the supervisor's flags.
+  const sup = new Worker(new URL('./node-pool-supervisor.js', import.meta.url), { workerData: data, execArgv: workerExecArgv() });
   // Not `removeAllListeners()` afterwards: on a Worker that also removes
   // what forwards its port's messages, and no message would arrive again.
   let onMessage = (_m: FromSupervisor) => undefined as void;
   let onError = (_e: Error) => undefined as void;
   let onExit = (_code: number) => undefined as void;
+  let stopped = false;
+  // The core may be replaced or lost while its pool is still starting
+  // (`waitForPool: false`); the full version is set below once it runs.
+  health.stop = async () => {
+    stopped = true;
+    await sup.terminate();
+  };
   await new Promise<void>((resolve, reject) => {
     onMessage = (m) => (m.type === 'ready' ? resolve() : reject(new Error(m.type === 'start-failed' ? m.message : `pool supervisor: unexpected message ${m.type}`)));
     onError = (e) => reject(new Error(`pool supervisor failed to start: ${e.message}`));
@@ -65,16 +74,17 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
     sup.on('message', onMessage).on('error', onError).on('exit', onExit);
   }).catch(async (e: unknown) => {
     await sup.terminate();
-    throw e;
+    // Stopped on purpose while starting: nothing failed.
+    if (!stopped) throw e;
   });
   sup.off('message', onMessage).off('error', onError).off('exit', onExit);
+  if (stopped) return;
   glue.nodePoolBuild(threads);
   const post = (m: ToSupervisor) => sup.postMessage(m);
   post({ type: 'built' });
 
   const dead = new Int32Array(flag);
   let why: string | undefined;
-  let stopped = false;
   const kills = new Map<number, () => void>();
   let nextKill = 0;
   health.poll = (during) => {

@@ -78,11 +78,14 @@ mod node {
                 Ok(())
             })
             .build_global()
-            .map_err(|e| JsError::new(&format!("initThreadPool: {e}")))
+            .map_err(|e| JsError::new(&format!("initThreadPool: {e}")))?;
+        crate::par::mark_pool_built();
+        Ok(())
     }
 }
 
-/// Threads of the thread pool ops run on (1 before one is built).
+/// Threads of the thread pool ops run on (1 before one is built: ops then
+/// run on the calling thread).
 #[wasm_bindgen(js_name = numThreads)]
 pub fn num_threads() -> usize {
     crate::par::num_threads()

@@ -1,0 +1,102 @@
+// Node's core runs ops before its pool threads are up (`waitForPool: false`,
+// and the core Node starts at import): the first ops run on the calling
+// thread alone, `ready()` then waits for the pool, and after it both threads
+// work, with results bit-identical to the single-thread ones. Each case is
+// a fresh `node` (the pool starts once per process), which must also exit
+// by itself.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+// A file inside the repository, so that `cnn-ts` resolves (the `-e` case
+// below runs in the repository too).
+const dir = join(repo, 'out/test-pool-background');
+let n = 0;
+
+interface Report {
+  before: { counts: number[]; poolThreads: number };
+  after: { counts: number[] };
+  same: boolean;
+  sum: number;
+}
+
+function run(script: string): Report {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `case-${n++}.mjs`);
+  writeFileSync(file, script);
+  const out = execFileSync(process.execPath, [file], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Report;
+}
+
+// Odd sizes, so the kernels split the work into several chunks.
+const body = (ready: string) => `
+import * as tf from 'cnn-ts';
+${ready}
+const gen = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * s) );
+const x = tf.tensor(gen(257 * 190, 0.37), [257, 190]);
+const w = tf.tensor(gen(190 * 131, 0.11), [190, 131]);
+const f = tf.tensor(gen(3 * 3 * 4 * 16, 0.7), [3, 3, 4, 16]);
+const img = tf.tensor(gen(2 * 37 * 41 * 4, 0.05), [2, 37, 41, 4]);
+const work = () => [...tf.matMul(x, w).dataSync(), ...tf.conv2d(img, f, 1, 'same').dataSync()];
+const first = work();
+const s1 = await tf.coreStats();
+const info = await tf.ready();
+const s0 = (await tf.coreStats()).threadTaskCounts;
+const second = work();
+const s2 = (await tf.coreStats()).threadTaskCounts.map((c, i) => c - (s0[i] ?? 0));
+console.log(JSON.stringify({
+  before: { counts: s1.threadTaskCounts, poolThreads: info.poolThreads },
+  after: { counts: s2 },
+  same: first.length === second.length && first.every((v, i) => Object.is(v, second[i])),
+  sum: first.reduce((a, b) => a + b, 0),
+}));
+`;
+
+describe('ops before the Node pool is up', () => {
+  it('the core started at import runs the first ops on one thread; ready() waits for the pool; then 2 threads, same bits', () => {
+    const r = run(body(''));
+    // Before: no pool yet (1 thread, and no pool thread has run a task).
+    expect(r.before.counts).toEqual([0]);
+    expect(r.before.poolThreads).toBe(2);
+    expect(r.after.counts).toHaveLength(2);
+    expect(r.after.counts.every((c) => c > 0)).toBe(true);
+    expect(r.same).toBe(true);
+    expect(Number.isFinite(r.sum)).toBe(true);
+  });
+
+  it("ready({ waitForPool: false }) after a restart with other options: same, and the default ready() still waits", () => {
+    // simd: 'strict' restarts the core the import started; the new one's pool starts in the background.
+    const r = run(body("await tf.ready({ threads: 2, simd: 'strict', waitForPool: false });"));
+    expect(r.before.counts).toEqual([0]);
+    expect(r.after.counts).toHaveLength(2);
+    expect(r.after.counts.every((c) => c > 0)).toBe(true);
+    expect(r.same).toBe(true);
+  });
+
+  it('under node --input-type=module -e (whose flag worker threads refuse) the pool still starts, inline and in a worker', () => {
+    const script = `import * as tf from 'cnn-ts';
+await tf.ready({ threads: 2 });
+const a = tf.ones([64, 64]);
+await tf.matMul(a, a).data();
+const inline = (await tf.coreStats()).threadTaskCounts;
+await tf.ready({ threads: 2, mode: 'worker' });
+await tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).data();
+const worker = (await tf.coreStats()).threadTaskCounts;
+console.log(JSON.stringify({ inline, worker }));
+await tf.engine().terminateCore();`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { inline: number[]; worker: number[] };
+    expect(r.inline).toHaveLength(2);
+    expect(r.worker).toHaveLength(2);
+  });
+
+  it('ready({ threads: 2 }) waits for the pool by default: the first ops already use both threads', () => {
+    const r = run(body("await tf.ready({ threads: 2, simd: 'strict' });"));
+    expect(r.before.counts).toHaveLength(2);
+    expect(r.before.counts.every((c) => c > 0)).toBe(true);
+    expect(r.same).toBe(true);
+  });
+});
