@@ -42,6 +42,12 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
 fi
 pick_wasm_toolchain || { echo "setup: still no wasm toolchain" >&2; exit 1; }
 echo "setup: wasm toolchain: $WASM_TOOLCHAIN"
+# rustup's prebuilt wasm32 std: wasm-pack's target check and the crate's
+# wasm-bindgen-test tests (scripts/test-wasm.sh) use it (quick when present).
+if [ "${WASM_PACK_MODE:-}" = no-install ] && ! rustup target list --installed --toolchain nightly 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "setup: rustup target add wasm32-unknown-unknown (nightly)"
+  rustup target add --toolchain nightly wasm32-unknown-unknown
+fi
 
 # 3. wasm-bindgen-cli, same version as the wasm-bindgen crate in Cargo.lock
 #    (the CLI refuses modules made by another version).
