@@ -57,6 +57,10 @@ pub struct Tuning {
     /// Switch 9. The GEMM driver runs an inner dimension of up to `KC` as
     /// one block (false: fixed blocks of `KC_LONG`).
     pub gemm_single_k_block: bool,
+    /// Switch 10. Products with few rows (`gemm::in_place_pays`) read a
+    /// row-major B in place instead of packing it, and dense layers with
+    /// fewer than 4 rows take the one-row path (`gemm::gemv_rows`).
+    pub gemm_b_in_place: bool,
 }
 
 impl Tuning {
@@ -72,10 +76,11 @@ impl Tuning {
         winograd_direct_small_k: true,
         filter_grad_transposed: true,
         gemm_single_k_block: true,
+        gemm_b_in_place: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 10;
+    pub const SWITCHES: usize = 11;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -106,6 +111,7 @@ impl Tuning {
             7 => self.winograd_direct_small_k = flag(d.winograd_direct_small_k),
             8 => self.filter_grad_transposed = flag(d.filter_grad_transposed),
             9 => self.gemm_single_k_block = flag(d.gemm_single_k_block),
+            10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
             _ => {}
         }
         self

@@ -250,7 +250,7 @@ fn output_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(
 /// one `PackedB` of `[cin, cout]` per ξ.
 pub struct TransformedFilter {
     variant: Variant,
-    packed: Vec<PackedB>,
+    packed: Vec<PackedB<'static>>,
 }
 
 impl TransformedFilter {
@@ -421,7 +421,6 @@ unsafe fn transform_output<W: Tiling>(
         (i < o * o && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let src = |xi: usize, c: usize| (xi * nt + slot) * cout + c;
-    let relu = act == Activation::Relu;
     let mut c = 0;
     while c + 4 <= cout {
         let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
@@ -429,11 +428,7 @@ unsafe fn transform_output<W: Tiling>(
             |xi| F32x4::load(m.as_ptr().add(src(xi, c))),
             |i, val| {
                 if let Some(off) = outs[i] {
-                    let mut r = val + b;
-                    if relu {
-                        r = r.max(F32x4::zero());
-                    }
-                    r.store(y.at(off + c));
+                    act.apply4(val + b).store(y.at(off + c));
                 }
             },
         );
@@ -445,11 +440,7 @@ unsafe fn transform_output<W: Tiling>(
             |xi| m[src(xi, c)],
             |i, val| {
                 if let Some(off) = outs[i] {
-                    let mut r = val + b;
-                    if relu && r < 0.0 {
-                        r = 0.0;
-                    }
-                    *y.at(off + c) = r;
+                    *y.at(off + c) = act.apply(val + b);
                 }
             },
         );
