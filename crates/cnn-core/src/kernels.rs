@@ -243,11 +243,11 @@ pub const KERNELS: &[Kernel] = &[
     // Convolution (spec: the 16-word conv spec, `Conv2dArgs::from_words` in shape.rs).
     Kernel {
         name: "conv2d",
-        doc: "`y = act(conv2d(x, w) + bias)`; `bias` optional, `relu` fuses ReLU.",
+        doc: "`y = act(conv2d(x, w) + bias)`; `bias` optional, `activation` fused into the store: 0 linear, 1 relu, 2 relu6.",
         inputs: &[b("x"), b("w"), opt("bias")],
         inplace: &[],
         outputs: &[full("y")],
-        params: &[p("relu", Bool), p("spec", U32s)],
+        params: &[p("activation", U32), p("spec", U32s)],
         returns: Returns::Nothing,
         checks: CONV_CHECKS,
     },
@@ -288,11 +288,11 @@ pub const KERNELS: &[Kernel] = &[
     // Depthwise convolution (spec: the conv spec with cout = c * multiplier) and resize (9 words, api_arch.rs).
     Kernel {
         name: "depthwiseConv2d",
-        doc: "`y = depthwiseConv2d(x, w) + bias`; `bias` optional.",
+        doc: "`y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's.",
         inputs: &[b("x"), b("w"), opt("bias")],
         inplace: &[],
         outputs: &[full("y")],
-        params: SPEC,
+        params: &[p("activation", U32), p("spec", U32s)],
         returns: Returns::Nothing,
         checks: DW_CHECKS,
     },

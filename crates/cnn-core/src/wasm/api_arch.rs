@@ -13,18 +13,19 @@ fn dw_geometry(op: &'static str, spec: &[u32]) -> Result<Depthwise2d, JsError> {
     Ok(Depthwise2d::new(op, &Conv2dArgs::from_words(op, spec)?)?)
 }
 
-/// `y = depthwiseConv2d(x, w) + bias`; `bias` optional.
+/// `y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's.
 #[wasm_bindgen(js_name = depthwiseConv2d)]
-pub fn depthwise_conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, spec: &[u32]) -> Result<(), JsError> {
+pub fn depthwise_conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, activation: u32, spec: &[u32]) -> Result<(), JsError> {
     const OP: &str = "depthwiseConv2d";
     let p = dw_geometry(OP, spec)?;
+    let act = crate::gemm::Activation::from_code(OP, activation)?;
     let mut hs = vec![x, w];
     hs.extend(bias);
     hs.push(y);
     let mut t = Taken::take(OP, &hs)?;
     let last = hs.len() - 1;
     let (ins, out) = t.split_mut(last)?;
-    depthwise::depthwise_conv2d(&p, ins[0], ins[1], ins.get(2).copied(), out)?;
+    depthwise::depthwise_conv2d_act(&p, ins[0], ins[1], ins.get(2).copied(), act, out)?;
     Ok(())
 }
 

@@ -14,11 +14,11 @@ fn geometry(op: &'static str, spec: &[u32]) -> Result<Conv2d, JsError> {
     Ok(p)
 }
 
-/// `y = act(conv2d(x, w) + bias)`; `bias` optional, `relu` fuses ReLU.
+/// `y = act(conv2d(x, w) + bias)`; `bias` optional, `activation` fused into the store: 0 linear, 1 relu, 2 relu6.
 #[wasm_bindgen(js_name = conv2d)]
-pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, relu: bool, spec: &[u32]) -> Result<(), JsError> {
+pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, activation: u32, spec: &[u32]) -> Result<(), JsError> {
     let p = geometry("conv2d", spec)?;
-    let act = if relu { Activation::Relu } else { Activation::Linear };
+    let act = Activation::from_code("conv2d", activation)?;
     let mut hs = vec![x, w];
     hs.extend(bias);
     hs.push(y);

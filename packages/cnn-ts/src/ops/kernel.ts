@@ -7,7 +7,7 @@
  */
 import type { KernelName, KernelParams } from 'cnn-worker';
 import { ENGINE } from '../engine.js';
-import { makeTensor, Tensor } from '../tensor.js';
+import { makeTensor, Tensor, Variable } from '../tensor.js';
 import type { DataType } from '../types.js';
 
 export interface CallOptions {
@@ -24,6 +24,8 @@ type ArgsOf<K extends KernelName> = KernelParams[K] extends [] ? [args?: [], opt
 export function call<K extends KernelName>(fn: K, inputs: (Tensor | null)[], outputs: Tensor[], ...rest: ArgsOf<K>): void {
   const [args = [], opts = {}] = rest as [KernelParams[K] | [] | undefined, CallOptions | undefined];
   for (const t of inputs) if (t) checkAlive(t, fn);
+  // A variable written in place (optimizer steps, moving statistics) has a new version.
+  for (const t of opts.inplace ?? []) if (t instanceof Variable) t.version++;
   ENGINE.enqueue({
     kind: 'call',
     fn,
