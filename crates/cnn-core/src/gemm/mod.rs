@@ -164,6 +164,15 @@ impl<'a> PackedB<'a> {
         (n.is_multiple_of(NR) && ld >= n && fits).then(|| PackedB { data: b.into(), k, n, ldb: ld, panel_step: NR })
     }
 
+    /// An owned row-major `[k, n]` matrix read in place (`n` a multiple of
+    /// `NR`), or packed when it is not.
+    pub fn from_rows(data: Vec<f32>, k: usize, n: usize) -> PackedB<'static> {
+        if n.is_multiple_of(NR) && data.len() >= k * n {
+            return PackedB { data: data.into(), k, n, ldb: n, panel_step: NR };
+        }
+        PackedB::new(&Dense { data: &data, ld: n, rows_are_contiguous: false }, k, n)
+    }
+
     /// `B` of a row-major `[k, n]` matrix (`ld` floats per row) for an
     /// `m`-row product: in place when that pays, else packed.
     pub fn for_rows(m: usize, b: &'a [f32], ld: usize, k: usize, n: usize, tuning: Tuning) -> PackedB<'a> {
@@ -196,8 +205,13 @@ pub fn in_place_pays(m: usize, _k: usize, tuning: Tuning) -> bool {
     tuning.gemm_b_in_place && m <= IN_PLACE_MAX_M
 }
 
-/// Largest row count for which [`in_place_pays`].
-pub const IN_PLACE_MAX_M: usize = 1024;
+/// Largest row count for which [`in_place_pays`]. Measured A/B (switch
+/// 10, wasm, 1 thread, load average 7, 1x1 convolutions, ms packed / in
+/// place): 1x7x7x512->2048 39.7 / 11.1, 1x14x14x1024->256 10.5 / 8.2,
+/// 1x14x14x256->1024 11.0 / 12.2; at 1024 rows 64x8x8x64->64 s2 (3x3)
+/// 6.8 / 10.9 and 4x14x14x256->1024 31.9 / 39.3: with many row panels the
+/// packed panels' locality is worth more than the copy.
+pub const IN_PLACE_MAX_M: usize = 256;
 
 /// Object-safe view of a [`PanelSource`] (so packing code is compiled once).
 pub trait PanelSourceDyn: Sync {
