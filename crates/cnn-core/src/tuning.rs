@@ -62,7 +62,8 @@ pub struct Tuning {
     /// fewer than 4 rows take the one-row path (`gemm::gemv_rows`).
     pub gemm_b_in_place: bool,
     /// Switch 11. Winograd layers with fewer than 4 tile blocks (batch-1
-    /// layers at 7x7-28x28) run as three parallel phases (input transform,
+    /// layers at 7x7-28x28), or whose transformed filter outweighs their
+    /// transformed tiles (`conv::winograd::phased`), run as three parallel phases (input transform,
     /// the α² GEMMs split over ξ, output transform) instead of the block loop.
     pub winograd_phased: bool,
 }

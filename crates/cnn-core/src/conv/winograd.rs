@@ -397,10 +397,20 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
 /// Below this many tile blocks (batch-1 layers at 7x7-28x28: 1-3 blocks)
 /// [`run_phased`] replaces the block loop, which would leave a thread idle.
 const PHASED_MAX_BLOCKS: usize = 4;
+/// Most floats of V and M that [`run_phased`] holds at once (32 MiB).
+const PHASED_MAX_FLOATS: usize = 1 << 23;
 
-/// Whether the tiling with `out`-wide tiles and `xis` points runs phased.
+/// Whether the tiling with `out`-wide tiles and `xis` points runs phased:
+/// with few blocks (a thread would idle), or when the block loop would
+/// stream the transformed filter `U` (`xis * cin * cout`) from memory once
+/// per block for more traffic than writing and reading V and M once costs
+/// (batch-1 deep layers: 1x28x28x512->512 F(2x2) has 13 blocks of 16 tiles,
+/// each re-reading a 16 MB U).
 fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
-    p.tuning.winograd_phased && tiles(p, out).div_ceil(block_tiles(p, xis)) < PHASED_MAX_BLOCKS
+    let total = tiles(p, out);
+    let blocks = total.div_ceil(block_tiles(p, xis));
+    let (u, vm) = (xis * p.cin * p.cout, xis * total * (p.cin + p.cout));
+    p.tuning.winograd_phased && (blocks < PHASED_MAX_BLOCKS || (vm <= PHASED_MAX_FLOATS && (blocks - 1) * u > vm))
 }
 
 /// All tiles as one block in three parallel phases: the input transform

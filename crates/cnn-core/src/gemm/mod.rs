@@ -480,10 +480,8 @@ pub fn gemm_with(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: 
     Ok(())
 }
 
-/// Columns per task of [`gemv_rows`] (a multiple of [`GEMV_COLS`]).
+/// Columns per task of [`gemv_rows`] (a multiple of 4).
 const GEMV_TASK_COLS: usize = 256;
-/// Columns one pass of [`gemv_block`] keeps in registers (8 vectors).
-const GEMV_COLS: usize = 32;
 
 /// `C = A B (+ bias, act)` for `m < MR` rows, B row-major `[k, n]` read in
 /// place: each row of C is `sum_k a[k] * B[k, ..]`, summed in k order from
@@ -509,46 +507,45 @@ fn gemv_rows(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
     }
 }
 
-/// Columns `j0..j1` of one row: `c[j] = act(acc[j] + bias[j])`,
-/// `acc[j] = c0 + sum_kk a[kk] * b[kk * ld + j]` in k order, `c0` the old
-/// `c[j]` when accumulating, else 0.
+/// Columns `j0..j1` (at most [`GEMV_TASK_COLS`]) of one row:
+/// `c[j] = act(acc[j] + bias[j])`, `acc[j] = c0 + sum_kk a[kk] * b[kk * ld + j]`
+/// in k order, `c0` the old `c[j]` when accumulating, else 0. B is walked
+/// row by row (one contiguous run of `j1 - j0` floats per row, which the
+/// memory system streams; a 16 KB stride per value did not), the sums kept
+/// in a block on the stack.
 ///
 /// # Safety
 /// `c` points at the row's first element and `c + j` is writable for `j < j1`.
 unsafe fn gemv_block(a: &[f32], b: &[f32], ld: usize, j0: usize, j1: usize, c: *mut f32, run: Run) {
     use crate::simd::F32x4;
-    let finish = |j: usize, mut v: f32| {
+    debug_assert!(j1 - j0 <= GEMV_TASK_COLS);
+    let width = j1 - j0;
+    let vecs = width / 4;
+    let mut acc = [0.0f32; GEMV_TASK_COLS];
+    if run.accumulate {
+        for (q, v) in acc[..width].iter_mut().enumerate() {
+            *v = *c.add(j0 + q);
+        }
+    }
+    let accp = acc.as_mut_ptr();
+    for (kk, &av) in a.iter().enumerate() {
+        let va = F32x4::splat(av);
+        let row = b.as_ptr().add(kk * ld + j0);
+        for v in 0..vecs {
+            let p = accp.add(4 * v);
+            F32x4::load(p).mul_add(va, F32x4::load(row.add(4 * v))).store(p);
+        }
+        for q in 4 * vecs..width {
+            *accp.add(q) += av * *row.add(q);
+        }
+    }
+    for (q, &v) in acc[..width].iter().enumerate() {
+        let j = j0 + q;
+        let mut v = v;
         if let Some(bias) = run.bias {
             v += bias[j];
         }
         *c.add(j) = run.act.apply(v);
-    };
-    let mut j = j0;
-    while j + GEMV_COLS <= j1 {
-        let mut acc: [F32x4; GEMV_COLS / 4] = core::array::from_fn(|v| if run.accumulate { F32x4::load(c.add(j + 4 * v)) } else { F32x4::zero() });
-        let mut pb = b.as_ptr().add(j);
-        for &av in a {
-            let va = F32x4::splat(av);
-            for (v, accv) in acc.iter_mut().enumerate() {
-                *accv = accv.mul_add(va, F32x4::load(pb.add(4 * v)));
-            }
-            pb = pb.wrapping_add(ld);
-        }
-        let mut lanes = [0.0f32; GEMV_COLS];
-        for (v, accv) in acc.iter().enumerate() {
-            accv.store(lanes.as_mut_ptr().add(4 * v));
-        }
-        for (q, &l) in lanes.iter().enumerate() {
-            finish(j + q, l);
-        }
-        j += GEMV_COLS;
-    }
-    for j in j..j1 {
-        let mut acc = if run.accumulate { *c.add(j) } else { 0.0 };
-        for (kk, &av) in a.iter().enumerate() {
-            acc += av * b[kk * ld + j];
-        }
-        finish(j, acc);
     }
 }
 
