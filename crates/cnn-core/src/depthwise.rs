@@ -177,7 +177,14 @@ fn forward_m1(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: 
 ///
 /// Contract: every tap has `i + out.len() <= a.len()` and `j + out.len() <= b.len()`.
 #[inline(always)]
-fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(out: &mut [f32], init: Option<&[f32]>, a: &[f32], b: &[f32], act: Activation, taps: I) {
+fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(
+    out: &mut [f32],
+    init: Option<&[f32]>,
+    a: &[f32],
+    b: &[f32],
+    act: Activation,
+    taps: I,
+) {
     let c = out.len();
     let start = |ch: usize| match init {
         // SAFETY: ch + 4 <= c = init.len().

@@ -313,10 +313,16 @@ impl TransformedFilter {
                 }
             }
         });
-        let packed = u
-            .into_iter()
-            .map(|m| if in_place { PackedB::from_rows(m, cin, cout) } else { PackedB::new(&Dense { data: &m, ld: cout, rows_are_contiguous: false }, cin, cout) })
-            .collect();
+        let packed =
+            u.into_iter()
+                .map(|m| {
+                    if in_place {
+                        PackedB::from_rows(m, cin, cout)
+                    } else {
+                        PackedB::new(&Dense { data: &m, ld: cout, rows_are_contiguous: false }, cin, cout)
+                    }
+                })
+                .collect();
         TransformedFilter { variant: W::VARIANT, packed }
     }
 }
@@ -419,7 +425,17 @@ fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
 /// task in the same order as [`run`]'s, so results do not depend on the
 /// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: SharedOut, nt: usize, th: usize, tw: usize) {
+fn run_phased<W: Tiling>(
+    p: &Conv2d,
+    x: &[f32],
+    filter: &TransformedFilter,
+    bias: Option<&[f32]>,
+    act: Activation,
+    y: SharedOut,
+    nt: usize,
+    th: usize,
+    tw: usize,
+) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     let mut v = vec![0.0f32; xis * nt * cin];
