@@ -535,8 +535,19 @@ unsafe fn gemv_block(a: &[f32], b: &[f32], ld: usize, j0: usize, j1: usize, c: *
             let p = accp.add(4 * v);
             F32x4::load(p).mul_add(va, F32x4::load(row.add(4 * v))).store(p);
         }
-        for q in 4 * vecs..width {
-            *accp.add(q) += av * *row.add(q);
+        if width > 4 * vecs {
+            // The last 1-3 columns in a vector too, so that every column
+            // gets the micro-kernel's arithmetic (fused or not).
+            let tail = width - 4 * vecs;
+            let (mut bt, mut ct) = ([0.0f32; 4], [0.0f32; 4]);
+            for q in 0..tail {
+                bt[q] = *row.add(4 * vecs + q);
+                ct[q] = *accp.add(4 * vecs + q);
+            }
+            F32x4::load(ct.as_ptr()).mul_add(va, F32x4::load(bt.as_ptr())).store(ct.as_mut_ptr());
+            for (q, v) in ct[..tail].iter().enumerate() {
+                *accp.add(4 * vecs + q) = *v;
+            }
         }
     }
     for (q, &v) in acc[..width].iter().enumerate() {
