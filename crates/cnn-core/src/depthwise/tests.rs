@@ -208,4 +208,12 @@ fn one_and_two_threads_give_identical_bits() {
     assert_bits_eq(&two.0, &one.0, "forward");
     assert_bits_eq(&two.1, &one.1, "input gradient");
     assert_bits_eq(&two.2, &one.2, "filter gradient");
+    // The fused store (inference's folded batch norm + ReLU6), with a bias.
+    let b = rand_vec(&mut r, p.cout());
+    let fused = || {
+        let mut y = vec![0.0; p.output_len()];
+        depthwise_conv2d_act(&p, &x, &w, Some(&b), Activation::Relu6, &mut y).unwrap();
+        y
+    };
+    assert_bits_eq(&with_threads(2, fused), &with_threads(1, fused), "forward relu6");
 }
