@@ -9,7 +9,9 @@
 // Training (ResNet-18, 32x32x3, batch 64, SGD): cnn-ts only, since
 // tfjs-backend-wasm has no conv / depthwise backprop kernels.
 //
-//   node benches/architectures.mjs [--rounds 5] [--only resnet50,mobilenetV2,vgg16,train] [--json out.json]
+//   node benches/architectures.mjs [--rounds 5] [--only resnet50,mobilenetV2,vgg16,train] [--simd auto|strict|relaxed] [--json out.json]
+// (--simd: which of our wasm builds, as ready({simd}); auto picks relaxed
+// SIMD where the engine has it. The build used is printed.)
 import * as ctf from 'cnn-ts';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -18,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, only: { type: 'string' }, json: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, only: { type: 'string' }, simd: { type: 'string', default: 'auto' }, json: { type: 'string' } } });
+const SIMD = args.simd;
 const ROUNDS = Number(args.rounds);
 const ONLY = args.only ? args.only.split(',') : ['resnet50', 'mobilenetV2', 'vgg16', 'train'];
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -76,14 +79,34 @@ async function tfjsTwin(ours) {
   return m;
 }
 
+/**
+ * Random batch-norm statistics (gamma, beta, moving mean, moving variance),
+ * so that the folded batch norms of our predict path are compared with
+ * tfjs-layers' unfused ones on values that matter: with the initial
+ * statistics MobileNetV2's features are all zero and every output equal.
+ */
+function randomiseBatchNorms(m) {
+  let seed = 11;
+  for (const l of m.layers) {
+    if (l.getClassName() !== 'BatchNormalization') continue;
+    const c = l.getWeights()[0].shape[0];
+    const u = (lo, hi) => ctf.randomUniform([c], lo, hi, 'float32', seed++);
+    const ws = [u(0.5, 1.5), u(-0.2, 0.4), u(-0.2, 0.2), u(0.5, 2)];
+    l.setWeights(ws);
+    ctf.dispose(ws);
+  }
+}
+
 async function forwardRace(name, build, inputShape) {
   await tf.setBackend('wasm');
   const x = Float32Array.from({ length: inputShape.reduce((a, b) => a * b, 1) }, () => Math.random());
   const result = { name };
   for (const threads of [1, 2]) {
-    await ctf.ready({ threads, mode: 'inline' });
+    const info = await ctf.ready({ threads, mode: 'inline', simd: SIMD });
+    result.build = info.relaxedSimd ? 'relaxed' : 'strict';
     ctf.random.setSeed(7);
     const ours = build();
+    randomiseBatchNorms(ours);
     const theirs = await tfjsTwin(ours);
     const xo = ctf.tensor(x, [1, ...inputShape]);
     const xt = tf.tensor(x, [1, ...inputShape]);
@@ -120,14 +143,14 @@ async function forwardRace(name, build, inputShape) {
   result.ratio1 = result.tfjsWasmMs_vs1 / result.ours1Ms;
   result.ratio2vs1 = result.ours1Ms / result.ours2Ms;
   console.log(
-    `${name.padEnd(12)} batch 1: cnn-ts 1 thread ${result.ours1Ms.toFixed(0)} ms, 2 threads ${result.ours2Ms.toFixed(0)} ms; tfjs-wasm ${result.tfjsWasmMs_vs1.toFixed(0)} / ${result.tfjsWasmMs_vs2.toFixed(0)} ms` +
+    `${name.padEnd(12)} batch 1 (${result.build} SIMD build): cnn-ts 1 thread ${result.ours1Ms.toFixed(0)} ms, 2 threads ${result.ours2Ms.toFixed(0)} ms; tfjs-wasm ${result.tfjsWasmMs_vs1.toFixed(0)} / ${result.tfjsWasmMs_vs2.toFixed(0)} ms` +
       ` -> ${result.ratio1.toFixed(2)}x tfjs-wasm at 1 thread, 2 threads ${result.ratio2vs1.toFixed(2)}x of 1 thread, ${(1000 / result.ours2Ms).toFixed(2)} img/s on 2 threads (outputs agree to ${Math.max(result.maxRelDiff1, result.maxRelDiff2).toExponential(1)}, output spread ${result.outputSpread.toExponential(1)})`,
   );
   return result;
 }
 
 async function trainResnet18(threads, steps = 4) {
-  await ctf.ready({ threads, mode: 'inline' });
+  await ctf.ready({ threads, mode: 'inline', simd: SIMD });
   ctf.random.setSeed(3);
   const B = 64;
   const m = ctf.builders.resnet18({ inputShape: [32, 32, 3], classes: 10 });

@@ -12,6 +12,9 @@
 //        1 vs 2 threads: --against packages/cnn-worker/wasm --other-threads 2)
 //   node benches/tuning.mjs --op train [--model cifar|fashion] --switch 1 --values 1,2 --threads 2
 //        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
+//   node benches/tuning.mjs --op predict --model resnet50|mobilenetV2|vgg16 --switch 10 --values 1,2 [--threads 1]
+//        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
+//   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3)
 import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'cifar' },
     against: { type: 'string' },
     'other-threads': { type: 'string' },
+    kernel: { type: 'string', default: '3' },
   },
 });
 const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
@@ -37,6 +41,34 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 if (args.op === 'train') {
   await trainSteps();
   process.exit(0);
+}
+if (args.op === 'predict') {
+  await predictPasses();
+  process.exit(0);
+}
+
+/** Batch-1 forward passes of an architecture (cnn-ts, inline core), switch values interleaved. */
+async function predictPasses() {
+  const tf = await import('cnn-ts');
+  await tf.ready({ threads: Number(args.threads), mode: 'inline' });
+  const raw = tf.engine().backend.inline.core.raw;
+  tf.random.setSeed(7);
+  const m = tf.builders[args.model]();
+  const x = tf.randomUniform([1, 224, 224, 3]);
+  const samples = values.map(() => []);
+  console.log(`# switch ${sw}, values ${values.join('/')}, ${args.model} predict batch 1, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
+  for (let r = -1; r < Number(args.rounds); r++) {
+    for (const [i, v] of values.entries()) {
+      raw.setTuning(sw, v);
+      const t0 = performance.now();
+      const p = m.predict(x);
+      await p.data();
+      p.dispose();
+      if (r >= 0) samples[i].push(performance.now() - t0);
+    }
+  }
+  raw.setTuning(sw, 0);
+  console.log(values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(1)}`).join('  '));
 }
 
 /** Training steps of the seed's CNN (cnn-ts, inline core), switch values interleaved. */
@@ -75,12 +107,13 @@ console.log(other
   ? `# this build vs ${args.against}${args['other-threads'] ? ` at ${args['other-threads']} thread(s)` : ''}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`
   : `# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
 for (const [n, h, w, cin, cout, s] of shapes) {
-  const spec = encodeConv2d({ n, h, w, cin, kh: 3, kw: 3, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
+  const k = Number(args.kernel);
+  const spec = encodeConv2d({ n, h, w, cin, kh: k, kw: k, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
   const oh = Math.ceil(h / s), ow = Math.ceil(w / s);
-  const data = { x: rnd(n * h * w * cin), f: rnd(9 * cin * cout), dy: rnd(n * oh * ow * cout) };
+  const data = { x: rnd(n * h * w * cin), f: rnd(k * k * cin * cout), dy: rnd(n * oh * ow * cout) };
   const ops = contenders.map(([c]) => {
     const x = c.upload(data.x), f = c.upload(data.f), dy = c.upload(data.dy);
-    const y = c.alloc(n * oh * ow * cout), dx = c.alloc(n * h * w * cin), dw = c.alloc(9 * cin * cout);
+    const y = c.alloc(n * oh * ow * cout), dx = c.alloc(n * h * w * cin), dw = c.alloc(k * k * cin * cout);
     const run = {
       fwd: () => c.raw.conv2d(x, f, undefined, y, true, spec),
       dx: () => c.raw.conv2dBackpropInput(dy, f, dx, spec),
@@ -101,7 +134,7 @@ for (const [n, h, w, cin, cout, s] of shapes) {
   }
   if (!other) core.raw.setTuning(sw, 0);
   const med = samples.map(median);
-  console.log(`${n}x${h}x${w}x${cin}->${cout}${s > 1 ? ' s' + s : ''}`.padEnd(24), contenders.map(([, , name], i) => `${name} ${med[i].toFixed(2)}`).join('  '));
+  console.log(`${n}x${h}x${w}x${cin}->${cout}${k !== 3 ? ' k' + k : ''}${s > 1 ? ' s' + s : ''}`.padEnd(24), contenders.map(([, , name], i) => `${name} ${med[i].toFixed(2)}`).join('  '));
   ops.forEach((o) => o.free());
 }
 process.exit(0);

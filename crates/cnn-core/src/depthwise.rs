@@ -35,6 +35,7 @@
 //! the filter gradient reduces per-chunk partials in chunk order.
 
 use crate::error::{check_len, CoreError, Result};
+use crate::gemm::Activation;
 use crate::par;
 use crate::shape::{Axis, Conv2d, Conv2dArgs};
 use crate::simd::F32x4;
@@ -134,17 +135,23 @@ fn expand_input(p: &Depthwise2d, x: &[f32]) -> Vec<f32> {
 
 /// `y = depthwiseConv2d(x, w) + bias` (bias optional); overwrites `y`.
 pub fn depthwise_conv2d(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) -> Result<()> {
+    depthwise_conv2d_act(p, x, w, bias, Activation::Linear, y)
+}
+
+/// `y = act(depthwiseConv2d(x, w) + bias)`: the activation applied in the
+/// store (MobileNetV2's depthwise + folded batch norm + ReLU6 at inference).
+pub fn depthwise_conv2d_act(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
     check_forward(p, x, w, bias, y)?;
     if p.m == 1 {
-        forward_m1(p, x, w, bias, y);
+        forward_m1(p, x, w, bias, act, y);
     } else {
         let xe = expand_input(p, x);
-        forward_m1(&p.expanded(), &xe, w, bias, y);
+        forward_m1(&p.expanded(), &xe, w, bias, act, y);
     }
     Ok(())
 }
 
-fn forward_m1(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) {
+fn forward_m1(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
     let row_len = p.x.output * p.c;
     let rows = p.n * p.y.output;
     if rows == 0 || row_len == 0 {
@@ -155,13 +162,14 @@ fn forward_m1(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &m
     par::for_each_out_chunk(y, row_len, chunk, |first, piece| {
         for (i, y_row) in piece.chunks_mut(row_len).enumerate() {
             let r = first + i;
-            f32_dwconv_row__simd128(p, x, w, bias, r / p.y.output, r % p.y.output, y_row);
+            f32_dwconv_row__simd128(p, x, w, bias, act, r / p.y.output, r % p.y.output, y_row);
         }
     });
 }
 
 /// `out[ch] = init[ch] + sum_{(i, j) in taps} a[i + ch] * b[j + ch]` for
-/// every channel `ch < out.len()`, the taps in the iterator's order: the
+/// every channel `ch < out.len()`, the taps in the iterator's order, then
+/// `act` (the input gradient passes `Linear`): the
 /// inner loop of both the forward pass (`a` the input image, `b` the
 /// filter) and the input gradient (`a` the output gradient, `b` the
 /// filter). Registers `vacc0`, `vacc1` hold channels `ch..ch+8`, then one
@@ -169,7 +177,14 @@ fn forward_m1(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &m
 ///
 /// Contract: every tap has `i + out.len() <= a.len()` and `j + out.len() <= b.len()`.
 #[inline(always)]
-fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(out: &mut [f32], init: Option<&[f32]>, a: &[f32], b: &[f32], taps: I) {
+fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(
+    out: &mut [f32],
+    init: Option<&[f32]>,
+    a: &[f32],
+    b: &[f32],
+    act: Activation,
+    taps: I,
+) {
     let c = out.len();
     let start = |ch: usize| match init {
         // SAFETY: ch + 4 <= c = init.len().
@@ -190,8 +205,8 @@ fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(out: &m
         }
         // SAFETY: ch + 8 <= c = out.len().
         unsafe {
-            vacc0.store(out.as_mut_ptr().add(ch));
-            vacc1.store(out.as_mut_ptr().add(ch + 4));
+            act.apply4(vacc0).store(out.as_mut_ptr().add(ch));
+            act.apply4(vacc1).store(out.as_mut_ptr().add(ch + 4));
         }
         ch += 8;
     }
@@ -201,7 +216,7 @@ fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(out: &m
             // SAFETY: as above, ch + 4 <= c.
             unsafe { vacc = vacc.mul_add(F32x4::load(a.as_ptr().add(i + ch)), F32x4::load(b.as_ptr().add(j + ch))) };
         }
-        unsafe { vacc.store(out.as_mut_ptr().add(ch)) };
+        unsafe { act.apply4(vacc).store(out.as_mut_ptr().add(ch)) };
         ch += 4;
     }
     for ch in ch..c {
@@ -209,13 +224,14 @@ fn f32_dwconv_pixel__simd128<I: Iterator<Item = (usize, usize)> + Clone>(out: &m
         for (i, j) in taps.clone() {
             acc += a[i + ch] * b[j + ch];
         }
-        out[ch] = acc;
+        out[ch] = act.apply(acc);
     }
 }
 
 /// One output row `(b, oy)` with multiplier 1: each pixel sums its real
 /// taps (input pixel, filter tap) in row-major order, from the bias.
-fn f32_dwconv_row__simd128(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, b: usize, oy: usize, y_row: &mut [f32]) {
+#[allow(clippy::too_many_arguments)]
+fn f32_dwconv_row__simd128(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, b: usize, oy: usize, y_row: &mut [f32]) {
     let (wd, c, kw) = (p.x.input, p.c, p.x.kernel);
     let img = &x[b * p.y.input * wd * c..][..p.y.input * wd * c];
     let (ty0, ty1) = taps(&p.y, oy);
@@ -225,13 +241,18 @@ fn f32_dwconv_row__simd128(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&
             let iy = oy * p.y.stride + ty * p.y.dilation - p.y.pad_before;
             (tx0..tx1).map(move |tx| ((iy * wd + ox * p.x.stride + tx * p.x.dilation - p.x.pad_before) * c, (ty * kw + tx) * c))
         });
-        f32_dwconv_pixel__simd128(&mut y_row[ox * c..][..c], bias, img, w, pixel_taps);
+        f32_dwconv_pixel__simd128(&mut y_row[ox * c..][..c], bias, img, w, act, pixel_taps);
     }
 }
 
 /// Scalar reference of [`depthwise_conv2d`]: plain loops over any
 /// multiplier, no expansion, no threads.
 pub fn depthwise_conv2d_ref(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f32]) -> Result<()> {
+    depthwise_conv2d_act_ref(p, x, w, bias, Activation::Linear, y)
+}
+
+/// Scalar reference of [`depthwise_conv2d_act`].
+pub fn depthwise_conv2d_act_ref(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
     check_forward(p, x, w, bias, y)?;
     let (h, wd, c, m, kw) = (p.y.input, p.x.input, p.c, p.m, p.x.kernel);
     for b in 0..p.n {
@@ -254,7 +275,7 @@ pub fn depthwise_conv2d_ref(p: &Depthwise2d, x: &[f32], w: &[f32], bias: Option<
                                 acc += x[((b * h + iy as usize) * wd + ix as usize) * c + ci] * w[(ty * kw + tx) * c * m + k];
                             }
                         }
-                        y[((b * p.y.output + oy) * p.x.output + ox) * c * m + k] = acc;
+                        y[((b * p.y.output + oy) * p.x.output + ox) * c * m + k] = act.apply(acc);
                     }
                 }
             }
@@ -315,7 +336,7 @@ fn f32_dwconv_backward_input_row__simd128(p: &Depthwise2d, dy: &[f32], w: &[f32]
         let pixel_taps = (0..p.y.kernel)
             .filter_map(move |ty| output_of(&p.y, iy, ty).map(|oy| (ty, oy)))
             .flat_map(move |(ty, oy)| (0..kw).filter_map(move |tx| output_of(&p.x, ix, tx).map(|ox| ((oy * ow + ox) * c, (ty * kw + tx) * c))));
-        f32_dwconv_pixel__simd128(&mut dx_row[ix * c..][..c], None, img, w, pixel_taps);
+        f32_dwconv_pixel__simd128(&mut dx_row[ix * c..][..c], None, img, w, Activation::Linear, pixel_taps);
     }
 }
 

@@ -255,13 +255,13 @@ pub const KERNELS: &[Kernel] = &[
     // Convolution (spec: the 16-word conv spec, `Conv2dArgs::from_words` in shape.rs).
     Kernel {
         name: "conv2d",
-        doc: "`y = act(conv2d(x, w) + bias)`; `bias` optional, `relu` fuses ReLU.",
+        doc: "`y = act(conv2d(x, w) + bias)`; `bias` optional, `activation` fused into the store: 0 linear, 1 relu, 2 relu6.",
         inputs: &[b("x"), b("w"), opt("bias")],
         inplace: &[],
         outputs: &[full("y")],
-        params: &[p("relu", Bool), p("spec", U32s)],
+        params: &[p("activation", U32), p("spec", U32s)],
         returns: Returns::Nothing,
-        run: "conv::conv2d(&conv_geometry(OP, spec)?, x, w, bias, if relu { Activation::Relu } else { Activation::Linear }, y)",
+        run: "conv::conv2d(&conv_geometry(OP, spec)?, x, w, bias, Activation::from_code(OP, activation)?, y)",
         checks: CONV_CHECKS,
     },
     Kernel {
@@ -304,13 +304,13 @@ pub const KERNELS: &[Kernel] = &[
     // Depthwise convolution (spec: the conv spec with cout = c * multiplier) and resize (9 words, `Resize2d::from_words`).
     Kernel {
         name: "depthwiseConv2d",
-        doc: "`y = depthwiseConv2d(x, w) + bias`; `bias` optional.",
+        doc: "`y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's.",
         inputs: &[b("x"), b("w"), opt("bias")],
         inplace: &[],
         outputs: &[full("y")],
-        params: SPEC,
+        params: &[p("activation", U32), p("spec", U32s)],
         returns: Returns::Nothing,
-        run: "depthwise::depthwise_conv2d(&dw_geometry(OP, spec)?, x, w, bias, y)",
+        run: "depthwise::depthwise_conv2d_act(&dw_geometry(OP, spec)?, x, w, bias, Activation::from_code(OP, activation)?, y)",
         checks: DW_CHECKS,
     },
     Kernel {

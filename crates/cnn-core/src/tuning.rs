@@ -57,6 +57,15 @@ pub struct Tuning {
     /// Switch 9. The GEMM driver runs an inner dimension of up to `KC` as
     /// one block (false: fixed blocks of `KC_LONG`).
     pub gemm_single_k_block: bool,
+    /// Switch 10. Products with few rows (`gemm::in_place_pays`) read a
+    /// row-major B in place instead of packing it, and dense layers with
+    /// fewer than 4 rows take the one-row path (`gemm::gemv_rows`).
+    pub gemm_b_in_place: bool,
+    /// Switch 11. Winograd layers with fewer than 4 tile blocks (batch-1
+    /// layers at 7x7-28x28), or whose transformed filter outweighs their
+    /// transformed tiles (`conv::winograd::phased`), run as three parallel phases (input transform,
+    /// the α² GEMMs split over ξ, output transform) instead of the block loop.
+    pub winograd_phased: bool,
 }
 
 impl Tuning {
@@ -72,10 +81,12 @@ impl Tuning {
         winograd_direct_small_k: true,
         filter_grad_transposed: true,
         gemm_single_k_block: true,
+        gemm_b_in_place: true,
+        winograd_phased: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 10;
+    pub const SWITCHES: usize = 12;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -106,6 +117,8 @@ impl Tuning {
             7 => self.winograd_direct_small_k = flag(d.winograd_direct_small_k),
             8 => self.filter_grad_transposed = flag(d.filter_grad_transposed),
             9 => self.gemm_single_k_block = flag(d.gemm_single_k_block),
+            10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
+            11 => self.winograd_phased = flag(d.winograd_phased),
             _ => {}
         }
         self
@@ -130,7 +143,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(11, 1), d);
+        assert_eq!(d.with_switch(12, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

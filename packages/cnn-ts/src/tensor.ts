@@ -88,6 +88,8 @@ export class Variable<R extends Rank = Rank> extends Tensor<R> {
   trainable: boolean;
   /** Projection applied by `write` and after each training step (a layer's `kernelConstraint`, ...; TF.js LayerVariable). */
   constraint: { apply(w: Tensor): Tensor } | null = null;
+  /** Bumped by every write (`assign`, a kernel updating it in place): what predict's folded weights are keyed on. */
+  version = 0;
 
   constructor(id: number, shape: number[], dtype: DataType, trainable: boolean, name: string) {
     super(id, shape, dtype, false);
@@ -128,6 +130,7 @@ export class Variable<R extends Rank = Rank> extends Tensor<R> {
     if (value.isDisposed) throw new Error(`Error in assign: the new value of variable ${this.name} is disposed`);
     if (this.epoch !== ENGINE.epoch || value.epoch !== ENGINE.epoch) throw new Error(`Error in assign: variable ${this.name} or its new value was lost when the core restarted`);
     assign(this, value);
+    this.version++;
   }
 }
 

@@ -12,16 +12,16 @@ export interface KernelExports {
   matMul(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   /** `matMul` without transposes on the scalar micro-kernel, to compare the two in the wasm build. */
   matMulScalar(a: number, b: number, c: number, m: number, n: number, k: number): void;
-  /** `y = act(conv2d(x, w) + bias)`; `bias` optional, `relu` fuses ReLU. */
-  conv2d(x: number, w: number, bias: number | undefined, y: number, relu: boolean, spec: Uint32Array): void;
+  /** `y = act(conv2d(x, w) + bias)`; `bias` optional, `activation` fused into the store: 0 linear, 1 relu, 2 relu6. */
+  conv2d(x: number, w: number, bias: number | undefined, y: number, activation: number, spec: Uint32Array): void;
   /** `dx` from `dy` and the filter (also the transposed convolution). */
   conv2dBackpropInput(dy: number, w: number, dx: number, spec: Uint32Array): void;
   /** `dw` from the input and `dy`. */
   conv2dBackpropFilter(x: number, dy: number, dw: number, spec: Uint32Array): void;
   /** `db[c]` = sum of `dy[.., c]` over all leading axes. */
   biasGrad(dy: number, db: number, channels: number): void;
-  /** `y = depthwiseConv2d(x, w) + bias`; `bias` optional. */
-  depthwiseConv2d(x: number, w: number, bias: number | undefined, y: number, spec: Uint32Array): void;
+  /** `y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's. */
+  depthwiseConv2d(x: number, w: number, bias: number | undefined, y: number, activation: number, spec: Uint32Array): void;
   /** `dx` of the depthwise convolution from `dy` and the filter. */
   depthwiseConv2dBackpropInput(dy: number, w: number, dx: number, spec: Uint32Array): void;
   /** `dw` of the depthwise convolution from the input and `dy`. */
@@ -115,11 +115,11 @@ export type KernelName = keyof KernelExports;
 export interface KernelParams {
   matMul: [m: number, n: number, k: number, transA: boolean, transB: boolean];
   matMulScalar: [m: number, n: number, k: number];
-  conv2d: [relu: boolean, spec: Uint32Array];
+  conv2d: [activation: number, spec: Uint32Array];
   conv2dBackpropInput: [spec: Uint32Array];
   conv2dBackpropFilter: [spec: Uint32Array];
   biasGrad: [channels: number];
-  depthwiseConv2d: [spec: Uint32Array];
+  depthwiseConv2d: [activation: number, spec: Uint32Array];
   depthwiseConv2dBackpropInput: [spec: Uint32Array];
   depthwiseConv2dBackpropFilter: [spec: Uint32Array];
   resize2d: [spec: Uint32Array];
@@ -168,11 +168,11 @@ export interface KernelParams {
 export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => KernelParams[K] } = {
   matMul: (p) => [p.m, p.n, p.k, p.transA, p.transB],
   matMulScalar: (p) => [p.m, p.n, p.k],
-  conv2d: (p) => [p.relu, p.spec],
+  conv2d: (p) => [p.activation, p.spec],
   conv2dBackpropInput: (p) => [p.spec],
   conv2dBackpropFilter: (p) => [p.spec],
   biasGrad: (p) => [p.channels],
-  depthwiseConv2d: (p) => [p.spec],
+  depthwiseConv2d: (p) => [p.activation, p.spec],
   depthwiseConv2dBackpropInput: (p) => [p.spec],
   depthwiseConv2dBackpropFilter: (p) => [p.spec],
   resize2d: (p) => [p.spec],
@@ -221,11 +221,11 @@ export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => Ker
 export interface KernelParamStructs {
   matMul: { m: number; n: number; k: number; transA: boolean; transB: boolean };
   matMulScalar: { m: number; n: number; k: number };
-  conv2d: { relu: boolean; spec: Uint32Array };
+  conv2d: { activation: number; spec: Uint32Array };
   conv2dBackpropInput: { spec: Uint32Array };
   conv2dBackpropFilter: { spec: Uint32Array };
   biasGrad: { channels: number };
-  depthwiseConv2d: { spec: Uint32Array };
+  depthwiseConv2d: { activation: number; spec: Uint32Array };
   depthwiseConv2dBackpropInput: { spec: Uint32Array };
   depthwiseConv2dBackpropFilter: { spec: Uint32Array };
   resize2d: { spec: Uint32Array };

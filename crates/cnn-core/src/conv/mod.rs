@@ -74,7 +74,10 @@ pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: 
     check_forward(p, x, w, bias, y)?;
     let k = p.patch_len();
     let m = p.out_pixels();
-    let packed = PackedB::new(&Dense { data: w, ld: p.cout, rows_are_contiguous: false }, k, p.cout);
+    // At batch 1 the deep layers have few output pixels and big filters:
+    // reading the HWIO filter (a row-major [k, cout]) in place saves
+    // copying all of it on every call.
+    let packed = PackedB::for_rows(m, w, p.cout, k, p.cout, p.tuning);
     let run = Run { bias, act, kernel, tuning: p.tuning, ..Run::default() };
     let out = Out::new(y, m, p.cout, p.cout);
     if is_pointwise(p) {

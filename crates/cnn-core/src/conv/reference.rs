@@ -48,9 +48,7 @@ pub fn conv2d_ref(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: A
             if let Some(b) = bias {
                 *v += b[co];
             }
-            if act == Activation::Relu && *v < 0.0 {
-                *v = 0.0;
-            }
+            *v = act.apply(*v);
         }
     }
 }

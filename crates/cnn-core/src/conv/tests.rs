@@ -162,6 +162,64 @@ fn winograd_matches_reference_on_its_shapes() {
 }
 
 #[test]
+fn winograd_phased_batch_1_equals_block_loop_and_reference() {
+    // Batch-1 layers with few tiles take the three-phase path (switch 11);
+    // the block loop computes every tile the same way, so the bits agree.
+    let mut r = rng(23);
+    for seed in 0..50u64 {
+        let (cin, cout) = if seed % 5 == 0 { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..70), r.random_range(13..70)) };
+        let mut a = Conv2dArgs::new(1, r.random_range(1..22), r.random_range(1..22), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 5000 + seed);
+        // Scaled inputs so relu6 clips at both ends.
+        let x: Vec<f32> = d.x.iter().map(|v| v * 3.0).collect();
+        let act = [Activation::Relu6, Activation::Linear, Activation::Relu][seed as usize % 3];
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &x, &d.w, Some(&d.b), act, &mut expected);
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            let name = format!("winograd {variant:?} {act:?} {}", case_name(&a));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+            let mut phased = vec![f32::NAN; p.output_len()];
+            winograd::conv2d_winograd_variant(&p, &x, &d.w, Some(&d.b), act, &mut phased, variant);
+            let atol = 1e-4 * 3.0 * (p.patch_len() as f32).sqrt();
+            assert_close(&phased, &expected, 1e-4, atol, &name);
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, 1);
+            let mut blocks = vec![f32::NAN; p.output_len()];
+            winograd::conv2d_winograd_variant(&p, &x, &d.w, Some(&d.b), act, &mut blocks, variant);
+            assert_bits_eq(&phased, &blocks, &format!("phased vs block loop {name}"));
+            // The transformed filter packed instead of read in place (switch 10): same bits.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(10, 1);
+            let mut packed = vec![f32::NAN; p.output_len()];
+            winograd::conv2d_winograd_variant(&p, &x, &d.w, Some(&d.b), act, &mut packed, variant);
+            assert_bits_eq(&phased, &packed, &format!("in-place vs packed filter {name}"));
+        }
+    }
+}
+
+#[test]
+fn winograd_phased_one_and_two_threads_are_bit_identical() {
+    for (h, cin, cout) in [(14, 64, 72), (7, 96, 128), (9, 5, 3)] {
+        let mut a = Conv2dArgs::new(1, h, h, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        let p = conv(&a);
+        let d = data(&p, 91);
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            let run = || {
+                let mut y = vec![0.0; p.output_len()];
+                winograd::conv2d_winograd_variant(&p, &d.x, &d.w, Some(&d.b), Activation::Relu6, &mut y, variant);
+                y
+            };
+            assert_bits_eq(&with_threads(2, run), &with_threads(1, run), &format!("{variant:?} {}", case_name(&a)));
+        }
+    }
+}
+
+#[test]
 fn winograd_filter_gradient_matches_reference() {
     let mut r = rng(31);
     for seed in 0..40u64 {
@@ -246,7 +304,9 @@ fn backward_matches_central_finite_differences() {
 fn one_and_two_threads_are_bit_identical() {
     // Shapes that take the direct, Winograd forward / input-gradient and
     // Winograd filter-gradient paths.
-    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (4, 16, 32, 40, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1)] {
+    // Batch 1 at 14x14 and 7x7 (the three-phase Winograd path, split over ξ;
+    // the direct GEMM with the filter read in place, split over columns).
+    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (4, 16, 32, 40, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1), (1, 14, 64, 72, 1), (1, 7, 96, 128, 1)] {
         let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
         a.stride = [s, s];
         a.padding = Padding::Same;

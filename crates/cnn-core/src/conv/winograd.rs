@@ -68,8 +68,23 @@ pub enum Variant {
 /// 1x14x14x512->512   35 / 40 /  70     (16 F(4x4) tiles, 49 F(2x2))
 /// ```
 ///
-/// hence F(4x4) needs `tiles4 * 1024 >= cin * cout`, and F(2x2) at least
-/// 128 of its tiles.
+/// hence F(4x4) needed `tiles4 * 1024 >= cin * cout`, and F(2x2) at least
+/// 128 of its tiles, while every call packed its transformed filter. Read
+/// in place (`Tuning::gemm_b_in_place`, 2026-12-01, load average 5, 1
+/// thread, ms direct / F(2x2) / F(4x4)), the transformed filter costs
+/// less, and batch-1 layers of ResNet-50 and VGG16 move:
+///
+/// ```text
+/// 1x14x14x256->256  11.7 /  6.4 /  7.2    1x28x28x256->512  63.9 / 41.1 / 31.4
+/// 1x14x14x512->512  50.2 / 36.6 / 59.8    1x28x28x512->512   123 /   69 / 74.7
+/// 1x14x14x128->128  3.98 / 3.28 / 3.47    1x14x14x64->64    0.53 / 0.38 / 0.41
+/// 1x7x7x512->512    16.3 / 14.9 / 28.5    (again: 23.5 / 26.3 / 46.8)
+/// 1x7x7x256->256    4.61 / 4.44 / 6.48    1x8x8x32->32      0.07 / 0.06 / 0.07
+/// ```
+///
+/// so F(4x4) needs `tiles4 * 4096 >= cin * cout` and F(2x2) 32 of its
+/// tiles (7x7 layers, 16 tiles, stay direct: their transformed filter is
+/// read for too few tiles to pay).
 ///
 /// `Tuning::winograd_forward` (switch 1): `Off` never, `Auto` this rule
 /// (default), `Small` F(2x2) and `Large` F(4x4) on every eligible shape.
@@ -84,10 +99,10 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
         Winograd::Auto => {}
     }
     let (tiles4, tiles2) = (tiles(p, 4), tiles(p, 2));
-    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 1024 >= p.cin * p.cout {
+    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 4096 >= p.cin * p.cout {
         return Some(Variant::F4);
     }
-    (p.cin >= 32 && p.cout >= 32 && tiles2 >= 128).then_some(Variant::F2)
+    (p.cin >= 32 && p.cout >= 32 && tiles2 >= 32).then_some(Variant::F2)
 }
 
 /// True when [`choose`] picks a Winograd path.
@@ -250,7 +265,7 @@ fn output_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(
 /// one `PackedB` of `[cin, cout]` per ξ.
 pub struct TransformedFilter {
     variant: Variant,
-    packed: Vec<PackedB>,
+    packed: Vec<PackedB<'static>>,
 }
 
 impl TransformedFilter {
@@ -262,11 +277,19 @@ impl TransformedFilter {
     }
 
     fn build<W: Tiling>(p: &Conv2d, w: &[f32]) -> TransformedFilter {
+        // Read in place only where few tiles use it (the phased batch-1
+        // path); with many tile blocks each re-reads it and packed panels
+        // pay (switch 10 A/B, 64x16x16x64->64 F(4x4): packed 40.3 ms, in
+        // place 46.3).
+        let in_place = p.tuning.gemm_b_in_place && phased(p, W::OUT, W::ALPHA * W::ALPHA);
         let (cin, cout) = (p.cin, p.cout);
         let xis = W::ALPHA * W::ALPHA;
-        let mut u = vec![0.0f32; xis * cin * cout];
+        // One row-major [cin, cout] matrix per ξ. With `gemm_b_in_place`
+        // the GEMMs read them where they are; else each is packed (a copy
+        // of all 16 or 36 of them per call).
+        let mut u: Vec<Vec<f32>> = (0..xis).map(|_| vec![0.0f32; cin * cout]).collect();
+        let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
         // Rows of U[ξ] are input channels; parallel over them.
-        let up = SharedOut(u.as_mut_ptr());
         let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
         par::for_each_chunk(cin, chunk, |range| {
             for ci in range {
@@ -277,7 +300,7 @@ impl TransformedFilter {
                     let ut = filter_tile::<W, _>(&g);
                     for (xi, v) in ut[..xis].iter().enumerate() {
                         // SAFETY: each (ci, co) is written by one task.
-                        unsafe { v.store(up.at((xi * cin + ci) * cout + co)) };
+                        unsafe { v.store(ups[xi].at(ci * cout + co)) };
                     }
                     co += 4;
                 }
@@ -285,14 +308,21 @@ impl TransformedFilter {
                     let g: [f32; 9] = core::array::from_fn(|t| w[tap(t, co)]);
                     let ut = filter_tile::<W, _>(&g);
                     for (xi, v) in ut[..xis].iter().enumerate() {
-                        unsafe { *up.at((xi * cin + ci) * cout + co) = *v };
+                        unsafe { *ups[xi].at(ci * cout + co) = *v };
                     }
                 }
             }
         });
-        let packed = (0..xis)
-            .map(|xi| PackedB::new(&Dense { data: &u[xi * cin * cout..(xi + 1) * cin * cout], ld: cout, rows_are_contiguous: false }, cin, cout))
-            .collect();
+        let packed =
+            u.into_iter()
+                .map(|m| {
+                    if in_place {
+                        PackedB::from_rows(m, cin, cout)
+                    } else {
+                        PackedB::new(&Dense { data: &m, ld: cout, rows_are_contiguous: false }, cin, cout)
+                    }
+                })
+                .collect();
         TransformedFilter { variant: W::VARIANT, packed }
     }
 }
@@ -330,6 +360,9 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
     let total = tiles(p, W::OUT);
     let block = block_tiles(p, xis);
     let yp = SharedOut(y.as_mut_ptr());
+    if phased(p, W::OUT, xis) {
+        return run_phased::<W>(p, x, filter, bias, act, yp, total, th, tw);
+    }
     par::for_each_chunk(total.div_ceil(block), 1, |blocks| {
         // V and M: every element read below is written first (rows < nt).
         par::with_scratch(xis * block * (cin + cout), |buf| {
@@ -337,8 +370,10 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
             for b in blocks {
                 let t0 = b * block;
                 let nt = block.min(total - t0);
+                let vp = SharedOut(v.as_mut_ptr());
                 for t in 0..nt {
-                    transform_input::<W>(p, x, t0 + t, th, tw, t, nt, v);
+                    // SAFETY: v holds α² * block * cin floats, nt <= block.
+                    unsafe { transform_input::<W>(p, x, t0 + t, th, tw, t, nt, vp) };
                 }
                 for xi in 0..xis {
                     let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
@@ -365,9 +400,79 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
     });
 }
 
-/// Writes tile `tile`'s α² transformed vectors into `v[ξ][slot][..cin]`.
+/// Below this many tile blocks (batch-1 layers at 7x7-28x28: 1-3 blocks)
+/// [`run_phased`] replaces the block loop, which would leave a thread idle.
+const PHASED_MAX_BLOCKS: usize = 4;
+/// Most floats of V and M that [`run_phased`] holds at once (32 MiB).
+const PHASED_MAX_FLOATS: usize = 1 << 23;
+
+/// Whether the tiling with `out`-wide tiles and `xis` points runs phased:
+/// with few blocks (a thread would idle), or when the block loop would
+/// stream the transformed filter `U` (`xis * cin * cout`) from memory once
+/// per block for more traffic than writing and reading V and M once costs
+/// (batch-1 deep layers: 1x28x28x512->512 F(2x2) has 13 blocks of 16 tiles,
+/// each re-reading a 16 MB U).
+fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
+    let total = tiles(p, out);
+    let blocks = total.div_ceil(block_tiles(p, xis));
+    let (u, vm) = (xis * p.cin * p.cout, xis * total * (p.cin + p.cout));
+    p.tuning.winograd_phased && (blocks < PHASED_MAX_BLOCKS || (vm <= PHASED_MAX_FLOATS && (blocks - 1) * u > vm))
+}
+
+/// All tiles as one block in three parallel phases: the input transform
+/// (split over tiles), the α² GEMMs `M[ξ] = V[ξ] U[ξ]` (split over ξ) and
+/// the output transform (split over tiles). Each value is computed by one
+/// task in the same order as [`run`]'s, so results do not depend on the
+/// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: &mut [f32]) {
+fn run_phased<W: Tiling>(
+    p: &Conv2d,
+    x: &[f32],
+    filter: &TransformedFilter,
+    bias: Option<&[f32]>,
+    act: Activation,
+    y: SharedOut,
+    nt: usize,
+    th: usize,
+    tw: usize,
+) {
+    let (cin, cout) = (p.cin, p.cout);
+    let xis = W::ALPHA * W::ALPHA;
+    let mut v = vec![0.0f32; xis * nt * cin];
+    let mut m = vec![0.0f32; xis * nt * cout];
+    let vp = SharedOut(v.as_mut_ptr());
+    let tile_chunk = par::chunk_size(nt, (1usize << 12).div_ceil(xis * (cin + cout)).max(1));
+    // SAFETY: each task writes its own tiles' slots of v.
+    par_each(nt, tile_chunk, &|t| unsafe { transform_input::<W>(p, x, t, th, tw, t, nt, vp) });
+    let outs: Vec<Out> = m.chunks_mut(nt * cout).map(|c| Out::new(c, nt, cout, cout)).collect();
+    par_each(xis, 1, &|xi| {
+        let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
+        if cin <= KC && p.tuning.winograd_direct_small_k {
+            small_k(nt, a, cin, &filter.packed[xi], outs[xi]);
+        } else {
+            let run = Run { parallel: false, tuning: p.tuning, ..Run::default() };
+            drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], outs[xi], run);
+        }
+    });
+    let m = &m;
+    // SAFETY: every output pixel belongs to exactly one tile.
+    par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, bias, act, y) });
+}
+
+/// `f(i)` for `i < n` in chunks of `chunk` over the pool: one
+/// instantiation of the pool's machinery for all of [`run_phased`]'s phases
+/// (each generic call would add its own to the wasm).
+fn par_each(n: usize, chunk: usize, f: &(dyn Fn(usize) + Sync)) {
+    par::for_each_chunk(n, chunk, |r| r.for_each(f));
+}
+
+/// Writes tile `tile`'s α² transformed vectors into `v[ξ][slot][..cin]`.
+///
+/// # Safety
+/// `v` holds `α² * nt * cin` floats; no other task writes this slot.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)] // one copy per tiling for both drivers (wasm size)
+unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedOut) {
     let (cin, a) = (p.cin, W::ALPHA);
     let xis = a * a;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
@@ -382,7 +487,7 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
     while c + 4 <= cin {
-        let vp = v.as_mut_ptr();
+        let vp = v.0;
         input_tile::<W, F32x4>(
             |i| match offs[i] {
                 // SAFETY: o is a real pixel's offset and c + 4 <= cin.
@@ -395,12 +500,13 @@ fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw:
         c += 4;
     }
     for c in c..cin {
-        input_tile::<W, f32>(|i| offs[i].map_or(0.0, |o| x[o + c]), |xi, val| v[dst(xi, c)] = val);
+        input_tile::<W, f32>(|i| offs[i].map_or(0.0, |o| x[o + c]), |xi, val| *v.at(dst(xi, c)) = val);
     }
 }
 
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 unsafe fn transform_output<W: Tiling>(
     p: &Conv2d,
     m: &[f32],
@@ -421,7 +527,6 @@ unsafe fn transform_output<W: Tiling>(
         (i < o * o && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let src = |xi: usize, c: usize| (xi * nt + slot) * cout + c;
-    let relu = act == Activation::Relu;
     let mut c = 0;
     while c + 4 <= cout {
         let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
@@ -429,11 +534,7 @@ unsafe fn transform_output<W: Tiling>(
             |xi| F32x4::load(m.as_ptr().add(src(xi, c))),
             |i, val| {
                 if let Some(off) = outs[i] {
-                    let mut r = val + b;
-                    if relu {
-                        r = r.max(F32x4::zero());
-                    }
-                    r.store(y.at(off + c));
+                    act.apply4(val + b).store(y.at(off + c));
                 }
             },
         );
@@ -445,11 +546,7 @@ unsafe fn transform_output<W: Tiling>(
             |xi| m[src(xi, c)],
             |i, val| {
                 if let Some(off) = outs[i] {
-                    let mut r = val + b;
-                    if relu && r < 0.0 {
-                        r = 0.0;
-                    }
-                    *y.at(off + c) = r;
+                    *y.at(off + c) = act.apply(val + b);
                 }
             },
         );

@@ -124,6 +124,34 @@ fn simd_matches_reference_on_random_shapes() {
     }
 }
 
+#[test]
+fn fused_activations_match_reference_on_random_shapes() {
+    // relu / relu6 in the store, against the reference and against the
+    // unfused forward pass clipped afterwards (inputs scaled so that some
+    // outputs fall below 0 and some above 6).
+    let mut r = rng(17);
+    for case in 0..120 {
+        let a = random_args(&mut r);
+        let p = geom(&a);
+        let name = format!("case {case} {}", describe(&a));
+        let x: Vec<f32> = rand_vec(&mut r, p.input_len()).iter().map(|v| v * 5.0).collect();
+        let w = rand_vec(&mut r, p.filter_len());
+        let b = rand_vec(&mut r, p.cout());
+        let bias = if case % 2 == 0 { Some(&b[..]) } else { None };
+        let act = [Activation::Relu, Activation::Relu6][case % 2];
+        let (mut y, mut y_ref, mut plain) = (vec![f32::NAN; p.output_len()], vec![f32::NAN; p.output_len()], vec![f32::NAN; p.output_len()]);
+        depthwise_conv2d_act(&p, &x, &w, bias, act, &mut y).unwrap();
+        depthwise_conv2d_act_ref(&p, &x, &w, bias, act, &mut y_ref).unwrap();
+        assert_kernel_eq(&y, &y_ref, p.y.kernel * p.x.kernel, &format!("{act:?} {name}"));
+        depthwise_conv2d(&p, &x, &w, bias, &mut plain).unwrap();
+        let clipped: Vec<f32> = plain.iter().map(|v| act.apply(*v)).collect();
+        assert_bits_eq(&y, &clipped, &format!("{act:?} vs clipped {name}"));
+        if act == Activation::Relu6 && p.output_len() > 200 {
+            assert!(y.contains(&6.0) || plain.iter().all(|v| *v <= 6.0), "{name}: relu6 never clipped");
+        }
+    }
+}
+
 // --- Gradients against finite differences ---------------------------------
 
 #[test]
@@ -180,4 +208,12 @@ fn one_and_two_threads_give_identical_bits() {
     assert_bits_eq(&two.0, &one.0, "forward");
     assert_bits_eq(&two.1, &one.1, "input gradient");
     assert_bits_eq(&two.2, &one.2, "filter gradient");
+    // The fused store (inference's folded batch norm + ReLU6), with a bias.
+    let b = rand_vec(&mut r, p.cout());
+    let fused = || {
+        let mut y = vec![0.0; p.output_len()];
+        depthwise_conv2d_act(&p, &x, &w, Some(&b), Activation::Relu6, &mut y).unwrap();
+        y
+    };
+    assert_bits_eq(&with_threads(2, fused), &with_threads(1, fused), "forward relu6");
 }

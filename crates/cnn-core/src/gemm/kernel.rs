@@ -28,6 +28,54 @@ pub enum Activation {
     #[default]
     Linear,
     Relu,
+    /// `min(max(x, 0), 6)` (MobileNet's; `tf.relu6`).
+    Relu6,
+}
+
+impl Activation {
+    /// From the boundary's code: 0 linear, 1 relu, 2 relu6.
+    pub fn from_code(op: &'static str, code: u32) -> crate::error::Result<Activation> {
+        match code {
+            0 => Ok(Activation::Linear),
+            1 => Ok(Activation::Relu),
+            2 => Ok(Activation::Relu6),
+            c => Err(crate::error::CoreError::new(op, format!("unknown fused activation code {c}, expected 0 (linear), 1 (relu) or 2 (relu6)"))),
+        }
+    }
+
+    /// The activation of one value (the scalar twins' form: `x < 0 ? 0 : x`,
+    /// then `x > 6 ? 6 : x`, which is what the vector `pmax`/`pmin` give).
+    #[inline(always)]
+    pub fn apply(self, x: f32) -> f32 {
+        match self {
+            Activation::Linear => x,
+            Activation::Relu => {
+                if x < 0.0 {
+                    0.0
+                } else {
+                    x
+                }
+            }
+            Activation::Relu6 => {
+                let r = if x < 0.0 { 0.0 } else { x };
+                if r > 6.0 {
+                    6.0
+                } else {
+                    r
+                }
+            }
+        }
+    }
+
+    /// The activation of four lanes.
+    #[inline(always)]
+    pub fn apply4(self, x: F32x4) -> F32x4 {
+        match self {
+            Activation::Linear => x,
+            Activation::Relu => x.max(F32x4::zero()),
+            Activation::Relu6 => x.max(F32x4::zero()).min(F32x4::splat(6.0)),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -68,16 +116,28 @@ pub struct Tile {
     pub nr: usize,
 }
 
-/// SIMD micro-kernel. `load_c`: start from the values in C (a later K block,
-/// or accumulation into an existing result); `epi` is applied only when
-/// given (last K block).
+/// SIMD micro-kernel on a packed B panel (`[kc][NR]`). `load_c`: start
+/// from the values in C (a later K block, or accumulation into an existing
+/// result); `epi` is applied only when given (last K block).
 ///
 /// # Safety
 /// Each segment's `a[r]` holds `len` floats `stride` apart (rows past
 /// `t.mr` may repeat row 0), `b` holds `sum(len) * NR` floats, and the tile's `mr x nr`
 /// elements are valid for reads and writes.
-#[inline(never)]
+#[inline(always)]
 pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
+    f32_gemm_4x8__simd128_ldb(segs, b, NR, t, load_c, epi)
+}
+
+/// As [`f32_gemm_4x8__simd128`], with B's rows `ldb` floats apart: `NR`
+/// for a packed panel, the matrix's row length when B is read in place
+/// (a row-major `[K, N]` filter: no packing copy at all).
+///
+/// # Safety
+/// As for [`f32_gemm_4x8__simd128`], with `b + kk * ldb` holding `NR`
+/// floats for every `kk < sum(len)`.
+#[inline(never)]
+pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
     debug_assert!(t.mr >= 1 && t.mr <= MR && t.nr >= 1 && t.nr <= NR);
     let full = t.mr == MR && t.nr == NR;
     let mut buf = [0.0f32; MR * NR];
@@ -132,7 +192,7 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
             pa1 = pa1.wrapping_add(step);
             pa2 = pa2.wrapping_add(step);
             pa3 = pa3.wrapping_add(step);
-            pb = pb.add(NR);
+            pb = pb.wrapping_add(ldb);
         }
     }
 
@@ -154,16 +214,16 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
             vacc3x0123 = vacc3x0123.add(vb0123);
             vacc3x4567 = vacc3x4567.add(vb4567);
         }
-        if e.act == Activation::Relu {
-            let z = F32x4::zero();
-            vacc0x0123 = vacc0x0123.max(z);
-            vacc0x4567 = vacc0x4567.max(z);
-            vacc1x0123 = vacc1x0123.max(z);
-            vacc1x4567 = vacc1x4567.max(z);
-            vacc2x0123 = vacc2x0123.max(z);
-            vacc2x4567 = vacc2x4567.max(z);
-            vacc3x0123 = vacc3x0123.max(z);
-            vacc3x4567 = vacc3x4567.max(z);
+        if e.act != Activation::Linear {
+            let f = |v: F32x4| e.act.apply4(v);
+            vacc0x0123 = f(vacc0x0123);
+            vacc0x4567 = f(vacc0x4567);
+            vacc1x0123 = f(vacc1x0123);
+            vacc1x4567 = f(vacc1x4567);
+            vacc2x0123 = f(vacc2x0123);
+            vacc2x4567 = f(vacc2x4567);
+            vacc3x0123 = f(vacc3x0123);
+            vacc3x4567 = f(vacc3x4567);
         }
     }
 
@@ -185,11 +245,11 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
     }
 }
 
-/// Scalar twin of [`f32_gemm_4x8__simd128`]: same contract, plain loops.
+/// Scalar twin of [`f32_gemm_4x8__simd128_ldb`]: same contract, plain loops.
 ///
 /// # Safety
 /// As for the SIMD kernel.
-pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
+pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, ldb: usize, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
     for r in 0..t.mr {
         for j in 0..t.nr {
             let cp = t.c.add(r * t.ldc + j);
@@ -197,7 +257,7 @@ pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, t: &Tile, load_c
             let mut p = 0;
             for seg in segs {
                 for i in 0..seg.len {
-                    acc += *seg.a[r].add(i * seg.stride) * *b.add(p * NR + j);
+                    acc += *seg.a[r].add(i * seg.stride) * *b.add(p * ldb + j);
                     p += 1;
                 }
             }
@@ -205,9 +265,7 @@ pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, t: &Tile, load_c
                 if let Some(bias) = e.bias {
                     acc += bias[j];
                 }
-                if e.act == Activation::Relu {
-                    acc = if acc < 0.0 { 0.0 } else { acc };
-                }
+                acc = e.act.apply(acc);
             }
             *cp = acc;
         }

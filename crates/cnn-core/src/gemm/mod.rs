@@ -17,7 +17,7 @@ use crate::error::{check_len, numel, CoreError, Result};
 use crate::par;
 use crate::tuning::Tuning;
 pub use kernel::Seg;
-use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128, Tile};
+use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128_ldb, Tile};
 pub use kernel::{Activation, Epilogue, MR, NR};
 
 /// Largest K block: an A panel (`KC * MR` floats = 5 KiB) and a B panel
@@ -118,16 +118,23 @@ impl RowSource for Dense<'_> {
     }
 }
 
-/// B packed into `NR`-column panels covering all of K: panel `j` is
-/// `data[j * k * NR ..][..k * NR]`, laid out `[k][NR]`.
-pub struct PackedB {
-    pub data: Vec<f32>,
+/// B as the micro-kernel reads it: `NR`-column panels covering all of K,
+/// panel `j` at `j * panel_step`, its row `kk` at `+ kk * ldb`. Packed
+/// (owned, `[k][NR]` per panel, zero-padded: `ldb = NR`), or read in place
+/// from a row-major `[K, N]` matrix whose N is a multiple of `NR`
+/// (`ldb` = its row length, `panel_step = NR`): no copy, which is what
+/// batch-1 layers want, where packing a multi-megabyte filter took as long
+/// as the product (see [`in_place_pays`]).
+pub struct PackedB<'a> {
+    data: std::borrow::Cow<'a, [f32]>,
     pub k: usize,
     pub n: usize,
+    ldb: usize,
+    panel_step: usize,
 }
 
-impl PackedB {
-    pub fn new(src: &dyn PanelSourceDyn, k: usize, n: usize) -> PackedB {
+impl PackedB<'static> {
+    pub fn new(src: &dyn PanelSourceDyn, k: usize, n: usize) -> PackedB<'static> {
         let panels = n.div_ceil(NR);
         let mut data = vec![0.0f32; panels * k * NR];
         let pack = |first: usize, chunk: &mut [f32]| {
@@ -144,13 +151,67 @@ impl PackedB {
         } else if k > 0 {
             pack(0, &mut data);
         }
-        PackedB { data, k, n }
+        PackedB { data: data.into(), k, n, ldb: NR, panel_step: k * NR }
+    }
+}
+
+impl<'a> PackedB<'a> {
+    /// B read where it is: `b[kk * ld + j]` for `kk < k`, `j < n`. `None`
+    /// when `n` is not a multiple of `NR` (the last panel would read past
+    /// the rows) or `b` is too short.
+    pub fn in_place(b: &'a [f32], ld: usize, k: usize, n: usize) -> Option<PackedB<'a>> {
+        let fits = k == 0 || b.len() >= (k - 1) * ld + n;
+        (n.is_multiple_of(NR) && ld >= n && fits).then(|| PackedB { data: b.into(), k, n, ldb: ld, panel_step: NR })
+    }
+
+    /// An owned row-major `[k, n]` matrix read in place (`n` a multiple of
+    /// `NR`), or packed when it is not.
+    pub fn from_rows(data: Vec<f32>, k: usize, n: usize) -> PackedB<'static> {
+        if n.is_multiple_of(NR) && data.len() >= k * n {
+            return PackedB { data: data.into(), k, n, ldb: n, panel_step: NR };
+        }
+        PackedB::new(&Dense { data: &data, ld: n, rows_are_contiguous: false }, k, n)
+    }
+
+    /// `B` of a row-major `[k, n]` matrix (`ld` floats per row) for an
+    /// `m`-row product: in place when that pays, else packed.
+    pub fn for_rows(m: usize, b: &'a [f32], ld: usize, k: usize, n: usize, tuning: Tuning) -> PackedB<'a> {
+        if in_place_pays(m, k, tuning) {
+            if let Some(v) = PackedB::in_place(b, ld, k, n) {
+                return v;
+            }
+        }
+        PackedB::new(&Dense { data: b, ld, rows_are_contiguous: false }, k, n)
     }
 
     pub(crate) fn panel(&self, j: usize, k0: usize) -> *const f32 {
-        self.data[j * self.k * NR + k0 * NR..].as_ptr()
+        self.data[j * self.panel_step + k0 * self.ldb..].as_ptr()
+    }
+
+    /// Floats between rows of a panel (what the micro-kernel steps by).
+    pub(crate) fn ldb(&self) -> usize {
+        self.ldb
     }
 }
+
+/// Whether an `m`-row product reads its B in place instead of packing it.
+/// Packing copies all of B once (and allocates it); each row panel then
+/// reads contiguous panels instead of `NR`-float pieces `ld` apart. With
+/// few rows the copy is a large part of the work: the 1x1 convolutions at
+/// 7x7 and 14x14 of ResNet-50 at batch 1 (`m` = 49-196, B 1-8 MB) and
+/// VGG16's dense layers (`m` = 1, B 411 MB). Measured A/B in the notes of
+/// `Tuning::gemm_b_in_place`.
+pub fn in_place_pays(m: usize, _k: usize, tuning: Tuning) -> bool {
+    tuning.gemm_b_in_place && m <= IN_PLACE_MAX_M
+}
+
+/// Largest row count for which [`in_place_pays`]. Measured A/B (switch
+/// 10, wasm, 1 thread, load average 7, 1x1 convolutions, ms packed / in
+/// place): 1x7x7x512->2048 39.7 / 11.1, 1x14x14x1024->256 10.5 / 8.2,
+/// 1x14x14x256->1024 11.0 / 12.2; at 1024 rows 64x8x8x64->64 s2 (3x3)
+/// 6.8 / 10.9 and 4x14x14x256->1024 31.9 / 39.3: with many row panels the
+/// packed panels' locality is worth more than the copy.
+pub const IN_PLACE_MAX_M: usize = 256;
 
 /// Object-safe view of a [`PanelSource`] (so packing code is compiled once).
 pub trait PanelSourceDyn: Sync {
@@ -216,7 +277,7 @@ impl Default for Run<'_> {
 }
 
 /// Runs `C = A * B` over the whole `m x n x k` problem with a packed B.
-pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: Run) {
+pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB<'_>, out: Out, run: Run) {
     let n = b.n;
     if m == 0 || n == 0 {
         return;
@@ -265,8 +326,8 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
                         let load_c = !first || run.accumulate;
                         unsafe {
                             match run.kernel {
-                                KernelKind::Simd => f32_gemm_4x8__simd128(&segs, b.panel(j, k0), &tile, load_c, epi),
-                                KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, b.panel(j, k0), &tile, load_c, epi),
+                                KernelKind::Simd => f32_gemm_4x8__simd128_ldb(&segs, b.panel(j, k0), b.ldb(), &tile, load_c, epi),
+                                KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, b.panel(j, k0), b.ldb(), &tile, load_c, epi),
                             }
                         }
                     }
@@ -288,7 +349,7 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB, out: Out, run: 
 /// whole K fits one block (`k <= KC`), on the calling thread: the
 /// micro-kernel called directly, without [`drive`]'s task grid, K blocking
 /// and row sources. For the many short GEMMs of Winograd (K = channels).
-pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB, out: Out) {
+pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB<'_>, out: Out) {
     let (k, n) = (b.k, b.n);
     debug_assert!(k <= KC && (m == 0 || a.len() >= (m - 1) * lda + k));
     let mut r0 = 0;
@@ -301,7 +362,7 @@ pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB, out: Out) {
             let tile = Tile { c: out.at(r0, c0), ldc: out.ldc, mr, nr: NR.min(n - c0) };
             // SAFETY: rows r0..r0+mr of A hold k floats; B's panel j holds
             // k * NR; Out::new checked C's extent.
-            unsafe { f32_gemm_4x8__simd128(&segs, b.panel(j, 0), &tile, false, None) };
+            unsafe { f32_gemm_4x8__simd128_ldb(&segs, b.panel(j, 0), b.ldb(), &tile, false, None) };
         }
         r0 += MR;
     }
@@ -348,10 +409,7 @@ fn zero_k_epilogue(m: usize, n: usize, out: Out, run: Run) {
             if let Some(b) = run.bias {
                 v += b[j];
             }
-            if run.act == Activation::Relu && v < 0.0 {
-                v = 0.0;
-            }
-            *c = v;
+            *c = run.act.apply(v);
         }
     }
 }
@@ -405,11 +463,101 @@ pub fn gemm(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut 
 /// As [`gemm`] with a chosen micro-kernel.
 pub fn gemm_with(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32], kernel: KernelKind) -> Result<()> {
     p.check(a, b, bias, c)?;
+    let run = Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel, tuning: p.tuning };
+    if kernel == KernelKind::Simd && !p.trans_a && !p.trans_b && p.m < MR && p.tuning.gemm_b_in_place {
+        // A few rows (a dense layer at batch 1-3): B streams once from
+        // memory, one row of A at a time.
+        gemv_rows(p.m, p.n, p.k, a, b, c, run);
+        return Ok(());
+    }
     let (a_src, b_src) = sources(p, a, b);
-    let packed = PackedB::new(&b_src, p.k, p.n);
+    let packed = match p.trans_b {
+        false => PackedB::for_rows(p.m, b, p.n, p.k, p.n, p.tuning),
+        true => PackedB::new(&b_src, p.k, p.n),
+    };
     let out = Out::new(c, p.m, p.n, p.n);
-    drive(p.m, p.k, &a_src, &packed, out, Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel, tuning: p.tuning });
+    drive(p.m, p.k, &a_src, &packed, out, run);
     Ok(())
+}
+
+/// Columns per task of [`gemv_rows`] (a multiple of 4).
+const GEMV_TASK_COLS: usize = 256;
+
+/// `C = A B (+ bias, act)` for `m < MR` rows, B row-major `[k, n]` read in
+/// place: each row of C is `sum_k a[k] * B[k, ..]`, summed in k order from
+/// zero (as the micro-kernel does, so results equal [`drive`]'s bit for
+/// bit). Parallel over column blocks, each computed by one task.
+fn gemv_rows(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], run: Run) {
+    let out = Out::new(c, m, n, n);
+    let tasks = n.div_ceil(GEMV_TASK_COLS);
+    let task = |t: usize| {
+        let j0 = t * GEMV_TASK_COLS;
+        let j1 = (j0 + GEMV_TASK_COLS).min(n);
+        for i in 0..m {
+            let ai = &a[i * k..(i + 1) * k];
+            // SAFETY: row i, columns j0..j1 are inside C (Out::new) and
+            // belong to this task only.
+            unsafe { gemv_block(ai, b, n, j0, j1, out.at(i, 0), run) };
+        }
+    };
+    if run.parallel && n * k >= 1 << 16 {
+        par::for_each_chunk(tasks, 1, |r| r.for_each(task));
+    } else {
+        (0..tasks).for_each(task);
+    }
+}
+
+/// Columns `j0..j1` (at most [`GEMV_TASK_COLS`]) of one row:
+/// `c[j] = act(acc[j] + bias[j])`, `acc[j] = c0 + sum_kk a[kk] * b[kk * ld + j]`
+/// in k order, `c0` the old `c[j]` when accumulating, else 0. B is walked
+/// row by row (one contiguous run of `j1 - j0` floats per row, which the
+/// memory system streams; a 16 KB stride per value did not), the sums kept
+/// in a block on the stack.
+///
+/// # Safety
+/// `c` points at the row's first element and `c + j` is writable for `j < j1`.
+unsafe fn gemv_block(a: &[f32], b: &[f32], ld: usize, j0: usize, j1: usize, c: *mut f32, run: Run) {
+    use crate::simd::F32x4;
+    debug_assert!(j1 - j0 <= GEMV_TASK_COLS);
+    let width = j1 - j0;
+    let vecs = width / 4;
+    let mut acc = [0.0f32; GEMV_TASK_COLS];
+    if run.accumulate {
+        for (q, v) in acc[..width].iter_mut().enumerate() {
+            *v = *c.add(j0 + q);
+        }
+    }
+    let accp = acc.as_mut_ptr();
+    for (kk, &av) in a.iter().enumerate() {
+        let va = F32x4::splat(av);
+        let row = b.as_ptr().add(kk * ld + j0);
+        for v in 0..vecs {
+            let p = accp.add(4 * v);
+            F32x4::load(p).mul_add(va, F32x4::load(row.add(4 * v))).store(p);
+        }
+        if width > 4 * vecs {
+            // The last 1-3 columns in a vector too, so that every column
+            // gets the micro-kernel's arithmetic (fused or not).
+            let tail = width - 4 * vecs;
+            let (mut bt, mut ct) = ([0.0f32; 4], [0.0f32; 4]);
+            for q in 0..tail {
+                bt[q] = *row.add(4 * vecs + q);
+                ct[q] = *accp.add(4 * vecs + q);
+            }
+            F32x4::load(ct.as_ptr()).mul_add(va, F32x4::load(bt.as_ptr())).store(ct.as_mut_ptr());
+            for (q, v) in ct[..tail].iter().enumerate() {
+                *accp.add(4 * vecs + q) = *v;
+            }
+        }
+    }
+    for (q, &v) in acc[..width].iter().enumerate() {
+        let j = j0 + q;
+        let mut v = v;
+        if let Some(bias) = run.bias {
+            v += bias[j];
+        }
+        *c.add(j) = run.act.apply(v);
+    }
 }
 
 /// Scalar reference: the textbook triple loop, no packing, no threads.
@@ -426,10 +574,7 @@ pub fn gemm_ref(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &
             if let Some(bias) = bias {
                 acc += bias[j];
             }
-            if p.act == Activation::Relu && acc < 0.0 {
-                acc = 0.0;
-            }
-            c[i * p.n + j] = acc;
+            c[i * p.n + j] = p.act.apply(acc);
         }
     }
     Ok(())

@@ -44,8 +44,80 @@ fn transposes_bias_relu_and_accumulate() {
         p.trans_a = r.random_bool(0.5);
         p.trans_b = r.random_bool(0.5);
         p.accumulate = r.random_bool(0.3);
-        p.act = if r.random_bool(0.5) { Activation::Relu } else { Activation::Linear };
+        p.act = [Activation::Linear, Activation::Relu, Activation::Relu6][r.random_range(0..3)];
         run_case(p, r.random_bool(0.5), 100 + seed);
+    }
+}
+
+/// `gemm` with and without `Tuning::gemm_b_in_place` (in-place B and the
+/// few-rows path vs packed B through the driver): same bits, and both
+/// equal the reference.
+fn in_place_case(p: GemmParams, seed: u64) {
+    let mut r = rng(seed);
+    let a = rand_vec(&mut r, p.m * p.k);
+    // Scaled so relu6 clips some outputs at 6 and relu others at 0.
+    let b: Vec<f32> = rand_vec(&mut r, p.k * p.n).iter().map(|v| v * 4.0).collect();
+    let bias = rand_vec(&mut r, p.n);
+    let c0 = rand_vec(&mut r, p.m * p.n);
+    let case = format!("{p:?}");
+    let mut expected = c0.clone();
+    gemm_ref(&p, &a, &b, Some(&bias), &mut expected).unwrap();
+    let mut fast = c0.clone();
+    gemm(&p, &a, &b, Some(&bias), &mut fast).unwrap();
+    let packed_p = GemmParams { tuning: p.tuning.with_switch(10, 1), ..p };
+    let mut packed = c0.clone();
+    gemm(&packed_p, &a, &b, Some(&bias), &mut packed).unwrap();
+    assert_kernel_eq(&fast, &expected, p.k, &case);
+    assert_bits_eq(&fast, &packed, &case);
+}
+
+#[test]
+fn few_rows_and_in_place_b_match_reference_and_packed_b() {
+    let mut r = rng(11);
+    for seed in 0..80u64 {
+        // m < MR takes the one-row path; n a multiple of NR reads B in
+        // place; odd n (tails of 1-31 columns) packs or falls to the tail loop.
+        let m = if seed % 2 == 0 { r.random_range(1..MR) } else { r.random_range(1..40) };
+        let n = if seed % 3 == 0 { NR * r.random_range(1..40) } else { r.random_range(1..300) };
+        let mut p = GemmParams::new(m, n, r.random_range(1..700));
+        p.accumulate = r.random_bool(0.3);
+        p.act = [Activation::Linear, Activation::Relu, Activation::Relu6][r.random_range(0..3)];
+        in_place_case(p, 500 + seed);
+    }
+    // Above the in-place row limit, and K over several blocks.
+    in_place_case(GemmParams::new(IN_PLACE_MAX_M + 3, 64, KC + 40), 9);
+}
+
+#[test]
+fn few_rows_one_and_two_threads_are_bit_identical() {
+    for (m, n, k) in [(1, 1000, 300), (3, 4096, 77), (9, 512, 900)] {
+        let p = GemmParams::new(m, n, k);
+        let mut r = rng(m as u64);
+        let a = rand_vec(&mut r, p.m * p.k);
+        let b = rand_vec(&mut r, p.k * p.n);
+        let run = || {
+            let mut c = vec![0.0; p.m * p.n];
+            gemm(&p, &a, &b, None, &mut c).unwrap();
+            c
+        };
+        let (one, two) = (with_threads(1, run), with_threads(2, run));
+        assert_bits_eq(&two, &one, &format!("{m}x{n}x{k}"));
+    }
+}
+
+#[test]
+fn relu6_clips_at_zero_and_six() {
+    // [1, 2] x [[-3, 1, 4], [0, 2, 2]] = [-3, 5, 8] -> relu6 [0, 5, 6];
+    // with bias [0.5, 0.5, -3]: [-2.5, 5.5, 5] -> [0, 5.5, 5].
+    for m in [1, 5] {
+        let p = GemmParams { act: Activation::Relu6, ..GemmParams::new(m, 3, 2) };
+        let a: Vec<f32> = (0..m).flat_map(|_| [1.0, 2.0]).collect();
+        let b = [-3.0, 1.0, 4.0, 0.0, 2.0, 2.0];
+        let mut c = vec![0.0; 3 * m];
+        gemm(&p, &a, &b, None, &mut c).unwrap();
+        assert_eq!(&c[..3], &[0.0, 5.0, 6.0]);
+        gemm(&p, &a, &b, Some(&[0.5, 0.5, -3.0]), &mut c).unwrap();
+        assert_eq!(&c[3 * (m - 1)..], &[0.0, 5.5, 5.0]);
     }
 }
 

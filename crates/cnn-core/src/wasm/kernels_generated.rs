@@ -37,10 +37,10 @@ pub fn mat_mul_scalar(a: u32, b: u32, c: u32, m: usize, n: usize, k: usize) -> R
     IntoJs::into_js(gemm::gemm_with(&GemmParams::new(m, n, k), a, b, None, c, gemm::KernelKind::Scalar))
 }
 
-/// `y = act(conv2d(x, w) + bias)`; `bias` optional, `relu` fuses ReLU.
+/// `y = act(conv2d(x, w) + bias)`; `bias` optional, `activation` fused into the store: 0 linear, 1 relu, 2 relu6.
 #[wasm_bindgen(js_name = conv2d)]
 #[allow(clippy::too_many_arguments)]
-pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, relu: bool, spec: &[u32]) -> Result<(), JsError> {
+pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, activation: u32, spec: &[u32]) -> Result<(), JsError> {
     const OP: &str = "conv2d";
     let mut taken = Taken::take(OP, &[Some(x), Some(w), bias, Some(y)].into_iter().flatten().collect::<Vec<u32>>())?;
     let mut bufs = Bufs::new(&mut taken, 2 + usize::from(bias.is_some()))?;
@@ -48,7 +48,7 @@ pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, relu: bool, spec: &[u32
     let w = bufs.input();
     let bias = bufs.opt_input(bias.is_some());
     let y = bufs.output();
-    IntoJs::into_js(conv::conv2d(&conv_geometry(OP, spec)?, x, w, bias, if relu { Activation::Relu } else { Activation::Linear }, y))
+    IntoJs::into_js(conv::conv2d(&conv_geometry(OP, spec)?, x, w, bias, Activation::from_code(OP, activation)?, y))
 }
 
 /// `dx` from `dy` and the filter (also the transposed convolution).
@@ -89,10 +89,10 @@ pub fn bias_grad(dy: u32, db: u32, channels: usize) -> Result<(), JsError> {
     IntoJs::into_js(conv::bias_grad(dy, channels, db))
 }
 
-/// `y = depthwiseConv2d(x, w) + bias`; `bias` optional.
+/// `y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's.
 #[wasm_bindgen(js_name = depthwiseConv2d)]
 #[allow(clippy::too_many_arguments)]
-pub fn depthwise_conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, spec: &[u32]) -> Result<(), JsError> {
+pub fn depthwise_conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, activation: u32, spec: &[u32]) -> Result<(), JsError> {
     const OP: &str = "depthwiseConv2d";
     let mut taken = Taken::take(OP, &[Some(x), Some(w), bias, Some(y)].into_iter().flatten().collect::<Vec<u32>>())?;
     let mut bufs = Bufs::new(&mut taken, 2 + usize::from(bias.is_some()))?;
@@ -100,7 +100,7 @@ pub fn depthwise_conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, spec: &[u32])
     let w = bufs.input();
     let bias = bufs.opt_input(bias.is_some());
     let y = bufs.output();
-    IntoJs::into_js(depthwise::depthwise_conv2d(&dw_geometry(OP, spec)?, x, w, bias, y))
+    IntoJs::into_js(depthwise::depthwise_conv2d_act(&dw_geometry(OP, spec)?, x, w, bias, Activation::from_code(OP, activation)?, y))
 }
 
 /// `dx` of the depthwise convolution from `dy` and the filter.

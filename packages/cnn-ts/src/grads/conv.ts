@@ -48,7 +48,7 @@ registerGradient<ConvAttrs>('conv2d', ([dy0], { inputs: [x, f, bias], outputs: [
 
 registerGradient<ConvAttrs>('conv2dTranspose', ([dy], { inputs: [x, f], attrs: g }) => {
   const dx = makeTensor(g.out, 'float32');
-  call('conv2d', [dy, f, null], [dx], [false, g.spec]);
+  call('conv2d', [dy, f, null], [dx], [0, g.spec]);
   const dw = makeTensor([...f.shape], 'float32');
   call('conv2dBackpropFilter', [dy, x], [dw], [g.spec]);
   return [dx, dw];

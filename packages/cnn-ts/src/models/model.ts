@@ -8,6 +8,7 @@ import { fmtShape } from '../util.js';
 import { InputLayer, Layer, fmtShapeN, uniqueName, type CallArgs, type LayerArgs, type Shape, type SymbolicNode, SymbolicTensor } from '../layers/layer.js';
 import type { Prediction } from './losses.js';
 import { softmax } from '../ops/nn.js';
+import { inferencePlan, releasePlan, type InferencePlan } from './inference.js';
 import { Trainer, type CompileArgs, type EvaluateArgs, type FitArgs, type PredictArgs } from './training.js';
 import { evaluateDataset, fitDataset, type EvaluateDatasetArgs, type FitDatasetArgs } from './training_dataset.js';
 import type { TensorOrArrayOrMap } from './multi_io.js';
@@ -125,8 +126,12 @@ export class LayersModel extends Layer {
     return this.outputs.length === 1 ? this.outputs[0].shape : this.outputs.map((o) => o.shape);
   }
 
-  /** Runs the graph; with `logits`, the output softmax layer also returns its pre-activation values. */
-  run(inputs: Tensor[], kwargs: CallArgs, logits = false): { outputs: Tensor[]; logits?: Tensor; outputLogits?: (Tensor | undefined)[] } {
+  /**
+   * Runs the graph; with `logits`, the output softmax layer also returns its
+   * pre-activation values; with `plan` (predict's, models/inference.ts), the
+   * plan's fused groups replace their nodes.
+   */
+  run(inputs: Tensor[], kwargs: CallArgs, logits = false, plan: InferencePlan | null = null): { outputs: Tensor[]; logits?: Tensor; outputLogits?: (Tensor | undefined)[] } {
     if (inputs.length !== this.inputs.length) throw new Error(`${this.name}: expects ${this.inputs.length} input(s), got ${inputs.length}`);
     const values = new Map<SymbolicTensor, Tensor>();
     this.inputs.forEach((sym, i) => {
@@ -143,6 +148,13 @@ export class LayersModel extends Layer {
     if (logits) this.outputs.forEach((o, i) => o.node && !heads.has(o.node) && heads.set(o.node, i));
     const outputLogits: (Tensor | undefined)[] = this.outputs.map(() => undefined);
     for (const node of this.nodes) {
+      if (plan?.skipped.has(node)) continue;
+      const group = plan?.groups.get(node);
+      if (group) {
+        const y = group.run(values.get(node.inputs[0])!);
+        group.outputs.forEach((s) => values.set(s, y));
+        continue;
+      }
       const args = node.inputs.map((s) => values.get(s)!);
       const input = node.listInput ? args : args[0];
       const opts = { ...node.callArgs, training: kwargs.training ?? node.callArgs.training };
@@ -222,6 +234,12 @@ export class LayersModel extends Layer {
   override dispose(): void {
     super.dispose();
     this.trainer?.disposeOwned();
+    releasePlan(this);
+  }
+
+  /** Predict's graph rewrite at the current weights (null: run the layers as they are). */
+  inferencePlan(): InferencePlan | null {
+    return inferencePlan(this, this.nodes, this.outputs);
   }
 
   private compiled(what: string): Trainer {

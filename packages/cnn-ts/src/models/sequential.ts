@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor.js';
 import { fmtShape } from '../util.js';
 import { input, InputLayer, Layer, type CallArgs, type Shape, SymbolicTensor } from '../layers/layer.js';
 import { LayersModel } from './model.js';
+import type { InferencePlan } from './inference.js';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -92,13 +93,13 @@ export class Sequential extends LayersModel {
     this.rebuild();
   }
 
-  override run(inputs: Tensor[], kwargs: CallArgs, logits = false): { outputs: Tensor[]; logits?: Tensor } {
+  override run(inputs: Tensor[], kwargs: CallArgs, logits = false, plan: InferencePlan | null = null): { outputs: Tensor[]; logits?: Tensor } {
     if (!this.inputLayer) {
       if (inputs.length !== 1) throw new Error(`${this.name}: expects one input, got ${inputs.length}`);
       this.build([...inputs[0].shape]);
     }
     if (this.stack.length === 0) throw new Error(`${this.name}: the model has no layers`);
-    return super.run(inputs, kwargs, logits);
+    return super.run(inputs, kwargs, logits, plan);
   }
 
   override summary(lineLength?: number, positions?: number[], printFn?: (line: string) => void): void {

@@ -601,7 +601,8 @@ export class Trainer {
     const n = checkSampleCounts(xs.map((t, i) => ({ label: `x[${i}]`, t })), 'predict');
     checkInputShapes(this.model, xs, 'predict', '');
     const outs = tidy(() => {
-      const parts = batchRanges(n, batchSize).map(([s, e]) => this.model.run(xs.map((t) => slice(t, s, e - s)), { training: false }).outputs);
+      const plan = this.model.inferencePlan();
+      const parts = batchRanges(n, batchSize).map(([s, e]) => this.model.run(xs.map((t) => slice(t, s, e - s)), { training: false }, false, plan).outputs);
       return this.model.outputs.map((_, o) => (parts.length === 1 ? parts[0][o] : concat(parts.map((p) => p[o]), 0)));
     });
     return outs.length === 1 ? outs[0] : outs;
@@ -611,7 +612,7 @@ export class Trainer {
   predictOnBatch(x: TensorOrArrayOrMap): Tensor | Tensor[] {
     const xs = this.inputsOf(x, 'predictOnBatch');
     checkInputShapes(this.model, xs, 'predictOnBatch', '');
-    const outs = tidy(() => this.model.run(xs, { training: false }).outputs);
+    const outs = tidy(() => this.model.run(xs, { training: false }, false, this.model.inferencePlan()).outputs);
     return outs.length === 1 ? outs[0] : outs;
   }
 }

@@ -86,6 +86,14 @@ function convGeometry(op: string, xShape: number[], fShape: number[], strides: n
 /** Activations the fused convolution applies in its store. */
 export type FusedActivation = 'linear' | 'relu';
 
+/** What the core's convolution kernels can apply in their store (the inference path also fuses relu6). */
+export type StoreActivation = FusedActivation | 'relu6';
+
+/** The kernels' code of a store activation (`Activation::from_code` in the crate). */
+export function activationCode(a: StoreActivation): number {
+  return a === 'linear' ? 0 : a === 'relu' ? 1 : 2;
+}
+
 /** What a convolution records for its gradient (grads/conv.ts). */
 export interface ConvAttrs {
   spec: Uint32Array;
@@ -95,7 +103,7 @@ export interface ConvAttrs {
 
 function convCore(op: string, x: Tensor, f: Tensor, bias: Tensor | null, activation: FusedActivation, g: ConvGeometry): Tensor {
   const y = makeTensor(g.out, 'float32');
-  call('conv2d', [x, f, bias], [y], [activation === 'relu', g.spec]);
+  call('conv2d', [x, f, bias], [y], [activationCode(activation), g.spec]);
   recordOp<ConvAttrs>('conv2d', bias ? [x, f, bias] : [x, f], [y], { spec: g.spec, out: g.out, activation }, [], op);
   return y;
 }
@@ -136,6 +144,19 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
     const y = convCore(op, x4, f, b, act, convGeometry(op, x4.shape, f.shape, args.strides, args.pad, args.dilations ?? 1));
     return y;
   });
+}
+
+/**
+ * `activation(conv2d(x, filter) + bias)` for inference only (the predict
+ * path's folded batch norm, models/inference.ts): relu6 too, nothing
+ * recorded on a tape (callers fuse only when no tape records).
+ */
+export function conv2dInference(x: Tensor, filter: Tensor, bias: Tensor | null, activation: StoreActivation, strides: number | number[], pad: Pad, dilations: number | number[]): Tensor {
+  const op = 'conv2d';
+  const g = convGeometry(op, x.shape, filter.shape, strides, pad, dilations);
+  const y = makeTensor(g.out, 'float32');
+  call('conv2d', [x, filter, bias], [y], [activationCode(activation), g.spec]);
+  return y;
 }
 
 /**

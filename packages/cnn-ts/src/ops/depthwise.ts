@@ -12,7 +12,7 @@ import { assert, fmtShape } from '../util.js';
 import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
-import { conv2d, outSize, pair, parsePad, type Pad } from './conv.js';
+import { activationCode, conv2d, outSize, pair, parsePad, type Pad, type StoreActivation } from './conv.js';
 
 type Arg = Tensor | TensorLike;
 
@@ -42,8 +42,15 @@ export function depthwiseGeometry(op: string, xShape: number[], fShape: number[]
 /** `depthwiseConv2d(x, f) + bias` with its gradients recorded. */
 export function depthwiseCore(op: string, x: Tensor, f: Tensor, bias: Tensor | null, g: DwGeometry): Tensor {
   const y = makeTensor(g.out, 'float32');
-  call('depthwiseConv2d', [x, f, bias], [y], [g.spec]);
+  call('depthwiseConv2d', [x, f, bias], [y], [activationCode('linear'), g.spec]);
   recordOp('depthwiseConv2d', bias ? [x, f, bias] : [x, f], [y], { spec: g.spec, out: g.out }, [], op);
+  return y;
+}
+
+/** `activation(depthwiseConv2d(x, f) + bias)` for inference only (models/inference.ts): nothing recorded. */
+export function depthwiseInference(x: Tensor, f: Tensor, bias: Tensor | null, activation: StoreActivation, g: DwGeometry): Tensor {
+  const y = makeTensor(g.out, 'float32');
+  call('depthwiseConv2d', [x, f, bias], [y], [activationCode(activation), g.spec]);
   return y;
 }
 

@@ -34,6 +34,10 @@ export function call<K extends KernelName>(fn: K, inputs: (Tensor | null)[], out
   }
   const outs: { id: number; size: number }[] = new Array<{ id: number; size: number }>(outputs.length);
   for (let i = 0; i < outputs.length; i++) outs[i] = { id: outputs[i].id, size: outputs[i].size };
+  // A variable written in place (optimizer steps, moving statistics) has a
+  // new version (what predict's folded weights are keyed on, models/inference.ts).
+  const inplace = opts?.inplace;
+  if (inplace) for (let i = 0; i < inplace.length; i++) bumpVersion(inplace[i]);
   ENGINE.enqueue({
     kind: 'call',
     fn,
@@ -43,6 +47,12 @@ export function call<K extends KernelName>(fn: K, inputs: (Tensor | null)[], out
     args,
     resultTo: opts?.resultTo?.id,
   });
+}
+
+/** `version++` on a Variable (tensors have none); duck-typed to keep this module free of tensor.ts's classes. */
+function bumpVersion(t: Tensor | null): void {
+  const v = t as { version?: number } | null;
+  if (v && typeof v.version === 'number') v.version++;
 }
 
 export function checkAlive(t: Tensor, op: string): void {

@@ -1,0 +1,168 @@
+// Predict's graph rewrite (issue 13, models/inference.ts): batch norm folded
+// into the preceding convolution and relu / relu6 fused into its store.
+// Fused predictions must match the unfused layers (the model applied in
+// inference mode, which runs every layer) within 1e-5 relative, on
+// ResNet-style and MobileNetV2-style blocks with non-trivial batch-norm
+// statistics; the folded weights must follow every weight change.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from 'cnn-ts';
+
+beforeAll(async () => {
+  await tf.ready({ threads: 2 });
+});
+
+const L = tf.layers;
+
+/** Gives every batch norm random gamma, beta, moving mean and a positive moving variance. */
+function randomiseBatchNorms(m: tf.LayersModel, seed: number): void {
+  for (const l of m.layers) {
+    if (l.getClassName() !== 'BatchNormalization') continue;
+    const c = l.getWeights()[0].shape[0];
+    const u = (lo: number, hi: number, s: number) => tf.randomUniform([c], lo, hi, 'float32', seed + s);
+    const ws = [u(0.5, 1.5, 1), u(-0.5, 0.5, 2), u(-0.3, 0.3, 3), u(0.2, 2, 4)];
+    l.setWeights(ws);
+    tf.dispose(ws);
+    seed += 10;
+  }
+}
+
+/** ResNet-50's bottleneck (conv+BN+relu, conv+BN+relu, conv+BN, shortcut conv+BN, add, relu) with a stride-2 first conv. */
+function resnetBlock(): tf.LayersModel {
+  const x = tf.input({ shape: [13, 11, 8] });
+  const bn = (t: tf.SymbolicTensor, name: string) => L.batchNormalization({ epsilon: 1.001e-5, name }).apply(t) as tf.SymbolicTensor;
+  const relu = (t: tf.SymbolicTensor) => L.activation({ activation: 'relu' }).apply(t) as tf.SymbolicTensor;
+  const short = bn(L.conv2d({ filters: 24, kernelSize: 1, strides: 2 }).apply(x) as tf.SymbolicTensor, 'bn0');
+  let y = relu(bn(L.conv2d({ filters: 16, kernelSize: 1, strides: 2 }).apply(x) as tf.SymbolicTensor, 'bn1'));
+  y = relu(bn(L.conv2d({ filters: 16, kernelSize: 3, padding: 'same' }).apply(y) as tf.SymbolicTensor, 'bn2'));
+  y = bn(L.conv2d({ filters: 24, kernelSize: 1 }).apply(y) as tf.SymbolicTensor, 'bn3');
+  const out = relu(L.add().apply([short, y]) as tf.SymbolicTensor);
+  const head = L.dense({ units: 5, activation: 'softmax' }).apply(L.globalAveragePooling2d({}).apply(out)) as tf.SymbolicTensor;
+  return tf.model({ inputs: x, outputs: [out, head] });
+}
+
+/** MobileNetV2's inverted residual: 1x1 expand + BN + relu6, 3x3 depthwise + BN + relu6, 1x1 project + BN, add. */
+function mobilenetBlock(stride: number): tf.LayersModel {
+  const x = tf.input({ shape: [15, 15, 8] });
+  const bn = (t: tf.SymbolicTensor) => L.batchNormalization({ epsilon: 1e-3 }).apply(t) as tf.SymbolicTensor;
+  const relu6 = (t: tf.SymbolicTensor) => L.reLU({ maxValue: 6 }).apply(t) as tf.SymbolicTensor;
+  let y = relu6(bn(L.conv2d({ filters: 48, kernelSize: 1, padding: 'same', useBias: false }).apply(x) as tf.SymbolicTensor));
+  y = relu6(bn(L.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 1 ? 'same' : 'valid', useBias: false }).apply(y) as tf.SymbolicTensor));
+  y = bn(L.conv2d({ filters: 8, kernelSize: 1, padding: 'same', useBias: false }).apply(y) as tf.SymbolicTensor);
+  if (stride === 1) y = L.add().apply([x, y]) as tf.SymbolicTensor;
+  return tf.model({ inputs: x, outputs: y });
+}
+
+/** max |a - b| / max |b|: the relative difference of two outputs. */
+function relDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / s;
+}
+
+/** Fused predict vs the layers run one by one (apply in inference mode); returns the relative differences per output. */
+async function compare(m: tf.LayersModel, x: tf.Tensor): Promise<number[]> {
+  const fused = m.predict(x);
+  const plain = m.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
+  const fs = Array.isArray(fused) ? fused : [fused];
+  const ps = Array.isArray(plain) ? plain : [plain];
+  const out = [];
+  for (let i = 0; i < fs.length; i++) out.push(relDiff(await fs[i].data(), await ps[i].data()));
+  tf.dispose([...fs, ...ps]);
+  return out;
+}
+
+/** What the plan fused: groups and the layer classes they absorbed. */
+function fusedLayers(m: tf.LayersModel): string[] {
+  const plan = m.inferencePlan();
+  if (!plan) return [];
+  return [...plan.groups].map(([head, g]) => [head.layer.getClassName(), ...g.skipped.map((n) => n.layer.getClassName())].join('+'));
+}
+
+describe('predict folds batch norm and fuses activations', () => {
+  it('ResNet-style bottleneck: matches the unfused layers within 1e-5', async () => {
+    tf.random.setSeed(1);
+    const m = resnetBlock();
+    randomiseBatchNorms(m, 100);
+    expect(fusedLayers(m).sort()).toEqual(['Conv2D+BatchNormalization', 'Conv2D+BatchNormalization', 'Conv2D+BatchNormalization+Activation', 'Conv2D+BatchNormalization+Activation'].sort());
+    for (const n of [1, 3]) {
+      const x = tf.randomNormal([n, 13, 11, 8], 0, 2);
+      for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
+      x.dispose();
+    }
+    m.dispose();
+  });
+
+  it('MobileNetV2-style block (stride 1 and 2): relu6 and the depthwise fold match within 1e-5', async () => {
+    for (const stride of [1, 2]) {
+      tf.random.setSeed(2 + stride);
+      const m = mobilenetBlock(stride);
+      randomiseBatchNorms(m, 200);
+      expect(fusedLayers(m).sort()).toEqual(['Conv2D+BatchNormalization', 'Conv2D+BatchNormalization+ReLU', 'DepthwiseConv2D+BatchNormalization+ReLU'].sort());
+      // Large inputs so that relu6 clips: the test fails if 6 is not applied.
+      const x = tf.randomNormal([2, 15, 15, 8], 0, 4);
+      for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
+      x.dispose();
+      m.dispose();
+    }
+  });
+
+  it('the folded weights follow setWeights, training steps and the moving statistics', async () => {
+    tf.random.setSeed(5);
+    const m = mobilenetBlock(1);
+    randomiseBatchNorms(m, 300);
+    const x = tf.randomNormal([2, 15, 15, 8], 0, 2);
+    const before = (m.predict(x) as tf.Tensor).dataSync().slice();
+    // New batch-norm statistics: predict must use them (a stale fold would not).
+    randomiseBatchNorms(m, 400);
+    const after = m.predict(x) as tf.Tensor;
+    expect(relDiff(after.dataSync(), before)).toBeGreaterThan(1e-3);
+    for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
+    after.dispose();
+    // A training step moves kernels (in place, by the optimizer) and the moving statistics.
+    m.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const y = tf.randomNormal([2, 15, 15, 8]);
+    const p0 = (m.predict(x) as tf.Tensor).dataSync().slice();
+    await m.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+    const p1 = m.predict(x) as tf.Tensor;
+    expect(relDiff(p1.dataSync(), p0)).toBeGreaterThan(1e-4);
+    for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
+    tf.dispose([p1, x, y]);
+    m.dispose();
+  });
+
+  it('leaves nothing behind: dispose frees the folded weights', () => {
+    tf.random.setSeed(6);
+    const start = tf.memory().numTensors;
+    const m = resnetBlock();
+    const x = tf.randomNormal([1, 13, 11, 8]);
+    tf.dispose(m.predict(x));
+    tf.dispose(m.predict(x));
+    x.dispose();
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('does not fuse under a gradient tape, nor a batch norm whose input is used elsewhere', () => {
+    tf.random.setSeed(7);
+    const x = tf.input({ shape: [6, 6, 4] });
+    const c = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x) as tf.SymbolicTensor;
+    const b = L.batchNormalization({}).apply(c) as tf.SymbolicTensor;
+    // The convolution's output also feeds the add: folding would lose it.
+    const m = tf.model({ inputs: x, outputs: L.add().apply([c, b]) as tf.SymbolicTensor });
+    expect(fusedLayers(m)).toEqual([]);
+    m.dispose();
+    const m2 = mobilenetBlock(1);
+    const xs = tf.randomNormal([1, 15, 15, 8]);
+    const g = tf.grad((v: tf.Tensor) => {
+      expect(m2.inferencePlan()).toBeNull();
+      return tf.sum(m2.predict(v) as tf.Tensor);
+    })(xs);
+    expect(g.shape).toEqual([1, 15, 15, 8]);
+    tf.dispose([g, xs]);
+    m2.dispose();
+  });
+});
