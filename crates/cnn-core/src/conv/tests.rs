@@ -186,6 +186,32 @@ fn winograd_filter_gradient_matches_reference() {
     }
 }
 
+/// Wide channels make each Winograd partial sum big, so the tile sum is
+/// split in fewer chunks (and summed by several threads): still the
+/// reference's result, and the same bits at 1 and 2 threads.
+#[test]
+fn winograd_filter_gradient_with_big_partials() {
+    for (n, h, w, cin, cout, pad) in [(1, 30, 26, 160, 208, Padding::Same), (2, 17, 13, 136, 200, Padding::Valid)] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, 3, 3, cout);
+        a.padding = pad;
+        let p = conv(&a);
+        let d = data(&p, 77 + cin as u64);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let run = || {
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                winograd_filter::conv2d_backward_filter_winograd_variant(&p, &d.x, &d.dy, &mut dw, variant);
+                dw
+            };
+            let one = with_threads(1, run);
+            let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+            assert_close(&one, &expected, 1e-4, atol, &format!("winograd filter gradient {variant:?} {}", case_name(&a)));
+            assert_bits_eq(&with_threads(2, run), &one, &format!("winograd filter gradient {variant:?} 2 threads {}", case_name(&a)));
+        }
+    }
+}
+
 #[test]
 fn seed_example_ones_valid_and_same() {
     // 1x3x3x1 ones convolved with a 2x2x1x1 filter of ones.
