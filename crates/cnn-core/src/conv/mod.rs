@@ -111,6 +111,11 @@ fn band_rows(p: &Conv2d) -> usize {
     by_tasks.min(by_memory).max(min_rows).min(p.y.output.max(1))
 }
 
+/// Below this many input channels the stride-1 input gradient takes the
+/// col2im path rather than the transposed forward convolution, whose GEMM
+/// would have only `cin` output columns of the micro-kernel's 8.
+const SMALL_CIN_COL2IM: usize = 4;
+
 /// `dx = conv2d_backward_input(dy, w)`; also the transposed convolution.
 pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) -> Result<()> {
     conv2d_backward_input_with(p, dy, w, dx, KernelKind::Simd)
@@ -121,7 +126,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     check_len(OP, "output gradient", dy.len(), p.output_len())?;
     check_len(OP, "filter", w.len(), p.filter_len())?;
     check_len(OP, "input gradient", dx.len(), p.input_len())?;
-    if let Some(t) = transposed_as_forward(p) {
+    if let Some(t) = transposed_as_forward(p).filter(|_| p.cin >= SMALL_CIN_COL2IM) {
         // Stride 1: dx is a plain convolution of dy with the flipped,
         // in/out-swapped filter, so it takes the forward paths (Winograd or
         // indirect GEMM) and needs no col2im.
