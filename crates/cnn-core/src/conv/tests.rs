@@ -310,6 +310,28 @@ fn bias_grad_sums_pixels() {
     assert_eq!(db, expected);
 }
 
+/// The bias gradient against the scalar reference on random sizes (channel
+/// counts with and without 16-channel blocks and tails, pixel counts across
+/// several 4096-pixel chunks), and the same bits at 1 and 2 threads.
+#[test]
+fn bias_grad_matches_reference_on_random_sizes() {
+    let mut r = rng(41);
+    for c in [1usize, 3, 15, 16, 17, 32, 40, 64, 70] {
+        let pixels = [1usize, 7, 4096, 9001][r.random_range(0..4)];
+        let dy = rand_vec(&mut r, pixels * c);
+        let mut expected = vec![0.0; c];
+        bias_grad_ref(&dy, c, &mut expected);
+        let run = || {
+            let mut db = vec![f32::NAN; c];
+            bias_grad(&dy, c, &mut db).unwrap();
+            db
+        };
+        let one = with_threads(1, run);
+        assert_close(&one, &expected, 1e-5, 1e-5 * (pixels as f32).sqrt(), &format!("bias grad c {c} pixels {pixels}"));
+        assert_bits_eq(&with_threads(2, run), &one, &format!("bias grad 2 threads c {c} pixels {pixels}"));
+    }
+}
+
 #[test]
 fn wrong_buffer_sizes_are_errors() {
     let p = conv(&Conv2dArgs::new(1, 4, 4, 3, 3, 3, 8));
