@@ -353,6 +353,58 @@ pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
     Ok(())
 }
 
+/// The gradient of a ReLU-fused convolution's output and its bias in one
+/// pass: `dx = y > 0 ? dy : 0` (`y` the forward output or input) and
+/// `db[c] = sum over pixels of dx[.., c]`. The same bits as
+/// `eltwise::relu_backward` then [`bias_grad`] (the same 4096-pixel chunks
+/// and order), one read of `dx` less.
+pub fn relu_bias_grad(y: &[f32], dy: &[f32], c: usize, dx: &mut [f32], db: &mut [f32]) -> Result<()> {
+    const OP: &str = "reluBiasGrad";
+    if c == 0 || !y.len().is_multiple_of(c) {
+        return Err(CoreError::new(OP, format!("output of {} elements is not a whole number of rows of {c} channels", y.len())));
+    }
+    check_len(OP, "dy", dy.len(), y.len())?;
+    check_len(OP, "dx", dx.len(), y.len())?;
+    check_len(OP, "bias gradient", db.len(), c)?;
+    par::for_each_out_chunk_reduce(dx, c, 4096, db, |first, dxs, acc| {
+        let ys = &y[first * c..][..dxs.len()];
+        let dys = &dy[first * c..][..dxs.len()];
+        let zero = F32x4::zero();
+        let mut c0 = 0;
+        while c0 + 16 <= c {
+            // SAFETY: every row of ys, dys, dxs holds c >= c0 + 16 floats; acc holds c.
+            unsafe {
+                let a = acc.as_mut_ptr().add(c0);
+                let mut v = [F32x4::load(a), F32x4::load(a.add(4)), F32x4::load(a.add(8)), F32x4::load(a.add(12))];
+                let mut o = c0;
+                while o < dxs.len() {
+                    for (q, vq) in v.iter_mut().enumerate() {
+                        let i = o + 4 * q;
+                        let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
+                        g.store(dxs.as_mut_ptr().add(i));
+                        *vq = vq.add(g);
+                    }
+                    o += c;
+                }
+                for (q, vq) in v.iter().enumerate() {
+                    vq.store(a.add(4 * q));
+                }
+            }
+            c0 += 16;
+        }
+        if c0 < c {
+            for ((yr, dyr), dxr) in ys.chunks_exact(c).zip(dys.chunks_exact(c)).zip(dxs.chunks_exact_mut(c)) {
+                for j in c0..c {
+                    let g = if yr[j] > 0.0 { dyr[j] } else { 0.0 };
+                    dxr[j] = g;
+                    acc[j] += g;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
 /// `acc[j] += sum over rows r of rows[r * c + c0 + j]` for `j < 16`, rows
 /// added in order.
 fn sum_columns16(rows: &[f32], c: usize, c0: usize, acc: &mut [f32]) {

@@ -332,6 +332,61 @@ fn bias_grad_matches_reference_on_random_sizes() {
     }
 }
 
+/// The fused ReLU + bias gradient: the same bits as `relu_backward` then
+/// `bias_grad` (and within rounding of their scalar references) on random
+/// sizes, one and two threads alike, and its bad lengths are errors.
+#[test]
+fn relu_bias_grad_matches_relu_backward_then_bias_grad() {
+    let mut r = rng(43);
+    for c in [1usize, 3, 16, 17, 32, 45, 64] {
+        let pixels = [1usize, 5, 4096, 9001][r.random_range(0..4)];
+        let y: Vec<f32> = rand_vec(&mut r, pixels * c).iter().map(|v| if *v < 0.0 { 0.0 } else { *v }).collect();
+        let dy = rand_vec(&mut r, pixels * c);
+        let (mut dx_ref, mut db_ref) = (vec![0.0; pixels * c], vec![0.0; c]);
+        crate::eltwise::relu_backward_ref(&y, &dy, &mut dx_ref).unwrap();
+        bias_grad_ref(&dx_ref, c, &mut db_ref);
+        let (mut dx_unfused, mut db_unfused) = (vec![0.0; pixels * c], vec![0.0; c]);
+        crate::eltwise::relu_backward(&y, &dy, &mut dx_unfused).unwrap();
+        bias_grad(&dx_unfused, c, &mut db_unfused).unwrap();
+        let run = || {
+            let (mut dx, mut db) = (vec![f32::NAN; pixels * c], vec![f32::NAN; c]);
+            relu_bias_grad(&y, &dy, c, &mut dx, &mut db).unwrap();
+            (dx, db)
+        };
+        let one = with_threads(1, run);
+        let two = with_threads(2, run);
+        let case = format!("reluBiasGrad c {c} pixels {pixels}");
+        assert_bits_eq(&one.0, &dx_ref, &case);
+        assert_close(&one.1, &db_ref, 1e-5, 1e-5 * (pixels as f32).sqrt(), &case);
+        assert_bits_eq(&one.0, &dx_unfused, &format!("{case} vs unfused"));
+        assert_bits_eq(&one.1, &db_unfused, &format!("{case} vs unfused"));
+        assert_bits_eq(&two.0, &one.0, &format!("{case} 2 threads"));
+        assert_bits_eq(&two.1, &one.1, &format!("{case} 2 threads"));
+    }
+    let e = relu_bias_grad(&[0.0; 6], &[0.0; 6], 4, &mut [0.0; 6], &mut [0.0; 4]).unwrap_err();
+    assert_eq!(e.to_string(), "reluBiasGrad: output of 6 elements is not a whole number of rows of 4 channels");
+    let e = relu_bias_grad(&[0.0; 8], &[0.0; 8], 4, &mut [0.0; 8], &mut [0.0; 3]).unwrap_err();
+    assert_eq!(e.to_string(), "reluBiasGrad: bias gradient has 3 elements, expected 4");
+}
+
+/// Finite differences: for `L(z, b) = sum r * relu(z + b)` (z per pixel, b
+/// per channel), the fused kernel's `dx` from `y = relu(z + b)` is dL/dz and
+/// its `db` is dL/db.
+#[test]
+fn relu_bias_grad_matches_finite_differences() {
+    let mut r = rng(44);
+    let (pixels, c) = (37usize, 19usize);
+    let z = distinct_vec(&mut r, pixels * c, 0.01);
+    let b = rand_vec(&mut r, c).iter().map(|v| v * 0.001).collect::<Vec<f32>>();
+    let rr = rand_vec(&mut r, pixels * c);
+    let loss = |z: &[f32], b: &[f32]| -> f64 { z.iter().enumerate().map(|(i, v)| (v + b[i % c]).max(0.0) as f64 * rr[i] as f64).sum() };
+    let y: Vec<f32> = z.iter().enumerate().map(|(i, v)| (v + b[i % c]).max(0.0)).collect();
+    let (mut dx, mut db) = (vec![0.0; pixels * c], vec![0.0; c]);
+    relu_bias_grad(&y, &rr, c, &mut dx, &mut db).unwrap();
+    assert_grad_close(&dx, &numeric_grad(&z, 1e-3, |z| loss(z, &b)), 1e-3, 1e-4, "reluBiasGrad dx");
+    assert_grad_close(&db, &numeric_grad(&b, 1e-4, |b| loss(&z, b)), 1e-3, 1e-3, "reluBiasGrad db");
+}
+
 #[test]
 fn wrong_buffer_sizes_are_errors() {
     let p = conv(&Conv2dArgs::new(1, 4, 4, 3, 3, 3, 8));
