@@ -231,7 +231,8 @@ fn explicit_padding_as_large_as_the_pool_is_an_error() {
 /// channel tail still zeroes first.
 #[test]
 fn max_pool_backward_exact_tiling_overwrites_every_element() {
-    for (n, h, w, c, padding) in [(3, 32, 32, 32, Padding::Valid), (2, 16, 18, 8, Padding::Same), (1, 15, 16, 4, Padding::Valid), (2, 8, 8, 6, Padding::Valid)] {
+    for (n, h, w, c, padding) in [(3, 32, 32, 32, Padding::Valid), (2, 16, 18, 8, Padding::Same), (1, 15, 16, 4, Padding::Valid), (2, 8, 8, 6, Padding::Valid)]
+    {
         let p = geom(n, h, w, c, [2, 2], [2, 2], padding);
         let mut r = rng(h as u64 * 7 + c as u64);
         let x = rand_vec(&mut r, p.input_len());
