@@ -57,3 +57,14 @@ pub fn bias_grad(dy: u32, db: u32, channels: usize) -> Result<(), JsError> {
     conv::bias_grad(ins[0], channels, out)?;
     Ok(())
 }
+
+/// `dx = y > 0 ? dy : 0` and `db[c]` = sum of `dx[.., c]` in one pass.
+#[wasm_bindgen(js_name = reluBiasGrad)]
+pub fn relu_bias_grad(y: u32, dy: u32, dx: u32, db: u32, channels: usize) -> Result<(), JsError> {
+    let mut t = Taken::take("reluBiasGrad", &[y, dy, dx, db])?;
+    let (ins, mut o) = t.split_mut_n(2)?;
+    let db_out = o.pop().unwrap_or_else(|| unreachable!("two outputs"));
+    let dx_out = o.pop().unwrap_or_else(|| unreachable!("two outputs"));
+    conv::relu_bias_grad(ins[0], ins[1], channels, dx_out, db_out)?;
+    Ok(())
+}
