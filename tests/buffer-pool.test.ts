@@ -45,7 +45,7 @@ describe('recycled buffers', () => {
         { kind: 'call', fn: 'conv2dBackpropFilter', inputs: [1, 3], outputs: [{ id: 5, size: f.length }], args: [spec] },
         { kind: 'call', fn: 'reluBackward', inputs: [3, 3], outputs: [{ id: 6, size: ySize }], args: [] },
         { kind: 'upload', id: 10, data: a },
-        { kind: 'matMul', a: 10, b: 2, out: 7, m: 300, n: cout, k: 9 * cin, transA: false, transB: false },
+        { kind: 'call', fn: 'matMul', inputs: [10, 2], outputs: [{ id: 7, size: 300 * cout }], args: [300, cout, 9 * cin, false, false] },
         { kind: 'call', fn: 'maxPool2d', inputs: [3], outputs: [{ id: 8, size: ySize / 4 }], args: [poolSpec(oh)] },
         { kind: 'call', fn: 'maxPool2dBackward', inputs: [3, 8], outputs: [{ id: 9, size: ySize }], args: [poolSpec(oh)] },
         ...[3, 4, 5, 6, 7, 8, 9].map((id) => ({ kind: 'read' as const, id })),

@@ -7,6 +7,10 @@ import * as tf from 'cnn-ts';
 
 beforeAll(async () => {
   await tf.ready({ threads: 2 });
+  // Fixed draws: a 152-layer net at 32x32 trained on batches of 2 normalises
+  // each last-stage channel over 2 values, so an unlucky random init can
+  // overflow within one SGD step (seen once in ~10 runs, unseeded).
+  tf.random.setSeed(13);
 });
 
 type Built = tf.LayersModel;

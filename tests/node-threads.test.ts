@@ -11,7 +11,7 @@ function batch(a: Float32Array, b: Float32Array) {
   return [
     { kind: 'upload' as const, id: 1, data: a },
     { kind: 'upload' as const, id: 2, data: b },
-    { kind: 'matMul' as const, a: 1, b: 2, out: 3, m, n, k, transA: false, transB: false },
+    { kind: 'call' as const, fn: 'matMul' as const, inputs: [1, 2], outputs: [{ id: 3, size: m * n }], args: [m, n, k, false, false] },
     { kind: 'read' as const, id: 3 },
     { kind: 'free' as const, id: 1 },
     { kind: 'free' as const, id: 2 },
@@ -64,14 +64,14 @@ describe('2-thread pool in Node', () => {
     const bad = await w.submit([
       { kind: 'upload', id: 10, data: new Float32Array(6) },
       { kind: 'upload', id: 11, data: new Float32Array(5) },
-      { kind: 'matMul', a: 10, b: 11, out: 12, m: 2, n: 2, k: 3, transA: false, transB: false },
+      { kind: 'call', fn: 'matMul', inputs: [10, 11], outputs: [{ id: 12, size: 4 }], args: [2, 2, 3, false, false] },
     ]);
     expect(bad.error).toMatchObject({ index: 2, op: 'matMul' });
     expect(bad.error!.message).toBe('matMul: B has 5 elements, expected 6');
     // The failed output was not kept; inputs are still there and usable.
     const good = await w.submit([
       { kind: 'upload', id: 13, data: Float32Array.from([1, 0, 0, 1, 1, 1]) },
-      { kind: 'matMul', a: 10, b: 13, out: 12, m: 2, n: 2, k: 3, transA: false, transB: false },
+      { kind: 'call', fn: 'matMul', inputs: [10, 13], outputs: [{ id: 12, size: 4 }], args: [2, 2, 3, false, false] },
       { kind: 'read', id: 12 },
       { kind: 'free', id: 10 },
       { kind: 'free', id: 11 },

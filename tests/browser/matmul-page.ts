@@ -16,7 +16,7 @@ async function main() {
     const r = await w.submit([
       { kind: 'upload', id: 1, data: a.slice() },
       { kind: 'upload', id: 2, data: b.slice() },
-      { kind: 'matMul', a: 1, b: 2, out: 3, m, n, k, transA: false, transB: false },
+      { kind: 'call', fn: 'matMul', inputs: [1, 2], outputs: [{ id: 3, size: m * n }], args: [m, n, k, false, false] },
       { kind: 'read', id: 3 },
       { kind: 'free', id: 1 },
       { kind: 'free', id: 2 },

@@ -7,7 +7,7 @@ async function main() {
   const r = await w.submit([
     { kind: 'upload', id: 1, data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
     { kind: 'upload', id: 2, data: Float32Array.from([1, 0, 0, 1, 1, 1]) },
-    { kind: 'matMul', a: 1, b: 2, out: 3, m: 2, n: 2, k: 3, transA: false, transB: false },
+    { kind: 'call', fn: 'matMul', inputs: [1, 2], outputs: [{ id: 3, size: 4 }], args: [2, 2, 3, false, false] },
     { kind: 'read', id: 3 },
   ]);
   if (r.error) throw new Error(r.error.message);

@@ -1,7 +1,7 @@
 #![allow(non_snake_case)] // XNNPACK-style kernel names: <family>__<arch>
-//! Element-wise kernels: ReLU forward and backward, add, bias add (broadcast
-//! over the last axis), scale, and `axpy` (`y += a * x`, for accumulating
-//! gradients).
+//! Element-wise kernels: ReLU forward and backward, the ReLU6 and softplus
+//! gradients, add, bias add (broadcast over the last axis), scale, and
+//! `axpy` (`y += a * x`, for accumulating gradients).
 //!
 //! Shapes: every buffer of one call has the same length, except
 //! [`bias_add`]: `x [rows, c]`, `bias [c]`, `y [rows, c]`. Its backward (the
@@ -102,6 +102,41 @@ pub fn relu_backward_ref(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
     check_relu_backward(x, dy, dx)?;
     for i in 0..x.len() {
         dx[i] = if x[i] > 0.0 { dy[i] } else { 0.0 };
+    }
+    Ok(())
+}
+
+/// `dx = dy where 0 < x < 6, else 0`: the gradient of `relu6`. As TF's
+/// `Relu6Grad`, a select (not a multiply by a mask), so `x` may be the
+/// forward input or output, the gradient at exactly 0 and 6 is 0, and a
+/// NaN `x` passes no gradient.
+pub fn relu6_backward(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_len("relu6Backward", "dy", dy.len(), x.len())?;
+    check_len("relu6Backward", "dx", dx.len(), x.len())?;
+    for_each_piece(dx, |i0, dx| f32_vrelu6_backward__simd128(&x[i0..][..dx.len()], &dy[i0..][..dx.len()], dx));
+    Ok(())
+}
+
+fn f32_vrelu6_backward__simd128(x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let (vzero, vsix) = (F32x4::zero(), F32x4::splat(6.0));
+    map2(x, dy, dx, |vx, vdy| vsix.select_gt(vx, vx.select_gt(vzero, vdy, vzero), vzero), relu6_backward_scalar);
+}
+
+#[inline(always)]
+fn relu6_backward_scalar(x: f32, dy: f32) -> f32 {
+    if x > 0.0 && x < 6.0 {
+        dy
+    } else {
+        0.0
+    }
+}
+
+/// Scalar reference of [`relu6_backward`].
+pub fn relu6_backward_ref(x: &[f32], dy: &[f32], dx: &mut [f32]) -> Result<()> {
+    check_len("relu6Backward", "dy", dy.len(), x.len())?;
+    check_len("relu6Backward", "dx", dx.len(), x.len())?;
+    for i in 0..x.len() {
+        dx[i] = relu6_backward_scalar(x[i], dy[i]);
     }
     Ok(())
 }

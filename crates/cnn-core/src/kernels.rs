@@ -1,30 +1,31 @@
 //! The kernel list: every kernel the WebAssembly module exports, declared
 //! once. Each entry names the kernel (its JS name), its buffers (inputs,
 //! buffers updated in place, outputs and whether each output is fully
-//! overwritten), its typed parameters and what it returns, and the crate
-//! tests that check it.
+//! overwritten), its typed parameters and what it returns, the Rust
+//! expression that runs it, and the crate tests that check it.
 //!
-//! From this list `examples/gen_bindings.rs` writes the TypeScript side of
-//! the boundary (`packages/cnn-worker/src/kernels.generated.ts`: the
-//! exports' interface, the parameter tuples and encoders, the op codes and
-//! the executor's list of outputs that need no zero-fill). The tests in
-//! `bindings.rs` fail when that file is stale, when an export in
-//! `src/wasm/api*.rs` disagrees with its entry, when an op code table
-//! disagrees with the Rust enum that decodes it, or when a check names a
-//! test that does not exist.
+//! From this list `examples/gen_bindings.rs` writes both sides of the
+//! boundary: the `#[wasm_bindgen]` exports (`src/wasm/kernels_generated.rs`)
+//! and the TypeScript view of them (`packages/cnn-worker/src/kernels.generated.ts`:
+//! the exports' interface, the parameter tuples and encoders, the op codes
+//! and the executor's list of outputs that need no zero-fill). The tests in
+//! `bindings.rs` fail when either file is stale, when an export in
+//! `src/wasm/` disagrees with its entry, when an op code table disagrees
+//! with the Rust enum that decodes it, or when a check names a test that
+//! does not exist.
 //!
 //! Handle order at the boundary: inputs, then in-place buffers, then
 //! outputs, then the parameters. An optional buffer is `undefined` in JS.
 //!
-//! Adding a kernel (softplusBackward was added this way): write it and its
-//! scalar twin in its module and their tests beside them; add its entry
-//! here; add its `#[wasm_bindgen]` export in `src/wasm/` (not generated
-//! yet: the tests check it against the entry); run the generator (or
-//! `scripts/build-wasm.sh`); call it from TypeScript with `call(name, ...)`,
-//! whose arguments are typed from the entry. An op's gradient is registered
-//! in `packages/cnn-ts/src/grads/`; an element-wise op on the generic
-//! `unary` kernel needs only a code in [`UNARY_OPS`], its case in
-//! `tensor::UnaryOp`, the TS op and its gradient.
+//! Adding a kernel touches four files: write it and its scalar twin in its
+//! module; add its entry here (with its `run` expression); test it beside
+//! it (and name the tests in the entry's `checks`); call it from TypeScript
+//! with `call(name, ...)`, whose arguments are typed from the entry. Then
+//! run the generator (`cargo run -p cnn-core --example gen_bindings`, or
+//! `scripts/build-wasm.sh`), which rewrites the two generated files. An
+//! op's gradient is registered in `packages/cnn-ts/src/grads/`; an
+//! element-wise op on the generic `unary` kernel needs only a code in
+//! [`UNARY_OPS`], its case in `tensor::UnaryOp`, the TS op and its gradient.
 
 /// A parameter's type at the boundary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,15 +78,13 @@ pub enum Returns {
     F32,
 }
 
-/// Where a property of a kernel is tested: a test function in a file
-/// under `crates/cnn-core/` (checked to exist), or why there is none.
+/// Where a property of a kernel is tested: a `#[test]` function (`.1`) in
+/// a file under `crates/cnn-core/` (`.0`). `bindings.rs` checks that it
+/// exists and that it exercises what it is named for.
 #[derive(Clone, Copy, Debug)]
-pub enum Check {
-    Test(&'static str, &'static str),
-    Missing(&'static str),
-}
+pub struct Check(pub &'static str, pub &'static str);
 
-/// The three checks every kernel should have.
+/// The three checks every kernel has (none may be missing).
 #[derive(Clone, Copy, Debug)]
 pub struct Checks {
     /// The SIMD path against its scalar reference on random or odd shapes.
@@ -106,6 +105,13 @@ pub struct Kernel {
     pub outputs: &'static [Out],
     pub params: &'static [Param],
     pub returns: Returns,
+    /// The Rust expression the generated export runs: it calls the kernel
+    /// with the buffers bound by name (snake_case; inputs as `&[f32]`,
+    /// in-place buffers and outputs as `&mut [f32]`, optional ones as
+    /// `Option`s) and the parameters by name, in the scope of
+    /// `src/wasm/support.rs` (the kernel modules, the spec readers, `OP`:
+    /// the kernel's name). It evaluates to the kernel's `Result` (or `()`).
+    pub run: &'static str,
     pub checks: Checks,
 }
 
@@ -127,13 +133,10 @@ const fn p(name: &'static str, ty: Ty) -> Param {
     Param { name, ty }
 }
 const fn t(file: &'static str, test: &'static str) -> Check {
-    Check::Test(file, test)
+    Check(file, test)
 }
 const fn golden(test: &'static str) -> Check {
-    Check::Test("tests/golden.rs", test)
-}
-const fn missing(why: &'static str) -> Check {
-    Check::Missing(why)
+    Check("tests/golden.rs", test)
 }
 
 use Ty::*;
@@ -156,6 +159,8 @@ const UNARY: &str = "src/tensor/unary/tests.rs";
 const BINARY: &str = "src/tensor/binary/tests.rs";
 const REDUCE: &str = "src/tensor/reduce/tests.rs";
 const COPY: &str = "src/tensor/copy/tests.rs";
+/// The list's own tests (src/kernels/tests.rs): checks no module's tests covered.
+const LIST: &str = "src/kernels/tests.rs";
 
 const SOFTMAX_CHECKS: Checks = Checks {
     reference: t(SOFTMAX, "simd_matches_reference_for_odd_class_counts"),
@@ -167,6 +172,9 @@ const XENT_CHECKS: Checks = Checks {
     threads: t(SOFTMAX, "one_and_two_threads_are_bit_identical_rows_3000_classes_10"),
     golden: t(SOFTMAX, "categorical_xent_matches_the_keras_docstring_example"),
 };
+const SOFTMAX_LIST_THREADS: Check = t(LIST, "softmax_and_loss_gradients_one_and_two_threads_are_bit_identical");
+const XENT_BACKWARD_CHECKS: Checks =
+    Checks { threads: SOFTMAX_LIST_THREADS, golden: t(LIST, "categorical_and_sparse_categorical_cross_entropy_backward_by_hand"), ..XENT_CHECKS };
 const SPARSE_XENT_CHECKS: Checks = Checks { golden: golden("sparse_softmax_cross_entropy_matches_tensorflow"), ..XENT_CHECKS };
 const BN_CHECKS: Checks = Checks {
     reference: t(BN, "simd_matches_reference_for_odd_channels_and_channel_blocks"),
@@ -183,6 +191,8 @@ const ELT_CHECKS: Checks = Checks {
     threads: t(ELT, "one_and_two_threads_are_bit_identical_n_100003"),
     golden: t(ELT, "add_bias_add_scale_axpy_by_hand"),
 };
+/// The element-wise kernels whose 1-vs-2-thread check is the list's own.
+const ELT_LIST_CHECKS: Checks = Checks { threads: t(LIST, "relu_add_bias_add_scale_one_and_two_threads_are_bit_identical"), ..ELT_CHECKS };
 const CONV_CHECKS: Checks = Checks {
     reference: t(CONV, "random_shapes_match_reference_in_every_padding_mode"),
     threads: t(CONV, "one_and_two_threads_are_bit_identical"),
@@ -220,6 +230,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("c")],
         params: &[p("m", Usize), p("n", Usize), p("k", Usize), p("transA", Bool), p("transB", Bool)],
         returns: Returns::Nothing,
+        run: "gemm::gemm(&GemmParams { trans_a, trans_b, tuning: tuning::current(), ..GemmParams::new(m, n, k) }, a, b, None, c)",
         checks: Checks {
             reference: t(GEMM, "every_sub_tile_size_matches_reference"),
             threads: t(GEMM, "one_and_two_threads_are_bit_identical"),
@@ -234,10 +245,11 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("c")],
         params: &[p("m", Usize), p("n", Usize), p("k", Usize)],
         returns: Returns::Nothing,
+        run: "gemm::gemm_with(&GemmParams::new(m, n, k), a, b, None, c, gemm::KernelKind::Scalar)",
         checks: Checks {
             reference: t(GEMM, "every_sub_tile_size_matches_reference"),
-            threads: t(GEMM, "one_and_two_threads_are_bit_identical"),
-            golden: t(GEMM, "small_integer_product_checked_by_eye"),
+            threads: t(LIST, "scalar_gemm_with_one_and_two_threads_and_by_hand"),
+            golden: t(LIST, "scalar_gemm_with_one_and_two_threads_and_by_hand"),
         },
     },
     // Convolution (spec: the 16-word conv spec, `Conv2dArgs::from_words` in shape.rs).
@@ -249,6 +261,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("y")],
         params: &[p("relu", Bool), p("spec", U32s)],
         returns: Returns::Nothing,
+        run: "conv::conv2d(&conv_geometry(OP, spec)?, x, w, bias, if relu { Activation::Relu } else { Activation::Linear }, y)",
         checks: CONV_CHECKS,
     },
     Kernel {
@@ -259,6 +272,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "conv::conv2d_backward_input(&conv_geometry(OP, spec)?, dy, w, dx)",
         checks: CONV_CHECKS,
     },
     Kernel {
@@ -269,6 +283,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dw")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "conv::conv2d_backward_filter(&conv_geometry(OP, spec)?, x, dy, dw)",
         checks: CONV_CHECKS,
     },
     Kernel {
@@ -279,9 +294,10 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("db")],
         params: &[p("channels", Usize)],
         returns: Returns::Nothing,
+        run: "conv::bias_grad(dy, channels, db)",
         checks: Checks {
-            reference: missing("no SIMD twin: one scalar loop, checked by hand"),
-            threads: missing("runs on the calling thread only"),
+            reference: t(CONV, "bias_grad_matches_reference_on_odd_channels_and_one_and_two_threads"),
+            threads: t(CONV, "bias_grad_matches_reference_on_odd_channels_and_one_and_two_threads"),
             golden: t(CONV, "bias_grad_sums_pixels"),
         },
     },
@@ -293,13 +309,14 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx"), full("db")],
         params: &[p("channels", Usize)],
         returns: Returns::Nothing,
+        run: "conv::relu_bias_grad(y, dy, channels, dx, db)",
         checks: Checks {
             reference: t(CONV, "relu_bias_grad_matches_relu_backward_then_bias_grad"),
             threads: t(CONV, "relu_bias_grad_matches_relu_backward_then_bias_grad"),
             golden: t(CONV, "relu_bias_grad_matches_finite_differences"),
         },
     },
-    // Depthwise convolution (spec: the conv spec with cout = c * multiplier) and resize (9 words, api_arch.rs).
+    // Depthwise convolution (spec: the conv spec with cout = c * multiplier) and resize (9 words, `Resize2d::from_words`).
     Kernel {
         name: "depthwiseConv2d",
         doc: "`y = depthwiseConv2d(x, w) + bias`; `bias` optional.",
@@ -308,6 +325,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("y")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "depthwise::depthwise_conv2d(&dw_geometry(OP, spec)?, x, w, bias, y)",
         checks: DW_CHECKS,
     },
     Kernel {
@@ -318,6 +336,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "depthwise::depthwise_conv2d_backward_input(&dw_geometry(OP, spec)?, dy, w, dx)",
         checks: DW_CHECKS,
     },
     Kernel {
@@ -328,6 +347,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dw")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "depthwise::depthwise_conv2d_backward_filter(&dw_geometry(OP, spec)?, x, dy, dw)",
         checks: DW_CHECKS,
     },
     Kernel {
@@ -338,6 +358,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("y")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "resize::resize2d(&Resize2d::from_words(OP, spec)?, x, y)",
         checks: RESIZE_CHECKS,
     },
     Kernel {
@@ -348,9 +369,10 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "resize::resize2d_backward(&Resize2d::from_words(OP, spec)?, dy, dx)",
         checks: RESIZE_CHECKS,
     },
-    // Pooling (spec: 13 words, api_ops.rs).
+    // Pooling (spec: 13 words, `pool_geometry` in src/wasm/support.rs).
     Kernel {
         name: "maxPool2d",
         doc: "`y = maxPool(x)` over NHWC.",
@@ -359,6 +381,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("y")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "pool::max_pool2d(&pool_geometry(OP, spec)?, x, y)",
         checks: POOL_CHECKS,
     },
     Kernel {
@@ -369,6 +392,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "pool::max_pool2d_backward(&pool_geometry(OP, spec)?, x, dy, dx)",
         checks: POOL_CHECKS,
     },
     Kernel {
@@ -379,6 +403,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "pool::avg_pool2d(&pool_geometry(OP, spec)?, x, y)",
         checks: POOL_CHECKS,
     },
     Kernel {
@@ -389,6 +414,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dx")],
         params: SPEC,
         returns: Returns::Nothing,
+        run: "pool::avg_pool2d_backward(&pool_geometry(OP, spec)?, dy, dx)",
         checks: POOL_CHECKS,
     },
     Kernel {
@@ -399,6 +425,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: NHWC,
         returns: Returns::Nothing,
+        run: "global_pool::global_avg_pool([n, h, w, c], x, y)",
         checks: GPOOL_CHECKS,
     },
     Kernel {
@@ -409,6 +436,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dx")],
         params: NHWC,
         returns: Returns::Nothing,
+        run: "global_pool::global_avg_pool_backward([n, h, w, c], dy, dx)",
         checks: GPOOL_CHECKS,
     },
     Kernel {
@@ -419,6 +447,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: NHWC,
         returns: Returns::Nothing,
+        run: "global_pool::global_max_pool([n, h, w, c], x, y)",
         checks: GPOOL_CHECKS,
     },
     Kernel {
@@ -429,6 +458,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dx")],
         params: NHWC,
         returns: Returns::Nothing,
+        run: "global_pool::global_max_pool_backward([n, h, w, c], x, dy, dx)",
         checks: GPOOL_CHECKS,
     },
     // Element-wise.
@@ -440,7 +470,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[],
         returns: Returns::Nothing,
-        checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_CHECKS },
+        run: "eltwise::relu(x, y)",
+        checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_LIST_CHECKS },
     },
     Kernel {
         name: "reluBackward",
@@ -450,7 +481,23 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx")],
         params: &[],
         returns: Returns::Nothing,
+        run: "eltwise::relu_backward(x, dy, dx)",
         checks: Checks { golden: t(ELT, "relu_and_relu_backward_by_hand"), ..ELT_CHECKS },
+    },
+    Kernel {
+        name: "relu6Backward",
+        doc: "`dx = 0 < x < 6 ? dy : 0`, the gradient of relu6 (`x` the forward input or output).",
+        inputs: &[b("x"), b("dy")],
+        inplace: &[],
+        outputs: &[full("dx")],
+        params: &[],
+        returns: Returns::Nothing,
+        run: "eltwise::relu6_backward(x, dy, dx)",
+        checks: Checks {
+            reference: t(ELT, "relu6_backward_matches_reference_on_one_and_two_threads"),
+            threads: t(ELT, "relu6_backward_matches_reference_on_one_and_two_threads"),
+            golden: t(ELT, "relu6_backward_by_hand_as_tensorflow"),
+        },
     },
     Kernel {
         name: "softplusBackward",
@@ -460,6 +507,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[full("dx")],
         params: &[],
         returns: Returns::Nothing,
+        run: "eltwise::softplus_backward(x, dy, dx)",
         checks: Checks { reference: t(ELT, "softplus_backward_by_hand_matches_reference_and_is_thread_count_independent"), threads: t(ELT, "softplus_backward_by_hand_matches_reference_and_is_thread_count_independent"), golden: t(ELT, "softplus_backward_by_hand_matches_reference_and_is_thread_count_independent") },
     },
     Kernel {
@@ -470,7 +518,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[],
         returns: Returns::Nothing,
-        checks: ELT_CHECKS,
+        run: "eltwise::add(a, b, y)",
+        checks: ELT_LIST_CHECKS,
     },
     Kernel {
         name: "biasAdd",
@@ -480,7 +529,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("rows", Usize), p("c", Usize)],
         returns: Returns::Nothing,
-        checks: ELT_CHECKS,
+        run: "eltwise::bias_add(rows, c, x, bias, y)",
+        checks: ELT_LIST_CHECKS,
     },
     Kernel {
         name: "scale",
@@ -490,7 +540,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("alpha", F32)],
         returns: Returns::Nothing,
-        checks: ELT_CHECKS,
+        run: "eltwise::scale(x, alpha, y)",
+        checks: ELT_LIST_CHECKS,
     },
     Kernel {
         name: "axpy",
@@ -500,6 +551,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[],
         params: &[p("alpha", F32)],
         returns: Returns::Nothing,
+        run: "eltwise::axpy(alpha, x, y)",
         checks: ELT_CHECKS,
     },
     // Softmax and losses (losses return the batch mean).
@@ -511,7 +563,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
-        checks: SOFTMAX_CHECKS,
+        run: "softmax::softmax(rows, classes, x, y)",
+        checks: Checks { threads: SOFTMAX_LIST_THREADS, ..SOFTMAX_CHECKS },
     },
     Kernel {
         name: "softmaxBackward",
@@ -521,7 +574,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dx")],
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
-        checks: SOFTMAX_CHECKS,
+        run: "softmax::softmax_backward(rows, classes, y, dy, dx)",
+        checks: Checks { threads: SOFTMAX_LIST_THREADS, golden: t(LIST, "softmax_backward_by_hand"), ..SOFTMAX_CHECKS },
     },
     Kernel {
         name: "sparseSoftmaxCrossEntropy",
@@ -531,6 +585,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("probs")],
         params: ROWS_CLASSES,
         returns: Returns::F32,
+        run: "softmax::sparse_softmax_cross_entropy(rows, classes, logits, labels, probs)",
         checks: SPARSE_XENT_CHECKS,
     },
     Kernel {
@@ -541,7 +596,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dlogits")],
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
-        checks: SPARSE_XENT_CHECKS,
+        run: "softmax::sparse_softmax_cross_entropy_backward(rows, classes, probs, labels, dlogits)",
+        checks: Checks { threads: SOFTMAX_LIST_THREADS, ..SPARSE_XENT_CHECKS },
     },
     Kernel {
         name: "categoricalCrossEntropy",
@@ -551,6 +607,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[],
         params: ROWS_CLASSES,
         returns: Returns::F32,
+        run: "softmax::categorical_cross_entropy(rows, classes, probs, targets)",
         checks: XENT_CHECKS,
     },
     Kernel {
@@ -561,7 +618,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dprobs")],
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
-        checks: XENT_CHECKS,
+        run: "softmax::categorical_cross_entropy_backward(rows, classes, probs, targets, dprobs)",
+        checks: XENT_BACKWARD_CHECKS,
     },
     Kernel {
         name: "sparseCategoricalCrossEntropy",
@@ -571,6 +629,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[],
         params: ROWS_CLASSES,
         returns: Returns::F32,
+        run: "softmax::sparse_categorical_cross_entropy(rows, classes, probs, labels)",
         checks: XENT_CHECKS,
     },
     Kernel {
@@ -581,7 +640,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dprobs")],
         params: ROWS_CLASSES,
         returns: Returns::Nothing,
-        checks: XENT_CHECKS,
+        run: "softmax::sparse_categorical_cross_entropy_backward(rows, classes, probs, labels, dprobs)",
+        checks: XENT_BACKWARD_CHECKS,
     },
     // Batch normalisation (rows = n*h*w).
     Kernel {
@@ -592,6 +652,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y"), zeroed("mean"), zeroed("variance")],
         params: &[p("rows", Usize), p("channels", Usize), p("momentum", F64), p("epsilon", F64)],
         returns: Returns::Nothing,
+        run: "batchnorm::batch_norm_train(&BatchNormParams { rows, channels, momentum, epsilon }, x, gamma, beta, moving_mean, moving_variance, y, mean, variance)",
         checks: BN_CHECKS,
     },
     Kernel {
@@ -602,7 +663,12 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("rows", Usize), p("channels", Usize), p("epsilon", F64)],
         returns: Returns::Nothing,
-        checks: Checks { golden: t(BN, "inference_uses_moving_statistics_by_hand"), ..BN_CHECKS },
+        run: "batchnorm::batch_norm_inference(&BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) }, x, gamma, beta, moving_mean, moving_variance, y)",
+        checks: Checks {
+            threads: t(LIST, "batch_norm_inference_one_and_two_threads_are_bit_identical"),
+            golden: t(BN, "inference_uses_moving_statistics_by_hand"),
+            ..BN_CHECKS
+        },
     },
     Kernel {
         name: "batchNormBackward",
@@ -612,6 +678,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dx"), zeroed("dgamma"), zeroed("dbeta")],
         params: &[p("rows", Usize), p("channels", Usize), p("epsilon", F64)],
         returns: Returns::Nothing,
+        run: "batchnorm::batch_norm_backward(&BatchNormParams { epsilon, ..BatchNormParams::new(rows, channels) }, x, dy, gamma, mean, variance, dx, dgamma, dbeta)",
         checks: BN_CHECKS,
     },
     // Optimizers (state updated in place).
@@ -623,6 +690,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[],
         params: &[p("learningRate", F64), p("momentum", F64), p("nesterov", Bool)],
         returns: Returns::Nothing,
+        run: "optim::sgd_update(&Sgd { learning_rate, momentum, nesterov }, grad, param, velocity)",
         checks: OPTIM_CHECKS,
     },
     Kernel {
@@ -633,7 +701,8 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[],
         params: &[p("step", U32), p("learningRate", F64), p("beta1", F64), p("beta2", F64), p("epsilon", F64)],
         returns: Returns::Nothing,
-        checks: Checks { golden: t(OPTIM, "adam_paper"), ..OPTIM_CHECKS },
+        run: "optim::adam_update(&Adam { learning_rate, beta1, beta2, epsilon }, step as u64, grad, param, m, v)",
+        checks: Checks { golden: t(OPTIM, "adam_five_steps_match_the_papers_algorithm_in_f64"), ..OPTIM_CHECKS },
     },
     Kernel {
         name: "rmspropUpdate",
@@ -643,6 +712,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[],
         params: &[p("learningRate", F64), p("rho", F64), p("momentum", F64), p("epsilon", F64)],
         returns: Returns::Nothing,
+        run: "optim::rmsprop_update(&RmsProp { learning_rate, rho, momentum, epsilon }, grad, param, ms, mom)",
         checks: Checks { golden: t(OPTIM, "rmsprop_matches_the_keras_docstring_example"), ..OPTIM_CHECKS },
     },
     // Generic tensor kernels (src/tensor).
@@ -654,6 +724,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("op", U32), p("alpha", F32), p("beta", F32)],
         returns: Returns::Nothing,
+        run: "tensor::unary(UnaryOp::from_code(op, alpha, beta)?, x, y)",
         checks: Checks {
             reference: t(UNARY, "every_op_simd_matches_reference_bit_for_bit_for_every_length"),
             threads: t(UNARY, "one_and_two_threads_are_bit_identical_n_100003"),
@@ -668,6 +739,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("op", U32), p("shapes", U32s)],
         returns: Returns::Nothing,
+        run: "tensor::binary(BinaryOp::from_code(op)?, &Broadcast::from_words(shapes)?, a, b, y)",
         checks: Checks {
             reference: t(BINARY, "every_op_matches_the_odometer_reference_on_every_broadcast_case"),
             threads: t(BINARY, "large_broadcasts_match_reference_and_one_and_two_threads_are_bit_identical"),
@@ -682,6 +754,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("op", U32), p("shape", U32s), p("axes", U32s)],
         returns: Returns::Nothing,
+        run: "tensor::reduce(ReduceOp::from_code(op)?, &sizes(shape), &sizes(axes), x, y)",
         checks: Checks {
             reference: t(REDUCE, "every_op_matches_reference_on_every_axis_set_of_odd_shapes"),
             threads: t(REDUCE, "large_reductions_match_reference_and_one_and_two_threads_are_bit_identical"),
@@ -696,6 +769,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dst")],
         params: &[p("spec", I32s)],
         returns: Returns::Nothing,
+        run: "tensor::copy_strided(&StridedCopy::from_words(spec)?, src, dst)",
         checks: Checks {
             reference: t(COPY, "random_transposes_flips_broadcasts_and_pads_match_reference"),
             threads: t(COPY, "large_copies_split_over_threads_bit_identically"),
@@ -710,10 +784,11 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("value", F32)],
         returns: Returns::Nothing,
+        run: "tensor::fill(y, value)",
         checks: Checks {
             reference: t(COPY, "fill_matches_reference_for_every_length"),
-            threads: missing("fill has no threaded path worth a test (memory bound, one pass)"),
-            golden: missing("a constant fill has no independent reference beyond its scalar twin"),
+            threads: t(COPY, "fill_by_hand_bit_for_bit_on_one_and_two_threads"),
+            golden: t(COPY, "fill_by_hand_bit_for_bit_on_one_and_two_threads"),
         },
     },
     Kernel {
@@ -724,9 +799,10 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("depth", U32), p("on", F32), p("off", F32)],
         returns: Returns::Nothing,
+        run: "tensor::one_hot(indices, depth as usize, on, off, y)",
         checks: Checks {
             reference: t(COPY, "one_hot_matches_reference_on_random_indices"),
-            threads: missing("oneHot runs on the calling thread only"),
+            threads: t(COPY, "one_hot_one_and_two_threads_are_bit_identical"),
             golden: t(COPY, "one_hot_by_hand_with_out_of_range_rows_of_off"),
         },
     },
@@ -738,6 +814,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("y")],
         params: &[p("outer", U32), p("axisLen", U32), p("inner", U32)],
         returns: Returns::Nothing,
+        run: "tensor::gather(x, indices, outer as usize, axis_len as usize, inner as usize, y)",
         checks: Checks {
             reference: t(COPY, "gather_matches_reference_and_one_and_two_threads_are_bit_identical"),
             threads: t(COPY, "gather_matches_reference_and_one_and_two_threads_are_bit_identical"),
@@ -752,6 +829,7 @@ pub const KERNELS: &[Kernel] = &[
         outputs: &[zeroed("dx")],
         params: &[p("outer", U32), p("axisLen", U32), p("inner", U32)],
         returns: Returns::Nothing,
+        run: "tensor::scatter_add(dy, indices, outer as usize, axis_len as usize, inner as usize, dx)",
         checks: Checks {
             reference: t(COPY, "scatter_add_matches_reference_and_one_and_two_threads_are_bit_identical"),
             threads: t(COPY, "scatter_add_matches_reference_and_one_and_two_threads_are_bit_identical"),
@@ -820,3 +898,6 @@ pub const BINARY_OPS: &[&str] = &[
 
 /// Op codes of the `reduce` kernel (decoded by `tensor::ReduceOp::from_code`).
 pub const REDUCE_OPS: &[&str] = &["sum", "mean", "max", "min", "prod", "argMax", "argMin", "any", "all", "logSumExp"];
+
+#[cfg(test)]
+mod tests;

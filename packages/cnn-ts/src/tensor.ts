@@ -4,6 +4,7 @@
  * is read back asynchronously with `data()` / `array()`.
  */
 import { ENGINE } from './engine.js';
+import { assign } from './ops/kernel.js';
 import type { ArrayOf, DataType, DataTypeMap, Rank } from './types.js';
 import { assertSize, fmtShape, sizeFromShape, toDtypeArray, toNested } from './util.js';
 
@@ -126,7 +127,7 @@ export class Variable<R extends Rank = Rank> extends Tensor<R> {
     if (this.isDisposed) throw new Error(`Error in assign: variable ${this.name} is disposed`);
     if (value.isDisposed) throw new Error(`Error in assign: the new value of variable ${this.name} is disposed`);
     if (this.epoch !== ENGINE.epoch || value.epoch !== ENGINE.epoch) throw new Error(`Error in assign: variable ${this.name} or its new value was lost when the core restarted`);
-    ENGINE.enqueue({ kind: 'assign', src: value.id, id: this.id });
+    assign(this, value);
   }
 }
 

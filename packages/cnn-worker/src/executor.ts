@@ -167,15 +167,6 @@ export class Executor {
       case 'call':
         this.call(cmd);
         return undefined;
-      case 'matMul':
-        this.call({
-          kind: 'call',
-          fn: 'matMul',
-          inputs: [cmd.a, cmd.b],
-          outputs: [{ id: cmd.out, size: cmd.m * cmd.n }],
-          args: [cmd.m, cmd.n, cmd.k, cmd.transA, cmd.transB],
-        });
-        return undefined;
     }
   }
 
@@ -233,8 +224,6 @@ function inputsOf(cmd: Command): number[] {
     case 'alias':
     case 'assign':
       return [cmd.src];
-    case 'matMul':
-      return [cmd.a, cmd.b];
     default:
       return [];
   }
@@ -254,8 +243,6 @@ function outputsOf(cmd: Command): number[] {
       return [cmd.id];
     case 'call':
       return [...(cmd.outputs ?? []).map((o) => o.id), ...(cmd.resultTo !== undefined ? [cmd.resultTo] : [])];
-    case 'matMul':
-      return [cmd.out];
     default:
       return [];
   }

@@ -52,6 +52,8 @@ export interface KernelExports {
   relu(x: number, y: number): void;
   /** `dx = x > 0 ? dy : 0` (`x` the forward input or output). */
   reluBackward(x: number, dy: number, dx: number): void;
+  /** `dx = 0 < x < 6 ? dy : 0`, the gradient of relu6 (`x` the forward input or output). */
+  relu6Backward(x: number, dy: number, dx: number): void;
   /** `dx = dy * sigmoid(x)`, the gradient of softplus. */
   softplusBackward(x: number, dy: number, dx: number): void;
   /** `y = a + b`, equal lengths. */
@@ -135,6 +137,7 @@ export interface KernelParams {
   globalMaxPoolBackward: [n: number, h: number, w: number, c: number];
   relu: [];
   reluBackward: [];
+  relu6Backward: [];
   softplusBackward: [];
   add: [];
   biasAdd: [rows: number, c: number];
@@ -188,6 +191,7 @@ export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => Ker
   globalMaxPoolBackward: (p) => [p.n, p.h, p.w, p.c],
   relu: () => [],
   reluBackward: () => [],
+  relu6Backward: () => [],
   softplusBackward: () => [],
   add: () => [],
   biasAdd: (p) => [p.rows, p.c],
@@ -241,6 +245,7 @@ export interface KernelParamStructs {
   globalMaxPoolBackward: { n: number; h: number; w: number; c: number };
   relu: Record<string, never>;
   reluBackward: Record<string, never>;
+  relu6Backward: Record<string, never>;
   softplusBackward: Record<string, never>;
   add: Record<string, never>;
   biasAdd: { rows: number; c: number };
@@ -297,6 +302,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
   globalMaxPoolBackward: [2, 0, 1],
   relu: [1, 0, 1],
   reluBackward: [2, 0, 1],
+  relu6Backward: [2, 0, 1],
   softplusBackward: [2, 0, 1],
   add: [2, 0, 1],
   biasAdd: [2, 0, 1],
@@ -331,7 +337,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
  * give them recycled buffers that are not zero-filled first (zeroing 50+ MB a
  * training step was ~5 % of the time). Any other kernel's outputs arrive zeroed.
  */
-export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'softplusBackward']);
+export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
 
 /** `unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs). */
 export const Unary = {

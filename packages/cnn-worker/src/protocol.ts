@@ -43,18 +43,7 @@ export type Command =
   | { kind: 'alias'; src: number; id: number }
   /** Existing tensor `id` now shares `src`'s buffer (variable assignment). */
   | { kind: 'assign'; src: number; id: number }
-  | CallCommand
-  | {
-      kind: 'matMul';
-      a: number;
-      b: number;
-      out: number;
-      m: number;
-      n: number;
-      k: number;
-      transA: boolean;
-      transB: boolean;
-    };
+  | CallCommand;
 
 export interface BatchError {
   /** Index of the failing command in the batch (later independent ones still ran). */

@@ -388,6 +388,27 @@ fn relu_bias_grad_matches_finite_differences() {
 }
 
 #[test]
+fn bias_grad_matches_reference_on_odd_channels_and_one_and_two_threads() {
+    let mut r = rng(16);
+    // Pixel counts below and above one reduction chunk (4096 pixels), so the partial sums are split.
+    for (pixels, c) in [(1, 1), (7, 3), (4095, 5), (4097, 17), (20_001, 10)] {
+        let dy = rand_vec(&mut r, pixels * c);
+        let mut want = vec![0.0; c];
+        bias_grad_ref(&dy, c, &mut want);
+        let run = || {
+            let mut db = vec![9.0; c];
+            bias_grad(&dy, c, &mut db).unwrap();
+            db
+        };
+        let one = with_threads(1, run);
+        // The kernel sums chunk by chunk, the reference in one pass: equal up to rounding of `pixels` terms.
+        assert_close(&one, &want, 1e-5, pixels as f32 * f32::EPSILON, &format!("biasGrad {pixels}x{c} vs reference"));
+        assert_bits_eq(&with_threads(2, run), &one, &format!("biasGrad {pixels}x{c}, 2 threads vs 1"));
+    }
+    assert!(bias_grad(&[0.0; 7], 3, &mut [0.0; 3]).is_err());
+}
+
+#[test]
 fn wrong_buffer_sizes_are_errors() {
     let p = conv(&Conv2dArgs::new(1, 4, 4, 3, 3, 3, 8));
     let mut y = vec![0.0; p.output_len()];

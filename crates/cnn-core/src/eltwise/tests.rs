@@ -136,3 +136,54 @@ fn softplus_backward_by_hand_matches_reference_and_is_thread_count_independent()
     }
     assert_eq!(softplus_backward(&[0.0; 3], &[0.0; 2], &mut [0.0; 3]).unwrap_err().to_string(), "softplusBackward: dy has 2 elements, expected 3");
 }
+
+#[test]
+fn relu6_backward_by_hand_as_tensorflow() {
+    // TF's Relu6Grad selects: no gradient at exactly 0 and 6 nor for a NaN
+    // input; an in-range NaN or infinite gradient passes, an out-of-range one
+    // gives 0 (a multiply by a mask would give NaN).
+    let x = [-1.0, 0.0, 0.5, 3.0, 5.999, 6.0, 7.0, f32::NAN, 2.0, -3.0];
+    let dy = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, f32::NAN, f32::INFINITY];
+    let mut dx = [9.0; 10];
+    relu6_backward(&x, &dy, &mut dx).unwrap();
+    assert_eq!(&dx[..8], &[0.0, 0.0, 3.0, 4.0, 5.0, 0.0, 0.0, 0.0]);
+    assert!(dx[8].is_nan());
+    assert_eq!(dx[9], 0.0);
+    assert_eq!(relu6_backward(&[0.0; 3], &[0.0; 2], &mut [0.0; 3]).unwrap_err().to_string(), "relu6Backward: dy has 2 elements, expected 3");
+    assert_eq!(relu6_backward(&[0.0; 3], &[0.0; 3], &mut [0.0; 4]).unwrap_err().to_string(), "relu6Backward: dx has 4 elements, expected 3");
+}
+
+#[test]
+fn relu6_backward_matches_reference_on_one_and_two_threads() {
+    let mut r = rng(10);
+    for n in LENS {
+        // Inputs over [-2, 8): both kinks and the flat parts on each side.
+        let x: Vec<f32> = rand_vec(&mut r, n).iter().map(|v| 3.0 + 5.0 * v).collect();
+        let dy = rand_vec(&mut r, n);
+        let mut want = vec![0.0; n];
+        relu6_backward_ref(&x, &dy, &mut want).unwrap();
+        let run = || {
+            let mut got = vec![0.0; n];
+            relu6_backward(&x, &dy, &mut got).unwrap();
+            got
+        };
+        assert_bits_eq(&with_threads(1, run), &want, &format!("relu6Backward n={n}, 1 thread"));
+        assert_bits_eq(&with_threads(2, run), &want, &format!("relu6Backward n={n}, 2 threads"));
+    }
+}
+
+#[test]
+fn relu6_backward_matches_finite_differences_of_the_unary_relu6() {
+    let mut r = rng(11);
+    // Points at least 0.05 from the kinks at 0 and 6, so a step of 1e-2 never crosses one.
+    let x: Vec<f32> = (0..200).map(|i| -2.0 + 10.0 * (i as f32 + 0.5) / 200.0).filter(|v| v.abs() > 0.05 && (v - 6.0).abs() > 0.05).collect();
+    let g = rand_vec(&mut r, x.len());
+    let forward = |x: &[f32]| {
+        let mut y = vec![0.0; x.len()];
+        crate::tensor::unary(UnaryOp::Relu6, x, &mut y).unwrap();
+        dot_f64(&y, &g)
+    };
+    let mut dx = vec![0.0; x.len()];
+    relu6_backward(&x, &g, &mut dx).unwrap();
+    assert_grad_close(&dx, &numeric_grad(&x, 1e-2, forward), 1e-3, 1e-4, "relu6Backward vs finite differences");
+}

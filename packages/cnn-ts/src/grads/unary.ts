@@ -3,7 +3,7 @@ import { makeTensor, type Tensor } from '../tensor.js';
 import { call } from '../ops/kernel.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { cast } from '../ops/cast.js';
-import { cos, erf, exp, greaterEq, greaterThan, lessEq, lessThan, neg, SELU_ALPHA, SELU_SCALE, sin, square, step, type UnaryAttrs } from '../ops/unary.js';
+import { cos, erf, exp, greaterEq, greaterThan, lessEq, neg, SELU_ALPHA, SELU_SCALE, sin, square, step, type UnaryAttrs } from '../ops/unary.js';
 import { registerGradient, registerNonDifferentiable, registerZeroGradient } from './registry.js';
 
 /** Registers `dx = f(dy, x, y, attrs)` for a one-input, one-output op. */
@@ -39,7 +39,12 @@ unary('relu', (dy, x) => {
   call('reluBackward', [x, dy], [dx]);
   return dx;
 });
-unary('relu6', (dy, x) => mul(dy, mul(mask(greaterThan(x, 0)), mask(lessThan(x, 6)))));
+// TF's Relu6Grad: dy where 0 < x < 6, else 0, in one kernel.
+unary('relu6', (dy, x) => {
+  const dx = makeTensor([...x.shape], 'float32');
+  call('relu6Backward', [x, dy], [dx]);
+  return dx;
+});
 unary('elu', (dy, x, y, { alpha }) => {
   const pos = mask(greaterThan(x, 0));
   return mul(dy, add(pos, mul(sub(1, pos), add(y, alpha))));

@@ -1,10 +1,8 @@
 /** Dense, Flatten, Activation, Dropout, Reshape. */
-import { call as kcall } from '../ops/kernel.js';
-import { makeTensor, Tensor, type Variable } from '../tensor.js';
+import { Tensor, type Variable } from '../tensor.js';
 import { matMul } from '../ops/matmul.js';
 import { reshape } from '../ops/transform.js';
-import { dropout } from '../ops/nn.js';
-import { recordOp } from '../ops/kernel.js';
+import { biasAdd, dropout } from '../ops/nn.js';
 import { sizeFromShape, fmtShape } from '../util.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import { serializeInitializer, type InitializerIdentifier } from './initializers.js';
@@ -110,16 +108,6 @@ export class Dense extends Layer {
       biasInitializer: serializeInitializer(this.biasInit, this.name),
     };
   }
-}
-
-/** `x + bias` over the last axis, one kernel (gradient: bias sums over rows). */
-export function biasAdd(x: Tensor, bias: Tensor): Tensor {
-  const c = bias.size;
-  const rows = x.size / c;
-  const y = makeTensor([...x.shape], 'float32');
-  kcall('biasAdd', [x, bias], [y], [rows, c]);
-  recordOp('biasAdd', [x, bias], [y]); // gradient: grads/nn.ts
-  return y;
 }
 
 /** Flattens all axes but the batch axis, row-major over NHWC (Keras `Flatten`). */

@@ -1,8 +1,7 @@
 /** Changing a tensor's dtype. */
-import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { DataType } from '../types.js';
-import { call, checkAlive, recordOp, Unary } from './kernel.js';
+import { alias, call, checkAlive, recordOp, Unary } from './kernel.js';
 import { assertDtype } from '../util.js';
 
 /**
@@ -14,13 +13,13 @@ export function cast(x: Tensor, dtype: DataType): Tensor {
   assertDtype(dtype, 'cast');
   if (x.dtype === dtype) {
     const y = makeTensor([...x.shape], dtype);
-    ENGINE.enqueue({ kind: 'alias', src: x.id, id: y.id });
+    alias(x, y);
     recordOp('cast', [x], [y]);
     return y;
   }
   if (dtype === 'float32' || (dtype === 'int32' && x.dtype === 'bool')) {
     const y = makeTensor([...x.shape], dtype);
-    ENGINE.enqueue({ kind: 'alias', src: x.id, id: y.id });
+    alias(x, y);
     recordOp('cast', [x], [y]);
     return y;
   }

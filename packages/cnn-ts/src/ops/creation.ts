@@ -4,12 +4,12 @@ import { generator, normalValues, uniformValues } from '../random.js';
 import { makeTensor, Tensor, Variable } from '../tensor.js';
 import type { DataType, TensorLike } from '../types.js';
 import { assert, assertDtype, assertShape, flattenValues, fmtShape, inferShape, sizeFromShape } from '../util.js';
-import { call, checkAlive } from './kernel.js';
+import { alias, call, checkAlive, upload } from './kernel.js';
 
 /** Uploads `values` as a new tensor (values are copied). */
 export function fromValues(values: Float32Array, shape: number[], dtype: DataType): Tensor {
   const t = makeTensor(shape, dtype);
-  ENGINE.enqueue({ kind: 'upload', id: t.id, data: values });
+  upload(t, values);
   return t;
 }
 
@@ -139,6 +139,6 @@ export function variable(initialValue: Tensor, trainable = true, name?: string, 
   if (dtype !== undefined) assertDtype(dtype, 'variable');
   const dt = dtype ?? initialValue.dtype;
   const v = new Variable(ENGINE.newId(), [...initialValue.shape], dt, trainable, name ?? `Variable_${variableCount++}`);
-  ENGINE.enqueue({ kind: 'alias', src: initialValue.id, id: v.id });
+  alias(initialValue, v);
   return v;
 }

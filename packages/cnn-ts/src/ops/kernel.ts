@@ -1,14 +1,15 @@
 /**
- * How ops talk to the core: queue a `call` of a wasm kernel with the
- * tensors' ids, and record the op on the gradient tape (its backward
- * function is registered in grads/). The buffers and parameters of
- * each kernel are typed from the crate's kernel list (cnn-worker's
- * kernels.generated.ts), so a call with the wrong arguments does not compile.
+ * The one way ops (and tensors) talk to the core: queue a `call` of a wasm
+ * kernel with the tensors' ids, upload values, name a buffer twice (alias,
+ * assign), and record the op on the gradient tape (its backward function is
+ * registered in grads/). Only the engine itself queues anything else (frees
+ * and reads). The buffers and parameters of each kernel are typed from the
+ * crate's kernel list (cnn-worker's kernels.generated.ts), so a call with
+ * the wrong arguments does not compile.
  */
 import type { KernelName, KernelParams } from 'cnn-worker';
 import { ENGINE } from '../engine.js';
-import { makeTensor, Tensor } from '../tensor.js';
-import type { DataType } from '../types.js';
+import type { Tensor } from '../tensor.js';
 
 export interface CallOptions {
   /** Tensors the kernel updates in place (after inputs, before outputs). */
@@ -22,16 +23,25 @@ type ArgsOf<K extends KernelName> = KernelParams[K] extends [] ? [args?: [], opt
 
 /** Queues `fn(inputs..., inplace..., outputs..., args...)`. */
 export function call<K extends KernelName>(fn: K, inputs: (Tensor | null)[], outputs: Tensor[], ...rest: ArgsOf<K>): void {
-  const [args = [], opts = {}] = rest as [KernelParams[K] | [] | undefined, CallOptions | undefined];
-  for (const t of inputs) if (t) checkAlive(t, fn);
+  // Plain loops, no destructuring: this runs once per op, thousands of times a training step.
+  const args = (rest[0] ?? []) as KernelParams[K];
+  const opts = rest[1] as CallOptions | undefined;
+  const ids: (number | null)[] = new Array<number | null>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (t) checkAlive(t, fn);
+    ids[i] = t ? t.id : null;
+  }
+  const outs: { id: number; size: number }[] = new Array<{ id: number; size: number }>(outputs.length);
+  for (let i = 0; i < outputs.length; i++) outs[i] = { id: outputs[i].id, size: outputs[i].size };
   ENGINE.enqueue({
     kind: 'call',
     fn,
-    inputs: inputs.map((t) => (t ? t.id : null)),
-    inplace: opts.inplace?.map((t) => (t ? t.id : null)),
-    outputs: outputs.map((t) => ({ id: t.id, size: t.size })),
+    inputs: ids,
+    inplace: opts?.inplace?.map((t) => (t ? t.id : null)),
+    outputs: outs,
     args,
-    resultTo: opts.resultTo?.id,
+    resultTo: opts?.resultTo?.id,
   });
 }
 
@@ -42,11 +52,19 @@ export function checkAlive(t: Tensor, op: string): void {
   if (t.epoch !== ENGINE.epoch) throw new Error(`Error in ${op}: a tensor of shape [${t.shape.join(',')}] was lost when the core restarted (the worker died, terminateCore() or ready() with new options)`);
 }
 
-/** A new output tensor and the call that fills it. */
-export function run1<K extends KernelName>(fn: K, inputs: (Tensor | null)[], shape: number[], args: KernelParams[K], dtype: DataType = 'float32'): Tensor {
-  const y = makeTensor(shape, dtype);
-  call(fn, inputs, [y], ...([args] as ArgsOf<K>));
-  return y;
+/** New tensor `t` holds a copy of `values`. */
+export function upload(t: Tensor, values: Float32Array): void {
+  ENGINE.enqueue({ kind: 'upload', id: t.id, data: values });
+}
+
+/** New tensor `y` names `x`'s buffer (a reshape, a cast that keeps the bits, a variable's first value). */
+export function alias(x: Tensor, y: Tensor): void {
+  ENGINE.enqueue({ kind: 'alias', src: x.id, id: y.id });
+}
+
+/** Existing tensor `dst` now names `src`'s buffer (variable assignment; the old buffer is released). */
+export function assign(dst: Tensor, src: Tensor): void {
+  ENGINE.enqueue({ kind: 'assign', src: src.id, id: dst.id });
 }
 
 /**

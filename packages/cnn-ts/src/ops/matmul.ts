@@ -1,9 +1,8 @@
 /** Matrix multiply (rank 2, or batched over leading dims of equal size). */
-import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { assert, assertSize, fmtShape } from '../util.js';
-import { recordOp } from './kernel.js';
+import { call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 import { reshape } from './transform.js';
 import { concat } from './transform.js';
@@ -17,7 +16,7 @@ export function matMul2d(a: Tensor, b: Tensor, transposeA: boolean, transposeB: 
   const [kb, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   assert(ka === kb, 'matMul', () => `inner shapes of A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)}${transposeA ? ' (A transposed)' : ''}${transposeB ? ' (B transposed)' : ''} must match: ${ka} != ${kb}`);
   const y = makeTensor([m, n], 'float32', 'matMul');
-  ENGINE.enqueue({ kind: 'matMul', a: a.id, b: b.id, out: y.id, m, n, k: ka, transA: transposeA, transB: transposeB });
+  call('matMul', [a, b], [y], [m, n, ka, transposeA, transposeB]);
   recordOp('matMul', [a, b], [y], { transposeA, transposeB });
   return y;
 }

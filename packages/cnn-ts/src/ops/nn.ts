@@ -1,4 +1,4 @@
-/** Neural-network ops: softmax, moments, batch norm, dropout, fused losses (their gradients: grads/nn.ts). */
+/** Neural-network ops: bias add, softmax, moments, batch norm, dropout, fused losses (their gradients: grads/nn.ts). */
 import { encodeParams } from 'cnn-worker';
 import { makeTensor, Tensor, type Variable } from '../tensor.js';
 import type { TensorLike } from '../types.js';
@@ -13,6 +13,19 @@ import { rsqrt, square } from './unary.js';
 import { fromValues } from './creation.js';
 
 type Arg = Tensor | TensorLike;
+
+/**
+ * `x + bias` over the last axis in one kernel (TF's `bias_add`, NHWC; the
+ * gradient sums `dy` over the other axes). `bias` has the size of `x`'s last axis.
+ */
+export function biasAdd(x: Tensor, bias: Tensor): Tensor {
+  const c = bias.size;
+  assert(x.rank >= 1 && x.shape[x.rank - 1] === c, 'biasAdd', () => `bias of shape ${fmtShape(bias.shape)} must match the last axis of x ${fmtShape(x.shape)}`);
+  const y = makeTensor([...x.shape], 'float32');
+  call('biasAdd', [x, bias], [y], [x.size / Math.max(1, c), c]);
+  recordOp('biasAdd', [x, bias], [y]);
+  return y;
+}
 
 /** Softmax over the last axis. */
 export function softmax(logits: Arg, dim = -1): Tensor {

@@ -1,9 +1,8 @@
 /** Shape and data movement: reshape, transpose, slice, pad, concat, tile, ... (their gradients: grads/transform.ts). */
-import { ENGINE } from '../engine.js';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { TensorLike } from '../types.js';
 import { assert, fmtShape, parseAxes, sizeFromShape, stridesOf } from '../util.js';
-import { call, recordOp } from './kernel.js';
+import { alias, call, recordOp } from './kernel.js';
 import { toTensor } from './convert.js';
 
 type Arg = Tensor | TensorLike;
@@ -36,7 +35,7 @@ export function reshape(x: Arg, shape: number[]): Tensor {
   assert(s.every((d) => Number.isInteger(d) && d >= 0), 'reshape', () => `invalid shape ${fmtShape(shape)}`);
   assert(sizeFromShape(s) === tx.size, 'reshape', () => `new shape ${fmtShape(s)} has ${sizeFromShape(s)} elements, the tensor of shape ${fmtShape(tx.shape)} has ${tx.size}`);
   const y = makeTensor(s, tx.dtype);
-  ENGINE.enqueue({ kind: 'alias', src: tx.id, id: y.id });
+  alias(tx, y);
   recordOp('reshape', [tx], [y]);
   return y;
 }

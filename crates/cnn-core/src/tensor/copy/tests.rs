@@ -232,6 +232,24 @@ fn fill_matches_reference_for_every_length() {
 }
 
 #[test]
+fn fill_by_hand_bit_for_bit_on_one_and_two_threads() {
+    // Every element carries the value's exact bits: signed zero, a
+    // subnormal, infinity and a NaN payload survive.
+    for value in [-0.0f32, f32::from_bits(1), f32::INFINITY, f32::from_bits(0x7fc0_1234), 3.5] {
+        for n in [0, 1, 5, 100_003] {
+            let run = || {
+                let mut y = vec![7.0; n];
+                fill(&mut y, value);
+                y
+            };
+            let one = with_threads(1, run);
+            assert!(one.iter().all(|v| v.to_bits() == value.to_bits()), "fill({value}) n={n}");
+            assert_bits_eq(&with_threads(2, run), &one, &format!("fill({value}) n={n}, 2 threads vs 1"));
+        }
+    }
+}
+
+#[test]
 fn one_hot_by_hand_with_out_of_range_rows_of_off() {
     let mut y = [9.0; 15];
     one_hot(&[0.0, 2.0, -1.0, 3.0, 1.0], 3, 5.0, -1.0, &mut y).unwrap();
@@ -258,6 +276,21 @@ fn one_hot_matches_reference_on_random_indices() {
         one_hot(&idx, depth, 0.9, 0.1, &mut y).unwrap();
         one_hot_ref(&idx, depth, 0.9, 0.1, &mut z).unwrap();
         assert_bits_eq(&y, &z, &format!("oneHot n={n} depth={depth}"));
+    }
+}
+
+#[test]
+fn one_hot_one_and_two_threads_are_bit_identical() {
+    let mut r = rng(34);
+    // Enough rows for several parallel chunks; out-of-range rows included.
+    for (n, depth) in [(40_000, 10), (3_001, 1_000)] {
+        let idx: Vec<f32> = (0..n).map(|_| r.random_range(-2..depth as i32 + 2) as f32).collect();
+        let run = || {
+            let mut y = vec![9.0; n * depth];
+            one_hot(&idx, depth, 0.9, 0.1, &mut y).unwrap();
+            y
+        };
+        assert_bits_eq(&with_threads(2, run), &with_threads(1, run), &format!("oneHot n={n} depth={depth}, 2 threads vs 1"));
     }
 }
 
