@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { seedCnnSpeed } from './seed-cnn-speed.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,31 +30,8 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 /** In the child: cnn-ts's figures, measured the way the Keras script measures its own. */
 async function oursChild() {
   const tf = await import('cnn-ts');
-  await tf.ready({ threads: THREADS, mode: 'inline' });
-  tf.random.setSeed(1);
-  const m = tf.builders.cifarCnn([32, 32, 3], 10);
-  m.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const n = B * STEPS;
-  const x = tf.randomUniform([n, 32, 32, 3]);
-  const y = tf.tensor(Int32Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
-  const warm = 5 * B;
-  const xw = tf.slice(x, 0, warm);
-  const yw = tf.slice(y, 0, warm);
-  await m.fit(xw, yw, { epochs: 1, batchSize: B, verbose: 0 });
-  let t0 = performance.now();
-  await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0, shuffle: false });
-  const trainS = (performance.now() - t0) / 1000;
-  const xb = tf.slice(x, 0, B);
-  for (let i = 0; i < 3; i++) await m.predict(xb).data();
-  const times = [];
-  for (let i = 0; i < 30; i++) {
-    t0 = performance.now();
-    const p = m.predict(xb);
-    await p.data();
-    times.push(performance.now() - t0);
-    p.dispose();
-  }
-  process.stdout.write(`${JSON.stringify({ threads: THREADS, trainImagesPerSecond: n / trainS, predictMs: median(times) })}\n`);
+  const r = await seedCnnSpeed(tf, { threads: THREADS, steps: STEPS, warmupSteps: 5, predictRuns: 30, predictWarmup: 3, metrics: ['accuracy'] });
+  process.stdout.write(`${JSON.stringify({ threads: THREADS, trainImagesPerSecond: r.trainImagesPerSecond, predictMs: r.predictMs })}\n`);
   tf.engine().terminateCore?.();
 }
 

@@ -7,6 +7,7 @@
 import * as tf from 'cnn-ts';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import { seedCnnSpeed } from './seed-cnn-speed.mjs';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, steps: { type: 'string', default: '20' } },
@@ -17,31 +18,8 @@ const B = 64;
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 async function measure(simd) {
-  const info = await tf.ready({ simd, threads: THREADS, mode: 'inline' });
-  if (info.relaxedSimd !== (simd === 'relaxed')) throw new Error(`asked for ${simd}, got relaxedSimd=${info.relaxedSimd}`);
-  tf.random.setSeed(1);
-  const m = tf.builders.cifarCnn([32, 32, 3], 10);
-  m.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy' });
-  const n = B * STEPS;
-  const x = tf.randomUniform([n, 32, 32, 3]);
-  const y = tf.tensor(Int32Array.from({ length: n }, (_, i) => i % 10), [n], 'int32');
-  const xw = tf.slice(x, 0, 2 * B);
-  const yw = tf.slice(y, 0, 2 * B);
-  await m.fit(xw, yw, { epochs: 1, batchSize: B, verbose: 0 });
-  let t0 = performance.now();
-  await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0, shuffle: false });
-  const train = n / ((performance.now() - t0) / 1000);
-  const times = [];
-  for (let i = 0; i < 12; i++) {
-    t0 = performance.now();
-    const p = m.predict(xw);
-    await p.data();
-    times.push(performance.now() - t0);
-    p.dispose();
-  }
-  tf.dispose([x, y, xw, yw]);
-  m.dispose();
-  return { train, predict: median(times.slice(2)) };
+  const m = await seedCnnSpeed(tf, { simd, threads: THREADS, steps: STEPS, warmupSteps: 2, predictBatch: 2 * B, predictRuns: 10, predictWarmup: 2 });
+  return { train: m.trainImagesPerSecond, predict: m.predictMs };
 }
 
 console.log(`# seed CIFAR CNN, batch ${B}, ${THREADS} thread(s), ${STEPS} steps a round; load average ${os.loadavg()[0].toFixed(2)}`);

@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { seedCnnSpeed } from './seed-cnn-speed.mjs';
 
 const { values: args } = parseArgs({ options: { steps: { type: 'string', default: '20' }, json: { type: 'string' } } });
 const STEPS = Number(args.steps);
@@ -39,20 +40,8 @@ const yData = Int32Array.from({ length: B }, (_, i) => i % 10);
 
 /** cnn-ts: images/s of fit() over `steps` batches (after one warm-up step). */
 async function oursTrain(threads) {
-  await ctf.ready({ threads, mode: 'inline' });
-  ctf.random.setSeed(1);
-  const m = ctf.builders.cifarCnn([32, 32, 3], 10);
-  m.compile({ optimizer: ctf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const n = B * STEPS;
-  const x = ctf.tensor(new Float32Array(n * 3072).map((_, i) => xData[i % xData.length]), [n, 32, 32, 3]);
-  const y = ctf.tensor(Int32Array.from({ length: n }, (_, i) => yData[i % B]), [n], 'int32');
-  await m.fit(ctf.slice(x, 0, B), ctf.slice(y, 0, B), { epochs: 1, batchSize: B, verbose: 0, checkFinite: false });
-  const t0 = performance.now();
-  await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0, checkFinite: false });
-  const s = (performance.now() - t0) / 1000;
-  m.dispose();
-  ctf.dispose([x, y]);
-  return { imagesPerSecond: n / s };
+  const r = await seedCnnSpeed(ctf, { threads, steps: STEPS, warmupSteps: 1, predictRuns: 0, metrics: ['accuracy'], data: xData });
+  return { imagesPerSecond: r.trainImagesPerSecond };
 }
 
 async function tfjsTrainCpu() {

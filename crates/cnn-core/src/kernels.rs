@@ -301,6 +301,21 @@ pub const KERNELS: &[Kernel] = &[
             golden: t(CONV, "bias_grad_sums_pixels"),
         },
     },
+    Kernel {
+        name: "reluBiasGrad",
+        doc: "`dx = y > 0 ? dy : 0` and `db[c]` = sum of `dx[.., c]`: a ReLU-fused layer's output and bias gradients in one pass.",
+        inputs: &[b("y"), b("dy")],
+        inplace: &[],
+        outputs: &[full("dx"), full("db")],
+        params: &[p("channels", Usize)],
+        returns: Returns::Nothing,
+        run: "conv::relu_bias_grad(y, dy, channels, dx, db)",
+        checks: Checks {
+            reference: t(CONV, "relu_bias_grad_matches_relu_backward_then_bias_grad"),
+            threads: t(CONV, "relu_bias_grad_matches_relu_backward_then_bias_grad"),
+            golden: t(CONV, "relu_bias_grad_matches_finite_differences"),
+        },
+    },
     // Depthwise convolution (spec: the conv spec with cout = c * multiplier) and resize (9 words, `Resize2d::from_words`).
     Kernel {
         name: "depthwiseConv2d",

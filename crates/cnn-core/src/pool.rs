@@ -107,9 +107,10 @@ fn forward_rows(p: &Pool2d, y: &mut [f32], row: impl Fn(usize, usize, &mut [f32]
     });
 }
 
-/// Zeroes `dx` and calls `band(b, iy0, iy1, rows)` on bands of input rows
+/// Zeroes `dx` (unless `writes_all`: the band kernel stores every element
+/// of its band) and calls `band(b, iy0, iy1, rows)` on bands of input rows
 /// `iy0..iy1` of image `b` (`rows` is that part of `dx`), in parallel.
-fn backward_bands(p: &Pool2d, dx: &mut [f32], band: impl Fn(usize, usize, usize, &mut [f32]) + Sync + Send) {
+fn backward_bands(p: &Pool2d, dx: &mut [f32], writes_all: bool, band: impl Fn(usize, usize, usize, &mut [f32]) + Sync + Send) {
     let (h, row_len) = (p.y.input, p.x.input * p.c);
     let rows = p.n * h;
     if rows == 0 || row_len == 0 {
@@ -117,7 +118,9 @@ fn backward_bands(p: &Pool2d, dx: &mut [f32], band: impl Fn(usize, usize, usize,
     }
     let chunk = par::chunk_size(rows, MIN_TASK_WORK / (row_len * p.y.kernel).max(1));
     par::for_each_out_chunk(dx, row_len, chunk, |first, piece| {
-        piece.fill(0.0);
+        if !writes_all {
+            piece.fill(0.0);
+        }
         let end = first + piece.len() / row_len;
         let mut r = first;
         while r < end {
@@ -222,8 +225,17 @@ pub fn max_pool2d_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) ->
     if p.y.kernel * p.x.kernel >= F32_EXACT {
         return max_pool2d_backward_ref(p, x, dy, dx);
     }
-    backward_bands(p, dx, |b, iy0, iy1, band| f32_maxpool_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
+    backward_bands(p, dx, tiles_exactly(p), |b, iy0, iy1, band| f32_maxpool_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
     Ok(())
+}
+
+/// True when the max-pool backward's disjoint path stores every element of
+/// `dx` (so `dx` needs no zeroing first, one memory pass less: 2x2 stride 2
+/// VALID pooling of an even-sized input with channels in fours): the windows
+/// do not overlap, leave no input cell out, and every channel is a vector lane.
+fn tiles_exactly(p: &Pool2d) -> bool {
+    let exact = |a: &Axis| a.kernel == a.stride && a.pad_before == 0 && a.pad_after == 0 && a.output * a.stride == a.input;
+    p.tuning.max_pool_backward_disjoint && exact(&p.y) && exact(&p.x) && p.c.is_multiple_of(4)
 }
 
 /// Scatters the gradients of all windows touching rows `iy0..iy1` of image
@@ -420,7 +432,7 @@ fn check_avg_backward(op: &'static str, p: &Pool2d, dy: &[f32], dx: &[f32]) -> R
 /// `dy / count`, summed where windows overlap.
 pub fn avg_pool2d_backward(p: &Pool2d, dy: &[f32], dx: &mut [f32]) -> Result<()> {
     check_avg_backward("avgPool2dBackward", p, dy, dx)?;
-    backward_bands(p, dx, |b, iy0, iy1, band| f32_avgpool_backward_band__simd128(p, dy, b, iy0, iy1, band));
+    backward_bands(p, dx, false, |b, iy0, iy1, band| f32_avgpool_backward_band__simd128(p, dy, b, iy0, iy1, band));
     Ok(())
 }
 

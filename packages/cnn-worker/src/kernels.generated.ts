@@ -20,6 +20,8 @@ export interface KernelExports {
   conv2dBackpropFilter(x: number, dy: number, dw: number, spec: Uint32Array): void;
   /** `db[c]` = sum of `dy[.., c]` over all leading axes. */
   biasGrad(dy: number, db: number, channels: number): void;
+  /** `dx = y > 0 ? dy : 0` and `db[c]` = sum of `dx[.., c]`: a ReLU-fused layer's output and bias gradients in one pass. */
+  reluBiasGrad(y: number, dy: number, dx: number, db: number, channels: number): void;
   /** `y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's. */
   depthwiseConv2d(x: number, w: number, bias: number | undefined, y: number, activation: number, spec: Uint32Array): void;
   /** `dx` of the depthwise convolution from `dy` and the filter. */
@@ -119,6 +121,7 @@ export interface KernelParams {
   conv2dBackpropInput: [spec: Uint32Array];
   conv2dBackpropFilter: [spec: Uint32Array];
   biasGrad: [channels: number];
+  reluBiasGrad: [channels: number];
   depthwiseConv2d: [activation: number, spec: Uint32Array];
   depthwiseConv2dBackpropInput: [spec: Uint32Array];
   depthwiseConv2dBackpropFilter: [spec: Uint32Array];
@@ -172,6 +175,7 @@ export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => Ker
   conv2dBackpropInput: (p) => [p.spec],
   conv2dBackpropFilter: (p) => [p.spec],
   biasGrad: (p) => [p.channels],
+  reluBiasGrad: (p) => [p.channels],
   depthwiseConv2d: (p) => [p.activation, p.spec],
   depthwiseConv2dBackpropInput: (p) => [p.spec],
   depthwiseConv2dBackpropFilter: (p) => [p.spec],
@@ -225,6 +229,7 @@ export interface KernelParamStructs {
   conv2dBackpropInput: { spec: Uint32Array };
   conv2dBackpropFilter: { spec: Uint32Array };
   biasGrad: { channels: number };
+  reluBiasGrad: { channels: number };
   depthwiseConv2d: { activation: number; spec: Uint32Array };
   depthwiseConv2dBackpropInput: { spec: Uint32Array };
   depthwiseConv2dBackpropFilter: { spec: Uint32Array };
@@ -281,6 +286,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
   conv2dBackpropInput: [2, 0, 1],
   conv2dBackpropFilter: [2, 0, 1],
   biasGrad: [1, 0, 1],
+  reluBiasGrad: [2, 0, 2],
   depthwiseConv2d: [3, 0, 1],
   depthwiseConv2dBackpropInput: [2, 0, 1],
   depthwiseConv2dBackpropFilter: [2, 0, 1],
@@ -331,7 +337,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
  * give them recycled buffers that are not zero-filled first (zeroing 50+ MB a
  * training step was ~5 % of the time). Any other kernel's outputs arrive zeroed.
  */
-export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
+export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
 
 /** `unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs). */
 export const Unary = {

@@ -7,6 +7,7 @@
 
 use crate::gemm::{PanelSource, RowScratch, RowSource, Seg, KC, MR};
 use crate::shape::Conv2d;
+use crate::simd::F32x4;
 
 /// Decomposes output pixel `m` (over the batch) into `(image, oy, ox)`.
 #[inline(always)]
@@ -283,6 +284,33 @@ impl PanelSource for PatchesB<'_> {
         // Panels start at multiples of 8 positions and cin % 8 == 0: one tap.
         debug_assert!(ci0 + rows <= cin, "PatchesB needs cin % 8 == 0");
         let mut pos = pixel(p, self.m0 + k0);
+        // Full panels (the common case): two vector copies per pixel rather
+        // than `copy_from_slice` and `fill`, which in wasm are calls to
+        // memory.copy / memory.fill for 32 bytes.
+        if rows == 8 && pw == 8 {
+            let zero = F32x4::zero();
+            for kk in 0..kc {
+                let (n, oy, ox) = pos;
+                let dst = out[kk * 8..(kk + 1) * 8].as_mut_ptr();
+                let iy0 = (oy * p.y.stride) as isize - p.y.pad_before as isize;
+                let ix0 = (ox * p.x.stride) as isize - p.x.pad_before as isize;
+                // SAFETY: dst holds 8 floats (the slice above); src is a
+                // bounds-checked slice of 8 floats.
+                match input_offset(p, n, iy0 + ty, ix0 + tx) {
+                    Some(off) => unsafe {
+                        let src = self.x[off + ci0..off + ci0 + 8].as_ptr();
+                        F32x4::load(src).store(dst);
+                        F32x4::load(src.add(4)).store(dst.add(4));
+                    },
+                    None => unsafe {
+                        zero.store(dst);
+                        zero.store(dst.add(4));
+                    },
+                }
+                advance(p, &mut pos, 1);
+            }
+            return;
+        }
         for kk in 0..kc {
             let (n, oy, ox) = pos;
             let dst = &mut out[kk * pw..(kk + 1) * pw];

@@ -114,6 +114,11 @@ fn band_rows(p: &Conv2d) -> usize {
     by_tasks.min(by_memory).max(min_rows).min(p.y.output.max(1))
 }
 
+/// Below this many input channels the stride-1 input gradient takes the
+/// col2im path rather than the transposed forward convolution, whose GEMM
+/// would have only `cin` output columns of the micro-kernel's 8.
+const SMALL_CIN_COL2IM: usize = 4;
+
 /// `dx = conv2d_backward_input(dy, w)`; also the transposed convolution.
 pub fn conv2d_backward_input(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) -> Result<()> {
     conv2d_backward_input_with(p, dy, w, dx, KernelKind::Simd)
@@ -124,7 +129,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     check_len(OP, "output gradient", dy.len(), p.output_len())?;
     check_len(OP, "filter", w.len(), p.filter_len())?;
     check_len(OP, "input gradient", dx.len(), p.input_len())?;
-    if let Some(t) = transposed_as_forward(p) {
+    if let Some(t) = transposed_as_forward(p).filter(|_| p.cin >= SMALL_CIN_COL2IM) {
         // Stride 1: dx is a plain convolution of dy with the flipped,
         // in/out-swapped filter, so it takes the forward paths (Winograd or
         // indirect GEMM) and needs no col2im.
@@ -333,9 +338,94 @@ pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
     check_len(OP, "bias gradient", db.len(), c)?;
     let pixels = dy.len() / c;
     par::reduce_chunks(pixels, 4096, db, |range, acc| {
-        for px in dy[range.start * c..range.end * c].chunks_exact(c) {
-            unsafe { add_into(acc.as_mut_ptr(), px.as_ptr(), c) };
+        let rows = &dy[range.start * c..range.end * c];
+        // 16 channels at a time summed in registers over all pixels of the
+        // chunk (before: `acc += pixel` through memory, bound by the
+        // store-to-load latency); the same additions in the same order.
+        let mut c0 = 0;
+        while c0 + 16 <= c {
+            sum_columns16(rows, c, c0, &mut acc[c0..c0 + 16]);
+            c0 += 16;
+        }
+        if c0 < c {
+            for px in rows.chunks_exact(c) {
+                unsafe { add_into(acc[c0..].as_mut_ptr(), px[c0..].as_ptr(), c - c0) };
+            }
         }
     });
     Ok(())
+}
+
+/// The gradient of a ReLU-fused convolution's output and its bias in one
+/// pass: `dx = y > 0 ? dy : 0` (`y` the forward output or input) and
+/// `db[c] = sum over pixels of dx[.., c]`. The same bits as
+/// `eltwise::relu_backward` then [`bias_grad`] (the same 4096-pixel chunks
+/// and order), one read of `dx` less.
+pub fn relu_bias_grad(y: &[f32], dy: &[f32], c: usize, dx: &mut [f32], db: &mut [f32]) -> Result<()> {
+    const OP: &str = "reluBiasGrad";
+    if c == 0 || !y.len().is_multiple_of(c) {
+        return Err(CoreError::new(OP, format!("output of {} elements is not a whole number of rows of {c} channels", y.len())));
+    }
+    check_len(OP, "dy", dy.len(), y.len())?;
+    check_len(OP, "dx", dx.len(), y.len())?;
+    check_len(OP, "bias gradient", db.len(), c)?;
+    par::for_each_out_chunk_reduce(dx, c, 4096, db, |first, dxs, acc| {
+        let ys = &y[first * c..][..dxs.len()];
+        let dys = &dy[first * c..][..dxs.len()];
+        let zero = F32x4::zero();
+        let mut c0 = 0;
+        while c0 + 16 <= c {
+            // SAFETY: every row of ys, dys, dxs holds c >= c0 + 16 floats; acc holds c.
+            unsafe {
+                let a = acc.as_mut_ptr().add(c0);
+                let mut v = [F32x4::load(a), F32x4::load(a.add(4)), F32x4::load(a.add(8)), F32x4::load(a.add(12))];
+                let mut o = c0;
+                while o < dxs.len() {
+                    for (q, vq) in v.iter_mut().enumerate() {
+                        let i = o + 4 * q;
+                        let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
+                        g.store(dxs.as_mut_ptr().add(i));
+                        *vq = vq.add(g);
+                    }
+                    o += c;
+                }
+                for (q, vq) in v.iter().enumerate() {
+                    vq.store(a.add(4 * q));
+                }
+            }
+            c0 += 16;
+        }
+        if c0 < c {
+            for ((yr, dyr), dxr) in ys.chunks_exact(c).zip(dys.chunks_exact(c)).zip(dxs.chunks_exact_mut(c)) {
+                for j in c0..c {
+                    let g = if yr[j] > 0.0 { dyr[j] } else { 0.0 };
+                    dxr[j] = g;
+                    acc[j] += g;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// `acc[j] += sum over rows r of rows[r * c + c0 + j]` for `j < 16`, rows
+/// added in order.
+fn sum_columns16(rows: &[f32], c: usize, c0: usize, acc: &mut [f32]) {
+    assert!(acc.len() == 16 && c0 + 16 <= c && rows.len().is_multiple_of(c));
+    // SAFETY: acc holds 16 floats; every row holds c >= c0 + 16 floats.
+    unsafe {
+        let a = acc.as_mut_ptr();
+        let (mut v0, mut v1, mut v2, mut v3) = (F32x4::load(a), F32x4::load(a.add(4)), F32x4::load(a.add(8)), F32x4::load(a.add(12)));
+        for px in rows.chunks_exact(c) {
+            let p = px.as_ptr().add(c0);
+            v0 = v0.add(F32x4::load(p));
+            v1 = v1.add(F32x4::load(p.add(4)));
+            v2 = v2.add(F32x4::load(p.add(8)));
+            v3 = v3.add(F32x4::load(p.add(12)));
+        }
+        v0.store(a);
+        v1.store(a.add(4));
+        v2.store(a.add(8));
+        v3.store(a.add(12));
+    }
 }

@@ -244,6 +244,32 @@ fn winograd_filter_gradient_matches_reference() {
     }
 }
 
+/// Wide channels make each Winograd partial sum big, so the tile sum is
+/// split in fewer chunks (and summed by several threads): still the
+/// reference's result, and the same bits at 1 and 2 threads.
+#[test]
+fn winograd_filter_gradient_with_big_partials() {
+    for (n, h, w, cin, cout, pad) in [(1, 30, 26, 160, 208, Padding::Same), (2, 17, 13, 136, 200, Padding::Valid)] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, 3, 3, cout);
+        a.padding = pad;
+        let p = conv(&a);
+        let d = data(&p, 77 + cin as u64);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let run = || {
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                winograd_filter::conv2d_backward_filter_winograd_variant(&p, &d.x, &d.dy, &mut dw, variant);
+                dw
+            };
+            let one = with_threads(1, run);
+            let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+            assert_close(&one, &expected, 1e-4, atol, &format!("winograd filter gradient {variant:?} {}", case_name(&a)));
+            assert_bits_eq(&with_threads(2, run), &one, &format!("winograd filter gradient {variant:?} 2 threads {}", case_name(&a)));
+        }
+    }
+}
+
 #[test]
 fn seed_example_ones_valid_and_same() {
     // 1x3x3x1 ones convolved with a 2x2x1x1 filter of ones.
@@ -342,6 +368,83 @@ fn bias_grad_sums_pixels() {
     let mut expected = vec![0.0; 3];
     bias_grad_ref(&dy, 3, &mut expected);
     assert_eq!(db, expected);
+}
+
+/// The bias gradient against the scalar reference on random sizes (channel
+/// counts with and without 16-channel blocks and tails, pixel counts across
+/// several 4096-pixel chunks), and the same bits at 1 and 2 threads.
+#[test]
+fn bias_grad_matches_reference_on_random_sizes() {
+    let mut r = rng(41);
+    for c in [1usize, 3, 15, 16, 17, 32, 40, 64, 70] {
+        let pixels = [1usize, 7, 4096, 9001][r.random_range(0..4)];
+        let dy = rand_vec(&mut r, pixels * c);
+        let mut expected = vec![0.0; c];
+        bias_grad_ref(&dy, c, &mut expected);
+        let run = || {
+            let mut db = vec![f32::NAN; c];
+            bias_grad(&dy, c, &mut db).unwrap();
+            db
+        };
+        let one = with_threads(1, run);
+        assert_close(&one, &expected, 1e-5, 1e-5 * (pixels as f32).sqrt(), &format!("bias grad c {c} pixels {pixels}"));
+        assert_bits_eq(&with_threads(2, run), &one, &format!("bias grad 2 threads c {c} pixels {pixels}"));
+    }
+}
+
+/// The fused ReLU + bias gradient: the same bits as `relu_backward` then
+/// `bias_grad` (and within rounding of their scalar references) on random
+/// sizes, one and two threads alike, and its bad lengths are errors.
+#[test]
+fn relu_bias_grad_matches_relu_backward_then_bias_grad() {
+    let mut r = rng(43);
+    for c in [1usize, 3, 16, 17, 32, 45, 64] {
+        let pixels = [1usize, 5, 4096, 9001][r.random_range(0..4)];
+        let y: Vec<f32> = rand_vec(&mut r, pixels * c).iter().map(|v| if *v < 0.0 { 0.0 } else { *v }).collect();
+        let dy = rand_vec(&mut r, pixels * c);
+        let (mut dx_ref, mut db_ref) = (vec![0.0; pixels * c], vec![0.0; c]);
+        crate::eltwise::relu_backward_ref(&y, &dy, &mut dx_ref).unwrap();
+        bias_grad_ref(&dx_ref, c, &mut db_ref);
+        let (mut dx_unfused, mut db_unfused) = (vec![0.0; pixels * c], vec![0.0; c]);
+        crate::eltwise::relu_backward(&y, &dy, &mut dx_unfused).unwrap();
+        bias_grad(&dx_unfused, c, &mut db_unfused).unwrap();
+        let run = || {
+            let (mut dx, mut db) = (vec![f32::NAN; pixels * c], vec![f32::NAN; c]);
+            relu_bias_grad(&y, &dy, c, &mut dx, &mut db).unwrap();
+            (dx, db)
+        };
+        let one = with_threads(1, run);
+        let two = with_threads(2, run);
+        let case = format!("reluBiasGrad c {c} pixels {pixels}");
+        assert_bits_eq(&one.0, &dx_ref, &case);
+        assert_close(&one.1, &db_ref, 1e-5, 1e-5 * (pixels as f32).sqrt(), &case);
+        assert_bits_eq(&one.0, &dx_unfused, &format!("{case} vs unfused"));
+        assert_bits_eq(&one.1, &db_unfused, &format!("{case} vs unfused"));
+        assert_bits_eq(&two.0, &one.0, &format!("{case} 2 threads"));
+        assert_bits_eq(&two.1, &one.1, &format!("{case} 2 threads"));
+    }
+    let e = relu_bias_grad(&[0.0; 6], &[0.0; 6], 4, &mut [0.0; 6], &mut [0.0; 4]).unwrap_err();
+    assert_eq!(e.to_string(), "reluBiasGrad: output of 6 elements is not a whole number of rows of 4 channels");
+    let e = relu_bias_grad(&[0.0; 8], &[0.0; 8], 4, &mut [0.0; 8], &mut [0.0; 3]).unwrap_err();
+    assert_eq!(e.to_string(), "reluBiasGrad: bias gradient has 3 elements, expected 4");
+}
+
+/// Finite differences: for `L(z, b) = sum r * relu(z + b)` (z per pixel, b
+/// per channel), the fused kernel's `dx` from `y = relu(z + b)` is dL/dz and
+/// its `db` is dL/db.
+#[test]
+fn relu_bias_grad_matches_finite_differences() {
+    let mut r = rng(44);
+    let (pixels, c) = (37usize, 19usize);
+    let z = distinct_vec(&mut r, pixels * c, 0.01);
+    let b = rand_vec(&mut r, c).iter().map(|v| v * 0.001).collect::<Vec<f32>>();
+    let rr = rand_vec(&mut r, pixels * c);
+    let loss = |z: &[f32], b: &[f32]| -> f64 { z.iter().enumerate().map(|(i, v)| (v + b[i % c]).max(0.0) as f64 * rr[i] as f64).sum() };
+    let y: Vec<f32> = z.iter().enumerate().map(|(i, v)| (v + b[i % c]).max(0.0)).collect();
+    let (mut dx, mut db) = (vec![0.0; pixels * c], vec![0.0; c]);
+    relu_bias_grad(&y, &rr, c, &mut dx, &mut db).unwrap();
+    assert_grad_close(&dx, &numeric_grad(&z, 1e-3, |z| loss(z, &b)), 1e-3, 1e-4, "reluBiasGrad dx");
+    assert_grad_close(&db, &numeric_grad(&b, 1e-4, |b| loss(&z, b)), 1e-3, 1e-3, "reluBiasGrad db");
 }
 
 #[test]

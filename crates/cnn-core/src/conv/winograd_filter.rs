@@ -195,8 +195,11 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let tw = p.x.output.div_ceil(W::M);
     let total = tiles(p, W::M);
     let block = block_tiles(p, xis);
-    // Partial sums over fixed chunks of tiles (shape-only sizes).
-    let chunk = (total.div_ceil(16)).max(block).div_ceil(block) * block;
+    // Partial sums over fixed chunks of tiles (shape-only sizes): up to 16,
+    // fewer when each partial is big (1x56x56x256->256 by F(3x3, 2x2): 1M
+    // floats each; all partials are zeroed, written and summed again).
+    let max_chunks = ((1usize << 23) / (xis * cin * cout).max(1)).clamp(2, 16);
+    let chunk = (total.div_ceil(max_chunks)).max(block).div_ceil(block) * block;
     let np = cout.div_ceil(NR);
     // M[ξ] (cin x cout) = sum over tiles of V[ξ]^T E[ξ].
     let mut m = vec![0.0f32; xis * cin * cout];

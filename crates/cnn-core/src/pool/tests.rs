@@ -224,3 +224,28 @@ fn explicit_padding_as_large_as_the_pool_is_an_error() {
     let e = avg_pool2d(&p, &[0.0; 16], &mut vec![0.0; p.output_len()]).unwrap_err();
     assert_eq!(e.to_string(), "avgPool2d: width: padding (2, 0) must be smaller than the pool size 2 so every window holds a real cell");
 }
+
+/// 2x2 stride-2 pooling that tiles the input exactly: the backward stores
+/// every dx element without zeroing it first, so stale values (NaN here)
+/// must all be overwritten, at 1 and 2 threads alike; an odd size or a
+/// channel tail still zeroes first.
+#[test]
+fn max_pool_backward_exact_tiling_overwrites_every_element() {
+    for (n, h, w, c, padding) in [(3, 32, 32, 32, Padding::Valid), (2, 16, 18, 8, Padding::Same), (1, 15, 16, 4, Padding::Valid), (2, 8, 8, 6, Padding::Valid)]
+    {
+        let p = geom(n, h, w, c, [2, 2], [2, 2], padding);
+        let mut r = rng(h as u64 * 7 + c as u64);
+        let x = rand_vec(&mut r, p.input_len());
+        let dy = rand_vec(&mut r, p.output_len());
+        let mut expected = vec![0.0; p.input_len()];
+        max_pool2d_backward_ref(&p, &x, &dy, &mut expected).unwrap();
+        let run = || {
+            let mut dx = vec![f32::NAN; p.input_len()];
+            max_pool2d_backward(&p, &x, &dy, &mut dx).unwrap();
+            dx
+        };
+        let case = describe(&p);
+        assert_bits_eq(&with_threads(1, run), &expected, &format!("1 thread {case}"));
+        assert_bits_eq(&with_threads(2, run), &expected, &format!("2 threads {case}"));
+    }
+}

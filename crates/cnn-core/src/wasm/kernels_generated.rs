@@ -89,6 +89,20 @@ pub fn bias_grad(dy: u32, db: u32, channels: usize) -> Result<(), JsError> {
     IntoJs::into_js(conv::bias_grad(dy, channels, db))
 }
 
+/// `dx = y > 0 ? dy : 0` and `db[c]` = sum of `dx[.., c]`: a ReLU-fused layer's output and bias gradients in one pass.
+#[wasm_bindgen(js_name = reluBiasGrad)]
+#[allow(clippy::too_many_arguments)]
+pub fn relu_bias_grad(y: u32, dy: u32, dx: u32, db: u32, channels: usize) -> Result<(), JsError> {
+    const OP: &str = "reluBiasGrad";
+    let mut taken = Taken::take(OP, &[y, dy, dx, db])?;
+    let mut bufs = Bufs::new(&mut taken, 2)?;
+    let y = bufs.input();
+    let dy = bufs.input();
+    let dx = bufs.output();
+    let db = bufs.output();
+    IntoJs::into_js(conv::relu_bias_grad(y, dy, channels, dx, db))
+}
+
 /// `y = act(depthwiseConv2d(x, w) + bias)`; `bias` optional, `activation` as conv2d's.
 #[wasm_bindgen(js_name = depthwiseConv2d)]
 #[allow(clippy::too_many_arguments)]

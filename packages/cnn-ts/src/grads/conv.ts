@@ -39,6 +39,13 @@ function filterGrads(
 // conv2d and the fused conv2d (+ bias, + relu): inputs [x, filter] or [x, filter, bias].
 registerGradient<ConvAttrs>('conv2d', ([dy0], { inputs: [x, f, bias], outputs: [y], attrs: g, needed }) => {
   let dy = dy0;
+  if (g.activation === 'relu' && bias) {
+    // The ReLU mask and the bias gradient in one pass over dy.
+    dy = makeTensor(g.out, 'float32');
+    const db = makeTensor([...bias.shape], 'float32');
+    call('reluBiasGrad', [y, dy0], [dy, db], [g.out[3]]);
+    return [...filterGrads('conv2dBackpropInput', 'conv2dBackpropFilter', dy, x, f, undefined, g, needed), db];
+  }
   if (g.activation === 'relu') {
     dy = makeTensor(g.out, 'float32');
     call('reluBackward', [y, dy0], [dy]);
