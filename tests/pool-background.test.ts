@@ -1,4 +1,4 @@
-// Node's core runs ops before its pool threads are up (`waitForPool: false`,
+// Node's core runs ops before its pool threads are up (`waitForThreads: false`,
 // and the core Node starts at import): the first ops run on the calling
 // thread alone, `ready()` then waits for the pool, and after it both threads
 // work, with results bit-identical to the single-thread ones. Each case is
@@ -67,9 +67,9 @@ describe('ops before the Node pool is up', () => {
     expect(Number.isFinite(r.sum)).toBe(true);
   });
 
-  it("ready({ waitForPool: false }) after a restart with other options: same, and the default ready() still waits", () => {
+  it("ready({ waitForThreads: false }) after a restart with other options: same, and the default ready() still waits", () => {
     // simd: 'strict' restarts the core the import started; the new one's pool starts in the background.
-    const r = run(body("await tf.ready({ threads: 2, simd: 'strict', waitForPool: false });"));
+    const r = run(body("await tf.ready({ threads: 2, simd: 'strict', waitForThreads: false });"));
     expect(r.before.counts).toEqual([0]);
     expect(r.after.counts).toHaveLength(2);
     expect(r.after.counts.every((c) => c > 0)).toBe(true);

@@ -30,7 +30,7 @@ async function load(): Promise<Classifier> {
   const artifacts = tf.io.fileSystem(`file://${dir}/model.json`).load!();
   artifacts.catch(() => undefined);
   // The first requests run on one thread while the pool's threads start.
-  await tf.ready({ threads, waitForPool: false });
+  await tf.ready({ threads, waitForThreads: false });
   // Serving needs no optimizer: without the training config the model is
   // not compiled, and the optimizer's saved state (two thirds of the
   // weights file after Adam) is never uploaded.

@@ -12,23 +12,23 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// Whether ops may use rayon. Natively always: rayon starts its own global
-/// pool on first use. On wasm a pool exists only once JS has built it
-/// ([`mark_pool_built`], from `nodePoolBuild`), and touching rayon before
-/// that would make rayon set up a one-thread global pool of its own, after
+/// thread pool on first use. On wasm a thread pool exists only once JS has built it
+/// ([`mark_thread_pool_built`], from `nodePoolBuild`), and touching rayon before
+/// that would make rayon set up a one-thread global thread pool of its own, after
 /// which the real one could never be built. So until then every op runs on
 /// the calling thread, chunk by chunk in the same order (the results are
-/// the same bit for bit): a Node core can run its first ops while its pool
-/// threads are still starting, and a core without a pool never pays for
-/// rayon's scheduling.
-static POOL_BUILT: AtomicBool = AtomicBool::new(!cfg!(target_arch = "wasm32"));
+/// the same bit for bit): a Node core can run its first ops while its
+/// thread pool is still starting, and a core without a thread pool never
+/// pays for rayon's scheduling.
+static THREAD_POOL_BUILT: AtomicBool = AtomicBool::new(!cfg!(target_arch = "wasm32"));
 
 fn parallel() -> bool {
-    POOL_BUILT.load(Ordering::Acquire)
+    THREAD_POOL_BUILT.load(Ordering::Acquire)
 }
 
-/// Called once the global rayon pool is built (wasm: `nodePoolBuild`).
-pub fn mark_pool_built() {
-    POOL_BUILT.store(true, Ordering::Release);
+/// Called once the global rayon thread pool is built (wasm: `nodePoolBuild`).
+pub fn mark_thread_pool_built() {
+    THREAD_POOL_BUILT.store(true, Ordering::Release);
 }
 
 const MAX_COUNTED_THREADS: usize = 64;
@@ -136,6 +136,15 @@ pub fn for_each_chunk<F>(n: usize, chunk: usize, f: F)
 where
     F: Fn(Range<usize>) + Sync + Send,
 {
+    for_each_chunk_dyn(n, chunk, &f)
+}
+
+// The generic helpers here hand their closure on as `&dyn Fn` to one
+// non-generic body each: rayon's machinery and the serial path before the
+// thread pool exists are then compiled once per helper, not once per call
+// site (the kernels' chunks are large, so the indirect call per chunk costs
+// nothing measurable; it kept the threaded wasm under its 700 kB budget).
+fn for_each_chunk_dyn(n: usize, chunk: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
     use rayon::prelude::*;
     let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
     let g = |r: Range<usize>| {
@@ -155,6 +164,10 @@ pub fn for_each_out_chunk<F>(out: &mut [f32], item_len: usize, chunk_items: usiz
 where
     F: Fn(usize, &mut [f32]) + Sync + Send,
 {
+    for_each_out_chunk_dyn(out, item_len, chunk_items, &f)
+}
+
+fn for_each_out_chunk_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
     use rayon::prelude::*;
     let piece = (chunk_items.max(1) * item_len).max(1);
     if out.len() <= piece {
@@ -181,6 +194,10 @@ pub fn reduce_chunks<F>(n: usize, chunk: usize, out: &mut [f32], f: F)
 where
     F: Fn(Range<usize>, &mut [f32]) + Sync + Send,
 {
+    reduce_chunks_dyn(n, chunk, out, &f)
+}
+
+fn reduce_chunks_dyn(n: usize, chunk: usize, out: &mut [f32], f: &(dyn Fn(Range<usize>, &mut [f32]) + Sync)) {
     use rayon::prelude::*;
     let len = out.len();
     let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
@@ -247,6 +264,10 @@ pub fn for_each_out_chunks<const N: usize, F>(outs: [&mut [f32]; N], chunk: usiz
 where
     F: Fn(usize, [&mut [f32]; N]) + Sync + Send,
 {
+    for_each_out_chunks_dyn(outs, chunk, &f)
+}
+
+fn for_each_out_chunks_dyn<const N: usize>(outs: [&mut [f32]; N], chunk: usize, f: &(dyn Fn(usize, [&mut [f32]; N]) + Sync)) {
     use rayon::prelude::*;
     let len = if N == 0 { 0 } else { outs[0].len() };
     assert!(outs.iter().all(|o| o.len() == len), "for_each_out_chunks: buffers differ in length");
@@ -289,6 +310,10 @@ pub fn for_each_out_chunk_reduce<F>(out: &mut [f32], item_len: usize, chunk_item
 where
     F: Fn(usize, &mut [f32], &mut [f32]) + Sync + Send,
 {
+    for_each_out_chunk_reduce_dyn(out, item_len, chunk_items, acc, &f)
+}
+
+fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, acc: &mut [f32], f: &(dyn Fn(usize, &mut [f32], &mut [f32]) + Sync)) {
     use rayon::prelude::*;
     let chunk_items = chunk_items.max(1);
     let piece = (chunk_items * item_len).max(1);

@@ -37,12 +37,12 @@ export interface ReadyOptions {
   workerUrl?: string;
   /**
    * Node, `threads > 1`: `false` resolves `ready()` as soon as ops can run,
-   * on one thread, while the pool's threads start; they join when they are
+   * on one thread, while the thread pool's threads start; they join when they are
    * up (a serverless function's first request then need not wait 50-200 ms
    * for them). Default `true`: `ready()` waits for every thread. (The core
    * Node starts at import never waits: ops run from the first line.)
    */
-  waitForPool?: boolean;
+  waitForThreads?: boolean;
 }
 
 /** What {@link ready} reports. */
@@ -52,8 +52,8 @@ export interface BackendInfo extends CoreInfo {
 
 interface Backend {
   info: BackendInfo;
-  /** Resolves once every pool thread runs ops (rejects if the pool could not start). */
-  poolReady: Promise<void>;
+  /** Resolves once every thread of the thread pool runs ops (rejects if the thread pool could not start). */
+  threadsReady: Promise<void>;
   /** Set in inline mode: batches can run synchronously. */
   inline: Executor | null;
   submit(batch: Command[]): Promise<BatchResult>;
@@ -69,12 +69,12 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
   const mode = opts.mode ?? (isNode ? 'inline' : 'worker');
   if (mode === 'inline') {
     if (!isNode) throw new Error("ready: mode 'inline' is for Node; browsers run the core in a worker");
-    // Never waits here for the pool: `ready()` waits for `poolReady` unless told not to.
-    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, simd: opts.simd, wasmBase: opts.wasmBase, waitForPool: false });
+    // Never waits here for the thread pool: `ready()` waits for `threadsReady` unless told not to.
+    const core = await loadCore({ threads: opts.threads, flavor: opts.flavor, simd: opts.simd, wasmBase: opts.wasmBase, waitForThreads: false });
     const ex = new Executor(core);
     const backend: Backend = {
       info: { ...core.info, mode },
-      poolReady: core.poolReady,
+      threadsReady: core.threadsReady,
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async (o) => ex.stats(o),
@@ -97,14 +97,14 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     flavor: opts.flavor,
     simd: opts.simd,
     wasmBase: opts.wasmBase,
-    waitForPool: opts.waitForPool,
+    waitForThreads: opts.waitForThreads,
     workerUrl: opts.workerUrl,
     onDeath: () => (backend ? onDeath(backend) : (diedEarly = true)),
   });
   backend = {
     info: { ...w.info, mode },
-    // The worker's `init` returns once its core is loaded as `waitForPool` says.
-    poolReady: Promise.resolve(),
+    // The worker's `init` returns once its core is loaded as `waitForThreads` says.
+    threadsReady: Promise.resolve(),
     inline: null,
     submit: (batch) => w.submit(batch),
     stats: (o) => w.stats(o),
@@ -178,7 +178,7 @@ export class Engine {
       const running = await this.getBackend().catch(() => undefined);
       if (running && (await satisfies(running.info, opts))) {
         this.options = opts;
-        if (opts.waitForPool ?? true) await running.poolReady;
+        if (opts.waitForThreads ?? true) await running.threadsReady;
         return running.info;
       }
       await this.flush();
@@ -186,11 +186,11 @@ export class Engine {
     }
     if (opts !== undefined) this.options = opts;
     const b = await this.getBackend();
-    if (opts?.waitForPool ?? true) await b.poolReady;
+    if (opts?.waitForThreads ?? true) await b.threadsReady;
     return b.info;
   }
 
-  /** Waits until ops can run (not for the pool's threads), as Node's import does. */
+  /** Waits until ops can run (not for the thread pool's threads), as Node's import does. */
   async started(): Promise<void> {
     await this.getBackend();
   }

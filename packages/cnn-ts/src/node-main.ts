@@ -10,5 +10,5 @@ import { ENGINE } from './engine.js';
 export * from './index.js';
 
 // A core that cannot start is reported by the first op that needs it, not here.
-// Not its pool threads: ops run on one thread until they are up.
+// Not its thread pool's threads: ops run on one thread until they are up.
 await ENGINE.started().catch(() => undefined);

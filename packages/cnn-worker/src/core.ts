@@ -28,12 +28,12 @@ export interface LoadOptions {
    * Node, `threads > 1`: whether `loadCore` waits for the pool's threads to
    * start (default `true`). With `false` it returns as soon as the module
    * runs on the calling thread: ops run there, on one thread, until the pool
-   * threads are up and join (when {@link Core.poolReady} resolves). Takes
+   * threads are up and join (when {@link Core.threadsReady} resolves). Takes
    * the start of `worker_threads` (50-200 ms) off a serverless function's
    * first request. A pool that then fails to start marks the core lost (the
    * next op throws why), as a pool thread that dies does.
    */
-  waitForPool?: boolean;
+  waitForThreads?: boolean;
 }
 
 /**
@@ -71,16 +71,16 @@ export class Core {
 
   /**
    * Resolves once all `info.poolThreads` threads run ops (at once unless
-   * loaded with `waitForPool: false`); rejects if the pool could not start.
+   * loaded with `waitForThreads: false`); rejects if the pool could not start.
    */
-  readonly poolReady: Promise<void>;
+  readonly threadsReady: Promise<void>;
 
-  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), poolReady: Promise<void> = Promise.resolve()) {
+  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), threadsReady: Promise<void> = Promise.resolve()) {
     this.raw = raw;
     this.info = info;
     this.memory = raw.wasmMemory();
     this.health = health;
-    this.poolReady = poolReady;
+    this.threadsReady = threadsReady;
   }
 
   /**
@@ -227,7 +227,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const info = parseInfo(raw, flavor, threads);
   if (threads === 1) return new Core(raw, info, health);
   const pool = startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
-  if (opts.waitForPool ?? true) {
+  if (opts.waitForThreads ?? true) {
     await pool;
     return new Core(raw, info, health);
   }

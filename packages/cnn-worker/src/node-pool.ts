@@ -62,7 +62,7 @@ export async function startNodePool(glue: CoreModule, glueUrl: string, module: W
   let onExit = (_code: number) => undefined as void;
   let stopped = false;
   // The core may be replaced or lost while its pool is still starting
-  // (`waitForPool: false`); the full version is set below once it runs.
+  // (`waitForThreads: false`); the full version is set below once it runs.
   health.stop = async () => {
     stopped = true;
     await sup.terminate();

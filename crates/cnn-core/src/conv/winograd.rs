@@ -459,8 +459,8 @@ fn run_phased<W: Tiling>(
     par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, bias, act, y) });
 }
 
-/// `f(i)` for `i < n` in chunks of `chunk` over the pool: one
-/// instantiation of the pool's machinery for all of [`run_phased`]'s phases
+/// `f(i)` for `i < n` in chunks of `chunk` over the thread pool: one
+/// instantiation of the thread pool's machinery for all of [`run_phased`]'s phases
 /// (each generic call would add its own to the wasm).
 fn par_each(n: usize, chunk: usize, f: &(dyn Fn(usize) + Sync)) {
     par::for_each_chunk(n, chunk, |r| r.for_each(f));

@@ -79,7 +79,7 @@ mod node {
             })
             .build_global()
             .map_err(|e| JsError::new(&format!("initThreadPool: {e}")))?;
-        crate::par::mark_pool_built();
+        crate::par::mark_thread_pool_built();
         Ok(())
     }
 }
