@@ -313,7 +313,10 @@ where
     for_each_out_chunk_reduce_dyn(out, item_len, chunk_items, acc, &f)
 }
 
-fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, acc: &mut [f32], f: &(dyn Fn(usize, &mut [f32], &mut [f32]) + Sync)) {
+/// `f(first_item, piece, partial)` of [`for_each_out_chunk_reduce`].
+type PieceAndPartial<'a> = dyn Fn(usize, &mut [f32], &mut [f32]) + Sync + 'a;
+
+fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, acc: &mut [f32], f: &PieceAndPartial) {
     use rayon::prelude::*;
     let chunk_items = chunk_items.max(1);
     let piece = (chunk_items * item_len).max(1);
