@@ -39,37 +39,25 @@ async function timeIt(f, rounds) {
   return median(s);
 }
 
+/** `y = op(y, a)` 3000 times in a row, each result freed once used: one command per op. */
+async function chain(a, op) {
+  const ms = await timeIt(async () => {
+    let y = a;
+    for (let i = 0; i < 3000; i++) {
+      const z = op(y, a);
+      if (y !== a) y.dispose();
+      y = z;
+    }
+    await y.data();
+    y.dispose();
+  }, 7);
+  a.dispose();
+  return ms;
+}
+
 const cases = {
-  'chain matMul 16x16 x3000': async (tf) => {
-    const a = tf.randomUniform([16, 16]);
-    const ms = await timeIt(async () => {
-      let y = a;
-      for (let i = 0; i < 3000; i++) {
-        const z = tf.matMul(y, a);
-        if (y !== a) y.dispose();
-        y = z;
-      }
-      await y.data();
-      y.dispose();
-    }, 7);
-    a.dispose();
-    return ms;
-  },
-  'chain add [64] x3000': async (tf) => {
-    const a = tf.ones([64]);
-    const ms = await timeIt(async () => {
-      let y = a;
-      for (let i = 0; i < 3000; i++) {
-        const z = tf.add(y, a);
-        if (y !== a) y.dispose();
-        y = z;
-      }
-      await y.data();
-      y.dispose();
-    }, 7);
-    a.dispose();
-    return ms;
-  },
+  'chain matMul 16x16 x3000': (tf) => chain(tf.randomUniform([16, 16]), tf.matMul),
+  'chain add [64] x3000': (tf) => chain(tf.ones([64]), tf.add),
   'fit step MLP 784-32-10 b32': async (tf) => {
     tf.random.setSeed(1);
     const m = tf.sequential();
