@@ -353,13 +353,33 @@ pub fn conv2d_winograd_variant(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[
 }
 
 pub fn conv2d_winograd_with(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+    conv2d_winograd_store(p, x, filter, Store { bias, residual: None, act }, y)
+}
+
+/// `y = act(conv2d(x, w) + bias + residual)` by Winograd (the tiling
+/// [`choose`] picks, else F(2x2, 3x3)); `residual` is laid out as `y`.
+pub fn conv2d_winograd_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+    let filter = TransformedFilter::new(p, w, choose(p).unwrap_or(Variant::F2));
+    conv2d_winograd_store(p, x, &filter, Store { bias, residual, act }, y)
+}
+
+/// What the output transform does to each value before storing it:
+/// `act((v + bias) + residual)`, the order of the unfused ops.
+#[derive(Clone, Copy)]
+struct Store<'a> {
+    bias: Option<&'a [f32]>,
+    residual: Option<&'a [f32]>,
+    act: Activation,
+}
+
+fn conv2d_winograd_store(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: &mut [f32]) {
     match filter.variant {
-        Variant::F2 => run::<F2>(p, x, filter, bias, act, y),
-        Variant::F4 => run::<F4>(p, x, filter, bias, act, y),
+        Variant::F2 => run::<F2>(p, x, filter, st, y),
+        Variant::F4 => run::<F4>(p, x, filter, st, y),
     }
 }
 
-fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     let th = p.y.output.div_ceil(W::OUT);
@@ -368,7 +388,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
     let block = block_tiles(p, xis);
     let yp = SharedOut(y.as_mut_ptr());
     if phased(p, W::OUT, xis) {
-        return run_phased::<W>(p, x, filter, bias, act, yp, total, th, tw);
+        return run_phased::<W>(p, x, filter, st, yp, total, th, tw);
     }
     par::for_each_chunk(total.div_ceil(block), 1, |blocks| {
         // V and M: every element read below is written first (rows < nt).
@@ -400,7 +420,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
                 }
                 for t in 0..nt {
                     // SAFETY: every output pixel belongs to exactly one tile.
-                    unsafe { transform_output::<W>(p, m, t0 + t, th, tw, t, nt, bias, act, yp) };
+                    unsafe { transform_output::<W>(p, m, t0 + t, th, tw, t, nt, st, yp) };
                 }
             }
         });
@@ -432,17 +452,7 @@ fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
 /// task in the same order as [`run`]'s, so results do not depend on the
 /// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn run_phased<W: Tiling>(
-    p: &Conv2d,
-    x: &[f32],
-    filter: &TransformedFilter,
-    bias: Option<&[f32]>,
-    act: Activation,
-    y: SharedOut,
-    nt: usize,
-    th: usize,
-    tw: usize,
-) {
+fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: SharedOut, nt: usize, th: usize, tw: usize) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     // V and M are not zero-filled first (a serial memset of up to 2 MB per
@@ -472,7 +482,7 @@ fn run_phased<W: Tiling>(
     unsafe { m.set_len(xis * nt * cout) };
     let m = &m;
     // SAFETY: every output pixel belongs to exactly one tile.
-    par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, bias, act, y) });
+    par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, st, y) });
 }
 
 /// `f(i)` for `i < n` in chunks of `chunk` over the thread pool: one
@@ -523,18 +533,8 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usi
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn transform_output<W: Tiling>(
-    p: &Conv2d,
-    m: &[f32],
-    tile: usize,
-    th: usize,
-    tw: usize,
-    slot: usize,
-    nt: usize,
-    bias: Option<&[f32]>,
-    act: Activation,
-    y: SharedOut,
-) {
+unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+    let Store { bias, residual, act } = st;
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);
@@ -550,7 +550,9 @@ unsafe fn transform_output<W: Tiling>(
             |xi| F32x4::load(m.as_ptr().add(src(xi, c))),
             |i, val| {
                 if let Some(off) = outs[i] {
-                    act.apply4(val + b).store(y.at(off + c));
+                    let v = val + b;
+                    let v = residual.map_or(v, |r| v + F32x4::load(r.as_ptr().add(off + c)));
+                    act.apply4(v).store(y.at(off + c));
                 }
             },
         );
@@ -562,7 +564,8 @@ unsafe fn transform_output<W: Tiling>(
             |xi| m[src(xi, c)],
             |i, val| {
                 if let Some(off) = outs[i] {
-                    *y.at(off + c) = act.apply(val + b);
+                    let v = val + b;
+                    *y.at(off + c) = act.apply(residual.map_or(v, |r| v + r[off + c]));
                 }
             },
         );
