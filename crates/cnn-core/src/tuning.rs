@@ -66,6 +66,10 @@ pub struct Tuning {
     /// transformed tiles (`conv::winograd::phased`), run as three parallel phases (input transform,
     /// the α² GEMMs split over ξ, output transform) instead of the block loop.
     pub winograd_phased: bool,
+    /// Switch 12. Winograd's block loop cuts its tiles into at least 8
+    /// blocks (a multiple of 4) of near-equal size (`conv::winograd::run`)
+    /// instead of fixed blocks with a short last one.
+    pub winograd_even_blocks: bool,
 }
 
 impl Tuning {
@@ -83,10 +87,11 @@ impl Tuning {
         gemm_single_k_block: true,
         gemm_b_in_place: true,
         winograd_phased: true,
+        winograd_even_blocks: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 12;
+    pub const SWITCHES: usize = 13;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -119,6 +124,7 @@ impl Tuning {
             9 => self.gemm_single_k_block = flag(d.gemm_single_k_block),
             10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
             11 => self.winograd_phased = flag(d.winograd_phased),
+            12 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
             _ => {}
         }
         self
@@ -143,7 +149,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(12, 1), d);
+        assert_eq!(d.with_switch(13, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

@@ -201,6 +201,40 @@ fn winograd_phased_batch_1_equals_block_loop_and_reference() {
     }
 }
 
+/// The block loop's even blocks (switch 12) against its fixed blocks and
+/// the reference, at 1 and 2 threads: every tile is computed the same way
+/// whatever block holds it, so the bits agree. Tile counts that leave a
+/// short fixed block, a tile count below 8 groups of 4, and odd channels.
+#[test]
+fn winograd_even_blocks_equal_fixed_blocks_on_one_and_two_threads() {
+    for (n, h, w, cin, cout) in [(1, 56, 56, 24, 24), (4, 16, 16, 64, 64), (3, 10, 7, 17, 9), (1, 9, 9, 16, 8), (2, 30, 30, 16, 32)] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        let mut p = conv(&a);
+        let d = data(&p, 700 + h as u64);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            let name = format!("{variant:?} {}", case_name(&a));
+            let mut outs = vec![];
+            for (switch, threads) in [(2, 1), (2, 2), (1, 1), (1, 2)] {
+                // Switch 11 off: the block loop even where the phased path would run.
+                p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, 1).with_switch(12, switch);
+                outs.push(with_threads(threads, || {
+                    let mut y = vec![f32::NAN; p.output_len()];
+                    winograd::conv2d_winograd_variant(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, variant);
+                    y
+                }));
+            }
+            let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+            assert_close(&outs[0], &expected, 1e-4, atol, &name);
+            for (i, o) in outs.iter().enumerate().skip(1) {
+                assert_bits_eq(o, &outs[0], &format!("{name}, run {i}"));
+            }
+        }
+    }
+}
+
 #[test]
 fn winograd_phased_one_and_two_threads_are_bit_identical() {
     for (h, cin, cout) in [(14, 64, 72), (7, 96, 128), (9, 5, 3)] {

@@ -390,16 +390,18 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, 
     if phased(p, W::OUT, xis) {
         return run_phased::<W>(p, x, filter, st, yp, total, th, tw);
     }
-    par::for_each_chunk(total.div_ceil(block), 1, |blocks| {
+    let (blocks, range) = if p.tuning.winograd_even_blocks { even_blocks(total, block) } else { (total.div_ceil(block), Blocks::Fixed(block)) };
+    let max_nt = range.max_len(total, blocks);
+    par::for_each_chunk(blocks, 1, |bs| {
         // V and M: every element read below is written first (rows < nt).
-        par::with_scratch(xis * block * (cin + cout), |buf| {
-            let (v, m) = buf.split_at_mut(xis * block * cin);
-            for b in blocks {
-                let t0 = b * block;
-                let nt = block.min(total - t0);
+        par::with_scratch(xis * max_nt * (cin + cout), |buf| {
+            let (v, m) = buf.split_at_mut(xis * max_nt * cin);
+            for b in bs {
+                let (t0, t1) = range.tiles(b, total, blocks);
+                let nt = t1 - t0;
                 let vp = SharedOut(v.as_mut_ptr());
                 for t in 0..nt {
-                    // SAFETY: v holds α² * block * cin floats, nt <= block.
+                    // SAFETY: v holds α² * max_nt * cin floats, nt <= max_nt.
                     unsafe { transform_input::<W>(p, x, t0 + t, th, tw, t, nt, vp) };
                 }
                 for xi in 0..xis {
@@ -425,6 +427,46 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, 
             }
         });
     });
+}
+
+/// How [`run`] cuts its tiles into blocks (both shape-only).
+#[derive(Clone, Copy)]
+enum Blocks {
+    /// Blocks of this many tiles, the last shorter.
+    Fixed(usize),
+    /// Groups of 4 tiles (one micro-kernel row panel) spread evenly: block
+    /// `b` of `n` holds groups `b * g / n .. (b + 1) * g / n`.
+    Even,
+}
+
+impl Blocks {
+    fn tiles(self, b: usize, total: usize, n: usize) -> (usize, usize) {
+        match self {
+            Blocks::Fixed(block) => (b * block, ((b + 1) * block).min(total)),
+            Blocks::Even => {
+                let groups = total.div_ceil(4);
+                ((b * groups / n) * 4, ((b + 1) * groups / n * 4).min(total))
+            }
+        }
+    }
+
+    fn max_len(self, total: usize, n: usize) -> usize {
+        match self {
+            Blocks::Fixed(block) => block.min(total),
+            Blocks::Even => total.div_ceil(4).div_ceil(n) * 4,
+        }
+    }
+}
+
+/// At least 8 blocks, a multiple of 4, of (nearly) equal size, none
+/// larger than `block` tiles (`Tuning::winograd_even_blocks`). Fixed
+/// blocks left a thread idle at the end: 1x56x56x64->64 F(4x4) has 196
+/// tiles, four blocks of 56, 56, 56, 28 (2 threads: 112 vs 84 tiles), and
+/// 64x16x16x64->64 has 19 blocks.
+fn even_blocks(total: usize, block: usize) -> (usize, Blocks) {
+    let groups = total.div_ceil(4);
+    let n = total.div_ceil(block).max(8).next_multiple_of(4).min(groups).max(1);
+    (n, Blocks::Even)
 }
 
 /// Below this many tile blocks (batch-1 layers at 7x7-28x28: 1-3 blocks)
