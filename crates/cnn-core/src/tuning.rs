@@ -70,6 +70,11 @@ pub struct Tuning {
     /// blocks (a multiple of 4) of near-equal size (`conv::winograd::run`)
     /// instead of fixed blocks with a short last one.
     pub winograd_even_blocks: bool,
+    /// Switch 13. The forward patch rows at the image's edges cut each
+    /// kernel row where a row enters or leaves the padding, pointing at the
+    /// input or at zeros (`im2col::Patches::split_edge_rows`), instead of
+    /// gathering the run of a row that crosses the padding.
+    pub split_edge_segments: bool,
 }
 
 impl Tuning {
@@ -88,10 +93,11 @@ impl Tuning {
         gemm_b_in_place: true,
         winograd_phased: true,
         winograd_even_blocks: true,
+        split_edge_segments: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 13;
+    pub const SWITCHES: usize = 14;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -125,6 +131,7 @@ impl Tuning {
             10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
             11 => self.winograd_phased = flag(d.winograd_phased),
             12 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
+            13 => self.split_edge_segments = flag(d.split_edge_segments),
             _ => {}
         }
         self
@@ -149,7 +156,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(13, 1), d);
+        assert_eq!(d.with_switch(14, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

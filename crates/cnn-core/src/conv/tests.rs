@@ -581,3 +581,36 @@ fn residual_store_by_hand() {
         assert_eq!(y[0], want, "residual {res} {act:?}");
     }
 }
+
+/// The edge row panels cut at the padding (switch 13) give the gather's
+/// bits, on random shapes (every padding mode, strides, batch 1, odd
+/// channels) and on stride-2 layers with no interior panel, at 1 and 2
+/// threads; the reference check of every path is
+/// `random_shapes_match_reference_in_every_padding_mode`.
+#[test]
+fn edge_segments_equal_the_gathered_rows() {
+    let mut r = rng(41);
+    let mut cases: Vec<Conv2dArgs> = (0..80).map(|_| random_args(&mut r)).collect();
+    for (n, h, cin, cout, k) in [(4, 8, 64, 64, 3), (2, 16, 32, 64, 3), (1, 23, 3, 8, 7), (3, 9, 5, 16, 5)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, k, k, cout);
+        a.stride = [2, 2];
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        let d = data(&p, 300 + i as u64);
+        let mut outs = vec![];
+        for (switch, threads) in [(2, 1), (2, 2), (1, 1)] {
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(13, switch);
+            outs.push(with_threads(threads, || {
+                let mut y = vec![f32::NAN; p.output_len()];
+                conv2d_with(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, KernelKind::Simd).unwrap();
+                y
+            }));
+        }
+        let name = case_name(a);
+        assert_bits_eq(&outs[1], &outs[0], &format!("2 threads {name}"));
+        assert_bits_eq(&outs[2], &outs[0], &format!("gathered {name}"));
+    }
+}
