@@ -163,7 +163,7 @@ describe('examples/serverless handler', () => {
     expectSame((JSON.parse(res.body) as { predictions: Prediction[] }).predictions[0], expected[2], 1e-5);
   });
 
-  it('the deployable folder (esbuild bundle + cnn-worker + model) runs from plain node and exits; zip <= 5 MB', () => {
+  it('the deployable folder (esbuild bundle + cnn-worker + model) runs from plain node with its code cache, and without it; zip <= 5 MB', () => {
     const out = join(tmp, 'fn');
     const lines = execFileSync(process.execPath, [join(repo, 'examples/serverless/build.mjs'), '--model', join(tmp, 'model'), '--out', out], { encoding: 'utf8' }).trim().split('\n');
     const sizes = JSON.parse(lines[lines.length - 1]) as { zipBytes: number };
@@ -171,13 +171,21 @@ describe('examples/serverless handler', () => {
     expect(sizes.zipBytes).toBeLessThanOrEqual(5e6);
     writeFileSync(
       join(tmp, 'invoke.mjs'),
-      `const { handler } = await import(${JSON.stringify(join(out, 'handler.mjs'))});\n` +
+      `const { handler, codeCache } = await import(${JSON.stringify(join(out, 'handler.mjs'))});\n` +
         `const r = await handler({ body: ${JSON.stringify(png(images[3]).toString('base64'))}, isBase64Encoded: true, headers: { 'content-type': 'image/png' } });\n` +
-        'console.log(r.body);\n',
+        'console.log(JSON.stringify({ codeCache, ...JSON.parse(r.body) }));\n',
     );
     // cwd = the function's root, as on Lambda (/var/task): MODEL_DIR defaults to ./model.
     const env = { PATH: process.env.PATH ?? '' };
-    const r = JSON.parse(execFileSync(process.execPath, [join(tmp, 'invoke.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000, env }).trim().split('\n').pop()!) as { predictions: Prediction[] };
-    expectSame(r.predictions[0], expected[3], 1e-5);
+    const invoke = () => JSON.parse(execFileSync(process.execPath, [join(tmp, 'invoke.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000, env }).trim().split('\n').pop()!) as { codeCache: string; predictions: Prediction[] };
+    // Built and run by the same Node: V8 takes the cache build.mjs made.
+    const cached = invoke();
+    expect(cached.codeCache).toBe('accepted');
+    expectSame(cached.predictions[0], expected[3], 1e-5);
+    // A cache V8 refuses (another Node version; here garbage) costs only the compile.
+    writeFileSync(join(out, 'handler.body.cache'), Buffer.alloc(4096, 7));
+    const rejected = invoke();
+    expect(rejected.codeCache).toBe('rejected');
+    expectSame(rejected.predictions[0], expected[3], 1e-5);
   });
 });
