@@ -17,10 +17,12 @@
  * Node version it will run on (e.g. inside the platform's build image).
  *
  * cnn-worker stays an ES module package beside the bundle (its wasm and
- * pool workers are files it loads by URL); the bundle gets it, and Node's
+ * pool workers are files it loads by URL), whose main-thread modules
+ * build.mjs bundles into dist/node.bundle.js; the bundle gets it, and Node's
  * built-ins, through the `require` it is given.
  */
-import * as cnnWorker from 'cnn-worker';
+// cnn-worker's modules bundled into one (build.mjs says why).
+import * as cnnWorker from './node_modules/cnn-worker/dist/node.bundle.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
