@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
@@ -177,11 +177,14 @@ describe('examples/serverless handler', () => {
     );
     // cwd = the function's root, as on Lambda (/var/task): MODEL_DIR defaults to ./model.
     const env = { PATH: process.env.PATH ?? '' };
-    const invoke = () => JSON.parse(execFileSync(process.execPath, [join(tmp, 'invoke.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000, env }).trim().split('\n').pop()!) as { codeCache: string; predictions: Prediction[] };
+    const invoke = (extra: Record<string, string> = {}) => JSON.parse(execFileSync(process.execPath, [join(tmp, 'invoke.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000, env: { ...env, ...extra } }).trim().split('\n').pop()!) as { codeCache: string; predictions: Prediction[] };
     // Built and run by the same Node: V8 takes the cache build.mjs made.
     const cached = invoke();
     expect(cached.codeCache).toBe('accepted');
     expectSame(cached.predictions[0], expected[3], 1e-5);
+    // Threads other than the cores: the core started at import restarts
+    // after the model was built on it, and the handler builds it again.
+    expectSame(invoke({ CNN_THREADS: String(availableParallelism() + 1) }).predictions[0], expected[3], 1e-5);
     // A cache V8 refuses (another Node version; here garbage) costs only the compile.
     writeFileSync(join(out, 'handler.body.cache'), Buffer.alloc(4096, 7));
     const rejected = invoke();
