@@ -13,7 +13,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import * as tf from 'cnn-ts';
 import { loadFashionMnist } from 'cnn-ts/node';
-import type { LambdaEvent, LambdaResult, Prediction } from '../examples/serverless/service.js';
+import { instance, type LambdaEvent, type LambdaResult, type Prediction } from '../examples/serverless/service.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const N = 12;
@@ -151,6 +151,17 @@ describe('examples/serverless handler', () => {
       expect(r.body.error).toContain(msg);
     }
     expectSame((await call(binary(png(images[1]), 'image/png'))).body.predictions![0], expected[1], 1e-5);
+  });
+
+  it('a model that cannot load: every well-formed request is a 500 with why (images are decoded first: a bad one is still a 400)', async () => {
+    const fn = instance(() => Promise.reject(new Error('model.json: no such file')));
+    const ev = (body: Buffer, type: string): LambdaEvent => ({ body: body.toString('base64'), isBase64Encoded: true, headers: { 'content-type': type } });
+    const failed = await fn.handler(ev(png(images[0]), 'image/png'));
+    expect(failed.statusCode).toBe(500);
+    expect(failed.body).toContain('model.json: no such file');
+    const json = await fn.handler(ev(Buffer.from(JSON.stringify({ pixels: Array.from(images[0]) })), 'application/json'));
+    expect(json.statusCode).toBe(500);
+    expect((await fn.handler(ev(Buffer.from('not an image'), 'image/png'))).statusCode).toBe(400);
   });
 
   it("Vercel / node:http style (req, res): the same answer", async () => {
