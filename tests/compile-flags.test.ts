@@ -1,9 +1,9 @@
-// cnn-worker compiles its wasm with V8's lazy compilation off (so the first
-// forward pass does not compile every kernel on its first call) and turns it
-// back on after: a library must leave the process's V8 flags as it found
-// them. V8 refuses a code cache made under other flags, which makes the
-// flags observable (support/compile-flags.mjs): a cache made by a process
-// that never loaded a core must still be accepted after loadCore.
+// A library must leave the process's V8 flags as it found them (beyond the
+// relaxed-SIMD flag that simd 'auto'/'relaxed' turns on in Node 20): the
+// serverless function's code cache, for one, is refused under other flags.
+// V8 refuses a code cache made under other flags, which makes the flags
+// observable (support/compile-flags.mjs): a cache made by a process that
+// never loaded a core must still be accepted after loadCore (strict SIMD).
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

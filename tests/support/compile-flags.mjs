@@ -1,6 +1,5 @@
-// Whether loadCore leaves V8's flags as it found them (it turns off lazy
-// wasm compilation while its module compiles). V8 takes a code cache only
-// under the flags it was made with, so:
+// Whether loadCore leaves V8's flags as it found them. V8 takes a code
+// cache only under the flags it was made with, so:
 //   node compile-flags.mjs make FILE          writes a cache of a probe script (no core loaded)
 //   node compile-flags.mjs check FILE SIMD [leave-lazy-off]
 //       loads a core (simd SIMD), then compiles the probe with FILE's cache

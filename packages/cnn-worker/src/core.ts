@@ -1,4 +1,4 @@
-import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory, WasmModule } from './module.js';
+import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory } from './module.js';
 import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { PoolHealth } from './health.js';
@@ -55,32 +55,6 @@ async function useRelaxed(choice: SimdChoice | undefined): Promise<boolean> {
     throw new Error('loadCore: simd \'relaxed\' needs WebAssembly relaxed SIMD (Chromium >= 114, Node >= 20); this engine has none: use \'auto\' or \'strict\'');
   }
   return false;
-}
-
-/** Whether Node was started with a `--[no-]wasm-lazy-compilation` of its own (then it is left as given). */
-function lazyCompilationSetByUser(): boolean {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  return given.some((a) => /^--(no-)?wasm[-_]lazy[-_]compilation(=|$)/.test(a));
-}
-
-/**
- * Node: compiles the module with every function compiled now (V8's baseline
- * compiler, Liftoff, on its background threads, while the caller's thread
- * goes on with the glue, the model, ...) instead of each on its first call,
- * as V8 does by default: that put about 20 ms of compiling on the first
- * forward pass, a serverless function's first request. V8 has no API for it
- * but its flag, read while the compile runs: it is off for that long and
- * then back as it was (unless the user set it: then it is theirs).
- * Hot functions still move up to the optimising compiler as they run.
- */
-async function compileEagerly(bytes: Uint8Array<ArrayBuffer>, setFlagsFromString: (flags: string) => void): Promise<WasmModule> {
-  if (lazyCompilationSetByUser()) return WebAssembly.compile(bytes);
-  setFlagsFromString('--no-wasm-lazy-compilation');
-  try {
-    return await WebAssembly.compile(bytes);
-  } finally {
-    setFlagsFromString('--wasm-lazy-compilation');
-  }
 }
 
 /**
@@ -244,9 +218,12 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const base = opts.wasmBase ?? defaultWasmBase();
   const gUrl = instanceUrl(glueUrl(base, flavor));
   const wUrl = wasmUrl(base, flavor, relaxed);
-  const { readFile, startNodePool, setFlagsFromString } = await nodeModules();
+  const { readFile, startNodePool } = await nodeModules();
   // The wasm is read and compiled (on V8's threads) while the glue loads.
-  const [raw, module] = await Promise.all([importGlue(gUrl), readFile(new URL(wUrl)).then((bytes) => compileEagerly(bytes, setFlagsFromString))]);
+  // (V8 compiles its functions on their first calls: compiling all of them
+  // up front made the first forward pass 10-20 ms shorter but the start no
+  // shorter, with more CPU, which a busy host makes slower.)
+  const [raw, module] = await Promise.all([importGlue(gUrl), readFile(new URL(wUrl)).then((bytes) => WebAssembly.compile(bytes))]);
   const health = new PoolHealth();
   raw.initSync({ module });
   const info = parseInfo(raw, flavor, threads);
