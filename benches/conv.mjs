@@ -5,7 +5,7 @@
 // Samples of the contenders are interleaved round by round so that drift
 // of this shared machine hits all of them alike; medians are reported.
 //
-//   node benches/conv.mjs [--quick] [--json out.json] [--only 32x32x16] [--shape n,h,w,cin,cout,stride ...]
+//   node benches/conv.mjs [--quick] [--json out.json] [--only 32x32x16] [--shape n,h,w,cin,cout,stride ...] [--forward-only]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, shape: { type: 'string', multiple: true } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, shape: { type: 'string', multiple: true }, 'forward-only': { type: 'boolean' } } });
 
 // [batch, h, w, cin, cout, stride]; 3x3 SAME.
 const SHAPES = [
@@ -135,11 +135,13 @@ async function main() {
     const cpuMs = median(Array.from({ length: cpuSamples }, () => { const t0 = performance.now(); tc.forward(); return performance.now() - t0; }));
     tc.free();
     await tf.setBackend('wasm');
-    const bwd = race([
-      { name: 'tfjsIn', run: t.backwardInput },
-      { name: 'ours1', run: o1.backward },
-      { name: 'ours2', run: o2.backward },
-    ], Math.max(5, ROUNDS >> 1));
+    const bwd = args['forward-only']
+      ? { tfjsIn: NaN, ours1: NaN, ours2: NaN }
+      : race([
+        { name: 'tfjsIn', run: t.backwardInput },
+        { name: 'ours1', run: o1.backward },
+        { name: 'ours2', run: o2.backward },
+      ], Math.max(5, ROUNDS >> 1));
     const row = {
       shape: name(shape),
       gflop: flops / 1e9,

@@ -14,7 +14,7 @@
 //        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
 //   node benches/tuning.mjs --op predict --model resnet50|mobilenetV2|vgg16 --switch 10 --values 1,2 [--threads 1]
 //        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
-//   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3)
+//   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3); --pad same|valid (default same)
 import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     against: { type: 'string' },
     'other-threads': { type: 'string' },
     kernel: { type: 'string', default: '3' },
+    pad: { type: 'string', default: 'same' },
   },
 });
 const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
@@ -108,8 +109,9 @@ console.log(other
   : `# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
 for (const [n, h, w, cin, cout, s] of shapes) {
   const k = Number(args.kernel);
-  const spec = encodeConv2d({ n, h, w, cin, kh: k, kw: k, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
-  const oh = Math.ceil(h / s), ow = Math.ceil(w / s);
+  const spec = encodeConv2d({ n, h, w, cin, kh: k, kw: k, cout, strides: [s, s], dilations: [1, 1], pad: args.pad });
+  const oh = args.pad === 'valid' ? Math.floor((h - k) / s) + 1 : Math.ceil(h / s);
+  const ow = args.pad === 'valid' ? Math.floor((w - k) / s) + 1 : Math.ceil(w / s);
   const data = { x: rnd(n * h * w * cin), f: rnd(k * k * cin * cout), dy: rnd(n * oh * ow * cout) };
   const ops = contenders.map(([c]) => {
     const x = c.upload(data.x), f = c.upload(data.f), dy = c.upload(data.dy);

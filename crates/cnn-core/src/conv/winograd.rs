@@ -287,7 +287,9 @@ impl TransformedFilter {
         // One row-major [cin, cout] matrix per ξ. With `gemm_b_in_place`
         // the GEMMs read them where they are; else each is packed (a copy
         // of all 16 or 36 of them per call).
-        let mut u: Vec<Vec<f32>> = (0..xis).map(|_| vec![0.0f32; cin * cout]).collect();
+        // Not zero-filled first (a serial memset of 4-16 MB per call on
+        // batch-1 deep layers): the loop below writes every element.
+        let mut u: Vec<Vec<f32>> = (0..xis).map(|_| Vec::with_capacity(cin * cout)).collect();
         let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
         // Rows of U[ξ] are input channels; parallel over them.
         let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
@@ -313,6 +315,11 @@ impl TransformedFilter {
                 }
             }
         });
+        for m in &mut u {
+            // SAFETY: the tasks above wrote all cin * cout elements (every
+            // ci, and every co by the vector loop or the tail).
+            unsafe { m.set_len(cin * cout) };
+        }
         let packed =
             u.into_iter()
                 .map(|m| {
@@ -438,13 +445,20 @@ fn run_phased<W: Tiling>(
 ) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
-    let mut v = vec![0.0f32; xis * nt * cin];
-    let mut m = vec![0.0f32; xis * nt * cout];
+    // V and M are not zero-filled first (a serial memset of up to 2 MB per
+    // call): every element is written before it is read.
+    let mut v: Vec<f32> = Vec::with_capacity(xis * nt * cin);
+    let mut m: Vec<f32> = Vec::with_capacity(xis * nt * cout);
     let vp = SharedOut(v.as_mut_ptr());
     let tile_chunk = par::chunk_size(nt, (1usize << 12).div_ceil(xis * (cin + cout)).max(1));
     // SAFETY: each task writes its own tiles' slots of v.
     par_each(nt, tile_chunk, &|t| unsafe { transform_input::<W>(p, x, t, th, tw, t, nt, vp) });
-    let outs: Vec<Out> = m.chunks_mut(nt * cout).map(|c| Out::new(c, nt, cout, cout)).collect();
+    // SAFETY: transform_input wrote all α² * cin values of every tile.
+    unsafe { v.set_len(xis * nt * cin) };
+    let mp = m.as_mut_ptr();
+    // SAFETY: M[ξ] is the ξ-th [nt, cout] block of m's capacity; the GEMMs
+    // below write every element of it (each row and column of C).
+    let outs: Vec<Out> = (0..xis).map(|xi| unsafe { Out::from_raw(mp.add(xi * nt * cout), cout) }).collect();
     par_each(xis, 1, &|xi| {
         let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
         if cin <= KC && p.tuning.winograd_direct_small_k {
@@ -454,6 +468,8 @@ fn run_phased<W: Tiling>(
             drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], outs[xi], run);
         }
     });
+    // SAFETY: the α² GEMMs wrote every element of M.
+    unsafe { m.set_len(xis * nt * cout) };
     let m = &m;
     // SAFETY: every output pixel belongs to exactly one tile.
     par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, bias, act, y) });

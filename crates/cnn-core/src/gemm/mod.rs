@@ -241,6 +241,16 @@ impl Out {
         Out { ptr: c.as_mut_ptr(), ldc }
     }
 
+    /// An output at `ptr` with rows `ldc` floats apart, for memory that is
+    /// not a slice yet (a vector's capacity the GEMM fills).
+    ///
+    /// # Safety
+    /// Every element the GEMM writes (`ptr + i * ldc + j`) must be valid
+    /// for writes while the `Out` is used.
+    pub unsafe fn from_raw(ptr: *mut f32, ldc: usize) -> Out {
+        Out { ptr, ldc }
+    }
+
     /// Pointer to element `(i, j)`. Callers stay inside the extent checked
     /// by [`Out::new`].
     fn at(&self, i: usize, j: usize) -> *mut f32 {
