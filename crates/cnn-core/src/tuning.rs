@@ -66,6 +66,12 @@ pub struct Tuning {
     /// transformed tiles (`conv::winograd::phased`), run as three parallel phases (input transform,
     /// the α² GEMMs split over ξ, output transform) instead of the block loop.
     pub winograd_phased: bool,
+    /// Switch 12. Winograd filter gradients whose tile blocks are short
+    /// (wide channels) run in passes of two parallel phases, every tile's
+    /// transforms then the α² GEMMs over the whole pass
+    /// (`conv::winograd_filter::phased`), instead of the block loop with
+    /// partial sums.
+    pub winograd_filter_phased: bool,
 }
 
 impl Tuning {
@@ -83,10 +89,11 @@ impl Tuning {
         gemm_single_k_block: true,
         gemm_b_in_place: true,
         winograd_phased: true,
+        winograd_filter_phased: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 12;
+    pub const SWITCHES: usize = 13;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -119,6 +126,7 @@ impl Tuning {
             9 => self.gemm_single_k_block = flag(d.gemm_single_k_block),
             10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
             11 => self.winograd_phased = flag(d.winograd_phased),
+            12 => self.winograd_filter_phased = flag(d.winograd_filter_phased),
             _ => {}
         }
         self
@@ -143,7 +151,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(12, 1), d);
+        assert_eq!(d.with_switch(13, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

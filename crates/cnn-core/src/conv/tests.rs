@@ -270,6 +270,83 @@ fn winograd_filter_gradient_with_big_partials() {
     }
 }
 
+/// The phased filter gradient (switch 12): the reference's result on
+/// random shapes in one pass and in passes of a few tiles (the pass sum
+/// runs in order), the same bits at 1 and 2 threads, and the default rule
+/// with the switch on and off (phased vs block loop) both correct.
+#[test]
+fn winograd_filter_gradient_phased_matches_reference() {
+    let mut r = rng(37);
+    for seed in 0..24u64 {
+        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..6), r.random_range(1..6)) } else { (r.random_range(4..40), r.random_range(8..40)) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 6000 + seed);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            // One pass, and passes of about 3 tiles (as many as 3 tiles' floats allow).
+            let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (cin + cout.div_ceil(8) * 8);
+            for max_floats in [usize::MAX, 3 * per_tile] {
+                let run = || {
+                    let mut dw = vec![f32::NAN; p.filter_len()];
+                    winograd_filter::conv2d_backward_filter_winograd_phased(&p, &d.x, &d.dy, &mut dw, variant, max_floats);
+                    dw
+                };
+                let name = format!("phased {variant:?} pass {max_floats} {}", case_name(&a));
+                let one = with_threads(1, run);
+                assert_close(&one, &expected, 1e-4, atol, &name);
+                assert_bits_eq(&with_threads(2, run), &one, &format!("{name}, 2 threads"));
+            }
+        }
+    }
+    // Wide channels: the rule picks phased F(3x3, 4x4) with the switch on,
+    // the block loop with it off; both are the reference's result.
+    let mut a = Conv2dArgs::new(1, 30, 26, 136, 3, 3, 200);
+    a.padding = Padding::Same;
+    let mut p = conv(&a);
+    let d = data(&p, 99);
+    let mut expected = vec![0.0; p.filter_len()];
+    conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+    for value in [1, 2] {
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(12, value);
+        assert!(winograd_filter::applies(&p));
+        let mut dw = vec![f32::NAN; p.filter_len()];
+        conv2d_backward_filter(&p, &d.x, &d.dy, &mut dw).unwrap();
+        assert_close(&dw, &expected, 1e-4, 1e-4 * (p.out_pixels() as f32).sqrt(), &format!("switch 12 = {value}"));
+    }
+}
+
+/// The blocked, parallel filter flip of the stride-1 input gradient equals
+/// its definition, `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`, at 1
+/// and 2 threads (channel counts off the 8-block, tasks spanning taps).
+#[test]
+fn flip_filter_matches_its_definition() {
+    for (kh, kw, cin, cout) in [(3, 3, 5, 7), (3, 2, 17, 9), (1, 1, 3, 1), (3, 3, 520, 100), (5, 5, 64, 8)] {
+        let p = conv(&Conv2dArgs::new(1, 6, 6, cin, kh, kw, cout));
+        let w = rand_vec(&mut rng(cin as u64), p.filter_len());
+        let mut expected = vec![0.0; w.len()];
+        for ky in 0..kh {
+            for kx in 0..kw {
+                for ci in 0..cin {
+                    for co in 0..cout {
+                        expected[(((kh - 1 - ky) * kw + (kw - 1 - kx)) * cout + co) * cin + ci] = w[((ky * kw + kx) * cin + ci) * cout + co];
+                    }
+                }
+            }
+        }
+        let name = format!("flip {kh}x{kw}x{cin}x{cout}");
+        assert_bits_eq(&with_threads(1, || flip_filter(&p, &w)), &expected, &name);
+        assert_bits_eq(&with_threads(2, || flip_filter(&p, &w)), &expected, &format!("{name}, 2 threads"));
+    }
+}
+
 #[test]
 fn seed_example_ones_valid_and_same() {
     // 1x3x3x1 ones convolved with a 2x2x1x1 filter of ones.
