@@ -13,7 +13,7 @@
  * The cache holds what one build-time request compiled (build.mjs runs
  * code-cache.mjs). V8 takes it only from the same V8 version and flags:
  * from another Node version it is rejected (`codeCache` says so) and the
- * bundle compiles as usual, about 40 ms slower; build the function with the
+ * bundle compiles as usual, about 30 ms slower; build the function with the
  * Node version it will run on (e.g. inside the platform's build image).
  *
  * cnn-worker stays an ES module package beside the bundle (its wasm and
