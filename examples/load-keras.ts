@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from 'cnn-ts';
+import { intOption } from './cli.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,7 +36,7 @@ function referenceFor(path: string): { input: number[]; input_shape: number[]; o
 }
 
 async function main(): Promise<void> {
-  await tf.ready({ threads: opts.threads === undefined ? undefined : Number(opts.threads) });
+  await tf.ready({ threads: intOption('threads', opts.threads) });
   const isUrl = /^[a-z]+:\/\//.test(opts.model!);
   const url = isUrl ? opts.model! : `file://${resolve(opts.model!)}`;
 

@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import * as tf from 'cnn-ts';
+import { intOption } from './cli.js';
 import { loadFashionMnist } from 'cnn-ts/node';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -31,15 +32,8 @@ if (opts.help) {
   process.exit(0);
 }
 
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  await tf.ready({ threads: int('threads', opts.threads) });
+  await tf.ready({ threads: intOption('threads', opts.threads) });
   const url = /^[a-z]+:\/\//.test(opts.model!) ? opts.model! : `file://${resolve(opts.model!)}`;
   const t0 = performance.now();
   const model = await tf.loadLayersModel(url);
@@ -47,13 +41,13 @@ async function main(): Promise<void> {
 
   const d = await loadFashionMnist({ dir: opts.data });
   const hw = d.testShape.slice(1);
-  const n = Math.min(int('limit', opts.limit)!, d.testShape[0]);
+  const n = Math.min(intOption('limit', opts.limit)!, d.testShape[0]);
   const x = tf.tensor(d.testImages.subarray(0, n * hw[0] * hw[1] * hw[2]), [n, ...hw]);
   const probs = model.predict(x, { batchSize: 256 });
   const p = (await probs.data()) as Float32Array;
   const k = probs.shape[1]!;
   let correct = 0;
-  const show = Math.min(int('count', opts.count)!, n);
+  const show = Math.min(intOption('count', opts.count)!, n);
   console.log(`${'image'.padStart(5)}  ${'true'.padEnd(12)} ${'predicted'.padEnd(12)} confidence`);
   for (let i = 0; i < n; i++) {
     let best = 0;

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from 'cnn-ts';
+import { intOption } from './cli.js';
 import { loadFashionMnist } from 'cnn-ts/node';
 
 const { values: opts } = parseArgs({
@@ -20,7 +21,7 @@ const { values: opts } = parseArgs({
     data: { type: 'string' },
   },
 });
-await tf.ready(opts.threads ? { threads: Number(opts.threads) } : {});
+await tf.ready({ threads: intOption('threads', opts.threads) });
 tf.random.setSeed(2021);
 const fm = await loadFashionMnist(opts.data ? { dir: opts.data } : {});
 
@@ -32,16 +33,16 @@ function split(images: Float32Array, labels: Int32Array, count: number): { x: tf
   return { x: tf.tensor(x, [n, 32, 32, 1]), y: tf.tensor(labels.slice(0, n), [n], 'int32') };
 }
 
-const train = split(fm.trainImages, fm.trainLabels, Number(opts.train));
-const test = split(fm.testImages, fm.testLabels, Number(opts.test));
+const train = split(fm.trainImages, fm.trainLabels, intOption('train', opts.train)!);
+const test = split(fm.testImages, fm.testLabels, intOption('test', opts.test)!);
 console.log(`Fashion-MNIST from ${fm.source}: ${train.x.shape[0]} training, ${test.x.shape[0]} test images at 32x32x1`);
 const model = tf.builders.resnet18({ inputShape: [32, 32, 1], classes: 10 });
 console.log(`ResNet-18: ${model.countParams().toLocaleString('en-US')} parameters`);
 model.compile({ optimizer: tf.train.adam(0.001), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 const t0 = performance.now();
-await model.fit(train.x, train.y, { epochs: Number(opts.epochs), batchSize: Number(opts['batch-size']), validationSplit: 0.1, verbose: 1 });
+await model.fit(train.x, train.y, { epochs: intOption('epochs', opts.epochs)!, batchSize: intOption('batch-size', opts['batch-size'])!, validationSplit: 0.1, verbose: 1 });
 const s = (performance.now() - t0) / 1000;
 const [loss, acc] = model.evaluate(test.x, test.y) as tf.Tensor[];
-console.log(`test loss ${(await loss.data())[0].toFixed(4)}, test accuracy ${(await acc.data())[0].toFixed(4)}; ${((train.x.shape[0] * Number(opts.epochs)) / s).toFixed(0)} images/s over training`);
+console.log(`test loss ${(await loss.data())[0].toFixed(4)}, test accuracy ${(await acc.data())[0].toFixed(4)}; ${((train.x.shape[0] * intOption('epochs', opts.epochs)!) / s).toFixed(0)} images/s over training`);
 tf.dispose([train.x, train.y, test.x, test.y, loss, acc]);
 model.dispose();

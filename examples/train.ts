@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from 'cnn-ts';
+import { intOption } from './cli.js';
 import { cifar10Dataset, imageGrid, loadFashionMnist, plotHistory } from 'cnn-ts/node';
 
 const { values: opts } = parseArgs({
@@ -44,17 +45,10 @@ if (opts.help) {
   process.exit(0);
 }
 
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
-}
-
-const SEED = int('seed', opts.seed)!;
-const epochs = int('epochs', opts.epochs)!;
-const batchSize = int('batch-size', opts['batch-size'])!;
-const verbose = int('verbose', opts.verbose) as 0 | 1 | 2;
+const SEED = intOption('seed', opts.seed)!;
+const epochs = intOption('epochs', opts.epochs)!;
+const batchSize = intOption('batch-size', opts['batch-size'])!;
+const verbose = intOption('verbose', opts.verbose) as 0 | 1 | 2;
 
 function buildModel(name: string, inputShape: number[]): tf.Sequential {
   switch (name) {
@@ -69,13 +63,13 @@ function buildModel(name: string, inputShape: number[]): tf.Sequential {
 
 async function main(): Promise<void> {
   tf.random.setSeed(SEED);
-  const info = await tf.ready({ threads: int('threads', opts.threads) });
+  const info = await tf.ready({ threads: intOption('threads', opts.threads) });
   console.log(`cnn-ts: ${info.flavor} wasm, ${info.poolThreads} thread(s), SIMD128 ${info.simd128 ? 'on' : 'off'}`);
   if (opts.dataset === 'cifar10') return trainCifar10();
   if (opts.dataset !== 'fashion-mnist') throw new Error(`--dataset must be fashion-mnist or cifar10, got '${opts.dataset}'`);
 
   const d = await loadFashionMnist({ dir: opts.data });
-  const limit = int('limit', opts.limit);
+  const limit = intOption('limit', opts.limit);
   const nTrain = Math.min(limit ?? Infinity, d.trainShape[0]);
   const nTest = Math.min(limit ?? Infinity, d.testShape[0]);
   const hw = d.trainShape.slice(1);
@@ -129,7 +123,7 @@ async function saveModel(model: tf.Sequential): Promise<void> {
 async function trainCifar10(): Promise<void> {
   if (!opts.data) throw new Error('--dataset cifar10 needs --data DIR (the cifar-10-batches-bin folder of https://www.cs.toronto.edu/~kriz/cifar.html)');
   const dir = opts.data;
-  const limit = int('limit', opts.limit);
+  const limit = intOption('limit', opts.limit);
   const cut = <T>(ds: tf.data.Dataset<T>, n = limit) => (n === undefined ? ds : ds.take(n));
   const files = [1, 2, 3, 4].map((i) => join(dir, `data_batch_${i}.bin`));
   const train = cut(await cifar10Dataset(files));

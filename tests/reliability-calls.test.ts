@@ -92,6 +92,29 @@ describe('a failed call changes nothing', () => {
     tf.dispose([x, good, bad]);
   });
 
+  it('trainOnBatch and fitDataset rejected for a bad label do not advance Adam or change a weight', async () => {
+    const x = tf.tensor([[1, 2, 3], [0, 1, 0], [2, 0, 1], [1, 1, 1]]);
+    const bad = tf.tensor([0, 1, 7, 1], [4], 'int32');
+    const half = tf.tensor([0, 1.5, 2, 1], [4]);
+    for (const [caller, y, re] of [
+      ['trainOnBatch', bad, /trainOnBatch: y has label 7 at sample 2, expected an integer in \[0, 3\).*nothing was trained/],
+      ['fitDataset', bad, /fitDataset: y has label 7 at sample 2, expected an integer in \[0, 3\).*batch 0 of this epoch was not trained/],
+      ['trainOnBatch', half, /trainOnBatch: y has label 1.5 at sample 1/],
+    ] as const) {
+      const m = smallModel();
+      const opt = tf.train.adam(0.05);
+      m.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy' });
+      const w = await m.getWeights()[0].data();
+      const call = caller === 'trainOnBatch' ? () => m.trainOnBatch(x, y) : () => m.fitDataset(tf.data.array([{ xs: x, ys: y }]), { epochs: 1, verbose: 0 });
+      await noLeak(call, re);
+      expect(opt.iterations, caller).toBe(0);
+      expect(Array.from(await m.getWeights()[0].data()), caller).toEqual(Array.from(w));
+      m.dispose();
+      opt.dispose();
+    }
+    tf.dispose([x, bad, half]);
+  });
+
   it("model.dispose() after compile('adam') frees the optimizer's slots", async () => {
     const before = tf.memory().numTensors;
     const m = smallModel();

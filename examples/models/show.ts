@@ -3,7 +3,9 @@
  * seed's `build_vgg16(); model.summary()`) and times one forward pass of a
  * random batch of 1 at the model's input size.
  */
+import { parseArgs } from 'node:util';
 import * as tf from 'cnn-ts';
+import { intOption } from '../cli.js';
 
 export async function show(model: tf.LayersModel): Promise<void> {
   model.summary();
@@ -22,6 +24,6 @@ export async function show(model: tf.LayersModel): Promise<void> {
 
 /** `--threads N` (default: what tf.ready picks). */
 export async function ready(): Promise<void> {
-  const i = process.argv.indexOf('--threads');
-  await tf.ready(i > 0 ? { threads: Number(process.argv[i + 1]) } : {});
+  const { values } = parseArgs({ options: { threads: { type: 'string' } } });
+  await tf.ready({ threads: intOption('threads', values.threads) });
 }

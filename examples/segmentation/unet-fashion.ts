@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from 'cnn-ts';
+import { intOption, numberOption } from '../cli.js';
 import { imageGrid, loadFashionMnist } from 'cnn-ts/node';
 
 const { values: opts } = parseArgs({
@@ -23,9 +24,9 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: 'segmentation.png' },
   },
 });
-await tf.ready(opts.threads ? { threads: Number(opts.threads) } : {});
+await tf.ready({ threads: intOption('threads', opts.threads) });
 tf.random.setSeed(2021);
-const threshold = Number(opts.threshold);
+const threshold = numberOption('threshold', opts.threshold)!;
 
 const fm = await loadFashionMnist(opts.data ? { dir: opts.data } : {});
 console.log(`Fashion-MNIST from ${fm.source}`);
@@ -48,13 +49,13 @@ function split(images: Float32Array, total: number, count: number): { x: tf.Tens
   return { x: tf.tensor(x, [n, 32, 32, 1]), y: tf.tensor(y, [n, 32, 32, 1]) };
 }
 
-const train = split(fm.trainImages, fm.trainShape[0], Number(opts.train));
-const test = split(fm.testImages, fm.testShape[0], Number(opts.test));
+const train = split(fm.trainImages, fm.trainShape[0], intOption('train', opts.train)!);
+const test = split(fm.testImages, fm.testShape[0], intOption('test', opts.test)!);
 const model = tf.builders.unet({ inputShape: [32, 32, 1], classes: 1, baseFilters: 8, depth: 3 });
 console.log(`U-Net base 8, depth 3: ${model.countParams().toLocaleString('en-US')} parameters; ${train.x.shape[0]} training images, ${test.x.shape[0]} test images`);
 // fit supports meanSquaredError on the sigmoid mask (binary cross-entropy in fit is issue 11's).
 model.compile({ optimizer: tf.train.adam(0.003), loss: 'meanSquaredError' });
-await model.fit(train.x, train.y, { epochs: Number(opts.epochs), batchSize: 32, verbose: 1 });
+await model.fit(train.x, train.y, { epochs: intOption('epochs', opts.epochs)!, batchSize: 32, verbose: 1 });
 
 const pred = model.predict(test.x, { batchSize: 64 }) as tf.Tensor;
 const [p, t] = [await pred.data(), await test.y.data()];

@@ -10,6 +10,7 @@
 import { add, div, mul } from '../ops/binary.js';
 import { sum } from '../ops/reduction.js';
 import { clipByValue, relu, sqrt } from '../ops/unary.js';
+import { argsByWeight } from './weight_roles.js';
 import { tidy } from '../globals.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { Serializable, registerClass, type ConfigDict } from '../serialization.js';
@@ -175,26 +176,10 @@ export interface LayerConstraints {
   config: Record<string, unknown>;
 }
 
-/** TF.js' constraint arguments and the weight each applies to. */
-const ROLES: [string, string][] = [
-  ['kernelConstraint', 'kernel'], ['biasConstraint', 'bias'], ['embeddingsConstraint', 'embeddings'],
-  ['depthwiseConstraint', 'depthwise_kernel'], ['pointwiseConstraint', 'pointwise_kernel'],
-  ['alphaConstraint', 'alpha'], ['betaConstraint', 'beta'], ['gammaConstraint', 'gamma'],
-];
-
 /** Reads the `*Constraint` arguments of a layer (null: none). */
 export function constraintsFromArgs(args: object, where: string): LayerConstraints | null {
-  const a = args as Record<string, ConstraintIdentifier | null | undefined>;
-  const byWeight = new Map<string, Constraint>();
-  const config: Record<string, unknown> = {};
-  for (const [arg, weight] of ROLES) {
-    const c = getConstraint(a[arg], where);
-    if (c) {
-      byWeight.set(weight, c);
-      config[arg] = { className: c.getClassName(), config: c.getConfig() };
-    }
-  }
-  return byWeight.size === 0 ? null : { byWeight, config };
+  const cs = argsByWeight(args, 'Constraint', (c) => getConstraint(c as ConstraintIdentifier | null | undefined, where), (c) => ({ className: c.getClassName(), config: c.getConfig() }));
+  return cs.byWeight.size === 0 ? null : cs;
 }
 
 export function registerConstraint(cs: LayerConstraints | null, weightName: string, v: Variable): void {

@@ -10,6 +10,7 @@ import { add, mul } from '../ops/binary.js';
 import { sum } from '../ops/reduction.js';
 import { abs, square } from '../ops/unary.js';
 import { scalar } from '../ops/creation.js';
+import { argsByWeight } from './weight_roles.js';
 import type { Tensor, Variable } from '../tensor.js';
 
 export interface L1L2Args {
@@ -79,21 +80,10 @@ export interface LayerRegularizers {
   config: Record<string, unknown>;
 }
 
-const ROLES: [string, string][] = [['kernelRegularizer', 'kernel'], ['biasRegularizer', 'bias'], ['embeddingsRegularizer', 'embeddings'], ['depthwiseRegularizer', 'depthwise_kernel'], ['pointwiseRegularizer', 'pointwise_kernel'], ['alphaRegularizer', 'alpha'], ['betaRegularizer', 'beta'], ['gammaRegularizer', 'gamma']];
-
 /** Reads the `*Regularizer` arguments of a layer. */
 export function regularizersFromArgs(args: object, where: string): LayerRegularizers | null {
-  const a = args as Record<string, RegularizerIdentifier | null | undefined>;
-  const byWeight = new Map<string, Regularizer>();
-  const config: Record<string, unknown> = {};
-  for (const [arg, weight] of ROLES) {
-    const r = getRegularizer(a[arg], where);
-    if (r) {
-      byWeight.set(weight, r);
-      config[arg] = regularizerConfig(r);
-    }
-  }
-  const activity = getRegularizer(a.activityRegularizer, where);
+  const { byWeight, config } = argsByWeight(args, 'Regularizer', (r) => getRegularizer(r as RegularizerIdentifier | null | undefined, where), regularizerConfig);
+  const activity = getRegularizer((args as { activityRegularizer?: RegularizerIdentifier | null }).activityRegularizer, where);
   if (activity) config.activityRegularizer = regularizerConfig(activity);
   return byWeight.size === 0 && !activity ? null : { byWeight, activity, config };
 }

@@ -132,7 +132,7 @@ async function checkFinite(named: { label: string; t: Tensor }[], caller: string
  * after the optimizer has counted the step, and training goes on from a
  * different state than a clean run.
  */
-async function checkSparseLabels(named: { label: string; t: Tensor; classes: number }[], caller: string): Promise<void> {
+async function checkSparseLabels(named: { label: string; t: Tensor; classes: number }[], caller: string, untouched = 'nothing was trained'): Promise<void> {
   if (named.length === 0) return;
   const flags = tidy(() => stack(named.map(({ t, classes }) => any(logicalOr(logicalOr(less(t, 0), greaterEqual(t, classes)), notEqual(floor(t), t))).toFloat())));
   const v = await flags.data();
@@ -143,7 +143,12 @@ async function checkSparseLabels(named: { label: string; t: Tensor; classes: num
   const { label, t, classes } = named[i];
   const values = await t.data();
   const at = Array.from(values).findIndex((l) => !(Number.isInteger(l) && l >= 0 && l < classes));
-  throw new Error(`${caller}: ${label} has label ${values[at]} at sample ${at}, expected an integer in [0, ${classes}) (sparseCategoricalCrossentropy with ${classes} classes; nothing was trained)`);
+  throw new Error(`${caller}: ${label} has label ${values[at]} at sample ${at}, expected an integer in [0, ${classes}) (sparseCategoricalCrossentropy with ${classes} classes; ${untouched})`);
+}
+
+/** Tensors named for messages: `y`, or `y ('name')` when the model has several. */
+function labelled(kind: string, names: string[], ts: Tensor[], prefix = ''): { label: string; t: Tensor }[] {
+  return ts.map((t, i) => ({ label: `${prefix}${kind}${names.length > 1 ? ` ('${names[i]}')` : ''}`, t }));
 }
 
 function batchRanges(n: number, size: number): [number, number][] {
@@ -269,6 +274,11 @@ export class Trainer {
   /** Frees the optimizer's state if this trainer made the optimizer (model.dispose, recompile). */
   disposeOwned(): void {
     if (this.ownsOptimizer) this.optimizer?.dispose();
+  }
+
+  /** Rejects a batch whose sparse labels are not class ids before it reaches the optimizer (one read; none without sparse losses). */
+  checkBatchLabels(ys: Tensor[], caller: string, untouched?: string): Promise<void> {
+    return checkSparseLabels(this.sparseTargets(labelled('y', this.model.outputNames, ys)), caller, untouched);
   }
 
   /** The targets (one per output, then the validation targets likewise) of outputs trained with sparse labels, with their class counts. */
@@ -474,8 +484,6 @@ export class Trainer {
     if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
     const xs = this.inputsOf(x, 'fit');
     const ys = this.targetsOf(y, 'fit');
-    const labelled = (kind: string, names: string[], ts: Tensor[], prefix = '') =>
-      ts.map((t, i) => ({ label: `${prefix}${kind}${names.length > 1 ? ` ('${names[i]}')` : ''}`, t }));
     const dataNamed = [...labelled('x', this.model.inputNames, xs), ...labelled('y', this.model.outputNames, ys)];
     const n = checkSampleCounts(dataNamed, 'fit');
     checkInputShapes(this.model, xs, 'fit');
@@ -585,6 +593,7 @@ export class Trainer {
     const size = checkSampleCounts([...xs.map((t, i) => ({ label: `x[${i}]`, t })), ...ys.map((t, i) => ({ label: `y[${i}]`, t }))], 'trainOnBatch');
     checkInputShapes(this.model, xs, 'trainOnBatch');
     checkTargetShapes(this.model, this.specs, ys, 'trainOnBatch');
+    await this.checkBatchLabels(ys, 'trainOnBatch');
     const row = this.trainStep({ xs, ys, weights: ys.map(() => null), size });
     try {
       const v = Array.from(await row.data());

@@ -154,6 +154,7 @@ export async function fitDataset<T>(trainer: Trainer, model: ModelNames, dataset
             let batch: Batch;
             try {
               const { xs, ys, size } = standardizeElement(trainer, model, r.value, caller);
+              await trainer.checkBatchLabels(ys, caller, `batch ${done} of this epoch was not trained`);
               batch = { xs, ys, weights: trainer.weightsFor(ys, cws), size };
             } catch (e) {
               disposeElement(r.value);
