@@ -72,6 +72,15 @@ pub struct Tuning {
     /// (`conv::winograd_filter::phased`), instead of the block loop with
     /// partial sums.
     pub winograd_filter_phased: bool,
+    /// Switch 13. The direct filter gradient of layers with few input
+    /// channels and a short patch (first layers) as `dW^T = dy^T P` with
+    /// `P` written out a block of pixels at a time (`conv::short_patch`),
+    /// instead of gathering `P^T`.
+    pub filter_grad_short_patch: bool,
+    /// Switch 14. Max-pool backward of 2x2 stride-2 windows that tile the
+    /// input in straight-line code (`pool::f32_maxpool2x2_backward_band__simd128`)
+    /// instead of the general disjoint-window path.
+    pub max_pool_backward_2x2: bool,
 }
 
 impl Tuning {
@@ -90,10 +99,12 @@ impl Tuning {
         gemm_b_in_place: true,
         winograd_phased: true,
         winograd_filter_phased: true,
+        filter_grad_short_patch: true,
+        max_pool_backward_2x2: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 13;
+    pub const SWITCHES: usize = 15;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -127,6 +138,8 @@ impl Tuning {
             10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
             11 => self.winograd_phased = flag(d.winograd_phased),
             12 => self.winograd_filter_phased = flag(d.winograd_filter_phased),
+            13 => self.filter_grad_short_patch = flag(d.filter_grad_short_patch),
+            14 => self.max_pool_backward_2x2 = flag(d.max_pool_backward_2x2),
             _ => {}
         }
         self
@@ -151,7 +164,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(13, 1), d);
+        assert_eq!(d.with_switch(15, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

@@ -112,6 +112,8 @@ fn named_shapes_match_reference() {
         (15, 11, 1, 4, 3, Padding::Same),
         (32, 3, 3, 16, 1, Padding::Same),
         (16, 3, 32, 64, 2, Padding::Same),
+        (20, 3, 3, 64, 1, Padding::Same),
+        (21, 3, 5, 16, 2, Padding::Same),
         (7, 3, 1, 1, 1, Padding::Explicit([2, 0, 1, 3])),
     ] {
         let mut a = Conv2dArgs::new(1, h, h, cin, k, k, cout);
@@ -409,7 +411,20 @@ fn one_and_two_threads_are_bit_identical() {
     // Winograd filter-gradient paths.
     // Batch 1 at 14x14 and 7x7 (the three-phase Winograd path, split over ξ;
     // the direct GEMM with the filter read in place, split over columns).
-    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (4, 16, 32, 40, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1), (1, 14, 64, 72, 1), (1, 7, 96, 128, 1)] {
+    for (n, h, cin, cout, s) in [
+        (4, 20, 16, 32, 1),
+        (4, 16, 32, 40, 1),
+        (1, 30, 8, 16, 2),
+        (2, 9, 3, 8, 1),
+        (1, 14, 64, 72, 1),
+        (1, 7, 96, 128, 1),
+        // First layers: the gathered transpose over several pixel chunks
+        // (3 -> 16), and the explicit short-patch blocks (4 -> 16 s2, 3 -> 64).
+        (5, 37, 3, 16, 1),
+        (5, 37, 4, 16, 2),
+        (2, 30, 3, 64, 1),
+        (3, 29, 1, 12, 2),
+    ] {
         let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
         a.stride = [s, s];
         a.padding = Padding::Same;
