@@ -161,17 +161,21 @@ async function main() {
     o1.free();
     o2.free();
   }
+  if (!args['forward-only']) printBackward(rows);
+  const g1 = geomean(rows.map((r) => r.ratio1));
+  const g2 = geomean(rows.map((r) => r.ratio2vs2x));
+  console.log(`\ngeomean forward speed-up, 1 thread vs tfjs-wasm: ${g1.toFixed(2)}x (min ${Math.min(...rows.map((r) => r.ratio1)).toFixed(2)}x)`);
+  console.log(`geomean forward speed-up, 2 threads vs 2x tfjs-wasm 1-thread: ${g2.toFixed(2)}x`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0].model, rows, g1, g2 }, null, 2));
+}
+
+function printBackward(rows) {
   console.log('\n# backward = input gradient + filter gradient (tfjs-backend-wasm has no filter-gradient kernel; its input gradient alone is shown)');
   console.log('shape                     | tfjs-wasm dx ms GF/s | ours-1t ms  bwd/fwd | ours-2t ms  bwd/fwd');
   for (const r of rows) {
     const gfIn = (r.gflop * 1e3) / r.backward.tfjsWasmInputOnly;
     console.log(`${r.shape.padEnd(25)} | ${fmt(r.backward.tfjsWasmInputOnly, 2)} ${fmt(gfIn)}    | ${fmt(r.backward.ours1, 2)} ${fmt(r.bwdOverFwd1, 2)} | ${fmt(r.backward.ours2, 2)} ${fmt(r.bwdOverFwd2, 2)}`);
   }
-  const g1 = geomean(rows.map((r) => r.ratio1));
-  const g2 = geomean(rows.map((r) => r.ratio2vs2x));
-  console.log(`\ngeomean forward speed-up, 1 thread vs tfjs-wasm: ${g1.toFixed(2)}x (min ${Math.min(...rows.map((r) => r.ratio1)).toFixed(2)}x)`);
-  console.log(`geomean forward speed-up, 2 threads vs 2x tfjs-wasm 1-thread: ${g2.toFixed(2)}x`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0].model, rows, g1, g2 }, null, 2));
 }
 
 await main();
