@@ -428,3 +428,78 @@ impl RowSource for GradT<'_> {
         segs.push(Seg { a, len: kc, stride: self.cout });
     }
 }
+
+/// Writes the patch rows of output pixels `m0..m0 + len` as a row-major
+/// `[len, ld]` matrix (`ld >= patch_len`, the columns past it zero): row
+/// `i` holds `x` at every tap of pixel `m0 + i`'s window, zeros where a
+/// tap falls in the padding. An explicit im2col of a block of pixels, for
+/// layers whose patch is short (a first layer: 3x3x3 = 27 values), where
+/// one copy of the block feeds a GEMM that reads it in place.
+pub fn fill_patch_rows(p: &Conv2d, x: &[f32], m0: usize, len: usize, ld: usize, out: &mut [f32]) {
+    let cin = p.cin;
+    let k = p.patch_len();
+    let run = p.x.kernel * cin;
+    debug_assert!(ld >= k && out.len() >= len * ld);
+    let mut pos = pixel(p, m0);
+    for row in out[..len * ld].chunks_exact_mut(ld) {
+        let (n, oy, ox) = pos;
+        for ky in 0..p.y.kernel {
+            let dst = &mut row[ky * run..(ky + 1) * run];
+            let iy = p.y.input_index(oy, ky);
+            if iy < 0 || iy as usize >= p.y.input {
+                zero(dst);
+                continue;
+            }
+            let line = &x[(n * p.y.input + iy as usize) * p.x.input * cin..][..p.x.input * cin];
+            let (ix0, ix1) = (p.x.input_index(ox, 0), p.x.input_index(ox, p.x.kernel - 1));
+            if p.x.dilation == 1 && ix0 >= 0 && (ix1 as usize) < p.x.input {
+                // The kw taps are consecutive pixels: one contiguous copy.
+                copy(dst, &line[ix0 as usize * cin..][..run]);
+                continue;
+            }
+            for (kx, d) in dst.chunks_exact_mut(cin).enumerate() {
+                let ix = p.x.input_index(ox, kx);
+                if ix < 0 || ix as usize >= p.x.input {
+                    zero(d);
+                } else {
+                    copy(d, &line[ix as usize * cin..][..cin]);
+                }
+            }
+        }
+        zero(&mut row[k..]);
+        advance(p, &mut pos, 1);
+    }
+}
+
+/// `dst = src` by vectors and scalars: a few floats at a time, where
+/// `copy_from_slice` would be a call to wasm's `memory.copy`.
+#[inline(always)]
+fn copy(dst: &mut [f32], src: &[f32]) {
+    let len = dst.len().min(src.len());
+    let mut i = 0;
+    while i + 4 <= len {
+        // SAFETY: i + 4 <= len for both slices.
+        unsafe { F32x4::load(src.as_ptr().add(i)).store(dst.as_mut_ptr().add(i)) };
+        i += 4;
+    }
+    while i < len {
+        dst[i] = src[i];
+        i += 1;
+    }
+}
+
+/// `dst = 0` by vectors and scalars (see [`copy`]).
+#[inline(always)]
+fn zero(dst: &mut [f32]) {
+    let len = dst.len();
+    let mut i = 0;
+    while i + 4 <= len {
+        // SAFETY: i + 4 <= len.
+        unsafe { F32x4::zero().store(dst.as_mut_ptr().add(i)) };
+        i += 4;
+    }
+    while i < len {
+        dst[i] = 0.0;
+        i += 1;
+    }
+}
