@@ -4,7 +4,8 @@
  * TF.js 4.22's wasm backend (benches/serverless/handler-tfjs.ts) and on
  * onnxruntime-node (benches/serverless/handler-onnx.ts): same service code,
  * same weights, same PNG requests. All are esbuild bundles laid out as
- * deployed.
+ * deployed (examples/serverless/bundle.mjs); cnn-ts's is the example's own
+ * build, with its V8 code cache (examples/serverless/entry.mjs).
  *
  *   node benches/serverless.mjs [--model DIR] [--rounds 3] [--seconds 2] [--threads 2] [--warm 1,8,32|none]
  *
@@ -27,15 +28,14 @@
  * Prints a table and, last, one JSON line. Needs a model: `npm run train`
  * (model/) or --model DIR.
  */
-import { build } from 'esbuild';
-import { zipSync } from 'fflate';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundle, requireBanner, zipFolder } from '../examples/serverless/bundle.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -60,31 +60,14 @@ const out = resolve(opts.out);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-function files(dir) {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-function zipBytes(dir) {
-  return zipSync(Object.fromEntries(files(dir).map((f) => [relative(dir, f), [readFileSync(f), { level: /\.(wasm|bin)$/.test(f) ? 6 : 9 }]]))).length;
-}
-
 // cnn-ts: the example's own build script.
 const cnnDir = join(out, 'cnn-ts');
 execFileSync(process.execPath, [join(repo, 'examples/serverless/build.mjs'), '--model', modelDir, '--out', cnnDir, '--no-zip'], { stdio: 'ignore' });
-// TF.js: the peer handler bundled the same way, its SIMD wasm beside it.
+// TF.js: the peer handler bundled with the same options, its SIMD wasm beside
+// it, as one ES module (as TF.js users deploy it: no code cache).
 const tfjsDir = join(out, 'tfjs-wasm');
-await build({
-  entryPoints: [join(repo, 'benches/serverless/handler-tfjs.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  outfile: join(tfjsDir, 'handler.mjs'),
-  // TF.js's Emscripten glue also reads __dirname.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" },
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'error',
-});
+// TF.js's Emscripten glue also reads __dirname.
+await bundle(join(repo, 'benches/serverless/handler-tfjs.ts'), join(tfjsDir, 'handler.mjs'), { banner: requireBanner({ dirname: true }), logLevel: 'error' });
 const tfjsWasm = join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) cpSync(join(tfjsWasm, f), join(tfjsDir, 'wasm', f));
 cpSync(modelDir, join(tfjsDir, 'model'), { recursive: true, filter: (p) => !/\.(png|onnx)$/.test(p) });
@@ -115,19 +98,7 @@ if (ortWhy) {
   console.log(`serverless bench: skipping onnxruntime-node: ${ortWhy}`);
 } else {
   const ortDir = join(out, 'onnxruntime-node');
-  await build({
-    entryPoints: [join(repo, 'benches/serverless/handler-onnx.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outfile: join(ortDir, 'handler.mjs'),
-    external: ['onnxruntime-node'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'error',
-  });
+  await bundle(join(repo, 'benches/serverless/handler-onnx.ts'), join(ortDir, 'handler.mjs'), { external: ['onnxruntime-node'], banner: requireBanner(), logLevel: 'error' });
   // (onnxruntime-common's exports do not include its package.json.)
   const common = [join(ortPkg, 'node_modules/onnxruntime-common'), join(dirname(ortPkg), 'onnxruntime-common')].find((d) => existsSync(join(d, 'package.json')));
   const bin = `bin/napi-v6/${process.platform}/${process.arch}/`;
@@ -223,7 +194,7 @@ for (const c of contenders.slice(1)) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: Object.fromEntries(levels.map((k) => [k, []])), zipBytes: zipBytes(c.dir) }]));
+const results = Object.fromEntries(contenders.map((c) => [c.name, { cold: [], warm: Object.fromEntries(levels.map((k) => [k, []])), zipBytes: zipFolder(c.dir).length }]));
 const load = [loadavg()[0]];
 for (let r = 0; r < rounds; r++) {
   for (const order of [contenders, [...contenders].reverse()]) {

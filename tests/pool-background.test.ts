@@ -45,12 +45,20 @@ const first = work();
 const s1 = await tf.coreStats();
 const info = await tf.ready();
 const s0 = (await tf.coreStats()).threadTaskCounts;
-const second = work();
-const s2 = (await tf.coreStats()).threadTaskCounts.map((c, i) => c - (s0[i] ?? 0));
+// A parked pool thread can take longer to wake than this work takes on a
+// loaded host (the same seen in node-threads.test.ts), so repeat it (bounded)
+// until both threads have run a task; every repeat must give the same bits.
+let s2 = [];
+let same = true;
+for (let rep = 0; rep < 1 || (rep < 200 && !s2.every((c) => c > 0)); rep++) {
+  const again = work();
+  same &&= first.length === again.length && first.every((v, i) => Object.is(v, again[i]));
+  s2 = (await tf.coreStats()).threadTaskCounts.map((c, i) => c - (s0[i] ?? 0));
+}
 console.log(JSON.stringify({
   before: { counts: s1.threadTaskCounts, poolThreads: info.poolThreads },
   after: { counts: s2 },
-  same: first.length === second.length && first.every((v, i) => Object.is(v, second[i])),
+  same,
   sum: first.reduce((a, b) => a + b, 0),
 }));
 `;

@@ -6,14 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import * as tf from 'cnn-ts';
 import { loadFashionMnist } from 'cnn-ts/node';
-import type { LambdaEvent, LambdaResult, Prediction } from '../examples/serverless/service.js';
+import { instance, type LambdaEvent, type LambdaResult, type Prediction } from '../examples/serverless/service.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const N = 12;
@@ -153,6 +153,17 @@ describe('examples/serverless handler', () => {
     expectSame((await call(binary(png(images[1]), 'image/png'))).body.predictions![0], expected[1], 1e-5);
   });
 
+  it('a model that cannot load: every well-formed request is a 500 with why (images are decoded first: a bad one is still a 400)', async () => {
+    const fn = instance(() => Promise.reject(new Error('model.json: no such file')));
+    const ev = (body: Buffer, type: string): LambdaEvent => ({ body: body.toString('base64'), isBase64Encoded: true, headers: { 'content-type': type } });
+    const failed = await fn.handler(ev(png(images[0]), 'image/png'));
+    expect(failed.statusCode).toBe(500);
+    expect(failed.body).toContain('model.json: no such file');
+    const json = await fn.handler(ev(Buffer.from(JSON.stringify({ pixels: Array.from(images[0]) })), 'application/json'));
+    expect(json.statusCode).toBe(500);
+    expect((await fn.handler(ev(Buffer.from('not an image'), 'image/png'))).statusCode).toBe(400);
+  });
+
   it("Vercel / node:http style (req, res): the same answer", async () => {
     const body = png(images[2]);
     const req = Object.assign((async function* () { yield new Uint8Array(body); })(), { url: '/api/classify', headers: { 'content-type': 'image/png' } });
@@ -163,7 +174,7 @@ describe('examples/serverless handler', () => {
     expectSame((JSON.parse(res.body) as { predictions: Prediction[] }).predictions[0], expected[2], 1e-5);
   });
 
-  it('the deployable folder (esbuild bundle + cnn-worker + model) runs from plain node and exits; zip <= 5 MB', () => {
+  it('the deployable folder (esbuild bundle + cnn-worker + model) runs from plain node with its code cache, and without it; zip <= 5 MB', () => {
     const out = join(tmp, 'fn');
     const lines = execFileSync(process.execPath, [join(repo, 'examples/serverless/build.mjs'), '--model', join(tmp, 'model'), '--out', out], { encoding: 'utf8' }).trim().split('\n');
     const sizes = JSON.parse(lines[lines.length - 1]) as { zipBytes: number };
@@ -171,13 +182,24 @@ describe('examples/serverless handler', () => {
     expect(sizes.zipBytes).toBeLessThanOrEqual(5e6);
     writeFileSync(
       join(tmp, 'invoke.mjs'),
-      `const { handler } = await import(${JSON.stringify(join(out, 'handler.mjs'))});\n` +
+      `const { handler, codeCache } = await import(${JSON.stringify(join(out, 'handler.mjs'))});\n` +
         `const r = await handler({ body: ${JSON.stringify(png(images[3]).toString('base64'))}, isBase64Encoded: true, headers: { 'content-type': 'image/png' } });\n` +
-        'console.log(r.body);\n',
+        'console.log(JSON.stringify({ codeCache, ...JSON.parse(r.body) }));\n',
     );
     // cwd = the function's root, as on Lambda (/var/task): MODEL_DIR defaults to ./model.
     const env = { PATH: process.env.PATH ?? '' };
-    const r = JSON.parse(execFileSync(process.execPath, [join(tmp, 'invoke.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000, env }).trim().split('\n').pop()!) as { predictions: Prediction[] };
-    expectSame(r.predictions[0], expected[3], 1e-5);
+    const invoke = (extra: Record<string, string> = {}) => JSON.parse(execFileSync(process.execPath, [join(tmp, 'invoke.mjs')], { cwd: out, encoding: 'utf8', timeout: 30_000, env: { ...env, ...extra } }).trim().split('\n').pop()!) as { codeCache: string; predictions: Prediction[] };
+    // Built and run by the same Node: V8 takes the cache build.mjs made.
+    const cached = invoke();
+    expect(cached.codeCache).toBe('accepted');
+    expectSame(cached.predictions[0], expected[3], 1e-5);
+    // Threads other than the cores: the core started at import restarts
+    // after the model was built on it, and the handler builds it again.
+    expectSame(invoke({ CNN_THREADS: String(availableParallelism() + 1) }).predictions[0], expected[3], 1e-5);
+    // A cache V8 refuses (another Node version; here garbage) costs only the compile.
+    writeFileSync(join(out, 'handler.body.cache'), Buffer.alloc(4096, 7));
+    const rejected = invoke();
+    expect(rejected.codeCache).toBe('rejected');
+    expectSame(rejected.predictions[0], expected[3], 1e-5);
   });
 });

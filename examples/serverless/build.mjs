@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 /**
  * Builds the deployable function: esbuild bundles examples/serverless/handler.ts
- * (cnn-ts, pngjs, jpeg-js inlined) into one ES module; cnn-worker stays a real
+ * (cnn-ts, pngjs, jpeg-js inlined) into one CommonJS script, handler.body.cjs,
+ * which handler.mjs (entry.mjs) runs with a V8 code cache made here by one
+ * request (code-cache.mjs; see entry.mjs for why); cnn-worker stays a real
  * package beside it (its wasm builds and pool worker are files it loads by
  * URL), with comlink, its one dependency; the model saved by `npm run train`
  * goes in model/. Then it zips the folder (fflate) as AWS Lambda takes it.
  *
- *   node examples/serverless/build.mjs [--model DIR] [--out DIR] [--no-zip]
+ *   node examples/serverless/build.mjs [--model DIR] [--out DIR] [--no-zip] [--no-code-cache]
  *
  * Writes DIR (default out/serverless/) and DIR.zip, and prints their sizes as
  * JSON on the last line. Handler: `handler.handler` (Lambda, Node 20+), or the
- * default export for Vercel's Node runtime.
+ * default export for Vercel's Node runtime. Build with the Node version the
+ * function runs on, or its code cache is rejected (and it starts slower).
  */
-import { build } from 'esbuild';
-import { zipSync } from 'fflate';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundle, files, zipFolder } from './bundle.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: opts } = parseArgs({
@@ -25,6 +28,7 @@ const { values: opts } = parseArgs({
     model: { type: 'string', default: 'model' },
     out: { type: 'string', default: join(repo, 'out/serverless') },
     'no-zip': { type: 'boolean', default: false },
+    'no-code-cache': { type: 'boolean', default: false },
   },
 });
 const out = resolve(opts.out);
@@ -36,21 +40,19 @@ if (!existsSync(join(modelDir, 'model.json'))) {
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-await build({
-  entryPoints: [join(repo, 'examples/serverless/handler.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  outfile: join(out, 'handler.mjs'),
+// CommonJS, for vm.Script's code cache (entry.mjs). cnn-ts's platform-neutral
+// entry: its Node entry awaits the core at import (top-level await, which a
+// CommonJS script cannot have); the handler awaits `tf.ready()` itself, and
+// the core still starts at import. Dynamic imports become require() calls
+// (a vm.Script has no module loader of its own): the bundled decoders and
+// Node's built-ins.
+await bundle(join(repo, 'examples/serverless/handler.ts'), join(out, 'handler.body.cjs'), {
+  format: 'cjs',
   external: ['cnn-worker'],
-  // CommonJS dependencies (pngjs, cli-progress) call require() for Node
-  // built-ins, which an ES module bundle has only through createRequire.
-  banner: { js: "import { createRequire as __cnnCreateRequire } from 'node:module'; const require = __cnnCreateRequire(import.meta.url);" },
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
+  alias: { 'cnn-ts': join(repo, 'packages/cnn-ts/dist/index.js') },
+  supported: { 'dynamic-import': false },
 });
+cpSync(join(repo, 'examples/serverless/entry.mjs'), join(out, 'handler.mjs'));
 
 /** Copies the files of package `name` that match `keep` into out/node_modules/name. */
 function copyPackage(name, keep) {
@@ -65,19 +67,23 @@ function copyPackage(name, keep) {
 copyPackage('cnn-worker', (p) => /^dist\/[^/]+\.js$/.test(p) && !p.endsWith('.browser.js') || /^wasm\/(threaded|single)\/(cnn_core\.js|cnn_core_bg(\.relaxed)?\.wasm|snippets\/.*\.js)$/.test(p) || p === 'LICENSE');
 // comlink's main is its UMD file (what Node imports); node-only.js imports the ES node adapter.
 copyPackage('comlink', (p) => p === 'dist/umd/comlink.js' || p === 'dist/esm/node-adapter.mjs' || p === 'LICENSE');
+// What the function's thread imports of cnn-worker, as one module beside its
+// files (so that its URLs, `../wasm/` and the pool's worker scripts, hold):
+// Node loads ES modules one at a time (resolve, read, compile), and
+// cnn-worker's 15, with comlink's CommonJS build, took 25-35 ms of the cold
+// start. The pool threads still load the package's own files.
+await bundle(join(out, 'node_modules/cnn-worker/dist/index.js'), join(out, 'node_modules/cnn-worker/dist/node.bundle.js'), { external: ['node:*', '../wasm/*'] });
 cpSync(modelDir, join(out, 'model'), { recursive: true, filter: (p) => !/\.(png|onnx)$/.test(p) });
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
 
-function files(dir) {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
+if (!opts['no-code-cache']) {
+  execFileSync(process.execPath, [join(repo, 'examples/serverless/code-cache.mjs'), out], { stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
 }
+
 const all = files(out);
-const sizes = { files: all.length, bytes: all.reduce((s, f) => s + statSync(f).size, 0), handlerBytes: statSync(join(out, 'handler.mjs')).size, zipBytes: 0, zip: '' };
+const sizes = { files: all.length, bytes: all.reduce((s, f) => s + statSync(f).size, 0), handlerBytes: statSync(join(out, 'handler.body.cjs')).size, zipBytes: 0, zip: '' };
 if (!opts['no-zip']) {
-  const entries = Object.fromEntries(all.map((f) => [relative(out, f), [readFileSync(f), { level: f.endsWith('.wasm') || f.endsWith('.bin') ? 6 : 9 }]]));
-  const zip = zipSync(entries);
+  const zip = zipFolder(out);
   sizes.zip = `${out}.zip`;
   writeFileSync(sizes.zip, zip);
   sizes.zipBytes = zip.length;

@@ -24,20 +24,31 @@ import { Classifier, instance, type Engine, type EngineModel } from './service.j
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;
   const dir = resolve(process.env.MODEL_DIR ?? 'model');
-  // The model's files are read while `ready` settles (with other options
-  // than the core Node started at import, it restarts the core); they
-  // become tensors only after it, as a restart would drop them.
   const artifacts = tf.io.fileSystem(`file://${dir}/model.json`).load!();
   artifacts.catch(() => undefined);
-  // The first requests run on one thread while the pool's threads start.
-  await tf.ready({ threads, waitForThreads: false });
-  // Serving needs no optimizer: without the training config the model is
-  // not compiled, and the optimizer's saved state (two thirds of the
-  // weights file after Adam) is never uploaded.
-  const { trainingConfig: _config, modelTopology, ...rest } = await artifacts;
-  const { training_config: _inTopology, ...topology } = modelTopology as Record<string, unknown>;
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ ...rest, modelTopology: topology }));
+  // The model is built while the core that importing cnn-ts started loads
+  // (its wasm compiles on V8's threads): ops queue until it runs. The first
+  // requests run on one thread while the pool's threads start.
+  const epoch = tf.engine().epoch;
+  const started = tf.ready({ threads, waitForThreads: false });
+  started.catch(() => undefined);
+  let model = await fromArtifacts(await artifacts);
+  await started;
+  // Other options than that core's (CNN_THREADS not the number of cores)
+  // restart it, and the tensors made before are lost: build it again.
+  if (tf.engine().epoch !== epoch) model = await fromArtifacts(await artifacts);
   return new Classifier(tf as unknown as Engine, model as unknown as EngineModel);
+}
+
+/**
+ * Serving needs no optimizer: without the training config the model is not
+ * compiled, and the optimizer's saved state (two thirds of the weights file
+ * after Adam) is never uploaded.
+ */
+function fromArtifacts(artifacts: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
+  const { trainingConfig: _config, modelTopology, ...rest } = artifacts;
+  const { training_config: _inTopology, ...topology } = modelTopology as Record<string, unknown>;
+  return tf.loadLayersModel(tf.io.fromMemory({ ...rest, modelTopology: topology }));
 }
 
 // Started when the instance starts (the platform's init phase).

@@ -107,7 +107,12 @@ export class Classifier {
 
   /** Decodes a PNG or JPEG (any size, colour or grey) to the model's input and classifies it. */
   async classifyImage(bytes: Uint8Array, opts: ClassifyOptions = {}): Promise<Prediction> {
-    return this.classifyPixels(toModelInput(await decodeImage(bytes), this.height, this.width, this.channels, opts.invert ?? false));
+    return this.classifyDecoded(await decodeImage(bytes), opts);
+  }
+
+  /** Scales a decoded image to the model's input and classifies it. */
+  classifyDecoded(img: Rgba, opts: ClassifyOptions = {}): Promise<Prediction> {
+    return this.classifyPixels(toModelInput(img, this.height, this.width, this.channels, opts.invert ?? false));
   }
 
   private schedule(): void {
@@ -246,12 +251,15 @@ function flatPixels(v: unknown, where: string): Float32Array {
  * Classifies what one request carries: raw PNG/JPEG bytes (by content
  * type), or JSON `{image: base64}`, `{pixels: [...]}` or `{instances: [...]}`.
  */
-export async function classifyRequest(c: Classifier, contentType: string, body: Uint8Array, query: URLSearchParams): Promise<{ predictions: Prediction[] }> {
+export async function classifyRequest(classifier: Classifier | Promise<Classifier>, contentType: string, body: Uint8Array, query: URLSearchParams): Promise<{ predictions: Prediction[] }> {
   const type = contentType.split(';')[0].trim().toLowerCase();
   const invertParam = query.get('invert');
   if (type === 'image/png' || type === 'image/jpeg' || type === 'application/octet-stream') {
-    return { predictions: [await c.classifyImage(body, { invert: invertParam === '1' || invertParam === 'true' })] };
+    // Decoded while the classifier may still be loading (a cold start's first request).
+    const img = await decodeImage(body);
+    return { predictions: [await (await classifier).classifyDecoded(img, { invert: invertParam === '1' || invertParam === 'true' })] };
   }
+  const c = await classifier;
   if (type !== 'application/json' && type !== '') throw new BadRequest(`content-type ${type}: send image/png, image/jpeg or application/json`);
   let parsed: Body;
   try {
@@ -303,10 +311,9 @@ function errorResult(e: unknown): LambdaResult {
 export function lambdaHandler(classifier: Promise<Classifier>): (event: LambdaEvent) => Promise<LambdaResult> {
   return async (event) => {
     try {
-      const c = await classifier;
       const body = event.body == null ? new Uint8Array(0) : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
       const query = new URLSearchParams(Object.entries(event.queryStringParameters ?? {}).filter((kv): kv is [string, string] => kv[1] !== undefined));
-      const r = await classifyRequest(c, header(event.headers, 'content-type'), body, query);
+      const r = await classifyRequest(classifier, header(event.headers, 'content-type'), body, query);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(r) };
     } catch (e) {
       return errorResult(e);

@@ -81,6 +81,15 @@ pub struct Tuning {
     /// input in straight-line code (`pool::f32_maxpool2x2_backward_band__simd128`)
     /// instead of the general disjoint-window path.
     pub max_pool_backward_2x2: bool,
+    /// Switch 15. Winograd's block loop cuts its tiles into at least 8
+    /// blocks (a multiple of 4) of near-equal size (`conv::winograd::run`)
+    /// instead of fixed blocks with a short last one.
+    pub winograd_even_blocks: bool,
+    /// Switch 16. The forward patch rows at the image's edges cut each
+    /// kernel row where a row enters or leaves the padding, pointing at the
+    /// input or at zeros (`im2col::Patches::split_edge_rows`), instead of
+    /// gathering the run of a row that crosses the padding.
+    pub split_edge_segments: bool,
 }
 
 impl Tuning {
@@ -101,10 +110,12 @@ impl Tuning {
         winograd_filter_phased: true,
         filter_grad_short_patch: true,
         max_pool_backward_2x2: true,
+        winograd_even_blocks: true,
+        split_edge_segments: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 15;
+    pub const SWITCHES: usize = 17;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -140,6 +151,8 @@ impl Tuning {
             12 => self.winograd_filter_phased = flag(d.winograd_filter_phased),
             13 => self.filter_grad_short_patch = flag(d.filter_grad_short_patch),
             14 => self.max_pool_backward_2x2 = flag(d.max_pool_backward_2x2),
+            15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
+            16 => self.split_edge_segments = flag(d.split_edge_segments),
             _ => {}
         }
         self
@@ -164,7 +177,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(15, 1), d);
+        assert_eq!(d.with_switch(17, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

@@ -65,6 +65,13 @@ impl RowSource for Patches<'_> {
             return;
         }
         let pix: [(usize, usize, usize); MR] = core::array::from_fn(|r| pixel(p, r0 + r.min(rows - 1)));
+        // Short runs (cin 3 with a 3x3 kernel: 9 values) are cheaper to
+        // gather than to cut into pieces of a few values (A/B: 64x32x32x3->16
+        // 7.16 ms gathered, 7.26 cut).
+        if merged && run_len >= 16 && p.tuning.split_edge_segments {
+            self.split_edge_rows(&pix, k0, kc, run_len, segs);
+            return;
+        }
         let mut k = k0;
         while k < k0 + kc {
             let (tap_row, within) = (k / run_len, k % run_len);
@@ -106,6 +113,78 @@ impl RowSource for Patches<'_> {
 }
 
 impl Patches<'_> {
+    /// Row panels at the image's edges (merged kernel rows, no horizontal
+    /// dilation): each kernel row's run of `kw * cin` values is cut where
+    /// any of the `MR` rows goes from padding to image or back, so every
+    /// piece is, for each row, either a contiguous run of its input row or
+    /// zeros. Nothing is gathered: before, a row whose taps crossed the
+    /// left or right padding copied its whole run (96-192 values on
+    /// ResNet-style layers) value by value into the scratch, for every K
+    /// block, and a stride-2 layer of width 8 has no interior panels at
+    /// all. The same values in the same k order as the gather.
+    #[inline(always)]
+    fn split_edge_rows(&self, pix: &[(usize, usize, usize); MR], k0: usize, kc: usize, run_len: usize, segs: &mut Vec<Seg>) {
+        let p = self.p;
+        let cin = p.cin;
+        let zeros = self.zeros.as_ptr();
+        let mut k = k0;
+        while k < k0 + kc {
+            let (ky, within) = (k / run_len, k % run_len);
+            let len = (run_len - within).min(k0 + kc - k);
+            // Per row: the valid values [lo, hi) of this run and where its
+            // value 0 (tap 0, channel 0) would be in x (maybe before x).
+            let mut lo = [0usize; MR];
+            let mut hi = [0usize; MR];
+            let mut base = [0isize; MR];
+            for r in 0..MR {
+                let (n, oy, ox) = pix[r];
+                let iy = p.y.input_index(oy, ky);
+                if iy < 0 || iy as usize >= p.y.input {
+                    continue; // a padding row: lo = hi = 0, all zeros
+                }
+                let ix0 = p.x.input_index(ox, 0);
+                let first = (-ix0).max(0) as usize;
+                let last = (p.x.input as isize - ix0).clamp(0, p.x.kernel as isize) as usize;
+                if first < last {
+                    lo[r] = first * cin;
+                    hi[r] = last * cin;
+                }
+                base[r] = (((n * p.y.input + iy as usize) * p.x.input) as isize + ix0) * cin as isize;
+            }
+            // Cut points inside [within, within + len), in order.
+            let end = within + len;
+            let mut cuts = [0usize; 2 * MR + 2];
+            let mut nc = 0;
+            cuts[nc] = within;
+            nc += 1;
+            for &c in lo.iter().chain(hi.iter()) {
+                if c > within && c < end {
+                    cuts[nc] = c;
+                    nc += 1;
+                }
+            }
+            cuts[nc] = end;
+            nc += 1;
+            cuts[..nc].sort_unstable();
+            for w in cuts[..nc].windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if a == b {
+                    continue;
+                }
+                let ptrs = core::array::from_fn(|r| {
+                    if lo[r] <= a && b <= hi[r] {
+                        // a >= lo[r]: the pixel is inside the image, so the offset is >= 0.
+                        self.x[(base[r] + a as isize) as usize..][..b - a].as_ptr()
+                    } else {
+                        zeros
+                    }
+                });
+                segs.push(Seg::new(ptrs, b - a));
+            }
+            k += len;
+        }
+    }
+
     /// The common case, without per-row work: the `MR` rows are pixels of
     /// one output row whose taps all fall inside the image horizontally
     /// (vertical padding makes a whole kernel row zeros, the same for all

@@ -49,15 +49,22 @@ fn is_pointwise(p: &Conv2d) -> bool {
 /// `y = act(conv2d(x, w) + bias)`: Winograd where it applies, else the
 /// implicit-im2col GEMM.
 pub fn conv2d(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
-    if winograd::applies(p) {
-        check_forward(p, x, w, bias, y)?;
-        winograd::conv2d_winograd(p, x, w, bias, act, y);
-        return Ok(());
-    }
-    conv2d_with(p, x, w, bias, act, y, KernelKind::Simd)
+    conv2d_residual(p, x, w, bias, None, act, y)
 }
 
-fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &[f32]) -> Result<()> {
+/// `y = act((conv2d(x, w) + bias) + residual)`, `residual` shaped as `y`
+/// (a residual block's shortcut added in the convolution's store): the
+/// same bits as [`conv2d`] then an add and the activation.
+pub fn conv2d_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
+    if winograd::applies(p) {
+        check_forward(p, x, w, bias, residual, y)?;
+        winograd::conv2d_winograd_residual(p, x, w, bias, residual, act, y);
+        return Ok(());
+    }
+    conv2d_residual_with(p, x, w, bias, residual, act, y, KernelKind::Simd)
+}
+
+fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
     const OP: &str = "conv2d";
     check_len(OP, "input", x.len(), p.input_len())?;
     check_len(OP, "filter", w.len(), p.filter_len())?;
@@ -65,20 +72,39 @@ fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &[f3
     if let Some(b) = bias {
         check_len(OP, "bias", b.len(), p.cout)?;
     }
+    if let Some(r) = residual {
+        check_len(OP, "residual", r.len(), p.output_len())?;
+    }
     Ok(())
 }
 
 /// [`conv2d`] through the im2col GEMM (never Winograd) with a chosen
 /// micro-kernel.
 pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32], kernel: KernelKind) -> Result<()> {
-    check_forward(p, x, w, bias, y)?;
+    conv2d_residual_with(p, x, w, bias, None, act, y, kernel)
+}
+
+/// [`conv2d_residual`] through the im2col GEMM (never Winograd) with a
+/// chosen micro-kernel.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_residual_with(
+    p: &Conv2d,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    residual: Option<&[f32]>,
+    act: Activation,
+    y: &mut [f32],
+    kernel: KernelKind,
+) -> Result<()> {
+    check_forward(p, x, w, bias, residual, y)?;
     let k = p.patch_len();
     let m = p.out_pixels();
     // At batch 1 the deep layers have few output pixels and big filters:
     // reading the HWIO filter (a row-major [k, cout]) in place saves
     // copying all of it on every call.
     let packed = PackedB::for_rows(m, w, p.cout, k, p.cout, p.tuning);
-    let run = Run { bias, act, kernel, tuning: p.tuning, ..Run::default() };
+    let run = Run { bias, act, kernel, tuning: p.tuning, residual, ..Run::default() };
     let out = Out::new(y, m, p.cout, p.cout);
     if is_pointwise(p) {
         drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);

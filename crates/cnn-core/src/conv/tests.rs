@@ -203,6 +203,40 @@ fn winograd_phased_batch_1_equals_block_loop_and_reference() {
     }
 }
 
+/// The block loop's even blocks (switch 15) against its fixed blocks and
+/// the reference, at 1 and 2 threads: every tile is computed the same way
+/// whatever block holds it, so the bits agree. Tile counts that leave a
+/// short fixed block, a tile count below 8 groups of 4, and odd channels.
+#[test]
+fn winograd_even_blocks_equal_fixed_blocks_on_one_and_two_threads() {
+    for (n, h, w, cin, cout) in [(1, 56, 56, 24, 24), (4, 16, 16, 64, 64), (3, 10, 7, 17, 9), (1, 9, 9, 16, 8), (2, 30, 30, 16, 32)] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        let mut p = conv(&a);
+        let d = data(&p, 700 + h as u64);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            let name = format!("{variant:?} {}", case_name(&a));
+            let mut outs = vec![];
+            for (switch, threads) in [(2, 1), (2, 2), (1, 1), (1, 2)] {
+                // Switch 11 off: the block loop even where the phased path would run.
+                p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, 1).with_switch(15, switch);
+                outs.push(with_threads(threads, || {
+                    let mut y = vec![f32::NAN; p.output_len()];
+                    winograd::conv2d_winograd_variant(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, variant);
+                    y
+                }));
+            }
+            let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+            assert_close(&outs[0], &expected, 1e-4, atol, &name);
+            for (i, o) in outs.iter().enumerate().skip(1) {
+                assert_bits_eq(o, &outs[0], &format!("{name}, run {i}"));
+            }
+        }
+    }
+}
+
 #[test]
 fn winograd_phased_one_and_two_threads_are_bit_identical() {
     for (h, cin, cout) in [(14, 64, 72), (7, 96, 128), (9, 5, 3)] {
@@ -551,4 +585,109 @@ fn wrong_buffer_sizes_are_errors() {
     let mut y = vec![0.0; p.output_len()];
     let e = conv2d(&p, &[0.0; 47], &vec![0.0; p.filter_len()], None, Activation::Linear, &mut y).unwrap_err();
     assert_eq!(e.to_string(), "conv2d: input has 47 elements, expected 48");
+}
+
+/// `conv2d_residual` (the shortcut added in the store) against the scalar
+/// reference conv then the add and the activation, for the SIMD and scalar
+/// micro-kernels; and bit for bit against the unfused ops (`conv2d` with a
+/// linear store, then `+ residual`, then the activation), on random shapes
+/// (batch 1, odd sizes, strides, every padding mode) and on shapes that
+/// take the Winograd block loop, the phased Winograd path and the batch-1
+/// in-place GEMM, at 1 and 2 threads.
+#[test]
+fn residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads() {
+    let mut r = rng(23);
+    let mut cases: Vec<Conv2dArgs> = (0..60).map(|_| random_args(&mut r)).collect();
+    for (n, h, cin, cout) in [(2, 20, 16, 32), (1, 14, 64, 72), (1, 7, 96, 128), (1, 9, 40, 36)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    cases.push(Conv2dArgs::new(1, 14, 14, 64, 1, 1, 256));
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        let d = data(&p, 500 + i as u64);
+        let res = rand_vec(&mut rng(900 + i as u64), p.output_len());
+        let act = [Activation::Linear, Activation::Relu, Activation::Relu6][i % 3];
+        let name = format!("{} {act:?} (winograd: {})", case_name(a), winograd::applies(&p));
+        let bias = (i % 4 != 3).then_some(&d.b[..]);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        let mut conv_ref = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut conv_ref);
+        let expected: Vec<f32> = conv_ref.iter().zip(&res).map(|(c, r)| act.apply(c + r)).collect();
+        for kernel in [KernelKind::Simd, KernelKind::Scalar] {
+            let mut y = vec![f32::NAN; p.output_len()];
+            conv2d_residual_with(&p, &d.x, &d.w, bias, Some(&res), act, &mut y, kernel).unwrap();
+            assert_close(&y, &expected, tol, tol, &format!("direct {kernel:?} {name}"));
+        }
+        let fused = |threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; p.output_len()];
+                conv2d_residual(&p, &d.x, &d.w, bias, Some(&res), act, &mut y).unwrap();
+                y
+            })
+        };
+        let one = fused(1);
+        assert_close(&one, &expected, 1e-4, tol, &format!("dispatch {name}"));
+        assert_bits_eq(&fused(2), &one, &format!("2 threads {name}"));
+        let mut unfused = vec![f32::NAN; p.output_len()];
+        conv2d(&p, &d.x, &d.w, bias, Activation::Linear, &mut unfused).unwrap();
+        for (u, r) in unfused.iter_mut().zip(&res) {
+            *u = act.apply(*u + r);
+        }
+        assert_bits_eq(&one, &unfused, &format!("unfused {name}"));
+    }
+    // A residual of the wrong length is an error naming it.
+    let p = conv(&Conv2dArgs::new(1, 4, 4, 2, 3, 3, 3));
+    let d = data(&p, 1);
+    let mut y = vec![0.0; p.output_len()];
+    let e = conv2d_residual(&p, &d.x, &d.w, None, Some(&[0.0; 5]), Activation::Relu, &mut y).unwrap_err();
+    assert!(e.to_string().contains("residual"), "{e}");
+}
+
+/// One output pixel by hand: x = [1, 2] (1x1x1x2), w = [[3], [4]] (1x1
+/// filter, 2 -> 1), bias 0.5, residual -12: relu(1*3 + 2*4 + 0.5 - 12) =
+/// relu(-0.5) = 0, and linear gives -0.5; with residual 1, relu gives 12.5.
+#[test]
+fn residual_store_by_hand() {
+    let p = conv(&Conv2dArgs::new(1, 1, 1, 2, 1, 1, 1));
+    let (x, w, b) = ([1.0f32, 2.0], [3.0f32, 4.0], [0.5f32]);
+    for (res, act, want) in [(-12.0f32, Activation::Relu, 0.0f32), (-12.0, Activation::Linear, -0.5), (1.0, Activation::Relu, 12.5)] {
+        let mut y = [f32::NAN];
+        conv2d_residual(&p, &x, &w, Some(&b), Some(&[res]), act, &mut y).unwrap();
+        assert_eq!(y[0], want, "residual {res} {act:?}");
+    }
+}
+
+/// The edge row panels cut at the padding (switch 16) give the gather's
+/// bits, on random shapes (every padding mode, strides, batch 1, odd
+/// channels) and on stride-2 layers with no interior panel, at 1 and 2
+/// threads; the reference check of every path is
+/// `random_shapes_match_reference_in_every_padding_mode`.
+#[test]
+fn edge_segments_equal_the_gathered_rows() {
+    let mut r = rng(41);
+    let mut cases: Vec<Conv2dArgs> = (0..80).map(|_| random_args(&mut r)).collect();
+    for (n, h, cin, cout, k) in [(4, 8, 64, 64, 3), (2, 16, 32, 64, 3), (1, 23, 3, 8, 7), (3, 9, 5, 16, 5)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, k, k, cout);
+        a.stride = [2, 2];
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        let d = data(&p, 300 + i as u64);
+        let mut outs = vec![];
+        for (switch, threads) in [(2, 1), (2, 2), (1, 1)] {
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(16, switch);
+            outs.push(with_threads(threads, || {
+                let mut y = vec![f32::NAN; p.output_len()];
+                conv2d_with(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, KernelKind::Simd).unwrap();
+                y
+            }));
+        }
+        let name = case_name(a);
+        assert_bits_eq(&outs[1], &outs[0], &format!("2 threads {name}"));
+        assert_bits_eq(&outs[2], &outs[0], &format!("gathered {name}"));
+    }
 }
