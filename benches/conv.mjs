@@ -5,7 +5,7 @@
 // Samples of the contenders are interleaved round by round so that drift
 // of this shared machine hits all of them alike; medians are reported.
 //
-//   node benches/conv.mjs [--quick] [--json out.json] [--only 32x32x16] [--shape n,h,w,cin,cout,stride ...]
+//   node benches/conv.mjs [--quick] [--json out.json] [--only 32x32x16] [--shape n,h,w,cin,cout,stride ...] [--forward-only]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, shape: { type: 'string', multiple: true } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, shape: { type: 'string', multiple: true }, 'forward-only': { type: 'boolean' } } });
 
 // [batch, h, w, cin, cout, stride]; 3x3 SAME.
 const SHAPES = [
@@ -135,11 +135,13 @@ async function main() {
     const cpuMs = median(Array.from({ length: cpuSamples }, () => { const t0 = performance.now(); tc.forward(); return performance.now() - t0; }));
     tc.free();
     await tf.setBackend('wasm');
-    const bwd = race([
-      { name: 'tfjsIn', run: t.backwardInput },
-      { name: 'ours1', run: o1.backward },
-      { name: 'ours2', run: o2.backward },
-    ], Math.max(5, ROUNDS >> 1));
+    const bwd = args['forward-only']
+      ? { tfjsIn: NaN, ours1: NaN, ours2: NaN }
+      : race([
+        { name: 'tfjsIn', run: t.backwardInput },
+        { name: 'ours1', run: o1.backward },
+        { name: 'ours2', run: o2.backward },
+      ], Math.max(5, ROUNDS >> 1));
     const row = {
       shape: name(shape),
       gflop: flops / 1e9,
@@ -159,17 +161,21 @@ async function main() {
     o1.free();
     o2.free();
   }
+  if (!args['forward-only']) printBackward(rows);
+  const g1 = geomean(rows.map((r) => r.ratio1));
+  const g2 = geomean(rows.map((r) => r.ratio2vs2x));
+  console.log(`\ngeomean forward speed-up, 1 thread vs tfjs-wasm: ${g1.toFixed(2)}x (min ${Math.min(...rows.map((r) => r.ratio1)).toFixed(2)}x)`);
+  console.log(`geomean forward speed-up, 2 threads vs 2x tfjs-wasm 1-thread: ${g2.toFixed(2)}x`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0].model, rows, g1, g2 }, null, 2));
+}
+
+function printBackward(rows) {
   console.log('\n# backward = input gradient + filter gradient (tfjs-backend-wasm has no filter-gradient kernel; its input gradient alone is shown)');
   console.log('shape                     | tfjs-wasm dx ms GF/s | ours-1t ms  bwd/fwd | ours-2t ms  bwd/fwd');
   for (const r of rows) {
     const gfIn = (r.gflop * 1e3) / r.backward.tfjsWasmInputOnly;
     console.log(`${r.shape.padEnd(25)} | ${fmt(r.backward.tfjsWasmInputOnly, 2)} ${fmt(gfIn)}    | ${fmt(r.backward.ours1, 2)} ${fmt(r.bwdOverFwd1, 2)} | ${fmt(r.backward.ours2, 2)} ${fmt(r.bwdOverFwd2, 2)}`);
   }
-  const g1 = geomean(rows.map((r) => r.ratio1));
-  const g2 = geomean(rows.map((r) => r.ratio2vs2x));
-  console.log(`\ngeomean forward speed-up, 1 thread vs tfjs-wasm: ${g1.toFixed(2)}x (min ${Math.min(...rows.map((r) => r.ratio1)).toFixed(2)}x)`);
-  console.log(`geomean forward speed-up, 2 threads vs 2x tfjs-wasm 1-thread: ${g2.toFixed(2)}x`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0].model, rows, g1, g2 }, null, 2));
 }
 
 await main();

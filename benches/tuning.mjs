@@ -14,7 +14,9 @@
 //        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
 //   node benches/tuning.mjs --op predict --model resnet50|mobilenetV2|vgg16 --switch 10 --values 1,2 [--threads 1]
 //        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
-//   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3)
+//   node benches/tuning.mjs --op predict --model resnet50 --fusion residual --values 1,2 [--threads 1]
+//        (the same with one of predict's graph rewrites off (1) / on (2), models/inference.ts `fusion`)
+//   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3); --pad same|valid (default same)
 import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +33,8 @@ const { values: args } = parseArgs({
     against: { type: 'string' },
     'other-threads': { type: 'string' },
     kernel: { type: 'string', default: '3' },
+    pad: { type: 'string', default: 'same' },
+    fusion: { type: 'string' },
   },
 });
 const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
@@ -52,14 +56,23 @@ async function predictPasses() {
   const tf = await import('cnn-ts');
   await tf.ready({ threads: Number(args.threads), mode: 'inline' });
   const raw = tf.engine().backend.inline.core.raw;
+  // Bench-only reach into predict's rewrite switches (same module instance as cnn-ts's).
+  const { fusion } = await import(new URL('../packages/cnn-ts/dist/models/inference.js', import.meta.url));
   tf.random.setSeed(7);
   const m = tf.builders[args.model]();
   const x = tf.randomUniform([1, 224, 224, 3]);
   const samples = values.map(() => []);
-  console.log(`# switch ${sw}, values ${values.join('/')}, ${args.model} predict batch 1, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
+  const what = args.fusion ? `fusion ${args.fusion}` : `switch ${sw}`;
+  console.log(`# ${what}, values ${values.join('/')}, ${args.model} predict batch 1, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
   for (let r = -1; r < Number(args.rounds); r++) {
     for (const [i, v] of values.entries()) {
-      raw.setTuning(sw, v);
+      if (args.fusion) {
+        fusion[args.fusion] = v !== 1;
+        // The plan is rebuilt (weights folded again) at the first predict after a change: not timed.
+        const p0 = m.predict(x);
+        await p0.data();
+        p0.dispose();
+      } else raw.setTuning(sw, v);
       const t0 = performance.now();
       const p = m.predict(x);
       await p.data();
@@ -68,6 +81,7 @@ async function predictPasses() {
     }
   }
   raw.setTuning(sw, 0);
+  if (args.fusion) fusion[args.fusion] = true;
   console.log(values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(1)}`).join('  '));
 }
 
@@ -108,8 +122,9 @@ console.log(other
   : `# switch ${sw}, values ${values.join('/')}, op ${args.op}, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
 for (const [n, h, w, cin, cout, s] of shapes) {
   const k = Number(args.kernel);
-  const spec = encodeConv2d({ n, h, w, cin, kh: k, kw: k, cout, strides: [s, s], dilations: [1, 1], pad: 'same' });
-  const oh = Math.ceil(h / s), ow = Math.ceil(w / s);
+  const spec = encodeConv2d({ n, h, w, cin, kh: k, kw: k, cout, strides: [s, s], dilations: [1, 1], pad: args.pad });
+  const oh = args.pad === 'valid' ? Math.floor((h - k) / s) + 1 : Math.ceil(h / s);
+  const ow = args.pad === 'valid' ? Math.floor((w - k) / s) + 1 : Math.ceil(w / s);
   const data = { x: rnd(n * h * w * cin), f: rnd(k * k * cin * cout), dy: rnd(n * oh * ow * cout) };
   const ops = contenders.map(([c]) => {
     const x = c.upload(data.x), f = c.upload(data.f), dy = c.upload(data.dy);

@@ -1,5 +1,7 @@
 // Predict's graph rewrite (issue 13, models/inference.ts): batch norm folded
-// into the preceding convolution and relu / relu6 fused into its store.
+// into the preceding convolution and relu / relu6 fused into its store, and
+// a residual block's add (+ relu) fused into the store of the convolution
+// that feeds it.
 // Fused predictions must match the unfused layers (the model applied in
 // inference mode, which runs every layer) within 1e-5 relative, on
 // ResNet-style and MobileNetV2-style blocks with non-trivial batch-norm
@@ -87,7 +89,8 @@ describe('predict folds batch norm and fuses activations', () => {
     tf.random.setSeed(1);
     const m = resnetBlock();
     randomiseBatchNorms(m, 100);
-    expect(fusedLayers(m).sort()).toEqual(['Conv2D+BatchNormalization', 'Conv2D+BatchNormalization', 'Conv2D+BatchNormalization+Activation', 'Conv2D+BatchNormalization+Activation'].sort());
+    // The shortcut's conv + BN (first in the graph) takes the add and its relu.
+    expect(fusedLayers(m).sort()).toEqual(['Add+Conv2D+BatchNormalization+Activation', 'Conv2D+BatchNormalization', 'Conv2D+BatchNormalization+Activation', 'Conv2D+BatchNormalization+Activation'].sort());
     for (const n of [1, 3]) {
       const x = tf.randomNormal([n, 13, 11, 8], 0, 2);
       for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
@@ -101,11 +104,36 @@ describe('predict folds batch norm and fuses activations', () => {
       tf.random.setSeed(2 + stride);
       const m = mobilenetBlock(stride);
       randomiseBatchNorms(m, 200);
-      expect(fusedLayers(m).sort()).toEqual(['Conv2D+BatchNormalization', 'Conv2D+BatchNormalization+ReLU', 'DepthwiseConv2D+BatchNormalization+ReLU'].sort());
+      const project = stride === 1 ? 'Add+Conv2D+BatchNormalization' : 'Conv2D+BatchNormalization';
+      expect(fusedLayers(m).sort()).toEqual([project, 'Conv2D+BatchNormalization+ReLU', 'DepthwiseConv2D+BatchNormalization+ReLU'].sort());
       // Large inputs so that relu6 clips: the test fails if 6 is not applied.
       const x = tf.randomNormal([2, 15, 15, 8], 0, 4);
       for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
       x.dispose();
+      m.dispose();
+    }
+  });
+
+  it('identity-shortcut blocks (3x3 Winograd and 1x1 convolutions, with and without batch norm): the add and relu in the store match within 1e-5', async () => {
+    for (const [k, c, bnOn] of [[3, 32, true], [1, 16, true], [3, 8, false]] as const) {
+      tf.random.setSeed(20 + k + c);
+      const x = tf.input({ shape: [14, 14, c] });
+      const conv = (t: tf.SymbolicTensor, relu: boolean) => {
+        const y = L.conv2d({ filters: c, kernelSize: k, padding: 'same', activation: bnOn || !relu ? 'linear' : 'relu' }).apply(t) as tf.SymbolicTensor;
+        if (!bnOn) return y;
+        const b = L.batchNormalization({}).apply(y) as tf.SymbolicTensor;
+        return relu ? (L.reLU({}).apply(b) as tf.SymbolicTensor) : b;
+      };
+      const y = conv(conv(x, true), false);
+      const m = tf.model({ inputs: x, outputs: L.activation({ activation: 'relu' }).apply(L.add().apply([y, x])) as tf.SymbolicTensor });
+      randomiseBatchNorms(m, 500);
+      const tail = bnOn ? 'Add+Conv2D+BatchNormalization+Activation' : 'Add+Conv2D+Activation';
+      expect(fusedLayers(m)).toContain(tail);
+      for (const n of [1, 3]) {
+        const xs = tf.randomNormal([n, 14, 14, c], 0, 2);
+        for (const d of await compare(m, xs)) expect(d).toBeLessThan(1e-5);
+        xs.dispose();
+      }
       m.dispose();
     }
   });
@@ -155,6 +183,17 @@ describe('predict folds batch norm and fuses activations', () => {
     const m = tf.model({ inputs: x, outputs: L.add().apply([c, b]) as tf.SymbolicTensor });
     expect(fusedLayers(m)).toEqual([]);
     m.dispose();
+    // An add that broadcasts (a [1, 1, 4] second input) is not a residual store.
+    const x1 = tf.input({ shape: [6, 6, 4] });
+    const v = tf.input({ shape: [1, 1, 4] });
+    const c1 = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x1) as tf.SymbolicTensor;
+    const mb = tf.model({ inputs: [x1, v], outputs: L.activation({ activation: 'relu' }).apply(L.add().apply([c1, v])) as tf.SymbolicTensor });
+    expect(fusedLayers(mb)).toEqual([]);
+    const xb = [tf.randomNormal([2, 6, 6, 4]), tf.randomNormal([2, 1, 1, 4])];
+    const pb = mb.predict(xb) as tf.Tensor;
+    expect(pb.shape).toEqual([2, 6, 6, 4]);
+    tf.dispose([pb, ...xb]);
+    mb.dispose();
     const m2 = mobilenetBlock(1);
     const xs = tf.randomNormal([1, 15, 15, 8]);
     const g = tf.grad((v: tf.Tensor) => {

@@ -265,6 +265,21 @@ pub const KERNELS: &[Kernel] = &[
         checks: CONV_CHECKS,
     },
     Kernel {
+        name: "conv2dResidual",
+        doc: "`y = act((conv2d(x, w) + bias) + residual)`, `residual` shaped as `y` (a residual block's shortcut added in the store; predict's fused ResNet blocks); `bias` optional, `activation` as conv2d's.",
+        inputs: &[b("x"), b("w"), opt("bias"), b("residual")],
+        inplace: &[],
+        outputs: &[full("y")],
+        params: &[p("activation", U32), p("spec", U32s)],
+        returns: Returns::Nothing,
+        run: "conv::conv2d_residual(&conv_geometry(OP, spec)?, x, w, bias, Some(residual), Activation::from_code(OP, activation)?, y)",
+        checks: Checks {
+            reference: t(CONV, "residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads"),
+            threads: t(CONV, "residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads"),
+            golden: t(CONV, "residual_store_by_hand"),
+        },
+    },
+    Kernel {
         name: "conv2dBackpropInput",
         doc: "`dx` from `dy` and the filter (also the transposed convolution).",
         inputs: &[b("dy"), b("w")],

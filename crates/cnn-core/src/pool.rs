@@ -225,8 +225,69 @@ pub fn max_pool2d_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) ->
     if p.y.kernel * p.x.kernel >= F32_EXACT {
         return max_pool2d_backward_ref(p, x, dy, dx);
     }
+    if tiles_exactly(p) && p.y.kernel == 2 && p.x.kernel == 2 && p.tuning.max_pool_backward_2x2 {
+        backward_bands(p, dx, true, |b, iy0, iy1, band| f32_maxpool2x2_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
+        return Ok(());
+    }
     backward_bands(p, dx, tiles_exactly(p), |b, iy0, iy1, band| f32_maxpool_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
     Ok(())
+}
+
+/// The common case of [`f32_maxpool_backward_band__simd128`] (2x2 windows,
+/// stride 2, tiling the input: every CNN's max pooling) in straight-line
+/// code: per window and 4 channels, the four cells' first strict maximum
+/// (the scalar rule: a later cell wins only if greater, so NaNs never do)
+/// and the four one-hot stores, without the general path's per-tap loops.
+/// Stores every element of the band.
+fn f32_maxpool2x2_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usize, iy0: usize, iy1: usize, band: &mut [f32]) {
+    let (w, c, ow) = (p.x.input, p.c, p.x.output);
+    let row = w * c;
+    let img = &x[b * p.y.input * row..][..p.y.input * row];
+    let (oy_lo, oy_hi) = outputs_touching(&p.y, iy0, iy1);
+    let zero = F32x4::zero();
+    let (one, two, three) = (F32x4::splat(1.0), F32x4::splat(2.0), F32x4::splat(3.0));
+    let (h1, h2, h3) = (F32x4::splat(0.5), F32x4::splat(1.5), F32x4::splat(2.5));
+    for oy in oy_lo..oy_hi {
+        let (r0, r1) = (2 * oy, 2 * oy + 1);
+        let g = &dy[(b * p.y.output + oy) * ow * c..][..ow * c];
+        let (x0, x1) = (&img[r0 * row..][..row], &img[r1 * row..][..row]);
+        // The window's rows inside this band (a band may end between them).
+        let d0 = (r0 >= iy0 && r0 < iy1).then(|| (r0 - iy0) * row);
+        let d1 = (r1 >= iy0 && r1 < iy1).then(|| (r1 - iy0) * row);
+        let bp = band.as_mut_ptr();
+        assert!(band.len() >= (iy1 - iy0) * row);
+        for ox in 0..ow {
+            let mut ch = 0;
+            while ch < c {
+                let (o0, o1) = (2 * ox * c + ch, (2 * ox + 1) * c + ch);
+                // SAFETY: o0, o1 + 4 <= row (c % 4 == 0, 2 * ow == w); the
+                // band holds rows iy0..iy1 of `row` floats; g holds ow * c.
+                unsafe {
+                    let (va, vb) = (F32x4::load(x0.as_ptr().add(o0)), F32x4::load(x0.as_ptr().add(o1)));
+                    let (vc, vd) = (F32x4::load(x1.as_ptr().add(o0)), F32x4::load(x1.as_ptr().add(o1)));
+                    let gv = F32x4::load(g.as_ptr().add(ox * c + ch));
+                    let mut m = va;
+                    let mut idx = zero;
+                    idx = vb.select_gt(m, one, idx);
+                    m = vb.select_gt(m, vb, m);
+                    idx = vc.select_gt(m, two, idx);
+                    m = vc.select_gt(m, vc, m);
+                    idx = vd.select_gt(m, three, idx);
+                    // Lane gets g where idx == t: (idx > t - 0.5) and not (idx > t + 0.5).
+                    let at = |lo: F32x4, hi: F32x4| idx.select_gt(hi, zero, idx.select_gt(lo, gv, zero));
+                    if let Some(d) = d0 {
+                        idx.select_gt(h1, zero, gv).store(bp.add(d + o0));
+                        at(h1, h2).store(bp.add(d + o1));
+                    }
+                    if let Some(d) = d1 {
+                        at(h2, h3).store(bp.add(d + o0));
+                        idx.select_gt(h3, gv, zero).store(bp.add(d + o1));
+                    }
+                }
+                ch += 4;
+            }
+        }
+    }
 }
 
 /// True when the max-pool backward's disjoint path stores every element of

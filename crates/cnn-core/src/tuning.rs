@@ -66,6 +66,30 @@ pub struct Tuning {
     /// transformed tiles (`conv::winograd::phased`), run as three parallel phases (input transform,
     /// the α² GEMMs split over ξ, output transform) instead of the block loop.
     pub winograd_phased: bool,
+    /// Switch 12. Winograd filter gradients whose tile blocks are short
+    /// (wide channels) run in passes of two parallel phases, every tile's
+    /// transforms then the α² GEMMs over the whole pass
+    /// (`conv::winograd_filter::phased`), instead of the block loop with
+    /// partial sums.
+    pub winograd_filter_phased: bool,
+    /// Switch 13. The direct filter gradient of layers with few input
+    /// channels and a short patch (first layers) as `dW^T = dy^T P` with
+    /// `P` written out a block of pixels at a time (`conv::short_patch`),
+    /// instead of gathering `P^T`.
+    pub filter_grad_short_patch: bool,
+    /// Switch 14. Max-pool backward of 2x2 stride-2 windows that tile the
+    /// input in straight-line code (`pool::f32_maxpool2x2_backward_band__simd128`)
+    /// instead of the general disjoint-window path.
+    pub max_pool_backward_2x2: bool,
+    /// Switch 15. Winograd's block loop cuts its tiles into at least 8
+    /// blocks (a multiple of 4) of near-equal size (`conv::winograd::run`)
+    /// instead of fixed blocks with a short last one.
+    pub winograd_even_blocks: bool,
+    /// Switch 16. The forward patch rows at the image's edges cut each
+    /// kernel row where a row enters or leaves the padding, pointing at the
+    /// input or at zeros (`im2col::Patches::split_edge_rows`), instead of
+    /// gathering the run of a row that crosses the padding.
+    pub split_edge_segments: bool,
 }
 
 impl Tuning {
@@ -83,10 +107,15 @@ impl Tuning {
         gemm_single_k_block: true,
         gemm_b_in_place: true,
         winograd_phased: true,
+        winograd_filter_phased: true,
+        filter_grad_short_patch: true,
+        max_pool_backward_2x2: true,
+        winograd_even_blocks: true,
+        split_edge_segments: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 12;
+    pub const SWITCHES: usize = 17;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -119,6 +148,11 @@ impl Tuning {
             9 => self.gemm_single_k_block = flag(d.gemm_single_k_block),
             10 => self.gemm_b_in_place = flag(d.gemm_b_in_place),
             11 => self.winograd_phased = flag(d.winograd_phased),
+            12 => self.winograd_filter_phased = flag(d.winograd_filter_phased),
+            13 => self.filter_grad_short_patch = flag(d.filter_grad_short_patch),
+            14 => self.max_pool_backward_2x2 = flag(d.max_pool_backward_2x2),
+            15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
+            16 => self.split_edge_segments = flag(d.split_edge_segments),
             _ => {}
         }
         self
@@ -143,7 +177,7 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(12, 1), d);
+        assert_eq!(d.with_switch(17, 1), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

@@ -14,6 +14,8 @@ export interface KernelExports {
   matMulScalar(a: number, b: number, c: number, m: number, n: number, k: number): void;
   /** `y = act(conv2d(x, w) + bias)`; `bias` optional, `activation` fused into the store: 0 linear, 1 relu, 2 relu6. */
   conv2d(x: number, w: number, bias: number | undefined, y: number, activation: number, spec: Uint32Array): void;
+  /** `y = act((conv2d(x, w) + bias) + residual)`, `residual` shaped as `y` (a residual block's shortcut added in the store; predict's fused ResNet blocks); `bias` optional, `activation` as conv2d's. */
+  conv2dResidual(x: number, w: number, bias: number | undefined, residual: number, y: number, activation: number, spec: Uint32Array): void;
   /** `dx` from `dy` and the filter (also the transposed convolution). */
   conv2dBackpropInput(dy: number, w: number, dx: number, spec: Uint32Array): void;
   /** `dw` from the input and `dy`. */
@@ -118,6 +120,7 @@ export interface KernelParams {
   matMul: [m: number, n: number, k: number, transA: boolean, transB: boolean];
   matMulScalar: [m: number, n: number, k: number];
   conv2d: [activation: number, spec: Uint32Array];
+  conv2dResidual: [activation: number, spec: Uint32Array];
   conv2dBackpropInput: [spec: Uint32Array];
   conv2dBackpropFilter: [spec: Uint32Array];
   biasGrad: [channels: number];
@@ -172,6 +175,7 @@ export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => Ker
   matMul: (p) => [p.m, p.n, p.k, p.transA, p.transB],
   matMulScalar: (p) => [p.m, p.n, p.k],
   conv2d: (p) => [p.activation, p.spec],
+  conv2dResidual: (p) => [p.activation, p.spec],
   conv2dBackpropInput: (p) => [p.spec],
   conv2dBackpropFilter: (p) => [p.spec],
   biasGrad: (p) => [p.channels],
@@ -226,6 +230,7 @@ export interface KernelParamStructs {
   matMul: { m: number; n: number; k: number; transA: boolean; transB: boolean };
   matMulScalar: { m: number; n: number; k: number };
   conv2d: { activation: number; spec: Uint32Array };
+  conv2dResidual: { activation: number; spec: Uint32Array };
   conv2dBackpropInput: { spec: Uint32Array };
   conv2dBackpropFilter: { spec: Uint32Array };
   biasGrad: { channels: number };
@@ -283,6 +288,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
   matMul: [2, 0, 1],
   matMulScalar: [2, 0, 1],
   conv2d: [3, 0, 1],
+  conv2dResidual: [4, 0, 1],
   conv2dBackpropInput: [2, 0, 1],
   conv2dBackpropFilter: [2, 0, 1],
   biasGrad: [1, 0, 1],
@@ -337,7 +343,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
  * give them recycled buffers that are not zero-filled first (zeroing 50+ MB a
  * training step was ~5 % of the time). Any other kernel's outputs arrive zeroed.
  */
-export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
+export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dResidual', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
 
 /** `unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs). */
 export const Unary = {

@@ -49,15 +49,22 @@ fn is_pointwise(p: &Conv2d) -> bool {
 /// `y = act(conv2d(x, w) + bias)`: Winograd where it applies, else the
 /// implicit-im2col GEMM.
 pub fn conv2d(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
-    if winograd::applies(p) {
-        check_forward(p, x, w, bias, y)?;
-        winograd::conv2d_winograd(p, x, w, bias, act, y);
-        return Ok(());
-    }
-    conv2d_with(p, x, w, bias, act, y, KernelKind::Simd)
+    conv2d_residual(p, x, w, bias, None, act, y)
 }
 
-fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &[f32]) -> Result<()> {
+/// `y = act((conv2d(x, w) + bias) + residual)`, `residual` shaped as `y`
+/// (a residual block's shortcut added in the convolution's store): the
+/// same bits as [`conv2d`] then an add and the activation.
+pub fn conv2d_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
+    if winograd::applies(p) {
+        check_forward(p, x, w, bias, residual, y)?;
+        winograd::conv2d_winograd_residual(p, x, w, bias, residual, act, y);
+        return Ok(());
+    }
+    conv2d_residual_with(p, x, w, bias, residual, act, y, KernelKind::Simd)
+}
+
+fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
     const OP: &str = "conv2d";
     check_len(OP, "input", x.len(), p.input_len())?;
     check_len(OP, "filter", w.len(), p.filter_len())?;
@@ -65,20 +72,39 @@ fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &[f3
     if let Some(b) = bias {
         check_len(OP, "bias", b.len(), p.cout)?;
     }
+    if let Some(r) = residual {
+        check_len(OP, "residual", r.len(), p.output_len())?;
+    }
     Ok(())
 }
 
 /// [`conv2d`] through the im2col GEMM (never Winograd) with a chosen
 /// micro-kernel.
 pub fn conv2d_with(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activation, y: &mut [f32], kernel: KernelKind) -> Result<()> {
-    check_forward(p, x, w, bias, y)?;
+    conv2d_residual_with(p, x, w, bias, None, act, y, kernel)
+}
+
+/// [`conv2d_residual`] through the im2col GEMM (never Winograd) with a
+/// chosen micro-kernel.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_residual_with(
+    p: &Conv2d,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    residual: Option<&[f32]>,
+    act: Activation,
+    y: &mut [f32],
+    kernel: KernelKind,
+) -> Result<()> {
+    check_forward(p, x, w, bias, residual, y)?;
     let k = p.patch_len();
     let m = p.out_pixels();
     // At batch 1 the deep layers have few output pixels and big filters:
     // reading the HWIO filter (a row-major [k, cout]) in place saves
     // copying all of it on every call.
     let packed = PackedB::for_rows(m, w, p.cout, k, p.cout, p.tuning);
-    let run = Run { bias, act, kernel, tuning: p.tuning, ..Run::default() };
+    let run = Run { bias, act, kernel, tuning: p.tuning, residual, ..Run::default() };
     let out = Out::new(y, m, p.cout, p.cout);
     if is_pointwise(p) {
         drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);
@@ -203,21 +229,43 @@ fn transposed_as_forward(p: &Conv2d) -> Option<Conv2d> {
     Some(t)
 }
 
-/// `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`.
+/// `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`: per tap a cin x cout
+/// transpose, done in 8 x 8 blocks (a plain loop writes `cin` floats apart
+/// and misses the cache on every store once the tap is bigger than L1:
+/// 1x14x14x512->512 flips 9 MB) and split over the thread pool by output
+/// rows. Pure copies, so any split gives the same result.
 fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
-    let (kh, kw, cin, cout) = (p.y.kernel, p.x.kernel, p.cin, p.cout);
+    let (taps, cin, cout) = (p.y.kernel * p.x.kernel, p.cin, p.cout);
     let mut wt = vec![0.0f32; w.len()];
-    for ky in 0..kh {
-        for kx in 0..kw {
-            let src = &w[(ky * kw + kx) * cin * cout..][..cin * cout];
-            let dst = &mut wt[((kh - 1 - ky) * kw + (kw - 1 - kx)) * cout * cin..][..cin * cout];
-            for ci in 0..cin {
-                for co in 0..cout {
-                    dst[co * cin + ci] = src[ci * cout + co];
-                }
-            }
-        }
+    if cin == 0 || cout == 0 {
+        return wt;
     }
+    // Rows of wt are (flipped tap t, co), cin floats each.
+    const B: usize = 8;
+    let rows_per_task = (1usize << 15).div_ceil(cin).next_multiple_of(B);
+    par::for_each_out_chunk(&mut wt, cin, rows_per_task, |first, piece| {
+        let rows = piece.len() / cin;
+        let mut r = 0;
+        while r < rows {
+            let (t, co0) = ((first + r) / cout, (first + r) % cout);
+            // A block of rows of one tap.
+            let nr = B.min(rows - r).min(cout - co0);
+            let src = &w[(taps - 1 - t) * cin * cout..][..cin * cout];
+            let dst = &mut piece[r * cin..(r + nr) * cin];
+            let mut ci0 = 0;
+            while ci0 < cin {
+                let nc = B.min(cin - ci0);
+                for c in 0..nc {
+                    let s = &src[(ci0 + c) * cout + co0..][..nr];
+                    for (rr, v) in s.iter().enumerate() {
+                        dst[rr * cin + ci0 + c] = *v;
+                    }
+                }
+                ci0 += nc;
+            }
+            r += nr;
+        }
+    });
     wt
 }
 
@@ -292,6 +340,10 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
     let m = p.out_pixels();
     let cout = p.cout;
     let pointwise = is_pointwise(p);
+    if kernel == KernelKind::Simd && !pointwise && short_patch(p) {
+        filter_grad_short_patch(p, x, dy, dw);
+        return Ok(());
+    }
     if kernel == KernelKind::Simd && !pointwise && p.cin.is_multiple_of(8) && p.cout <= 64 && m >= k && p.tuning.filter_grad_transposed {
         // dW^T = dy^T P: dy^T is read in place (strided), the patches are
         // packed as B with one 8-float copy per pixel and panel, instead of
@@ -327,6 +379,58 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         drive(k, len, a, &packed, out, run);
     });
     Ok(())
+}
+
+/// Whether the filter gradient takes [`filter_grad_short_patch`]: few
+/// input channels and a short patch (one explicit patch row of at most
+/// [`SHORT_PATCH`] floats per pixel), with more pixels than patch values,
+/// where it measured faster than the gathered transpose
+/// (`benches/tuning.mjs --switch 13 --values 1,2 --op dw`, wasm, load 5.5-6.2,
+/// two runs, ms gathered / short patch): 4-7 channels, whose rows the
+/// gather reads a value at a time (64x32x32x4->16 s2 2.31 / 1.42 and
+/// 3.99 / 2.14 at 1 thread, 1.27 / 0.80 at 2), and 64 output channels
+/// (1x224x224x3->64 12.9 / 10.3, 20.5 / 17.8; 2 threads 6.6 / 5.7). Not
+/// for 1-3 channels into 16 or 32, where the transpose reads long strided
+/// runs in place: 64x32x32x3->16 4.7 / 5.8, 64x28x28x1->16 2.1 / 3.5,
+/// 8x112x112x3->32 s2 3.1 / 3.5.
+fn short_patch(p: &Conv2d) -> bool {
+    p.tuning.filter_grad_short_patch && p.cin < 8 && (p.cin >= 4 || p.cout >= 64) && p.patch_len() <= SHORT_PATCH && p.out_pixels() >= p.patch_len()
+}
+
+/// Longest patch [`short_patch`] takes.
+const SHORT_PATCH: usize = 64;
+
+/// Pixels per explicit patch block of [`filter_grad_short_patch`] (with
+/// 32-float rows, 32 KiB: it stays in L1 while the GEMM reads it).
+const PATCH_BLOCK: usize = 256;
+
+/// `dW^T = dy^T P` with `P` written out a block of pixels at a time
+/// ([`im2col::fill_patch_rows`], rows padded to a multiple of `NR`) and read
+/// in place as B, `dy^T` read in place as A: no per-panel gathers, and the
+/// GEMM's short side is `cout` rows instead of the patch. Per-chunk
+/// partials as in the other paths (shape-only chunks, summed in order).
+fn filter_grad_short_patch(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    let (k, cout) = (p.patch_len(), p.cout);
+    let kp = k.next_multiple_of(crate::gemm::NR);
+    let mut dwt = vec![0.0f32; cout * kp];
+    par::reduce_chunks(p.out_pixels(), filter_grad_chunk(p), &mut dwt, |range, partial| {
+        par::with_scratch(PATCH_BLOCK * kp, |patches| {
+            let mut m0 = range.start;
+            while m0 < range.end {
+                let len = PATCH_BLOCK.min(range.end - m0);
+                im2col::fill_patch_rows(p, x, m0, len, kp, patches);
+                let b = PackedB::in_place(&patches[..len * kp], kp, len, kp).expect("kp is a multiple of NR");
+                let run = Run { accumulate: m0 > range.start, parallel: false, tuning: p.tuning, ..Run::default() };
+                drive(cout, len, &GradT { dy, cout, m0 }, &b, Out::new(partial, cout, kp, kp), run);
+                m0 += len;
+            }
+        });
+    });
+    for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
+        for (co, v) in row.iter_mut().enumerate() {
+            *v = dwt[co * kp + kk];
+        }
+    }
 }
 
 /// `db[c] = sum over all pixels of dy[.., c]` (`dy` is `[pixels, c]`).

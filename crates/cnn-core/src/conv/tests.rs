@@ -112,6 +112,8 @@ fn named_shapes_match_reference() {
         (15, 11, 1, 4, 3, Padding::Same),
         (32, 3, 3, 16, 1, Padding::Same),
         (16, 3, 32, 64, 2, Padding::Same),
+        (20, 3, 3, 64, 1, Padding::Same),
+        (21, 3, 5, 16, 2, Padding::Same),
         (7, 3, 1, 1, 1, Padding::Explicit([2, 0, 1, 3])),
     ] {
         let mut a = Conv2dArgs::new(1, h, h, cin, k, k, cout);
@@ -201,6 +203,40 @@ fn winograd_phased_batch_1_equals_block_loop_and_reference() {
     }
 }
 
+/// The block loop's even blocks (switch 15) against its fixed blocks and
+/// the reference, at 1 and 2 threads: every tile is computed the same way
+/// whatever block holds it, so the bits agree. Tile counts that leave a
+/// short fixed block, a tile count below 8 groups of 4, and odd channels.
+#[test]
+fn winograd_even_blocks_equal_fixed_blocks_on_one_and_two_threads() {
+    for (n, h, w, cin, cout) in [(1, 56, 56, 24, 24), (4, 16, 16, 64, 64), (3, 10, 7, 17, 9), (1, 9, 9, 16, 8), (2, 30, 30, 16, 32)] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        let mut p = conv(&a);
+        let d = data(&p, 700 + h as u64);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            let name = format!("{variant:?} {}", case_name(&a));
+            let mut outs = vec![];
+            for (switch, threads) in [(2, 1), (2, 2), (1, 1), (1, 2)] {
+                // Switch 11 off: the block loop even where the phased path would run.
+                p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, 1).with_switch(15, switch);
+                outs.push(with_threads(threads, || {
+                    let mut y = vec![f32::NAN; p.output_len()];
+                    winograd::conv2d_winograd_variant(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, variant);
+                    y
+                }));
+            }
+            let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+            assert_close(&outs[0], &expected, 1e-4, atol, &name);
+            for (i, o) in outs.iter().enumerate().skip(1) {
+                assert_bits_eq(o, &outs[0], &format!("{name}, run {i}"));
+            }
+        }
+    }
+}
+
 #[test]
 fn winograd_phased_one_and_two_threads_are_bit_identical() {
     for (h, cin, cout) in [(14, 64, 72), (7, 96, 128), (9, 5, 3)] {
@@ -270,6 +306,83 @@ fn winograd_filter_gradient_with_big_partials() {
     }
 }
 
+/// The phased filter gradient (switch 12): the reference's result on
+/// random shapes in one pass and in passes of a few tiles (the pass sum
+/// runs in order), the same bits at 1 and 2 threads, and the default rule
+/// with the switch on and off (phased vs block loop) both correct.
+#[test]
+fn winograd_filter_gradient_phased_matches_reference() {
+    let mut r = rng(37);
+    for seed in 0..24u64 {
+        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..6), r.random_range(1..6)) } else { (r.random_range(4..40), r.random_range(8..40)) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 6000 + seed);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            // One pass, and passes of about 3 tiles (as many as 3 tiles' floats allow).
+            let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (cin + cout.div_ceil(8) * 8);
+            for max_floats in [usize::MAX, 3 * per_tile] {
+                let run = || {
+                    let mut dw = vec![f32::NAN; p.filter_len()];
+                    winograd_filter::conv2d_backward_filter_winograd_phased(&p, &d.x, &d.dy, &mut dw, variant, max_floats);
+                    dw
+                };
+                let name = format!("phased {variant:?} pass {max_floats} {}", case_name(&a));
+                let one = with_threads(1, run);
+                assert_close(&one, &expected, 1e-4, atol, &name);
+                assert_bits_eq(&with_threads(2, run), &one, &format!("{name}, 2 threads"));
+            }
+        }
+    }
+    // Wide channels: the rule picks phased F(3x3, 4x4) with the switch on,
+    // the block loop with it off; both are the reference's result.
+    let mut a = Conv2dArgs::new(1, 30, 26, 136, 3, 3, 200);
+    a.padding = Padding::Same;
+    let mut p = conv(&a);
+    let d = data(&p, 99);
+    let mut expected = vec![0.0; p.filter_len()];
+    conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+    for value in [1, 2] {
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(12, value);
+        assert!(winograd_filter::applies(&p));
+        let mut dw = vec![f32::NAN; p.filter_len()];
+        conv2d_backward_filter(&p, &d.x, &d.dy, &mut dw).unwrap();
+        assert_close(&dw, &expected, 1e-4, 1e-4 * (p.out_pixels() as f32).sqrt(), &format!("switch 12 = {value}"));
+    }
+}
+
+/// The blocked, parallel filter flip of the stride-1 input gradient equals
+/// its definition, `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`, at 1
+/// and 2 threads (channel counts off the 8-block, tasks spanning taps).
+#[test]
+fn flip_filter_matches_its_definition() {
+    for (kh, kw, cin, cout) in [(3, 3, 5, 7), (3, 2, 17, 9), (1, 1, 3, 1), (3, 3, 520, 100), (5, 5, 64, 8)] {
+        let p = conv(&Conv2dArgs::new(1, 6, 6, cin, kh, kw, cout));
+        let w = rand_vec(&mut rng(cin as u64), p.filter_len());
+        let mut expected = vec![0.0; w.len()];
+        for ky in 0..kh {
+            for kx in 0..kw {
+                for ci in 0..cin {
+                    for co in 0..cout {
+                        expected[(((kh - 1 - ky) * kw + (kw - 1 - kx)) * cout + co) * cin + ci] = w[((ky * kw + kx) * cin + ci) * cout + co];
+                    }
+                }
+            }
+        }
+        let name = format!("flip {kh}x{kw}x{cin}x{cout}");
+        assert_bits_eq(&with_threads(1, || flip_filter(&p, &w)), &expected, &name);
+        assert_bits_eq(&with_threads(2, || flip_filter(&p, &w)), &expected, &format!("{name}, 2 threads"));
+    }
+}
+
 #[test]
 fn seed_example_ones_valid_and_same() {
     // 1x3x3x1 ones convolved with a 2x2x1x1 filter of ones.
@@ -332,7 +445,20 @@ fn one_and_two_threads_are_bit_identical() {
     // Winograd filter-gradient paths.
     // Batch 1 at 14x14 and 7x7 (the three-phase Winograd path, split over ξ;
     // the direct GEMM with the filter read in place, split over columns).
-    for (n, h, cin, cout, s) in [(4, 20, 16, 32, 1), (4, 16, 32, 40, 1), (1, 30, 8, 16, 2), (2, 9, 3, 8, 1), (1, 14, 64, 72, 1), (1, 7, 96, 128, 1)] {
+    for (n, h, cin, cout, s) in [
+        (4, 20, 16, 32, 1),
+        (4, 16, 32, 40, 1),
+        (1, 30, 8, 16, 2),
+        (2, 9, 3, 8, 1),
+        (1, 14, 64, 72, 1),
+        (1, 7, 96, 128, 1),
+        // First layers: the gathered transpose over several pixel chunks
+        // (3 -> 16), and the explicit short-patch blocks (4 -> 16 s2, 3 -> 64).
+        (5, 37, 3, 16, 1),
+        (5, 37, 4, 16, 2),
+        (2, 30, 3, 64, 1),
+        (3, 29, 1, 12, 2),
+    ] {
         let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
         a.stride = [s, s];
         a.padding = Padding::Same;
@@ -474,4 +600,109 @@ fn wrong_buffer_sizes_are_errors() {
     let mut y = vec![0.0; p.output_len()];
     let e = conv2d(&p, &[0.0; 47], &vec![0.0; p.filter_len()], None, Activation::Linear, &mut y).unwrap_err();
     assert_eq!(e.to_string(), "conv2d: input has 47 elements, expected 48");
+}
+
+/// `conv2d_residual` (the shortcut added in the store) against the scalar
+/// reference conv then the add and the activation, for the SIMD and scalar
+/// micro-kernels; and bit for bit against the unfused ops (`conv2d` with a
+/// linear store, then `+ residual`, then the activation), on random shapes
+/// (batch 1, odd sizes, strides, every padding mode) and on shapes that
+/// take the Winograd block loop, the phased Winograd path and the batch-1
+/// in-place GEMM, at 1 and 2 threads.
+#[test]
+fn residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads() {
+    let mut r = rng(23);
+    let mut cases: Vec<Conv2dArgs> = (0..60).map(|_| random_args(&mut r)).collect();
+    for (n, h, cin, cout) in [(2, 20, 16, 32), (1, 14, 64, 72), (1, 7, 96, 128), (1, 9, 40, 36)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    cases.push(Conv2dArgs::new(1, 14, 14, 64, 1, 1, 256));
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        let d = data(&p, 500 + i as u64);
+        let res = rand_vec(&mut rng(900 + i as u64), p.output_len());
+        let act = [Activation::Linear, Activation::Relu, Activation::Relu6][i % 3];
+        let name = format!("{} {act:?} (winograd: {})", case_name(a), winograd::applies(&p));
+        let bias = (i % 4 != 3).then_some(&d.b[..]);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        let mut conv_ref = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut conv_ref);
+        let expected: Vec<f32> = conv_ref.iter().zip(&res).map(|(c, r)| act.apply(c + r)).collect();
+        for kernel in [KernelKind::Simd, KernelKind::Scalar] {
+            let mut y = vec![f32::NAN; p.output_len()];
+            conv2d_residual_with(&p, &d.x, &d.w, bias, Some(&res), act, &mut y, kernel).unwrap();
+            assert_close(&y, &expected, tol, tol, &format!("direct {kernel:?} {name}"));
+        }
+        let fused = |threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; p.output_len()];
+                conv2d_residual(&p, &d.x, &d.w, bias, Some(&res), act, &mut y).unwrap();
+                y
+            })
+        };
+        let one = fused(1);
+        assert_close(&one, &expected, 1e-4, tol, &format!("dispatch {name}"));
+        assert_bits_eq(&fused(2), &one, &format!("2 threads {name}"));
+        let mut unfused = vec![f32::NAN; p.output_len()];
+        conv2d(&p, &d.x, &d.w, bias, Activation::Linear, &mut unfused).unwrap();
+        for (u, r) in unfused.iter_mut().zip(&res) {
+            *u = act.apply(*u + r);
+        }
+        assert_bits_eq(&one, &unfused, &format!("unfused {name}"));
+    }
+    // A residual of the wrong length is an error naming it.
+    let p = conv(&Conv2dArgs::new(1, 4, 4, 2, 3, 3, 3));
+    let d = data(&p, 1);
+    let mut y = vec![0.0; p.output_len()];
+    let e = conv2d_residual(&p, &d.x, &d.w, None, Some(&[0.0; 5]), Activation::Relu, &mut y).unwrap_err();
+    assert!(e.to_string().contains("residual"), "{e}");
+}
+
+/// One output pixel by hand: x = [1, 2] (1x1x1x2), w = [[3], [4]] (1x1
+/// filter, 2 -> 1), bias 0.5, residual -12: relu(1*3 + 2*4 + 0.5 - 12) =
+/// relu(-0.5) = 0, and linear gives -0.5; with residual 1, relu gives 12.5.
+#[test]
+fn residual_store_by_hand() {
+    let p = conv(&Conv2dArgs::new(1, 1, 1, 2, 1, 1, 1));
+    let (x, w, b) = ([1.0f32, 2.0], [3.0f32, 4.0], [0.5f32]);
+    for (res, act, want) in [(-12.0f32, Activation::Relu, 0.0f32), (-12.0, Activation::Linear, -0.5), (1.0, Activation::Relu, 12.5)] {
+        let mut y = [f32::NAN];
+        conv2d_residual(&p, &x, &w, Some(&b), Some(&[res]), act, &mut y).unwrap();
+        assert_eq!(y[0], want, "residual {res} {act:?}");
+    }
+}
+
+/// The edge row panels cut at the padding (switch 16) give the gather's
+/// bits, on random shapes (every padding mode, strides, batch 1, odd
+/// channels) and on stride-2 layers with no interior panel, at 1 and 2
+/// threads; the reference check of every path is
+/// `random_shapes_match_reference_in_every_padding_mode`.
+#[test]
+fn edge_segments_equal_the_gathered_rows() {
+    let mut r = rng(41);
+    let mut cases: Vec<Conv2dArgs> = (0..80).map(|_| random_args(&mut r)).collect();
+    for (n, h, cin, cout, k) in [(4, 8, 64, 64, 3), (2, 16, 32, 64, 3), (1, 23, 3, 8, 7), (3, 9, 5, 16, 5)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, k, k, cout);
+        a.stride = [2, 2];
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        let d = data(&p, 300 + i as u64);
+        let mut outs = vec![];
+        for (switch, threads) in [(2, 1), (2, 2), (1, 1)] {
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(16, switch);
+            outs.push(with_threads(threads, || {
+                let mut y = vec![f32::NAN; p.output_len()];
+                conv2d_with(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, KernelKind::Simd).unwrap();
+                y
+            }));
+        }
+        let name = case_name(a);
+        assert_bits_eq(&outs[1], &outs[0], &format!("2 threads {name}"));
+        assert_bits_eq(&outs[2], &outs[0], &format!("gathered {name}"));
+    }
 }

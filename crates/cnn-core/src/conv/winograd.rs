@@ -287,7 +287,9 @@ impl TransformedFilter {
         // One row-major [cin, cout] matrix per ξ. With `gemm_b_in_place`
         // the GEMMs read them where they are; else each is packed (a copy
         // of all 16 or 36 of them per call).
-        let mut u: Vec<Vec<f32>> = (0..xis).map(|_| vec![0.0f32; cin * cout]).collect();
+        // Not zero-filled first (a serial memset of 4-16 MB per call on
+        // batch-1 deep layers): the loop below writes every element.
+        let mut u: Vec<Vec<f32>> = (0..xis).map(|_| Vec::with_capacity(cin * cout)).collect();
         let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
         // Rows of U[ξ] are input channels; parallel over them.
         let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
@@ -313,6 +315,11 @@ impl TransformedFilter {
                 }
             }
         });
+        for m in &mut u {
+            // SAFETY: the tasks above wrote all cin * cout elements (every
+            // ci, and every co by the vector loop or the tail).
+            unsafe { m.set_len(cin * cout) };
+        }
         let packed =
             u.into_iter()
                 .map(|m| {
@@ -346,13 +353,33 @@ pub fn conv2d_winograd_variant(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[
 }
 
 pub fn conv2d_winograd_with(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+    conv2d_winograd_store(p, x, filter, Store { bias, residual: None, act }, y)
+}
+
+/// `y = act(conv2d(x, w) + bias + residual)` by Winograd (the tiling
+/// [`choose`] picks, else F(2x2, 3x3)); `residual` is laid out as `y`.
+pub fn conv2d_winograd_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+    let filter = TransformedFilter::new(p, w, choose(p).unwrap_or(Variant::F2));
+    conv2d_winograd_store(p, x, &filter, Store { bias, residual, act }, y)
+}
+
+/// What the output transform does to each value before storing it:
+/// `act((v + bias) + residual)`, the order of the unfused ops.
+#[derive(Clone, Copy)]
+struct Store<'a> {
+    bias: Option<&'a [f32]>,
+    residual: Option<&'a [f32]>,
+    act: Activation,
+}
+
+fn conv2d_winograd_store(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: &mut [f32]) {
     match filter.variant {
-        Variant::F2 => run::<F2>(p, x, filter, bias, act, y),
-        Variant::F4 => run::<F4>(p, x, filter, bias, act, y),
+        Variant::F2 => run::<F2>(p, x, filter, st, y),
+        Variant::F4 => run::<F4>(p, x, filter, st, y),
     }
 }
 
-fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     let th = p.y.output.div_ceil(W::OUT);
@@ -361,18 +388,20 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
     let block = block_tiles(p, xis);
     let yp = SharedOut(y.as_mut_ptr());
     if phased(p, W::OUT, xis) {
-        return run_phased::<W>(p, x, filter, bias, act, yp, total, th, tw);
+        return run_phased::<W>(p, x, filter, st, yp, total, th, tw);
     }
-    par::for_each_chunk(total.div_ceil(block), 1, |blocks| {
+    let (blocks, range) = if p.tuning.winograd_even_blocks { even_blocks(total, block) } else { (total.div_ceil(block), Blocks::Fixed(block)) };
+    let max_nt = range.max_len(total, blocks);
+    par::for_each_chunk(blocks, 1, |bs| {
         // V and M: every element read below is written first (rows < nt).
-        par::with_scratch(xis * block * (cin + cout), |buf| {
-            let (v, m) = buf.split_at_mut(xis * block * cin);
-            for b in blocks {
-                let t0 = b * block;
-                let nt = block.min(total - t0);
+        par::with_scratch(xis * max_nt * (cin + cout), |buf| {
+            let (v, m) = buf.split_at_mut(xis * max_nt * cin);
+            for b in bs {
+                let (t0, t1) = range.tiles(b, total, blocks);
+                let nt = t1 - t0;
                 let vp = SharedOut(v.as_mut_ptr());
                 for t in 0..nt {
-                    // SAFETY: v holds α² * block * cin floats, nt <= block.
+                    // SAFETY: v holds α² * max_nt * cin floats, nt <= max_nt.
                     unsafe { transform_input::<W>(p, x, t0 + t, th, tw, t, nt, vp) };
                 }
                 for xi in 0..xis {
@@ -393,11 +422,51 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Optio
                 }
                 for t in 0..nt {
                     // SAFETY: every output pixel belongs to exactly one tile.
-                    unsafe { transform_output::<W>(p, m, t0 + t, th, tw, t, nt, bias, act, yp) };
+                    unsafe { transform_output::<W>(p, m, t0 + t, th, tw, t, nt, st, yp) };
                 }
             }
         });
     });
+}
+
+/// How [`run`] cuts its tiles into blocks (both shape-only).
+#[derive(Clone, Copy)]
+enum Blocks {
+    /// Blocks of this many tiles, the last shorter.
+    Fixed(usize),
+    /// Groups of 4 tiles (one micro-kernel row panel) spread evenly: block
+    /// `b` of `n` holds groups `b * g / n .. (b + 1) * g / n`.
+    Even,
+}
+
+impl Blocks {
+    fn tiles(self, b: usize, total: usize, n: usize) -> (usize, usize) {
+        match self {
+            Blocks::Fixed(block) => (b * block, ((b + 1) * block).min(total)),
+            Blocks::Even => {
+                let groups = total.div_ceil(4);
+                ((b * groups / n) * 4, ((b + 1) * groups / n * 4).min(total))
+            }
+        }
+    }
+
+    fn max_len(self, total: usize, n: usize) -> usize {
+        match self {
+            Blocks::Fixed(block) => block.min(total),
+            Blocks::Even => total.div_ceil(4).div_ceil(n) * 4,
+        }
+    }
+}
+
+/// At least 8 blocks, a multiple of 4, of (nearly) equal size, none
+/// larger than `block` tiles (`Tuning::winograd_even_blocks`). Fixed
+/// blocks left a thread idle at the end: 1x56x56x64->64 F(4x4) has 196
+/// tiles, four blocks of 56, 56, 56, 28 (2 threads: 112 vs 84 tiles), and
+/// 64x16x16x64->64 has 19 blocks.
+fn even_blocks(total: usize, block: usize) -> (usize, Blocks) {
+    let groups = total.div_ceil(4);
+    let n = total.div_ceil(block).max(8).next_multiple_of(4).min(groups).max(1);
+    (n, Blocks::Even)
 }
 
 /// Below this many tile blocks (batch-1 layers at 7x7-28x28: 1-3 blocks)
@@ -425,26 +494,23 @@ fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
 /// task in the same order as [`run`]'s, so results do not depend on the
 /// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn run_phased<W: Tiling>(
-    p: &Conv2d,
-    x: &[f32],
-    filter: &TransformedFilter,
-    bias: Option<&[f32]>,
-    act: Activation,
-    y: SharedOut,
-    nt: usize,
-    th: usize,
-    tw: usize,
-) {
+fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: SharedOut, nt: usize, th: usize, tw: usize) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
-    let mut v = vec![0.0f32; xis * nt * cin];
-    let mut m = vec![0.0f32; xis * nt * cout];
+    // V and M are not zero-filled first (a serial memset of up to 2 MB per
+    // call): every element is written before it is read.
+    let mut v: Vec<f32> = Vec::with_capacity(xis * nt * cin);
+    let mut m: Vec<f32> = Vec::with_capacity(xis * nt * cout);
     let vp = SharedOut(v.as_mut_ptr());
     let tile_chunk = par::chunk_size(nt, (1usize << 12).div_ceil(xis * (cin + cout)).max(1));
     // SAFETY: each task writes its own tiles' slots of v.
     par_each(nt, tile_chunk, &|t| unsafe { transform_input::<W>(p, x, t, th, tw, t, nt, vp) });
-    let outs: Vec<Out> = m.chunks_mut(nt * cout).map(|c| Out::new(c, nt, cout, cout)).collect();
+    // SAFETY: transform_input wrote all α² * cin values of every tile.
+    unsafe { v.set_len(xis * nt * cin) };
+    let mp = m.as_mut_ptr();
+    // SAFETY: M[ξ] is the ξ-th [nt, cout] block of m's capacity; the GEMMs
+    // below write every element of it (each row and column of C).
+    let outs: Vec<Out> = (0..xis).map(|xi| unsafe { Out::from_raw(mp.add(xi * nt * cout), cout) }).collect();
     par_each(xis, 1, &|xi| {
         let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
         if cin <= KC && p.tuning.winograd_direct_small_k {
@@ -454,9 +520,11 @@ fn run_phased<W: Tiling>(
             drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], outs[xi], run);
         }
     });
+    // SAFETY: the α² GEMMs wrote every element of M.
+    unsafe { m.set_len(xis * nt * cout) };
     let m = &m;
     // SAFETY: every output pixel belongs to exactly one tile.
-    par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, bias, act, y) });
+    par_each(nt, tile_chunk, &|t| unsafe { transform_output::<W>(p, m, t, th, tw, t, nt, st, y) });
 }
 
 /// `f(i)` for `i < n` in chunks of `chunk` over the thread pool: one
@@ -507,18 +575,8 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usi
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn transform_output<W: Tiling>(
-    p: &Conv2d,
-    m: &[f32],
-    tile: usize,
-    th: usize,
-    tw: usize,
-    slot: usize,
-    nt: usize,
-    bias: Option<&[f32]>,
-    act: Activation,
-    y: SharedOut,
-) {
+unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+    let Store { bias, residual, act } = st;
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);
@@ -534,7 +592,9 @@ unsafe fn transform_output<W: Tiling>(
             |xi| F32x4::load(m.as_ptr().add(src(xi, c))),
             |i, val| {
                 if let Some(off) = outs[i] {
-                    act.apply4(val + b).store(y.at(off + c));
+                    let v = val + b;
+                    let v = residual.map_or(v, |r| v + F32x4::load(r.as_ptr().add(off + c)));
+                    act.apply4(v).store(y.at(off + c));
                 }
             },
         );
@@ -546,7 +606,8 @@ unsafe fn transform_output<W: Tiling>(
             |xi| m[src(xi, c)],
             |i, val| {
                 if let Some(off) = outs[i] {
-                    *y.at(off + c) = act.apply(val + b);
+                    let v = val + b;
+                    *y.at(off + c) = act.apply(residual.map_or(v, |r| v + r[off + c]));
                 }
             },
         );

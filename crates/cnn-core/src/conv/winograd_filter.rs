@@ -80,10 +80,19 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
     if p.cin < 4 || p.cout < 8 {
         return None;
     }
-    if tiles(p, 4) >= 48 && fits(36) {
+    // Phased, F(3x3, 4x4) holds no partial sums, so wide layers take it
+    // too (`benches/tuning.mjs --switch 12 --values 1,2 --op dw`, wasm,
+    // load 5, ms F(3x3, 2x2) block loop / F(3x3, 4x4) phased: 1x56x56x256->256
+    // 111 / 46 at 1 thread, 75 / 35 at 2; 1x28x28x512->512 209 / 94 and
+    // 101 / 41; 1x112x112x128->128 82 / 57 and 44 / 32).
+    if tiles(p, 4) >= 48 && (fits(36) || phased(p, 36)) {
         return Some(Variant::G4);
     }
-    (tiles(p, 2) >= 128 && fits(16)).then_some(Variant::G2)
+    // Phased, F(3x3, 2x2) also pays with fewer tiles (1x14x14x512->512,
+    // 49 tiles: direct 32.9, F(3x3, 2x2) phased 25.6, F(3x3, 4x4) 35.7 ms;
+    // 1x7x7x512->512, 16 tiles: 12.6 / 13.6 / 21.9; wasm, 1 thread).
+    let g2 = (tiles(p, 2) >= 128 && fits(16)) || (tiles(p, 2) >= 48 && phased(p, 16));
+    g2.then_some(Variant::G2)
 }
 
 /// True when [`choose`] picks a Winograd path.
@@ -188,6 +197,16 @@ pub fn conv2d_backward_filter_winograd_variant(p: &Conv2d, x: &[f32], dy: &[f32]
     }
 }
 
+/// [`run_phased`] whatever [`phased`] says, in passes of at most
+/// `max_floats` floats of transforms (at least one tile): for the tests,
+/// which check it on small shapes and with several passes.
+pub fn conv2d_backward_filter_winograd_phased(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], variant: Variant, max_floats: usize) {
+    match variant {
+        Variant::G2 => run_phased::<G2>(p, x, dy, dw, max_floats),
+        Variant::G4 => run_phased::<G4>(p, x, dy, dw, max_floats),
+    }
+}
+
 fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
@@ -195,12 +214,15 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let tw = p.x.output.div_ceil(W::M);
     let total = tiles(p, W::M);
     let block = block_tiles(p, xis);
+    let np = cout.div_ceil(NR);
+    if phased(p, xis) {
+        return run_phased::<W>(p, x, dy, dw, PHASED_MAX_FLOATS);
+    }
     // Partial sums over fixed chunks of tiles (shape-only sizes): up to 16,
     // fewer when each partial is big (1x56x56x256->256 by F(3x3, 2x2): 1M
     // floats each; all partials are zeroed, written and summed again).
     let max_chunks = ((1usize << 23) / (xis * cin * cout).max(1)).clamp(2, 16);
     let chunk = (total.div_ceil(max_chunks)).max(block).div_ceil(block) * block;
-    let np = cout.div_ceil(NR);
     // M[ξ] (cin x cout) = sum over tiles of V[ξ]^T E[ξ].
     let mut m = vec![0.0f32; xis * cin * cout];
     par::reduce_chunks(total, chunk, &mut m, |range, partial| {
@@ -211,40 +233,109 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
         // columns may hold anything (they only reach M's padding columns).
         par::with_scratch(xis * block * (cin + np * NR), |buf| {
             let (v, e) = buf.split_at_mut(xis * block * cin);
+            let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
             let mut t0 = range.start;
             let mut first = true;
             while t0 < range.end {
                 let nt = block.min(range.end - t0);
                 for t in 0..nt {
-                    transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, v, e);
+                    // SAFETY: slot t < nt <= block: v and e hold the block.
+                    unsafe { transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, vp, ep) };
                 }
                 for xi in 0..xis {
-                    // A = V[ξ]^T read in place: row ci is column ci of V[ξ],
-                    // cin floats apart (a strided segment).
-                    let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
-                    let mut ci0 = 0;
-                    while ci0 < cin {
-                        let mr = MR.min(cin - ci0);
-                        let ptrs: [*const f32; MR] = core::array::from_fn(|r| vx[ci0 + r.min(mr - 1)..].as_ptr());
-                        let segs = [Seg { a: ptrs, len: nt, stride: cin }];
-                        for j in 0..np {
-                            let b = e[((xi * np + j) * nt) * NR..((xi * np + j + 1) * nt) * NR].as_ptr();
-                            let c = partial[(xi * cin + ci0) * cout + j * NR..].as_mut_ptr();
-                            let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
-                            // SAFETY: rows ci0..ci0+mr of A hold nt values cin
-                            // apart inside vx; b holds nt * NR floats; the tile's
-                            // mr x nr elements lie in partial[ξ].
-                            unsafe { f32_gemm_4x8__simd128(&segs, b, &tile, !first, None) };
-                        }
-                        ci0 += MR;
-                    }
+                    // SAFETY: v and e hold the block's transforms; partial holds M.
+                    unsafe { gemm_xi(p, xi, nt, &v[..xis * nt * cin], e.as_ptr(), SharedOut(partial.as_mut_ptr()), !first) };
                 }
                 first = false;
                 t0 += nt;
             }
         });
     });
-    // dw[ky,kx,ci,co] = (A^T M[.][ci][co] A)[ky,kx], 4 output channels at once.
+    output_transform::<W>(p, &m, dw);
+}
+
+/// `M[ξ] (+)= V[ξ]^T E[ξ]` over `nt` tile slots: A = V[ξ]^T read in place
+/// (row ci is column ci of V[ξ], cin floats apart: a strided segment), B
+/// the packed E[ξ] panels, C = M[ξ] (`cin x cout` at `m + ξ cin cout`).
+///
+/// # Safety
+/// `e` holds `α² * np * nt * NR` floats in [`transform_tile`]'s layout;
+/// `m` holds `α² * cin * cout`, of which no other task writes M[ξ].
+unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m: SharedOut, accumulate: bool) {
+    let (cin, cout) = (p.cin, p.cout);
+    let np = cout.div_ceil(NR);
+    let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
+    let mut ci0 = 0;
+    while ci0 < cin {
+        let mr = MR.min(cin - ci0);
+        let ptrs: [*const f32; MR] = core::array::from_fn(|r| vx[ci0 + r.min(mr - 1)..].as_ptr());
+        let segs = [Seg { a: ptrs, len: nt, stride: cin }];
+        for j in 0..np {
+            let b = e.add(((xi * np + j) * nt) * NR);
+            let c = m.at((xi * cin + ci0) * cout + j * NR);
+            let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
+            // SAFETY: rows ci0..ci0+mr of A hold nt values cin apart inside
+            // vx; b holds nt * NR floats; the tile's mr x nr elements lie in M[ξ].
+            f32_gemm_4x8__simd128(&segs, b, &tile, accumulate, None);
+        }
+        ci0 += MR;
+    }
+}
+
+/// Most floats of V and E that [`run_phased`] holds at once (32 MiB).
+const PHASED_MAX_FLOATS: usize = 1 << 23;
+
+/// Whether the filter gradient runs phased ([`run_phased`]): when a block
+/// of tiles is short (wide channels: [`block_tiles`] fits few tiles in
+/// 1 MiB), the block loop's GEMMs have a K of only that many tiles and
+/// load and store all of every M[ξ] partial once per block, and its big
+/// partials are few (1x56x56x256->256 by F(3x3, 4x4): 3 partials of 2.4M
+/// floats, for 2 threads).
+fn phased(p: &Conv2d, xis: usize) -> bool {
+    p.tuning.winograd_filter_phased && block_tiles(p, xis) < PHASED_BELOW_BLOCK
+}
+
+/// [`block_tiles`] below which [`phased`] holds.
+const PHASED_BELOW_BLOCK: usize = 32;
+
+/// The tiles in passes of as many as fit [`PHASED_MAX_FLOATS`] (a
+/// shape-only count), each pass in two parallel phases: every tile's
+/// transforms (split over tiles), then the α² GEMMs `M[ξ] += V[ξ]^T E[ξ]`
+/// with the whole pass as K (split over ξ). M needs no partial sums: each
+/// M[ξ] is computed by one task per pass, passes in order, so the bits do
+/// not depend on the thread count.
+fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], max_floats: usize) {
+    let (cin, cout) = (p.cin, p.cout);
+    let xis = W::ALPHA * W::ALPHA;
+    let th = p.y.output.div_ceil(W::M);
+    let tw = p.x.output.div_ceil(W::M);
+    let total = tiles(p, W::M);
+    let np = cout.div_ceil(NR);
+    let per_tile = xis * (cin + np * NR);
+    let pass = (max_floats / per_tile).clamp(1, total.max(1));
+    let mut m = vec![0.0f32; xis * cin * cout];
+    let mp = SharedOut(m.as_mut_ptr());
+    let mut buf = vec![0.0f32; pass * per_tile];
+    let tile_chunk = par::chunk_size(pass, (1usize << 12).div_ceil(per_tile).max(1));
+    let mut t0 = 0;
+    while t0 < total {
+        let nt = pass.min(total - t0);
+        let (v, e) = buf.split_at_mut(xis * nt * cin);
+        let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
+        // SAFETY: each task writes its own tiles' slots of v and e.
+        par::for_each_chunk(nt, tile_chunk, |r| r.for_each(|t| unsafe { transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, vp, ep) }));
+        let (v, e) = (&*v, &*e);
+        let accumulate = t0 > 0;
+        // SAFETY: task ξ alone writes M[ξ]; v and e hold this pass's transforms.
+        par::for_each_chunk(xis, 1, |r| r.for_each(|xi| unsafe { gemm_xi(p, xi, nt, v, e.as_ptr(), mp, accumulate) }));
+        t0 += nt;
+    }
+    output_transform::<W>(p, &m, dw);
+}
+
+/// `dw[ky,kx,ci,co] = (A^T M[.][ci][co] A)[ky,kx]`, 4 output channels at once.
+fn output_transform<W: GradTiling>(p: &Conv2d, m: &[f32], dw: &mut [f32]) {
+    let (cin, cout) = (p.cin, p.cout);
     let dwp = SharedOut(dw.as_mut_ptr());
     let at = |xi: usize, ci: usize, co: usize| (xi * cin + ci) * cout + co;
     par::for_each_chunk(cin, par::chunk_size(cin, 4), |cis| {
@@ -267,8 +358,23 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
 
 /// Transforms tile `tile`'s input patch (into `v[ξ][slot][..cin]`) and its
 /// m x m block of output gradients (into `e[ξ][slot][..cout]`).
+///
+/// # Safety
+/// `v` holds `α² * nt * cin` floats and `e` `α² * np * nt * NR`; no other
+/// task writes this slot.
 #[allow(clippy::too_many_arguments)]
-fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: &mut [f32], e: &mut [f32]) {
+unsafe fn transform_tile<W: GradTiling>(
+    p: &Conv2d,
+    x: &[f32],
+    dy: &[f32],
+    tile: usize,
+    th: usize,
+    tw: usize,
+    slot: usize,
+    nt: usize,
+    v: SharedOut,
+    e: SharedOut,
+) {
     let (cin, cout, a, mm) = (p.cin, p.cout, W::ALPHA, W::M);
     let xis = a * a;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
@@ -284,7 +390,7 @@ fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize,
         (i < mm * mm && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let vdst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
-    let vp = v.as_mut_ptr();
+    let vp = v.0;
     let mut c = 0;
     while c + 4 <= cin {
         input_tile::<W, F32x4>(
@@ -296,11 +402,11 @@ fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize,
         c += 4;
     }
     for c in c..cin {
-        input_tile::<W, f32>(|i| xoffs[i].map_or(0.0, |o| x[o + c]), |xi, val| v[vdst(xi, c)] = val);
+        input_tile::<W, f32>(|i| xoffs[i].map_or(0.0, |o| x[o + c]), |xi, val| *v.at(vdst(xi, c)) = val);
     }
     let np = cout.div_ceil(NR);
     let edst = |xi: usize, c: usize| ((xi * np + c / NR) * nt + slot) * NR + c % NR;
-    let ep = e.as_mut_ptr();
+    let ep = e.0;
     let mut c = 0;
     while c + 4 <= cout {
         grad_tile::<W, F32x4>(
@@ -310,6 +416,6 @@ fn transform_tile<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], tile: usize,
         c += 4;
     }
     for c in c..cout {
-        grad_tile::<W, f32>(|i| doffs[i].map_or(0.0, |o| dy[o + c]), |xi, val| e[edst(xi, c)] = val);
+        grad_tile::<W, f32>(|i| doffs[i].map_or(0.0, |o| dy[o + c]), |xi, val| *e.at(edst(xi, c)) = val);
     }
 }

@@ -82,11 +82,16 @@ impl Activation {
 pub struct Epilogue<'a> {
     /// Bias for this tile's columns (at least `nr` values), if any.
     pub bias: Option<&'a [f32]>,
+    /// A residual added after the bias, before the activation (a ResNet
+    /// block's shortcut): element `(r, j)` of the tile at
+    /// `residual + r * ldr + j`; null for none.
+    pub residual: *const f32,
+    pub ldr: usize,
     pub act: Activation,
 }
 
 impl Epilogue<'_> {
-    pub const NONE: Epilogue<'static> = Epilogue { bias: None, act: Activation::Linear };
+    pub const NONE: Epilogue<'static> = Epilogue { bias: None, residual: core::ptr::null(), ldr: 0, act: Activation::Linear };
 }
 
 /// One stretch of the K dimension: rows `0..MR` of A continue at `a[r]`
@@ -214,6 +219,29 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
             vacc3x0123 = vacc3x0123.add(vb0123);
             vacc3x4567 = vacc3x4567.add(vb4567);
         }
+        if !e.residual.is_null() {
+            // (sum + bias) + residual: the order of the unfused conv then add.
+            let (src, ld) = if full {
+                (e.residual, e.ldr)
+            } else {
+                let mut tmp = [0.0f32; MR * NR];
+                for r in 0..t.mr {
+                    for j in 0..t.nr {
+                        tmp[r * NR + j] = *e.residual.add(r * e.ldr + j);
+                    }
+                }
+                buf = tmp;
+                (buf.as_ptr(), NR)
+            };
+            vacc0x0123 = vacc0x0123.add(F32x4::load(src));
+            vacc0x4567 = vacc0x4567.add(F32x4::load(src.add(4)));
+            vacc1x0123 = vacc1x0123.add(F32x4::load(src.add(ld)));
+            vacc1x4567 = vacc1x4567.add(F32x4::load(src.add(ld + 4)));
+            vacc2x0123 = vacc2x0123.add(F32x4::load(src.add(2 * ld)));
+            vacc2x4567 = vacc2x4567.add(F32x4::load(src.add(2 * ld + 4)));
+            vacc3x0123 = vacc3x0123.add(F32x4::load(src.add(3 * ld)));
+            vacc3x4567 = vacc3x4567.add(F32x4::load(src.add(3 * ld + 4)));
+        }
         if e.act != Activation::Linear {
             let f = |v: F32x4| e.act.apply4(v);
             vacc0x0123 = f(vacc0x0123);
@@ -264,6 +292,9 @@ pub unsafe fn f32_gemm_4x8__scalar(segs: &[Seg], b: *const f32, ldb: usize, t: &
             if let Some(e) = epi {
                 if let Some(bias) = e.bias {
                     acc += bias[j];
+                }
+                if !e.residual.is_null() {
+                    acc += *e.residual.add(r * e.ldr + j);
                 }
                 acc = e.act.apply(acc);
             }

@@ -241,6 +241,16 @@ impl Out {
         Out { ptr: c.as_mut_ptr(), ldc }
     }
 
+    /// An output at `ptr` with rows `ldc` floats apart, for memory that is
+    /// not a slice yet (a vector's capacity the GEMM fills).
+    ///
+    /// # Safety
+    /// Every element the GEMM writes (`ptr + i * ldc + j`) must be valid
+    /// for writes while the `Out` is used.
+    pub unsafe fn from_raw(ptr: *mut f32, ldc: usize) -> Out {
+        Out { ptr, ldc }
+    }
+
     /// Pointer to element `(i, j)`. Callers stay inside the extent checked
     /// by [`Out::new`].
     fn at(&self, i: usize, j: usize) -> *mut f32 {
@@ -268,11 +278,14 @@ pub struct Run<'a> {
     pub kernel: KernelKind,
     /// Kernel-variant choices (here: the K blocking).
     pub tuning: Tuning,
+    /// Added to C after the bias, before the activation: a matrix laid out
+    /// as C (`ldc` floats per row), e.g. a residual block's shortcut.
+    pub residual: Option<&'a [f32]>,
 }
 
 impl Default for Run<'_> {
     fn default() -> Self {
-        Run { accumulate: false, bias: None, act: Activation::Linear, parallel: true, kernel: KernelKind::Simd, tuning: Tuning::DEFAULT }
+        Run { accumulate: false, bias: None, act: Activation::Linear, parallel: true, kernel: KernelKind::Simd, tuning: Tuning::DEFAULT, residual: None }
     }
 }
 
@@ -322,7 +335,12 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB<'_>, out: Out, r
                         let c0 = j * NR;
                         let nr = NR.min(n - c0);
                         let tile = Tile { c: out.at(r0, c0), ldc: out.ldc, mr, nr };
-                        let epi = if last { Some(Epilogue { bias: run.bias.map(|bias| &bias[c0..]), act: run.act }) } else { None };
+                        let epi = last.then(|| Epilogue {
+                            bias: run.bias.map(|bias| &bias[c0..]),
+                            residual: run.residual.map_or(core::ptr::null(), |r| r[r0 * out.ldc + c0..].as_ptr()),
+                            ldr: out.ldc,
+                            act: run.act,
+                        });
                         let load_c = !first || run.accumulate;
                         unsafe {
                             match run.kernel {
@@ -409,6 +427,9 @@ fn zero_k_epilogue(m: usize, n: usize, out: Out, run: Run) {
             if let Some(b) = run.bias {
                 v += b[j];
             }
+            if let Some(r) = run.residual {
+                v += r[i * out.ldc + j];
+            }
             *c = run.act.apply(v);
         }
     }
@@ -463,7 +484,7 @@ pub fn gemm(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut 
 /// As [`gemm`] with a chosen micro-kernel.
 pub fn gemm_with(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: &mut [f32], kernel: KernelKind) -> Result<()> {
     p.check(a, b, bias, c)?;
-    let run = Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel, tuning: p.tuning };
+    let run = Run { accumulate: p.accumulate, bias, act: p.act, parallel: true, kernel, tuning: p.tuning, residual: None };
     if kernel == KernelKind::Simd && !p.trans_a && !p.trans_b && p.m < MR && p.tuning.gemm_b_in_place {
         // A few rows (a dense layer at batch 1-3): B streams once from
         // memory, one row of A at a time.

@@ -249,3 +249,30 @@ fn max_pool_backward_exact_tiling_overwrites_every_element() {
         assert_bits_eq(&with_threads(2, run), &expected, &format!("2 threads {case}"));
     }
 }
+
+/// The 2x2 straight-line backward (switch 14) keeps the scalar rule on
+/// ties (the first maximal cell row-major gets the gradient) and on NaNs
+/// (never greater), and equals the general path when that has no NaN.
+#[test]
+fn max_pool_2x2_backward_ties_and_nans_follow_the_scalar_rule() {
+    let p = geom(1, 4, 4, 4, [2, 2], [2, 2], Padding::Valid);
+    // Quantised values: many ties inside each window; a few NaNs.
+    let mut r = rng(3);
+    let mut x: Vec<f32> = (0..p.input_len()).map(|_| (r.random_range(0..3) as f32) - 1.0).collect();
+    let dy: Vec<f32> = (0..p.output_len()).map(|i| i as f32 + 1.0).collect();
+    let mut expected = vec![0.0; p.input_len()];
+    max_pool2d_backward_ref(&p, &x, &dy, &mut expected).unwrap();
+    let mut dx = vec![f32::NAN; p.input_len()];
+    max_pool2d_backward(&p, &x, &dy, &mut dx).unwrap();
+    assert_bits_eq(&dx, &expected, "ties");
+    let mut general = p;
+    general.tuning = crate::tuning::Tuning::DEFAULT.with_switch(14, 1);
+    max_pool2d_backward(&general, &x, &dy, &mut dx).unwrap();
+    assert_bits_eq(&dx, &expected, "ties, general path");
+    for i in [1, 6, 20, 33] {
+        x[i] = f32::NAN;
+    }
+    max_pool2d_backward_ref(&p, &x, &dy, &mut expected).unwrap();
+    max_pool2d_backward(&p, &x, &dy, &mut dx).unwrap();
+    assert_bits_eq(&dx, &expected, "NaNs");
+}

@@ -51,6 +51,21 @@ pub fn conv2d(x: u32, w: u32, bias: Option<u32>, y: u32, activation: u32, spec: 
     IntoJs::into_js(conv::conv2d(&conv_geometry(OP, spec)?, x, w, bias, Activation::from_code(OP, activation)?, y))
 }
 
+/// `y = act((conv2d(x, w) + bias) + residual)`, `residual` shaped as `y` (a residual block's shortcut added in the store; predict's fused ResNet blocks); `bias` optional, `activation` as conv2d's.
+#[wasm_bindgen(js_name = conv2dResidual)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_residual(x: u32, w: u32, bias: Option<u32>, residual: u32, y: u32, activation: u32, spec: &[u32]) -> Result<(), JsError> {
+    const OP: &str = "conv2dResidual";
+    let mut taken = Taken::take(OP, &[Some(x), Some(w), bias, Some(residual), Some(y)].into_iter().flatten().collect::<Vec<u32>>())?;
+    let mut bufs = Bufs::new(&mut taken, 3 + usize::from(bias.is_some()))?;
+    let x = bufs.input();
+    let w = bufs.input();
+    let bias = bufs.opt_input(bias.is_some());
+    let residual = bufs.input();
+    let y = bufs.output();
+    IntoJs::into_js(conv::conv2d_residual(&conv_geometry(OP, spec)?, x, w, bias, Some(residual), Activation::from_code(OP, activation)?, y))
+}
+
 /// `dx` from `dy` and the filter (also the transposed convolution).
 #[wasm_bindgen(js_name = conv2dBackpropInput)]
 #[allow(clippy::too_many_arguments)]

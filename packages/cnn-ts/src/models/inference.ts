@@ -6,7 +6,11 @@
  * sqrt(variance + epsilon)` per output channel, and a ReLU / ReLU6 right
  * after (an `Activation('relu')` or `ReLU` layer, or the convolution's own
  * activation when there is no batch norm) is fused into the convolution's
- * store. The folded weights are computed once per weights version: every
+ * store. So is a residual block's end: the convolution (+ batch norm) feeding
+ * an `Add` of two same-shaped tensors, the other one the shortcut, and the
+ * ReLU after it, all run as one convolution that adds the shortcut in its
+ * store (`conv2dResidual`), at the `Add`'s place in the graph (the shortcut
+ * is computed by then). The folded weights are computed once per weights version: every
  * write to a variable (an optimizer step, a batch norm's moving statistics
  * in training, `assign`, `setWeights`, loading) bumps its `version`, and a
  * plan whose weights moved is rebuilt at the next predict. Training never
@@ -27,18 +31,22 @@ import { DepthwiseConv2D } from '../layers/conv_depthwise.js';
 import { BatchNormalization } from '../layers/normalization.js';
 import { Activation } from '../layers/core.js';
 import { ReLU } from '../layers/relu.js';
+import { Add } from '../layers/merge.js';
 
 /** One fused group: the convolution node, the nodes it replaces, and how it runs. */
 export interface FusedGroup {
-  /** Nodes of the group after the first (they are skipped). */
+  /** Nodes of the group other than the one it runs at (they are skipped). */
   skipped: SymbolicNode[];
   /** The symbolic outputs the group's result stands for (the last node's). */
   outputs: SymbolicTensor[];
-  run(x: Tensor): Tensor;
+  /** What `run` takes: the convolution's input, then the shortcut of a residual group. */
+  inputs: SymbolicTensor[];
+  run(x: Tensor, residual?: Tensor): Tensor;
 }
 
 /** The rewrite of one model's graph for one weights version. */
 export interface InferencePlan {
+  /** Keyed by the node the group runs at: the convolution, or a residual group's `Add`. */
   groups: Map<SymbolicNode, FusedGroup>;
   skipped: Set<SymbolicNode>;
 }
@@ -53,9 +61,18 @@ interface CachedPlan {
   nodes: readonly SymbolicNode[];
   length: number;
   found: Group[];
+  /** `fusion.residual` when the groups were found. */
+  residual: boolean;
 }
 
 const cache = new WeakMap<object, CachedPlan>();
+
+/**
+ * Which rewrites are on. Internal, for A/B benchmarks in one process
+ * (`benches/tuning.mjs --op predict --fusion residual`); a change takes
+ * effect at the next predict (the plans are rebuilt).
+ */
+export const fusion = { residual: true };
 
 /** The store activation a layer applies, or null if it is not one the kernels fuse. */
 function storeActivation(node: SymbolicNode): StoreActivation | null {
@@ -93,11 +110,33 @@ function weightsOf(conv: ConvLayer, bn: BatchNormalization | null): Variable[] {
   return ws.filter((w): w is Variable => w !== undefined);
 }
 
+/**
+ * The `Add` of a residual block that `node`'s output feeds, and the
+ * shortcut it adds: an `Add` of exactly two distinct tensors of the same
+ * static shape, reading `node`'s output and nothing else of it.
+ */
+function residualAdd(node: SymbolicNode, readers: Map<SymbolicTensor, SymbolicNode[]>, outputs: Set<SymbolicTensor>): { add: SymbolicNode; shortcut: SymbolicTensor } | null {
+  if (node.outputs.length !== 1 || outputs.has(node.outputs[0])) return null;
+  const y = node.outputs[0];
+  const r = readers.get(y) ?? [];
+  if (r.length !== 1 || !(r[0].layer instanceof Add) || r[0].inputs.length !== 2 || r[0].outputs.length !== 1) return null;
+  const [a, b] = r[0].inputs;
+  if (a === b) return null;
+  const shortcut = a === y ? b : a;
+  // Known, equal shapes (past the batch axis): no broadcasting to fuse.
+  const same = shortcut.shape.length === y.shape.length && shortcut.shape.every((d, i) => d === y.shape[i] && (i === 0 || d !== null));
+  return same ? { add: r[0], shortcut } : null;
+}
+
 /** The graph's fusable groups (structure only; weights are read later). */
-function findGroups(nodes: readonly SymbolicNode[], modelOutputs: SymbolicTensor[]): { head: SymbolicNode; conv: ConvLayer; bn: BatchNormalization | null; act: StoreActivation; nodes: SymbolicNode[] }[] {
+function findGroups(
+  nodes: readonly SymbolicNode[],
+  modelOutputs: SymbolicTensor[],
+): { head: SymbolicNode; conv: ConvLayer; bn: BatchNormalization | null; act: StoreActivation; nodes: SymbolicNode[]; shortcut: SymbolicTensor | null }[] {
   const readers = consumers(nodes);
   const outs = new Set(modelOutputs);
   const found = [];
+  const claimed = new Set<SymbolicNode>();
   for (const head of nodes) {
     const conv = head.layer;
     if (!(conv instanceof Conv2D || conv instanceof DepthwiseConv2D)) continue;
@@ -115,12 +154,22 @@ function findGroups(nodes: readonly SymbolicNode[], modelOutputs: SymbolicTensor
       group.push(next);
       next = soleNext(next, readers, outs);
     }
+    let shortcut: SymbolicTensor | null = null;
+    const res = fusion.residual && act === 'linear' && conv instanceof Conv2D ? residualAdd(group[group.length - 1], readers, outs) : null;
+    // Both branches of a projection block feed the same Add: the first claims it.
+    if (res && !claimed.has(res.add)) {
+      claimed.add(res.add);
+      // The block's end: conv (+ bn) + shortcut, then maybe its ReLU.
+      shortcut = res.shortcut;
+      group.push(res.add);
+      next = soleNext(res.add, readers, outs);
+    }
     const a = act === 'linear' && next ? storeActivation(next) : null;
     if (a !== null && next) {
       act = a;
       group.push(next);
     }
-    if (group.length > 1) found.push({ head, conv, bn, act, nodes: group });
+    if (group.length > 1) found.push({ head, conv, bn, act, nodes: group, shortcut });
   }
   return found;
 }
@@ -151,13 +200,16 @@ function build(nodes: readonly SymbolicNode[], found: Group[], key: string): Cac
     const act = g.act;
     const run =
       conv instanceof Conv2D
-        ? (x: Tensor) => conv2dInference(x, w, b, act, conv.strides, conv.padding, conv.dilationRate)
+        ? (x: Tensor, residual?: Tensor) => conv2dInference(x, w, b, act, conv.strides, conv.padding, conv.dilationRate, residual ?? null)
         : (x: Tensor) => depthwiseInference(x, w, b, act, depthwiseGeometry(conv.name, x.shape, w.shape, conv.strides, conv.padding, conv.dilationRate));
-    const rest = g.nodes.slice(1);
+    // A residual group runs at its Add, where the shortcut exists; the others at the convolution.
+    const at = g.shortcut ? g.nodes.find((n) => n.layer instanceof Add)! : g.head;
+    const rest = g.nodes.filter((n) => n !== at);
     rest.forEach((n) => skipped.add(n));
-    groups.set(g.head, { skipped: rest, outputs: g.nodes[g.nodes.length - 1].outputs, run });
+    const inputs = g.shortcut ? [g.head.inputs[0], g.shortcut] : [g.head.inputs[0]];
+    groups.set(at, { skipped: rest, outputs: g.nodes[g.nodes.length - 1].outputs, inputs, run });
   }
-  return { plan: { groups, skipped }, key, owned, nodes, length: nodes.length, found };
+  return { plan: { groups, skipped }, key, owned, nodes, length: nodes.length, found, residual: fusion.residual };
 }
 
 /** Ids and versions of every weight the groups fold, and the core's epoch. */
@@ -174,7 +226,7 @@ function planKey(found: Group[]): string {
 export function inferencePlan(model: object, nodes: readonly SymbolicNode[], modelOutputs: SymbolicTensor[]): InferencePlan | null {
   if (ENGINE.tape) return null;
   const old = cache.get(model);
-  const sameGraph = old !== undefined && old.nodes === nodes && old.length === nodes.length;
+  const sameGraph = old !== undefined && old.nodes === nodes && old.length === nodes.length && old.residual === fusion.residual;
   const found = sameGraph ? old.found : findGroups(nodes, modelOutputs);
   const key = planKey(found);
   if (old && sameGraph && old.key === key) return old.plan.groups.size ? old.plan : null;

@@ -151,7 +151,7 @@ export class LayersModel extends Layer {
       if (plan?.skipped.has(node)) continue;
       const group = plan?.groups.get(node);
       if (group) {
-        const y = group.run(values.get(node.inputs[0])!);
+        const y = group.run(...(group.inputs.map((s) => values.get(s)!) as [Tensor, Tensor?]));
         group.outputs.forEach((s) => values.set(s, y));
         continue;
       }

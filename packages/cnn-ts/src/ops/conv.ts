@@ -151,11 +151,26 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
  * path's folded batch norm, models/inference.ts): relu6 too, nothing
  * recorded on a tape (callers fuse only when no tape records).
  */
-export function conv2dInference(x: Tensor, filter: Tensor, bias: Tensor | null, activation: StoreActivation, strides: number | number[], pad: Pad, dilations: number | number[]): Tensor {
+export function conv2dInference(
+  x: Tensor,
+  filter: Tensor,
+  bias: Tensor | null,
+  activation: StoreActivation,
+  strides: number | number[],
+  pad: Pad,
+  dilations: number | number[],
+  residual: Tensor | null = null,
+): Tensor {
   const op = 'conv2d';
   const g = convGeometry(op, x.shape, filter.shape, strides, pad, dilations);
   const y = makeTensor(g.out, 'float32');
-  call('conv2d', [x, filter, bias], [y], [activationCode(activation), g.spec]);
+  if (residual) {
+    // A residual block's shortcut, added in the store before the activation.
+    assert(residual.shape.length === g.out.length && residual.shape.every((d, i) => d === g.out[i]), op, () => `residual ${fmtShape(residual.shape)} must have the output's shape ${fmtShape(g.out)}`);
+    call('conv2dResidual', [x, filter, bias, residual], [y], [activationCode(activation), g.spec]);
+  } else {
+    call('conv2d', [x, filter, bias], [y], [activationCode(activation), g.spec]);
+  }
   return y;
 }
 
