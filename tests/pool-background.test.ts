@@ -101,6 +101,38 @@ await tf.engine().terminateCore();`;
     expect(r.worker).toHaveLength(2);
   });
 
+  it('waitForThreads: false: the pool is not started (no worker spawned) until the first result is read back, then it comes up', () => {
+    // Counts the Workers cnn-worker creates (its supervisor, which starts the
+    // pool thread), through Node's own export of node:worker_threads.
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+import wt from 'node:worker_threads';
+import { syncBuiltinESMExports } from 'node:module';
+let spawned = 0;
+const Base = wt.Worker;
+wt.Worker = class extends Base { constructor(...a) { super(...a); spawned += 1; } };
+syncBuiltinESMExports();
+const { loadCore, Executor } = await import('cnn-worker');
+const core = await loadCore({ threads: 2, simd: 'strict', waitForThreads: false });
+const ex = new Executor(core);
+const x = Float32Array.from({ length: 64 }, (_, i) => i);
+ex.submit([{ kind: 'upload', id: 1, data: x }]);
+await new Promise((r) => setTimeout(r, 50));
+const beforeRead = spawned;
+const r = ex.submit([{ kind: 'read', id: 1 }]);
+const afterReadSync = spawned;
+await core.threadsReady;
+console.log(JSON.stringify({ beforeRead, afterReadSync, after: spawned, read: r.reads[0].length, counts: core.threadTaskCounts().length }));
+`], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { beforeRead: number; afterReadSync: number; after: number; read: number; counts: number };
+    expect(r.read).toBe(64);
+    // Nothing spawned while the caller works (before: the supervisor at once).
+    expect(r.beforeRead).toBe(0);
+    expect(r.afterReadSync).toBe(0);
+    // Then the supervisor (and through it the pool thread) starts, and the pool runs.
+    expect(r.after).toBe(1);
+    expect(r.counts).toBe(2);
+  });
+
   it('ready({ threads: 2 }) waits for the pool by default: the first ops already use both threads', () => {
     const r = run(body("await tf.ready({ threads: 2, simd: 'strict' });"));
     expect(r.before.counts).toHaveLength(2);

@@ -54,6 +54,8 @@ interface Backend {
   info: BackendInfo;
   /** Resolves once every thread of the thread pool runs ops (rejects if the thread pool could not start). */
   threadsReady: Promise<void>;
+  /** Starts the thread pool now if it waits for its turn (inline mode, see `loadCore`'s `waitForThreads`). */
+  startThreads(): void;
   /** Set in inline mode: batches can run synchronously. */
   inline: Executor | null;
   submit(batch: Command[]): Promise<BatchResult>;
@@ -75,6 +77,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     const backend: Backend = {
       info: { ...core.info, mode },
       threadsReady: core.threadsReady,
+      startThreads: () => core.startThreads(),
       inline: ex,
       submit: async (batch) => ex.submit(batch),
       stats: async (o) => ex.stats(o),
@@ -105,6 +108,7 @@ async function startBackend(opts: ReadyOptions, onDeath: (b: Backend) => void): 
     info: { ...w.info, mode },
     // The worker's `init` returns once its core is loaded as `waitForThreads` says.
     threadsReady: Promise.resolve(),
+    startThreads: () => undefined,
     inline: null,
     submit: (batch) => w.submit(batch),
     stats: (o) => w.stats(o),
@@ -178,7 +182,10 @@ export class Engine {
       const running = await this.getBackend().catch(() => undefined);
       if (running && (await satisfies(running.info, opts))) {
         this.options = opts;
-        if (opts.waitForThreads ?? true) await running.threadsReady;
+        if (opts.waitForThreads ?? true) {
+          running.startThreads();
+          await running.threadsReady;
+        }
         return running.info;
       }
       await this.flush();
@@ -186,7 +193,10 @@ export class Engine {
     }
     if (opts !== undefined) this.options = opts;
     const b = await this.getBackend();
-    if (opts?.waitForThreads ?? true) await b.threadsReady;
+    if (opts?.waitForThreads ?? true) {
+      b.startThreads();
+      await b.threadsReady;
+    }
     return b.info;
   }
 

@@ -31,7 +31,11 @@ export interface LoadOptions {
    * threads are up and join (when {@link Core.threadsReady} resolves). Takes
    * the start of `worker_threads` (50-200 ms) off a serverless function's
    * first request. A pool that then fails to start marks the core lost (the
-   * next op throws why), as a pool thread that dies does.
+   * next op throws why), as a pool thread that dies does. The pool then
+   * starts after the first result is read back (`read`), when
+   * {@link Core.startThreads} is called, or 250 ms after the load, whichever
+   * comes first, so that its threads' boot does not compete for the CPU with
+   * the caller's first work.
    */
   waitForThreads?: boolean;
 }
@@ -75,12 +79,23 @@ export class Core {
    */
   readonly threadsReady: Promise<void>;
 
-  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), threadsReady: Promise<void> = Promise.resolve()) {
+  /** Starts a pool that waits for its turn (`waitForThreads: false`); unset once called. */
+  private startPool: (() => void) | undefined;
+
+  constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), threadsReady: Promise<void> = Promise.resolve(), startPool?: () => void) {
     this.raw = raw;
     this.info = info;
     this.memory = raw.wasmMemory();
     this.health = health;
     this.threadsReady = threadsReady;
+    this.startPool = startPool;
+  }
+
+  /** Starts the thread pool now if it is still waiting for its turn (loaded with `waitForThreads: false`); else nothing. */
+  startThreads(): void {
+    const start = this.startPool;
+    this.startPool = undefined;
+    start?.();
   }
 
   /**
@@ -152,6 +167,9 @@ export class Core {
 
   /** Copies a buffer out into a fresh (transferable) array. */
   read(handle: number, length: number): Float32Array {
+    // The first result read back (a serverless function's first prediction):
+    // the pool starts once it has reached the caller (a timer).
+    if (this.startPool) setTimeout(() => this.startThreads(), 0);
     return this.view(handle, length).slice();
   }
 
@@ -228,14 +246,34 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   raw.initSync({ module });
   const info = parseInfo(raw, flavor, threads);
   if (threads === 1) return new Core(raw, info, health);
-  const pool = startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
+  const start = () => startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
   if (opts.waitForThreads ?? true) {
-    await pool;
+    await start();
     return new Core(raw, info, health);
   }
+  // Without waiting, the pool starts after the first result is read back,
+  // on `startThreads()` or after 250 ms, not at once: spawning the
+  // supervisor and the pool thread, and their boot (instantiating the module,
+  // 20 ms of CPU), then no longer compete for the CPU with what the caller
+  // does first (a serverless function reads and builds its model and runs
+  // its first prediction; see docs/serverless.md for what it gains). The
+  // timer is not unref'd: a script that awaits `threadsReady` without
+  // having read anything must not exit meanwhile. A core lost or stopped
+  // before its turn never starts its pool.
+  let cancelled = false;
+  health.stop = async () => {
+    cancelled = true;
+  };
+  let turn!: () => void;
+  const turnCame = new Promise<void>((resolve) => (turn = resolve));
+  const fallback = setTimeout(turn, 250);
+  const pool = turnCame.then(() => {
+    clearTimeout(fallback);
+    return cancelled ? undefined : start();
+  });
   // Until the pool is built, the crate runs every op on this thread.
   pool.catch((e: unknown) => health.fail(e instanceof Error ? e : new Error(String(e))));
-  return new Core(raw, info, health, pool);
+  return new Core(raw, info, health, pool, turn);
 }
 
 /**
