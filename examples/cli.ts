@@ -8,10 +8,10 @@ export function intOption(name: string, v: string | undefined): number | undefin
   return n;
 }
 
-/** `--name`'s value as a finite number (undefined when absent); a clear error otherwise. */
-export function numberOption(name: string, v: string | undefined): number | undefined {
+/** `--name`'s value as a finite number, at least 0 if `nonNegative` (undefined when absent); a clear error otherwise. */
+export function numberOption(name: string, v: string | undefined, nonNegative = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n) || (nonNegative && n < 0)) throw new Error(`--${name} must be a ${nonNegative ? 'non-negative ' : ''}number, got '${v}'`);
   return n;
 }

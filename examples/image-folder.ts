@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from 'cnn-ts';
+import { intOption, numberOption } from './cli.js';
 import { imageFolderDataset } from 'cnn-ts/node';
 
 const { values: opts } = parseArgs({
@@ -33,22 +34,15 @@ if (opts.help || !opts.data) {
   process.exit(opts.help ? 0 : 1);
 }
 
-function num(name: string, v: string | undefined, integer = true): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  const seed = num('seed', opts.seed)!;
+  const seed = intOption('seed', opts.seed)!;
   tf.random.setSeed(seed);
-  await tf.ready({ threads: num('threads', opts.threads) });
-  const size = num('image-size', opts['image-size']);
-  const channels = num('channels', opts.channels) as 1 | 3;
+  await tf.ready({ threads: intOption('threads', opts.threads) });
+  const size = intOption('image-size', opts['image-size']);
+  const channels = intOption('channels', opts.channels) as 1 | 3;
   const all = await imageFolderDataset(opts.data!, { channels, imageSize: size ? [size, size] : undefined });
   const n = all.size ?? 0;
-  const nVal = Math.round(n * num('validation', opts.validation, false)!);
+  const nVal = Math.round(n * numberOption('validation', opts.validation, true)!);
   if (nVal < 1 || nVal >= n) throw new Error(`--validation ${opts.validation} leaves no training or no validation images out of ${n}`);
   console.log(`classes: ${all.classNames.join(', ')} (${n} images: ${n - nVal} train, ${nVal} validation)`);
 
@@ -69,9 +63,9 @@ async function main(): Promise<void> {
   model.summary();
   model.compile({ optimizer: tf.train.adam(0.005), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 
-  const batchSize = num('batch-size', opts['batch-size'])!;
-  const verbose = num('verbose', opts.verbose) as 0 | 1 | 2;
-  await model.fitDataset(train.shuffle(1000).batch(batchSize).prefetch(2), { epochs: num('epochs', opts.epochs)!, validationData: val.batch(batchSize), verbose });
+  const batchSize = intOption('batch-size', opts['batch-size'])!;
+  const verbose = intOption('verbose', opts.verbose) as 0 | 1 | 2;
+  await model.fitDataset(train.shuffle(1000).batch(batchSize).prefetch(2), { epochs: intOption('epochs', opts.epochs)!, validationData: val.batch(batchSize), verbose });
   const [loss, acc] = (await model.evaluateDataset(val.batch(batchSize))) as tf.Tensor[];
   console.log(`Validation Loss: ${(await loss.data())[0].toFixed(4)}, Validation Accuracy: ${((await acc.data())[0] * 100).toFixed(2)}%`);
 
