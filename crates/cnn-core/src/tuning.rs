@@ -90,6 +90,11 @@ pub struct Tuning {
     /// input or at zeros (`im2col::Patches::split_edge_rows`), instead of
     /// gathering the run of a row that crosses the padding.
     pub split_edge_segments: bool,
+    /// Switch 17. `conv2dPrepared` (predict's convolutions) runs Winograd
+    /// on the transformed filter it is given (`conv::winograd::prepare_filter`,
+    /// computed once per weights version) instead of transforming the
+    /// filter on every call (off: the `conv2d` path, which ignores it).
+    pub prepared_filters: bool,
 }
 
 impl Tuning {
@@ -112,10 +117,11 @@ impl Tuning {
         max_pool_backward_2x2: true,
         winograd_even_blocks: true,
         split_edge_segments: true,
+        prepared_filters: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 17;
+    pub const SWITCHES: usize = 18;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -153,6 +159,7 @@ impl Tuning {
             14 => self.max_pool_backward_2x2 = flag(d.max_pool_backward_2x2),
             15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
             16 => self.split_edge_segments = flag(d.split_edge_segments),
+            17 => self.prepared_filters = flag(d.prepared_filters),
             _ => {}
         }
         self
@@ -177,7 +184,10 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(17, 1), d);
+        assert!(!d.with_switch(17, 1).prepared_filters);
+        // Numbers past the last switch (18 and 19 are reserved) change nothing.
+        assert_eq!(d.with_switch(18, 1), d);
+        assert_eq!(d.with_switch(19, 2), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
         }

@@ -164,6 +164,13 @@ impl<'a> PackedB<'a> {
         (n.is_multiple_of(NR) && ld >= n && fits).then(|| PackedB { data: b.into(), k, n, ldb: ld, panel_step: NR })
     }
 
+    /// Panels packed earlier in [`PackedB::new`]'s layout (`n.div_ceil(NR)`
+    /// panels of `[k][NR]`, zero-padded), borrowed: `None` unless `data`
+    /// has exactly that length.
+    pub fn from_packed(data: &'a [f32], k: usize, n: usize) -> Option<PackedB<'a>> {
+        (data.len() == packed_len(k, n)).then(|| PackedB { data: data.into(), k, n, ldb: NR, panel_step: k * NR })
+    }
+
     /// An owned row-major `[k, n]` matrix read in place (`n` a multiple of
     /// `NR`), or packed when it is not.
     pub fn from_rows(data: Vec<f32>, k: usize, n: usize) -> PackedB<'static> {
@@ -192,6 +199,11 @@ impl<'a> PackedB<'a> {
     pub(crate) fn ldb(&self) -> usize {
         self.ldb
     }
+}
+
+/// Floats of a packed `[k, n]` B ([`PackedB::new`]'s layout).
+pub fn packed_len(k: usize, n: usize) -> usize {
+    n.div_ceil(NR) * k * NR
 }
 
 /// Whether an `m`-row product reads its B in place instead of packing it.
