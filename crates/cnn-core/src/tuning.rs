@@ -95,6 +95,10 @@ pub struct Tuning {
     /// computed once per weights version) instead of transforming the
     /// filter on every call (off: the `conv2d` path, which ignores it).
     pub prepared_filters: bool,
+    /// Switch 18. The one-row GEMM (`gemm::gemv_rows`, dense layers at
+    /// batch 1-3) splits its columns in one block per thread, reading long
+    /// runs of each row of B, instead of 256-column blocks.
+    pub gemv_row_runs: bool,
 }
 
 impl Tuning {
@@ -118,10 +122,11 @@ impl Tuning {
         winograd_even_blocks: true,
         split_edge_segments: true,
         prepared_filters: true,
+        gemv_row_runs: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 18;
+    pub const SWITCHES: usize = 19;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -160,6 +165,7 @@ impl Tuning {
             15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
             16 => self.split_edge_segments = flag(d.split_edge_segments),
             17 => self.prepared_filters = flag(d.prepared_filters),
+            18 => self.gemv_row_runs = flag(d.gemv_row_runs),
             _ => {}
         }
         self
@@ -185,8 +191,8 @@ mod tests {
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
         assert!(!d.with_switch(17, 1).prepared_filters);
-        // Numbers past the last switch (18 and 19 are reserved) change nothing.
-        assert_eq!(d.with_switch(18, 1), d);
+        assert!(!d.with_switch(18, 1).gemv_row_runs);
+        // Numbers past the last switch (19 is reserved) change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         for i in 0..Tuning::SWITCHES {
             assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
