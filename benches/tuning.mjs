@@ -20,6 +20,8 @@
 //        (3x3 stride-1 forward: 0 = conv2d, which transforms its filter every call,
 //        2 / 4 = conv2dPrepared on a filter conv2dPrepareFilter transformed once for
 //        F(2x2) / F(4x4): what predict runs, models/inference.ts)
+//   node benches/tuning.mjs --op matmul --switch 18 --values 1,2 --shape 1,25088,4096 [--threads 2]
+//        (matMul of an m x k by a k x n matrix, --shape m,k,n: VGG16's first dense layer at batch 1)
 //   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3); --pad same|valid (default same)
 import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
@@ -117,6 +119,26 @@ async function trainSteps() {
 }
 
 const core = await loadCore({ threads: Number(args.threads) });
+if (args.op === 'matmul') {
+  const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
+  console.log(`# switch ${sw}, values ${values.join('/')}, op matmul, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
+  for (const [m, k, n] of (args.shape ?? ['1,25088,4096']).map((s) => s.split(',').map(Number))) {
+    const a = core.upload(rnd(m * k)), b = core.upload(rnd(k * n)), c = core.alloc(m * n);
+    const samples = values.map(() => []);
+    for (let r = -1; r < Number(args.rounds); r++) {
+      values.forEach((v, i) => {
+        core.raw.setTuning(sw, v);
+        const t0 = performance.now();
+        core.raw.matMul(a, b, c, m, n, k, false, false);
+        if (r >= 0) samples[i].push(performance.now() - t0);
+      });
+    }
+    core.raw.setTuning(sw, 0);
+    console.log(`${m}x${k}x${n}`.padEnd(24), values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(2)}`).join('  '));
+    [a, b, c].forEach((h) => core.free(h));
+  }
+  process.exit(0);
+}
 const other = args.against ? await loadCore({ threads: Number(args['other-threads'] ?? args.threads), wasmBase: pathToFileURL(args.against.replace(/\/?$/, '/')).href }) : null;
 const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
 // Contenders: (core, switch value) pairs.
