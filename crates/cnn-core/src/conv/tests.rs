@@ -790,3 +790,23 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
     let e = conv2d_prepared(&p2, &d.x, &d.w, &u, None, None, Activation::Relu, &mut y2).unwrap_err();
     assert!(e.to_string().contains("stride 1"), "{e}");
 }
+
+/// The forward rule (`winograd::choose`) on the batch-1 layers it was
+/// measured on: F(4x4) for VGG16's 28x28x512 and 56x56x256 layers, F(2x2)
+/// at 14x14x512 (16 F(4x4) tiles), direct at 7x7x512 and for 3 input channels.
+#[test]
+fn winograd_rule_picks_the_measured_tilings() {
+    let pick = |h: usize, cin: usize, cout: usize| {
+        let mut a = Conv2dArgs::new(1, h, h, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        winograd::choose(&conv(&a))
+    };
+    use winograd::Variant::{F2, F4};
+    assert_eq!(pick(28, 512, 512), Some(F4));
+    assert_eq!(pick(56, 256, 256), Some(F4));
+    assert_eq!(pick(28, 256, 512), Some(F4));
+    assert_eq!(pick(14, 512, 512), Some(F2));
+    assert_eq!(pick(14, 256, 256), Some(F2));
+    assert_eq!(pick(7, 512, 512), None);
+    assert_eq!(pick(224, 3, 64), None);
+}

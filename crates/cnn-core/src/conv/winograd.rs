@@ -83,9 +83,19 @@ pub enum Variant {
 /// 1x7x7x256->256    4.61 / 4.44 / 6.48    1x8x8x32->32      0.07 / 0.06 / 0.07
 /// ```
 ///
-/// so F(4x4) needs `tiles4 * 4096 >= cin * cout` and F(2x2) 32 of its
+/// so F(4x4) needed `tiles4 * 4096 >= cin * cout` and F(2x2) 32 of its
 /// tiles (7x7 layers, 16 tiles, stay direct: their transformed filter is
-/// read for too few tiles to pay).
+/// read for too few tiles to pay). On the Xeon host of 2026-12-01 evening
+/// (load 1.1, ms direct / F(2x2) / F(4x4)), F(4x4) also wins on VGG16's
+/// 28x28x512 layers, which the rule had sent to F(2x2):
+///
+/// ```text
+/// 1x28x28x512->512  1 thread 167 / 82.6 / 65.5   2 threads 82.5 / 42.7 / 29.7
+/// 1x14x14x512->512  1 thread 36.6 / 23.8 / 29.0  (16 F(4x4) tiles: F(2x2))
+/// ```
+///
+/// so F(4x4) needs `tiles4 * 8192 >= cin * cout`. (Predict transforms its
+/// filters once instead, `prepare_filter`, and picks the tiling itself.)
 ///
 /// `Tuning::winograd_forward` (switch 1): `Off` never, `Auto` this rule
 /// (default), `Small` F(2x2) and `Large` F(4x4) on every eligible shape.
@@ -100,7 +110,7 @@ pub fn choose(p: &Conv2d) -> Option<Variant> {
         Winograd::Auto => {}
     }
     let (tiles4, tiles2) = (tiles(p, 4), tiles(p, 2));
-    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 4096 >= p.cin * p.cout {
+    if p.cin >= 16 && p.cout >= 8 && tiles4 >= 48 && tiles4 * 8192 >= p.cin * p.cout {
         return Some(Variant::F4);
     }
     (p.cin >= 32 && p.cout >= 32 && tiles2 >= 32).then_some(Variant::F2)

@@ -189,7 +189,17 @@ const PANEL = 8;
  * output (batch 1; larger batches have more tiles, which only favours the
  * transformed filter more), or null where the convolution should transform
  * nothing ahead (few tiles, few channels). Measured per layer at batch 1
- * (benches/tuning.mjs --op prepared, see benches/README.md).
+ * (`benches/tuning.mjs --op prepared --values 0,2,4`, load 3.7; ms of
+ * conv2d / prepared F(2x2) / prepared F(4x4), 1 thread | 2 threads):
+ *
+ *     1x28x28x512->512  80.3 / 68.6 / 51.2 | 62.0 / 49.9 / 31.0
+ *     1x14x14x512->512  34.6 / 21.2 / 19.4 | 22.4 / 13.4 / 11.1   (16 F(4x4) tiles)
+ *     1x7x7x512->512    15.2 /  8.9 /  7.2 |  7.8 /  5.4 /  6.1   (4 F(4x4) tiles: F(2x2), less memory)
+ *     1x56x56x64->64     4.4 /  5.4 /  3.4 |  2.9 /  3.5 /  2.3
+ *
+ * and equal within noise on 112x112 and 224x224 layers. The transformed
+ * filter costs 16/9 (F(2x2)) or 36/9 (F(4x4)) of the filter's memory
+ * (VGG16: about 235 MB more).
  */
 export function preparedVariant(h: number, w: number, cin: number, cout: number): 2 | 4 | null {
   if (cin < 16 || cout < 8) return null;
