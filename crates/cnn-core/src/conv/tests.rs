@@ -134,18 +134,25 @@ fn named_shapes_match_reference() {
     }
 }
 
+/// A random 3x3 stride-1 convolution (batch 1-3, sizes 1-14): channels
+/// from 1 (all tails) to past 32 (SIMD groups and tails), the padding mode
+/// by `seed % 3` (may be invalid for 'valid' on tiny inputs: callers check).
+fn random_winograd_args(r: &mut SmallRng, seed: u64) -> Conv2dArgs {
+    let (cin, cout) = if seed.is_multiple_of(4) { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..44), r.random_range(13..44)) };
+    let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+    a.padding = match seed % 3 {
+        0 => Padding::Same,
+        1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+        _ => Padding::Valid,
+    };
+    a
+}
+
 #[test]
 fn winograd_matches_reference_on_its_shapes() {
     let mut r = rng(21);
     for seed in 0..60u64 {
-        // Channels from 1 (all tails) to past 32 (SIMD groups and tails).
-        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..44), r.random_range(13..44)) };
-        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
-        a.padding = match seed % 3 {
-            0 => Padding::Same,
-            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
-            _ => Padding::Valid,
-        };
+        let a = random_winograd_args(&mut r, seed);
         let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
         // (The dispatch may prefer the direct path for few tiles; both
         // Winograd kernels must be right on any shape.)
@@ -705,13 +712,7 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
     let mut r = rng(57);
     let mut cases = vec![];
     for seed in 0..40u64 {
-        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..44), r.random_range(13..44)) };
-        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
-        a.padding = match seed % 3 {
-            0 => Padding::Same,
-            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
-            _ => Padding::Valid,
-        };
+        let a = random_winograd_args(&mut r, seed);
         if Conv2d::new("conv2d", &a).is_ok() {
             cases.push(a);
         }
