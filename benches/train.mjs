@@ -6,6 +6,10 @@
 //     timed alternately with cnn-ts's predict
 //
 //   node benches/train.mjs [--steps 20] [--json out.json]
+//   node benches/train.mjs --predict-races 5 [--threads 1]
+//        (predict batch 64 only: that many races against tfjs-wasm in one
+//        process, each printed with the load average: the host's speed
+//        changes between them, and with it the ratio)
 import * as ctf from 'cnn-ts';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -16,7 +20,9 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { seedCnnSpeed } from './seed-cnn-speed.mjs';
 
-const { values: args } = parseArgs({ options: { steps: { type: 'string', default: '20' }, json: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { steps: { type: 'string', default: '20' }, json: { type: 'string' }, 'predict-races': { type: 'string' }, threads: { type: 'string', default: '1' } },
+});
 const STEPS = Number(args.steps);
 const B = 64;
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -112,6 +118,13 @@ async function predictRace(threads, rounds = 21) {
   return { oursMs: median(a), tfjsWasmMs: median(b) };
 }
 
+if (args['predict-races']) {
+  for (let i = 0; i < Number(args['predict-races']); i++) {
+    const p = await predictRace(Number(args.threads));
+    console.log(`predict batch 64, ${args.threads} thread(s), race ${i + 1}: cnn-ts ${p.oursMs.toFixed(2)} ms, tfjs-wasm ${p.tfjsWasmMs.toFixed(2)} ms -> ${(p.tfjsWasmMs / p.oursMs).toFixed(2)}x (load ${os.loadavg()[0].toFixed(1)})`);
+  }
+  process.exit(0);
+}
 const one = await oursTrain(1);
 const two = await oursTrain(2);
 const cpu = await tfjsTrainCpu();
