@@ -145,7 +145,14 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
 pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
     debug_assert!(t.mr >= 1 && t.mr <= MR && t.nr >= 1 && t.nr <= NR);
     let full = t.mr == MR && t.nr == NR;
-    let mut buf = [0.0f32; MR * NR];
+    // A full 4x8 view of a partial tile. Zero-filled only for partial tiles:
+    // full tiles (nearly all) never touch it, and the fill was 8 stores per
+    // call, much for Winograd's K = 16 calls.
+    let mut buf_mem = core::mem::MaybeUninit::<[f32; MR * NR]>::uninit();
+    let buf = buf_mem.as_mut_ptr() as *mut f32;
+    if !full {
+        core::ptr::write_bytes(buf, 0, MR * NR);
+    }
     let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567);
     let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567);
     if load_c {
@@ -155,10 +162,10 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
         } else {
             for r in 0..t.mr {
                 for j in 0..t.nr {
-                    buf[r * NR + j] = *t.c.add(r * t.ldc + j);
+                    *buf.add(r * NR + j) = *t.c.add(r * t.ldc + j);
                 }
             }
-            (buf.as_ptr(), NR)
+            (buf as *const f32, NR)
         };
         vacc0x0123 = F32x4::load(src);
         vacc0x4567 = F32x4::load(src.add(4));
@@ -224,14 +231,12 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
             let (src, ld) = if full {
                 (e.residual, e.ldr)
             } else {
-                let mut tmp = [0.0f32; MR * NR];
                 for r in 0..t.mr {
                     for j in 0..t.nr {
-                        tmp[r * NR + j] = *e.residual.add(r * e.ldr + j);
+                        *buf.add(r * NR + j) = *e.residual.add(r * e.ldr + j);
                     }
                 }
-                buf = tmp;
-                (buf.as_ptr(), NR)
+                (buf as *const f32, NR)
             };
             vacc0x0123 = vacc0x0123.add(F32x4::load(src));
             vacc0x4567 = vacc0x4567.add(F32x4::load(src.add(4)));
@@ -255,7 +260,7 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
         }
     }
 
-    let (dst, ld) = if full { (t.c, t.ldc) } else { (buf.as_mut_ptr(), NR) };
+    let (dst, ld) = if full { (t.c, t.ldc) } else { (buf, NR) };
     vacc0x0123.store(dst);
     vacc0x4567.store(dst.add(4));
     vacc1x0123.store(dst.add(ld));
@@ -267,7 +272,7 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
     if !full {
         for r in 0..t.mr {
             for j in 0..t.nr {
-                *t.c.add(r * t.ldc + j) = buf[r * NR + j];
+                *t.c.add(r * t.ldc + j) = *buf.add(r * NR + j);
             }
         }
     }
