@@ -179,6 +179,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     let bands = p.y.output.div_ceil(band);
     let ow = p.x.output;
     let dxp = SharedOut(dx.as_mut_ptr());
+    let scatter = kernel == KernelKind::Simd && scatter_applies(p);
     for phase in 0..2 {
         let tasks: Vec<(usize, usize)> = (0..p.n).flat_map(|n| (phase..bands).step_by(2).map(move |b| (n, b))).collect();
         par::for_each_chunk(tasks.len(), 1, |range| {
@@ -188,6 +189,11 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
                 let oy1 = (oy0 + band).min(p.y.output);
                 let rows = (oy1 - oy0) * ow;
                 let first = (n * p.y.output + oy0) * ow;
+                if scatter {
+                    // SAFETY: as for col2im_band below.
+                    unsafe { band_scatter_add(p, n, oy0, oy1, &dy[first * p.cout..(first + rows) * p.cout], &packed, dxp) };
+                    continue;
+                }
                 dcols.resize(rows * k, 0.0);
                 let dyb = &dy[first * p.cout..(first + rows) * p.cout];
                 drive(rows, p.cout, &Dense { data: dyb, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(&mut dcols, rows, k, k), run);
@@ -267,6 +273,65 @@ fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
         }
     });
     wt
+}
+
+/// Whether the input gradient's bands add each `MR x NR` tile of `dP`
+/// straight into dx ([`band_scatter_add`], `Tuning::dx_scatter_tiles`)
+/// instead of writing the band's `dP` out for [`col2im_band`]: every
+/// `NR`-column panel of `dP` must be 8 channels of one tap (`cin % 8 == 0`),
+/// and the inner dimension (`cout`) one K block.
+fn scatter_applies(p: &Conv2d) -> bool {
+    p.tuning.dx_scatter_tiles && p.cin.is_multiple_of(crate::gemm::NR) && p.cout <= crate::gemm::KC
+}
+
+/// The patch gradients of output rows `oy0..oy1` of image `n` (`dyb`:
+/// those rows of dy), `dP = dy W^T` one `MR x NR` tile at a time on the
+/// micro-kernel into a stack tile, each tile row added at once into the
+/// input pixel its tap reads (skipped where the tap is in the padding).
+/// No band of `dP` is written to memory and read back. Tiles go in a
+/// shape-only order (row panels, then taps and channel panels), so the
+/// sums do not depend on the thread count.
+///
+/// # Safety
+/// No other task writes the input rows this band's windows cover (the
+/// even/odd band phases of [`band_rows`]); `dx` holds the input.
+unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedOut) {
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, Tile};
+    use crate::gemm::{RowScratch, KC, MR, NR};
+    let (cin, cout, ow) = (p.cin, p.cout, p.x.output);
+    let rows = (oy1 - oy0) * ow;
+    let panels = p.patch_len() / NR;
+    let src = Dense { data: dyb, ld: cout, rows_are_contiguous: true };
+    let mut scratch: RowScratch = [0.0f32; MR * KC];
+    let mut segs = Vec::with_capacity(2);
+    let mut tile = [0.0f32; MR * NR];
+    let mut r0 = 0;
+    while r0 < rows {
+        let mr = MR.min(rows - r0);
+        segs.clear();
+        src.rows(r0, mr, 0, cout, &mut scratch, &mut segs);
+        let pix: [(usize, usize); MR] = core::array::from_fn(|r| {
+            let m = r0 + r.min(mr - 1);
+            (oy0 + m / ow, m % ow)
+        });
+        for j in 0..panels {
+            let (tap, ci0) = (j * NR / cin, j * NR % cin);
+            let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);
+            let t = Tile { c: tile.as_mut_ptr(), ldc: NR, mr: MR, nr: NR };
+            f32_gemm_4x8__simd128_ldb(&segs, packed.panel(j, 0), packed.ldb(), &t, false, None);
+            for (r, &(oy, ox)) in pix[..mr].iter().enumerate() {
+                let (iy, ix) = (p.y.input_index(oy, ky), p.x.input_index(ox, kx));
+                if iy < 0 || ix < 0 || iy as usize >= p.y.input || ix as usize >= p.x.input {
+                    continue;
+                }
+                let d = dx.at(((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + ci0);
+                let s = tile.as_ptr().add(r * NR);
+                F32x4::load(d).add(F32x4::load(s)).store(d);
+                F32x4::load(d.add(4)).add(F32x4::load(s.add(4))).store(d.add(4));
+            }
+        }
+        r0 += MR;
+    }
 }
 
 /// Adds the patch gradients of output rows `oy0..oy1` of image `n` into dx.
