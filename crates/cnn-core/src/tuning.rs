@@ -96,6 +96,10 @@ pub struct Tuning {
     /// (`conv::band_scatter_add`), instead of writing a band of `dP` and
     /// scattering it afterwards.
     pub dx_scatter_tiles: bool,
+    /// Switch 21. The filter gradient's `dW^T = dy^T P` packs the patch
+    /// panels in one pass over the pixels (`im2col::pack_patches_b`)
+    /// instead of one pass per panel through `PackedB::new`.
+    pub filter_grad_pack_by_pixel: bool,
 }
 
 impl Tuning {
@@ -119,10 +123,11 @@ impl Tuning {
         winograd_even_blocks: true,
         split_edge_segments: true,
         dx_scatter_tiles: true,
+        filter_grad_pack_by_pixel: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 21;
+    pub const SWITCHES: usize = 22;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -161,6 +166,7 @@ impl Tuning {
             15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
             16 => self.split_edge_segments = flag(d.split_edge_segments),
             20 => self.dx_scatter_tiles = flag(d.dx_scatter_tiles),
+            21 => self.filter_grad_pack_by_pixel = flag(d.filter_grad_pack_by_pixel),
             _ => {}
         }
         self

@@ -421,7 +421,11 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         let mut dwt = vec![0.0f32; dw.len()];
         par::reduce_chunks(m, filter_grad_chunk(p), &mut dwt, |range, partial| {
             let len = range.len();
-            let packed = PackedB::new(&PatchesB { p, x, m0: range.start }, len, k);
+            let packed = if p.tuning.filter_grad_pack_by_pixel {
+                im2col::pack_patches_b(p, x, range.start, len)
+            } else {
+                PackedB::new(&PatchesB { p, x, m0: range.start }, len, k)
+            };
             let out = Out::new(partial, cout, k, k);
             drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, tuning: p.tuning, ..Run::default() });
         });

@@ -749,3 +749,48 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
         }
     }
 }
+
+/// The filter gradient's patch panels packed in one pass over the pixels
+/// (switch 21) hold the same values as `PackedB::new` over `PatchesB`, so
+/// `dW^T = dy^T P` gives the same bits with it on and off, at 1 and 2
+/// threads; and the reference's values (strides, dilation, padding modes,
+/// several pixel chunks).
+#[test]
+fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
+    let mut cases = vec![];
+    for (n, h, w, cin, k, cout, s, d, pad) in [
+        (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (3, 13, 11, 8, 3, 5, 2, 1, Padding::Valid),
+        (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
+        (3, 20, 20, 8, 2, 7, 1, 1, Padding::Valid),
+    ] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.dilation = [d, d];
+        a.padding = pad;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        assert!(!winograd_filter::applies(&p) && !short_patch(&p) && p.out_pixels() >= p.patch_len(), "case {i} should take dW^T = dy^T P");
+        let name = case_name(a);
+        let dat = data(&p, 1300 + i as u64);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
+        let run = |p: &Conv2d, threads: usize| {
+            with_threads(threads, || {
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                conv2d_backward_filter(p, &dat.x, &dat.dy, &mut dw).unwrap();
+                dw
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("pixel packing vs reference {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("pixel packing 2 threads {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(21, 1);
+        assert_bits_eq(&run(&p, 1), &one, &format!("panel packing vs pixel packing {name}"));
+    }
+}

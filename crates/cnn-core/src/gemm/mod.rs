@@ -156,6 +156,13 @@ impl PackedB<'static> {
 }
 
 impl<'a> PackedB<'a> {
+    /// Panels packed by the caller: `data` holds `n.div_ceil(NR)` panels of
+    /// `[k][NR]`, panel `j` at `j * k * NR` (the layout [`PackedB::new`]
+    /// writes). `None` when `data` is too short.
+    pub fn from_panels(data: Vec<f32>, k: usize, n: usize) -> Option<PackedB<'static>> {
+        (data.len() >= n.div_ceil(NR) * k * NR).then(|| PackedB { data: data.into(), k, n, ldb: NR, panel_step: k * NR })
+    }
+
     /// B read where it is: `b[kk * ld + j]` for `kk < k`, `j < n`. `None`
     /// when `n` is not a multiple of `NR` (the last panel would read past
     /// the rows) or `b` is too short.
