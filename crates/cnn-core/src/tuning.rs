@@ -100,6 +100,10 @@ pub struct Tuning {
     /// panels in one pass over the pixels (`im2col::pack_patches_b`)
     /// instead of one pass per panel through `PackedB::new`.
     pub filter_grad_pack_by_pixel: bool,
+    /// Switch 22. The stride-1 input gradient's filter flip moves 8 x 8
+    /// blocks as 4 x 4 vector transposes into an unfilled buffer
+    /// (`conv::flip_filter`) instead of scalar copies into a zeroed one.
+    pub flip_filter_vector: bool,
 }
 
 impl Tuning {
@@ -124,10 +128,11 @@ impl Tuning {
         split_edge_segments: true,
         dx_scatter_tiles: true,
         filter_grad_pack_by_pixel: true,
+        flip_filter_vector: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 22;
+    pub const SWITCHES: usize = 23;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -167,6 +172,7 @@ impl Tuning {
             16 => self.split_edge_segments = flag(d.split_edge_segments),
             20 => self.dx_scatter_tiles = flag(d.dx_scatter_tiles),
             21 => self.filter_grad_pack_by_pixel = flag(d.filter_grad_pack_by_pixel),
+            22 => self.flip_filter_vector = flag(d.flip_filter_vector),
             _ => {}
         }
         self

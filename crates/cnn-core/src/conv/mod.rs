@@ -239,32 +239,52 @@ fn transposed_as_forward(p: &Conv2d) -> Option<Conv2d> {
 /// transpose, done in 8 x 8 blocks (a plain loop writes `cin` floats apart
 /// and misses the cache on every store once the tap is bigger than L1:
 /// 1x14x14x512->512 flips 9 MB) and split over the thread pool by output
-/// rows. Pure copies, so any split gives the same result.
+/// rows. Whole blocks move as 4 x 4 vector transposes
+/// (`Tuning::flip_filter_vector`; before, one bounds-checked scalar copy
+/// per value), and `wt` is not zero-filled first: every row is written.
+/// Pure copies, so any split gives the same result.
 fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
     let (taps, cin, cout) = (p.y.kernel * p.x.kernel, p.cin, p.cout);
-    let mut wt = vec![0.0f32; w.len()];
+    let len = w.len();
     if cin == 0 || cout == 0 {
-        return wt;
+        return vec![0.0f32; len];
     }
+    let vector = p.tuning.flip_filter_vector;
+    let mut wt: Vec<f32> = if vector { Vec::with_capacity(len) } else { vec![0.0f32; len] };
+    let out = SharedOut(wt.as_mut_ptr());
     // Rows of wt are (flipped tap t, co), cin floats each.
     const B: usize = 8;
     let rows_per_task = (1usize << 15).div_ceil(cin).next_multiple_of(B);
-    par::for_each_out_chunk(&mut wt, cin, rows_per_task, |first, piece| {
-        let rows = piece.len() / cin;
-        let mut r = 0;
-        while r < rows {
-            let (t, co0) = ((first + r) / cout, (first + r) % cout);
+    par::for_each_chunk(taps * cout, rows_per_task, |range| {
+        let mut r = range.start;
+        while r < range.end {
+            let (t, co0) = (r / cout, r % cout);
             // A block of rows of one tap.
-            let nr = B.min(rows - r).min(cout - co0);
+            let nr = B.min(range.end - r).min(cout - co0);
             let src = &w[(taps - 1 - t) * cin * cout..][..cin * cout];
-            let dst = &mut piece[r * cin..(r + nr) * cin];
             let mut ci0 = 0;
             while ci0 < cin {
                 let nc = B.min(cin - ci0);
-                for c in 0..nc {
-                    let s = &src[(ci0 + c) * cout + co0..][..nr];
-                    for (rr, v) in s.iter().enumerate() {
-                        dst[rr * cin + ci0 + c] = *v;
+                if vector && nr == B && nc == B {
+                    for (h, v) in [(0, 0), (0, 4), (4, 0), (4, 4)] {
+                        // Rows ci0+v.. of src at columns co0+h..: 4 x 4 floats in bounds
+                        // (co0 + 8 <= cout, ci0 + 8 <= cin); rows r+h.. of wt, columns ci0+v...
+                        unsafe {
+                            let s = src.as_ptr().add((ci0 + v) * cout + co0 + h);
+                            let rows = F32x4::transpose4(F32x4::load(s), F32x4::load(s.add(cout)), F32x4::load(s.add(2 * cout)), F32x4::load(s.add(3 * cout)));
+                            for (q, row) in rows.iter().enumerate() {
+                                // SAFETY: row r + h + q < taps * cout, columns inside cin; one task writes it.
+                                row.store(out.at((r + h + q) * cin + ci0 + v));
+                            }
+                        }
+                    }
+                } else {
+                    for c in 0..nc {
+                        let s = &src[(ci0 + c) * cout + co0..][..nr];
+                        for (rr, v) in s.iter().enumerate() {
+                            // SAFETY: as above.
+                            unsafe { *out.at((r + rr) * cin + ci0 + c) = *v };
+                        }
                     }
                 }
                 ci0 += nc;
@@ -272,6 +292,8 @@ fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
             r += nr;
         }
     });
+    // SAFETY: every (row, ci) was written above (blocks cover all rows and channels).
+    unsafe { wt.set_len(len) };
     wt
 }
 

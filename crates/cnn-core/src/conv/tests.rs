@@ -349,8 +349,12 @@ fn winograd_filter_gradient_phased_rule_on_and_off() {
 /// and 2 threads (channel counts off the 8-block, tasks spanning taps).
 #[test]
 fn flip_filter_matches_its_definition() {
-    for (kh, kw, cin, cout) in [(3, 3, 5, 7), (3, 2, 17, 9), (1, 1, 3, 1), (3, 3, 520, 100), (5, 5, 64, 8)] {
-        let p = conv(&Conv2dArgs::new(1, 6, 6, cin, kh, kw, cout));
+    // With the vector blocks (switch 22, default) and the scalar copies;
+    // (3, 3, 512, 512) and (3, 3, 16, 32) are whole 8 x 8 blocks only.
+    let shapes = [(3, 3, 5, 7), (3, 2, 17, 9), (1, 1, 3, 1), (3, 3, 520, 100), (5, 5, 64, 8), (3, 3, 512, 512), (3, 3, 16, 32), (2, 3, 12, 20)];
+    for ((kh, kw, cin, cout), switch) in shapes.into_iter().flat_map(|s| [(s, 2), (s, 1)]) {
+        let mut p = conv(&Conv2dArgs::new(1, 6, 6, cin, kh, kw, cout));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(22, switch);
         let w = rand_vec(&mut rng(cin as u64), p.filter_len());
         let mut expected = vec![0.0; w.len()];
         for ky in 0..kh {
@@ -362,7 +366,7 @@ fn flip_filter_matches_its_definition() {
                 }
             }
         }
-        let name = format!("flip {kh}x{kw}x{cin}x{cout}");
+        let name = format!("flip {kh}x{kw}x{cin}x{cout} switch 22 = {switch}");
         assert_bits_eq(&with_threads(1, || flip_filter(&p, &w)), &expected, &name);
         assert_bits_eq(&with_threads(2, || flip_filter(&p, &w)), &expected, &format!("{name}, 2 threads"));
     }
