@@ -7,7 +7,7 @@
  */
 export { Worker, parentPort } from 'node:worker_threads';
 export { default as nodeEndpoint } from 'comlink/dist/esm/node-adapter.mjs';
-export { readFile } from 'node:fs/promises';
+export { readFileSync } from 'node:fs';
 export { availableParallelism } from 'node:os';
 export { setFlagsFromString } from 'node:v8';
 export { startNodePool } from './node-pool.js';

@@ -8,7 +8,7 @@ function nodeOnly(name: string): never {
 export const Worker = undefined;
 export const parentPort = undefined;
 export const nodeEndpoint = (): never => nodeOnly('nodeEndpoint');
-export const readFile = (): never => nodeOnly('readFile');
+export const readFileSync = (): never => nodeOnly('readFileSync');
 export const availableParallelism = (): never => nodeOnly('availableParallelism');
 export const setFlagsFromString = (): never => nodeOnly('setFlagsFromString');
 export const startNodePool = (): never => nodeOnly('startNodePool');
