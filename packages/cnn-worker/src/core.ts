@@ -246,7 +246,8 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   checkThreads(flavor, threads);
   const relaxed = useRelaxed(opts.simd, setFlagsFromString);
   const base = opts.wasmBase ?? defaultWasmBase();
-  const gUrl = instanceUrl(glueUrl(base, flavor));
+  const plainGlue = glueUrl(base, flavor);
+  const gUrl = instanceUrl(plainGlue);
   const wUrl = wasmUrl(base, flavor, relaxed);
   // The wasm is read and compiled (on V8's threads) while the glue loads.
   // Read synchronously (0.5 MB, well under a millisecond): fs/promises'
@@ -256,7 +257,13 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // up front made the first forward pass 10-20 ms shorter but the start no
   // shorter, with more CPU, which a busy host makes slower.)
   const compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
-  const [raw, module] = await Promise.all([importGlue(gUrl), compiled]);
+  // The process's first core from the package's own files imports its glue
+  // by the literal specifier (the same module as by its URL), which a
+  // bundler for Node can then carry in the bundle: the serverless example
+  // runs it from V8's code cache with the rest, instead of loading and
+  // compiling two more ES modules at every cold start.
+  const glue = opts.wasmBase === undefined && gUrl === plainGlue ? importDefaultGlue(flavor) : importGlue(gUrl);
+  const [raw, module] = await Promise.all([glue, compiled]);
   const health = new PoolHealth();
   raw.initSync({ module });
   const info = parseInfo(raw, flavor, threads);
