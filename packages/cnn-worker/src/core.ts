@@ -80,6 +80,9 @@ export class Core {
   /** Starts a pool that waits for its turn (`waitForThreads: false`); unset once called. */
   private startPool: (() => void) | undefined;
 
+  /** The timer the first read set to start that pool. */
+  private poolTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), threadsReady: Promise<void> = Promise.resolve(), startPool?: () => void) {
     this.raw = raw;
     this.info = info;
@@ -166,8 +169,8 @@ export class Core {
   /** Copies a buffer out into a fresh (transferable) array. */
   read(handle: number, length: number): Float32Array {
     // The first result read back (a serverless function's first prediction):
-    // the pool starts once it has reached the caller (a timer).
-    if (this.startPool) setTimeout(() => this.startThreads(), 0);
+    // the pool starts once it has reached the caller (a timer, set once).
+    if (this.startPool && !this.poolTimer) this.poolTimer = setTimeout(() => this.startThreads(), 0);
     return this.view(handle, length).slice();
   }
 
