@@ -87,6 +87,21 @@ impl PanelSource for Dense<'_> {
                     out[kk * p + r] = *v;
                 }
             }
+        } else if rows == p && p == NR {
+            // Full 8-wide panels (a row-major B: filters, dense weights, a
+            // chunk of dy): two vector copies per row instead of a
+            // `copy_from_slice`, which in wasm is a `memory.copy` call for
+            // 32 bytes.
+            for kk in 0..kc {
+                let src = &self.data[(k0 + kk) * self.ld + r0..][..NR];
+                let dst = &mut out[kk * NR..(kk + 1) * NR];
+                // SAFETY: both slices hold NR = 8 floats.
+                unsafe {
+                    use crate::simd::F32x4;
+                    F32x4::load(src.as_ptr()).store(dst.as_mut_ptr());
+                    F32x4::load(src.as_ptr().add(4)).store(dst.as_mut_ptr().add(4));
+                }
+            }
         } else {
             for kk in 0..kc {
                 let src = &self.data[(k0 + kk) * self.ld + r0..][..rows];
@@ -156,6 +171,13 @@ impl PackedB<'static> {
 }
 
 impl<'a> PackedB<'a> {
+    /// Panels packed by the caller: `data` holds `n.div_ceil(NR)` panels of
+    /// `[k][NR]`, panel `j` at `j * k * NR` (the layout [`PackedB::new`]
+    /// writes). `None` when `data` is too short.
+    pub fn from_panels(data: Vec<f32>, k: usize, n: usize) -> Option<PackedB<'static>> {
+        (data.len() >= n.div_ceil(NR) * k * NR).then(|| PackedB { data: data.into(), k, n, ldb: NR, panel_step: k * NR })
+    }
+
     /// B read where it is: `b[kk * ld + j]` for `kk < k`, `j < n`. `None`
     /// when `n` is not a multiple of `NR` (the last panel would read past
     /// the rows) or `b` is too short.
