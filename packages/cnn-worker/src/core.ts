@@ -20,8 +20,10 @@ export interface LoadOptions {
    * Strict SIMD128 or relaxed SIMD (fused multiply-adds); see
    * {@link SimdChoice}. Default `'auto'`. In Node 20, whose V8 has relaxed
    * SIMD behind `--experimental-wasm-relaxed-simd`, `'auto'` and
-   * `'relaxed'` turn that flag on (`v8.setFlagsFromString`) before the
-   * module compiles; `'strict'` never touches V8's flags.
+   * `'relaxed'` turn that flag on (`v8.setFlagsFromString`) for the start
+   * of the module's compile, and off again (so `hasRelaxedSimd()` is false
+   * afterwards, while the module runs relaxed); `'strict'` never touches
+   * V8's flags.
    */
   simd?: SimdChoice;
   /**
@@ -247,6 +249,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const { readFileSync, startNodePool, availableParallelism, setFlagsFromString } = await nodeModules();
   const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism));
   checkThreads(flavor, threads);
+  const relaxedBefore = hasRelaxedSimd();
   const relaxed = useRelaxed(opts.simd, setFlagsFromString);
   const base = opts.wasmBase ?? defaultWasmBase();
   const plainGlue = glueUrl(base, flavor);
@@ -260,6 +263,13 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // up front made the first forward pass 10-20 ms shorter but the start no
   // shorter, with more CPU, which a busy host makes slower.)
   const compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
+  // Node 20: V8 takes the module's features when its compile starts, so the
+  // relaxed SIMD flag goes off again at once. While it is on, V8's flags
+  // differ from those Node's built-in modules were cached under: each one
+  // loaded meanwhile is compiled from source (node:zlib and node:assert,
+  // 2.0 -> 4.8 ms; process.stdout's modules; worker_threads for the pool),
+  // and so would any script with a V8 code cache.
+  if (relaxed && !relaxedBefore) void compiled.finally(() => setFlagsFromString('--no-experimental-wasm-relaxed-simd')).catch(() => undefined);
   // The process's first core from the package's own files imports its glue
   // by the literal specifier (the same module as by its URL), which a
   // bundler for Node can then carry in the bundle: the serverless example
