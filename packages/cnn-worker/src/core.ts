@@ -1,4 +1,4 @@
-import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory } from './module.js';
+import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory, WasmModule } from './module.js';
 import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { PoolHealth } from './health.js';
@@ -262,13 +262,18 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // (V8 compiles its functions on their first calls: compiling all of them
   // up front made the first forward pass 10-20 ms shorter but the start no
   // shorter, with more CPU, which a busy host makes slower.)
-  const compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
-  // Node 20: V8 takes the module's features when its compile starts, so the
-  // relaxed SIMD flag goes off again at once. While it is on, V8's flags
-  // differ from those Node's built-in modules were cached under: each one
-  // loaded meanwhile is compiled from source (node:zlib and node:assert,
-  // 2.0 -> 4.8 ms; process.stdout's modules; worker_threads for the pool),
-  // and so would any script with a V8 code cache.
+  let compiled: Promise<WasmModule>;
+  try {
+    compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
+  } catch (e) {
+    compiled = Promise.reject(e);
+  }
+  // Node 20: the relaxed SIMD flag goes off again once the module has
+  // compiled (V8 validates it with the flag on; the functions it compiles
+  // later take the module's features). While it is on, V8's flags differ
+  // from those Node's built-in modules were cached under, and each one
+  // loaded meanwhile is compiled from source (node:zlib and node:assert in
+  // a fresh process: 2.0 -> 4.8 ms).
   if (relaxed && !relaxedBefore) void compiled.finally(() => setFlagsFromString('--no-experimental-wasm-relaxed-simd')).catch(() => undefined);
   // The process's first core from the package's own files imports its glue
   // by the literal specifier (the same module as by its URL), which a
