@@ -113,6 +113,21 @@ mod imp {
             unsafe { self.store(out.as_mut_ptr()) };
             out
         }
+        /// The 4x4 transpose of rows `a, b, c, d`: lane `j` of result `i`
+        /// is lane `i` of row `j` (four shuffles in two rounds).
+        #[inline(always)]
+        pub fn transpose4(a: Self, b: Self, c: Self, d: Self) -> [Self; 4] {
+            let ab_lo = i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0); // a0 b0 a1 b1
+            let ab_hi = i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0); // a2 b2 a3 b3
+            let cd_lo = i32x4_shuffle::<0, 4, 1, 5>(c.0, d.0);
+            let cd_hi = i32x4_shuffle::<2, 6, 3, 7>(c.0, d.0);
+            [
+                F32x4(i64x2_shuffle::<0, 2>(ab_lo, cd_lo)),
+                F32x4(i64x2_shuffle::<1, 3>(ab_lo, cd_lo)),
+                F32x4(i64x2_shuffle::<0, 2>(ab_hi, cd_hi)),
+                F32x4(i64x2_shuffle::<1, 3>(ab_hi, cd_hi)),
+            ]
+        }
     }
 }
 
@@ -214,6 +229,12 @@ mod imp {
         pub fn to_array(self) -> [f32; 4] {
             self.0
         }
+        /// The 4x4 transpose of rows `a, b, c, d`: lane `j` of result `i`
+        /// is lane `i` of row `j`.
+        #[inline(always)]
+        pub fn transpose4(a: Self, b: Self, c: Self, d: Self) -> [Self; 4] {
+            core::array::from_fn(|i| F32x4([a.0[i], b.0[i], c.0[i], d.0[i]]))
+        }
     }
 }
 
@@ -269,6 +290,16 @@ mod tests {
             assert_eq!(prod[i], a[i] * b[i]);
             assert_eq!(mx[i], a[i].max(b[i]));
             assert_eq!(sel[i], if a[i] > b[i] { 1.0 } else { -1.0 });
+        }
+    }
+
+    #[test]
+    fn transpose4_swaps_rows_and_lanes() {
+        let rows: [[f32; 4]; 4] = core::array::from_fn(|r| core::array::from_fn(|l| (10 * r + l) as f32));
+        let v: [F32x4; 4] = core::array::from_fn(|r| unsafe { F32x4::load(rows[r].as_ptr()) });
+        let t = F32x4::transpose4(v[0], v[1], v[2], v[3]);
+        for (i, ti) in t.iter().enumerate() {
+            assert_eq!(ti.to_array(), [rows[0][i], rows[1][i], rows[2][i], rows[3][i]], "row {i}");
         }
     }
 }

@@ -90,6 +90,29 @@ pub struct Tuning {
     /// input or at zeros (`im2col::Patches::split_edge_rows`), instead of
     /// gathering the run of a row that crosses the padding.
     pub split_edge_segments: bool,
+    /// Switch 17. `conv2dPrepared` (predict's convolutions) runs Winograd
+    /// on the transformed filter it is given (`conv::winograd::prepare_filter`,
+    /// computed once per weights version) instead of transforming the
+    /// filter on every call (off: the `conv2d` path, which ignores it).
+    pub prepared_filters: bool,
+    /// Switch 18. The one-row GEMM (`gemm::gemv_rows`, dense layers at
+    /// batch 1-3) splits its columns in one block per thread, reading long
+    /// runs of each row of B, instead of 256-column blocks.
+    pub gemv_row_runs: bool,
+    // Switch 19 is kept for the forward paths.
+    /// Switch 20. The col2im input gradient (strides > 1) adds each tile
+    /// of `dP = dy W^T` into dx as the micro-kernel makes it
+    /// (`conv::band_scatter_add`), instead of writing a band of `dP` and
+    /// scattering it afterwards.
+    pub dx_scatter_tiles: bool,
+    /// Switch 21. The filter gradient's `dW^T = dy^T P` packs the patch
+    /// panels in one pass over the pixels (`im2col::pack_patches_b`)
+    /// instead of one pass per panel through `PackedB::new`.
+    pub filter_grad_pack_by_pixel: bool,
+    /// Switch 22. The stride-1 input gradient's filter flip moves 8 x 8
+    /// blocks as 4 x 4 vector transposes into an unfilled buffer
+    /// (`conv::flip_filter`) instead of scalar copies into a zeroed one.
+    pub flip_filter_vector: bool,
 }
 
 impl Tuning {
@@ -112,10 +135,15 @@ impl Tuning {
         max_pool_backward_2x2: true,
         winograd_even_blocks: true,
         split_edge_segments: true,
+        prepared_filters: true,
+        gemv_row_runs: true,
+        dx_scatter_tiles: true,
+        filter_grad_pack_by_pixel: true,
+        flip_filter_vector: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 17;
+    pub const SWITCHES: usize = 23;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -153,6 +181,11 @@ impl Tuning {
             14 => self.max_pool_backward_2x2 = flag(d.max_pool_backward_2x2),
             15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
             16 => self.split_edge_segments = flag(d.split_edge_segments),
+            17 => self.prepared_filters = flag(d.prepared_filters),
+            18 => self.gemv_row_runs = flag(d.gemv_row_runs),
+            20 => self.dx_scatter_tiles = flag(d.dx_scatter_tiles),
+            21 => self.filter_grad_pack_by_pixel = flag(d.filter_grad_pack_by_pixel),
+            22 => self.flip_filter_vector = flag(d.flip_filter_vector),
             _ => {}
         }
         self
@@ -177,9 +210,17 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
-        assert_eq!(d.with_switch(17, 1), d);
+        assert!(!d.with_switch(17, 1).prepared_filters);
+        assert!(!d.with_switch(18, 1).gemv_row_runs);
+        // 19 (kept for the forward paths) and numbers past the last switch change nothing.
+        assert_eq!(d.with_switch(19, 2), d);
+        assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         for i in 0..Tuning::SWITCHES {
-            assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
+            if i == 19 {
+                assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
+            } else {
+                assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
+            }
         }
     }
 }

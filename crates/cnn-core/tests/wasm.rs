@@ -83,6 +83,28 @@ fn conv2d_matches_reference_strides_paddings_batch_1() {
     }
 }
 
+/// The training paths of the seed CNN's layers on real SIMD128: the
+/// stride-2 input gradient's scatter-add tiles and the filter gradient's
+/// pixel-packed patch panels (cin % 8 == 0), and the stride-1 input
+/// gradient's vector filter flip (4 x 4 shuffles) before its Winograd
+/// convolution.
+#[wasm_bindgen_test]
+fn conv_backward_training_paths_match_reference() {
+    let mut rng = SmallRng::seed_from_u64(3);
+    for &(n, h, cin, cout, s) in &[(3, 16, 32, 64, 2), (2, 8, 64, 64, 2), (2, 12, 16, 32, 1), (1, 9, 8, 24, 1)] {
+        let p = Conv2d::new("conv2d", &Conv2dArgs { n, h, w: h, cin, kh: 3, kw: 3, cout, stride: [s, s], dilation: [1, 1], padding: Padding::Same }).unwrap();
+        let (x, f, dy) = (rand_vec(&mut rng, p.input_len()), rand_vec(&mut rng, p.filter_len()), rand_vec(&mut rng, p.output_len()));
+        let (mut dx, mut rdx) = (vec![0.0; p.input_len()], vec![0.0; p.input_len()]);
+        conv::conv2d_backward_input(&p, &dy, &f, &mut dx).unwrap();
+        conv::reference::conv2d_backward_input_ref(&p, &dy, &f, &mut rdx);
+        close(&dx, &rdx, 1e-4, &format!("input gradient {n}x{h}x{h}x{cin}->{cout} stride {s}"));
+        let (mut dw, mut rdw) = (vec![0.0; p.filter_len()], vec![0.0; p.filter_len()]);
+        conv::conv2d_backward_filter(&p, &x, &dy, &mut dw).unwrap();
+        conv::reference::conv2d_backward_filter_ref(&p, &x, &dy, &mut rdw);
+        close(&dw, &rdw, 1e-4, &format!("filter gradient {n}x{h}x{h}x{cin}->{cout} stride {s}"));
+    }
+}
+
 #[wasm_bindgen_test]
 fn depthwise_matches_reference() {
     let mut rng = SmallRng::seed_from_u64(3);

@@ -64,6 +64,37 @@ pub fn conv2d_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, r
     conv2d_residual_with(p, x, w, bias, residual, act, y, KernelKind::Simd)
 }
 
+/// [`conv2d_residual`] with the filter also given transformed (`u`, from
+/// [`winograd::prepare_filter`] of the same `w`): Winograd in `u`'s tiling
+/// whatever [`winograd::choose`] says, without transforming `w` again
+/// (predict's convolutions, whose weights stay put between calls). With
+/// `Tuning::prepared_filters` off, `u` is ignored and this is
+/// [`conv2d_residual`]. A shape Winograd cannot take, or a `u` of neither
+/// tiling's length, is an error.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_prepared(
+    p: &Conv2d,
+    x: &[f32],
+    w: &[f32],
+    u: &[f32],
+    bias: Option<&[f32]>,
+    residual: Option<&[f32]>,
+    act: Activation,
+    y: &mut [f32],
+) -> Result<()> {
+    const OP: &str = "conv2dPrepared";
+    if !winograd::shape_ok(p) {
+        return Err(CoreError::new(OP, format!("a prepared filter needs a 3x3 convolution with stride 1 and no dilation, got {}x{}", p.y.kernel, p.x.kernel)));
+    }
+    check_forward(p, x, w, bias, residual, y)?;
+    let filter = winograd::TransformedFilter::prepared(OP, p, u)?;
+    if !p.tuning.prepared_filters {
+        return conv2d_residual(p, x, w, bias, residual, act, y);
+    }
+    winograd::conv2d_winograd_filter_residual(p, x, &filter, bias, residual, act, y);
+    Ok(())
+}
+
 fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
     const OP: &str = "conv2d";
     check_len(OP, "input", x.len(), p.input_len())?;
@@ -179,6 +210,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     let bands = p.y.output.div_ceil(band);
     let ow = p.x.output;
     let dxp = SharedOut(dx.as_mut_ptr());
+    let scatter = kernel == KernelKind::Simd && scatter_applies(p);
     for phase in 0..2 {
         let tasks: Vec<(usize, usize)> = (0..p.n).flat_map(|n| (phase..bands).step_by(2).map(move |b| (n, b))).collect();
         par::for_each_chunk(tasks.len(), 1, |range| {
@@ -188,6 +220,11 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
                 let oy1 = (oy0 + band).min(p.y.output);
                 let rows = (oy1 - oy0) * ow;
                 let first = (n * p.y.output + oy0) * ow;
+                if scatter {
+                    // SAFETY: as for col2im_band below.
+                    unsafe { band_scatter_add(p, n, oy0, oy1, &dy[first * p.cout..(first + rows) * p.cout], &packed, dxp) };
+                    continue;
+                }
                 dcols.resize(rows * k, 0.0);
                 let dyb = &dy[first * p.cout..(first + rows) * p.cout];
                 drive(rows, p.cout, &Dense { data: dyb, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(&mut dcols, rows, k, k), run);
@@ -233,32 +270,52 @@ fn transposed_as_forward(p: &Conv2d) -> Option<Conv2d> {
 /// transpose, done in 8 x 8 blocks (a plain loop writes `cin` floats apart
 /// and misses the cache on every store once the tap is bigger than L1:
 /// 1x14x14x512->512 flips 9 MB) and split over the thread pool by output
-/// rows. Pure copies, so any split gives the same result.
+/// rows. Whole blocks move as 4 x 4 vector transposes
+/// (`Tuning::flip_filter_vector`; before, one bounds-checked scalar copy
+/// per value), and `wt` is not zero-filled first: every row is written.
+/// Pure copies, so any split gives the same result.
 fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
     let (taps, cin, cout) = (p.y.kernel * p.x.kernel, p.cin, p.cout);
-    let mut wt = vec![0.0f32; w.len()];
+    let len = w.len();
     if cin == 0 || cout == 0 {
-        return wt;
+        return vec![0.0f32; len];
     }
+    let vector = p.tuning.flip_filter_vector;
+    let mut wt: Vec<f32> = if vector { Vec::with_capacity(len) } else { vec![0.0f32; len] };
+    let out = SharedOut(wt.as_mut_ptr());
     // Rows of wt are (flipped tap t, co), cin floats each.
     const B: usize = 8;
     let rows_per_task = (1usize << 15).div_ceil(cin).next_multiple_of(B);
-    par::for_each_out_chunk(&mut wt, cin, rows_per_task, |first, piece| {
-        let rows = piece.len() / cin;
-        let mut r = 0;
-        while r < rows {
-            let (t, co0) = ((first + r) / cout, (first + r) % cout);
+    par::for_each_chunk(taps * cout, rows_per_task, |range| {
+        let mut r = range.start;
+        while r < range.end {
+            let (t, co0) = (r / cout, r % cout);
             // A block of rows of one tap.
-            let nr = B.min(rows - r).min(cout - co0);
+            let nr = B.min(range.end - r).min(cout - co0);
             let src = &w[(taps - 1 - t) * cin * cout..][..cin * cout];
-            let dst = &mut piece[r * cin..(r + nr) * cin];
             let mut ci0 = 0;
             while ci0 < cin {
                 let nc = B.min(cin - ci0);
-                for c in 0..nc {
-                    let s = &src[(ci0 + c) * cout + co0..][..nr];
-                    for (rr, v) in s.iter().enumerate() {
-                        dst[rr * cin + ci0 + c] = *v;
+                if vector && nr == B && nc == B {
+                    for (h, v) in [(0, 0), (0, 4), (4, 0), (4, 4)] {
+                        // Rows ci0+v.. of src at columns co0+h..: 4 x 4 floats in bounds
+                        // (co0 + 8 <= cout, ci0 + 8 <= cin); rows r+h.. of wt, columns ci0+v...
+                        unsafe {
+                            let s = src.as_ptr().add((ci0 + v) * cout + co0 + h);
+                            let rows = F32x4::transpose4(F32x4::load(s), F32x4::load(s.add(cout)), F32x4::load(s.add(2 * cout)), F32x4::load(s.add(3 * cout)));
+                            for (q, row) in rows.iter().enumerate() {
+                                // SAFETY: row r + h + q < taps * cout, columns inside cin; one task writes it.
+                                row.store(out.at((r + h + q) * cin + ci0 + v));
+                            }
+                        }
+                    }
+                } else {
+                    for c in 0..nc {
+                        let s = &src[(ci0 + c) * cout + co0..][..nr];
+                        for (rr, v) in s.iter().enumerate() {
+                            // SAFETY: as above.
+                            unsafe { *out.at((r + rr) * cin + ci0 + c) = *v };
+                        }
                     }
                 }
                 ci0 += nc;
@@ -266,7 +323,68 @@ fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
             r += nr;
         }
     });
+    // SAFETY: every (row, ci) was written above (blocks cover all rows and channels).
+    unsafe { wt.set_len(len) };
     wt
+}
+
+/// Whether the input gradient's bands add each `MR x NR` tile of `dP`
+/// straight into dx ([`band_scatter_add`], `Tuning::dx_scatter_tiles`)
+/// instead of writing the band's `dP` out for [`col2im_band`]: every
+/// `NR`-column panel of `dP` must be 8 channels of one tap (`cin % 8 == 0`),
+/// and the inner dimension (`cout`) one K block.
+fn scatter_applies(p: &Conv2d) -> bool {
+    p.tuning.dx_scatter_tiles && p.cin.is_multiple_of(crate::gemm::NR) && p.cout <= crate::gemm::KC
+}
+
+/// The patch gradients of output rows `oy0..oy1` of image `n` (`dyb`:
+/// those rows of dy), `dP = dy W^T` one `MR x NR` tile at a time on the
+/// micro-kernel into a stack tile, each tile row added at once into the
+/// input pixel its tap reads (skipped where the tap is in the padding).
+/// No band of `dP` is written to memory and read back. Tiles go in a
+/// shape-only order (row panels, then taps and channel panels), so the
+/// sums do not depend on the thread count.
+///
+/// # Safety
+/// No other task writes the input rows this band's windows cover (the
+/// even/odd band phases of [`band_rows`]); `dx` holds the input.
+unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedOut) {
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, Tile};
+    use crate::gemm::{RowScratch, KC, MR, NR};
+    let (cin, cout, ow) = (p.cin, p.cout, p.x.output);
+    let rows = (oy1 - oy0) * ow;
+    let panels = p.patch_len() / NR;
+    let src = Dense { data: dyb, ld: cout, rows_are_contiguous: true };
+    let mut scratch: RowScratch = [0.0f32; MR * KC];
+    let mut segs = Vec::with_capacity(2);
+    let mut tile = [0.0f32; MR * NR];
+    let mut r0 = 0;
+    while r0 < rows {
+        let mr = MR.min(rows - r0);
+        segs.clear();
+        src.rows(r0, mr, 0, cout, &mut scratch, &mut segs);
+        let pix: [(usize, usize); MR] = core::array::from_fn(|r| {
+            let m = r0 + r.min(mr - 1);
+            (oy0 + m / ow, m % ow)
+        });
+        for j in 0..panels {
+            let (tap, ci0) = (j * NR / cin, j * NR % cin);
+            let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);
+            let t = Tile { c: tile.as_mut_ptr(), ldc: NR, mr: MR, nr: NR };
+            f32_gemm_4x8__simd128_ldb(&segs, packed.panel(j, 0), packed.ldb(), &t, false, None);
+            for (r, &(oy, ox)) in pix[..mr].iter().enumerate() {
+                let (iy, ix) = (p.y.input_index(oy, ky), p.x.input_index(ox, kx));
+                if iy < 0 || ix < 0 || iy as usize >= p.y.input || ix as usize >= p.x.input {
+                    continue;
+                }
+                let d = dx.at(((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + ci0);
+                let s = tile.as_ptr().add(r * NR);
+                F32x4::load(d).add(F32x4::load(s)).store(d);
+                F32x4::load(d.add(4)).add(F32x4::load(s.add(4))).store(d.add(4));
+            }
+        }
+        r0 += MR;
+    }
 }
 
 /// Adds the patch gradients of output rows `oy0..oy1` of image `n` into dx.
@@ -356,7 +474,11 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         let mut dwt = vec![0.0f32; dw.len()];
         par::reduce_chunks(m, filter_grad_chunk(p), &mut dwt, |range, partial| {
             let len = range.len();
-            let packed = PackedB::new(&PatchesB { p, x, m0: range.start }, len, k);
+            let packed = if p.tuning.filter_grad_pack_by_pixel {
+                im2col::pack_patches_b(p, x, range.start, len)
+            } else {
+                PackedB::new(&PatchesB { p, x, m0: range.start }, len, k)
+            };
             let out = Out::new(partial, cout, k, k);
             drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, tuning: p.tuning, ..Run::default() });
         });

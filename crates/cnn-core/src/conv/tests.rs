@@ -349,8 +349,12 @@ fn winograd_filter_gradient_phased_rule_on_and_off() {
 /// and 2 threads (channel counts off the 8-block, tasks spanning taps).
 #[test]
 fn flip_filter_matches_its_definition() {
-    for (kh, kw, cin, cout) in [(3, 3, 5, 7), (3, 2, 17, 9), (1, 1, 3, 1), (3, 3, 520, 100), (5, 5, 64, 8)] {
-        let p = conv(&Conv2dArgs::new(1, 6, 6, cin, kh, kw, cout));
+    // With the vector blocks (switch 22, default) and the scalar copies;
+    // (3, 3, 512, 512) and (3, 3, 16, 32) are whole 8 x 8 blocks only.
+    let shapes = [(3, 3, 5, 7), (3, 2, 17, 9), (1, 1, 3, 1), (3, 3, 520, 100), (5, 5, 64, 8), (3, 3, 512, 512), (3, 3, 16, 32), (2, 3, 12, 20)];
+    for ((kh, kw, cin, cout), switch) in shapes.into_iter().flat_map(|s| [(s, 2), (s, 1)]) {
+        let mut p = conv(&Conv2dArgs::new(1, 6, 6, cin, kh, kw, cout));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(22, switch);
         let w = rand_vec(&mut rng(cin as u64), p.filter_len());
         let mut expected = vec![0.0; w.len()];
         for ky in 0..kh {
@@ -362,7 +366,7 @@ fn flip_filter_matches_its_definition() {
                 }
             }
         }
-        let name = format!("flip {kh}x{kw}x{cin}x{cout}");
+        let name = format!("flip {kh}x{kw}x{cin}x{cout} switch 22 = {switch}");
         assert_bits_eq(&with_threads(1, || flip_filter(&p, &w)), &expected, &name);
         assert_bits_eq(&with_threads(2, || flip_filter(&p, &w)), &expected, &format!("{name}, 2 threads"));
     }
@@ -690,4 +694,206 @@ fn edge_segments_equal_the_gathered_rows() {
         assert_bits_eq(&outs[1], &outs[0], &format!("2 threads {name}"));
         assert_bits_eq(&outs[2], &outs[0], &format!("gathered {name}"));
     }
+}
+
+/// Strided layers whose `NR`-column panels of `dP` are one tap's channels
+/// (`cin % 8 == 0`) take the scatter-add input gradient (switch 20):
+/// against the scalar reference, the old col2im bands (switch off), central
+/// finite differences, and at 1 and 2 threads (bit for bit), over strides
+/// 2-3, dilation, every padding mode, batch 1 and bands of several rows.
+#[test]
+fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
+    let mut cases = vec![];
+    for (n, h, w, cin, k, cout, s, d, pad) in [
+        (3, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (2, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (1, 13, 11, 8, 3, 5, 2, 1, Padding::Valid),
+        (2, 17, 9, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (1, 12, 12, 8, 3, 9, 2, 2, Padding::Same),
+        (1, 40, 6, 8, 3, 4, 2, 1, Padding::Same),
+    ] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.dilation = [d, d];
+        a.padding = pad;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        assert!(scatter_applies(&p), "case {i} should take the scatter path");
+        let name = case_name(a);
+        let dat = data(&p, 900 + i as u64);
+        let mut expected = vec![0.0; p.input_len()];
+        conv2d_backward_input_ref(&p, &dat.dy, &dat.w, &mut expected);
+        let run = |p: &Conv2d, threads: usize| {
+            with_threads(threads, || {
+                let mut dx = vec![f32::NAN; p.input_len()];
+                conv2d_backward_input(p, &dat.dy, &dat.w, &mut dx).unwrap();
+                dx
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("scatter vs reference {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("scatter 2 threads {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(20, 1);
+        assert!(!scatter_applies(&p));
+        assert_close(&run(&p, 1), &one, tol, tol, &format!("col2im vs scatter {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT;
+        // dL/dx of L = sum(conv(x, w) * dy), numerically, at a few inputs.
+        let mut r = rng(950 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..dat.x.len());
+            let (mut xp, mut xm) = (dat.x.clone(), dat.x.clone());
+            xp[j] += h;
+            xm[j] -= h;
+            let num = (loss(&p, &xp, &dat.w, &dat.dy) - loss(&p, &xm, &dat.w, &dat.dy)) / (2.0 * h as f64);
+            assert!((num - one[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{j}] {} vs numeric {num} for {name}", one[j]);
+        }
+    }
+}
+
+/// The filter gradient's patch panels packed in one pass over the pixels
+/// (switch 21) hold the same values as `PackedB::new` over `PatchesB`, so
+/// `dW^T = dy^T P` gives the same bits with it on and off, at 1 and 2
+/// threads; and the reference's values (strides, dilation, padding modes,
+/// several pixel chunks).
+#[test]
+fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
+    let mut cases = vec![];
+    for (n, h, w, cin, k, cout, s, d, pad) in [
+        (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (3, 13, 11, 8, 3, 5, 2, 1, Padding::Valid),
+        (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
+        (3, 20, 20, 8, 2, 7, 1, 1, Padding::Valid),
+    ] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.dilation = [d, d];
+        a.padding = pad;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        assert!(!winograd_filter::applies(&p) && !short_patch(&p) && p.out_pixels() >= p.patch_len(), "case {i} should take dW^T = dy^T P");
+        let name = case_name(a);
+        let dat = data(&p, 1300 + i as u64);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
+        let run = |p: &Conv2d, threads: usize| {
+            with_threads(threads, || {
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                conv2d_backward_filter(p, &dat.x, &dat.dy, &mut dw).unwrap();
+                dw
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("pixel packing vs reference {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("pixel packing 2 threads {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(21, 1);
+        assert_bits_eq(&run(&p, 1), &one, &format!("panel packing vs pixel packing {name}"));
+    }
+}
+
+/// Predict's pre-transformed filters (`winograd::prepare_filter`, then
+/// `conv2d_prepared`) in both tilings: every element of the prepared buffer
+/// written (it starts as NaN), the result within the Winograd bound of the
+/// scalar reference (conv, bias, residual, activation), bit for bit the
+/// unprepared Winograd path of that tiling followed by the same store, at 1
+/// and 2 threads; with switch 17 off, the plain `conv2d_residual`. Random
+/// 3x3 stride-1 shapes (batch 1-3, odd channels, every padding mode) and
+/// the batch-1 shapes of the phased path and the block loop.
+#[test]
+fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threads() {
+    let mut r = rng(57);
+    let mut cases = vec![];
+    for seed in 0..40u64 {
+        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..44), r.random_range(13..44)) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        if Conv2d::new("conv2d", &a).is_ok() {
+            cases.push(a);
+        }
+    }
+    for (n, h, cin, cout) in [(1, 14, 64, 72), (1, 7, 96, 128), (1, 28, 32, 40), (2, 20, 16, 32)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        let d = data(&p, 7100 + i as u64);
+        let res = rand_vec(&mut rng(7300 + i as u64), p.output_len());
+        let residual = (i % 2 == 1).then_some(&res[..]);
+        let bias = (i % 5 != 4).then_some(&d.b[..]);
+        let act = [Activation::Linear, Activation::Relu, Activation::Relu6][i % 3];
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut expected);
+        for (k, e) in expected.iter_mut().enumerate() {
+            *e = act.apply(*e + residual.map_or(0.0, |r| r[k]));
+        }
+        let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+        for (variant, code) in [(winograd::Variant::F2, 2), (winograd::Variant::F4, 4)] {
+            let name = format!("prepared {variant:?} {act:?} residual {} {}", residual.is_some(), case_name(a));
+            assert_eq!(winograd::variant_of_code("t", code).unwrap(), variant);
+            let mut u = vec![f32::NAN; winograd::prepared_len(p.cin, p.cout, variant)];
+            with_threads(2, || winograd::prepare_filter(&p, &d.w, variant, &mut u)).unwrap();
+            assert!(u.iter().all(|v| v.is_finite()), "{name}: prepared filter not fully written");
+            let mut u1 = vec![f32::NAN; u.len()];
+            with_threads(1, || winograd::prepare_filter(&p, &d.w, variant, &mut u1)).unwrap();
+            assert_bits_eq(&u1, &u, &format!("{name}: prepared filter on 1 and 2 threads"));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+            let run = |p: &Conv2d, threads| {
+                with_threads(threads, || {
+                    let mut y = vec![f32::NAN; p.output_len()];
+                    conv2d_prepared(p, &d.x, &d.w, &u, bias, residual, act, &mut y).unwrap();
+                    y
+                })
+            };
+            let one = run(&p, 1);
+            assert_close(&one, &expected, 1e-4, atol, &name);
+            assert_bits_eq(&run(&p, 2), &one, &format!("2 threads {name}"));
+            // The unprepared Winograd path in the same tiling, then the same store.
+            let mut unprepared = vec![f32::NAN; p.output_len()];
+            winograd::conv2d_winograd_variant(&p, &d.x, &d.w, bias, Activation::Linear, &mut unprepared, variant);
+            for (k, u) in unprepared.iter_mut().enumerate() {
+                *u = act.apply(*u + residual.map_or(0.0, |r| r[k]));
+            }
+            assert_bits_eq(&one, &unprepared, &format!("unprepared {name}"));
+            // Switch 17 off: the prepared filter is not used.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(17, 1);
+            let mut plain = vec![f32::NAN; p.output_len()];
+            conv2d_residual(&p, &d.x, &d.w, bias, residual, act, &mut plain).unwrap();
+            assert_bits_eq(&run(&p, 1), &plain, &format!("switch 17 off {name}"));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+        }
+    }
+    // Bad calls are errors naming what is wrong.
+    let mut a = Conv2dArgs::new(1, 6, 6, 4, 3, 3, 5);
+    a.padding = Padding::Same;
+    let p = conv(&a);
+    let d = data(&p, 3);
+    let mut y = vec![0.0; p.output_len()];
+    let short = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F4) - 1];
+    let e = conv2d_prepared(&p, &d.x, &d.w, &short, None, None, Activation::Relu, &mut y).unwrap_err();
+    assert!(e.to_string().contains("prepared filter has"), "{e}");
+    let mut u = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F2)];
+    let e = winograd::prepare_filter(&p, &d.w[1..], winograd::Variant::F2, &mut u).unwrap_err();
+    assert!(e.to_string().contains("filter has"), "{e}");
+    assert!(winograd::variant_of_code("conv2dPrepareFilter", 3).unwrap_err().to_string().contains("variant must be 2"));
+    a.stride = [2, 2];
+    let p2 = conv(&a);
+    let e = winograd::prepare_filter(&p2, &d.w, winograd::Variant::F2, &mut u).unwrap_err();
+    assert!(e.to_string().contains("stride 1"), "{e}");
+    let mut y2 = vec![0.0; p2.output_len()];
+    let e = conv2d_prepared(&p2, &d.x, &d.w, &u, None, None, Activation::Relu, &mut y2).unwrap_err();
+    assert!(e.to_string().contains("stride 1"), "{e}");
 }
