@@ -6,6 +6,8 @@
 // (Each kernel against its scalar reference in the fused arithmetic:
 // `cargo test -p cnn-core --features fused`, run by scripts/test.sh.)
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from 'cnn-ts';
 import { loadCore } from 'cnn-worker';
 import { randArray, rng } from './support/random.js';
@@ -85,6 +87,20 @@ describe('relaxed SIMD build', () => {
     // The relaxed build is not the strict one under another name: the fused rounding shows somewhere.
     expect(relaxed1.out.some((r, i) => r.some((v, j) => v !== strict.out[i][j]))).toBe(true);
     relaxed2.out.forEach((r, i) => expect(r, `output ${i}`).toEqual(relaxed1.out[i]));
+  });
+
+  it("Node 20: V8's relaxed-SIMD flag is on only while the module compiles (a fresh process: as it started, after the load)", () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+import { hasRelaxedSimd, loadCore } from 'cnn-worker';
+const before = hasRelaxedSimd();
+const core = await loadCore({ threads: 1, simd: 'auto' });
+console.log(JSON.stringify({ before, after: hasRelaxedSimd(), relaxed: core.info.relaxedSimd }));
+`], { cwd: fileURLToPath(new URL('../', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { before: boolean; after: boolean; relaxed: boolean };
+    expect(r.relaxed).toBe(true);
+    // The flag is back as the process started (the functions V8 compiles later still run relaxed: the test above).
+    expect(r.after).toBe(r.before);
+    if (process.versions.node.startsWith('20.')) expect(r.before).toBe(false);
   });
 
   it('rejects an unknown choice at the call, naming it', async () => {

@@ -18,8 +18,9 @@
  * `node examples/serverless/build.mjs`; see docs/serverless.md.
  */
 import { resolve } from 'node:path';
-import * as tf from 'cnn-ts';
+// service.js first: its PNG decoder is evaluated before cnn-ts starts the core (service.ts says why).
 import { Classifier, instance, type Engine, type EngineModel } from './service.js';
+import * as tf from 'cnn-ts';
 
 async function load(): Promise<Classifier> {
   const threads = process.env.CNN_THREADS ? Number(process.env.CNN_THREADS) : undefined;

@@ -17,24 +17,17 @@
  * (each a chain of microtasks) and the first of them ran alone: batches of
  * 1 and 31 alternated at concurrency 32.
  */
-// The decoders are loaded on first use, and pngjs ahead of it by
-// `preloadDecoders` (the handlers call it at start): an instance that only
-// gets PNGs never evaluates jpeg-js (pngjs's own start is the heavier one:
-// it loads node:assert, which creates process.stderr).
-let pngjs: Promise<typeof import('pngjs')> | undefined;
-let jpegjs: Promise<typeof import('jpeg-js')> | undefined;
-const loadPng = () => (pngjs ??= import('pngjs'));
-const loadJpeg = () => (jpegjs ??= import('jpeg-js'));
+// pngjs (the usual request) is evaluated with this module, at the
+// instance's start; jpeg-js on first use, so an instance that only gets PNGs
+// never evaluates it. Importing this module before the engine (as
+// handler.ts does) evaluates pngjs before cnn-worker turns on Node 20's
+// relaxed SIMD flag for the wasm compile: built-in modules loaded while a V8
+// flag differs from Node's start-up ones are compiled from source (pngjs's
+// node:zlib and node:assert: 2.0 -> 4.8 ms).
+import { PNG } from 'pngjs';
 
-/**
- * Starts loading the PNG decoder (the usual request) so that the first one
- * does not wait for it: on the next event-loop turn, after what the start
- * queued (the engine's core reads and compiles its wasm on V8's threads,
- * better begun before this thread spends 4-5 ms evaluating pngjs).
- */
-export function preloadDecoders(): void {
-  setImmediate(() => loadPng().catch(() => undefined));
-}
+let jpegjs: Promise<typeof import('jpeg-js')> | undefined;
+const loadJpeg = () => (jpegjs ??= import('jpeg-js'));
 
 /** The engine calls the service needs (a subset of tfjs-core / cnn-ts). */
 export interface Engine {
@@ -164,7 +157,6 @@ export async function decodeImage(bytes: Uint8Array): Promise<Rgba> {
   const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) throw new BadRequest(`image: not a PNG or JPEG (first bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ') || 'none'})`);
   if (isPng) {
-    const { PNG } = await loadPng();
     return decoding('PNG', () => {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
@@ -338,15 +330,14 @@ interface NodeResponse {
 }
 
 /**
- * One instance: starts `load` now (every request awaits the same promise)
- * and the PNG decoder, and gives the Lambda and Vercel / node:http handlers.
+ * One instance: starts `load` now (every request awaits the same promise),
+ * and gives the Lambda and Vercel / node:http handlers.
  * A classifier that cannot load is reported by each request (500), not as
  * an unhandled rejection that would kill the instance.
  */
 export function instance(load: () => Promise<Classifier>) {
   const classifier = load();
   classifier.catch(() => undefined);
-  preloadDecoders();
   return { classifier, handler: lambdaHandler(classifier), nodeHandler: nodeHandler(classifier) };
 }
 

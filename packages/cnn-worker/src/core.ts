@@ -1,4 +1,4 @@
-import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory } from './module.js';
+import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory, WasmModule } from './module.js';
 import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { PoolHealth } from './health.js';
@@ -20,8 +20,10 @@ export interface LoadOptions {
    * Strict SIMD128 or relaxed SIMD (fused multiply-adds); see
    * {@link SimdChoice}. Default `'auto'`. In Node 20, whose V8 has relaxed
    * SIMD behind `--experimental-wasm-relaxed-simd`, `'auto'` and
-   * `'relaxed'` turn that flag on (`v8.setFlagsFromString`) before the
-   * module compiles; `'strict'` never touches V8's flags.
+   * `'relaxed'` turn that flag on (`v8.setFlagsFromString`) for the start
+   * of the module's compile, and off again (so `hasRelaxedSimd()` is false
+   * afterwards, while the module runs relaxed); `'strict'` never touches
+   * V8's flags.
    */
   simd?: SimdChoice;
   /**
@@ -247,6 +249,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const { readFileSync, startNodePool, availableParallelism, setFlagsFromString } = await nodeModules();
   const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism));
   checkThreads(flavor, threads);
+  const relaxedBefore = hasRelaxedSimd();
   const relaxed = useRelaxed(opts.simd, setFlagsFromString);
   const base = opts.wasmBase ?? defaultWasmBase();
   const plainGlue = glueUrl(base, flavor);
@@ -259,7 +262,19 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // (V8 compiles its functions on their first calls: compiling all of them
   // up front made the first forward pass 10-20 ms shorter but the start no
   // shorter, with more CPU, which a busy host makes slower.)
-  const compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
+  let compiled: Promise<WasmModule>;
+  try {
+    compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
+  } catch (e) {
+    compiled = Promise.reject(e);
+  }
+  // Node 20: the relaxed SIMD flag goes off again once the module has
+  // compiled (V8 validates it with the flag on; the functions it compiles
+  // later take the module's features). While it is on, V8's flags differ
+  // from those Node's built-in modules were cached under, and each one
+  // loaded meanwhile is compiled from source (node:zlib and node:assert in
+  // a fresh process: 2.0 -> 4.8 ms).
+  if (relaxed && !relaxedBefore) void compiled.finally(() => setFlagsFromString('--no-experimental-wasm-relaxed-simd')).catch(() => undefined);
   // The process's first core from the package's own files imports its glue
   // by the literal specifier (the same module as by its URL), which a
   // bundler for Node can then carry in the bundle: the serverless example
