@@ -458,6 +458,13 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         }
         return Ok(());
     }
+    if kernel == KernelKind::Simd && !pointwise && p.cin < 8 && p.tuning.filter_grad_padded_input {
+        if let Some((q, xp)) = padded_input(p, x) {
+            // Every window of q lies inside its input: the gathered
+            // transpose reads every output row as one strided run.
+            return conv2d_backward_filter_with(&q, &xp, dy, dw, kernel);
+        }
+    }
     par::reduce_chunks(m, filter_grad_chunk(p), dw, |range, partial| {
         let len = range.len();
         let dyc = &dy[range.start * cout..range.end * cout];
@@ -470,6 +477,49 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         drive(k, len, a, &packed, out, run);
     });
     Ok(())
+}
+
+/// For a padded convolution, the same convolution over an input with the
+/// padding written out as zeros (`Tuning::filter_grad_padded_input`): the
+/// `VALID` geometry with the same outputs, and that input. `None` without
+/// padding. For the filter gradient of first layers (`cin < 8`), whose
+/// gathered transpose ([`PatchesT`]) otherwise gathers every pixel whose
+/// window touches the padding value by value, with a bounds check per value
+/// (`64x32x32x3->16`: 2 of every 32 pixels of each row, and the first and
+/// last rows), and cuts each output row's strided run there.
+fn padded_input(p: &Conv2d, x: &[f32]) -> Option<(Conv2d, Vec<f32>)> {
+    let (y, xa) = (&p.y, &p.x);
+    if y.pad_before + y.pad_after + xa.pad_before + xa.pad_after == 0 {
+        return None;
+    }
+    let (h, w) = (y.input + y.pad_before + y.pad_after, xa.input + xa.pad_before + xa.pad_after);
+    let args = Conv2dArgs {
+        n: p.n,
+        h,
+        w,
+        cin: p.cin,
+        kh: y.kernel,
+        kw: xa.kernel,
+        cout: p.cout,
+        stride: [y.stride, xa.stride],
+        dilation: [y.dilation, xa.dilation],
+        padding: Padding::Valid,
+    };
+    let mut q = Conv2d::new("conv2dBackpropFilter", &args).ok()?;
+    if (q.y.output, q.x.output) != (y.output, xa.output) {
+        return None;
+    }
+    q.tuning = p.tuning;
+    let cin = p.cin;
+    let (src_row, dst_row) = (xa.input * cin, w * cin);
+    let mut xp = vec![0.0f32; p.n * h * dst_row];
+    par::for_each_out_chunk(&mut xp, h * dst_row, 1, |img, out| {
+        for iy in 0..y.input {
+            let src = &x[(img * y.input + iy) * src_row..][..src_row];
+            out[(iy + y.pad_before) * dst_row + xa.pad_before * cin..][..src_row].copy_from_slice(src);
+        }
+    });
+    Some((q, xp))
 }
 
 /// Whether the filter gradient takes [`filter_grad_short_patch`]: few

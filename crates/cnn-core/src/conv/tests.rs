@@ -798,3 +798,47 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
         assert_bits_eq(&run(&p, 1), &one, &format!("panel packing vs pixel packing {name}"));
     }
 }
+
+/// First layers' filter gradient on the input with its padding written
+/// out (switch 23): the same products in the same order as gathering the
+/// windows that touch the padding, so the same bits with the switch on and
+/// off, at 1 and 2 threads; and the reference's values (SAME, explicit and
+/// asymmetric padding, strides, dilation, 1-7 channels, several chunks).
+#[test]
+fn filter_grad_padded_input_equals_gathered_windows_and_reference() {
+    let mut cases = vec![];
+    for (n, h, w, cin, k, cout, s, d, pad) in [
+        (5, 32, 32, 3, 3, 16, 1, 1, Padding::Same),
+        (3, 28, 28, 1, 3, 16, 1, 1, Padding::Same),
+        (2, 23, 17, 3, 5, 8, 2, 1, Padding::Same),
+        (2, 15, 19, 2, 3, 9, 1, 2, Padding::Explicit([2, 0, 1, 3])),
+        (1, 30, 30, 7, 3, 32, 3, 1, Padding::Explicit([0, 1, 1, 0])),
+    ] {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.dilation = [d, d];
+        a.padding = pad;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        assert!(padded_input(&p, &vec![0.0; p.input_len()]).is_some(), "case {i} should be padded");
+        let name = case_name(a);
+        let dat = data(&p, 1500 + i as u64);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
+        let run = |p: &Conv2d, threads: usize| {
+            with_threads(threads, || {
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                conv2d_backward_filter(p, &dat.x, &dat.dy, &mut dw).unwrap();
+                dw
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("padded input vs reference {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("padded input 2 threads {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(23, 1);
+        assert_bits_eq(&run(&p, 1), &one, &format!("gathered windows vs padded input {name}"));
+    }
+}
