@@ -145,7 +145,11 @@ pub unsafe fn f32_gemm_4x8__simd128(segs: &[Seg], b: *const f32, t: &Tile, load_
 pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize, t: &Tile, load_c: bool, epi: Option<Epilogue>) {
     debug_assert!(t.mr >= 1 && t.mr <= MR && t.nr >= 1 && t.nr <= NR);
     let full = t.mr == MR && t.nr == NR;
-    let mut buf = [0.0f32; MR * NR];
+    // The staging tile of partial tiles, zeroed only where one is used
+    // (a full tile never touches it; zeroing it on every call cost the
+    // short-K calls of Winograd's GEMMs).
+    let mut stage = core::mem::MaybeUninit::<[f32; MR * NR]>::uninit();
+    let bp = stage.as_mut_ptr() as *mut f32;
     let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567);
     let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567);
     if load_c {
@@ -153,12 +157,13 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
         let (src, ld) = if full {
             (t.c as *const f32, t.ldc)
         } else {
+            core::ptr::write_bytes(bp, 0, MR * NR);
             for r in 0..t.mr {
                 for j in 0..t.nr {
-                    buf[r * NR + j] = *t.c.add(r * t.ldc + j);
+                    *bp.add(r * NR + j) = *t.c.add(r * t.ldc + j);
                 }
             }
-            (buf.as_ptr(), NR)
+            (bp as *const f32, NR)
         };
         vacc0x0123 = F32x4::load(src);
         vacc0x4567 = F32x4::load(src.add(4));
@@ -224,14 +229,13 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
             let (src, ld) = if full {
                 (e.residual, e.ldr)
             } else {
-                let mut tmp = [0.0f32; MR * NR];
+                core::ptr::write_bytes(bp, 0, MR * NR);
                 for r in 0..t.mr {
                     for j in 0..t.nr {
-                        tmp[r * NR + j] = *e.residual.add(r * e.ldr + j);
+                        *bp.add(r * NR + j) = *e.residual.add(r * e.ldr + j);
                     }
                 }
-                buf = tmp;
-                (buf.as_ptr(), NR)
+                (bp as *const f32, NR)
             };
             vacc0x0123 = vacc0x0123.add(F32x4::load(src));
             vacc0x4567 = vacc0x4567.add(F32x4::load(src.add(4)));
@@ -255,7 +259,7 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
         }
     }
 
-    let (dst, ld) = if full { (t.c, t.ldc) } else { (buf.as_mut_ptr(), NR) };
+    let (dst, ld) = if full { (t.c, t.ldc) } else { (bp, NR) };
     vacc0x0123.store(dst);
     vacc0x4567.store(dst.add(4));
     vacc1x0123.store(dst.add(ld));
@@ -265,9 +269,10 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
     vacc3x0123.store(dst.add(3 * ld));
     vacc3x4567.store(dst.add(3 * ld + 4));
     if !full {
+        // The stores above wrote all MR x NR values of the staging tile.
         for r in 0..t.mr {
             for j in 0..t.nr {
-                *t.c.add(r * t.ldc + j) = buf[r * NR + j];
+                *t.c.add(r * t.ldc + j) = *bp.add(r * NR + j);
             }
         }
     }
