@@ -617,50 +617,17 @@ pub fn relu_bias_grad(y: &[f32], dy: &[f32], c: usize, dx: &mut [f32], db: &mut 
     par::for_each_out_chunk_reduce(dx, c, 4096, db, |first, dxs, acc| {
         let ys = &y[first * c..][..dxs.len()];
         let dys = &dy[first * c..][..dxs.len()];
-        let zero = F32x4::zero();
         let mut c0 = 0;
         // 32 channels per pass where they fit (8 accumulators): one pass
         // over a 32-channel map instead of two over its half rows.
         while c0 + 32 <= c {
             // SAFETY: every row of ys, dys, dxs holds c >= c0 + 32 floats; acc holds c.
-            unsafe {
-                let a = acc.as_mut_ptr().add(c0);
-                let mut v: [F32x4; 8] = core::array::from_fn(|q| F32x4::load(a.add(4 * q)));
-                let mut o = c0;
-                while o < dxs.len() {
-                    for (q, vq) in v.iter_mut().enumerate() {
-                        let i = o + 4 * q;
-                        let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
-                        g.store(dxs.as_mut_ptr().add(i));
-                        *vq = vq.add(g);
-                    }
-                    o += c;
-                }
-                for (q, vq) in v.iter().enumerate() {
-                    vq.store(a.add(4 * q));
-                }
-            }
+            unsafe { relu_bias_columns::<8>(ys, dys, dxs, c, c0, acc) };
             c0 += 32;
         }
         while c0 + 16 <= c {
-            // SAFETY: every row of ys, dys, dxs holds c >= c0 + 16 floats; acc holds c.
-            unsafe {
-                let a = acc.as_mut_ptr().add(c0);
-                let mut v = [F32x4::load(a), F32x4::load(a.add(4)), F32x4::load(a.add(8)), F32x4::load(a.add(12))];
-                let mut o = c0;
-                while o < dxs.len() {
-                    for (q, vq) in v.iter_mut().enumerate() {
-                        let i = o + 4 * q;
-                        let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
-                        g.store(dxs.as_mut_ptr().add(i));
-                        *vq = vq.add(g);
-                    }
-                    o += c;
-                }
-                for (q, vq) in v.iter().enumerate() {
-                    vq.store(a.add(4 * q));
-                }
-            }
+            // SAFETY: as above, c >= c0 + 16.
+            unsafe { relu_bias_columns::<4>(ys, dys, dxs, c, c0, acc) };
             c0 += 16;
         }
         if c0 < c {
@@ -674,6 +641,32 @@ pub fn relu_bias_grad(y: &[f32], dy: &[f32], c: usize, dx: &mut [f32], db: &mut 
         }
     });
     Ok(())
+}
+
+/// Channels `c0..c0 + 4V` of [`relu_bias_grad`] over the rows of one chunk:
+/// `dx = y > 0 ? dy : 0` stored, and summed into `acc` in registers, rows in
+/// order.
+///
+/// # Safety
+/// Every row of `ys`, `dys`, `dxs` (`c` floats) holds `c0 + 4V` floats; `acc` holds `c`.
+#[inline(always)]
+unsafe fn relu_bias_columns<const V: usize>(ys: &[f32], dys: &[f32], dxs: &mut [f32], c: usize, c0: usize, acc: &mut [f32]) {
+    let zero = F32x4::zero();
+    let a = acc.as_mut_ptr().add(c0);
+    let mut v: [F32x4; V] = core::array::from_fn(|q| F32x4::load(a.add(4 * q)));
+    let mut o = c0;
+    while o < dxs.len() {
+        for (q, vq) in v.iter_mut().enumerate() {
+            let i = o + 4 * q;
+            let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
+            g.store(dxs.as_mut_ptr().add(i));
+            *vq = vq.add(g);
+        }
+        o += c;
+    }
+    for (q, vq) in v.iter().enumerate() {
+        vq.store(a.add(4 * q));
+    }
 }
 
 /// `acc[j] += sum over rows r of rows[r * c + c0 + j]` for `j < 16`, rows
