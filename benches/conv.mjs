@@ -13,6 +13,8 @@ import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+// Which layers predict runs on a filter transformed once (models/inference.ts), and the tiling.
+import { preparedVariant } from '../packages/cnn-ts/dist/ops/conv.js';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'string' }, only: { type: 'string' }, shape: { type: 'string', multiple: true }, 'forward-only': { type: 'boolean' } } });
 
@@ -71,6 +73,7 @@ function ourConv(core, shape) {
   const y = core.alloc(n * oh * ow * cout);
   const dx = core.alloc(n * h * w * cin);
   const dw = core.alloc(9 * cin * cout);
+  const prepared = [];
   return {
     forward: () => core.raw.conv2d(x, f, undefined, y, false, spec),
     backward: () => {
@@ -78,7 +81,16 @@ function ourConv(core, shape) {
       core.raw.conv2dBackpropFilter(x, dy, dw, spec);
     },
     backwardInput: () => core.raw.conv2dBackpropInput(dy, f, dx, spec),
-    free: () => [x, f, dy, y, dx, dw].forEach((b) => core.free(b)),
+    /** predict's path: the filter transformed for Winograd once (conv2dPrepareFilter), or null where predict does not. */
+    prepared: (() => {
+      const v = s === 1 ? preparedVariant(oh, ow, cin, cout) : null;
+      if (v === null) return null;
+      const u = core.alloc((v + 2) ** 2 * cin * Math.ceil(cout / 8) * 8);
+      core.raw.conv2dPrepareFilter(f, u, v, spec);
+      prepared.push(u);
+      return () => core.raw.conv2dPrepared(x, f, u, undefined, undefined, y, 0, spec);
+    })(),
+    free: () => [x, f, dy, y, dx, dw, ...prepared].forEach((b) => core.free(b)),
   };
 }
 
@@ -127,6 +139,7 @@ async function main() {
       { name: 'tfjs', run: t.forward },
       { name: 'ours1', run: o1.forward },
       { name: 'ours2', run: o2.forward },
+      ...(o1.prepared ? [{ name: 'ours1p', run: o1.prepared }, { name: 'ours2p', run: o2.prepared }] : []),
     ]);
     // tfjs-backend-cpu: slow, so a few single samples, forward only.
     await tf.setBackend('cpu');
@@ -145,7 +158,7 @@ async function main() {
     const row = {
       shape: name(shape),
       gflop: flops / 1e9,
-      forward: { tfjsWasm: fwd.tfjs, ours1: fwd.ours1, ours2: fwd.ours2, tfjsCpu: cpuMs },
+      forward: { tfjsWasm: fwd.tfjs, ours1: fwd.ours1, ours2: fwd.ours2, tfjsCpu: cpuMs, ours1Prepared: fwd.ours1p ?? null, ours2Prepared: fwd.ours2p ?? null },
       backward: { tfjsWasmInputOnly: bwd.tfjsIn, ours1: bwd.ours1, ours2: bwd.ours2 },
       ratio1: fwd.tfjs / fwd.ours1,
       ratio2vs2x: fwd.tfjs / 2 / fwd.ours2,
@@ -166,7 +179,26 @@ async function main() {
   const g2 = geomean(rows.map((r) => r.ratio2vs2x));
   console.log(`\ngeomean forward speed-up, 1 thread vs tfjs-wasm: ${g1.toFixed(2)}x (min ${Math.min(...rows.map((r) => r.ratio1)).toFixed(2)}x)`);
   console.log(`geomean forward speed-up, 2 threads vs 2x tfjs-wasm 1-thread: ${g2.toFixed(2)}x`);
+  printPrepared(rows);
   if (args.json) writeFileSync(args.json, JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0].model, rows, g1, g2 }, null, 2));
+}
+
+/**
+ * The forward as predict runs it: on the shapes where predict keeps the
+ * filter transformed (conv2dPrepared), timed in the same race. tfjs-wasm's
+ * XNNPACK also packs a filter once per filter tensor (its operator cache).
+ */
+function printPrepared(rows) {
+  const p = rows.filter((r) => r.forward.ours1Prepared !== null);
+  if (!p.length) return;
+  console.log("\n# forward on a filter transformed once (predict's path, conv2dPrepared; tfjs-wasm's XNNPACK also keeps its packed filter per filter tensor)");
+  console.log('shape                     | ours-1t ms  x tfjs | ours-2t ms  2t/1t');
+  for (const r of p) {
+    const f = r.forward;
+    console.log(`${r.shape.padEnd(25)} | ${fmt(f.ours1Prepared, 2)} ${fmt(f.tfjsWasm / f.ours1Prepared, 2)} | ${fmt(f.ours2Prepared, 2)} ${fmt(f.ours1Prepared / f.ours2Prepared, 2)}`);
+  }
+  const best = rows.map((r) => r.forward.tfjsWasm / (r.forward.ours1Prepared ?? r.forward.ours1));
+  console.log(`geomean forward speed-up, 1 thread vs tfjs-wasm, predict's path where it differs: ${geomean(best).toFixed(2)}x (min ${Math.min(...best).toFixed(2)}x)`);
 }
 
 function printBackward(rows) {

@@ -16,6 +16,12 @@
 //        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
 //   node benches/tuning.mjs --op predict --model resnet50 --fusion residual --values 1,2 [--threads 1]
 //        (the same with one of predict's graph rewrites off (1) / on (2), models/inference.ts `fusion`)
+//   node benches/tuning.mjs --op prepared --values 0,2,4 [--threads 1] [--shape ...]
+//        (3x3 stride-1 forward: 0 = conv2d, which transforms its filter every call,
+//        2 / 4 = conv2dPrepared on a filter conv2dPrepareFilter transformed once for
+//        F(2x2) / F(4x4): what predict runs, models/inference.ts)
+//   node benches/tuning.mjs --op matmul --switch 18 --values 1,2 --shape 1,25088,4096 [--threads 2]
+//        (matMul of an m x k by a k x n matrix, --shape m,k,n: VGG16's first dense layer at batch 1)
 //   --kernel k: the convolutions of --op fwd|dx|dw are k x k (default 3); --pad same|valid (default same)
 import { loadCore, encodeConv2d } from 'cnn-worker';
 import { parseArgs } from 'node:util';
@@ -113,6 +119,26 @@ async function trainSteps() {
 }
 
 const core = await loadCore({ threads: Number(args.threads) });
+if (args.op === 'matmul') {
+  const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
+  console.log(`# switch ${sw}, values ${values.join('/')}, op matmul, ${args.threads} thread(s), medians of ${args.rounds} rounds (ms)`);
+  for (const [m, k, n] of (args.shape ?? ['1,25088,4096']).map((s) => s.split(',').map(Number))) {
+    const a = core.upload(rnd(m * k)), b = core.upload(rnd(k * n)), c = core.alloc(m * n);
+    const samples = values.map(() => []);
+    for (let r = -1; r < Number(args.rounds); r++) {
+      values.forEach((v, i) => {
+        core.raw.setTuning(sw, v);
+        const t0 = performance.now();
+        core.raw.matMul(a, b, c, m, n, k, false, false);
+        if (r >= 0) samples[i].push(performance.now() - t0);
+      });
+    }
+    core.raw.setTuning(sw, 0);
+    console.log(`${m}x${k}x${n}`.padEnd(24), values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(2)}`).join('  '));
+    [a, b, c].forEach((h) => core.free(h));
+  }
+  process.exit(0);
+}
 const other = args.against ? await loadCore({ threads: Number(args['other-threads'] ?? args.threads), wasmBase: pathToFileURL(args.against.replace(/\/?$/, '/')).href }) : null;
 const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
 // Contenders: (core, switch value) pairs.
@@ -126,23 +152,31 @@ for (const [n, h, w, cin, cout, s] of shapes) {
   const oh = args.pad === 'valid' ? Math.floor((h - k) / s) + 1 : Math.ceil(h / s);
   const ow = args.pad === 'valid' ? Math.floor((w - k) / s) + 1 : Math.ceil(w / s);
   const data = { x: rnd(n * h * w * cin), f: rnd(k * k * cin * cout), dy: rnd(n * oh * ow * cout) };
-  const ops = contenders.map(([c]) => {
+  const ops = contenders.map(([c, v]) => {
     const x = c.upload(data.x), f = c.upload(data.f), dy = c.upload(data.dy);
     const y = c.alloc(n * oh * ow * cout), dx = c.alloc(n * h * w * cin), dw = c.alloc(k * k * cin * cout);
+    const prepared = {};
+    if (args.op === 'prepared') {
+      for (const v of values.filter((v) => v !== 0)) {
+        prepared[v] = c.alloc((v + 2) ** 2 * cin * Math.ceil(cout / 8) * 8);
+        c.raw.conv2dPrepareFilter(f, prepared[v], v, spec);
+      }
+    }
     const run = {
       fwd: () => c.raw.conv2d(x, f, undefined, y, true, spec),
       dx: () => c.raw.conv2dBackpropInput(dy, f, dx, spec),
       dw: () => c.raw.conv2dBackpropFilter(x, dy, dw, spec),
+      prepared: (v) => (v === 0 ? c.raw.conv2d(x, f, undefined, y, true, spec) : c.raw.conv2dPrepared(x, f, prepared[v], undefined, undefined, y, 1, spec)),
     }[args.op];
-    return { run, free: () => [x, f, dy, y, dx, dw].forEach((b) => c.free(b)) };
+    return { run, free: () => [x, f, dy, y, dx, dw, ...Object.values(prepared)].forEach((b) => c.free(b)) };
   });
   const samples = contenders.map(() => []);
   for (let r = -1; r < Number(args.rounds); r++) {
     contenders.forEach(([c, v], i) => {
-      if (!other) c.raw.setTuning(sw, v);
+      if (!other && args.op !== 'prepared') c.raw.setTuning(sw, v);
       const t0 = performance.now();
-      ops[i].run();
-      ops[i].run();
+      ops[i].run(v);
+      ops[i].run(v);
       const ms = (performance.now() - t0) / 2;
       if (r >= 0) samples[i].push(ms);
     });

@@ -174,6 +174,56 @@ describe('predict folds batch norm and fuses activations', () => {
     expect(tf.memory().numTensors).toBe(start);
   });
 
+  it('3x3 stride-1 convolutions run on filters transformed once (F(4x4) and F(2x2)), match the layers, follow weight changes and are freed', async () => {
+    // 16x16x16 -> 24: 16 F(4x4) tiles (F(4x4)); 8x8x24 -> 40: 4 F(4x4) tiles, 16 F(2x2) tiles (F(2x2));
+    // nothing for the stride-2 first layer (4 input channels) nor the 'valid' 6x6x40 -> 8 (9 F(2x2) tiles).
+    const build = () => {
+      const m = tf.sequential();
+      m.add(L.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', inputShape: [32, 32, 4] }));
+      m.add(L.conv2d({ filters: 24, kernelSize: 3, padding: 'same', activation: 'relu' }));
+      m.add(L.maxPooling2d({ poolSize: 2 }));
+      m.add(L.conv2d({ filters: 40, kernelSize: 3, padding: 'same', activation: 'relu' }));
+      m.add(L.conv2d({ filters: 8, kernelSize: 3, padding: 'valid' }));
+      return m;
+    };
+    /** New random weights: the transformed filters must follow (stale ones would give the old output). */
+    const reweigh = (m: tf.Sequential, seed: number) => {
+      const old = m.getWeights();
+      const ws = old.map((w, i) => tf.randomNormal(w.shape, 0, 0.3, 'float32', seed + i));
+      m.setWeights(ws);
+      tf.dispose([...ws, ...old]);
+    };
+    tf.random.setSeed(8);
+    const m = build();
+    // Only the two convolutions with transformed filters run as groups of their own.
+    expect(fusedLayers(m)).toEqual(['Conv2D', 'Conv2D']);
+    for (const n of [1, 3]) {
+      const xs = tf.randomNormal([n, 32, 32, 4]);
+      for (const d of await compare(m, xs)) expect(d).toBeLessThan(1e-5);
+      xs.dispose();
+    }
+    const x = tf.randomNormal([1, 32, 32, 4]);
+    const p0 = m.predict(x) as tf.Tensor;
+    const before = p0.dataSync().slice();
+    p0.dispose();
+    reweigh(m, 40);
+    const after = m.predict(x) as tf.Tensor;
+    expect(relDiff(after.dataSync(), before)).toBeGreaterThan(1e-3);
+    for (const d of await compare(m, x)) expect(d).toBeLessThan(1e-5);
+    tf.dispose([after, x]);
+    m.dispose();
+    // The transformed filters are the plan's: a rebuild and dispose free them (apply, in compare, is not used here).
+    const start = tf.memory().numTensors;
+    const m2 = build();
+    const x2 = tf.randomNormal([2, 32, 32, 4]);
+    tf.dispose(m2.predict(x2));
+    reweigh(m2, 60);
+    tf.dispose(m2.predict(x2));
+    x2.dispose();
+    m2.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
   it('does not fuse under a gradient tape, nor a batch norm whose input is used elsewhere', () => {
     tf.random.setSeed(7);
     const x = tf.input({ shape: [6, 6, 4] });

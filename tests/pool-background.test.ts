@@ -133,6 +133,26 @@ console.log(JSON.stringify({ beforeRead, afterReadSync, after: spawned, read: r.
     expect(r.counts).toBe(2);
   });
 
+  it('waitForThreads: false: the reads before the pool starts set one timer to start it, not one each', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+const { loadCore, Executor } = await import('cnn-worker');
+const core = await loadCore({ threads: 2, simd: 'strict', waitForThreads: false });
+const ex = new Executor(core);
+ex.submit([{ kind: 'upload', id: 1, data: new Float32Array(16).fill(2) }]);
+const set = globalThis.setTimeout;
+let zero = 0;
+globalThis.setTimeout = (f, ms, ...a) => { if (!ms) zero += 1; return set(f, ms, ...a); };
+const reads = [1, 2, 3, 4, 5].map(() => ex.submit([{ kind: 'read', id: 1 }]).reads[0][0]);
+globalThis.setTimeout = set;
+await core.threadsReady;
+console.log(JSON.stringify({ zero, reads, counts: core.threadTaskCounts().length }));
+`], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { zero: number; reads: number[]; counts: number };
+    expect(r.reads).toEqual([2, 2, 2, 2, 2]);
+    expect(r.zero).toBe(1);
+    expect(r.counts).toBe(2);
+  });
+
   it('ready({ threads: 2 }) waits for the pool by default: the first ops already use both threads', () => {
     const r = run(body("await tf.ready({ threads: 2, simd: 'strict' });"));
     expect(r.before.counts).toHaveLength(2);

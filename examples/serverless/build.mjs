@@ -44,13 +44,21 @@ mkdirSync(out, { recursive: true });
 // entry: its Node entry awaits the core at import (top-level await, which a
 // CommonJS script cannot have); the handler awaits `tf.ready()` itself, and
 // the core still starts at import. Dynamic imports become require() calls
-// (a vm.Script has no module loader of its own): the bundled decoders and
-// Node's built-ins.
+// (a vm.Script has no module loader of its own): the bundled decoders, the
+// first core's wasm glue and Node's built-ins. cnn-worker imports the glue of
+// any further core (a restart) by URL, through the import() entry.mjs gives it.
+// cnn-worker's main-thread modules and the glue of its first core are in the
+// bundle too, so they run from the code cache: as ES modules of their own,
+// Node loads them one at a time (resolve, read, compile), 8-11 ms of a cold
+// start. Their `import.meta.url` is their file in node_modules/cnn-worker/dist/,
+// which is still there beside the bundle: the URLs they resolve against it
+// (`../wasm/`, the pool's worker scripts) hold.
 await bundle(join(repo, 'examples/serverless/handler.ts'), join(out, 'handler.body.cjs'), {
   format: 'cjs',
-  external: ['cnn-worker'],
   alias: { 'cnn-ts': join(repo, 'packages/cnn-ts/dist/index.js') },
   supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__cnnWorkerUrl' },
+  banner: { js: "var __cnnWorkerUrl = require('node:url').pathToFileURL(__dirname + '/node_modules/cnn-worker/dist/index.js').href;" },
 });
 cpSync(join(repo, 'examples/serverless/entry.mjs'), join(out, 'handler.mjs'));
 
@@ -67,12 +75,6 @@ function copyPackage(name, keep) {
 copyPackage('cnn-worker', (p) => /^dist\/[^/]+\.js$/.test(p) && !p.endsWith('.browser.js') || /^wasm\/(threaded|single)\/(cnn_core\.js|cnn_core_bg(\.relaxed)?\.wasm|snippets\/.*\.js)$/.test(p) || p === 'LICENSE');
 // comlink's main is its UMD file (what Node imports); node-only.js imports the ES node adapter.
 copyPackage('comlink', (p) => p === 'dist/umd/comlink.js' || p === 'dist/esm/node-adapter.mjs' || p === 'LICENSE');
-// What the function's thread imports of cnn-worker, as one module beside its
-// files (so that its URLs, `../wasm/` and the pool's worker scripts, hold):
-// Node loads ES modules one at a time (resolve, read, compile), and
-// cnn-worker's 15, with comlink's CommonJS build, took 25-35 ms of the cold
-// start. The pool threads still load the package's own files.
-await bundle(join(out, 'node_modules/cnn-worker/dist/index.js'), join(out, 'node_modules/cnn-worker/dist/node.bundle.js'), { external: ['node:*', '../wasm/*'] });
 cpSync(modelDir, join(out, 'model'), { recursive: true, filter: (p) => !/\.(png|onnx)$/.test(p) });
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
 

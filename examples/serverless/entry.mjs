@@ -16,13 +16,11 @@
  * bundle compiles as usual, about 30 ms slower; build the function with the
  * Node version it will run on (e.g. inside the platform's build image).
  *
- * cnn-worker stays an ES module package beside the bundle (its wasm and
- * pool workers are files it loads by URL), whose main-thread modules
- * build.mjs bundles into dist/node.bundle.js; the bundle gets it, and Node's
- * built-ins, through the `require` it is given.
+ * cnn-worker's main-thread modules and its wasm glue are in the bundle
+ * (build.mjs); the package stays beside it for the files it loads by URL:
+ * the wasm, and the pool threads' modules. The bundle gets Node's built-ins
+ * through the `require` it is given.
  */
-// cnn-worker's modules bundled into one (build.mjs says why).
-import * as cnnWorker from './node_modules/cnn-worker/dist/node.bundle.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +40,17 @@ const script = new Script(source, { filename: body, cachedData });
 /** Whether V8 took the code cache: 'accepted', 'rejected' (another V8 version or flags) or 'none'. */
 export const codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
 
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, createRequire(import.meta.url), mod, body, fileURLToPath(new URL('.', import.meta.url)));
 // cnn-worker turns on V8's relaxed SIMD flag (Node 20) when it loads the
 // core, after this compile; V8 checks the flags a cache was made under.
-const relaxedAtStart = cnnWorker.hasRelaxedSimd();
-const local = createRequire(import.meta.url);
-const mod = { exports: {} };
-script.runInThisContext()(mod.exports, (id) => (id === 'cnn-worker' ? cnnWorker : local(id)), mod, body, fileURLToPath(new URL('.', import.meta.url)));
+// The bundle's run only started loading the core (it awaits the built-ins
+// first), so the flag is still as the process started.
+const relaxedAtStart = mod.exports.hasRelaxedSimd();
+// A script has no import() of its own (esbuild made the bundle's require
+// calls); cnn-worker imports the glue of a second core (a restart for other
+// options) by URL, with this module's.
+mod.exports.setModuleImporter((url) => import(url));
 
 /** AWS Lambda (API Gateway / function URL events). */
 export const handler = mod.exports.handler;
@@ -62,6 +65,6 @@ export const classifier = mod.exports.classifier;
  * process started with, which are the ones the next cold start compiles under.
  */
 export function writeCodeCache() {
-  if (!relaxedAtStart && cnnWorker.hasRelaxedSimd()) setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+  if (!relaxedAtStart && mod.exports.hasRelaxedSimd()) setFlagsFromString('--no-experimental-wasm-relaxed-simd');
   writeFileSync(cacheFile, script.createCachedData());
 }

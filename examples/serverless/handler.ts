@@ -57,3 +57,5 @@ export const handler = fn.handler;
 export default fn.nodeHandler;
 /** For tests and the benchmark. */
 export const classifier = fn.classifier;
+/** For the deployed entry (examples/serverless/entry.mjs): its code cache, and the import() a script lacks. */
+export { hasRelaxedSimd, setModuleImporter } from 'cnn-worker';

@@ -198,6 +198,12 @@ const CONV_CHECKS: Checks = Checks {
     threads: t(CONV, "one_and_two_threads_are_bit_identical"),
     golden: golden("conv2d_matches_tensorflow"),
 };
+/// Predict's pre-transformed Winograd filters: both kernels in one test each.
+const PREPARED_CHECKS: Checks = Checks {
+    reference: t(CONV, "prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threads"),
+    threads: t(CONV, "prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threads"),
+    golden: golden("conv2d_matches_tensorflow"),
+};
 const DW_CHECKS: Checks = Checks {
     reference: t(DW, "simd_matches_reference_on_random_shapes"),
     threads: t(DW, "one_and_two_threads_give_identical_bits"),
@@ -278,6 +284,28 @@ pub const KERNELS: &[Kernel] = &[
             threads: t(CONV, "residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads"),
             golden: t(CONV, "residual_store_by_hand"),
         },
+    },
+    Kernel {
+        name: "conv2dPrepareFilter",
+        doc: "`prepared` = the 3x3 stride-1 filter `w` transformed for Winograd F(`variant`x`variant`, 3x3) (`variant` 2 or 4), packed as `conv2dPrepared` reads it (predict computes it once per weights version).",
+        inputs: &[b("w")],
+        inplace: &[],
+        outputs: &[full("prepared")],
+        params: &[p("variant", U32), p("spec", U32s)],
+        returns: Returns::Nothing,
+        run: "conv::winograd::prepare_filter(&conv_geometry(OP, spec)?, w, conv::winograd::variant_of_code(OP, variant)?, prepared)",
+        checks: PREPARED_CHECKS,
+    },
+    Kernel {
+        name: "conv2dPrepared",
+        doc: "`conv2dResidual` (`residual` optional) by Winograd on `prepared`, the filter `w` as `conv2dPrepareFilter` transformed it, in its tiling.",
+        inputs: &[b("x"), b("w"), b("prepared"), opt("bias"), opt("residual")],
+        inplace: &[],
+        outputs: &[full("y")],
+        params: &[p("activation", U32), p("spec", U32s)],
+        returns: Returns::Nothing,
+        run: "conv::conv2d_prepared(&conv_geometry(OP, spec)?, x, w, prepared, bias, residual, Activation::from_code(OP, activation)?, y)",
+        checks: PREPARED_CHECKS,
     },
     Kernel {
         name: "conv2dBackpropInput",

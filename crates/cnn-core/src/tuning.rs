@@ -90,7 +90,16 @@ pub struct Tuning {
     /// input or at zeros (`im2col::Patches::split_edge_rows`), instead of
     /// gathering the run of a row that crosses the padding.
     pub split_edge_segments: bool,
-    // Switches 17-19 belong to the forward paths (issue 17's inference work).
+    /// Switch 17. `conv2dPrepared` (predict's convolutions) runs Winograd
+    /// on the transformed filter it is given (`conv::winograd::prepare_filter`,
+    /// computed once per weights version) instead of transforming the
+    /// filter on every call (off: the `conv2d` path, which ignores it).
+    pub prepared_filters: bool,
+    /// Switch 18. The one-row GEMM (`gemm::gemv_rows`, dense layers at
+    /// batch 1-3) splits its columns in one block per thread, reading long
+    /// runs of each row of B, instead of 256-column blocks.
+    pub gemv_row_runs: bool,
+    // Switch 19 is kept for the forward paths.
     /// Switch 20. The col2im input gradient (strides > 1) adds each tile
     /// of `dP = dy W^T` into dx as the micro-kernel makes it
     /// (`conv::band_scatter_add`), instead of writing a band of `dP` and
@@ -135,6 +144,8 @@ impl Tuning {
         max_pool_backward_2x2: true,
         winograd_even_blocks: true,
         split_edge_segments: true,
+        prepared_filters: true,
+        gemv_row_runs: true,
         dx_scatter_tiles: true,
         filter_grad_pack_by_pixel: true,
         flip_filter_vector: true,
@@ -181,6 +192,8 @@ impl Tuning {
             14 => self.max_pool_backward_2x2 = flag(d.max_pool_backward_2x2),
             15 => self.winograd_even_blocks = flag(d.winograd_even_blocks),
             16 => self.split_edge_segments = flag(d.split_edge_segments),
+            17 => self.prepared_filters = flag(d.prepared_filters),
+            18 => self.gemv_row_runs = flag(d.gemv_row_runs),
             20 => self.dx_scatter_tiles = flag(d.dx_scatter_tiles),
             21 => self.filter_grad_pack_by_pixel = flag(d.filter_grad_pack_by_pixel),
             22 => self.flip_filter_vector = flag(d.flip_filter_vector),
@@ -210,10 +223,13 @@ mod tests {
         assert_eq!(d.with_switch(2, 4).winograd_filter_grad, Winograd::Large);
         assert!(!d.with_switch(9, 1).gemm_single_k_block);
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
+        assert!(!d.with_switch(17, 1).prepared_filters);
+        assert!(!d.with_switch(18, 1).gemv_row_runs);
+        // 19 (kept for the forward paths) and numbers past the last switch change nothing.
+        assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
-        // 17-19 are numbers kept for the forward paths' switches: unknown here.
         for i in 0..Tuning::SWITCHES {
-            if (17..=19).contains(&i) {
+            if i == 19 {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

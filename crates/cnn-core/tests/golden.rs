@@ -49,6 +49,7 @@ fn close(got: &[f32], want: &[f32], tol: f32, what: &str) {
 #[test]
 fn conv2d_matches_tensorflow() {
     let mut n = 0;
+    let mut prepared = 0;
     for c in cases().iter().filter(|c| c["kind"] == "conv2d") {
         let name = c["name"].as_str().unwrap();
         let x = usizes(&c["x_shape"]);
@@ -73,6 +74,17 @@ fn conv2d_matches_tensorflow() {
         let mut y = vec![0.0; p.output_len()];
         conv::conv2d(&p, &xv, &wv, None, Activation::Linear, &mut y).unwrap();
         close(&y, &f32s(&c["y"]), 1e-4, &format!("{name}: forward"));
+        if conv::winograd::shape_ok(&p) {
+            // Predict's path: the filter transformed once, in both tilings.
+            for variant in [conv::winograd::Variant::F2, conv::winograd::Variant::F4] {
+                let mut u = vec![0.0; conv::winograd::prepared_len(p.cin, p.cout, variant)];
+                conv::winograd::prepare_filter(&p, &wv, variant, &mut u).unwrap();
+                let mut yp = vec![0.0; p.output_len()];
+                conv::conv2d_prepared(&p, &xv, &wv, &u, None, None, Activation::Linear, &mut yp).unwrap();
+                close(&yp, &f32s(&c["y"]), 1e-4, &format!("{name}: forward, prepared {variant:?}"));
+                prepared += 1;
+            }
+        }
         if c["dx"].as_array().is_some_and(|a| !a.is_empty()) {
             let mut dx = vec![0.0; p.input_len()];
             conv::conv2d_backward_input(&p, &rv, &wv, &mut dx).unwrap();
@@ -84,6 +96,7 @@ fn conv2d_matches_tensorflow() {
         n += 1;
     }
     assert_eq!(n, 7);
+    assert!(prepared >= 2, "no golden case took the prepared-filter path");
 }
 
 #[test]

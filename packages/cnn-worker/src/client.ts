@@ -87,7 +87,8 @@ export async function spawnWorker(opts: SpawnOptions = {}): Promise<WorkerClient
     opts.onDeath?.(dead);
   };
   if (isNode) {
-    const { Worker, nodeEndpoint } = await nodeModules();
+    const { workerThreads, nodeEndpoint } = await nodeModules();
+    const { Worker } = await workerThreads();
     const w = new Worker(new URL(opts.workerUrl ?? new URL('./worker.js', import.meta.url).href), { execArgv: workerExecArgv() });
     w.on('error', (e) => kill(e.message));
     w.on('exit', (code) => kill(code === POOL_LOST_EXIT_CODE ? `exit code ${code}: a pool thread of its core died` : `exit code ${code}`));

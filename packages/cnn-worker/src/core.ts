@@ -42,18 +42,16 @@ export interface LoadOptions {
 
 /**
  * Whether to load the relaxed build. `'relaxed'` where the engine cannot run
- * it is an error at the call; `'auto'` falls back to strict.
+ * it is an error at the call; `'auto'` falls back to strict. `setFlags`
+ * (Node: `v8.setFlagsFromString`) turns on Node 20's relaxed SIMD flag.
  */
-async function useRelaxed(choice: SimdChoice | undefined): Promise<boolean> {
+function useRelaxed(choice: SimdChoice | undefined, setFlags?: (flags: string) => void): boolean {
   const c = choice ?? 'auto';
   if (c !== 'auto' && c !== 'relaxed' && c !== 'strict') {
     throw new Error(`loadCore: simd must be 'auto', 'relaxed' or 'strict', got ${JSON.stringify(choice)}`);
   }
   if (c === 'strict') return false;
-  if (!hasRelaxedSimd() && isNode && process.versions.node.startsWith('20.')) {
-    const { setFlagsFromString } = await nodeModules();
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
-  }
+  if (!hasRelaxedSimd() && setFlags && process.versions.node.startsWith('20.')) setFlags('--experimental-wasm-relaxed-simd');
   if (hasRelaxedSimd()) return true;
   if (c === 'relaxed') {
     throw new Error('loadCore: simd \'relaxed\' needs WebAssembly relaxed SIMD (Chromium >= 114, Node >= 20); this engine has none: use \'auto\' or \'strict\'');
@@ -81,6 +79,9 @@ export class Core {
 
   /** Starts a pool that waits for its turn (`waitForThreads: false`); unset once called. */
   private startPool: (() => void) | undefined;
+
+  /** The timer the first read set to start that pool. */
+  private poolTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(raw: CoreModule, info: CoreInfo, health: PoolHealth = new PoolHealth(), threadsReady: Promise<void> = Promise.resolve(), startPool?: () => void) {
     this.raw = raw;
@@ -168,8 +169,8 @@ export class Core {
   /** Copies a buffer out into a fresh (transferable) array. */
   read(handle: number, length: number): Float32Array {
     // The first result read back (a serverless function's first prediction):
-    // the pool starts once it has reached the caller (a timer).
-    if (this.startPool) setTimeout(() => this.startThreads(), 0);
+    // the pool starts once it has reached the caller (a timer, set once).
+    if (this.startPool && !this.poolTimer) this.poolTimer = setTimeout(() => this.startThreads(), 0);
     return this.view(handle, length).slice();
   }
 
@@ -211,10 +212,15 @@ function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreIn
   return { ...b, flavor, poolThreads };
 }
 
-async function defaultThreads(): Promise<number> {
+/** The default thread count: the cores (at most 16) where threads are allowed. `cores` is Node's `os.availableParallelism`. */
+function defaultThreads(cores?: () => number): number {
   if (!canUseThreads()) return 1;
-  if (isNode) return Math.min(16, (await nodeModules()).availableParallelism());
-  return Math.min(16, navigator.hardwareConcurrency || 1);
+  return Math.min(16, cores ? cores() : navigator.hardwareConcurrency || 1);
+}
+
+function checkThreads(flavor: Flavor, threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
+  if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
 }
 
 /**
@@ -228,20 +234,39 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   if (flavor === 'threaded' && !threadsOk) {
     throw new Error('loadCore: the threaded build needs SharedArrayBuffer; serve the page cross-origin isolated (COOP/COEP headers) or use flavor "single"');
   }
-  const threads = opts.threads ?? (flavor === 'single' ? 1 : await defaultThreads());
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`loadCore: threads must be a positive integer, got ${threads}`);
-  if (flavor === 'single' && threads > 1) throw new Error(`loadCore: the single-threaded build cannot use ${threads} threads`);
-  const relaxed = await useRelaxed(opts.simd);
-  if (!isNode) return loadInBrowser(flavor, threads, opts.wasmBase, relaxed);
+  if (!isNode) {
+    const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads());
+    checkThreads(flavor, threads);
+    return loadInBrowser(flavor, threads, opts.wasmBase, useRelaxed(opts.simd));
+  }
+  // Node: one await (the built-ins) before the wasm is read. Each further
+  // await let work queued meanwhile run first (a serverless function's
+  // other start-up work: decoder, request), and the read and compile of
+  // the wasm started after it, 10-15 ms later; they now run on V8's threads
+  // while this thread does that work.
+  const { readFileSync, startNodePool, availableParallelism, setFlagsFromString } = await nodeModules();
+  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism));
+  checkThreads(flavor, threads);
+  const relaxed = useRelaxed(opts.simd, setFlagsFromString);
   const base = opts.wasmBase ?? defaultWasmBase();
-  const gUrl = instanceUrl(glueUrl(base, flavor));
+  const plainGlue = glueUrl(base, flavor);
+  const gUrl = instanceUrl(plainGlue);
   const wUrl = wasmUrl(base, flavor, relaxed);
-  const { readFile, startNodePool } = await nodeModules();
   // The wasm is read and compiled (on V8's threads) while the glue loads.
+  // Read synchronously (0.5 MB, well under a millisecond): fs/promises'
+  // open, stat, read and close each wait for a turn of this thread's event
+  // loop, which at start-up is busy, so the compile began 10-20 ms later.
   // (V8 compiles its functions on their first calls: compiling all of them
   // up front made the first forward pass 10-20 ms shorter but the start no
   // shorter, with more CPU, which a busy host makes slower.)
-  const [raw, module] = await Promise.all([importGlue(gUrl), readFile(new URL(wUrl)).then((bytes) => WebAssembly.compile(bytes))]);
+  const compiled = WebAssembly.compile(readFileSync(new URL(wUrl)));
+  // The process's first core from the package's own files imports its glue
+  // by the literal specifier (the same module as by its URL), which a
+  // bundler for Node can then carry in the bundle: the serverless example
+  // runs it from V8's code cache with the rest, instead of loading and
+  // compiling two more ES modules at every cold start.
+  const glue = opts.wasmBase === undefined && gUrl === plainGlue ? importDefaultGlue(flavor) : importGlue(gUrl);
+  const [raw, module] = await Promise.all([glue, compiled]);
   const health = new PoolHealth();
   raw.initSync({ module });
   const info = parseInfo(raw, flavor, threads);

@@ -76,8 +76,21 @@ export function instanceUrl(url: string): string {
   return instances === 1 ? url : `${url}?instance=${instances}`;
 }
 
+let importer = (url: string): Promise<unknown> => import(/* webpackIgnore: true */ /* @vite-ignore */ url);
+
+/**
+ * Sets how this package imports the ES modules it loads by URL (the glue of
+ * a core that is not the process's first). Default: `import(url)`. For
+ * code that cannot run a dynamic import: a bundle run as a `vm.Script`
+ * (examples/serverless/entry.mjs), where it would become a `require`, gets
+ * one from the ES module that runs it.
+ */
+export function setModuleImporter(importUrl: (url: string) => Promise<unknown>): void {
+  importer = importUrl;
+}
+
 function importModule(url: string): Promise<CoreModule> {
-  return withSelfShim(() => import(/* webpackIgnore: true */ /* @vite-ignore */ url) as Promise<CoreModule>);
+  return withSelfShim(() => importer(url) as Promise<CoreModule>);
 }
 
 async function withSelfShim(load: () => Promise<CoreModule>): Promise<CoreModule> {

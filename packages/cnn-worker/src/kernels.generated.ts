@@ -16,6 +16,10 @@ export interface KernelExports {
   conv2d(x: number, w: number, bias: number | undefined, y: number, activation: number, spec: Uint32Array): void;
   /** `y = act((conv2d(x, w) + bias) + residual)`, `residual` shaped as `y` (a residual block's shortcut added in the store; predict's fused ResNet blocks); `bias` optional, `activation` as conv2d's. */
   conv2dResidual(x: number, w: number, bias: number | undefined, residual: number, y: number, activation: number, spec: Uint32Array): void;
+  /** `prepared` = the 3x3 stride-1 filter `w` transformed for Winograd F(`variant`x`variant`, 3x3) (`variant` 2 or 4), packed as `conv2dPrepared` reads it (predict computes it once per weights version). */
+  conv2dPrepareFilter(w: number, prepared: number, variant: number, spec: Uint32Array): void;
+  /** `conv2dResidual` (`residual` optional) by Winograd on `prepared`, the filter `w` as `conv2dPrepareFilter` transformed it, in its tiling. */
+  conv2dPrepared(x: number, w: number, prepared: number, bias: number | undefined, residual: number | undefined, y: number, activation: number, spec: Uint32Array): void;
   /** `dx` from `dy` and the filter (also the transposed convolution). */
   conv2dBackpropInput(dy: number, w: number, dx: number, spec: Uint32Array): void;
   /** `dw` from the input and `dy`. */
@@ -121,6 +125,8 @@ export interface KernelParams {
   matMulScalar: [m: number, n: number, k: number];
   conv2d: [activation: number, spec: Uint32Array];
   conv2dResidual: [activation: number, spec: Uint32Array];
+  conv2dPrepareFilter: [variant: number, spec: Uint32Array];
+  conv2dPrepared: [activation: number, spec: Uint32Array];
   conv2dBackpropInput: [spec: Uint32Array];
   conv2dBackpropFilter: [spec: Uint32Array];
   biasGrad: [channels: number];
@@ -176,6 +182,8 @@ export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => Ker
   matMulScalar: (p) => [p.m, p.n, p.k],
   conv2d: (p) => [p.activation, p.spec],
   conv2dResidual: (p) => [p.activation, p.spec],
+  conv2dPrepareFilter: (p) => [p.variant, p.spec],
+  conv2dPrepared: (p) => [p.activation, p.spec],
   conv2dBackpropInput: (p) => [p.spec],
   conv2dBackpropFilter: (p) => [p.spec],
   biasGrad: (p) => [p.channels],
@@ -231,6 +239,8 @@ export interface KernelParamStructs {
   matMulScalar: { m: number; n: number; k: number };
   conv2d: { activation: number; spec: Uint32Array };
   conv2dResidual: { activation: number; spec: Uint32Array };
+  conv2dPrepareFilter: { variant: number; spec: Uint32Array };
+  conv2dPrepared: { activation: number; spec: Uint32Array };
   conv2dBackpropInput: { spec: Uint32Array };
   conv2dBackpropFilter: { spec: Uint32Array };
   biasGrad: { channels: number };
@@ -289,6 +299,8 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
   matMulScalar: [2, 0, 1],
   conv2d: [3, 0, 1],
   conv2dResidual: [4, 0, 1],
+  conv2dPrepareFilter: [1, 0, 1],
+  conv2dPrepared: [5, 0, 1],
   conv2dBackpropInput: [2, 0, 1],
   conv2dBackpropFilter: [2, 0, 1],
   biasGrad: [1, 0, 1],
@@ -343,7 +355,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
  * give them recycled buffers that are not zero-filled first (zeroing 50+ MB a
  * training step was ~5 % of the time). Any other kernel's outputs arrive zeroed.
  */
-export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dResidual', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
+export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dResidual', 'conv2dPrepareFilter', 'conv2dPrepared', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
 
 /** `unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs). */
 export const Unary = {

@@ -5,9 +5,14 @@
  * Node-only worker ever reaches a browser build (webpack 5 refuses `node:`
  * imports for the web; Vite would try to bundle node-pool-worker.js).
  */
-export { Worker, parentPort } from 'node:worker_threads';
+/**
+ * node:worker_threads, loaded on first use (worker mode, the thread pool):
+ * it brings ten more built-in modules (2-3 ms to load) that a core running
+ * on the calling thread does not need to start.
+ */
+export const workerThreads = (): Promise<typeof import('node:worker_threads')> => import('node:worker_threads');
 export { default as nodeEndpoint } from 'comlink/dist/esm/node-adapter.mjs';
-export { readFile } from 'node:fs/promises';
+export { readFileSync } from 'node:fs';
 export { availableParallelism } from 'node:os';
 export { setFlagsFromString } from 'node:v8';
 export { startNodePool } from './node-pool.js';

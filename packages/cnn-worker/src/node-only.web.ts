@@ -5,10 +5,9 @@
 function nodeOnly(name: string): never {
   throw new Error(`cnn-worker: ${name} is Node-only, but this is a browser build`);
 }
-export const Worker = undefined;
-export const parentPort = undefined;
+export const workerThreads = (): never => nodeOnly('workerThreads');
 export const nodeEndpoint = (): never => nodeOnly('nodeEndpoint');
-export const readFile = (): never => nodeOnly('readFile');
+export const readFileSync = (): never => nodeOnly('readFileSync');
 export const availableParallelism = (): never => nodeOnly('availableParallelism');
 export const setFlagsFromString = (): never => nodeOnly('setFlagsFromString');
 export const startNodePool = (): never => nodeOnly('startNodePool');

@@ -61,7 +61,7 @@ const api = new WorkerApi();
 // No top-level await: bundlers build workers as classic scripts by default
 // (Vite's worker format 'iife'), which cannot have one.
 if (isNode) {
-  void nodeModules().then(({ parentPort, nodeEndpoint }) => Comlink.expose(api, nodeEndpoint(parentPort!)));
+  void nodeModules().then(async ({ workerThreads, nodeEndpoint }) => Comlink.expose(api, nodeEndpoint((await workerThreads()).parentPort!)));
 } else {
   Comlink.expose(api);
 }

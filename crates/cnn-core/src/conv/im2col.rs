@@ -439,8 +439,7 @@ pub fn pack_patches_b(p: &Conv2d, x: &[f32], m0: usize, len: usize) -> crate::ge
                     for kx in 0..p.x.kernel {
                         let ix = p.x.input_index(ox, kx);
                         let tap = ky * p.x.kernel + kx;
-                        let src = (row_ok && ix >= 0 && (ix as usize) < p.x.input)
-                            .then(|| ((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin);
+                        let src = (row_ok && ix >= 0 && (ix as usize) < p.x.input).then(|| ((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin);
                         for c in 0..cpan {
                             // SAFETY: panel (tap * cpan + c), row kk lies inside the
                             // capacity (total floats); each kk is written by one task.

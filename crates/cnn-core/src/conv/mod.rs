@@ -64,6 +64,37 @@ pub fn conv2d_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, r
     conv2d_residual_with(p, x, w, bias, residual, act, y, KernelKind::Simd)
 }
 
+/// [`conv2d_residual`] with the filter also given transformed (`u`, from
+/// [`winograd::prepare_filter`] of the same `w`): Winograd in `u`'s tiling
+/// whatever [`winograd::choose`] says, without transforming `w` again
+/// (predict's convolutions, whose weights stay put between calls). With
+/// `Tuning::prepared_filters` off, `u` is ignored and this is
+/// [`conv2d_residual`]. A shape Winograd cannot take, or a `u` of neither
+/// tiling's length, is an error.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_prepared(
+    p: &Conv2d,
+    x: &[f32],
+    w: &[f32],
+    u: &[f32],
+    bias: Option<&[f32]>,
+    residual: Option<&[f32]>,
+    act: Activation,
+    y: &mut [f32],
+) -> Result<()> {
+    const OP: &str = "conv2dPrepared";
+    if !winograd::shape_ok(p) {
+        return Err(CoreError::new(OP, format!("a prepared filter needs a 3x3 convolution with stride 1 and no dilation, got {}x{}", p.y.kernel, p.x.kernel)));
+    }
+    check_forward(p, x, w, bias, residual, y)?;
+    let filter = winograd::TransformedFilter::prepared(OP, p, u)?;
+    if !p.tuning.prepared_filters {
+        return conv2d_residual(p, x, w, bias, residual, act, y);
+    }
+    winograd::conv2d_winograd_filter_residual(p, x, &filter, bias, residual, act, y);
+    Ok(())
+}
+
 fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
     const OP: &str = "conv2d";
     check_len(OP, "input", x.len(), p.input_len())?;

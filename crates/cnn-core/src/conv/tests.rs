@@ -833,3 +833,102 @@ fn filter_grad_padded_input_equals_gathered_windows_and_reference() {
         assert_bits_eq(&run(&p, 1), &one, &format!("gathered windows vs padded input {name}"));
     }
 }
+
+/// Predict's pre-transformed filters (`winograd::prepare_filter`, then
+/// `conv2d_prepared`) in both tilings: every element of the prepared buffer
+/// written (it starts as NaN), the result within the Winograd bound of the
+/// scalar reference (conv, bias, residual, activation), bit for bit the
+/// unprepared Winograd path of that tiling followed by the same store, at 1
+/// and 2 threads; with switch 17 off, the plain `conv2d_residual`. Random
+/// 3x3 stride-1 shapes (batch 1-3, odd channels, every padding mode) and
+/// the batch-1 shapes of the phased path and the block loop.
+#[test]
+fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threads() {
+    let mut r = rng(57);
+    let mut cases = vec![];
+    for seed in 0..40u64 {
+        let (cin, cout) = if seed % 4 == 0 { (r.random_range(1..9), r.random_range(1..9)) } else { (r.random_range(13..44), r.random_range(13..44)) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        if Conv2d::new("conv2d", &a).is_ok() {
+            cases.push(a);
+        }
+    }
+    for (n, h, cin, cout) in [(1, 14, 64, 72), (1, 7, 96, 128), (1, 28, 32, 40), (2, 20, 16, 32)] {
+        let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
+        a.padding = Padding::Same;
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        let d = data(&p, 7100 + i as u64);
+        let res = rand_vec(&mut rng(7300 + i as u64), p.output_len());
+        let residual = (i % 2 == 1).then_some(&res[..]);
+        let bias = (i % 5 != 4).then_some(&d.b[..]);
+        let act = [Activation::Linear, Activation::Relu, Activation::Relu6][i % 3];
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut expected);
+        for (k, e) in expected.iter_mut().enumerate() {
+            *e = act.apply(*e + residual.map_or(0.0, |r| r[k]));
+        }
+        let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+        for (variant, code) in [(winograd::Variant::F2, 2), (winograd::Variant::F4, 4)] {
+            let name = format!("prepared {variant:?} {act:?} residual {} {}", residual.is_some(), case_name(a));
+            assert_eq!(winograd::variant_of_code("t", code).unwrap(), variant);
+            let mut u = vec![f32::NAN; winograd::prepared_len(p.cin, p.cout, variant)];
+            with_threads(2, || winograd::prepare_filter(&p, &d.w, variant, &mut u)).unwrap();
+            assert!(u.iter().all(|v| v.is_finite()), "{name}: prepared filter not fully written");
+            let mut u1 = vec![f32::NAN; u.len()];
+            with_threads(1, || winograd::prepare_filter(&p, &d.w, variant, &mut u1)).unwrap();
+            assert_bits_eq(&u1, &u, &format!("{name}: prepared filter on 1 and 2 threads"));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+            let run = |p: &Conv2d, threads| {
+                with_threads(threads, || {
+                    let mut y = vec![f32::NAN; p.output_len()];
+                    conv2d_prepared(p, &d.x, &d.w, &u, bias, residual, act, &mut y).unwrap();
+                    y
+                })
+            };
+            let one = run(&p, 1);
+            assert_close(&one, &expected, 1e-4, atol, &name);
+            assert_bits_eq(&run(&p, 2), &one, &format!("2 threads {name}"));
+            // The unprepared Winograd path in the same tiling, then the same store.
+            let mut unprepared = vec![f32::NAN; p.output_len()];
+            winograd::conv2d_winograd_variant(&p, &d.x, &d.w, bias, Activation::Linear, &mut unprepared, variant);
+            for (k, u) in unprepared.iter_mut().enumerate() {
+                *u = act.apply(*u + residual.map_or(0.0, |r| r[k]));
+            }
+            assert_bits_eq(&one, &unprepared, &format!("unprepared {name}"));
+            // Switch 17 off: the prepared filter is not used.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(17, 1);
+            let mut plain = vec![f32::NAN; p.output_len()];
+            conv2d_residual(&p, &d.x, &d.w, bias, residual, act, &mut plain).unwrap();
+            assert_bits_eq(&run(&p, 1), &plain, &format!("switch 17 off {name}"));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+        }
+    }
+    // Bad calls are errors naming what is wrong.
+    let mut a = Conv2dArgs::new(1, 6, 6, 4, 3, 3, 5);
+    a.padding = Padding::Same;
+    let p = conv(&a);
+    let d = data(&p, 3);
+    let mut y = vec![0.0; p.output_len()];
+    let short = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F4) - 1];
+    let e = conv2d_prepared(&p, &d.x, &d.w, &short, None, None, Activation::Relu, &mut y).unwrap_err();
+    assert!(e.to_string().contains("prepared filter has"), "{e}");
+    let mut u = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F2)];
+    let e = winograd::prepare_filter(&p, &d.w[1..], winograd::Variant::F2, &mut u).unwrap_err();
+    assert!(e.to_string().contains("filter has"), "{e}");
+    assert!(winograd::variant_of_code("conv2dPrepareFilter", 3).unwrap_err().to_string().contains("variant must be 2"));
+    a.stride = [2, 2];
+    let p2 = conv(&a);
+    let e = winograd::prepare_filter(&p2, &d.w, winograd::Variant::F2, &mut u).unwrap_err();
+    assert!(e.to_string().contains("stride 1"), "{e}");
+    let mut y2 = vec![0.0; p2.output_len()];
+    let e = conv2d_prepared(&p2, &d.x, &d.w, &u, None, None, Activation::Relu, &mut y2).unwrap_err();
+    assert!(e.to_string().contains("stride 1"), "{e}");
+}

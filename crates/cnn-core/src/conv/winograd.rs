@@ -21,7 +21,8 @@
 //! L2; blocks are independent tasks (each output is written by one task).
 
 use super::SharedOut;
-use crate::gemm::{drive, small_k, Activation, Dense, Out, PackedB, Run, KC};
+use crate::error::{check_len, CoreError, Result};
+use crate::gemm::{drive, packed_len, small_k, Activation, Dense, Out, PackedB, Run, KC, NR};
 use crate::par;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
@@ -111,7 +112,7 @@ pub fn applies(p: &Conv2d) -> bool {
 }
 
 /// The shapes both Winograd modules handle: 3x3, stride 1, no dilation.
-pub(super) fn shape_ok(p: &Conv2d) -> bool {
+pub fn shape_ok(p: &Conv2d) -> bool {
     p.y.kernel == 3 && p.x.kernel == 3 && p.y.stride == 1 && p.x.stride == 1 && p.y.dilation == 1 && p.x.dilation == 1
 }
 
@@ -262,21 +263,22 @@ fn output_tile<W: Tiling, T: Lane>(load: impl Fn(usize) -> T, store: impl FnMut(
 }
 
 /// The filter in the transformed domain, packed for the micro-kernel:
-/// one `PackedB` of `[cin, cout]` per ξ.
-pub struct TransformedFilter {
+/// one `PackedB` of `[cin, cout]` per ξ (owned, or borrowed from a
+/// [`prepare_filter`] buffer).
+pub struct TransformedFilter<'a> {
     variant: Variant,
-    packed: Vec<PackedB<'static>>,
+    packed: Vec<PackedB<'a>>,
 }
 
-impl TransformedFilter {
-    pub fn new(p: &Conv2d, w: &[f32], variant: Variant) -> TransformedFilter {
+impl TransformedFilter<'static> {
+    pub fn new(p: &Conv2d, w: &[f32], variant: Variant) -> TransformedFilter<'static> {
         match variant {
             Variant::F2 => Self::build::<F2>(p, w),
             Variant::F4 => Self::build::<F4>(p, w),
         }
     }
 
-    fn build<W: Tiling>(p: &Conv2d, w: &[f32]) -> TransformedFilter {
+    fn build<W: Tiling>(p: &Conv2d, w: &[f32]) -> TransformedFilter<'static> {
         // Read in place only where few tiles use it (the phased batch-1
         // path); with many tile blocks each re-reads it and packed panels
         // pay (switch 10 A/B, 64x16x16x64->64 F(4x4): packed 40.3 ms, in
@@ -291,33 +293,10 @@ impl TransformedFilter {
         // batch-1 deep layers): the loop below writes every element.
         let mut u: Vec<Vec<f32>> = (0..xis).map(|_| Vec::with_capacity(cin * cout)).collect();
         let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
-        // Rows of U[ξ] are input channels; parallel over them.
-        let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
-        par::for_each_chunk(cin, chunk, |range| {
-            for ci in range {
-                let tap = |t: usize, co: usize| (t * cin + ci) * cout + co;
-                let mut co = 0;
-                while co + 4 <= cout {
-                    let g: [F32x4; 9] = core::array::from_fn(|t| unsafe { F32x4::load(w.as_ptr().add(tap(t, co))) });
-                    let ut = filter_tile::<W, _>(&g);
-                    for (xi, v) in ut[..xis].iter().enumerate() {
-                        // SAFETY: each (ci, co) is written by one task.
-                        unsafe { v.store(ups[xi].at(ci * cout + co)) };
-                    }
-                    co += 4;
-                }
-                for co in co..cout {
-                    let g: [f32; 9] = core::array::from_fn(|t| w[tap(t, co)]);
-                    let ut = filter_tile::<W, _>(&g);
-                    for (xi, v) in ut[..xis].iter().enumerate() {
-                        unsafe { *ups[xi].at(ci * cout + co) = *v };
-                    }
-                }
-            }
-        });
+        // SAFETY: each (ci, co) is written by one task, inside U[ξ]'s capacity.
+        transform_filter::<W>(w, cin, cout, &|xi, ci, co| ups[xi].at(ci * cout + co));
         for m in &mut u {
-            // SAFETY: the tasks above wrote all cin * cout elements (every
-            // ci, and every co by the vector loop or the tail).
+            // SAFETY: transform_filter wrote all cin * cout elements.
             unsafe { m.set_len(cin * cout) };
         }
         let packed =
@@ -332,6 +311,129 @@ impl TransformedFilter {
                 .collect();
         TransformedFilter { variant: W::VARIANT, packed }
     }
+}
+
+impl<'a> TransformedFilter<'a> {
+    /// The filter [`prepare_filter`] wrote into `u`, read where it is; the
+    /// variant is the one whose [`prepared_len`] `u` has.
+    pub fn prepared(op: &'static str, p: &Conv2d, u: &'a [f32]) -> Result<TransformedFilter<'a>> {
+        let (cin, cout) = (p.cin, p.cout);
+        let variant = [Variant::F2, Variant::F4].into_iter().find(|&v| prepared_len(cin, cout, v) == u.len()).ok_or_else(|| {
+            CoreError::new(
+                op,
+                format!(
+                    "prepared filter has {} elements, expected {} (F(2x2, 3x3)) or {} (F(4x4, 3x3)) for {cin} -> {cout} channels",
+                    u.len(),
+                    prepared_len(cin, cout, Variant::F2),
+                    prepared_len(cin, cout, Variant::F4)
+                ),
+            )
+        })?;
+        let one = packed_len(cin, cout);
+        let packed = (0..variant_xis(variant)).map(|xi| PackedB::from_packed(&u[xi * one..(xi + 1) * one], cin, cout).expect("length checked")).collect();
+        Ok(TransformedFilter { variant, packed })
+    }
+}
+
+/// Points of a tiling (α²).
+fn variant_xis(v: Variant) -> usize {
+    match v {
+        Variant::F2 => F2::ALPHA * F2::ALPHA,
+        Variant::F4 => F4::ALPHA * F4::ALPHA,
+    }
+}
+
+/// Floats of a filter prepared for `variant` ([`prepare_filter`]): α²
+/// packed `[cin, cout]` B matrices, `NR`-column panels zero-padded.
+pub fn prepared_len(cin: usize, cout: usize, variant: Variant) -> usize {
+    variant_xis(variant) * packed_len(cin, cout)
+}
+
+/// The tiling an output side of 2 or 4 names (the `variant` parameter of
+/// `conv2dPrepareFilter`).
+pub fn variant_of_code(op: &'static str, code: u32) -> Result<Variant> {
+    match code {
+        2 => Ok(Variant::F2),
+        4 => Ok(Variant::F4),
+        _ => Err(CoreError::new(op, format!("variant must be 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3)), got {code}"))),
+    }
+}
+
+/// Writes `w`'s transformed filter for `variant` into `u`, packed as the
+/// GEMMs read it, for [`TransformedFilter::prepared`]: predict computes it
+/// once per weights version instead of on every call (for 512 -> 512
+/// channels F(4x4) writes 36 MB, which took longer than the 28x28 layer's
+/// GEMMs). Every element of `u` is written, the panels' padding as zeros.
+pub fn prepare_filter(p: &Conv2d, w: &[f32], variant: Variant, u: &mut [f32]) -> Result<()> {
+    const OP: &str = "conv2dPrepareFilter";
+    if !shape_ok(p) {
+        return Err(CoreError::new(
+            OP,
+            format!(
+                "Winograd takes 3x3 filters with stride 1 and no dilation, got {}x{} stride {:?} dilation {:?}",
+                p.y.kernel,
+                p.x.kernel,
+                [p.y.stride, p.x.stride],
+                [p.y.dilation, p.x.dilation]
+            ),
+        ));
+    }
+    check_len(OP, "filter", w.len(), p.filter_len())?;
+    let (cin, cout) = (p.cin, p.cout);
+    check_len(OP, "prepared filter", u.len(), prepared_len(cin, cout, variant))?;
+    let one = packed_len(cin, cout);
+    let up = SharedOut(u.as_mut_ptr());
+    let at = |xi: usize, ci: usize, co: usize| up.at(xi * one + (co / NR) * cin * NR + ci * NR + co % NR);
+    // SAFETY: (xi, ci, co < cout) lies inside u; each is written by one task.
+    match variant {
+        Variant::F2 => transform_filter::<F2>(w, cin, cout, &|xi, ci, co| at(xi, ci, co)),
+        Variant::F4 => transform_filter::<F4>(w, cin, cout, &|xi, ci, co| at(xi, ci, co)),
+    }
+    // The padding columns of the last panel.
+    let pad = cout.div_ceil(NR) * NR;
+    if pad > cout {
+        for xi in 0..variant_xis(variant) {
+            for ci in 0..cin {
+                for co in cout..pad {
+                    // SAFETY: inside the last panel of U[ξ].
+                    unsafe { *at(xi, ci, co) = 0.0 };
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `U[ξ](ci, co)` of the HWIO filter `w` for every ξ, input channel and
+/// output channel, stored at `at(ξ, ci, co)` (4 output channels at once
+/// where they are consecutive: `at(ξ, ci, co + 1) == at(ξ, ci, co) + 1`
+/// for `co` a multiple of 4, as in both layouts). Parallel over input
+/// channels.
+fn transform_filter<W: Tiling>(w: &[f32], cin: usize, cout: usize, at: &(dyn Fn(usize, usize, usize) -> *mut f32 + Sync)) {
+    let xis = W::ALPHA * W::ALPHA;
+    let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
+    par::for_each_chunk(cin, chunk, |range| {
+        for ci in range {
+            let tap = |t: usize, co: usize| (t * cin + ci) * cout + co;
+            let mut co = 0;
+            while co + 4 <= cout {
+                let g: [F32x4; 9] = core::array::from_fn(|t| unsafe { F32x4::load(w.as_ptr().add(tap(t, co))) });
+                let ut = filter_tile::<W, _>(&g);
+                for (xi, v) in ut[..xis].iter().enumerate() {
+                    // SAFETY: the caller's layout; each (ci, co) is written by one task.
+                    unsafe { v.store(at(xi, ci, co)) };
+                }
+                co += 4;
+            }
+            for co in co..cout {
+                let g: [f32; 9] = core::array::from_fn(|t| w[tap(t, co)]);
+                let ut = filter_tile::<W, _>(&g);
+                for (xi, v) in ut[..xis].iter().enumerate() {
+                    unsafe { *at(xi, ci, co) = *v };
+                }
+            }
+        }
+    });
 }
 
 /// Tiles per block: V and M of a block (`α² * T * (cin + cout)` floats)
@@ -352,7 +454,7 @@ pub fn conv2d_winograd_variant(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[
     conv2d_winograd_with(p, x, &filter, bias, act, y)
 }
 
-pub fn conv2d_winograd_with(p: &Conv2d, x: &[f32], filter: &TransformedFilter, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
+pub fn conv2d_winograd_with(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, bias: Option<&[f32]>, act: Activation, y: &mut [f32]) {
     conv2d_winograd_store(p, x, filter, Store { bias, residual: None, act }, y)
 }
 
@@ -361,6 +463,21 @@ pub fn conv2d_winograd_with(p: &Conv2d, x: &[f32], filter: &TransformedFilter, b
 pub fn conv2d_winograd_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) {
     let filter = TransformedFilter::new(p, w, choose(p).unwrap_or(Variant::F2));
     conv2d_winograd_store(p, x, &filter, Store { bias, residual, act }, y)
+}
+
+/// `y = act((conv2d(x, w) + bias) + residual)` by Winograd on a filter
+/// already transformed ([`TransformedFilter::prepared`]); the same bits as
+/// [`conv2d_winograd_residual`] with that tiling.
+pub fn conv2d_winograd_filter_residual(
+    p: &Conv2d,
+    x: &[f32],
+    filter: &TransformedFilter<'_>,
+    bias: Option<&[f32]>,
+    residual: Option<&[f32]>,
+    act: Activation,
+    y: &mut [f32],
+) {
+    conv2d_winograd_store(p, x, filter, Store { bias, residual, act }, y)
 }
 
 /// What the output transform does to each value before storing it:
@@ -372,14 +489,14 @@ struct Store<'a> {
     act: Activation,
 }
 
-fn conv2d_winograd_store(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: &mut [f32]) {
+fn conv2d_winograd_store(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: &mut [f32]) {
     match filter.variant {
         Variant::F2 => run::<F2>(p, x, filter, st, y),
         Variant::F4 => run::<F4>(p, x, filter, st, y),
     }
 }
 
-fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: &mut [f32]) {
+fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     let th = p.y.output.div_ceil(W::OUT);
@@ -494,7 +611,7 @@ fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
 /// task in the same order as [`run`]'s, so results do not depend on the
 /// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter, st: Store, y: SharedOut, nt: usize, th: usize, tw: usize) {
+fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: SharedOut, nt: usize, th: usize, tw: usize) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     // V and M are not zero-filled first (a serial memset of up to 2 MB per

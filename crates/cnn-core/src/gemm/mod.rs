@@ -186,6 +186,13 @@ impl<'a> PackedB<'a> {
         (n.is_multiple_of(NR) && ld >= n && fits).then(|| PackedB { data: b.into(), k, n, ldb: ld, panel_step: NR })
     }
 
+    /// Panels packed earlier in [`PackedB::new`]'s layout (`n.div_ceil(NR)`
+    /// panels of `[k][NR]`, zero-padded), borrowed: `None` unless `data`
+    /// has exactly that length.
+    pub fn from_packed(data: &'a [f32], k: usize, n: usize) -> Option<PackedB<'a>> {
+        (data.len() == packed_len(k, n)).then(|| PackedB { data: data.into(), k, n, ldb: NR, panel_step: k * NR })
+    }
+
     /// An owned row-major `[k, n]` matrix read in place (`n` a multiple of
     /// `NR`), or packed when it is not.
     pub fn from_rows(data: Vec<f32>, k: usize, n: usize) -> PackedB<'static> {
@@ -214,6 +221,11 @@ impl<'a> PackedB<'a> {
     pub(crate) fn ldb(&self) -> usize {
         self.ldb
     }
+}
+
+/// Floats of a packed `[k, n]` B ([`PackedB::new`]'s layout).
+pub fn packed_len(k: usize, n: usize) -> usize {
+    n.div_ceil(NR) * k * NR
 }
 
 /// Whether an `m`-row product reads its B in place instead of packing it.
@@ -523,8 +535,22 @@ pub fn gemm_with(p: &GemmParams, a: &[f32], b: &[f32], bias: Option<&[f32]>, c: 
     Ok(())
 }
 
-/// Columns per task of [`gemv_rows`] (a multiple of 4).
+/// Columns per task of [`gemv_rows`] without `Tuning::gemv_row_runs` (a multiple of 4).
 const GEMV_TASK_COLS: usize = 256;
+
+/// Columns per task of [`gemv_rows`]: with `Tuning::gemv_row_runs`, the
+/// columns split in one block per thread (a multiple of 4, at least
+/// [`GEMV_TASK_COLS`]), so each task reads runs of up to a whole row of B
+/// (VGG16's first dense layer: 8 KB runs on 2 threads instead of 1 KB runs
+/// 16 KB apart, a new page every run). Each column's sum is the same
+/// whatever block holds it, so the results do not depend on it.
+fn gemv_task_cols(n: usize, run: Run) -> usize {
+    if !run.tuning.gemv_row_runs {
+        return GEMV_TASK_COLS;
+    }
+    let threads = if run.parallel { par::num_threads().max(1) } else { 1 };
+    n.div_ceil(threads).next_multiple_of(4).max(GEMV_TASK_COLS)
+}
 
 /// `C = A B (+ bias, act)` for `m < MR` rows, B row-major `[k, n]` read in
 /// place: each row of C is `sum_k a[k] * B[k, ..]`, summed in k order from
@@ -532,16 +558,19 @@ const GEMV_TASK_COLS: usize = 256;
 /// bit). Parallel over column blocks, each computed by one task.
 fn gemv_rows(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], run: Run) {
     let out = Out::new(c, m, n, n);
-    let tasks = n.div_ceil(GEMV_TASK_COLS);
+    let cols = gemv_task_cols(n, run);
+    let tasks = n.div_ceil(cols);
     let task = |t: usize| {
-        let j0 = t * GEMV_TASK_COLS;
-        let j1 = (j0 + GEMV_TASK_COLS).min(n);
-        for i in 0..m {
-            let ai = &a[i * k..(i + 1) * k];
-            // SAFETY: row i, columns j0..j1 are inside C (Out::new) and
-            // belong to this task only.
-            unsafe { gemv_block(ai, b, n, j0, j1, out.at(i, 0), run) };
-        }
+        let j0 = t * cols;
+        let j1 = (j0 + cols).min(n);
+        par::with_scratch(j1 - j0, |acc| {
+            for i in 0..m {
+                let ai = &a[i * k..(i + 1) * k];
+                // SAFETY: row i, columns j0..j1 are inside C (Out::new) and
+                // belong to this task only.
+                unsafe { gemv_block(ai, b, n, j0, j1, out.at(i, 0), acc, run) };
+            }
+        })
     };
     if run.parallel && n * k >= 1 << 16 {
         par::for_each_chunk(tasks, 1, |r| r.for_each(task));
@@ -550,25 +579,27 @@ fn gemv_rows(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], 
     }
 }
 
-/// Columns `j0..j1` (at most [`GEMV_TASK_COLS`]) of one row:
+/// Columns `j0..j1` of one row:
 /// `c[j] = act(acc[j] + bias[j])`, `acc[j] = c0 + sum_kk a[kk] * b[kk * ld + j]`
 /// in k order, `c0` the old `c[j]` when accumulating, else 0. B is walked
 /// row by row (one contiguous run of `j1 - j0` floats per row, which the
 /// memory system streams; a 16 KB stride per value did not), the sums kept
-/// in a block on the stack.
+/// in `acc` (`j1 - j0` floats, contents on entry unspecified).
 ///
 /// # Safety
 /// `c` points at the row's first element and `c + j` is writable for `j < j1`.
-unsafe fn gemv_block(a: &[f32], b: &[f32], ld: usize, j0: usize, j1: usize, c: *mut f32, run: Run) {
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemv_block(a: &[f32], b: &[f32], ld: usize, j0: usize, j1: usize, c: *mut f32, acc: &mut [f32], run: Run) {
     use crate::simd::F32x4;
-    debug_assert!(j1 - j0 <= GEMV_TASK_COLS);
     let width = j1 - j0;
+    debug_assert!(acc.len() >= width);
     let vecs = width / 4;
-    let mut acc = [0.0f32; GEMV_TASK_COLS];
     if run.accumulate {
         for (q, v) in acc[..width].iter_mut().enumerate() {
             *v = *c.add(j0 + q);
         }
+    } else {
+        acc[..width].fill(0.0);
     }
     let accp = acc.as_mut_ptr();
     for (kk, &av) in a.iter().enumerate() {

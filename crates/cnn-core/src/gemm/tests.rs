@@ -67,8 +67,13 @@ fn in_place_case(p: GemmParams, seed: u64) {
     let packed_p = GemmParams { tuning: p.tuning.with_switch(10, 1), ..p };
     let mut packed = c0.clone();
     gemm(&packed_p, &a, &b, Some(&bias), &mut packed).unwrap();
+    // The one-row path's 256-column blocks (switch 18 off) instead of one per thread.
+    let narrow_p = GemmParams { tuning: p.tuning.with_switch(18, 1), ..p };
+    let mut narrow = c0.clone();
+    gemm(&narrow_p, &a, &b, Some(&bias), &mut narrow).unwrap();
     assert_kernel_eq(&fast, &expected, p.k, &case);
     assert_bits_eq(&fast, &packed, &case);
+    assert_bits_eq(&fast, &narrow, &format!("256-column blocks {case}"));
 }
 
 #[test]
@@ -90,8 +95,10 @@ fn few_rows_and_in_place_b_match_reference_and_packed_b() {
 
 #[test]
 fn few_rows_one_and_two_threads_are_bit_identical() {
-    for (m, n, k) in [(1, 1000, 300), (3, 4096, 77), (9, 512, 900)] {
-        let p = GemmParams::new(m, n, k);
+    // Column blocks of one row per thread (switch 18) or of 256 columns: odd n leaves a short block.
+    for (m, n, k, switch) in [(1, 1000, 300, 0), (3, 4096, 77, 0), (9, 512, 900, 0), (1, 4099, 50, 0), (2, 1001, 129, 0), (1, 1001, 129, 1)] {
+        let mut p = GemmParams::new(m, n, k);
+        p.tuning = p.tuning.with_switch(18, switch);
         let mut r = rng(m as u64);
         let a = rand_vec(&mut r, p.m * p.k);
         let b = rand_vec(&mut r, p.k * p.n);

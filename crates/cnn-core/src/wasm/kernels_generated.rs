@@ -66,6 +66,34 @@ pub fn conv2d_residual(x: u32, w: u32, bias: Option<u32>, residual: u32, y: u32,
     IntoJs::into_js(conv::conv2d_residual(&conv_geometry(OP, spec)?, x, w, bias, Some(residual), Activation::from_code(OP, activation)?, y))
 }
 
+/// `prepared` = the 3x3 stride-1 filter `w` transformed for Winograd F(`variant`x`variant`, 3x3) (`variant` 2 or 4), packed as `conv2dPrepared` reads it (predict computes it once per weights version).
+#[wasm_bindgen(js_name = conv2dPrepareFilter)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_prepare_filter(w: u32, prepared: u32, variant: u32, spec: &[u32]) -> Result<(), JsError> {
+    const OP: &str = "conv2dPrepareFilter";
+    let mut taken = Taken::take(OP, &[w, prepared])?;
+    let mut bufs = Bufs::new(&mut taken, 1)?;
+    let w = bufs.input();
+    let prepared = bufs.output();
+    IntoJs::into_js(conv::winograd::prepare_filter(&conv_geometry(OP, spec)?, w, conv::winograd::variant_of_code(OP, variant)?, prepared))
+}
+
+/// `conv2dResidual` (`residual` optional) by Winograd on `prepared`, the filter `w` as `conv2dPrepareFilter` transformed it, in its tiling.
+#[wasm_bindgen(js_name = conv2dPrepared)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_prepared(x: u32, w: u32, prepared: u32, bias: Option<u32>, residual: Option<u32>, y: u32, activation: u32, spec: &[u32]) -> Result<(), JsError> {
+    const OP: &str = "conv2dPrepared";
+    let mut taken = Taken::take(OP, &[Some(x), Some(w), Some(prepared), bias, residual, Some(y)].into_iter().flatten().collect::<Vec<u32>>())?;
+    let mut bufs = Bufs::new(&mut taken, 3 + usize::from(bias.is_some()) + usize::from(residual.is_some()))?;
+    let x = bufs.input();
+    let w = bufs.input();
+    let prepared = bufs.input();
+    let bias = bufs.opt_input(bias.is_some());
+    let residual = bufs.opt_input(residual.is_some());
+    let y = bufs.output();
+    IntoJs::into_js(conv::conv2d_prepared(&conv_geometry(OP, spec)?, x, w, prepared, bias, residual, Activation::from_code(OP, activation)?, y))
+}
+
 /// `dx` from `dy` and the filter (also the transposed convolution).
 #[wasm_bindgen(js_name = conv2dBackpropInput)]
 #[allow(clippy::too_many_arguments)]

@@ -16,6 +16,13 @@
  * plan whose weights moved is rebuilt at the next predict. Training never
  * takes this path (it runs the layers), nor does a predict under a
  * recording gradient tape.
+ *
+ * A 3x3 stride-1 convolution that runs by Winograd also gets its filter
+ * transformed once per weights version (`conv2dPrepareFilter`, kept with
+ * the plan: 16/9 or 36/9 of the filter's size), so predict does not
+ * transform it on every call (`conv2dPrepared`): for VGG16's 512-channel
+ * layers that transform took as long as their products. The tiling is
+ * chosen from the layer's static spatial size (`preparedVariant`).
  */
 import { ENGINE } from '../engine.js';
 import { keep, tidy } from '../globals.js';
@@ -23,7 +30,7 @@ import type { Tensor, Variable } from '../tensor.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { rsqrt } from '../ops/unary.js';
 import { reshape } from '../ops/transform.js';
-import { conv2dInference, type StoreActivation } from '../ops/conv.js';
+import { conv2dInference, conv2dPrepareFilter, preparedVariant, type StoreActivation } from '../ops/conv.js';
 import { depthwiseGeometry, depthwiseInference } from '../ops/depthwise.js';
 import type { SymbolicNode, SymbolicTensor } from '../layers/layer.js';
 import { Conv2D } from '../layers/conv.js';
@@ -61,8 +68,9 @@ interface CachedPlan {
   nodes: readonly SymbolicNode[];
   length: number;
   found: Group[];
-  /** `fusion.residual` when the groups were found. */
+  /** `fusion.residual` and `fusion.prepared` when the groups were found. */
   residual: boolean;
+  prepared: boolean;
 }
 
 const cache = new WeakMap<object, CachedPlan>();
@@ -72,7 +80,7 @@ const cache = new WeakMap<object, CachedPlan>();
  * (`benches/tuning.mjs --op predict --fusion residual`); a change takes
  * effect at the next predict (the plans are rebuilt).
  */
-export const fusion = { residual: true };
+export const fusion = { residual: true, prepared: true };
 
 /** The store activation a layer applies, or null if it is not one the kernels fuse. */
 function storeActivation(node: SymbolicNode): StoreActivation | null {
@@ -132,7 +140,7 @@ function residualAdd(node: SymbolicNode, readers: Map<SymbolicTensor, SymbolicNo
 function findGroups(
   nodes: readonly SymbolicNode[],
   modelOutputs: SymbolicTensor[],
-): { head: SymbolicNode; conv: ConvLayer; bn: BatchNormalization | null; act: StoreActivation; nodes: SymbolicNode[]; shortcut: SymbolicTensor | null }[] {
+): { head: SymbolicNode; conv: ConvLayer; bn: BatchNormalization | null; act: StoreActivation; nodes: SymbolicNode[]; shortcut: SymbolicTensor | null; variant: 2 | 4 | null }[] {
   const readers = consumers(nodes);
   const outs = new Set(modelOutputs);
   const found = [];
@@ -169,9 +177,22 @@ function findGroups(
       act = a;
       group.push(next);
     }
-    if (group.length > 1) found.push({ head, conv, bn, act, nodes: group, shortcut });
+    const variant = fusion.prepared && conv instanceof Conv2D ? winogradVariant(head, conv) : null;
+    if (group.length > 1 || variant !== null) found.push({ head, conv, bn, act, nodes: group, shortcut, variant });
   }
   return found;
+}
+
+/** The Winograd tiling to prepare `conv`'s filter for (a 3x3 stride-1 undilated convolution of known spatial size), or null. */
+function winogradVariant(head: SymbolicNode, conv: Conv2D): 2 | 4 | null {
+  const [kh, kw] = conv.kernelSize;
+  const [sh, sw] = conv.strides;
+  const [dh, dw] = conv.dilationRate;
+  if (kh !== 3 || kw !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return null;
+  const [, h, w] = head.outputs[0].shape;
+  const cin = head.inputs[0].shape[3];
+  if (typeof h !== 'number' || typeof w !== 'number' || typeof cin !== 'number') return null;
+  return preparedVariant(h, w, cin, conv.filters);
 }
 
 /** Folded filter and bias of a convolution followed by `bn` (kept tensors the caller owns). */
@@ -198,9 +219,11 @@ function build(nodes: readonly SymbolicNode[], found: Group[], key: string): Cac
     if (g.bn) owned.push(w, ...(b ? [b] : []));
     const conv = g.conv;
     const act = g.act;
+    const u = g.variant !== null && conv instanceof Conv2D ? keep(conv2dPrepareFilter(w, g.variant, conv.strides, conv.padding, conv.dilationRate)) : null;
+    if (u) owned.push(u);
     const run =
       conv instanceof Conv2D
-        ? (x: Tensor, residual?: Tensor) => conv2dInference(x, w, b, act, conv.strides, conv.padding, conv.dilationRate, residual ?? null)
+        ? (x: Tensor, residual?: Tensor) => conv2dInference(x, w, b, act, conv.strides, conv.padding, conv.dilationRate, residual ?? null, u)
         : (x: Tensor) => depthwiseInference(x, w, b, act, depthwiseGeometry(conv.name, x.shape, w.shape, conv.strides, conv.padding, conv.dilationRate));
     // A residual group runs at its Add, where the shortcut exists; the others at the convolution.
     const at = g.shortcut ? g.nodes.find((n) => n.layer instanceof Add)! : g.head;
@@ -209,7 +232,7 @@ function build(nodes: readonly SymbolicNode[], found: Group[], key: string): Cac
     const inputs = g.shortcut ? [g.head.inputs[0], g.shortcut] : [g.head.inputs[0]];
     groups.set(at, { skipped: rest, outputs: g.nodes[g.nodes.length - 1].outputs, inputs, run });
   }
-  return { plan: { groups, skipped }, key, owned, nodes, length: nodes.length, found, residual: fusion.residual };
+  return { plan: { groups, skipped }, key, owned, nodes, length: nodes.length, found, residual: fusion.residual, prepared: fusion.prepared };
 }
 
 /** Ids and versions of every weight the groups fold, and the core's epoch. */
@@ -226,7 +249,7 @@ function planKey(found: Group[]): string {
 export function inferencePlan(model: object, nodes: readonly SymbolicNode[], modelOutputs: SymbolicTensor[]): InferencePlan | null {
   if (ENGINE.tape) return null;
   const old = cache.get(model);
-  const sameGraph = old !== undefined && old.nodes === nodes && old.length === nodes.length && old.residual === fusion.residual;
+  const sameGraph = old !== undefined && old.nodes === nodes && old.length === nodes.length && old.residual === fusion.residual && old.prepared === fusion.prepared;
   const found = sameGraph ? old.found : findGroups(nodes, modelOutputs);
   const key = planKey(found);
   if (old && sameGraph && old.key === key) return old.plan.groups.size ? old.plan : null;

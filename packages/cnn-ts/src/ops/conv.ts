@@ -160,6 +160,7 @@ export function conv2dInference(
   pad: Pad,
   dilations: number | number[],
   residual: Tensor | null = null,
+  prepared: Tensor | null = null,
 ): Tensor {
   const op = 'conv2d';
   const g = convGeometry(op, x.shape, filter.shape, strides, pad, dilations);
@@ -167,10 +168,51 @@ export function conv2dInference(
   if (residual) {
     // A residual block's shortcut, added in the store before the activation.
     assert(residual.shape.length === g.out.length && residual.shape.every((d, i) => d === g.out[i]), op, () => `residual ${fmtShape(residual.shape)} must have the output's shape ${fmtShape(g.out)}`);
+  }
+  if (prepared) {
+    // The filter already in Winograd's domain (conv2dPrepareFilter): not transformed again.
+    call('conv2dPrepared', [x, filter, prepared, bias, residual], [y], [activationCode(activation), g.spec]);
+  } else if (residual) {
     call('conv2dResidual', [x, filter, bias, residual], [y], [activationCode(activation), g.spec]);
   } else {
     call('conv2d', [x, filter, bias], [y], [activationCode(activation), g.spec]);
   }
+  return y;
+}
+
+/** Columns per packed panel of the core's GEMM (`gemm::NR` in the crate). */
+const PANEL = 8;
+
+/**
+ * The Winograd tiling whose transformed filter predict keeps for a 3x3
+ * stride-1 undilated convolution of `cin -> cout` channels at an `h x w`
+ * output (batch 1; larger batches have more tiles, which only favours the
+ * transformed filter more), or null where the convolution should transform
+ * nothing ahead (few tiles, few channels). Measured per layer at batch 1
+ * (benches/tuning.mjs --op prepared, see benches/README.md).
+ */
+export function preparedVariant(h: number, w: number, cin: number, cout: number): 2 | 4 | null {
+  if (cin < 16 || cout < 8) return null;
+  const tiles = (m: number) => Math.ceil(h / m) * Math.ceil(w / m);
+  if (tiles(4) >= 16) return 4;
+  return tiles(2) >= 16 ? 2 : null;
+}
+
+/**
+ * `filter` (3x3, HWIO) transformed for Winograd F(`variant`x`variant`, 3x3)
+ * and packed as the core's GEMMs read it, for `conv2dInference`'s
+ * `prepared`: computed once per weights version by predict instead of on
+ * every call. A flat tensor of the core's layout (α² panels of
+ * `cin x 8`-column blocks), meaningful only to `conv2dPrepared`.
+ */
+export function conv2dPrepareFilter(filter: Tensor, variant: 2 | 4, strides: number | number[], pad: Pad, dilations: number | number[]): Tensor {
+  const op = 'conv2dPrepareFilter';
+  const [kh, kw, cin, cout] = filter.shape;
+  // The geometry of a batch-1 input the filter fits (the transform reads only the channels).
+  const g = convGeometry(op, [1, kh, kw, cin], filter.shape, strides, pad, dilations);
+  const alpha = variant + 2;
+  const y = makeTensor([alpha * alpha * cin * Math.ceil(cout / PANEL) * PANEL], 'float32');
+  call('conv2dPrepareFilter', [filter], [y], [variant, g.spec]);
   return y;
 }
 
