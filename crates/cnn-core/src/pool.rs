@@ -139,8 +139,41 @@ fn backward_bands(p: &Pool2d, dx: &mut [f32], writes_all: bool, band: impl Fn(us
 /// `y = maxPool(x)`: the largest real cell of every window, per channel.
 pub fn max_pool2d(p: &Pool2d, x: &[f32], y: &mut [f32]) -> Result<()> {
     check_forward("maxPool2d", p, x, y)?;
+    if windows_tile_input(p) && p.y.kernel == 2 && p.x.kernel == 2 && p.tuning.max_pool_2x2 {
+        forward_rows(p, y, |b, oy, y_row| f32_maxpool2x2_row__simd128(p, x, b, oy, y_row));
+        return Ok(());
+    }
     forward_rows(p, y, |b, oy, y_row| f32_maxpool_row__simd128(p, x, b, oy, y_row));
     Ok(())
+}
+
+/// [`f32_maxpool_row__simd128`] for 2x2 windows of stride 2 that tile the
+/// input (`Tuning::max_pool_2x2`): per window and 4 channels, four loads
+/// and the same `max` sequence (first cell, then the four cells in
+/// row-major order), without the general path's window arithmetic and
+/// per-tap loops. The same bits.
+fn f32_maxpool2x2_row__simd128(p: &Pool2d, x: &[f32], b: usize, oy: usize, y_row: &mut [f32]) {
+    let (w, c, ow) = (p.x.input, p.c, p.x.output);
+    let row = w * c;
+    let r0 = &x[(b * p.y.input + 2 * oy) * row..][..2 * row];
+    assert!(y_row.len() >= ow * c && 2 * ow * c <= row && c.is_multiple_of(4));
+    let (x0, x1, out) = (r0.as_ptr(), r0[row..].as_ptr(), y_row.as_mut_ptr());
+    for ox in 0..ow {
+        let (o0, o1) = (2 * ox * c, (2 * ox + 1) * c);
+        let mut ch = 0;
+        while ch < c {
+            // SAFETY: o1 + ch + 4 <= row (c % 4 == 0, 2 * ow <= w) in both rows; ox * c + ch + 4 <= y_row.len().
+            unsafe {
+                let a = F32x4::load(x0.add(o0 + ch));
+                let mut m = a.max(a);
+                m = m.max(F32x4::load(x0.add(o1 + ch)));
+                m = m.max(F32x4::load(x1.add(o0 + ch)));
+                m = m.max(F32x4::load(x1.add(o1 + ch)));
+                m.store(out.add(ox * c + ch));
+            }
+            ch += 4;
+        }
+    }
 }
 
 /// One output row of max pooling. Register `vmax` holds four channels of
@@ -295,8 +328,14 @@ fn f32_maxpool2x2_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: u
 /// VALID pooling of an even-sized input with channels in fours): the windows
 /// do not overlap, leave no input cell out, and every channel is a vector lane.
 fn tiles_exactly(p: &Pool2d) -> bool {
+    p.tuning.max_pool_backward_disjoint && windows_tile_input(p)
+}
+
+/// The windows do not overlap, leave no input cell out, and every channel
+/// is a vector lane (`c % 4 == 0`).
+fn windows_tile_input(p: &Pool2d) -> bool {
     let exact = |a: &Axis| a.kernel == a.stride && a.pad_before == 0 && a.pad_after == 0 && a.output * a.stride == a.input;
-    p.tuning.max_pool_backward_disjoint && exact(&p.y) && exact(&p.x) && p.c.is_multiple_of(4)
+    exact(&p.y) && exact(&p.x) && p.c.is_multiple_of(4)
 }
 
 /// Scatters the gradients of all windows touching rows `iy0..iy1` of image

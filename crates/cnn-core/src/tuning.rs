@@ -113,6 +113,15 @@ pub struct Tuning {
     /// blocks as 4 x 4 vector transposes into an unfilled buffer
     /// (`conv::flip_filter`) instead of scalar copies into a zeroed one.
     pub flip_filter_vector: bool,
+    /// Switch 23. The gathered-transpose filter gradient of padded layers
+    /// with fewer than 8 input channels (first layers) runs on a copy of
+    /// the input with the padding written out (`conv::padded_input`),
+    /// instead of gathering the windows that touch the padding.
+    pub filter_grad_padded_input: bool,
+    /// Switch 24. Max pooling of 2x2 stride-2 windows that tile the input
+    /// in straight-line code (`pool::f32_maxpool2x2_row__simd128`) instead
+    /// of the general window loops.
+    pub max_pool_2x2: bool,
 }
 
 impl Tuning {
@@ -140,10 +149,12 @@ impl Tuning {
         dx_scatter_tiles: true,
         filter_grad_pack_by_pixel: true,
         flip_filter_vector: true,
+        filter_grad_padded_input: true,
+        max_pool_2x2: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 23;
+    pub const SWITCHES: usize = 25;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -186,6 +197,8 @@ impl Tuning {
             20 => self.dx_scatter_tiles = flag(d.dx_scatter_tiles),
             21 => self.filter_grad_pack_by_pixel = flag(d.filter_grad_pack_by_pixel),
             22 => self.flip_filter_vector = flag(d.flip_filter_vector),
+            23 => self.filter_grad_padded_input = flag(d.filter_grad_padded_input),
+            24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
             _ => {}
         }
         self

@@ -489,6 +489,13 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         }
         return Ok(());
     }
+    if kernel == KernelKind::Simd && !pointwise && p.cin < 8 && p.tuning.filter_grad_padded_input {
+        if let Some((q, xp)) = padded_input(p, x) {
+            // Every window of q lies inside its input: the gathered
+            // transpose reads every output row as one strided run.
+            return conv2d_backward_filter_with(&q, &xp, dy, dw, kernel);
+        }
+    }
     par::reduce_chunks(m, filter_grad_chunk(p), dw, |range, partial| {
         let len = range.len();
         let dyc = &dy[range.start * cout..range.end * cout];
@@ -501,6 +508,49 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         drive(k, len, a, &packed, out, run);
     });
     Ok(())
+}
+
+/// For a padded convolution, the same convolution over an input with the
+/// padding written out as zeros (`Tuning::filter_grad_padded_input`): the
+/// `VALID` geometry with the same outputs, and that input. `None` without
+/// padding. For the filter gradient of first layers (`cin < 8`), whose
+/// gathered transpose ([`PatchesT`]) otherwise gathers every pixel whose
+/// window touches the padding value by value, with a bounds check per value
+/// (`64x32x32x3->16`: 2 of every 32 pixels of each row, and the first and
+/// last rows), and cuts each output row's strided run there.
+fn padded_input(p: &Conv2d, x: &[f32]) -> Option<(Conv2d, Vec<f32>)> {
+    let (y, xa) = (&p.y, &p.x);
+    if y.pad_before + y.pad_after + xa.pad_before + xa.pad_after == 0 {
+        return None;
+    }
+    let (h, w) = (y.input + y.pad_before + y.pad_after, xa.input + xa.pad_before + xa.pad_after);
+    let args = Conv2dArgs {
+        n: p.n,
+        h,
+        w,
+        cin: p.cin,
+        kh: y.kernel,
+        kw: xa.kernel,
+        cout: p.cout,
+        stride: [y.stride, xa.stride],
+        dilation: [y.dilation, xa.dilation],
+        padding: Padding::Valid,
+    };
+    let mut q = Conv2d::new("conv2dBackpropFilter", &args).ok()?;
+    if (q.y.output, q.x.output) != (y.output, xa.output) {
+        return None;
+    }
+    q.tuning = p.tuning;
+    let cin = p.cin;
+    let (src_row, dst_row) = (xa.input * cin, w * cin);
+    let mut xp = vec![0.0f32; p.n * h * dst_row];
+    par::for_each_out_chunk(&mut xp, h * dst_row, 1, |img, out| {
+        for iy in 0..y.input {
+            let src = &x[(img * y.input + iy) * src_row..][..src_row];
+            out[(iy + y.pad_before) * dst_row + xa.pad_before * cin..][..src_row].copy_from_slice(src);
+        }
+    });
+    Some((q, xp))
 }
 
 /// Whether the filter gradient takes [`filter_grad_short_patch`]: few
@@ -598,27 +648,17 @@ pub fn relu_bias_grad(y: &[f32], dy: &[f32], c: usize, dx: &mut [f32], db: &mut 
     par::for_each_out_chunk_reduce(dx, c, 4096, db, |first, dxs, acc| {
         let ys = &y[first * c..][..dxs.len()];
         let dys = &dy[first * c..][..dxs.len()];
-        let zero = F32x4::zero();
         let mut c0 = 0;
+        // 32 channels per pass where they fit (8 accumulators): one pass
+        // over a 32-channel map instead of two over its half rows.
+        while c0 + 32 <= c {
+            // SAFETY: every row of ys, dys, dxs holds c >= c0 + 32 floats; acc holds c.
+            unsafe { relu_bias_columns::<8>(ys, dys, dxs, c, c0, acc) };
+            c0 += 32;
+        }
         while c0 + 16 <= c {
-            // SAFETY: every row of ys, dys, dxs holds c >= c0 + 16 floats; acc holds c.
-            unsafe {
-                let a = acc.as_mut_ptr().add(c0);
-                let mut v = [F32x4::load(a), F32x4::load(a.add(4)), F32x4::load(a.add(8)), F32x4::load(a.add(12))];
-                let mut o = c0;
-                while o < dxs.len() {
-                    for (q, vq) in v.iter_mut().enumerate() {
-                        let i = o + 4 * q;
-                        let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
-                        g.store(dxs.as_mut_ptr().add(i));
-                        *vq = vq.add(g);
-                    }
-                    o += c;
-                }
-                for (q, vq) in v.iter().enumerate() {
-                    vq.store(a.add(4 * q));
-                }
-            }
+            // SAFETY: as above, c >= c0 + 16.
+            unsafe { relu_bias_columns::<4>(ys, dys, dxs, c, c0, acc) };
             c0 += 16;
         }
         if c0 < c {
@@ -632,6 +672,32 @@ pub fn relu_bias_grad(y: &[f32], dy: &[f32], c: usize, dx: &mut [f32], db: &mut 
         }
     });
     Ok(())
+}
+
+/// Channels `c0..c0 + 4V` of [`relu_bias_grad`] over the rows of one chunk:
+/// `dx = y > 0 ? dy : 0` stored, and summed into `acc` in registers, rows in
+/// order.
+///
+/// # Safety
+/// Every row of `ys`, `dys`, `dxs` (`c` floats) holds `c0 + 4V` floats; `acc` holds `c`.
+#[inline(always)]
+unsafe fn relu_bias_columns<const V: usize>(ys: &[f32], dys: &[f32], dxs: &mut [f32], c: usize, c0: usize, acc: &mut [f32]) {
+    let zero = F32x4::zero();
+    let a = acc.as_mut_ptr().add(c0);
+    let mut v: [F32x4; V] = core::array::from_fn(|q| F32x4::load(a.add(4 * q)));
+    let mut o = c0;
+    while o < dxs.len() {
+        for (q, vq) in v.iter_mut().enumerate() {
+            let i = o + 4 * q;
+            let g = F32x4::load(ys.as_ptr().add(i)).select_gt(zero, F32x4::load(dys.as_ptr().add(i)), zero);
+            g.store(dxs.as_mut_ptr().add(i));
+            *vq = vq.add(g);
+        }
+        o += c;
+    }
+    for (q, vq) in v.iter().enumerate() {
+        vq.store(a.add(4 * q));
+    }
 }
 
 /// `acc[j] += sum over rows r of rows[r * c + c0 + j]` for `j < 16`, rows

@@ -703,6 +703,30 @@ fn edge_segments_equal_the_gathered_rows() {
     }
 }
 
+/// `Conv2dArgs` of `(n, h, w, cin, k, cout, stride, dilation, padding)` rows
+/// (square kernels, strides and dilations).
+type CaseRow = (usize, usize, usize, usize, usize, usize, usize, usize, Padding);
+fn square_kernel_cases(rows: &[CaseRow]) -> Vec<Conv2dArgs> {
+    rows.iter()
+        .map(|&(n, h, w, cin, k, cout, s, d, pad)| {
+            let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+            a.stride = [s, s];
+            a.dilation = [d, d];
+            a.padding = pad;
+            a
+        })
+        .collect()
+}
+
+/// The filter gradient of `p` on `d`, on `threads` threads.
+fn filter_grad_on(p: &Conv2d, d: &Data, threads: usize) -> Vec<f32> {
+    with_threads(threads, || {
+        let mut dw = vec![f32::NAN; p.filter_len()];
+        conv2d_backward_filter(p, &d.x, &d.dy, &mut dw).unwrap();
+        dw
+    })
+}
+
 /// Strided layers whose `NR`-column panels of `dP` are one tap's channels
 /// (`cin % 8 == 0`) take the scatter-add input gradient (switch 20):
 /// against the scalar reference, the old col2im bands (switch off), central
@@ -710,21 +734,14 @@ fn edge_segments_equal_the_gathered_rows() {
 /// 2-3, dilation, every padding mode, batch 1 and bands of several rows.
 #[test]
 fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
-    let mut cases = vec![];
-    for (n, h, w, cin, k, cout, s, d, pad) in [
+    let cases = square_kernel_cases(&[
         (3, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
         (2, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
         (1, 13, 11, 8, 3, 5, 2, 1, Padding::Valid),
         (2, 17, 9, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
         (1, 12, 12, 8, 3, 9, 2, 2, Padding::Same),
         (1, 40, 6, 8, 3, 4, 2, 1, Padding::Same),
-    ] {
-        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
-        a.stride = [s, s];
-        a.dilation = [d, d];
-        a.padding = pad;
-        cases.push(a);
-    }
+    ]);
     for (i, a) in cases.iter().enumerate() {
         let mut p = conv(a);
         assert!(scatter_applies(&p), "case {i} should take the scatter path");
@@ -768,21 +785,14 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
 /// several pixel chunks).
 #[test]
 fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
-    let mut cases = vec![];
-    for (n, h, w, cin, k, cout, s, d, pad) in [
+    let cases = square_kernel_cases(&[
         (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
         (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
         (3, 13, 11, 8, 3, 5, 2, 1, Padding::Valid),
         (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
         (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
         (3, 20, 20, 8, 2, 7, 1, 1, Padding::Valid),
-    ] {
-        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
-        a.stride = [s, s];
-        a.dilation = [d, d];
-        a.padding = pad;
-        cases.push(a);
-    }
+    ]);
     for (i, a) in cases.iter().enumerate() {
         let mut p = conv(a);
         assert!(!winograd_filter::applies(&p) && !short_patch(&p) && p.out_pixels() >= p.patch_len(), "case {i} should take dW^T = dy^T P");
@@ -790,19 +800,44 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
         let dat = data(&p, 1300 + i as u64);
         let mut expected = vec![0.0; p.filter_len()];
         conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
-        let run = |p: &Conv2d, threads: usize| {
-            with_threads(threads, || {
-                let mut dw = vec![f32::NAN; p.filter_len()];
-                conv2d_backward_filter(p, &dat.x, &dat.dy, &mut dw).unwrap();
-                dw
-            })
-        };
+        let run = |p: &Conv2d, threads: usize| filter_grad_on(p, &dat, threads);
         let one = run(&p, 1);
         let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
         assert_close(&one, &expected, tol, tol, &format!("pixel packing vs reference {name}"));
         assert_bits_eq(&run(&p, 2), &one, &format!("pixel packing 2 threads {name}"));
         p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(21, 1);
         assert_bits_eq(&run(&p, 1), &one, &format!("panel packing vs pixel packing {name}"));
+    }
+}
+
+/// First layers' filter gradient on the input with its padding written
+/// out (switch 23): the same products in the same order as gathering the
+/// windows that touch the padding, so the same bits with the switch on and
+/// off, at 1 and 2 threads; and the reference's values (SAME, explicit and
+/// asymmetric padding, strides, dilation, 1-7 channels, several chunks).
+#[test]
+fn filter_grad_padded_input_equals_gathered_windows_and_reference() {
+    let cases = square_kernel_cases(&[
+        (5, 32, 32, 3, 3, 16, 1, 1, Padding::Same),
+        (3, 28, 28, 1, 3, 16, 1, 1, Padding::Same),
+        (2, 23, 17, 3, 5, 8, 2, 1, Padding::Same),
+        (2, 15, 19, 2, 3, 9, 1, 2, Padding::Explicit([2, 0, 1, 3])),
+        (1, 30, 30, 7, 3, 32, 3, 1, Padding::Explicit([0, 1, 1, 0])),
+    ]);
+    for (i, a) in cases.iter().enumerate() {
+        let mut p = conv(a);
+        assert!(padded_input(&p, &vec![0.0; p.input_len()]).is_some(), "case {i} should be padded");
+        let name = case_name(a);
+        let dat = data(&p, 1500 + i as u64);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
+        let run = |p: &Conv2d, threads: usize| filter_grad_on(p, &dat, threads);
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("padded input vs reference {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("padded input 2 threads {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(23, 1);
+        assert_bits_eq(&run(&p, 1), &one, &format!("gathered windows vs padded input {name}"));
     }
 }
 

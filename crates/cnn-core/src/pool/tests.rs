@@ -276,3 +276,32 @@ fn max_pool_2x2_backward_ties_and_nans_follow_the_scalar_rule() {
     max_pool2d_backward(&p, &x, &dy, &mut dx).unwrap();
     assert_bits_eq(&dx, &expected, "NaNs");
 }
+
+/// The 2x2 straight-line forward (switch 24) gives the reference's bits and
+/// the general path's, with ties, NaNs (first cell or later) and signed
+/// zeros, at 1 and 2 threads, on tiling shapes with channels in fours.
+#[test]
+fn max_pool_2x2_forward_matches_reference_and_general_path_with_ties_and_nans() {
+    for (n, h, w, c) in [(1, 4, 4, 4), (3, 32, 32, 32), (2, 6, 10, 8), (1, 2, 2, 12)] {
+        let p = geom(n, h, w, c, [2, 2], [2, 2], Padding::Valid);
+        let mut r = rng((h * w + c) as u64);
+        let mut x: Vec<f32> = (0..p.input_len()).map(|_| [-1.0, -0.0, 0.0, 1.0][r.random_range(0..4)]).collect();
+        for _ in 0..x.len() / 7 {
+            let i = r.random_range(0..x.len());
+            x[i] = f32::NAN;
+        }
+        let mut expected = vec![0.0; p.output_len()];
+        max_pool2d_ref(&p, &x, &mut expected).unwrap();
+        let run = |p: &Pool2d| {
+            let mut y = vec![7.0; p.output_len()];
+            max_pool2d(p, &x, &mut y).unwrap();
+            y
+        };
+        let case = describe(&p);
+        assert_bits_eq(&with_threads(1, || run(&p)), &expected, &format!("1 thread {case}"));
+        assert_bits_eq(&with_threads(2, || run(&p)), &expected, &format!("2 threads {case}"));
+        let mut general = p;
+        general.tuning = crate::tuning::Tuning::DEFAULT.with_switch(24, 1);
+        assert_bits_eq(&run(&general), &expected, &format!("general path {case}"));
+    }
+}
