@@ -793,21 +793,8 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
         (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
         (3, 20, 20, 8, 2, 7, 1, 1, Padding::Valid),
     ]);
-    for (i, a) in cases.iter().enumerate() {
-        let mut p = conv(a);
-        assert!(!winograd_filter::applies(&p) && !short_patch(&p) && p.out_pixels() >= p.patch_len(), "case {i} should take dW^T = dy^T P");
-        let name = case_name(a);
-        let dat = data(&p, 1300 + i as u64);
-        let mut expected = vec![0.0; p.filter_len()];
-        conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
-        let run = |p: &Conv2d, threads: usize| filter_grad_on(p, &dat, threads);
-        let one = run(&p, 1);
-        let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
-        assert_close(&one, &expected, tol, tol, &format!("pixel packing vs reference {name}"));
-        assert_bits_eq(&run(&p, 2), &one, &format!("pixel packing 2 threads {name}"));
-        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(21, 1);
-        assert_bits_eq(&run(&p, 1), &one, &format!("panel packing vs pixel packing {name}"));
-    }
+    let takes = |p: &Conv2d| !winograd_filter::applies(p) && !short_patch(p) && p.out_pixels() >= p.patch_len();
+    check_filter_grad_switch(&cases, 1300, 21, ("pixel packing", "panel packing", "take dW^T = dy^T P"), takes);
 }
 
 /// First layers' filter gradient on the input with its padding written
@@ -824,20 +811,31 @@ fn filter_grad_padded_input_equals_gathered_windows_and_reference() {
         (2, 15, 19, 2, 3, 9, 1, 2, Padding::Explicit([2, 0, 1, 3])),
         (1, 30, 30, 7, 3, 32, 3, 1, Padding::Explicit([0, 1, 1, 0])),
     ]);
+    let takes = |p: &Conv2d| padded_input(p, &vec![0.0; p.input_len()]).is_some();
+    check_filter_grad_switch(&cases, 1500, 23, ("padded input", "gathered windows", "be padded"), takes);
+}
+
+/// A filter-gradient path behind switch `switch` (on by default), on every
+/// case that `takes` it: within the reference's bound, the same bits at 1
+/// and 2 threads, and the same bits as the path the switch turns off.
+/// `labels` = (the switch's path, the path it replaces, what each case
+/// should do) for the messages.
+fn check_filter_grad_switch(cases: &[Conv2dArgs], seed: u64, switch: usize, labels: (&str, &str, &str), takes: impl Fn(&Conv2d) -> bool) {
+    let (on, off, should) = labels;
     for (i, a) in cases.iter().enumerate() {
         let mut p = conv(a);
-        assert!(padded_input(&p, &vec![0.0; p.input_len()]).is_some(), "case {i} should be padded");
+        assert!(takes(&p), "case {i} should {should}");
         let name = case_name(a);
-        let dat = data(&p, 1500 + i as u64);
+        let dat = data(&p, seed + i as u64);
         let mut expected = vec![0.0; p.filter_len()];
         conv2d_backward_filter_ref(&p, &dat.x, &dat.dy, &mut expected);
         let run = |p: &Conv2d, threads: usize| filter_grad_on(p, &dat, threads);
         let one = run(&p, 1);
         let tol = 1e-5 * (p.out_pixels() as f32).sqrt();
-        assert_close(&one, &expected, tol, tol, &format!("padded input vs reference {name}"));
-        assert_bits_eq(&run(&p, 2), &one, &format!("padded input 2 threads {name}"));
-        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(23, 1);
-        assert_bits_eq(&run(&p, 1), &one, &format!("gathered windows vs padded input {name}"));
+        assert_close(&one, &expected, tol, tol, &format!("{on} vs reference {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("{on} 2 threads {name}"));
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(switch, 1);
+        assert_bits_eq(&run(&p, 1), &one, &format!("{off} vs {on} {name}"));
     }
 }
 
