@@ -345,6 +345,8 @@ mod tests {
             "threadTaskCounts",
             "resetThreadTaskCounts",
             "setTuning",
+            // Benchmarks: 1 thread on a 2-thread core (benches/architectures.mjs).
+            "setRunSerially",
             "nodePoolWorkerStart",
             "nodePoolBuild",
             // Compaction of the store, and test hooks (rel: issue 15).
