@@ -653,7 +653,9 @@ fn residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads() {
     let d = data(&p, 1);
     let mut y = vec![0.0; p.output_len()];
     let e = conv2d_residual(&p, &d.x, &d.w, None, Some(&[0.0; 5]), Activation::Relu, &mut y).unwrap_err();
-    assert!(e.to_string().contains("residual"), "{e}");
+    assert_eq!(e.to_string(), format!("conv2dResidual: residual has 5 elements, expected {}", p.output_len()));
+    let e = conv2d_residual(&p, &d.x[1..], &d.w, None, Some(&y.clone()), Activation::Relu, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), format!("conv2dResidual: input has {} elements, expected {}", p.input_len() - 1, p.input_len()));
 }
 
 /// One output pixel by hand: x = [1, 2] (1x1x1x2), w = [[3], [4]] (1x1
@@ -919,6 +921,12 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
     let short = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F4) - 1];
     let e = conv2d_prepared(&p, &d.x, &d.w, &short, None, None, Activation::Relu, &mut y).unwrap_err();
     assert!(e.to_string().contains("prepared filter has"), "{e}");
+    // The shared length checks name this kernel, not conv2d.
+    let u4 = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F4)];
+    let e = conv2d_prepared(&p, &d.x[1..], &d.w, &u4, None, None, Activation::Relu, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), format!("conv2dPrepared: input has {} elements, expected {}", p.input_len() - 1, p.input_len()));
+    let e = conv2d_prepared(&p, &d.x, &d.w, &u4, Some(&[0.0; 4]), None, Activation::Relu, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), "conv2dPrepared: bias has 4 elements, expected 5");
     let mut u = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F2)];
     let e = winograd::prepare_filter(&p, &d.w[1..], winograd::Variant::F2, &mut u).unwrap_err();
     assert!(e.to_string().contains("filter has"), "{e}");
