@@ -122,6 +122,12 @@ pub struct Tuning {
     /// in straight-line code (`pool::f32_maxpool2x2_row__simd128`) instead
     /// of the general window loops.
     pub max_pool_2x2: bool,
+    /// Switch 25. Winograd's forward filter transform (`conv2d`'s on every
+    /// call, `conv2dPrepareFilter`'s once) works in blocks of 2 input x 32
+    /// output channels through an L1 scratch, storing whole lines
+    /// (`conv::winograd::transform_filter_blocks`), instead of storing each
+    /// 4-channel vector to its α² places at once.
+    pub winograd_filter_blocks: bool,
 }
 
 impl Tuning {
@@ -151,10 +157,11 @@ impl Tuning {
         flip_filter_vector: true,
         filter_grad_padded_input: true,
         max_pool_2x2: true,
+        winograd_filter_blocks: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 25;
+    pub const SWITCHES: usize = 26;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -199,6 +206,7 @@ impl Tuning {
             22 => self.flip_filter_vector = flag(d.flip_filter_vector),
             23 => self.filter_grad_padded_input = flag(d.filter_grad_padded_input),
             24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
+            25 => self.winograd_filter_blocks = flag(d.winograd_filter_blocks),
             _ => {}
         }
         self
@@ -225,6 +233,7 @@ mod tests {
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
         assert!(!d.with_switch(17, 1).prepared_filters);
         assert!(!d.with_switch(18, 1).gemv_row_runs);
+        assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         // 19 (kept for the forward paths) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);

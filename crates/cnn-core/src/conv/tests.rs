@@ -859,7 +859,8 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
             cases.push(a);
         }
     }
-    for (n, h, cin, cout) in [(1, 14, 64, 72), (1, 7, 96, 128), (1, 28, 32, 40), (2, 20, 16, 32)] {
+    // (1, 10, 35, 45): blocks of the filter transform cut at odd input and output channels.
+    for (n, h, cin, cout) in [(1, 14, 64, 72), (1, 7, 96, 128), (1, 28, 32, 40), (2, 20, 16, 32), (1, 10, 35, 45)] {
         let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
         a.padding = Padding::Same;
         cases.push(a);
@@ -886,6 +887,11 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
             let mut u1 = vec![f32::NAN; u.len()];
             with_threads(1, || winograd::prepare_filter(&p, &d.w, variant, &mut u1)).unwrap();
             assert_bits_eq(&u1, &u, &format!("{name}: prepared filter on 1 and 2 threads"));
+            // Switch 25 off: the unblocked filter transform writes the same bits.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(25, 1);
+            let mut u0 = vec![f32::NAN; u.len()];
+            with_threads(2, || winograd::prepare_filter(&p, &d.w, variant, &mut u0)).unwrap();
+            assert_bits_eq(&u0, &u, &format!("{name}: blocked and unblocked filter transforms"));
             p.tuning = crate::tuning::Tuning::DEFAULT;
             let run = |p: &Conv2d, threads| {
                 with_threads(threads, || {
@@ -900,6 +906,12 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
             // The unprepared Winograd path in the same tiling, then the same store.
             let mut unprepared = vec![f32::NAN; p.output_len()];
             winograd::conv2d_winograd_variant(&p, &d.x, &d.w, bias, Activation::Linear, &mut unprepared, variant);
+            // Its filter transformed by the unblocked loop (switch 25 off): the same bits.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(25, 1);
+            let mut unblocked = vec![f32::NAN; p.output_len()];
+            with_threads(2, || winograd::conv2d_winograd_variant(&p, &d.x, &d.w, bias, Activation::Linear, &mut unblocked, variant));
+            assert_bits_eq(&unblocked, &unprepared, &format!("unblocked filter transform {name}"));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
             for (k, u) in unprepared.iter_mut().enumerate() {
                 *u = act.apply(*u + residual.map_or(0.0, |r| r[k]));
             }
