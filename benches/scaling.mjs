@@ -9,14 +9,14 @@
 // time outside kernels: JS, allocation, the worker thread waking up).
 //
 //   node benches/scaling.mjs [--model resnet50|vgg16|mobilenetV2] [--rounds 7] [--top 25] [--data random|real]
-// (--data real: the replay reads the values the real pass read, not random ones;
+// (--random-bn: random batch-norm statistics, as architectures.mjs; --data real: the replay reads the values the real pass read, not random ones;
 // --switch N --values a,b: the 2-thread replay once per value of tuning switch N,
 // as crates/cnn-core/src/tuning.rs numbers them, interleaved; the 1-thread one at the default)
 import { loadCore } from 'cnn-worker';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '7' }, top: { type: 'string', default: '25' }, data: { type: 'string', default: 'random' }, switch: { type: 'string' }, values: { type: 'string', default: '1,2' } },
+  options: { model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '7' }, top: { type: 'string', default: '25' }, data: { type: 'string', default: 'random' }, switch: { type: 'string' }, values: { type: 'string', default: '1,2' }, 'random-bn': { type: 'boolean' }, by: { type: 'string', default: 'loss' } },
 });
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const tf = await import('cnn-ts');
@@ -24,6 +24,18 @@ await tf.ready({ threads: 2, mode: 'inline' });
 const ex = tf.engine().backend.inline;
 tf.random.setSeed(7);
 const m = tf.builders[args.model]();
+if (args['random-bn']) {
+  // Random batch-norm statistics, as benches/architectures.mjs sets them.
+  let seed = 11;
+  for (const l of m.layers) {
+    if (l.getClassName() !== 'BatchNormalization') continue;
+    const c = l.getWeights()[0].shape[0];
+    const u = (lo, hi) => tf.randomUniform([c], lo, hi, 'float32', seed++);
+    const ws = [u(0.5, 1.5), u(-0.2, 0.4), u(-0.2, 0.2), u(0.5, 2)];
+    l.setWeights(ws);
+    tf.dispose(ws);
+  }
+}
 const x = tf.randomUniform([1, 224, 224, 3]);
 const predict = async () => {
   const p = m.predict(x);
@@ -62,6 +74,18 @@ ex.call = function (cmd) {
   callIndex++;
   return r;
 };
+// Time in the store's allocations (a buffer the recycler cannot give is zero-filled on this thread).
+let inAlloc = 0;
+let allocs = 0;
+const origAlloc = ex.core.alloc;
+ex.core.alloc = function (...a) {
+  const t = performance.now();
+  const h = origAlloc.apply(this, a);
+  inAlloc += performance.now() - t;
+  allocs++;
+  return h;
+};
+const allocMs = [];
 const real2 = [];
 const realKernels2 = [];
 const real1 = [];
@@ -76,13 +100,27 @@ const realSerialPass = async () => {
   engineRaw.setRunSerially(false);
   callIndex = saved;
 };
+// The same 2-thread pass right after an untimed one (its worker thread busy just before, not idle).
+const real2Warm = [];
+const realWarmPass = async () => {
+  const saved = callIndex;
+  callIndex = Infinity;
+  await predict();
+  const t0 = performance.now();
+  await predict();
+  real2Warm.push(performance.now() - t0);
+  callIndex = saved;
+};
 const realPass = async () => {
   inKernels = 0;
+  inAlloc = 0;
+  allocs = 0;
   callIndex = 0;
   const t0 = performance.now();
   await predict();
   real2.push(performance.now() - t0);
   realKernels2.push(inKernels);
+  allocMs.push(inAlloc);
 };
 
 function key(c) {
@@ -121,6 +159,7 @@ const totals = contenders.map(() => []);
 for (let r = -1; r < Number(args.rounds); r++) {
   await realPass();
   await realSerialPass();
+  await realWarmPass();
   for (const [ci, [core, v]] of contenders.entries()) {
     if (v === 'serial') cores[core].raw.setRunSerially(true);
     else if (v !== null) cores[core].raw.setTuning(sw, v);
@@ -147,11 +186,13 @@ calls.forEach((c, i) => {
   sites.set(k, s);
 });
 const rows = [...sites.entries()].map(([k, s]) => ({ k, ...s, loss: s.t[1] - s.t[0] / 2 })).sort((a, b) => b.loss - a.loss);
+// --by real: sorted by how much slower the real predict's call is than its replay at 2 threads.
+if (args.by === 'real') rows.sort((a, b) => b.real - b.t[1] - (a.real - a.t[1]));
 const sums = contenders.map((_, ci) => rows.reduce((t, r) => t + r.t[ci], 0));
 const passes = contenders.map((_, ci) => median(totals[ci]));
 console.log(`# ${args.model} batch 1, ${calls.length} kernel calls replayed, medians of ${args.rounds} alternating rounds`);
 console.log(`replayed pass: ${contenders.map(([, , l], ci) => `${l} ${passes[ci].toFixed(1)} ms (kernels ${sums[ci].toFixed(1)})`).join(', ')}; 1t / 2t: ${passes.slice(1, -1).map((p) => (passes[0] / p).toFixed(2)).join(' / ')}`);
-console.log(`real predict at 2 threads ${median(real2).toFixed(1)} ms, ${median(realKernels2).toFixed(1)} of them in kernel calls; the same core run serially ${median(real1).toFixed(1)} ms -> ${(median(real1) / median(real2)).toFixed(2)}x (alternating with the replays)`);
+console.log(`real predict at 2 threads ${median(real2).toFixed(1)} ms, ${median(realKernels2).toFixed(1)} of them in kernel calls (${median(allocMs).toFixed(1)} ms in ${allocs} allocations); the same core run serially ${median(real1).toFixed(1)} ms -> ${(median(real1) / median(real2)).toFixed(2)}x; 2 threads right after an untimed pass ${median(real2Warm).toFixed(1)} ms -> ${(median(real1) / median(real2Warm)).toFixed(2)}x (alternating with the replays)`);
 console.log(`${'call site'.padEnd(40)} ${'calls'.padStart(5)} ${contenders.map(([, , l]) => `${l} ms`.padStart(10)).join(' ')} ${'real 2t'.padStart(8)} ${'1t/2t'.padStart(6)} ${'lost ms'.padStart(8)}`);
 for (const r of rows.slice(0, Number(args.top))) {
   console.log(`${r.k.padEnd(40)} ${String(r.calls).padStart(5)} ${r.t.map((t) => t.toFixed(2).padStart(10)).join(' ')} ${r.real.toFixed(2).padStart(8)} ${r.t.slice(1, -1).map((t) => (r.t[0] / t).toFixed(2)).join('/').padStart(6)} ${r.loss.toFixed(2).padStart(8)}`);
