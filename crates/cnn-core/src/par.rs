@@ -169,7 +169,70 @@ fn for_each_chunk_dyn(n: usize, chunk: usize, f: &(dyn Fn(Range<usize>) + Sync))
         ranges.into_iter().for_each(g);
         return;
     }
+    keep_workers_awake();
     ranges.into_par_iter().for_each(g);
+}
+
+/// Whether the thread pool's workers poll for work between ops instead of
+/// going to sleep at once (see [`keep_workers_awake`]); benchmarks switch it
+/// (tuning switch 26, through `setTuning`).
+static SPIN: AtomicBool = AtomicBool::new(true);
+/// Workers polling now (each one's [`poll_for_work`] job is running or queued).
+static POLLING: AtomicU32 = AtomicU32::new(0);
+/// Idle polls (each a look at every queue of the pool) before a worker
+/// stops polling and may sleep: on the order of a millisecond.
+const POLL_ROUNDS: u32 = 20_000;
+
+/// Benchmarks: whether workers poll between ops ([`SPIN`]).
+pub fn set_spin(on: bool) {
+    SPIN.store(on, Ordering::Relaxed);
+}
+
+/// Before a parallel section: makes sure every worker of the pool but the
+/// calling thread runs a [`poll_for_work`] job. A rayon worker that finds
+/// no work looks a few dozen times (microseconds on wasm, whose
+/// `yield_now` is a no-op) and then sleeps; the next op's work then waits
+/// for it to be woken, which on a shared host means waiting for the
+/// scheduler to take its vCPU back from whatever ran there (under niced
+/// builds, 2-thread ops ran no faster than 1-thread ones). Polling for about
+/// a millisecond after the last work keeps it on its vCPU through the short
+/// gaps between the ops of a forward pass or a training step.
+fn keep_workers_awake() {
+    if !SPIN.load(Ordering::Relaxed) {
+        return;
+    }
+    let want = (rayon::current_num_threads() as u32).saturating_sub(1);
+    let mut polling = POLLING.load(Ordering::Relaxed);
+    while polling < want {
+        match POLLING.compare_exchange_weak(polling, polling + 1, Ordering::AcqRel, Ordering::Relaxed) {
+            Ok(_) => {
+                rayon::spawn(poll_for_work);
+                polling += 1;
+            }
+            Err(now) => polling = now,
+        }
+    }
+}
+
+/// A worker's polling job: runs the pool's jobs as they come (`rayon::yield_now`:
+/// its own queue, stealing, injected jobs) until it has found none for
+/// [`POLL_ROUNDS`] looks. The thread that submits ops (index 0) never
+/// polls: it would block its own caller.
+fn poll_for_work() {
+    if rayon::current_thread_index() != Some(0) {
+        let mut idle = 0;
+        while idle < POLL_ROUNDS {
+            match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => idle = 0,
+                Some(rayon::Yield::Idle) => {
+                    idle += 1;
+                    core::hint::spin_loop();
+                }
+                None => break,
+            }
+        }
+    }
+    POLLING.fetch_sub(1, Ordering::AcqRel);
 }
 
 /// Splits `out` into pieces of `chunk_items * item_len` elements and runs
@@ -194,6 +257,7 @@ fn for_each_out_chunk_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, 
         f(i * chunk_items.max(1), p)
     };
     if parallel() {
+        keep_workers_awake();
         out.par_chunks_mut(piece).enumerate().for_each(g);
     } else {
         out.chunks_mut(piece).enumerate().for_each(g);
@@ -229,6 +293,7 @@ fn reduce_chunks_dyn(n: usize, chunk: usize, out: &mut [f32], f: &(dyn Fn(Range<
         f(r, p)
     };
     if parallel() {
+        keep_workers_awake();
         partials.par_chunks_mut(len.max(1)).zip(ranges.into_par_iter()).for_each(g);
     } else {
         partials.chunks_mut(len.max(1)).zip(ranges).for_each(g);
@@ -309,6 +374,7 @@ fn for_each_out_chunks_dyn<const N: usize>(outs: [&mut [f32]; N], chunk: usize, 
         f(first, p)
     };
     if parallel() {
+        keep_workers_awake();
         pieces.into_par_iter().for_each(g);
     } else {
         pieces.into_iter().for_each(g);
@@ -348,6 +414,7 @@ fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: 
         f(i * chunk_items, o, &mut p[..len])
     };
     if parallel() {
+        keep_workers_awake();
         out.par_chunks_mut(piece).zip(partials.par_chunks_mut(plen)).enumerate().for_each(g);
     } else {
         out.chunks_mut(piece).zip(partials.chunks_mut(plen)).enumerate().for_each(g);

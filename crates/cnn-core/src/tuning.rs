@@ -128,6 +128,11 @@ pub struct Tuning {
     /// (`conv::winograd::transform_filter_blocks`), instead of storing each
     /// 4-channel vector to its α² places at once.
     pub winograd_filter_blocks: bool,
+    /// Switch 26. The thread pool's workers poll for work for about a
+    /// millisecond after each parallel section instead of going to sleep at
+    /// once (`par::keep_workers_awake`). Not a kernel choice: `setTuning`
+    /// passes it to `par` (the pool is global).
+    pub worker_polling: bool,
 }
 
 impl Tuning {
@@ -158,10 +163,11 @@ impl Tuning {
         filter_grad_padded_input: true,
         max_pool_2x2: true,
         winograd_filter_blocks: true,
+        worker_polling: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 26;
+    pub const SWITCHES: usize = 27;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -207,6 +213,7 @@ impl Tuning {
             23 => self.filter_grad_padded_input = flag(d.filter_grad_padded_input),
             24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
             25 => self.winograd_filter_blocks = flag(d.winograd_filter_blocks),
+            26 => self.worker_polling = flag(d.worker_polling),
             _ => {}
         }
         self
@@ -234,6 +241,7 @@ mod tests {
         assert!(!d.with_switch(17, 1).prepared_filters);
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
+        assert!(!d.with_switch(26, 1).worker_polling);
         // 19 (kept for the forward paths) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);

@@ -18,6 +18,8 @@ pub fn set_tuning(i: usize, value: u32) {
     if let Some(s) = SWITCHES.get(i) {
         s.store(value, Ordering::Relaxed);
     }
+    // The thread pool's polling is global, not passed with a kernel's geometry.
+    crate::par::set_spin(current().worker_polling);
 }
 
 /// The choices the next kernel call runs with.
