@@ -122,6 +122,12 @@ pub struct Tuning {
     /// in straight-line code (`pool::f32_maxpool2x2_row__simd128`) instead
     /// of the general window loops.
     pub max_pool_2x2: bool,
+    // Switches 25-27 are kept for the forward paths.
+    /// Switch 28. Winograd's short GEMMs (`gemm::small_k`) compute all
+    /// column panels of a full row panel in one micro-kernel call
+    /// (`gemm::kernel::f32_gemm_4x8_panels__simd128`) instead of one call
+    /// per 4 x 8 tile.
+    pub small_k_panels: bool,
 }
 
 impl Tuning {
@@ -151,10 +157,11 @@ impl Tuning {
         flip_filter_vector: true,
         filter_grad_padded_input: true,
         max_pool_2x2: true,
+        small_k_panels: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 25;
+    pub const SWITCHES: usize = 29;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -199,6 +206,7 @@ impl Tuning {
             22 => self.flip_filter_vector = flag(d.flip_filter_vector),
             23 => self.filter_grad_padded_input = flag(d.filter_grad_padded_input),
             24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
+            28 => self.small_k_panels = flag(d.small_k_panels),
             _ => {}
         }
         self
@@ -225,11 +233,13 @@ mod tests {
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
         assert!(!d.with_switch(17, 1).prepared_filters);
         assert!(!d.with_switch(18, 1).gemv_row_runs);
-        // 19 (kept for the forward paths) and numbers past the last switch change nothing.
+        // 19 and 25-27 (kept for the forward paths) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
+        assert_eq!(d.with_switch(26, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
+        assert!(!d.with_switch(28, 1).small_k_panels);
         for i in 0..Tuning::SWITCHES {
-            if i == 19 {
+            if i == 19 || (25..28).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
