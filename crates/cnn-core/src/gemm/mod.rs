@@ -221,6 +221,11 @@ impl<'a> PackedB<'a> {
     pub(crate) fn ldb(&self) -> usize {
         self.ldb
     }
+
+    /// Floats between the starts of consecutive panels.
+    pub(crate) fn panel_step(&self) -> usize {
+        self.panel_step
+    }
 }
 
 /// Floats of a packed `[k, n]` B ([`PackedB::new`]'s layout).
