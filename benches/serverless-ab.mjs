@@ -8,7 +8,8 @@
  * (ms from the process's start, medians): `caller` (Node's own start and the caller's
  * module), `compile>` / `compiled` (WebAssembly.compile called / resolved),
  * `instance` (the module instantiated), `imported` (the function's module evaluated),
- * `answer` (the first prediction returned), the young- and old-generation garbage
+ * `answer` (the first prediction returned; `caller->answer` leaves out Node's own start,
+ * which varies most), the young- and old-generation garbage
  * collections before it (count, ms) and the CPU of all threads until then.
  *
  *   node benches/serverless-ab.mjs DIR_A DIR_B [...] [--rounds 20] [--busy] [--threads 2]
@@ -29,7 +30,8 @@ const { values: opts, positionals } = parseArgs({
   options: { rounds: { type: 'string', default: '20' }, busy: { type: 'boolean', default: false }, threads: { type: 'string', default: '2' } },
 });
 const dirs = positionals.map((d) => resolve(d));
-if (dirs.length < 2 || dirs.some((d) => !existsSync(join(d, 'handler.mjs')))) {
+const entry = (d) => (existsSync(join(d, 'handler.mjs')) ? join(d, 'handler.mjs') : join(d, 'handler.cjs'));
+if (dirs.length < 2 || dirs.some((d) => !existsSync(entry(d)))) {
   console.error('serverless-ab: give two or more built functions (examples/serverless/build.mjs --out DIR --no-zip)');
   process.exit(1);
 }
@@ -69,7 +71,7 @@ process.exit(0);
 function start(dir) {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [join(tmp, 'child.mjs'), join(dir, 'handler.mjs'), join(tmp, 'request.txt')], {
+    const p = spawn(process.execPath, [join(tmp, 'child.mjs'), entry(dir), join(tmp, 'request.txt')], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', CNN_THREADS: opts.threads },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,7 +111,7 @@ load.push(loadavg()[0]);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const keys = ['caller', 'compile>', 'compiled', 'instance', 'imported', 'answer'];
 console.log(`serverless-ab: ${rounds} rounds${opts.busy ? ', a niced busy loop beside' : ''}, CNN_THREADS=${opts.threads}; load average ${load.map((l) => l.toFixed(2)).join(' -> ')}`);
-console.log(`${'function'.padEnd(40)} ${'wall'.padStart(6)} ${'diff'.padStart(6)} ${'faster'.padStart(6)}  ${keys.map((k) => k.padStart(8)).join(' ')}  gc minor/major ms   cpu`);
+console.log(`${'function'.padEnd(40)} ${'wall'.padStart(6)} ${'diff'.padStart(6)} ${'faster'.padStart(6)}  ${keys.map((k) => k.padStart(8)).join(' ')}  gc minor/major ms   cpu  caller->answer (diff)`);
 const summary = runs.map((rs, i) => {
   const diffs = rs.map((r, k) => r.wall - runs[0][k].wall);
   const s = {
@@ -120,11 +122,14 @@ const summary = runs.map((rs, i) => {
     marks: Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r.marks[k] ?? NaN))])),
     gc: { minor: median(rs.map((r) => r.gc.minor)), minorMs: median(rs.map((r) => r.gc.minorMs)), major: median(rs.map((r) => r.gc.major)), majorMs: median(rs.map((r) => r.gc.majorMs)) },
     cpuMs: median(rs.map((r) => r.cpuMs)),
+    // Node's own start (to the caller's module) varies most between starts; what follows is ours.
+    afterCaller: median(rs.map((r) => r.marks.answer - r.marks.caller)),
+    afterCallerDiff: median(rs.map((r, k) => r.marks.answer - r.marks.caller - (runs[0][k].marks.answer - runs[0][k].marks.caller))),
   };
   const extra = [...new Set(rs.flatMap((r) => Object.keys(r.marks)))].filter((k) => !keys.includes(k));
   for (const k of extra) s.marks[k] = median(rs.map((r) => r.marks[k] ?? NaN));
   const name = dirs[i].length > 40 ? '…' + dirs[i].slice(-39) : dirs[i];
-  console.log(`${name.padEnd(40)} ${s.wall.toFixed(1).padStart(6)} ${(i ? s.diff.toFixed(1) : '').padStart(6)} ${(i ? `${s.faster}/${rounds}` : '').padStart(6)}  ${keys.map((k) => s.marks[k].toFixed(1).padStart(8)).join(' ')}  ${s.gc.minor}/${s.gc.major} ${(s.gc.minorMs + s.gc.majorMs).toFixed(1).padStart(5)}  ${s.cpuMs.toFixed(0).padStart(5)}`);
+  console.log(`${name.padEnd(40)} ${s.wall.toFixed(1).padStart(6)} ${(i ? s.diff.toFixed(1) : '').padStart(6)} ${(i ? `${s.faster}/${rounds}` : '').padStart(6)}  ${keys.map((k) => s.marks[k].toFixed(1).padStart(8)).join(' ')}  ${s.gc.minor}/${s.gc.major} ${(s.gc.minorMs + s.gc.majorMs).toFixed(1).padStart(5)}  ${s.cpuMs.toFixed(0).padStart(5)}  ${s.afterCaller.toFixed(1).padStart(6)}${i ? ` (${s.afterCallerDiff.toFixed(1)})` : ''}`);
   if (extra.length) console.log(`${''.padEnd(40)} marks: ${Object.entries(s.marks).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   return s;
 });
