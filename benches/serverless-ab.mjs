@@ -24,6 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
+import { runTimed } from './serverless/timed-child.mjs';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -68,27 +69,15 @@ process.exit(0);
 `,
 );
 
-function start(dir) {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [join(tmp, 'child.mjs'), entry(dir), join(tmp, 'request.txt')], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', CNN_THREADS: opts.threads },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '', err = '', wall = 0;
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.stdout.on('data', (b) => {
-      out += b;
-      if (!wall && out.includes('TIMELINE')) wall = performance.now() - t0;
-    });
-    p.stderr.on('data', (b) => (err += b));
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) rej(new Error(`serverless-ab: ${dir}: exit ${code}: ${err}`));
-      else res({ wall, ...JSON.parse(out.slice(out.indexOf('TIMELINE ') + 9).split('\n')[0]) });
-    });
+async function start(dir) {
+  const { readyAt, stdout } = await runTimed(join(tmp, 'child.mjs'), [entry(dir), join(tmp, 'request.txt')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', CNN_THREADS: opts.threads },
+    marker: 'TIMELINE',
+    timeoutMs: 60_000,
+    name: `serverless-ab: ${dir}`,
   });
+  return { wall: readyAt, ...JSON.parse(stdout.slice(stdout.indexOf('TIMELINE ') + 9).split('\n')[0]) };
 }
 
 const busy = opts.busy ? spawn('nice', ['-n', '19', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }) : undefined;
