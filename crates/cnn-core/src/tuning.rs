@@ -133,6 +133,17 @@ pub struct Tuning {
     /// once (`par::keep_workers_awake`). Not a kernel choice: `setTuning`
     /// passes it to `par` (the pool is global).
     pub worker_polling: bool,
+    // Switch 27 is kept for the forward paths.
+    /// Switch 28. Winograd's short GEMMs (`gemm::small_k`) compute all
+    /// column panels of a full row panel in one micro-kernel call
+    /// (`gemm::kernel::f32_gemm_4x8_panels__simd128`) instead of one call
+    /// per 4 x 8 tile.
+    pub small_k_panels: bool,
+    /// Switch 29. The strided input gradient's scatter path
+    /// (`conv::band_scatter_add`) computes all `dP` panels of a row panel
+    /// in one micro-kernel call into a strip, then adds them into dx,
+    /// instead of one call per 4 x 8 tile.
+    pub dx_scatter_panels: bool,
 }
 
 impl Tuning {
@@ -164,10 +175,12 @@ impl Tuning {
         max_pool_2x2: true,
         winograd_filter_blocks: true,
         worker_polling: true,
+        small_k_panels: true,
+        dx_scatter_panels: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 27;
+    pub const SWITCHES: usize = 30;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -214,6 +227,8 @@ impl Tuning {
             24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
             25 => self.winograd_filter_blocks = flag(d.winograd_filter_blocks),
             26 => self.worker_polling = flag(d.worker_polling),
+            28 => self.small_k_panels = flag(d.small_k_panels),
+            29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             _ => {}
         }
         self
@@ -242,11 +257,14 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19 (kept for the forward paths) and numbers past the last switch change nothing.
+        // 19 and 27 (kept for the forward paths) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
+        assert_eq!(d.with_switch(27, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
+        assert!(!d.with_switch(28, 1).small_k_panels);
+        assert!(!d.with_switch(29, 1).dx_scatter_panels);
         for i in 0..Tuning::SWITCHES {
-            if i == 19 {
+            if i == 19 || i == 27 {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

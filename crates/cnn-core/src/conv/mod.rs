@@ -359,7 +359,7 @@ fn scatter_applies(p: &Conv2d) -> bool {
 /// No other task writes the input rows this band's windows cover (the
 /// even/odd band phases of [`band_rows`]); `dx` holds the input.
 unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedOut) {
-    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, Tile};
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels__simd128, Tile};
     use crate::gemm::{RowScratch, KC, MR, NR};
     let (cin, cout, ow) = (p.cin, p.cout, p.x.output);
     let rows = (oy1 - oy0) * ow;
@@ -368,15 +368,43 @@ unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[
     let mut scratch: RowScratch = [0.0f32; MR * KC];
     let mut segs = Vec::with_capacity(2);
     let mut tile = [0.0f32; MR * NR];
+    // With `Tuning::dx_scatter_panels`, all panels of a row panel's dP in
+    // one micro-kernel call into a strip (4 x patch floats), then added in
+    // the same (panel, row) order: the same bits as a call per tile.
+    let k = p.patch_len();
+    let mut strip = if p.tuning.dx_scatter_panels { vec![0.0f32; MR * k] } else { Vec::new() };
     let mut r0 = 0;
     while r0 < rows {
         let mr = MR.min(rows - r0);
-        segs.clear();
-        src.rows(r0, mr, 0, cout, &mut scratch, &mut segs);
         let pix: [(usize, usize); MR] = core::array::from_fn(|r| {
             let m = r0 + r.min(mr - 1);
             (oy0 + m / ow, m % ow)
         });
+        if p.tuning.dx_scatter_panels {
+            let ptrs: [*const f32; MR] = core::array::from_fn(|r| dyb[(r0 + r.min(mr - 1)) * cout..].as_ptr());
+            // SAFETY: each row pointer holds cout floats of dyb; the panels
+            // are full (k = patch, a multiple of NR: cin % NR == 0); strip
+            // holds 4 rows of k floats.
+            f32_gemm_4x8_panels__simd128(ptrs, cout, packed.panel(0, 0), packed.ldb(), packed.panel_step(), panels, strip.as_mut_ptr(), k);
+            for j in 0..panels {
+                let (tap, ci0) = (j * NR / cin, j * NR % cin);
+                let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);
+                for (r, &(oy, ox)) in pix[..mr].iter().enumerate() {
+                    let (iy, ix) = (p.y.input_index(oy, ky), p.x.input_index(ox, kx));
+                    if iy < 0 || ix < 0 || iy as usize >= p.y.input || ix as usize >= p.x.input {
+                        continue;
+                    }
+                    let d = dx.at(((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + ci0);
+                    let s = strip.as_ptr().add(r * k + j * NR);
+                    F32x4::load(d).add(F32x4::load(s)).store(d);
+                    F32x4::load(d.add(4)).add(F32x4::load(s.add(4))).store(d.add(4));
+                }
+            }
+            r0 += MR;
+            continue;
+        }
+        segs.clear();
+        src.rows(r0, mr, 0, cout, &mut scratch, &mut segs);
         for j in 0..panels {
             let (tap, ci0) = (j * NR / cin, j * NR % cin);
             let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);

@@ -731,7 +731,8 @@ fn filter_grad_on(p: &Conv2d, d: &Data, threads: usize) -> Vec<f32> {
 
 /// Strided layers whose `NR`-column panels of `dP` are one tap's channels
 /// (`cin % 8 == 0`) take the scatter-add input gradient (switch 20):
-/// against the scalar reference, the old col2im bands (switch off), central
+/// against the scalar reference, its tile-by-tile form (switch 29 off, the
+/// same bits), the old col2im bands (switch 20 off), central
 /// finite differences, and at 1 and 2 threads (bit for bit), over strides
 /// 2-3, dilation, every padding mode, batch 1 and bands of several rows.
 #[test]
@@ -762,6 +763,10 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
         let tol = 1e-5 * (p.patch_len() as f32).sqrt();
         assert_close(&one, &expected, tol, tol, &format!("scatter vs reference {name}"));
         assert_bits_eq(&run(&p, 2), &one, &format!("scatter 2 threads {name}"));
+        // One micro-kernel call per row panel (switch 29) or per tile: the same bits.
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(29, 1);
+        assert!(scatter_applies(&p));
+        assert_bits_eq(&run(&p, 1), &one, &format!("scatter, a call per tile vs per row panel {name}"));
         p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(20, 1);
         assert!(!scatter_applies(&p));
         assert_close(&run(&p, 1), &one, tol, tol, &format!("col2im vs scatter {name}"));

@@ -612,7 +612,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
                     let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
                     let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
                     if cin <= KC && p.tuning.winograd_direct_small_k {
-                        small_k(nt, a, cin, &filter.packed[xi], out);
+                        small_k(nt, a, cin, &filter.packed[xi], out, p.tuning);
                     } else {
                         drive(
                             nt,
@@ -718,7 +718,7 @@ fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, 
     par_each(xis, 1, &|xi| {
         let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
         if cin <= KC && p.tuning.winograd_direct_small_k {
-            small_k(nt, a, cin, &filter.packed[xi], outs[xi]);
+            small_k(nt, a, cin, &filter.packed[xi], outs[xi], p.tuning);
         } else {
             let run = Run { parallel: false, tuning: p.tuning, ..Run::default() };
             drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], outs[xi], run);
