@@ -23,6 +23,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { randomiseBatchNorms } from './random-bn.mjs';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, only: { type: 'string' }, simd: { type: 'string', default: 'auto' }, json: { type: 'string' } } });
 const SIMD = args.simd;
@@ -83,24 +84,6 @@ async function tfjsTwin(ours) {
   return m;
 }
 
-/**
- * Random batch-norm statistics (gamma, beta, moving mean, moving variance),
- * so that the folded batch norms of our predict path are compared with
- * tfjs-layers' unfused ones on values that matter: with the initial
- * statistics MobileNetV2's features are all zero and every output equal.
- */
-function randomiseBatchNorms(m) {
-  let seed = 11;
-  for (const l of m.layers) {
-    if (l.getClassName() !== 'BatchNormalization') continue;
-    const c = l.getWeights()[0].shape[0];
-    const u = (lo, hi) => ctf.randomUniform([c], lo, hi, 'float32', seed++);
-    const ws = [u(0.5, 1.5), u(-0.2, 0.4), u(-0.2, 0.2), u(0.5, 2)];
-    l.setWeights(ws);
-    ctf.dispose(ws);
-  }
-}
-
 async function forwardRace(name, build, inputShape) {
   await tf.setBackend('wasm');
   const x = Float32Array.from({ length: inputShape.reduce((a, b) => a * b, 1) }, () => Math.random());
@@ -110,7 +93,7 @@ async function forwardRace(name, build, inputShape) {
     result.build = info.relaxedSimd ? 'relaxed' : 'strict';
     ctf.random.setSeed(7);
     const ours = build();
-    randomiseBatchNorms(ours);
+    randomiseBatchNorms(ctf, ours);
     const theirs = await tfjsTwin(ours);
     const xo = ctf.tensor(x, [1, ...inputShape]);
     const xt = tf.tensor(x, [1, ...inputShape]);

@@ -14,6 +14,7 @@
 // as crates/cnn-core/src/tuning.rs numbers them, interleaved; the 1-thread one at the default)
 import { loadCore } from 'cnn-worker';
 import { parseArgs } from 'node:util';
+import { randomiseBatchNorms } from './random-bn.mjs';
 
 const { values: args } = parseArgs({
   options: { model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '7' }, top: { type: 'string', default: '25' }, data: { type: 'string', default: 'random' }, switch: { type: 'string' }, values: { type: 'string', default: '1,2' }, 'random-bn': { type: 'boolean' }, by: { type: 'string', default: 'loss' } },
@@ -24,18 +25,8 @@ await tf.ready({ threads: 2, mode: 'inline' });
 const ex = tf.engine().backend.inline;
 tf.random.setSeed(7);
 const m = tf.builders[args.model]();
-if (args['random-bn']) {
-  // Random batch-norm statistics, as benches/architectures.mjs sets them.
-  let seed = 11;
-  for (const l of m.layers) {
-    if (l.getClassName() !== 'BatchNormalization') continue;
-    const c = l.getWeights()[0].shape[0];
-    const u = (lo, hi) => tf.randomUniform([c], lo, hi, 'float32', seed++);
-    const ws = [u(0.5, 1.5), u(-0.2, 0.4), u(-0.2, 0.2), u(0.5, 2)];
-    l.setWeights(ws);
-    tf.dispose(ws);
-  }
-}
+// Random batch-norm statistics, as benches/architectures.mjs sets them.
+if (args['random-bn']) randomiseBatchNorms(tf, m);
 const x = tf.randomUniform([1, 224, 224, 3]);
 const predict = async () => {
   const p = m.predict(x);

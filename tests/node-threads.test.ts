@@ -3,22 +3,12 @@
 // a cnn-worker worker. Each checks the numbers and that both threads worked.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Executor, loadCore, spawnWorker, type WorkerClient } from 'cnn-worker';
-import { matMulRef, maxRelDiff, randArray, rng } from './support/random.js';
+import { matMulBatch, matMulRef, maxRelDiff, randArray, rng } from './support/random.js';
 
 const m = 257, n = 131, k = 190; // odd sizes: partial 4x8 tiles on both edges
 const MAX_REPS = 200;
 
-function batch(a: Float32Array, b: Float32Array) {
-  return [
-    { kind: 'upload' as const, id: 1, data: a },
-    { kind: 'upload' as const, id: 2, data: b },
-    { kind: 'call' as const, fn: 'matMul' as const, inputs: [1, 2], outputs: [{ id: 3, size: m * n }], args: [m, n, k, false, false] },
-    { kind: 'read' as const, id: 3 },
-    { kind: 'free' as const, id: 1 },
-    { kind: 'free' as const, id: 2 },
-    { kind: 'free' as const, id: 3 },
-  ];
-}
+const batch = (a: Float32Array, b: Float32Array) => matMulBatch(a, b, m, n, k);
 
 describe('2-thread pool in Node', () => {
   const next = rng(42);

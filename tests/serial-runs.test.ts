@@ -4,22 +4,12 @@
 // same bits; once it is off, both pool threads work again.
 import { describe, expect, it } from 'vitest';
 import { Executor, loadCore } from 'cnn-worker';
-import { matMulRef, maxRelDiff, randArray, rng } from './support/random.js';
+import { matMulBatch, matMulRef, maxRelDiff, randArray, rng } from './support/random.js';
 
 const m = 196, n = 1024, k = 256; // a batch-1 1x1 layer's product: a task grid of rows and columns
 const MAX_REPS = 200;
 
-function batch(a: Float32Array, b: Float32Array) {
-  return [
-    { kind: 'upload' as const, id: 1, data: a },
-    { kind: 'upload' as const, id: 2, data: b },
-    { kind: 'call' as const, fn: 'matMul' as const, inputs: [1, 2], outputs: [{ id: 3, size: m * n }], args: [m, n, k, false, false] },
-    { kind: 'read' as const, id: 3 },
-    { kind: 'free' as const, id: 1 },
-    { kind: 'free' as const, id: 2 },
-    { kind: 'free' as const, id: 3 },
-  ];
-}
+const batch = (a: Float32Array, b: Float32Array) => matMulBatch(a, b, m, n, k);
 
 describe('setRunSerially on a 2-thread core', () => {
   it('runs every task on the calling thread while on, with the same bits', async () => {

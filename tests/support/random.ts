@@ -33,3 +33,16 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
   return d;
 }
+
+/** One command batch: upload `a` (m x k) and `b` (k x n), their matMul, read the product, free all three. */
+export function matMulBatch(a: Float32Array, b: Float32Array, m: number, n: number, k: number) {
+  return [
+    { kind: 'upload' as const, id: 1, data: a },
+    { kind: 'upload' as const, id: 2, data: b },
+    { kind: 'call' as const, fn: 'matMul' as const, inputs: [1, 2], outputs: [{ id: 3, size: m * n }], args: [m, n, k, false, false] },
+    { kind: 'read' as const, id: 3 },
+    { kind: 'free' as const, id: 1 },
+    { kind: 'free' as const, id: 2 },
+    { kind: 'free' as const, id: 3 },
+  ];
+}
