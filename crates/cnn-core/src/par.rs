@@ -179,7 +179,7 @@ fn for_each_chunk_dyn(n: usize, chunk: usize, f: &(dyn Fn(Range<usize>) + Sync))
 static SPIN: AtomicBool = AtomicBool::new(true);
 /// Workers polling now (each one's [`poll_for_work`] job is running or queued).
 static POLLING: AtomicU32 = AtomicU32::new(0);
-/// Idle polls (each a look at every queue of the pool) before a worker
+/// Idle polls (each a look at every queue of the thread pool) before a worker
 /// stops polling and may sleep: on the order of a millisecond.
 const POLL_ROUNDS: u32 = 20_000;
 
@@ -188,7 +188,7 @@ pub fn set_spin(on: bool) {
     SPIN.store(on, Ordering::Relaxed);
 }
 
-/// Before a parallel section: makes sure every worker of the pool but the
+/// Before a parallel section: makes sure every worker of the thread pool but the
 /// calling thread runs a [`poll_for_work`] job. A rayon worker that finds
 /// no work looks a few dozen times (microseconds on wasm, whose
 /// `yield_now` is a no-op) and then sleeps; the next op's work then waits
@@ -214,7 +214,7 @@ fn keep_workers_awake() {
     }
 }
 
-/// A worker's polling job: runs the pool's jobs as they come (`rayon::yield_now`:
+/// A worker's polling job: runs the thread pool's jobs as they come (`rayon::yield_now`:
 /// its own queue, stealing, injected jobs) until it has found none for
 /// [`POLL_ROUNDS`] looks. The thread that submits ops (index 0) never
 /// polls: it would block its own caller.

@@ -131,7 +131,7 @@ pub struct Tuning {
     /// Switch 26. The thread pool's workers poll for work for about a
     /// millisecond after each parallel section instead of going to sleep at
     /// once (`par::keep_workers_awake`). Not a kernel choice: `setTuning`
-    /// passes it to `par` (the pool is global).
+    /// passes it to `par` (the thread pool is global).
     pub worker_polling: bool,
     // Switch 27 is kept for the forward paths.
     /// Switch 28. Winograd's short GEMMs (`gemm::small_k`) compute all
