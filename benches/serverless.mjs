@@ -28,7 +28,7 @@
  * Prints a table and, last, one JSON line. Needs a model: `npm run train`
  * (model/) or --model DIR.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -36,6 +36,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle, requireBanner, zipFolder } from '../examples/serverless/bundle.mjs';
+import { runTimed } from './serverless/timed-child.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -162,25 +163,12 @@ else if (mode === 'check') {
 );
 
 function runChild(c, args, timeoutMs = 120_000) {
-  return new Promise((resolvePromise, reject) => {
-    const t0 = performance.now();
-    const p = spawn(process.execPath, [join(out, 'child.mjs'), join(c.dir, 'handler.mjs'), ...args, join(out, 'requests.json')], {
-      cwd: c.dir,
-      env: { PATH: process.env.PATH ?? '', ...c.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '', stderr = '', readyAt = 0;
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.stdout.on('data', (b) => {
-      stdout += b;
-      if (!readyAt && stdout.includes('READY')) readyAt = performance.now() - t0;
-    });
-    p.stderr.on('data', (b) => (stderr += b));
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${c.name} ${args.join(' ')}: exit ${code}: ${stderr}`));
-      else resolvePromise({ readyAt, stdout });
-    });
+  return runTimed(join(out, 'child.mjs'), [join(c.dir, 'handler.mjs'), ...args, join(out, 'requests.json')], {
+    cwd: c.dir,
+    env: { PATH: process.env.PATH ?? '', ...c.env },
+    marker: 'READY',
+    timeoutMs,
+    name: `${c.name} ${args.join(' ')}`,
   });
 }
 

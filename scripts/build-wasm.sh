@@ -94,10 +94,19 @@ optimise() {
   echo "build-wasm: wasm-opt $1: $before -> $(stat -c %s "$1") bytes"
 }
 
-build threaded "--features threads" "+simd128,+atomics,+bulk-memory,+mutable-globals" "$shared $max_mem"
-build single "" "+simd128,+bulk-memory,+mutable-globals" "$max_mem"
-build threaded-relaxed "--features threads" "+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals" "$shared $max_mem"
-build single-relaxed "" "+simd128,+relaxed-simd,+bulk-memory,+mutable-globals" "$max_mem"
+# -multivalue: since Rust 1.82 wasm32 targets have multivalue on, and then
+# wasm-bindgen returns each Result-returning export's (value, is_error) as
+# two wasm results. V8 before 12 (Node 20) has no generic JS-to-wasm wrapper
+# for several results: at every compile it built one optimised wrapper per
+# such signature (about 30 here), 10-13 ms of CPU in each process and in each
+# pool thread that instantiates the module. Without it those exports take a
+# return pointer (one i32 more, read back by the glue) and every export goes
+# through V8's generic wrapper. The kernels' code is the same: rustc's wasm32
+# C ABI never used several results.
+build threaded "--features threads" "+simd128,+atomics,+bulk-memory,+mutable-globals,-multivalue" "$shared $max_mem"
+build single "" "+simd128,+bulk-memory,+mutable-globals,-multivalue" "$max_mem"
+build threaded-relaxed "--features threads" "+simd128,+relaxed-simd,+atomics,+bulk-memory,+mutable-globals,-multivalue" "$shared $max_mem"
+build single-relaxed "" "+simd128,+relaxed-simd,+bulk-memory,+mutable-globals,-multivalue" "$max_mem"
 # wasm-bindgen-rayon's helper (imported by the threaded glue, unused: the
 # pools are started by cnn-worker, see packages/cnn-worker/src/web-pool.ts)
 # imports a computed URL; mark it so bundlers do not warn about it.

@@ -122,7 +122,13 @@ pub struct Tuning {
     /// in straight-line code (`pool::f32_maxpool2x2_row__simd128`) instead
     /// of the general window loops.
     pub max_pool_2x2: bool,
-    // Switches 25-27 are kept for the forward paths.
+    /// Switch 25. Winograd's forward filter transform (`conv2d`'s on every
+    /// call, `conv2dPrepareFilter`'s once) works in blocks of 2 input x 32
+    /// output channels through an L1 scratch, storing whole lines
+    /// (`conv::winograd::transform_filter_blocks`), instead of storing each
+    /// 4-channel vector to its α² places at once.
+    pub winograd_filter_blocks: bool,
+    // Switches 26-27 are kept for the forward paths.
     /// Switch 28. Winograd's short GEMMs (`gemm::small_k`) compute all
     /// column panels of a full row panel in one micro-kernel call
     /// (`gemm::kernel::f32_gemm_4x8_panels__simd128`) instead of one call
@@ -166,6 +172,7 @@ impl Tuning {
         flip_filter_vector: true,
         filter_grad_padded_input: true,
         max_pool_2x2: true,
+        winograd_filter_blocks: true,
         small_k_panels: true,
         dx_scatter_panels: true,
         winograd_filter_panels: true,
@@ -217,6 +224,7 @@ impl Tuning {
             22 => self.flip_filter_vector = flag(d.flip_filter_vector),
             23 => self.filter_grad_padded_input = flag(d.filter_grad_padded_input),
             24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
+            25 => self.winograd_filter_blocks = flag(d.winograd_filter_blocks),
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
@@ -246,7 +254,8 @@ mod tests {
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
         assert!(!d.with_switch(17, 1).prepared_filters);
         assert!(!d.with_switch(18, 1).gemv_row_runs);
-        // 19 and 25-27 (kept for the forward paths) and numbers past the last switch change nothing.
+        assert!(!d.with_switch(25, 1).winograd_filter_blocks);
+        // 19 and 26-27 (kept for the forward paths) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(26, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
@@ -254,7 +263,7 @@ mod tests {
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
         for i in 0..Tuning::SWITCHES {
-            if i == 19 || (25..28).contains(&i) {
+            if i == 19 || (26..28).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

@@ -57,7 +57,7 @@ pub fn conv2d(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activ
 /// same bits as [`conv2d`] then an add and the activation.
 pub fn conv2d_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
     if winograd::applies(p) {
-        check_forward(p, x, w, bias, residual, y)?;
+        check_forward(forward_op(residual), p, x, w, bias, residual, y)?;
         winograd::conv2d_winograd_residual(p, x, w, bias, residual, act, y);
         return Ok(());
     }
@@ -86,7 +86,7 @@ pub fn conv2d_prepared(
     if !winograd::shape_ok(p) {
         return Err(CoreError::new(OP, format!("a prepared filter needs a 3x3 convolution with stride 1 and no dilation, got {}x{}", p.y.kernel, p.x.kernel)));
     }
-    check_forward(p, x, w, bias, residual, y)?;
+    check_forward(OP, p, x, w, bias, residual, y)?;
     let filter = winograd::TransformedFilter::prepared(OP, p, u)?;
     if !p.tuning.prepared_filters {
         return conv2d_residual(p, x, w, bias, residual, act, y);
@@ -95,16 +95,26 @@ pub fn conv2d_prepared(
     Ok(())
 }
 
-fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
-    const OP: &str = "conv2d";
-    check_len(OP, "input", x.len(), p.input_len())?;
-    check_len(OP, "filter", w.len(), p.filter_len())?;
-    check_len(OP, "output", y.len(), p.output_len())?;
+/// The kernel a forward call with this residual is (for error messages).
+fn forward_op(residual: Option<&[f32]>) -> &'static str {
+    if residual.is_some() {
+        "conv2dResidual"
+    } else {
+        "conv2d"
+    }
+}
+
+/// The forward kernels' buffer lengths, errors naming kernel `op`.
+#[allow(clippy::too_many_arguments)]
+fn check_forward(op: &'static str, p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
+    check_len(op, "input", x.len(), p.input_len())?;
+    check_len(op, "filter", w.len(), p.filter_len())?;
+    check_len(op, "output", y.len(), p.output_len())?;
     if let Some(b) = bias {
-        check_len(OP, "bias", b.len(), p.cout)?;
+        check_len(op, "bias", b.len(), p.cout)?;
     }
     if let Some(r) = residual {
-        check_len(OP, "residual", r.len(), p.output_len())?;
+        check_len(op, "residual", r.len(), p.output_len())?;
     }
     Ok(())
 }
@@ -128,7 +138,7 @@ pub fn conv2d_residual_with(
     y: &mut [f32],
     kernel: KernelKind,
 ) -> Result<()> {
-    check_forward(p, x, w, bias, residual, y)?;
+    check_forward(forward_op(residual), p, x, w, bias, residual, y)?;
     let k = p.patch_len();
     let m = p.out_pixels();
     // At batch 1 the deep layers have few output pixels and big filters:
