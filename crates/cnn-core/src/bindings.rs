@@ -191,6 +191,14 @@ pub fn render_ts() -> String {
     let full: Vec<String> =
         KERNELS.iter().filter(|k| !k.outputs.is_empty() && k.outputs.iter().all(|o| o.overwrites)).map(|k| format!("'{}'", k.name)).collect();
     let _ = writeln!(s, "export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>([{}]);\n", full.join(", "));
+    // The prepared filter's length, from the crate's panel width (one source
+    // of truth for conv2dPrepareFilter's output size; a test below checks it
+    // against `winograd::prepared_len`).
+    let _ = writeln!(
+        s,
+        "/**\n * Floats of the filter `conv2dPrepareFilter` writes for Winograd F(`variant`x`variant`, 3x3) of\n * `cin` -> `cout` channels: (variant + 2)² packed `cin x cout` matrices in the GEMM's {nr}-column\n * panels, the last zero-padded (`prepared_len`, crates/cnn-core/src/conv/winograd.rs).\n */\nexport function preparedFilterLength(cin: number, cout: number, variant: 2 | 4): number {{\n  return (variant + 2) ** 2 * cin * Math.ceil(cout / {nr}) * {nr};\n}}\n",
+        nr = crate::gemm::NR
+    );
     codes(&mut s, "`unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs).", "Unary", UNARY_OPS);
     codes(&mut s, "`binary` kernel op codes (decoded by `BinaryOp::from_code`, crates/cnn-core/src/tensor/binary.rs).", "Binary", BINARY_OPS);
     codes(&mut s, "`reduce` kernel op codes (decoded by `ReduceOp::from_code`, crates/cnn-core/src/tensor/reduce.rs).", "Reduce", REDUCE_OPS);
@@ -345,6 +353,8 @@ mod tests {
             "threadTaskCounts",
             "resetThreadTaskCounts",
             "setTuning",
+            // Benchmarks: 1 thread on a 2-thread core (benches/architectures.mjs).
+            "setRunSerially",
             "nodePoolWorkerStart",
             "nodePoolBuild",
             // Compaction of the store, and test hooks (rel: issue 15).
@@ -361,6 +371,21 @@ mod tests {
                 KERNELS.iter().any(|k| k.name == name) || SUPPORT.contains(&name.as_str()),
                 "{name}: exported by src/wasm but not in the kernel list (kernels.rs)"
             );
+        }
+    }
+
+    /// The generated `preparedFilterLength` is `winograd::prepared_len`: the
+    /// formula rendered with the crate's panel width, evaluated here.
+    #[test]
+    fn prepared_filter_length_matches_the_crate() {
+        use crate::conv::winograd::{prepared_len, Variant};
+        let ts = render_ts();
+        let nr = crate::gemm::NR;
+        assert!(ts.contains(&format!("return (variant + 2) ** 2 * cin * Math.ceil(cout / {nr}) * {nr};")), "preparedFilterLength missing");
+        for (cin, cout) in [(1usize, 1usize), (3, 8), (16, 17), (512, 512), (64, 1001)] {
+            for (code, v) in [(2usize, Variant::F2), (4, Variant::F4)] {
+                assert_eq!((code + 2).pow(2) * cin * cout.div_ceil(nr) * nr, prepared_len(cin, cout, v), "{cin} -> {cout} F({code}x{code})");
+            }
         }
     }
 

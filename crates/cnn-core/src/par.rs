@@ -23,7 +23,20 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 static THREAD_POOL_BUILT: AtomicBool = AtomicBool::new(!cfg!(target_arch = "wasm32"));
 
 fn parallel() -> bool {
-    THREAD_POOL_BUILT.load(Ordering::Acquire)
+    THREAD_POOL_BUILT.load(Ordering::Acquire) && !SERIAL.load(Ordering::Relaxed)
+}
+
+/// Set for benchmarks: ops run as on a 1-thread core (every chunk on the
+/// calling thread, [`num_threads`] 1) while the thread pool stays built, so a
+/// 2-thread core can time 1 and 2 threads alternately on the same model
+/// and memory (`benches/architectures.mjs`; the host's speed drifts too
+/// much between two runs for their ratio to mean anything). A 1-thread
+/// core builds no thread pool and runs this same serial path.
+static SERIAL: AtomicBool = AtomicBool::new(false);
+
+/// Benchmarks only: run the following ops serially (see [`SERIAL`]).
+pub fn set_serial(on: bool) {
+    SERIAL.store(on, Ordering::Relaxed);
 }
 
 /// Called once the global rayon thread pool is built (wasm: `nodePoolBuild`).
@@ -77,7 +90,8 @@ fn injected_fault(slot: usize) {
 /// Tasks run so far per thread of the thread pool (index 0 = its thread 0),
 /// for the threads of the current thread pool.
 pub fn thread_task_counts() -> Vec<u32> {
-    let n = num_threads().min(MAX_COUNTED_THREADS);
+    let n = if THREAD_POOL_BUILT.load(Ordering::Acquire) { rayon::current_num_threads() } else { 1 };
+    let n = n.min(MAX_COUNTED_THREADS);
     (0..n).map(|i| TASKS[i + 1].load(Ordering::Relaxed)).collect()
 }
 

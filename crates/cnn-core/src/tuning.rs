@@ -122,6 +122,23 @@ pub struct Tuning {
     /// in straight-line code (`pool::f32_maxpool2x2_row__simd128`) instead
     /// of the general window loops.
     pub max_pool_2x2: bool,
+    /// Switch 25. Winograd's forward filter transform (`conv2d`'s on every
+    /// call, `conv2dPrepareFilter`'s once) works in blocks of 2 input x 32
+    /// output channels through an L1 scratch, storing whole lines
+    /// (`conv::winograd::transform_filter_blocks`), instead of storing each
+    /// 4-channel vector to its α² places at once.
+    pub winograd_filter_blocks: bool,
+    // Switches 26-27 are kept for the forward paths.
+    /// Switch 28. Winograd's short GEMMs (`gemm::small_k`) compute all
+    /// column panels of a full row panel in one micro-kernel call
+    /// (`gemm::kernel::f32_gemm_4x8_panels__simd128`) instead of one call
+    /// per 4 x 8 tile.
+    pub small_k_panels: bool,
+    /// Switch 29. The strided input gradient's scatter path
+    /// (`conv::band_scatter_add`) computes all `dP` panels of a row panel
+    /// in one micro-kernel call into a strip, then adds them into dx,
+    /// instead of one call per 4 x 8 tile.
+    pub dx_scatter_panels: bool,
 }
 
 impl Tuning {
@@ -151,10 +168,13 @@ impl Tuning {
         flip_filter_vector: true,
         filter_grad_padded_input: true,
         max_pool_2x2: true,
+        winograd_filter_blocks: true,
+        small_k_panels: true,
+        dx_scatter_panels: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 25;
+    pub const SWITCHES: usize = 30;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -199,6 +219,9 @@ impl Tuning {
             22 => self.flip_filter_vector = flag(d.flip_filter_vector),
             23 => self.filter_grad_padded_input = flag(d.filter_grad_padded_input),
             24 => self.max_pool_2x2 = flag(d.max_pool_2x2),
+            25 => self.winograd_filter_blocks = flag(d.winograd_filter_blocks),
+            28 => self.small_k_panels = flag(d.small_k_panels),
+            29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             _ => {}
         }
         self
@@ -225,11 +248,15 @@ mod tests {
         assert!(d.with_switch(9, 1).with_switch(9, 0).gemm_single_k_block);
         assert!(!d.with_switch(17, 1).prepared_filters);
         assert!(!d.with_switch(18, 1).gemv_row_runs);
-        // 19 (kept for the forward paths) and numbers past the last switch change nothing.
+        assert!(!d.with_switch(25, 1).winograd_filter_blocks);
+        // 19 and 26-27 (kept for the forward paths) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
+        assert_eq!(d.with_switch(26, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
+        assert!(!d.with_switch(28, 1).small_k_panels);
+        assert!(!d.with_switch(29, 1).dx_scatter_panels);
         for i in 0..Tuning::SWITCHES {
-            if i == 19 {
+            if i == 19 || (26..28).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

@@ -11,4 +11,4 @@ export type { BatchError, BatchResult, CallCommand, Command, ExecutorStats, Kern
 export { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 export { setModuleImporter } from './glue.js';
 export { encodeConv2d, type Conv2dSpec, type PadSpec } from './specs.js';
-export { Binary, encodeParams, KERNEL_BUFFERS, OVERWRITES_OUTPUT, Reduce, Unary, type KernelExports, type KernelParams, type ParamsOf } from './kernels.generated.js';
+export { Binary, encodeParams, KERNEL_BUFFERS, OVERWRITES_OUTPUT, preparedFilterLength, Reduce, Unary, type KernelExports, type KernelParams, type ParamsOf } from './kernels.generated.js';

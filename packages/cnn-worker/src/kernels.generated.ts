@@ -357,6 +357,15 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
  */
 export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dResidual', 'conv2dPrepareFilter', 'conv2dPrepared', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
 
+/**
+ * Floats of the filter `conv2dPrepareFilter` writes for Winograd F(`variant`x`variant`, 3x3) of
+ * `cin` -> `cout` channels: (variant + 2)² packed `cin x cout` matrices in the GEMM's 8-column
+ * panels, the last zero-padded (`prepared_len`, crates/cnn-core/src/conv/winograd.rs).
+ */
+export function preparedFilterLength(cin: number, cout: number, variant: 2 | 4): number {
+  return (variant + 2) ** 2 * cin * Math.ceil(cout / 8) * 8;
+}
+
 /** `unary` kernel op codes (decoded by `UnaryOp::from_code`, crates/cnn-core/src/tensor/unary.rs). */
 export const Unary = {
   neg: 0,

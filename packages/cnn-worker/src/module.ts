@@ -40,6 +40,8 @@ export interface CoreModule extends KernelExports {
   numThreads(): number;
   threadTaskCounts(): Uint32Array;
   resetThreadTaskCounts(): void;
+  /** Benchmarks: while on, ops run on the calling thread only, as on a 1-thread core (the thread pool stays). */
+  setRunSerially(on: boolean): void;
   /** Threaded build only: wasm-bindgen-rayon's thread pool of Web Workers (browsers). */
   initThreadPool?(threads: number): Promise<void>;
   /** Threaded build only: our thread pool over worker_threads (Node); "pool" in these names means the thread pool. */

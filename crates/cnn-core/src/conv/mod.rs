@@ -57,7 +57,7 @@ pub fn conv2d(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, act: Activ
 /// same bits as [`conv2d`] then an add and the activation.
 pub fn conv2d_residual(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> Result<()> {
     if winograd::applies(p) {
-        check_forward(p, x, w, bias, residual, y)?;
+        check_forward(forward_op(residual), p, x, w, bias, residual, y)?;
         winograd::conv2d_winograd_residual(p, x, w, bias, residual, act, y);
         return Ok(());
     }
@@ -86,7 +86,7 @@ pub fn conv2d_prepared(
     if !winograd::shape_ok(p) {
         return Err(CoreError::new(OP, format!("a prepared filter needs a 3x3 convolution with stride 1 and no dilation, got {}x{}", p.y.kernel, p.x.kernel)));
     }
-    check_forward(p, x, w, bias, residual, y)?;
+    check_forward(OP, p, x, w, bias, residual, y)?;
     let filter = winograd::TransformedFilter::prepared(OP, p, u)?;
     if !p.tuning.prepared_filters {
         return conv2d_residual(p, x, w, bias, residual, act, y);
@@ -95,16 +95,26 @@ pub fn conv2d_prepared(
     Ok(())
 }
 
-fn check_forward(p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
-    const OP: &str = "conv2d";
-    check_len(OP, "input", x.len(), p.input_len())?;
-    check_len(OP, "filter", w.len(), p.filter_len())?;
-    check_len(OP, "output", y.len(), p.output_len())?;
+/// The kernel a forward call with this residual is (for error messages).
+fn forward_op(residual: Option<&[f32]>) -> &'static str {
+    if residual.is_some() {
+        "conv2dResidual"
+    } else {
+        "conv2d"
+    }
+}
+
+/// The forward kernels' buffer lengths, errors naming kernel `op`.
+#[allow(clippy::too_many_arguments)]
+fn check_forward(op: &'static str, p: &Conv2d, x: &[f32], w: &[f32], bias: Option<&[f32]>, residual: Option<&[f32]>, y: &[f32]) -> Result<()> {
+    check_len(op, "input", x.len(), p.input_len())?;
+    check_len(op, "filter", w.len(), p.filter_len())?;
+    check_len(op, "output", y.len(), p.output_len())?;
     if let Some(b) = bias {
-        check_len(OP, "bias", b.len(), p.cout)?;
+        check_len(op, "bias", b.len(), p.cout)?;
     }
     if let Some(r) = residual {
-        check_len(OP, "residual", r.len(), p.output_len())?;
+        check_len(op, "residual", r.len(), p.output_len())?;
     }
     Ok(())
 }
@@ -128,7 +138,7 @@ pub fn conv2d_residual_with(
     y: &mut [f32],
     kernel: KernelKind,
 ) -> Result<()> {
-    check_forward(p, x, w, bias, residual, y)?;
+    check_forward(forward_op(residual), p, x, w, bias, residual, y)?;
     let k = p.patch_len();
     let m = p.out_pixels();
     // At batch 1 the deep layers have few output pixels and big filters:
@@ -349,7 +359,7 @@ fn scatter_applies(p: &Conv2d) -> bool {
 /// No other task writes the input rows this band's windows cover (the
 /// even/odd band phases of [`band_rows`]); `dx` holds the input.
 unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedOut) {
-    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, Tile};
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels__simd128, Tile};
     use crate::gemm::{RowScratch, KC, MR, NR};
     let (cin, cout, ow) = (p.cin, p.cout, p.x.output);
     let rows = (oy1 - oy0) * ow;
@@ -358,15 +368,43 @@ unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[
     let mut scratch: RowScratch = [0.0f32; MR * KC];
     let mut segs = Vec::with_capacity(2);
     let mut tile = [0.0f32; MR * NR];
+    // With `Tuning::dx_scatter_panels`, all panels of a row panel's dP in
+    // one micro-kernel call into a strip (4 x patch floats), then added in
+    // the same (panel, row) order: the same bits as a call per tile.
+    let k = p.patch_len();
+    let mut strip = if p.tuning.dx_scatter_panels { vec![0.0f32; MR * k] } else { Vec::new() };
     let mut r0 = 0;
     while r0 < rows {
         let mr = MR.min(rows - r0);
-        segs.clear();
-        src.rows(r0, mr, 0, cout, &mut scratch, &mut segs);
         let pix: [(usize, usize); MR] = core::array::from_fn(|r| {
             let m = r0 + r.min(mr - 1);
             (oy0 + m / ow, m % ow)
         });
+        if p.tuning.dx_scatter_panels {
+            let ptrs: [*const f32; MR] = core::array::from_fn(|r| dyb[(r0 + r.min(mr - 1)) * cout..].as_ptr());
+            // SAFETY: each row pointer holds cout floats of dyb; the panels
+            // are full (k = patch, a multiple of NR: cin % NR == 0); strip
+            // holds 4 rows of k floats.
+            f32_gemm_4x8_panels__simd128(ptrs, cout, packed.panel(0, 0), packed.ldb(), packed.panel_step(), panels, strip.as_mut_ptr(), k);
+            for j in 0..panels {
+                let (tap, ci0) = (j * NR / cin, j * NR % cin);
+                let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);
+                for (r, &(oy, ox)) in pix[..mr].iter().enumerate() {
+                    let (iy, ix) = (p.y.input_index(oy, ky), p.x.input_index(ox, kx));
+                    if iy < 0 || ix < 0 || iy as usize >= p.y.input || ix as usize >= p.x.input {
+                        continue;
+                    }
+                    let d = dx.at(((n * p.y.input + iy as usize) * p.x.input + ix as usize) * cin + ci0);
+                    let s = strip.as_ptr().add(r * k + j * NR);
+                    F32x4::load(d).add(F32x4::load(s)).store(d);
+                    F32x4::load(d.add(4)).add(F32x4::load(s.add(4))).store(d.add(4));
+                }
+            }
+            r0 += MR;
+            continue;
+        }
+        segs.clear();
+        src.rows(r0, mr, 0, cout, &mut scratch, &mut segs);
         for j in 0..panels {
             let (tap, ci0) = (j * NR / cin, j * NR % cin);
             let (ky, kx) = (tap / p.x.kernel, tap % p.x.kernel);

@@ -653,7 +653,9 @@ fn residual_store_matches_reference_and_unfused_ops_on_one_and_two_threads() {
     let d = data(&p, 1);
     let mut y = vec![0.0; p.output_len()];
     let e = conv2d_residual(&p, &d.x, &d.w, None, Some(&[0.0; 5]), Activation::Relu, &mut y).unwrap_err();
-    assert!(e.to_string().contains("residual"), "{e}");
+    assert_eq!(e.to_string(), format!("conv2dResidual: residual has 5 elements, expected {}", p.output_len()));
+    let e = conv2d_residual(&p, &d.x[1..], &d.w, None, Some(&y.clone()), Activation::Relu, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), format!("conv2dResidual: input has {} elements, expected {}", p.input_len() - 1, p.input_len()));
 }
 
 /// One output pixel by hand: x = [1, 2] (1x1x1x2), w = [[3], [4]] (1x1
@@ -729,7 +731,8 @@ fn filter_grad_on(p: &Conv2d, d: &Data, threads: usize) -> Vec<f32> {
 
 /// Strided layers whose `NR`-column panels of `dP` are one tap's channels
 /// (`cin % 8 == 0`) take the scatter-add input gradient (switch 20):
-/// against the scalar reference, the old col2im bands (switch off), central
+/// against the scalar reference, its tile-by-tile form (switch 29 off, the
+/// same bits), the old col2im bands (switch 20 off), central
 /// finite differences, and at 1 and 2 threads (bit for bit), over strides
 /// 2-3, dilation, every padding mode, batch 1 and bands of several rows.
 #[test]
@@ -760,6 +763,10 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
         let tol = 1e-5 * (p.patch_len() as f32).sqrt();
         assert_close(&one, &expected, tol, tol, &format!("scatter vs reference {name}"));
         assert_bits_eq(&run(&p, 2), &one, &format!("scatter 2 threads {name}"));
+        // One micro-kernel call per row panel (switch 29) or per tile: the same bits.
+        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(29, 1);
+        assert!(scatter_applies(&p));
+        assert_bits_eq(&run(&p, 1), &one, &format!("scatter, a call per tile vs per row panel {name}"));
         p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(20, 1);
         assert!(!scatter_applies(&p));
         assert_close(&run(&p, 1), &one, tol, tol, &format!("col2im vs scatter {name}"));
@@ -857,7 +864,8 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
             cases.push(a);
         }
     }
-    for (n, h, cin, cout) in [(1, 14, 64, 72), (1, 7, 96, 128), (1, 28, 32, 40), (2, 20, 16, 32)] {
+    // (1, 10, 35, 45): blocks of the filter transform cut at odd input and output channels.
+    for (n, h, cin, cout) in [(1, 14, 64, 72), (1, 7, 96, 128), (1, 28, 32, 40), (2, 20, 16, 32), (1, 10, 35, 45)] {
         let mut a = Conv2dArgs::new(n, h, h, cin, 3, 3, cout);
         a.padding = Padding::Same;
         cases.push(a);
@@ -884,6 +892,11 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
             let mut u1 = vec![f32::NAN; u.len()];
             with_threads(1, || winograd::prepare_filter(&p, &d.w, variant, &mut u1)).unwrap();
             assert_bits_eq(&u1, &u, &format!("{name}: prepared filter on 1 and 2 threads"));
+            // Switch 25 off: the unblocked filter transform writes the same bits.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(25, 1);
+            let mut u0 = vec![f32::NAN; u.len()];
+            with_threads(2, || winograd::prepare_filter(&p, &d.w, variant, &mut u0)).unwrap();
+            assert_bits_eq(&u0, &u, &format!("{name}: blocked and unblocked filter transforms"));
             p.tuning = crate::tuning::Tuning::DEFAULT;
             let run = |p: &Conv2d, threads| {
                 with_threads(threads, || {
@@ -898,6 +911,12 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
             // The unprepared Winograd path in the same tiling, then the same store.
             let mut unprepared = vec![f32::NAN; p.output_len()];
             winograd::conv2d_winograd_variant(&p, &d.x, &d.w, bias, Activation::Linear, &mut unprepared, variant);
+            // Its filter transformed by the unblocked loop (switch 25 off): the same bits.
+            p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(25, 1);
+            let mut unblocked = vec![f32::NAN; p.output_len()];
+            with_threads(2, || winograd::conv2d_winograd_variant(&p, &d.x, &d.w, bias, Activation::Linear, &mut unblocked, variant));
+            assert_bits_eq(&unblocked, &unprepared, &format!("unblocked filter transform {name}"));
+            p.tuning = crate::tuning::Tuning::DEFAULT;
             for (k, u) in unprepared.iter_mut().enumerate() {
                 *u = act.apply(*u + residual.map_or(0.0, |r| r[k]));
             }
@@ -919,6 +938,12 @@ fn prepared_filters_match_reference_and_the_unprepared_path_on_one_and_two_threa
     let short = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F4) - 1];
     let e = conv2d_prepared(&p, &d.x, &d.w, &short, None, None, Activation::Relu, &mut y).unwrap_err();
     assert!(e.to_string().contains("prepared filter has"), "{e}");
+    // The shared length checks name this kernel, not conv2d.
+    let u4 = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F4)];
+    let e = conv2d_prepared(&p, &d.x[1..], &d.w, &u4, None, None, Activation::Relu, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), format!("conv2dPrepared: input has {} elements, expected {}", p.input_len() - 1, p.input_len()));
+    let e = conv2d_prepared(&p, &d.x, &d.w, &u4, Some(&[0.0; 4]), None, Activation::Relu, &mut y).unwrap_err();
+    assert_eq!(e.to_string(), "conv2dPrepared: bias has 4 elements, expected 5");
     let mut u = vec![0.0; winograd::prepared_len(4, 5, winograd::Variant::F2)];
     let e = winograd::prepare_filter(&p, &d.w[1..], winograd::Variant::F2, &mut u).unwrap_err();
     assert!(e.to_string().contains("filter has"), "{e}");

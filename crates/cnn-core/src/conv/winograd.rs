@@ -304,7 +304,7 @@ impl TransformedFilter<'static> {
         let mut u: Vec<Vec<f32>> = (0..xis).map(|_| Vec::with_capacity(cin * cout)).collect();
         let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
         // SAFETY: each (ci, co) is written by one task, inside U[ξ]'s capacity.
-        transform_filter::<W>(w, cin, cout, &|xi, ci, co| ups[xi].at(ci * cout + co));
+        transform_filter::<W>(w, cin, cout, p.tuning.winograd_filter_blocks, &|xi, ci, co| ups[xi].at(ci * cout + co));
         for m in &mut u {
             // SAFETY: transform_filter wrote all cin * cout elements.
             unsafe { m.set_len(cin * cout) };
@@ -396,8 +396,8 @@ pub fn prepare_filter(p: &Conv2d, w: &[f32], variant: Variant, u: &mut [f32]) ->
     let at = |xi: usize, ci: usize, co: usize| up.at(xi * one + (co / NR) * cin * NR + ci * NR + co % NR);
     // SAFETY: (xi, ci, co < cout) lies inside u; each is written by one task.
     match variant {
-        Variant::F2 => transform_filter::<F2>(w, cin, cout, &|xi, ci, co| at(xi, ci, co)),
-        Variant::F4 => transform_filter::<F4>(w, cin, cout, &|xi, ci, co| at(xi, ci, co)),
+        Variant::F2 => transform_filter::<F2>(w, cin, cout, p.tuning.winograd_filter_blocks, &|xi, ci, co| at(xi, ci, co)),
+        Variant::F4 => transform_filter::<F4>(w, cin, cout, p.tuning.winograd_filter_blocks, &|xi, ci, co| at(xi, ci, co)),
     }
     // The padding columns of the last panel.
     let pad = cout.div_ceil(NR) * NR;
@@ -415,13 +415,18 @@ pub fn prepare_filter(p: &Conv2d, w: &[f32], variant: Variant, u: &mut [f32]) ->
 }
 
 /// `U[ξ](ci, co)` of the HWIO filter `w` for every ξ, input channel and
-/// output channel, stored at `at(ξ, ci, co)` (4 output channels at once
-/// where they are consecutive: `at(ξ, ci, co + 1) == at(ξ, ci, co) + 1`
-/// for `co` a multiple of 4, as in both layouts). Parallel over input
-/// channels.
-fn transform_filter<W: Tiling>(w: &[f32], cin: usize, cout: usize, at: &(dyn Fn(usize, usize, usize) -> *mut f32 + Sync)) {
+/// output channel, stored at `at(ξ, ci, co)` (8 output channels at once
+/// where they are consecutive: `at(ξ, ci, co + j) == at(ξ, ci, co) + j`
+/// for `co` a multiple of 8 and `j < 8`, as in both layouts: rows of U, and
+/// `NR`-column panels). Parallel over input channels. `blocked`
+/// (`Tuning::winograd_filter_blocks`) runs [`transform_filter_blocks`];
+/// else each 4-channel vector is stored to its α² places at once.
+fn transform_filter<W: Tiling>(w: &[f32], cin: usize, cout: usize, blocked: bool, at: &(dyn Fn(usize, usize, usize) -> *mut f32 + Sync)) {
     let xis = W::ALPHA * W::ALPHA;
     let chunk = if xis * cin * cout >= 1 << 16 { par::chunk_size(cin, 4) } else { cin };
+    if blocked {
+        return par::for_each_chunk(cin, chunk, |range| transform_filter_blocks::<W>(w, cin, cout, range, at));
+    }
     par::for_each_chunk(cin, chunk, |range| {
         for ci in range {
             let tap = |t: usize, co: usize| (t * cin + ci) * cout + co;
@@ -444,6 +449,78 @@ fn transform_filter<W: Tiling>(w: &[f32], cin: usize, cout: usize, at: &(dyn Fn(
             }
         }
     });
+}
+
+/// Output channels per block of [`transform_filter_blocks`].
+const FILTER_BLOCK_CO: usize = 32;
+/// Input channels per block: a 64-byte line of a packed panel holds 2.
+const FILTER_BLOCK_CI: usize = 2;
+
+/// [`transform_filter`] for input channels `cis`, a block of 2 input x 32
+/// output channels at a time: the block's α² tiles are transformed into a
+/// scratch (9 KiB, in L1), then stored out run by run (8 channels of one
+/// ξ and input channel each). Storing every vector to its α² places at once
+/// interleaved 9 read and 16 or 36 write streams whose distances are
+/// multiples of 4 KiB (the ξ matrices and taps are `cin * cout` floats
+/// apart) in the same L1 sets, so lines were evicted between their partial
+/// writes: 1x14x14x512->512's F(2x2) filter took ~12 ms at 1 thread to
+/// write 17 MB. Here each line is read once and written whole. Same values
+/// as the unblocked loop (the same `filter_tile` of the same 9 taps).
+fn transform_filter_blocks<W: Tiling>(w: &[f32], cin: usize, cout: usize, cis: core::ops::Range<usize>, at: &(dyn Fn(usize, usize, usize) -> *mut f32 + Sync)) {
+    let xis = W::ALPHA * W::ALPHA;
+    let mut s = [[[0.0f32; FILTER_BLOCK_CO]; MAX_XI]; FILTER_BLOCK_CI];
+    let mut ci0 = cis.start;
+    while ci0 < cis.end {
+        let nci = FILTER_BLOCK_CI.min(cis.end - ci0);
+        let mut co0 = 0;
+        while co0 < cout {
+            let nco = FILTER_BLOCK_CO.min(cout - co0);
+            for (l, sl) in s[..nci].iter_mut().enumerate() {
+                let ci = ci0 + l;
+                let tap = |t: usize, co: usize| (t * cin + ci) * cout + co;
+                let mut c = 0;
+                while c + 4 <= nco {
+                    // SAFETY: tap(t, co0 + c) + 4 <= w.len() (c + 4 <= nco).
+                    let g: [F32x4; 9] = core::array::from_fn(|t| unsafe { F32x4::load(w.as_ptr().add(tap(t, co0 + c))) });
+                    let ut = filter_tile::<W, _>(&g);
+                    for (row, v) in sl[..xis].iter_mut().zip(&ut[..xis]) {
+                        // SAFETY: c + 4 <= FILTER_BLOCK_CO.
+                        unsafe { v.store(row.as_mut_ptr().add(c)) };
+                    }
+                    c += 4;
+                }
+                for c in c..nco {
+                    let g: [f32; 9] = core::array::from_fn(|t| w[tap(t, co0 + c)]);
+                    let ut = filter_tile::<W, _>(&g);
+                    for (row, v) in sl[..xis].iter_mut().zip(&ut[..xis]) {
+                        row[c] = *v;
+                    }
+                }
+            }
+            for xi in 0..xis {
+                for (l, sl) in s[..nci].iter().enumerate() {
+                    let row = &sl[xi];
+                    let mut c = 0;
+                    while c + 8 <= nco && (co0 + c).is_multiple_of(8) {
+                        let dst = at(xi, ci0 + l, co0 + c);
+                        // SAFETY: 8 consecutive places from a multiple of 8 (the layouts' contract);
+                        // each (ci, co) is written by one task.
+                        unsafe {
+                            F32x4::load(row.as_ptr().add(c)).store(dst);
+                            F32x4::load(row.as_ptr().add(c + 4)).store(dst.add(4));
+                        }
+                        c += 8;
+                    }
+                    for (c, v) in row[..nco].iter().enumerate().skip(c) {
+                        // SAFETY: as above, one place.
+                        unsafe { *at(xi, ci0 + l, co0 + c) = *v };
+                    }
+                }
+            }
+            co0 += nco;
+        }
+        ci0 += nci;
+    }
 }
 
 /// Tiles per block: V and M of a block (`α² * T * (cin + cout)` floats)
@@ -535,7 +612,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
                     let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
                     let out = Out::new(&mut m[xi * nt * cout..(xi + 1) * nt * cout], nt, cout, cout);
                     if cin <= KC && p.tuning.winograd_direct_small_k {
-                        small_k(nt, a, cin, &filter.packed[xi], out);
+                        small_k(nt, a, cin, &filter.packed[xi], out, p.tuning);
                     } else {
                         drive(
                             nt,
@@ -641,7 +718,7 @@ fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, 
     par_each(xis, 1, &|xi| {
         let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
         if cin <= KC && p.tuning.winograd_direct_small_k {
-            small_k(nt, a, cin, &filter.packed[xi], outs[xi]);
+            small_k(nt, a, cin, &filter.packed[xi], outs[xi], p.tuning);
         } else {
             let run = Run { parallel: false, tuning: p.tuning, ..Run::default() };
             drive(nt, cin, &Dense { data: a, ld: cin, rows_are_contiguous: true }, &filter.packed[xi], outs[xi], run);

@@ -278,6 +278,68 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
     }
 }
 
+/// `C[0..4, 0..8 * panels] = A[0..4, 0..k] * B` for four contiguous rows of
+/// A (`a[r]`) and `panels` full 8-column panels of B (panel `j` at
+/// `b + j * panel_step`, rows `ldb` apart): the column panels of one row
+/// panel in one call, for Winograd's short GEMMs (K = channels, 16-64),
+/// where [`f32_gemm_4x8__simd128_ldb`]'s per-call work (segments, partial
+/// tiles, epilogue) is a large part of each tile. Products summed in `k`
+/// order from zero, as that kernel does: the same bits.
+///
+/// # Safety
+/// Each `a[r]` holds `k` floats; each panel holds `k` rows of 8 floats
+/// `ldb` apart; C holds 4 rows (`ldc` apart) of `8 * panels` floats.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn f32_gemm_4x8_panels__simd128(
+    a: [*const f32; MR],
+    k: usize,
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+) {
+    for j in 0..panels {
+        let z = F32x4::zero();
+        let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567) = (z, z, z, z);
+        let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567) = (z, z, z, z);
+        let [mut pa0, mut pa1, mut pa2, mut pa3] = a;
+        let mut pb = b.add(j * panel_step);
+        for _ in 0..k {
+            let vb0123 = F32x4::load(pb);
+            let vb4567 = F32x4::load(pb.add(4));
+            let va0 = F32x4::load_splat(pa0);
+            vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
+            vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
+            let va1 = F32x4::load_splat(pa1);
+            vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
+            vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
+            let va2 = F32x4::load_splat(pa2);
+            vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
+            vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
+            let va3 = F32x4::load_splat(pa3);
+            vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
+            vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
+            pa0 = pa0.add(1);
+            pa1 = pa1.add(1);
+            pa2 = pa2.add(1);
+            pa3 = pa3.add(1);
+            pb = pb.add(ldb);
+        }
+        let dst = c.add(j * NR);
+        vacc0x0123.store(dst);
+        vacc0x4567.store(dst.add(4));
+        vacc1x0123.store(dst.add(ldc));
+        vacc1x4567.store(dst.add(ldc + 4));
+        vacc2x0123.store(dst.add(2 * ldc));
+        vacc2x4567.store(dst.add(2 * ldc + 4));
+        vacc3x0123.store(dst.add(3 * ldc));
+        vacc3x4567.store(dst.add(3 * ldc + 4));
+    }
+}
+
 /// Scalar twin of [`f32_gemm_4x8__simd128_ldb`]: same contract, plain loops.
 ///
 /// # Safety

@@ -221,6 +221,11 @@ impl<'a> PackedB<'a> {
     pub(crate) fn ldb(&self) -> usize {
         self.ldb
     }
+
+    /// Floats between the starts of consecutive panels.
+    pub(crate) fn panel_step(&self) -> usize {
+        self.panel_step
+    }
 }
 
 /// Floats of a packed `[k, n]` B ([`PackedB::new`]'s layout).
@@ -401,13 +406,28 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB<'_>, out: Out, r
 /// whole K fits one block (`k <= KC`), on the calling thread: the
 /// micro-kernel called directly, without [`drive`]'s task grid, K blocking
 /// and row sources. For the many short GEMMs of Winograd (K = channels).
-pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB<'_>, out: Out) {
+/// Full row panels of a B whose panels are all full take one call for all
+/// their column panels (`Tuning::small_k_panels`; the same products in the
+/// same order, so the same bits). Measured A/B (`benches/tuning.mjs
+/// --switch 28`, wasm, 1 thread, ms one call per panel / per tile):
+/// 64x32x32x16->32 forward 17.97 / 21.58 and 16.30 / 19.72,
+/// 64x32x32x32->16 19.02 / 20.78, 64x16x16x64->64 23.06 / 24.83; at 2
+/// threads 64x32x32x16->32 8.66 / 10.34 (its input gradient 8.57 / 9.32),
+/// 1x56x56x64->64 3.01 / 3.23.
+pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB<'_>, out: Out, tuning: Tuning) {
     let (k, n) = (b.k, b.n);
     debug_assert!(k <= KC && (m == 0 || a.len() >= (m - 1) * lda + k));
     let mut r0 = 0;
     while r0 < m {
         let mr = MR.min(m - r0);
         let ptrs: [*const f32; MR] = core::array::from_fn(|r| a[(r0 + r.min(mr - 1)) * lda..].as_ptr());
+        if tuning.small_k_panels && mr == MR && n.is_multiple_of(NR) && n > 0 {
+            // SAFETY: rows r0..r0+4 of A hold k floats; B's n / NR panels
+            // are full (k rows each); Out::new checked C's 4 x n extent.
+            unsafe { kernel::f32_gemm_4x8_panels__simd128(ptrs, k, b.panel(0, 0), b.ldb(), b.panel_step, n / NR, out.at(r0, 0), out.ldc) };
+            r0 += MR;
+            continue;
+        }
         let segs = [Seg::new(ptrs, k)];
         for j in 0..n.div_ceil(NR) {
             let c0 = j * NR;

@@ -171,3 +171,44 @@ fn wrong_lengths_are_errors_naming_the_op() {
     let e = gemm(&p, &[0.0; 5], &[0.0; 6], None, &mut c).unwrap_err();
     assert_eq!(e.to_string(), "matMul: A has 5 elements, expected 6");
 }
+
+/// `small_k` (Winograd's short GEMMs) with all column panels of a full row
+/// panel in one call (`Tuning::small_k_panels`) and one call per tile: the
+/// same bits, and the reference's result (exact unless the build fuses
+/// multiply-adds). Rows past a multiple of 4, column counts that are and
+/// are not whole panels, `lda` longer than `k`, and B packed or read in
+/// place.
+#[test]
+fn small_k_panels_equal_tile_calls_and_reference() {
+    let mut r = rng(29);
+    for seed in 0..48u64 {
+        let m = r.random_range(1..40);
+        let k = [1, 3, 16, 32, 61, KC][r.random_range(0..6)];
+        let n = if seed % 3 == 0 { r.random_range(1..40) } else { NR * r.random_range(1..6) };
+        let lda = k + r.random_range(0..5);
+        let a = rand_vec(&mut r, m * lda);
+        let b = rand_vec(&mut r, k * n);
+        let packed =
+            if seed % 2 == 0 { PackedB::new(&Dense { data: &b, ld: n, rows_are_contiguous: false }, k, n) } else { PackedB::from_rows(b.clone(), k, n) };
+        let run = |panels: bool| {
+            let mut c = vec![f32::NAN; m * n];
+            let tuning = Tuning { small_k_panels: panels, ..Tuning::DEFAULT };
+            small_k(m, &a, lda, &packed, Out::new(&mut c, m, n, n), tuning);
+            c
+        };
+        let mut expected = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = 0.0f32;
+                for kk in 0..k {
+                    acc += a[i * lda + kk] * b[kk * n + j];
+                }
+                expected[i * n + j] = acc;
+            }
+        }
+        let case = format!("small_k m {m} k {k} n {n} lda {lda}");
+        let (panels, tiles) = (run(true), run(false));
+        assert_bits_eq(&panels, &tiles, &format!("{case}: panel calls vs tile calls"));
+        assert_kernel_eq(&panels, &expected, k, &case);
+    }
+}

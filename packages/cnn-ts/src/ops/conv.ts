@@ -1,5 +1,5 @@
 /** conv2d, its transpose, fused conv + bias + activation, max/avg pooling (their gradients: grads/conv.ts). */
-import { encodeConv2d, type PadSpec } from 'cnn-worker';
+import { encodeConv2d, preparedFilterLength, type PadSpec } from 'cnn-worker';
 import { makeTensor, Tensor } from '../tensor.js';
 import type { ExplicitPadding, PaddingType, TensorLike } from '../types.js';
 import { assert, fmtShape, fmtValue } from '../util.js';
@@ -180,9 +180,6 @@ export function conv2dInference(
   return y;
 }
 
-/** Columns per packed panel of the core's GEMM (`gemm::NR` in the crate). */
-const PANEL = 8;
-
 /**
  * The Winograd tiling whose transformed filter predict keeps for a 3x3
  * stride-1 undilated convolution of `cin -> cout` channels at an `h x w`
@@ -220,8 +217,8 @@ export function conv2dPrepareFilter(filter: Tensor, variant: 2 | 4, strides: num
   const [kh, kw, cin, cout] = filter.shape;
   // The geometry of a batch-1 input the filter fits (the transform reads only the channels).
   const g = convGeometry(op, [1, kh, kw, cin], filter.shape, strides, pad, dilations);
-  const alpha = variant + 2;
-  const y = makeTensor([alpha * alpha * cin * Math.ceil(cout / PANEL) * PANEL], 'float32');
+  // The core's layout, so its length comes from the crate (kernels.generated.ts).
+  const y = makeTensor([preparedFilterLength(cin, cout, variant)], 'float32');
   call('conv2dPrepareFilter', [filter], [y], [variant, g.spec]);
   return y;
 }
