@@ -144,6 +144,10 @@ pub struct Tuning {
     /// in one micro-kernel call into a strip, then adds them into dx,
     /// instead of one call per 4 x 8 tile.
     pub dx_scatter_panels: bool,
+    /// Switch 30. The Winograd filter gradient's α² GEMMs
+    /// (`conv::winograd_filter::gemm_xi`) compute all column panels of a
+    /// full row panel in one micro-kernel call instead of one per tile.
+    pub winograd_filter_panels: bool,
 }
 
 impl Tuning {
@@ -177,10 +181,11 @@ impl Tuning {
         worker_polling: true,
         small_k_panels: true,
         dx_scatter_panels: true,
+        winograd_filter_panels: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 30;
+    pub const SWITCHES: usize = 31;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -229,6 +234,7 @@ impl Tuning {
             26 => self.worker_polling = flag(d.worker_polling),
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
+            30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
             _ => {}
         }
         self
@@ -263,6 +269,7 @@ mod tests {
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
+        assert!(!d.with_switch(30, 1).winograd_filter_panels);
         for i in 0..Tuning::SWITCHES {
             if i == 19 || i == 27 {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -5,6 +5,10 @@
  */
 import type { CoreModule } from './module.js';
 import type { WebPoolInit } from './web-pool.js';
+// By name: a pool thread calls only these two, so bundlers leave the
+// glue's ~90 export wrappers out of this worker's file (its gzipped JS
+// counts against the browser budget, tests/bundlers.test.ts).
+import { initSync, nodePoolWorkerStart } from '../wasm/threaded/cnn_core.js';
 
 const scope = globalThis as unknown as { addEventListener(type: 'message', f: (e: MessageEvent<WebPoolInit>) => void, o: { once: boolean }): void; postMessage(m: unknown): void };
 
@@ -12,9 +16,7 @@ scope.addEventListener(
   'message',
   (e) => {
     const { module, memory, glueUrl } = e.data;
-    // eager: webpack keeps the glue in this worker's chunk (a module worker
-    // cannot load further chunks with importScripts).
-    const load = glueUrl ? import(/* webpackIgnore: true */ /* @vite-ignore */ glueUrl) : import(/* webpackMode: "eager" */ '../wasm/threaded/cnn_core.js' as string);
+    const load = glueUrl ? import(/* webpackIgnore: true */ /* @vite-ignore */ glueUrl) : Promise.resolve({ initSync, nodePoolWorkerStart });
     (load as Promise<CoreModule>).then(
       (glue) => {
         glue.initSync({ module, memory });

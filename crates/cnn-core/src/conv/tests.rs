@@ -283,6 +283,12 @@ fn winograd_filter_gradient_matches_reference() {
             winograd_filter::conv2d_backward_filter_winograd_variant(&p, &d.x, &d.dy, &mut dw, variant);
             let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
             assert_close(&dw, &expected, 1e-4, atol, &format!("winograd filter gradient {variant:?} {}", case_name(&a)));
+            // Its α² GEMMs a call per tile (switch 30 off) instead of per row panel: the same bits.
+            let mut q = p;
+            q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(30, 1);
+            let mut tiles = vec![f32::NAN; p.filter_len()];
+            winograd_filter::conv2d_backward_filter_winograd_variant(&q, &d.x, &d.dy, &mut tiles, variant);
+            assert_bits_eq(&tiles, &dw, &format!("winograd filter gradient {variant:?}, a call per tile {}", case_name(&a)));
             // The phased path (switch 12) whatever the rule says, in one pass
             // and in passes of about 3 tiles (the pass sum runs in order):
             // the reference's result, the same bits at 1 and 2 threads.

@@ -31,7 +31,7 @@
 
 use super::winograd::{separable, shape_ok, tiles, Lane, Tiling, F4, MAX_ALPHA, MAX_XI};
 use super::SharedOut;
-use crate::gemm::kernel::{f32_gemm_4x8__simd128, Tile};
+use crate::gemm::kernel::{f32_gemm_4x8__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
 use crate::par;
 use crate::shape::Conv2d;
@@ -269,6 +269,15 @@ unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m:
     while ci0 < cin {
         let mr = MR.min(cin - ci0);
         let ptrs: [*const f32; MR] = core::array::from_fn(|r| vx[ci0 + r.min(mr - 1)..].as_ptr());
+        if p.tuning.winograd_filter_panels && mr == MR && cout.is_multiple_of(NR) {
+            // All of M[ξ]'s column panels for these 4 rows in one call (the
+            // same products in the same order as a call per tile).
+            // SAFETY: as below, every tile full; E[ξ]'s panels are nt * NR apart.
+            let (b, c) = (e.add(xi * np * nt * NR), m.at((xi * cin + ci0) * cout));
+            f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, NR, nt * NR, np, c, cout, accumulate);
+            ci0 += MR;
+            continue;
+        }
         let segs = [Seg { a: ptrs, len: nt, stride: cin }];
         for j in 0..np {
             let b = e.add(((xi * np + j) * nt) * NR);

@@ -289,7 +289,7 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
 /// # Safety
 /// Each `a[r]` holds `k` floats; each panel holds `k` rows of 8 floats
 /// `ldb` apart; C holds 4 rows (`ldc` apart) of `8 * panels` floats.
-#[inline(never)]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn f32_gemm_4x8_panels__simd128(
     a: [*const f32; MR],
@@ -301,10 +301,44 @@ pub unsafe fn f32_gemm_4x8_panels__simd128(
     c: *mut f32,
     ldc: usize,
 ) {
+    f32_gemm_4x8_panels_strided__simd128(a, 1, k, b, ldb, panel_step, panels, c, ldc, false)
+}
+
+/// [`f32_gemm_4x8_panels__simd128`] with A's rows read `a_stride` floats
+/// apart (a transposed A read in place), and with `load_c` starting from
+/// the values in C (a later block of K) instead of zero.
+///
+/// # Safety
+/// As for [`f32_gemm_4x8_panels__simd128`], with each `a[r]` holding `k`
+/// floats `a_stride` apart.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
+    a: [*const f32; MR],
+    a_stride: usize,
+    k: usize,
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+    load_c: bool,
+) {
     for j in 0..panels {
-        let z = F32x4::zero();
-        let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567) = (z, z, z, z);
-        let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567) = (z, z, z, z);
+        let dst = c.add(j * NR);
+        let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567);
+        let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567);
+        if load_c {
+            (vacc0x0123, vacc0x4567) = (F32x4::load(dst), F32x4::load(dst.add(4)));
+            (vacc1x0123, vacc1x4567) = (F32x4::load(dst.add(ldc)), F32x4::load(dst.add(ldc + 4)));
+            (vacc2x0123, vacc2x4567) = (F32x4::load(dst.add(2 * ldc)), F32x4::load(dst.add(2 * ldc + 4)));
+            (vacc3x0123, vacc3x4567) = (F32x4::load(dst.add(3 * ldc)), F32x4::load(dst.add(3 * ldc + 4)));
+        } else {
+            let z = F32x4::zero();
+            (vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567) = (z, z, z, z);
+            (vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567) = (z, z, z, z);
+        }
         let [mut pa0, mut pa1, mut pa2, mut pa3] = a;
         let mut pb = b.add(j * panel_step);
         for _ in 0..k {
@@ -322,13 +356,12 @@ pub unsafe fn f32_gemm_4x8_panels__simd128(
             let va3 = F32x4::load_splat(pa3);
             vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
             vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
-            pa0 = pa0.add(1);
-            pa1 = pa1.add(1);
-            pa2 = pa2.add(1);
-            pa3 = pa3.add(1);
+            pa0 = pa0.add(a_stride);
+            pa1 = pa1.add(a_stride);
+            pa2 = pa2.add(a_stride);
+            pa3 = pa3.add(a_stride);
             pb = pb.add(ldb);
         }
-        let dst = c.add(j * NR);
         vacc0x0123.store(dst);
         vacc0x4567.store(dst.add(4));
         vacc1x0123.store(dst.add(ldc));
