@@ -4,7 +4,10 @@ import { spawnWorker } from 'cnn-worker';
 import { matMulRef, maxRelDiff, randArray, rng } from '../support/random.js';
 
 async function main() {
-  const m = 257, n = 131, k = 190;
+  // Large enough (51 MFLOP) that the second thread, which may be asleep while
+  // the other polls for work, wakes and takes part: a 0.3 ms product could
+  // be done by the polling thread alone.
+  const m = 515, n = 263, k = 380;
   const next = rng(7);
   const a = randArray(next, m * k);
   const b = randArray(next, k * n);
