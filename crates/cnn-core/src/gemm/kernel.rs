@@ -181,32 +181,12 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
         (vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567) = (z, z, z, z);
     }
 
+    let mut acc = [vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567, vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567];
     let mut pb = b;
     for seg in segs {
-        let [mut pa0, mut pa1, mut pa2, mut pa3] = seg.a;
-        let step = seg.stride;
-        for _ in 0..seg.len {
-            let vb0123 = F32x4::load(pb);
-            let vb4567 = F32x4::load(pb.add(4));
-            let va0 = F32x4::load_splat(pa0);
-            vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
-            vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
-            let va1 = F32x4::load_splat(pa1);
-            vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
-            vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
-            let va2 = F32x4::load_splat(pa2);
-            vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
-            vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
-            let va3 = F32x4::load_splat(pa3);
-            vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
-            vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
-            pa0 = pa0.wrapping_add(step);
-            pa1 = pa1.wrapping_add(step);
-            pa2 = pa2.wrapping_add(step);
-            pa3 = pa3.wrapping_add(step);
-            pb = pb.wrapping_add(ldb);
-        }
+        pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
     }
+    [vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567, vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567] = acc;
 
     if let Some(e) = epi {
         if let Some(bias) = e.bias {
@@ -278,6 +258,42 @@ pub unsafe fn f32_gemm_4x8__simd128_ldb(segs: &[Seg], b: *const f32, ldb: usize,
     }
 }
 
+/// The 4 x 8 tile's products: `len` rank-1 updates of the accumulators
+/// (`acc[2r]`, `acc[2r + 1]`: row `r`, columns 0-3 and 4-7) by A's rows
+/// `pa[r]` (`a_step` floats a step) and B's 8-float rows from `pb` (`ldb`
+/// apart), in `k` order; returns B's pointer after them (the next
+/// segment's start). The one inner loop of both 4 x 8 kernels.
+///
+/// # Safety
+/// Each `pa[r]` holds `len` floats `a_step` apart and `pb + i * ldb` holds
+/// 8 floats for every `i < len`.
+#[inline(always)]
+unsafe fn rank1_updates_4x8(acc: &mut [F32x4; 8], pa: [*const f32; MR], a_step: usize, mut pb: *const f32, ldb: usize, len: usize) -> *const f32 {
+    let [mut pa0, mut pa1, mut pa2, mut pa3] = pa;
+    for _ in 0..len {
+        let vb0123 = F32x4::load(pb);
+        let vb4567 = F32x4::load(pb.add(4));
+        let va0 = F32x4::load_splat(pa0);
+        acc[0] = acc[0].mul_add(va0, vb0123);
+        acc[1] = acc[1].mul_add(va0, vb4567);
+        let va1 = F32x4::load_splat(pa1);
+        acc[2] = acc[2].mul_add(va1, vb0123);
+        acc[3] = acc[3].mul_add(va1, vb4567);
+        let va2 = F32x4::load_splat(pa2);
+        acc[4] = acc[4].mul_add(va2, vb0123);
+        acc[5] = acc[5].mul_add(va2, vb4567);
+        let va3 = F32x4::load_splat(pa3);
+        acc[6] = acc[6].mul_add(va3, vb0123);
+        acc[7] = acc[7].mul_add(va3, vb4567);
+        pa0 = pa0.wrapping_add(a_step);
+        pa1 = pa1.wrapping_add(a_step);
+        pa2 = pa2.wrapping_add(a_step);
+        pa3 = pa3.wrapping_add(a_step);
+        pb = pb.wrapping_add(ldb);
+    }
+    pb
+}
+
 /// `C[0..4, 0..8 * panels] = A[0..4, 0..k] * B` for four contiguous rows of
 /// A (`a[r]`) and `panels` full 8-column panels of B (panel `j` at
 /// `b + j * panel_step`, rows `ldb` apart): the column panels of one row
@@ -339,29 +355,9 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
             (vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567) = (z, z, z, z);
             (vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567) = (z, z, z, z);
         }
-        let [mut pa0, mut pa1, mut pa2, mut pa3] = a;
-        let mut pb = b.add(j * panel_step);
-        for _ in 0..k {
-            let vb0123 = F32x4::load(pb);
-            let vb4567 = F32x4::load(pb.add(4));
-            let va0 = F32x4::load_splat(pa0);
-            vacc0x0123 = vacc0x0123.mul_add(va0, vb0123);
-            vacc0x4567 = vacc0x4567.mul_add(va0, vb4567);
-            let va1 = F32x4::load_splat(pa1);
-            vacc1x0123 = vacc1x0123.mul_add(va1, vb0123);
-            vacc1x4567 = vacc1x4567.mul_add(va1, vb4567);
-            let va2 = F32x4::load_splat(pa2);
-            vacc2x0123 = vacc2x0123.mul_add(va2, vb0123);
-            vacc2x4567 = vacc2x4567.mul_add(va2, vb4567);
-            let va3 = F32x4::load_splat(pa3);
-            vacc3x0123 = vacc3x0123.mul_add(va3, vb0123);
-            vacc3x4567 = vacc3x4567.mul_add(va3, vb4567);
-            pa0 = pa0.add(a_stride);
-            pa1 = pa1.add(a_stride);
-            pa2 = pa2.add(a_stride);
-            pa3 = pa3.add(a_stride);
-            pb = pb.add(ldb);
-        }
+        let mut acc = [vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567, vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567];
+        rank1_updates_4x8(&mut acc, a, a_stride, b.add(j * panel_step), ldb, k);
+        [vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567, vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567] = acc;
         vacc0x0123.store(dst);
         vacc0x4567.store(dst.add(4));
         vacc1x0123.store(dst.add(ldc));
