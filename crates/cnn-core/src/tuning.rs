@@ -148,6 +148,14 @@ pub struct Tuning {
     /// (`conv::winograd_filter::gemm_xi`) compute all column panels of a
     /// full row panel in one micro-kernel call instead of one per tile.
     pub winograd_filter_panels: bool,
+    // Switches 31-37 are kept for the other session-7 branches.
+    /// Switch 38. Winograd's tile transforms (the forward input and output
+    /// transforms, the filter gradient's input and output-gradient
+    /// transforms) read and write through per-row pointers, rows outside
+    /// the image at a zero row and columns outside it skipped
+    /// (`conv::winograd::separable_rows`), instead of one checked offset
+    /// per pixel.
+    pub winograd_row_transforms: bool,
 }
 
 impl Tuning {
@@ -182,10 +190,11 @@ impl Tuning {
         small_k_panels: true,
         dx_scatter_panels: true,
         winograd_filter_panels: true,
+        winograd_row_transforms: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 31;
+    pub const SWITCHES: usize = 39;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -235,6 +244,7 @@ impl Tuning {
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
+            38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             _ => {}
         }
         self
@@ -270,8 +280,11 @@ mod tests {
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
+        assert!(!d.with_switch(38, 1).winograd_row_transforms);
+        // 31-37 are kept for the other session-7 branches.
+        let unassigned = |i: usize| i == 19 || i == 27 || (31..=37).contains(&i);
         for i in 0..Tuning::SWITCHES {
-            if i == 19 || i == 27 {
+            if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
