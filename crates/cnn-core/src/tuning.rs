@@ -156,6 +156,10 @@ pub struct Tuning {
     /// (`conv::winograd::separable_rows`), instead of one checked offset
     /// per pixel.
     pub winograd_row_transforms: bool,
+    /// Switch 39. With switch 38, those transforms take up to 16 groups of
+    /// 4 channels per pass over a tile's columns and rows
+    /// (`conv::winograd::separable_groups`) instead of one group per pass.
+    pub winograd_grouped_transforms: bool,
 }
 
 impl Tuning {
@@ -191,10 +195,11 @@ impl Tuning {
         dx_scatter_panels: true,
         winograd_filter_panels: true,
         winograd_row_transforms: true,
+        winograd_grouped_transforms: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 39;
+    pub const SWITCHES: usize = 40;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -245,6 +250,7 @@ impl Tuning {
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
+            39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             _ => {}
         }
         self
@@ -281,6 +287,7 @@ mod tests {
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
+        assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
         // 31-37 are kept for the other session-7 branches.
         let unassigned = |i: usize| i == 19 || i == 27 || (31..=37).contains(&i);
         for i in 0..Tuning::SWITCHES {

@@ -330,6 +330,66 @@ pub(super) unsafe fn separable_rows<T: Lane>(
     }
 }
 
+/// Channel groups of 4 that [`separable_groups`] transforms per pass.
+pub(super) const GROUPS: usize = 16;
+
+/// [`separable_rows`] for `groups` (at most [`GROUPS`]) consecutive 4-channel
+/// groups at once (channels `ch + 4 g`): each column is loaded and
+/// transformed for every group before the next column, and each row for
+/// every group before the next row, so per row of the result the address
+/// work is done once for all groups (`store(r, j, g, y)`); the intermediate
+/// tiles of all groups stay in an L1 scratch. Per value the same
+/// operations in the same order, so the same bits
+/// (`Tuning::winograd_grouped_transforms`).
+///
+/// # Safety
+/// As for [`separable_rows`], for every channel `ch .. ch + 4 groups`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) unsafe fn separable_groups(
+    n_in: usize,
+    n_out: usize,
+    rows_out: usize,
+    f: impl Fn([F32x4; MAX_ALPHA]) -> [F32x4; MAX_ALPHA],
+    rows: &TileRows,
+    step: usize,
+    ch: usize,
+    groups: usize,
+    mut store: impl FnMut(usize, usize, usize, F32x4),
+) {
+    debug_assert!(groups <= GROUPS);
+    let zero = F32x4::zero();
+    let mut t = core::mem::MaybeUninit::<[[[F32x4; MAX_ALPHA]; MAX_ALPHA]; GROUPS]>::uninit();
+    // t[g][r][c] at (g * MAX_ALPHA + r) * MAX_ALPHA + c: per group n_out x n_in.
+    let tp = t.as_mut_ptr() as *mut F32x4;
+    for c in 0..n_in {
+        if c >= rows.cols.0 && c < rows.cols.1 {
+            let off = c * step + ch;
+            for g in 0..groups {
+                let col = f(core::array::from_fn(|i| if i < n_in { F32x4::load(rows.rows[i].wrapping_add(off + 4 * g)) } else { zero }));
+                for (r, v) in col[..n_out].iter().enumerate() {
+                    tp.add((g * MAX_ALPHA + r) * MAX_ALPHA + c).write(*v);
+                }
+            }
+        } else {
+            let col = f([zero; MAX_ALPHA]);
+            for g in 0..groups {
+                for (r, v) in col[..n_out].iter().enumerate() {
+                    tp.add((g * MAX_ALPHA + r) * MAX_ALPHA + c).write(*v);
+                }
+            }
+        }
+    }
+    for r in 0..rows_out.min(n_out) {
+        for g in 0..groups {
+            let row = f(core::array::from_fn(|j| if j < n_in { tp.add((g * MAX_ALPHA + r) * MAX_ALPHA + j).read() } else { zero }));
+            for (j, y) in row[..n_out].iter().enumerate() {
+                store(r, j, g, *y);
+            }
+        }
+    }
+}
+
 /// The input transform `B^T d B` of one tile (1-D map `f`, `α = a`) from
 /// the `[.., h, w, c]` tensor `x` through row pointers, every channel, into
 /// `dst + ξ * plane + ch` (ξ = `r * a + j`). Shared by the forward pass and
@@ -348,8 +408,14 @@ pub(super) unsafe fn input_rows(
     c: usize,
     dst: *mut f32,
     plane: usize,
+    grouped: bool,
 ) {
     let mut ch = 0;
+    while grouped && ch + 4 <= c {
+        let groups = ((c - ch) / 4).min(GROUPS);
+        separable_groups(a, a, a, f, rows, c, ch, groups, |r, j, g, v| v.store(dst.add((r * a + j) * plane + ch + 4 * g)));
+        ch += 4 * groups;
+    }
     while ch + 4 <= c {
         separable_rows::<F32x4>(a, a, a, f, rows, c, ch, |q| F32x4::load(q), |r, j, v| v.store(dst.add((r * a + j) * plane + ch)));
         ch += 4;
@@ -863,7 +929,7 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile:
     if p.tuning.winograd_row_transforms {
         debug_assert!(zeros.len() >= a * cin);
         let rows = TileRows::new(x.as_ptr(), img, iy0, ix0, a, p.y.input, p.x.input, cin, zeros.as_ptr());
-        input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin);
+        input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin, p.tuning.winograd_grouped_transforms);
         return;
     }
     // Offsets of the α² input pixels, or None outside the image.
@@ -909,6 +975,19 @@ unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: us
         let (nrows, ncols) = ((p.y.output - oy0).min(o), (p.x.output - ox0).min(o));
         let at = |r: usize, j: usize| ((img * p.y.output + oy0 + r) * p.x.output + ox0 + j) * cout;
         let mut c = 0;
+        let grouped = p.tuning.winograd_grouped_transforms && (bias.is_some() || residual.is_some() || act != Activation::Linear);
+        while grouped && c + 4 <= cout {
+            let groups = ((cout - c) / 4).min(GROUPS);
+            separable_groups(a, o, nrows, W::output_1d, &rows, plane, c, groups, |r, j, g, val| {
+                if j < ncols {
+                    let (cg, off) = (c + 4 * g, at(r, j) + c + 4 * g);
+                    let v = val + bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(cg)));
+                    let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
+                    act.apply4(v).store(y.at(off));
+                }
+            });
+            c += 4 * groups;
+        }
         while c + 4 <= cout {
             let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
             separable_rows::<F32x4>(

@@ -29,7 +29,7 @@
 //!   convolution whose Toom-Cook form is `C [(E_r g) ⊙ (E_m u)]`, so
 //!   `A^T = E_m^T`, `G = E_r`, `B^T = C^T` for any `m`, `r` over the same points.
 
-use super::winograd::{input_rows, separable, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, MAX_ALPHA, MAX_XI};
+use super::winograd::{input_rows, separable, separable_groups, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, GROUPS, MAX_ALPHA, MAX_XI};
 use super::SharedOut;
 use crate::gemm::kernel::{f32_gemm_4x8__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
@@ -397,7 +397,7 @@ unsafe fn transform_tile<W: GradTiling>(
     if p.tuning.winograd_row_transforms {
         debug_assert!(zeros.len() >= (a * cin).max(mm * cout));
         let rows = TileRows::new(x.as_ptr(), img, iy0, ix0, a, p.y.input, p.x.input, cin, zeros.as_ptr());
-        input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin);
+        input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin, p.tuning.winograd_grouped_transforms);
         let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
         let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
         let np = cout.div_ceil(NR);
@@ -405,6 +405,11 @@ unsafe fn transform_tile<W: GradTiling>(
         let plane = np * nt * NR;
         let eb = |c: usize| e.at((c / NR * nt + slot) * NR + c % NR);
         let mut c = 0;
+        while p.tuning.winograd_grouped_transforms && c + 4 <= cout {
+            let groups = ((cout - c) / 4).min(GROUPS);
+            separable_groups(mm, a, a, W::grad_1d, &rows, cout, c, groups, |r, j, g, val| val.store(eb(c + 4 * g).add((r * a + j) * plane)));
+            c += 4 * groups;
+        }
         while c + 4 <= cout {
             let d = eb(c);
             separable_rows::<F32x4>(mm, a, a, W::grad_1d, &rows, cout, c, |q| F32x4::load(q), |r, j, val| val.store(d.add((r * a + j) * plane)));
