@@ -399,7 +399,7 @@ pub(super) unsafe fn separable_groups(
 /// `zeros` holds `a * c` zeros; `dst + ξ * plane + ch` is writable for
 /// `ξ < a²`, `ch < c`; `x` holds the tensor.
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[inline(never)]
 pub(super) unsafe fn input_rows(
     a: usize,
     f: impl Fn([F32x4; MAX_ALPHA]) -> [F32x4; MAX_ALPHA] + Copy,
@@ -958,6 +958,78 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile:
     }
 }
 
+/// [`transform_output`] through row pointers (`Tuning::winograd_row_transforms`),
+/// compiled apart from the per-pixel path (one function held both and ran slower).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn output_rows<W: Tiling>(p: &Conv2d, m: &[f32], img: usize, oy0: usize, ox0: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+    let Store { bias, residual, act } = st;
+    let (cout, o) = (p.cout, W::OUT);
+    // M's tile: "row" i of the α x α tile is ξ = i * α + col, planes
+    // nt * cout apart, so its rows are α planes apart and its columns one.
+    let (a, plane) = (W::ALPHA, nt * cout);
+    let mb = m.as_ptr().add(slot * cout);
+    let rows = TileRows { rows: core::array::from_fn(|i| mb.wrapping_add(i * a * plane)), cols: (0, a) };
+    let (nrows, ncols) = ((p.y.output - oy0).min(o), (p.x.output - ox0).min(o));
+    let at = |r: usize, j: usize| ((img * p.y.output + oy0 + r) * p.x.output + ox0 + j) * cout;
+    let mut c = 0;
+    let grouped = p.tuning.winograd_grouped_transforms && (bias.is_some() || residual.is_some() || act != Activation::Linear);
+    while grouped && c + 4 <= cout {
+        let groups = ((cout - c) / 4).min(GROUPS);
+        separable_groups(a, o, nrows, W::output_1d, &rows, plane, c, groups, |r, j, g, val| {
+            if j < ncols {
+                let (cg, off) = (c + 4 * g, at(r, j) + c + 4 * g);
+                let v = val + bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(cg)));
+                let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
+                act.apply4(v).store(y.at(off));
+            }
+        });
+        c += 4 * groups;
+    }
+    while c + 4 <= cout {
+        let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
+        separable_rows::<F32x4>(
+            a,
+            o,
+            nrows,
+            W::output_1d,
+            &rows,
+            plane,
+            c,
+            |q| F32x4::load(q),
+            |r, j, val| {
+                if j < ncols {
+                    let off = at(r, j) + c;
+                    let v = val + b;
+                    let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
+                    act.apply4(v).store(y.at(off));
+                }
+            },
+        );
+        c += 4;
+    }
+    for c in c..cout {
+        let b = bias.map_or(0.0, |b| b[c]);
+        separable_rows::<f32>(
+            a,
+            o,
+            nrows,
+            W::output_1d,
+            &rows,
+            plane,
+            c,
+            |q| *q,
+            |r, j, val| {
+                if j < ncols {
+                    let off = at(r, j) + c;
+                    let v = val + b;
+                    *y.at(off) = act.apply(residual.map_or(v, |res| v + res[off]));
+                }
+            },
+        );
+    }
+}
+
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
@@ -967,70 +1039,7 @@ unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: us
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);
     if p.tuning.winograd_row_transforms {
-        // M's tile: "row" i of the α x α tile is ξ = i * α + col, planes
-        // nt * cout apart, so its rows are α planes apart and its columns one.
-        let (a, plane) = (W::ALPHA, nt * cout);
-        let mb = m.as_ptr().add(slot * cout);
-        let rows = TileRows { rows: core::array::from_fn(|i| mb.wrapping_add(i * a * plane)), cols: (0, a) };
-        let (nrows, ncols) = ((p.y.output - oy0).min(o), (p.x.output - ox0).min(o));
-        let at = |r: usize, j: usize| ((img * p.y.output + oy0 + r) * p.x.output + ox0 + j) * cout;
-        let mut c = 0;
-        let grouped = p.tuning.winograd_grouped_transforms && (bias.is_some() || residual.is_some() || act != Activation::Linear);
-        while grouped && c + 4 <= cout {
-            let groups = ((cout - c) / 4).min(GROUPS);
-            separable_groups(a, o, nrows, W::output_1d, &rows, plane, c, groups, |r, j, g, val| {
-                if j < ncols {
-                    let (cg, off) = (c + 4 * g, at(r, j) + c + 4 * g);
-                    let v = val + bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(cg)));
-                    let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
-                    act.apply4(v).store(y.at(off));
-                }
-            });
-            c += 4 * groups;
-        }
-        while c + 4 <= cout {
-            let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
-            separable_rows::<F32x4>(
-                a,
-                o,
-                nrows,
-                W::output_1d,
-                &rows,
-                plane,
-                c,
-                |q| F32x4::load(q),
-                |r, j, val| {
-                    if j < ncols {
-                        let off = at(r, j) + c;
-                        let v = val + b;
-                        let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
-                        act.apply4(v).store(y.at(off));
-                    }
-                },
-            );
-            c += 4;
-        }
-        for c in c..cout {
-            let b = bias.map_or(0.0, |b| b[c]);
-            separable_rows::<f32>(
-                a,
-                o,
-                nrows,
-                W::output_1d,
-                &rows,
-                plane,
-                c,
-                |q| *q,
-                |r, j, val| {
-                    if j < ncols {
-                        let off = at(r, j) + c;
-                        let v = val + b;
-                        *y.at(off) = act.apply(residual.map_or(v, |res| v + res[off]));
-                    }
-                },
-            );
-        }
-        return;
+        return output_rows::<W>(p, m, img, oy0, ox0, slot, nt, st, y);
     }
     let outs: [Option<usize>; MAX_OUT * MAX_OUT] = core::array::from_fn(|i| {
         let (oy, ox) = (oy0 + i / o, ox0 + i % o);

@@ -369,6 +369,35 @@ fn output_transform<W: GradTiling>(p: &Conv2d, m: &[f32], dw: &mut [f32]) {
     });
 }
 
+/// The output-gradient half of [`transform_tile`] through row pointers
+/// (`Tuning::winograd_row_transforms`), compiled apart from the per-pixel path.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn grad_rows<W: GradTiling>(p: &Conv2d, dy: &[f32], zeros: &[f32], img: usize, ty: usize, tx: usize, slot: usize, nt: usize, e: SharedOut) {
+    let (cout, a, mm) = (p.cout, W::ALPHA, W::M);
+    let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
+    let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
+    let np = cout.div_ceil(NR);
+    // E[ξ]'s panel of channel c: ((ξ * np + c / NR) * nt + slot) * NR + c % NR.
+    let plane = np * nt * NR;
+    let eb = |c: usize| e.at((c / NR * nt + slot) * NR + c % NR);
+    let mut c = 0;
+    while p.tuning.winograd_grouped_transforms && c + 4 <= cout {
+        let groups = ((cout - c) / 4).min(GROUPS);
+        separable_groups(mm, a, a, W::grad_1d, &rows, cout, c, groups, |r, j, g, val| val.store(eb(c + 4 * g).add((r * a + j) * plane)));
+        c += 4 * groups;
+    }
+    while c + 4 <= cout {
+        let d = eb(c);
+        separable_rows::<F32x4>(mm, a, a, W::grad_1d, &rows, cout, c, |q| F32x4::load(q), |r, j, val| val.store(d.add((r * a + j) * plane)));
+        c += 4;
+    }
+    for c in c..cout {
+        let d = eb(c);
+        separable_rows::<f32>(mm, a, a, W::grad_1d, &rows, cout, c, |q| *q, |r, j, val| *d.add((r * a + j) * plane) = val);
+    }
+}
+
 /// Transforms tile `tile`'s input patch (into `v[ξ][slot][..cin]`) and its
 /// m x m block of output gradients (into `e[ξ][slot][..cout]`).
 ///
@@ -398,27 +427,7 @@ unsafe fn transform_tile<W: GradTiling>(
         debug_assert!(zeros.len() >= (a * cin).max(mm * cout));
         let rows = TileRows::new(x.as_ptr(), img, iy0, ix0, a, p.y.input, p.x.input, cin, zeros.as_ptr());
         input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin, p.tuning.winograd_grouped_transforms);
-        let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
-        let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
-        let np = cout.div_ceil(NR);
-        // E[ξ]'s panel of channel c: ((ξ * np + c / NR) * nt + slot) * NR + c % NR.
-        let plane = np * nt * NR;
-        let eb = |c: usize| e.at((c / NR * nt + slot) * NR + c % NR);
-        let mut c = 0;
-        while p.tuning.winograd_grouped_transforms && c + 4 <= cout {
-            let groups = ((cout - c) / 4).min(GROUPS);
-            separable_groups(mm, a, a, W::grad_1d, &rows, cout, c, groups, |r, j, g, val| val.store(eb(c + 4 * g).add((r * a + j) * plane)));
-            c += 4 * groups;
-        }
-        while c + 4 <= cout {
-            let d = eb(c);
-            separable_rows::<F32x4>(mm, a, a, W::grad_1d, &rows, cout, c, |q| F32x4::load(q), |r, j, val| val.store(d.add((r * a + j) * plane)));
-            c += 4;
-        }
-        for c in c..cout {
-            let d = eb(c);
-            separable_rows::<f32>(mm, a, a, W::grad_1d, &rows, cout, c, |q| *q, |r, j, val| *d.add((r * a + j) * plane) = val);
-        }
+        grad_rows::<W>(p, dy, zeros, img, ty, tx, slot, nt, e);
         return;
     }
     let xoffs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
