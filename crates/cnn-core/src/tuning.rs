@@ -148,6 +148,12 @@ pub struct Tuning {
     /// (`conv::winograd_filter::gemm_xi`) compute all column panels of a
     /// full row panel in one micro-kernel call instead of one per tile.
     pub winograd_filter_panels: bool,
+    /// Switch 31. Parallel loops hand out their chunks one at a time to
+    /// whichever thread asks next, the calling thread waiting by polling
+    /// (`par::run_claimed`), instead of rayon splitting the chunk range in
+    /// halves up front. Not a kernel choice: `setTuning` passes it to `par`
+    /// (the thread pool is global).
+    pub claimed_chunks: bool,
 }
 
 impl Tuning {
@@ -182,10 +188,11 @@ impl Tuning {
         small_k_panels: true,
         dx_scatter_panels: true,
         winograd_filter_panels: true,
+        claimed_chunks: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 31;
+    pub const SWITCHES: usize = 32;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -235,6 +242,7 @@ impl Tuning {
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
+            31 => self.claimed_chunks = flag(d.claimed_chunks),
             _ => {}
         }
         self
@@ -270,6 +278,7 @@ mod tests {
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
+        assert!(!d.with_switch(31, 1).claimed_chunks);
         for i in 0..Tuning::SWITCHES {
             if i == 19 || i == 27 {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
