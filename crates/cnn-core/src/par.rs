@@ -261,6 +261,15 @@ static POLLING: AtomicU32 = AtomicU32::new(0);
 /// Idle polls (each a look at every queue of the thread pool) before a worker
 /// stops polling and may sleep: on the order of a millisecond.
 const POLL_ROUNDS: u32 = 20_000;
+/// [`POLL_ROUNDS`] with tuning switch 33 ([`set_poll_rounds`]).
+const LONG_POLL_ROUNDS: u32 = 100_000;
+/// The idle polls a worker makes now ([`POLL_ROUNDS`] or [`LONG_POLL_ROUNDS`]).
+static POLL_FOR: AtomicU32 = AtomicU32::new(LONG_POLL_ROUNDS);
+
+/// Benchmarks: whether workers poll [`LONG_POLL_ROUNDS`] times rather than [`POLL_ROUNDS`].
+pub fn set_poll_rounds(long: bool) {
+    POLL_FOR.store(if long { LONG_POLL_ROUNDS } else { POLL_ROUNDS }, Ordering::Relaxed);
+}
 
 /// Benchmarks: whether workers poll between ops ([`SPIN`]).
 pub fn set_spin(on: bool) {
@@ -300,7 +309,8 @@ fn keep_workers_awake() {
 fn poll_for_work() {
     if rayon::current_thread_index() != Some(0) {
         let mut idle = 0;
-        while idle < POLL_ROUNDS {
+        let rounds = POLL_FOR.load(Ordering::Relaxed);
+        while idle < rounds {
             match rayon::yield_now() {
                 Some(rayon::Yield::Executed) => idle = 0,
                 Some(rayon::Yield::Idle) => {

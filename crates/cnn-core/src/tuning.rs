@@ -154,6 +154,14 @@ pub struct Tuning {
     /// halves up front. Not a kernel choice: `setTuning` passes it to `par`
     /// (the thread pool is global).
     pub claimed_chunks: bool,
+    /// Switch 32. The GEMM driver cuts a product whose B fits in L2 into
+    /// up to 48 row chunks (`gemm::task_grid`, each at least ~128K
+    /// multiply-adds) instead of up to 16.
+    pub gemm_row_tasks: bool,
+    /// Switch 33. The thread pool's workers poll for work about five times
+    /// longer after each parallel section (`par::poll_for_work`) than with
+    /// it off (about a millisecond).
+    pub long_worker_polling: bool,
 }
 
 impl Tuning {
@@ -189,10 +197,12 @@ impl Tuning {
         dx_scatter_panels: true,
         winograd_filter_panels: true,
         claimed_chunks: true,
+        gemm_row_tasks: true,
+        long_worker_polling: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 32;
+    pub const SWITCHES: usize = 34;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -243,6 +253,8 @@ impl Tuning {
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
             31 => self.claimed_chunks = flag(d.claimed_chunks),
+            32 => self.gemm_row_tasks = flag(d.gemm_row_tasks),
+            33 => self.long_worker_polling = flag(d.long_worker_polling),
             _ => {}
         }
         self
@@ -279,6 +291,8 @@ mod tests {
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
         assert!(!d.with_switch(31, 1).claimed_chunks);
+        assert!(!d.with_switch(32, 1).gemm_row_tasks);
+        assert!(!d.with_switch(33, 1).long_worker_polling);
         for i in 0..Tuning::SWITCHES {
             if i == 19 || i == 27 {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
