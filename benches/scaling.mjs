@@ -297,29 +297,22 @@ async function trainScaling() {
   const wall = contenders.map(() => []);
   const sites = contenders.map(() => new Map());
   const rounds = Number(args.rounds);
-  for (let r = 0; r < rounds; r++) {
-    const order = contenders.map((_, i) => i);
-    if (r % 2) order.reverse();
-    for (const ci of order) {
-      const [, serial, v] = contenders[ci];
-      raw.setRunSerially(serial);
-      if (v !== null) raw.setTuning(sw, v);
-      ex.profile = new Map();
-      const t0 = performance.now();
-      await m.fit(x, y, fitOpts);
-      wall[ci].push((performance.now() - t0) / steps);
-      for (const [k, e] of ex.profile) {
-        const s = sites[ci].get(k) ?? { calls: 0, ms: [] };
-        s.calls = e.calls / steps;
-        s.ms.push(e.ms / steps);
-        sites[ci].set(k, s);
-      }
-      ex.profile = null;
-      raw.setRunSerially(false);
-      if (v !== null) raw.setTuning(sw, 0);
+  const sample = async (ci) => {
+    ex.profile = new Map();
+    const t0 = performance.now();
+    await m.fit(x, y, fitOpts);
+    wall[ci].push((performance.now() - t0) / steps);
+    for (const [k, e] of ex.profile) {
+      const s = sites[ci].get(k) ?? { calls: 0, ms: [] };
+      s.calls = e.calls / steps;
+      s.ms.push(e.ms / steps);
+      sites[ci].set(k, s);
     }
+    ex.profile = null;
+  };
+  await alternate(raw, contenders, sw, 0, rounds, sample, async () => {
     for (const k of Object.keys(host)) host[k].push(await probe(k));
-  }
+  });
   const inK = contenders.map((_, ci) => median(wall[ci].map((_, r) => [...sites[ci].values()].reduce((t, s) => t + (s.ms[r] ?? 0), 0))));
   const w = wall.map(median);
   const best = wall.map((v) => Math.min(...v));
@@ -375,20 +368,11 @@ async function convScaling() {
       // Calls per sample: at least ~4 ms of serial work per sample.
       const reps = Math.max(1, Math.ceil(4 / (2 * (performance.now() - t0))));
       const samples = contenders.map(() => []);
-      for (let r = -1; r < Number(args.rounds); r++) {
-        const order = contenders.map((_, i) => i);
-        if (r % 2) order.reverse();
-        for (const ci of order) {
-          const [, serial, v] = contenders[ci];
-          raw.setRunSerially(serial);
-          if (v !== null) raw.setTuning(sw, v);
-          const t = performance.now();
-          for (let k = 0; k < reps; k++) fn();
-          if (r >= 0) samples[ci].push((performance.now() - t) / reps);
-          raw.setRunSerially(false);
-          if (v !== null) raw.setTuning(sw, 0);
-        }
-      }
+      await alternate(raw, contenders, sw, -1, Number(args.rounds), (ci, r) => {
+        const t = performance.now();
+        for (let k = 0; k < reps; k++) fn();
+        if (r >= 0) samples[ci].push((performance.now() - t) / reps);
+      });
       const med = samples.map(median);
       const min = samples.map((a) => Math.min(...a));
       const name = `${n}x${h}x${w}x${cin}->${cout}${st > 1 ? ` s${st}` : ''}`;
@@ -399,4 +383,26 @@ async function convScaling() {
   }
   probe.close();
   console.log(`host compute probe between ops, 2 workers / 1: ${host.map((q) => q.toFixed(2)).join(' ')} (median ${median(host).toFixed(2)}, fastest ${probe.best('compute').toFixed(2)}); load ${os.loadavg()[0].toFixed(2)}`);
+}
+
+/**
+ * Rounds `first..rounds` of `sample(ci, r)` for every contender `[label,
+ * serial, switch value]` on one core, in alternating order round by round,
+ * with its settings applied (run serially; tuning switch `sw` at the value)
+ * and reset after; `afterRound(r)` after each round.
+ */
+async function alternate(raw, contenders, sw, first, rounds, sample, afterRound = async () => {}) {
+  for (let r = first; r < rounds; r++) {
+    const order = contenders.map((_, i) => i);
+    if (r % 2) order.reverse();
+    for (const ci of order) {
+      const [, serial, v] = contenders[ci];
+      raw.setRunSerially(serial);
+      if (v !== null) raw.setTuning(sw, v);
+      await sample(ci, r);
+      raw.setRunSerially(false);
+      if (v !== null) raw.setTuning(sw, 0);
+    }
+    await afterRound(r);
+  }
 }
