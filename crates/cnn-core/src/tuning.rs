@@ -148,6 +148,13 @@ pub struct Tuning {
     /// (`conv::winograd_filter::gemm_xi`) compute all column panels of a
     /// full row panel in one micro-kernel call instead of one per tile.
     pub winograd_filter_panels: bool,
+    // Switches 31-33 are the scale branch's.
+    /// Switch 34. The forward pass of layers with few input channels and a
+    /// short patch (first layers: `conv::short_patch_forward`) writes the
+    /// patch rows of a block of pixels out and multiplies them with one
+    /// micro-kernel call per row panel for all column panels, instead of
+    /// the indirect GEMM's segments and a call per 4 x 8 tile.
+    pub short_patch_forward: bool,
 }
 
 impl Tuning {
@@ -182,10 +189,11 @@ impl Tuning {
         small_k_panels: true,
         dx_scatter_panels: true,
         winograd_filter_panels: true,
+        short_patch_forward: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 31;
+    pub const SWITCHES: usize = 35;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -235,6 +243,7 @@ impl Tuning {
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
+            34 => self.short_patch_forward = flag(d.short_patch_forward),
             _ => {}
         }
         self
@@ -263,15 +272,17 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19 and 27 (kept for the forward paths) and numbers past the last switch change nothing.
+        // 19 and 27 (kept for the forward paths), 31-33 (the scale branch's) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(27, 1), d);
+        assert_eq!(d.with_switch(31, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
+        assert!(!d.with_switch(34, 1).short_patch_forward);
         for i in 0..Tuning::SWITCHES {
-            if i == 19 || i == 27 {
+            if i == 19 || i == 27 || (31..=33).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

@@ -982,3 +982,69 @@ fn winograd_rule_picks_the_measured_tilings() {
     assert_eq!(pick(7, 512, 512), None);
     assert_eq!(pick(224, 3, 64), None);
 }
+
+#[test]
+fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_threads() {
+    // First layers (cin < 8, patch <= 64 values, cout a multiple of 8) in
+    // every padding mode, strides 1-2, a vertical dilation, pixel counts
+    // that leave partial row panels and blocks; with bias, residual and
+    // each activation. Switch 34 off is the indirect GEMM.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, k, cout, s, pad)) in [
+        (2, 9, 11, 3, 3, 16, 1, Padding::Same),
+        (1, 7, 7, 1, 3, 8, 1, Padding::Same),
+        (3, 13, 10, 3, 3, 32, 2, Padding::Same),
+        (1, 12, 12, 4, 3, 16, 2, Padding::Valid),
+        (2, 10, 9, 7, 3, 8, 1, Padding::Explicit([2, 0, 1, 2])),
+        (1, 17, 33, 3, 3, 24, 1, Padding::Same),
+        (1, 11, 11, 2, 5, 16, 2, Padding::Same),
+        (1, 8, 8, 3, 2, 8, 1, Padding::Valid),
+        (5, 16, 16, 3, 3, 16, 1, Padding::Same),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.padding = pad;
+        if i == 4 {
+            a.dilation = [2, 1];
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        assert!(short_patch_forward_applies(&p), "case {i} should take the short-patch forward");
+        let d = data(&p, 700 + i as u64);
+        let res = rand_vec(&mut rng(800 + i as u64), p.output_len());
+        let act = [Activation::Linear, Activation::Relu, Activation::Relu6][i % 3];
+        let bias = (i % 4 != 3).then_some(&d.b[..]);
+        let residual = (i % 2 == 0).then_some(&res[..]);
+        let name = format!("{} {act:?} bias {} residual {}", case_name(a), bias.is_some(), residual.is_some());
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut expected);
+        for (e, r) in expected.iter_mut().zip(&res) {
+            *e = act.apply(*e + residual.map_or(0.0, |_| *r));
+        }
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; q.output_len()];
+                conv2d_residual_with(q, &d.x, &d.w, bias, residual, act, &mut y, KernelKind::Simd).unwrap();
+                y
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        assert_close(&one, &expected, tol, tol, &format!("short patch {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(34, 1);
+        assert!(!short_patch_forward_applies(&q));
+        assert_bits_eq(&run(&q, 1), &one, &format!("indirect GEMM {name}"));
+    }
+    // Not for 8+ channels, long patches or partial output panels.
+    for (cin, k, cout) in [(8, 3, 16), (3, 5, 16), (3, 3, 12)] {
+        let p = conv(&Conv2dArgs::new(1, 8, 8, cin, k, k, cout));
+        assert!(!short_patch_forward_applies(&p), "cin {cin} k {k} cout {cout}");
+    }
+}
