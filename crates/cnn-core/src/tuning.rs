@@ -155,6 +155,11 @@ pub struct Tuning {
     /// micro-kernel call per row panel for all column panels, instead of
     /// the indirect GEMM's segments and a call per 4 x 8 tile.
     pub short_patch_forward: bool,
+    /// Switch 35. The strided input gradient runs as one dense convolution
+    /// of `dy` per stride phase of dx (`conv::dx_by_phases`: each phase's
+    /// taps, a 2x2/2x1/1x2/1x1 sub-filter for 3x3 stride 2), writing each
+    /// dx pixel once, instead of `dP = dy W^T` scattered into a zeroed dx.
+    pub dx_phases: bool,
 }
 
 impl Tuning {
@@ -190,10 +195,11 @@ impl Tuning {
         dx_scatter_panels: true,
         winograd_filter_panels: true,
         short_patch_forward: true,
+        dx_phases: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 35;
+    pub const SWITCHES: usize = 36;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -244,6 +250,7 @@ impl Tuning {
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
             34 => self.short_patch_forward = flag(d.short_patch_forward),
+            35 => self.dx_phases = flag(d.dx_phases),
             _ => {}
         }
         self
@@ -281,6 +288,7 @@ mod tests {
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
         assert!(!d.with_switch(34, 1).short_patch_forward);
+        assert!(!d.with_switch(35, 1).dx_phases);
         for i in 0..Tuning::SWITCHES {
             if i == 19 || i == 27 || (31..=33).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

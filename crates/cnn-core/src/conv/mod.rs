@@ -343,6 +343,10 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
         drive(m, p.cout, &Dense { data: dy, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(dx, m, k, k), Run { parallel: true, ..run });
         return Ok(());
     }
+    if dx_phases_applies(p) {
+        dx_by_phases(p, dy, w, dx, kernel);
+        return Ok(());
+    }
     dx.fill(0.0);
     let band = band_rows(p);
     let bands = p.y.output.div_ceil(band);
@@ -372,6 +376,159 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
         });
     }
     Ok(())
+}
+
+/// The taps of one axis that reach input positions `phase + stride * i`:
+/// `(tap, q)` with output position `i + q` (`q` may be negative), in
+/// increasing `q` (decreasing tap), so that consecutive taps read
+/// consecutive output positions when the dilation is the stride's divisor.
+fn phase_taps(a: &crate::shape::Axis, phase: usize) -> Vec<(usize, isize)> {
+    let s = a.stride as isize;
+    let mut taps: Vec<(usize, isize)> = (0..a.kernel)
+        .filter_map(|t| {
+            let d = phase as isize + a.pad_before as isize - (t * a.dilation) as isize;
+            (d.rem_euclid(s) == 0).then_some((t, d.div_euclid(s)))
+        })
+        .collect();
+    taps.sort_by_key(|&(_, q)| q);
+    taps
+}
+
+/// Whether the strided input gradient takes [`dx_by_phases`]: strided,
+/// at most 64 input and 128 output channels. Measured A/B
+/// (`benches/tuning.mjs --switch 35 --op dx`, wasm, 1 thread, load 2-4,
+/// ms scatter / phases): 64x16x16x32->64 s2 7.57 / 6.84 and 7.81 / 6.69,
+/// 64x8x8x64->64 s2 3.71 / 3.45 and 3.57 / 3.29, 64x32x32x16->32 s2
+/// 7.16 / 5.74, 1x112x112x64->128 s2 20.1 / 18.6, 8x56x56x64->128 s2
+/// 35.1 / 34.0; with 128+ channels both sides the phases' K (4 taps x
+/// cout) makes long B panels that stream from L2 for every row panel:
+/// 8x28x28x128->128 s2 17.6 / 19.1, 8x28x28x128->256 s2 32.8 / 37.2,
+/// 4x14x14x256->256 s2 10.2 / 12.3, 8x28x28x256->128 s2 35.7 / 37.3.
+fn dx_phases_applies(p: &Conv2d) -> bool {
+    p.tuning.dx_phases && (p.y.stride > 1 || p.x.stride > 1) && p.cin <= 64 && p.cout <= 128
+}
+
+/// The strided input gradient by stride phases (`Tuning::dx_phases`): the
+/// input pixels `(phase_y + sy * i, phase_x + sx * j)` of one phase
+/// receive gradient from a fixed subset of the taps (for 3x3 stride 2: a
+/// 2x2, 2x1, 1x2 or 1x1 sub-filter), each from output pixel
+/// `(i + qy, j + qx)`; so each phase is a dense stride-1 convolution of
+/// dy with that sub-filter, `dx_phase = A B` with A's rows the taps' dy
+/// pixels (one segment per tap, `cout` contiguous values, merged where
+/// the next tap reads the next pixel; zeros outside dy) and
+/// `B[(tap, co), ci] = w[tap, ci, co]`. Each row panel (4 consecutive
+/// pixels of a phase row, `sx * cin` floats apart in dx) is one
+/// micro-kernel call for all its column panels, stored straight into dx:
+/// every dx value is written once (pixels no tap reaches get zeros), with
+/// no zero fill, no `dP` strip and no scatter-add. Tasks are phase rows,
+/// each value computed by one task in a fixed order: the same bits on any
+/// thread count.
+fn dx_by_phases(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: KernelKind) {
+    use crate::gemm::kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, Tile};
+    use crate::gemm::{Seg, MR, NR};
+    let (cin, cout) = (p.cin, p.cout);
+    let (sy, sx) = (p.y.stride, p.x.stride);
+    let (ih, iw, oh, ow) = (p.y.input, p.x.input, p.y.output, p.x.output);
+    struct Phase {
+        a: usize,
+        b: usize,
+        taps: Vec<(usize, isize, usize, isize)>,
+        filter: PackedB<'static>,
+    }
+    let mut phases = Vec::with_capacity(sy * sx);
+    for a in 0..sy.min(ih) {
+        let ty = phase_taps(&p.y, a);
+        for b in 0..sx.min(iw) {
+            let tx = phase_taps(&p.x, b);
+            let taps: Vec<_> = ty.iter().flat_map(|&(ky, qy)| tx.iter().map(move |&(kx, qx)| (ky, qy, kx, qx))).collect();
+            // B rows (tap, co) of cin values: each tap's cin x cout block transposed.
+            let k = taps.len() * cout;
+            let mut rows = vec![0.0f32; k * cin];
+            for (t, &(ky, _, kx, _)) in taps.iter().enumerate() {
+                let src = &w[(ky * p.x.kernel + kx) * cin * cout..][..cin * cout];
+                for ci in 0..cin {
+                    for co in 0..cout {
+                        rows[(t * cout + co) * cin + ci] = src[ci * cout + co];
+                    }
+                }
+            }
+            phases.push(Phase { a, b, taps, filter: PackedB::from_rows(rows, k, cin) });
+        }
+    }
+    let zeros = vec![0.0f32; cout];
+    let full_panels = cin / NR;
+    let dxp = SharedOut(dx.as_mut_ptr());
+    // Tasks: (phase, image, phase row), phase-major so a phase's filter stays in cache.
+    let mut tasks: Vec<(usize, usize, usize)> = Vec::new();
+    for (f, ph) in phases.iter().enumerate() {
+        let rows = (ih - ph.a).div_ceil(sy);
+        for n in 0..p.n {
+            tasks.extend((0..rows).map(|i| (f, n, i)));
+        }
+    }
+    par::for_each_chunk(tasks.len(), 1, |range| {
+        let mut segs: Vec<Seg> = Vec::with_capacity(16);
+        for &(f, n, i) in &tasks[range] {
+            let ph = &phases[f];
+            let iy = ph.a + sy * i;
+            let cols = (iw - ph.b).div_ceil(sx);
+            let row0 = dxp.at(((n * ih + iy) * iw + ph.b) * cin);
+            let ldc = sx * cin;
+            if ph.taps.is_empty() {
+                for j in 0..cols {
+                    // SAFETY: pixel (n, iy, b + sx * j) of dx; this task's only.
+                    unsafe { core::ptr::write_bytes(row0.add(j * ldc), 0, cin) };
+                }
+                continue;
+            }
+            let mut j0 = 0;
+            while j0 < cols {
+                let mr = MR.min(cols - j0);
+                segs.clear();
+                for &(_, qy, _, qx) in &ph.taps {
+                    let oy = i as isize + qy;
+                    let ptrs: [*const f32; MR] = core::array::from_fn(|r| {
+                        let ox = (j0 + r.min(mr - 1)) as isize + qx;
+                        if oy < 0 || oy >= oh as isize || ox < 0 || ox >= ow as isize {
+                            zeros.as_ptr()
+                        } else {
+                            dy[((n * oh + oy as usize) * ow + ox as usize) * cout..][..cout].as_ptr()
+                        }
+                    });
+                    match segs.last_mut() {
+                        // The previous tap's pixels are just before these, in every row: one segment.
+                        Some(last)
+                            if (0..MR).all(|r| ptrs[r] != zeros.as_ptr() && last.a[r] != zeros.as_ptr() && last.a[r].wrapping_add(last.len) == ptrs[r]) =>
+                        {
+                            last.len += cout
+                        }
+                        _ => segs.push(Seg::new(ptrs, cout)),
+                    }
+                }
+                let c = row0.wrapping_add(j0 * ldc);
+                let fb = &ph.filter;
+                // SAFETY: each segment holds its length in floats of dy or
+                // zeros; the filter has k = taps * cout rows; the tile's rows
+                // are pixels (n, iy, b + sx * (j0 + r)) of dx, this task's only.
+                unsafe {
+                    let mut jp = 0;
+                    if kernel == KernelKind::Simd && mr == MR && full_panels > 0 {
+                        f32_gemm_4x8_panels_segs__simd128(&segs, fb.panel(0, 0), fb.ldb(), fb.panel_step(), full_panels, c, ldc);
+                        jp = full_panels;
+                    }
+                    while jp * NR < cin {
+                        let t = Tile { c: c.add(jp * NR), ldc, mr, nr: NR.min(cin - jp * NR) };
+                        match kernel {
+                            KernelKind::Simd => f32_gemm_4x8__simd128_ldb(&segs, fb.panel(jp, 0), fb.ldb(), &t, false, None),
+                            KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, fb.panel(jp, 0), fb.ldb(), &t, false, None),
+                        }
+                        jp += 1;
+                    }
+                }
+                j0 += MR;
+            }
+        }
+    });
 }
 
 /// For a stride-1 convolution, the convolution that maps dy to dx:
