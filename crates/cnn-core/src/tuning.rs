@@ -173,6 +173,17 @@ pub struct Tuning {
     /// taps, a 2x2/2x1/1x2/1x1 sub-filter for 3x3 stride 2), writing each
     /// dx pixel once, instead of `dP = dy W^T` scattered into a zeroed dx.
     pub dx_phases: bool,
+    /// Switch 38. Winograd's tile transforms (the forward input and output
+    /// transforms, the filter gradient's input and output-gradient
+    /// transforms) read and write through per-row pointers, rows outside
+    /// the image at a zero row and columns outside it skipped
+    /// (`conv::winograd::separable_rows`), instead of one checked offset
+    /// per pixel.
+    pub winograd_row_transforms: bool,
+    /// Switch 39. With switch 38, those transforms take up to 16 groups of
+    /// 4 channels per pass over a tile's columns and rows
+    /// (`conv::winograd::separable_groups`) instead of one group per pass.
+    pub winograd_grouped_transforms: bool,
 }
 
 impl Tuning {
@@ -212,10 +223,12 @@ impl Tuning {
         long_worker_polling: true,
         short_patch_forward: true,
         dx_phases: true,
+        winograd_row_transforms: true,
+        winograd_grouped_transforms: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 36;
+    pub const SWITCHES: usize = 40;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -270,6 +283,8 @@ impl Tuning {
             33 => self.long_worker_polling = flag(d.long_worker_polling),
             34 => self.short_patch_forward = flag(d.short_patch_forward),
             35 => self.dx_phases = flag(d.dx_phases),
+            38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
+            39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             _ => {}
         }
         self
@@ -311,8 +326,12 @@ mod tests {
         assert!(!d.with_switch(33, 1).long_worker_polling);
         assert!(!d.with_switch(34, 1).short_patch_forward);
         assert!(!d.with_switch(35, 1).dx_phases);
+        assert!(!d.with_switch(38, 1).winograd_row_transforms);
+        assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
+        // 36 and 37 are unassigned: the direct branch kept them.
+        let unassigned = |i: usize| i == 19 || i == 27 || i == 36 || i == 37;
         for i in 0..Tuning::SWITCHES {
-            if i == 19 || i == 27 {
+            if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");
