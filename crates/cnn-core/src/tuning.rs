@@ -313,10 +313,10 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19 and 27 (kept for the forward paths), 31-33 (the scale branch's) and numbers past the last switch change nothing.
+        // 19, 27, 36 and 37 (unassigned) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(27, 1), d);
-        assert_eq!(d.with_switch(31, 1), d);
+        assert_eq!(d.with_switch(36, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
