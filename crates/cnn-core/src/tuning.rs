@@ -148,7 +148,31 @@ pub struct Tuning {
     /// (`conv::winograd_filter::gemm_xi`) compute all column panels of a
     /// full row panel in one micro-kernel call instead of one per tile.
     pub winograd_filter_panels: bool,
-    // Switches 31-37 are kept for the other session-7 branches.
+    /// Switch 31. Parallel loops hand out their chunks one at a time to
+    /// whichever thread asks next, the calling thread waiting by polling
+    /// (`par::run_claimed`), instead of rayon splitting the chunk range in
+    /// halves up front. Not a kernel choice: `setTuning` passes it to `par`
+    /// (the thread pool is global).
+    pub claimed_chunks: bool,
+    /// Switch 32. The GEMM driver cuts a product whose B fits in L2 into
+    /// up to 48 row chunks (`gemm::task_grid`, each at least ~128K
+    /// multiply-adds) instead of up to 16.
+    pub gemm_row_tasks: bool,
+    /// Switch 33. The thread pool's workers poll for work about five times
+    /// longer after each parallel section (`par::poll_for_work`) than with
+    /// it off (about a millisecond).
+    pub long_worker_polling: bool,
+    /// Switch 34. The forward pass of layers with few input channels and a
+    /// short patch (first layers: `conv::short_patch_forward`) writes the
+    /// patch rows of a block of pixels out and multiplies them with one
+    /// micro-kernel call per row panel for all column panels, instead of
+    /// the indirect GEMM's segments and a call per 4 x 8 tile.
+    pub short_patch_forward: bool,
+    /// Switch 35. The strided input gradient runs as one dense convolution
+    /// of `dy` per stride phase of dx (`conv::dx_by_phases`: each phase's
+    /// taps, a 2x2/2x1/1x2/1x1 sub-filter for 3x3 stride 2), writing each
+    /// dx pixel once, instead of `dP = dy W^T` scattered into a zeroed dx.
+    pub dx_phases: bool,
     /// Switch 38. Winograd's tile transforms (the forward input and output
     /// transforms, the filter gradient's input and output-gradient
     /// transforms) read and write through per-row pointers, rows outside
@@ -194,6 +218,11 @@ impl Tuning {
         small_k_panels: true,
         dx_scatter_panels: true,
         winograd_filter_panels: true,
+        claimed_chunks: true,
+        gemm_row_tasks: true,
+        long_worker_polling: true,
+        short_patch_forward: true,
+        dx_phases: true,
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
     };
@@ -249,6 +278,11 @@ impl Tuning {
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
+            31 => self.claimed_chunks = flag(d.claimed_chunks),
+            32 => self.gemm_row_tasks = flag(d.gemm_row_tasks),
+            33 => self.long_worker_polling = flag(d.long_worker_polling),
+            34 => self.short_patch_forward = flag(d.short_patch_forward),
+            35 => self.dx_phases = flag(d.dx_phases),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             _ => {}
@@ -279,17 +313,23 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19 and 27 (kept for the forward paths) and numbers past the last switch change nothing.
+        // 19, 27, 36 and 37 (unassigned) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(27, 1), d);
+        assert_eq!(d.with_switch(36, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
+        assert!(!d.with_switch(31, 1).claimed_chunks);
+        assert!(!d.with_switch(32, 1).gemm_row_tasks);
+        assert!(!d.with_switch(33, 1).long_worker_polling);
+        assert!(!d.with_switch(34, 1).short_patch_forward);
+        assert!(!d.with_switch(35, 1).dx_phases);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
-        // 31-37 are kept for the other session-7 branches.
-        let unassigned = |i: usize| i == 19 || i == 27 || (31..=37).contains(&i);
+        // 36 and 37 are unassigned: the direct branch kept them.
+        let unassigned = |i: usize| i == 19 || i == 27 || i == 36 || i == 37;
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
