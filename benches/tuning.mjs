@@ -14,6 +14,8 @@
 //        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
 //   node benches/tuning.mjs --op predict --model resnet50|mobilenetV2|vgg16 --switch 10 --values 1,2 [--threads 1]
 //        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
+//   node benches/tuning.mjs --op train --fusion gradients --values 1,2 [--threads 1]
+//        (training steps with the tape's fused gradients, grads/registry.ts `gradientFusions`, off (1) / on (2))
 //   node benches/tuning.mjs --op predict --model resnet50 --fusion residual --values 1,2 [--threads 1]
 //        (the same with one of predict's graph rewrites off (1) / on (2), models/inference.ts `fusion`)
 //   node benches/tuning.mjs --op prepared --values 0,2,4 [--threads 1] [--shape ...]
@@ -105,16 +107,19 @@ async function trainSteps() {
   const x = tf.randomUniform([B * steps, ...shape]);
   const y = tf.tensor(Int32Array.from({ length: B * steps }, (_, i) => i % 10), [B * steps], 'int32');
   const samples = values.map(() => []);
-  console.log(`# switch ${sw}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
+  const gradFusions = args.fusion === 'gradients' ? (await import(new URL('../packages/cnn-ts/dist/grads/registry.js', import.meta.url))).gradientFusions : null;
+  console.log(`# ${gradFusions ? 'gradient fusions' : `switch ${sw}`}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
   for (let r = -1; r < Number(args.rounds); r++) {
     for (const [i, v] of values.entries()) {
-      raw.setTuning(sw, v);
+      if (gradFusions) gradFusions.on = v !== 1;
+      else raw.setTuning(sw, v);
       const t0 = performance.now();
       await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0 });
       if (r >= 0) samples[i].push((B * steps * 1000) / (performance.now() - t0));
     }
   }
   raw.setTuning(sw, 0);
+  if (gradFusions) gradFusions.on = true;
   console.log(values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(0)}`).join('  '));
 }
 

@@ -162,6 +162,28 @@ pub struct Tuning {
     /// longer after each parallel section (`par::poll_for_work`) than with
     /// it off (about a millisecond).
     pub long_worker_polling: bool,
+    /// Switch 34. The forward pass of layers with few input channels and a
+    /// short patch (first layers: `conv::short_patch_forward`) writes the
+    /// patch rows of a block of pixels out and multiplies them with one
+    /// micro-kernel call per row panel for all column panels, instead of
+    /// the indirect GEMM's segments and a call per 4 x 8 tile.
+    pub short_patch_forward: bool,
+    /// Switch 35. The strided input gradient runs as one dense convolution
+    /// of `dy` per stride phase of dx (`conv::dx_by_phases`: each phase's
+    /// taps, a 2x2/2x1/1x2/1x1 sub-filter for 3x3 stride 2), writing each
+    /// dx pixel once, instead of `dP = dy W^T` scattered into a zeroed dx.
+    pub dx_phases: bool,
+    /// Switch 38. Winograd's tile transforms (the forward input and output
+    /// transforms, the filter gradient's input and output-gradient
+    /// transforms) read and write through per-row pointers, rows outside
+    /// the image at a zero row and columns outside it skipped
+    /// (`conv::winograd::separable_rows`), instead of one checked offset
+    /// per pixel.
+    pub winograd_row_transforms: bool,
+    /// Switch 39. With switch 38, those transforms take up to 16 groups of
+    /// 4 channels per pass over a tile's columns and rows
+    /// (`conv::winograd::separable_groups`) instead of one group per pass.
+    pub winograd_grouped_transforms: bool,
 }
 
 impl Tuning {
@@ -199,10 +221,14 @@ impl Tuning {
         claimed_chunks: true,
         gemm_row_tasks: true,
         long_worker_polling: true,
+        short_patch_forward: true,
+        dx_phases: true,
+        winograd_row_transforms: true,
+        winograd_grouped_transforms: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 34;
+    pub const SWITCHES: usize = 40;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -255,6 +281,10 @@ impl Tuning {
             31 => self.claimed_chunks = flag(d.claimed_chunks),
             32 => self.gemm_row_tasks = flag(d.gemm_row_tasks),
             33 => self.long_worker_polling = flag(d.long_worker_polling),
+            34 => self.short_patch_forward = flag(d.short_patch_forward),
+            35 => self.dx_phases = flag(d.dx_phases),
+            38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
+            39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             _ => {}
         }
         self
@@ -283,9 +313,10 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19 and 27 (kept for the forward paths) and numbers past the last switch change nothing.
+        // 19, 27, 36 and 37 (unassigned) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(27, 1), d);
+        assert_eq!(d.with_switch(36, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
@@ -293,8 +324,14 @@ mod tests {
         assert!(!d.with_switch(31, 1).claimed_chunks);
         assert!(!d.with_switch(32, 1).gemm_row_tasks);
         assert!(!d.with_switch(33, 1).long_worker_polling);
+        assert!(!d.with_switch(34, 1).short_patch_forward);
+        assert!(!d.with_switch(35, 1).dx_phases);
+        assert!(!d.with_switch(38, 1).winograd_row_transforms);
+        assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
+        // 36 and 37 are unassigned: the direct branch kept them.
+        let unassigned = |i: usize| i == 19 || i == 27 || i == 36 || i == 37;
         for i in 0..Tuning::SWITCHES {
-            if i == 19 || i == 27 {
+            if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

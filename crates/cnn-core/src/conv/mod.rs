@@ -149,11 +149,139 @@ pub fn conv2d_residual_with(
     let out = Out::new(y, m, p.cout, p.cout);
     if is_pointwise(p) {
         drive(m, k, &Dense { data: x, ld: p.cin, rows_are_contiguous: true }, &packed, out, run);
+    } else if kernel == KernelKind::Simd && short_patch_forward_applies(p) && short_patch_forward(p, x, &packed, bias, residual, act, y) {
     } else {
         let zeros = vec![0.0f32; p.x.kernel * p.cin];
         drive(m, k, &Patches { p, x, zeros: &zeros }, &packed, out, run);
     }
     Ok(())
+}
+
+/// Whether the forward pass takes [`short_patch_forward`]: few input
+/// channels (a first layer, whose indirect patch rows are a few short
+/// segments: 3 x 9 values for 3x3x3), a patch of at most [`SHORT_PATCH`]
+/// values, no horizontal dilation, and whole 8-channel output panels.
+fn short_patch_forward_applies(p: &Conv2d) -> bool {
+    p.tuning.short_patch_forward && p.cin < 8 && p.patch_len() <= SHORT_PATCH && p.x.dilation == 1 && p.cout.is_multiple_of(crate::gemm::NR) && p.cout > 0
+}
+
+/// Output pixels per task block of [`short_patch_forward`].
+const FORWARD_PATCH_BLOCK: usize = 256;
+
+/// The forward pass of a short-patch layer on the input with its padding
+/// written out ([`padded_input`]: every window then lies inside its
+/// image): each row panel's patch rows are one segment per kernel row
+/// (`kw * cin` contiguous values) pointing into that input, and one
+/// micro-kernel call computes all the filter's column panels
+/// (`f32_gemm_4x8_panels_segs__simd128`) straight into `y`; the bias,
+/// residual and activation are applied to each block of pixels while it
+/// is in cache. The indirect GEMM spent more time building segments (with
+/// checks for the padding) and setting up 4 x 8 tiles than multiplying
+/// (64x32x32x3->16: 47 % of its time in the micro-kernel). The same sums
+/// in the same order as the micro-kernel and its epilogue: the same bits.
+/// False (nothing written) when the padding cannot be written out with the
+/// same output size.
+fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> bool {
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, Tile};
+    use crate::gemm::{Seg, MR, NR};
+    let padded = padded_input(p, x);
+    let (q, xq) = match &padded {
+        Some((q, xp)) => (q, xp.as_slice()),
+        None if has_padding(p) => return false,
+        None => (p, x),
+    };
+    let (cout, m, cin) = (q.cout, q.out_pixels(), q.cin);
+    let (kh, run) = (q.y.kernel, q.x.kernel * cin);
+    let (ow, oh) = (q.x.output, q.y.output);
+    let row_len = q.x.input * cin;
+    let ky_step = q.y.dilation * row_len;
+    let panels = cout / NR;
+    let yp = SharedOut(y.as_mut_ptr());
+    par::for_each_chunk(m.div_ceil(FORWARD_PATCH_BLOCK), 1, |blocks| {
+        let mut segs: Vec<Seg> = Vec::with_capacity(kh);
+        for blk in blocks {
+            let m0 = blk * FORWARD_PATCH_BLOCK;
+            let len = FORWARD_PATCH_BLOCK.min(m - m0);
+            let (mut n, mut oy, mut ox) = (m0 / (oh * ow), (m0 / ow) % oh, m0 % ow);
+            let mut r0 = 0;
+            while r0 < len {
+                let mr = MR.min(len - r0);
+                // Window origin of each row's pixel (rows past mr repeat the last).
+                let mut base = [0usize; MR];
+                for r in 0..MR {
+                    if r >= mr {
+                        base[r] = base[mr - 1];
+                        continue;
+                    }
+                    base[r] = ((n * q.y.input + oy * q.y.stride) * q.x.input + ox * q.x.stride) * cin;
+                    ox += 1;
+                    if ox == ow {
+                        ox = 0;
+                        oy += 1;
+                        if oy == oh {
+                            oy = 0;
+                            n += 1;
+                        }
+                    }
+                }
+                segs.clear();
+                for ky in 0..kh {
+                    let ptrs = core::array::from_fn(|r| xq[base[r] + ky * ky_step..][..run].as_ptr());
+                    segs.push(Seg::new(ptrs, run));
+                }
+                let c = yp.at((m0 + r0) * cout);
+                // SAFETY: each segment holds `run` floats of the padded input
+                // (bounds-checked slices); the packed filter has `panels` full
+                // panels of k rows; y's rows m0+r0.. belong to this block only.
+                unsafe {
+                    if mr == MR {
+                        f32_gemm_4x8_panels_segs__simd128(&segs, packed.panel(0, 0), packed.ldb(), packed.panel_step(), panels, c, cout);
+                    } else {
+                        for j in 0..panels {
+                            let t = Tile { c: c.add(j * NR), ldc: cout, mr, nr: NR };
+                            f32_gemm_4x8__simd128_ldb(&segs, packed.panel(j, 0), packed.ldb(), &t, false, None);
+                        }
+                    }
+                }
+                r0 += MR;
+            }
+            if bias.is_some() || residual.is_some() || act != Activation::Linear {
+                // SAFETY: this block's rows of y, written above by this task only.
+                let out = unsafe { core::slice::from_raw_parts_mut(yp.at(m0 * cout), len * cout) };
+                let res = residual.map(|r| &r[m0 * cout..(m0 + len) * cout]);
+                forward_epilogue(out, cout, bias, res, act);
+            }
+        }
+    });
+    true
+}
+
+fn has_padding(p: &Conv2d) -> bool {
+    p.y.pad_before + p.y.pad_after + p.x.pad_before + p.x.pad_after > 0
+}
+
+/// `y = act((y + bias) + residual)` over rows of `c` values (`c` a
+/// multiple of 4), the micro-kernel epilogue's operations in its order.
+fn forward_epilogue(y: &mut [f32], c: usize, bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation) {
+    debug_assert!(c.is_multiple_of(4) && y.len().is_multiple_of(c));
+    for (i, row) in y.chunks_exact_mut(c).enumerate() {
+        let mut j = 0;
+        while j < c {
+            // SAFETY: j + 4 <= c for the row, the bias (c values) and the residual row.
+            unsafe {
+                let d = row.as_mut_ptr().add(j);
+                let mut v = F32x4::load(d);
+                if let Some(b) = bias {
+                    v = v.add(F32x4::load(b.as_ptr().add(j)));
+                }
+                if let Some(r) = residual {
+                    v = v.add(F32x4::load(r[i * c..].as_ptr().add(j)));
+                }
+                act.apply4(v).store(d);
+            }
+            j += 4;
+        }
+    }
 }
 
 /// Raw output pointer shared by tasks that write disjoint parts.
@@ -215,6 +343,10 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
         drive(m, p.cout, &Dense { data: dy, ld: p.cout, rows_are_contiguous: true }, &packed, Out::new(dx, m, k, k), Run { parallel: true, ..run });
         return Ok(());
     }
+    if dx_phases_applies(p) {
+        dx_by_phases(p, dy, w, dx, kernel);
+        return Ok(());
+    }
     dx.fill(0.0);
     let band = band_rows(p);
     let bands = p.y.output.div_ceil(band);
@@ -244,6 +376,159 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
         });
     }
     Ok(())
+}
+
+/// The taps of one axis that reach input positions `phase + stride * i`:
+/// `(tap, q)` with output position `i + q` (`q` may be negative), in
+/// increasing `q` (decreasing tap), so that consecutive taps read
+/// consecutive output positions when the dilation is the stride's divisor.
+fn phase_taps(a: &crate::shape::Axis, phase: usize) -> Vec<(usize, isize)> {
+    let s = a.stride as isize;
+    let mut taps: Vec<(usize, isize)> = (0..a.kernel)
+        .filter_map(|t| {
+            let d = phase as isize + a.pad_before as isize - (t * a.dilation) as isize;
+            (d.rem_euclid(s) == 0).then_some((t, d.div_euclid(s)))
+        })
+        .collect();
+    taps.sort_by_key(|&(_, q)| q);
+    taps
+}
+
+/// Whether the strided input gradient takes [`dx_by_phases`]: strided,
+/// at most 64 input and 128 output channels. Measured A/B
+/// (`benches/tuning.mjs --switch 35 --op dx`, wasm, 1 thread, load 2-4,
+/// ms scatter / phases): 64x16x16x32->64 s2 7.57 / 6.84 and 7.81 / 6.69,
+/// 64x8x8x64->64 s2 3.71 / 3.45 and 3.57 / 3.29, 64x32x32x16->32 s2
+/// 7.16 / 5.74, 1x112x112x64->128 s2 20.1 / 18.6, 8x56x56x64->128 s2
+/// 35.1 / 34.0; with 128+ channels both sides the phases' K (4 taps x
+/// cout) makes long B panels that stream from L2 for every row panel:
+/// 8x28x28x128->128 s2 17.6 / 19.1, 8x28x28x128->256 s2 32.8 / 37.2,
+/// 4x14x14x256->256 s2 10.2 / 12.3, 8x28x28x256->128 s2 35.7 / 37.3.
+fn dx_phases_applies(p: &Conv2d) -> bool {
+    p.tuning.dx_phases && (p.y.stride > 1 || p.x.stride > 1) && p.cin <= 64 && p.cout <= 128
+}
+
+/// The strided input gradient by stride phases (`Tuning::dx_phases`): the
+/// input pixels `(phase_y + sy * i, phase_x + sx * j)` of one phase
+/// receive gradient from a fixed subset of the taps (for 3x3 stride 2: a
+/// 2x2, 2x1, 1x2 or 1x1 sub-filter), each from output pixel
+/// `(i + qy, j + qx)`; so each phase is a dense stride-1 convolution of
+/// dy with that sub-filter, `dx_phase = A B` with A's rows the taps' dy
+/// pixels (one segment per tap, `cout` contiguous values, merged where
+/// the next tap reads the next pixel; zeros outside dy) and
+/// `B[(tap, co), ci] = w[tap, ci, co]`. Each row panel (4 consecutive
+/// pixels of a phase row, `sx * cin` floats apart in dx) is one
+/// micro-kernel call for all its column panels, stored straight into dx:
+/// every dx value is written once (pixels no tap reaches get zeros), with
+/// no zero fill, no `dP` strip and no scatter-add. Tasks are phase rows,
+/// each value computed by one task in a fixed order: the same bits on any
+/// thread count.
+fn dx_by_phases(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: KernelKind) {
+    use crate::gemm::kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, Tile};
+    use crate::gemm::{Seg, MR, NR};
+    let (cin, cout) = (p.cin, p.cout);
+    let (sy, sx) = (p.y.stride, p.x.stride);
+    let (ih, iw, oh, ow) = (p.y.input, p.x.input, p.y.output, p.x.output);
+    struct Phase {
+        a: usize,
+        b: usize,
+        taps: Vec<(usize, isize, usize, isize)>,
+        filter: PackedB<'static>,
+    }
+    let mut phases = Vec::with_capacity(sy * sx);
+    for a in 0..sy.min(ih) {
+        let ty = phase_taps(&p.y, a);
+        for b in 0..sx.min(iw) {
+            let tx = phase_taps(&p.x, b);
+            let taps: Vec<_> = ty.iter().flat_map(|&(ky, qy)| tx.iter().map(move |&(kx, qx)| (ky, qy, kx, qx))).collect();
+            // B rows (tap, co) of cin values: each tap's cin x cout block transposed.
+            let k = taps.len() * cout;
+            let mut rows = vec![0.0f32; k * cin];
+            for (t, &(ky, _, kx, _)) in taps.iter().enumerate() {
+                let src = &w[(ky * p.x.kernel + kx) * cin * cout..][..cin * cout];
+                for ci in 0..cin {
+                    for co in 0..cout {
+                        rows[(t * cout + co) * cin + ci] = src[ci * cout + co];
+                    }
+                }
+            }
+            phases.push(Phase { a, b, taps, filter: PackedB::from_rows(rows, k, cin) });
+        }
+    }
+    let zeros = vec![0.0f32; cout];
+    let full_panels = cin / NR;
+    let dxp = SharedOut(dx.as_mut_ptr());
+    // Tasks: (phase, image, phase row), phase-major so a phase's filter stays in cache.
+    let mut tasks: Vec<(usize, usize, usize)> = Vec::new();
+    for (f, ph) in phases.iter().enumerate() {
+        let rows = (ih - ph.a).div_ceil(sy);
+        for n in 0..p.n {
+            tasks.extend((0..rows).map(|i| (f, n, i)));
+        }
+    }
+    par::for_each_chunk(tasks.len(), 1, |range| {
+        let mut segs: Vec<Seg> = Vec::with_capacity(16);
+        for &(f, n, i) in &tasks[range] {
+            let ph = &phases[f];
+            let iy = ph.a + sy * i;
+            let cols = (iw - ph.b).div_ceil(sx);
+            let row0 = dxp.at(((n * ih + iy) * iw + ph.b) * cin);
+            let ldc = sx * cin;
+            if ph.taps.is_empty() {
+                for j in 0..cols {
+                    // SAFETY: pixel (n, iy, b + sx * j) of dx; this task's only.
+                    unsafe { core::ptr::write_bytes(row0.add(j * ldc), 0, cin) };
+                }
+                continue;
+            }
+            let mut j0 = 0;
+            while j0 < cols {
+                let mr = MR.min(cols - j0);
+                segs.clear();
+                for &(_, qy, _, qx) in &ph.taps {
+                    let oy = i as isize + qy;
+                    let ptrs: [*const f32; MR] = core::array::from_fn(|r| {
+                        let ox = (j0 + r.min(mr - 1)) as isize + qx;
+                        if oy < 0 || oy >= oh as isize || ox < 0 || ox >= ow as isize {
+                            zeros.as_ptr()
+                        } else {
+                            dy[((n * oh + oy as usize) * ow + ox as usize) * cout..][..cout].as_ptr()
+                        }
+                    });
+                    match segs.last_mut() {
+                        // The previous tap's pixels are just before these, in every row: one segment.
+                        Some(last)
+                            if (0..MR).all(|r| ptrs[r] != zeros.as_ptr() && last.a[r] != zeros.as_ptr() && last.a[r].wrapping_add(last.len) == ptrs[r]) =>
+                        {
+                            last.len += cout
+                        }
+                        _ => segs.push(Seg::new(ptrs, cout)),
+                    }
+                }
+                let c = row0.wrapping_add(j0 * ldc);
+                let fb = &ph.filter;
+                // SAFETY: each segment holds its length in floats of dy or
+                // zeros; the filter has k = taps * cout rows; the tile's rows
+                // are pixels (n, iy, b + sx * (j0 + r)) of dx, this task's only.
+                unsafe {
+                    let mut jp = 0;
+                    if kernel == KernelKind::Simd && mr == MR && full_panels > 0 {
+                        f32_gemm_4x8_panels_segs__simd128(&segs, fb.panel(0, 0), fb.ldb(), fb.panel_step(), full_panels, c, ldc);
+                        jp = full_panels;
+                    }
+                    while jp * NR < cin {
+                        let t = Tile { c: c.add(jp * NR), ldc, mr, nr: NR.min(cin - jp * NR) };
+                        match kernel {
+                            KernelKind::Simd => f32_gemm_4x8__simd128_ldb(&segs, fb.panel(jp, 0), fb.ldb(), &t, false, None),
+                            KernelKind::Scalar => f32_gemm_4x8__scalar(&segs, fb.panel(jp, 0), fb.ldb(), &t, false, None),
+                        }
+                        jp += 1;
+                    }
+                }
+                j0 += MR;
+            }
+        }
+    });
 }
 
 /// For a stride-1 convolution, the convolution that maps dy to dx:
@@ -558,7 +843,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
 /// last rows), and cuts each output row's strided run there.
 fn padded_input(p: &Conv2d, x: &[f32]) -> Option<(Conv2d, Vec<f32>)> {
     let (y, xa) = (&p.y, &p.x);
-    if y.pad_before + y.pad_after + xa.pad_before + xa.pad_after == 0 {
+    if !has_padding(p) {
         return None;
     }
     let (h, w) = (y.input + y.pad_before + y.pad_after, xa.input + xa.pad_before + xa.pad_after);
@@ -651,23 +936,28 @@ pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
     }
     check_len(OP, "bias gradient", db.len(), c)?;
     let pixels = dy.len() / c;
-    par::reduce_chunks(pixels, 4096, db, |range, acc| {
-        let rows = &dy[range.start * c..range.end * c];
-        // 16 channels at a time summed in registers over all pixels of the
-        // chunk (before: `acc += pixel` through memory, bound by the
-        // store-to-load latency); the same additions in the same order.
-        let mut c0 = 0;
-        while c0 + 16 <= c {
-            sum_columns16(rows, c, c0, &mut acc[c0..c0 + 16]);
-            c0 += 16;
-        }
-        if c0 < c {
-            for px in rows.chunks_exact(c) {
-                unsafe { add_into(acc[c0..].as_mut_ptr(), px[c0..].as_ptr(), c - c0) };
-            }
-        }
-    });
+    par::reduce_chunks(pixels, 4096, db, |range, acc| sum_rows_into(&dy[range.start * c..range.end * c], c, acc));
     Ok(())
+}
+
+/// `acc[j] += sum over rows r of rows[r * c + j]` for `j < c`, rows added
+/// in order (the body of [`bias_grad`]'s chunks, also the max-pool fused
+/// bias gradient's). 16 channels at a time summed in registers over all
+/// rows (before: `acc += pixel` through memory, bound by the store-to-load
+/// latency); the same additions in the same order.
+pub(crate) fn sum_rows_into(rows: &[f32], c: usize, acc: &mut [f32]) {
+    assert!(acc.len() >= c && rows.len().is_multiple_of(c));
+    let mut c0 = 0;
+    while c0 + 16 <= c {
+        sum_columns16(rows, c, c0, &mut acc[c0..c0 + 16]);
+        c0 += 16;
+    }
+    if c0 < c {
+        for px in rows.chunks_exact(c) {
+            // SAFETY: acc and px hold c floats.
+            unsafe { add_into(acc[c0..].as_mut_ptr(), px[c0..].as_ptr(), c - c0) };
+        }
+    }
 }
 
 /// The gradient of a ReLU-fused convolution's output and its bias in one

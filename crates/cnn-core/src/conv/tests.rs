@@ -244,6 +244,77 @@ fn winograd_even_blocks_equal_fixed_blocks_on_one_and_two_threads() {
     }
 }
 
+/// The row-pointer tile transforms (switch 38) against the per-pixel
+/// offsets they replace, bit for bit, and against the reference: both
+/// tilings, the block loop and the phased path, bias, a residual and
+/// relu6, odd sizes and channel tails, every padding mode, 1 and 2 threads;
+/// and the filter gradient's transforms, block loop and phased.
+#[test]
+fn winograd_row_transforms_equal_offset_transforms() {
+    let mut r = rng(38);
+    for seed in 0..47u64 {
+        // Two shapes past 16 groups of 4 channels (a second pass of switch 39's groups).
+        let a = match seed {
+            45 => Conv2dArgs { padding: Padding::Same, ..Conv2dArgs::new(1, 7, 9, 70, 3, 3, 69) },
+            46 => Conv2dArgs { padding: Padding::Valid, ..Conv2dArgs::new(2, 6, 5, 67, 3, 3, 9) },
+            _ => random_winograd_args(&mut r, seed),
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 3800 + seed);
+        let x: Vec<f32> = d.x.iter().map(|v| v * 3.0).collect();
+        let res: Vec<f32> = (0..p.output_len()).map(|i| ((i * 7919) % 13) as f32 * 0.25 - 1.5).collect();
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &x, &d.w, Some(&d.b), Activation::Linear, &mut expected);
+        for (e, r) in expected.iter_mut().zip(&res) {
+            *e = Activation::Relu6.apply(*e + r);
+        }
+        let atol = 1e-4 * 3.0 * (p.patch_len() as f32).sqrt();
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            for phased in [1, 2] {
+                let mut outs = vec![];
+                for (switch, threads, grouped) in [(2, 1, 2), (2, 2, 2), (1, 1, 2), (2, 1, 1)] {
+                    p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, phased).with_switch(38, switch).with_switch(39, grouped);
+                    outs.push(with_threads(threads, || {
+                        let filter = winograd::TransformedFilter::new(&p, &d.w, variant);
+                        let mut y = vec![f32::NAN; p.output_len()];
+                        winograd::conv2d_winograd_filter_residual(&p, &x, &filter, Some(&d.b), Some(&res), Activation::Relu6, &mut y);
+                        y
+                    }));
+                }
+                let name = format!("winograd {variant:?} phased switch {phased} {}", case_name(&a));
+                assert_close(&outs[0], &expected, 1e-4, atol, &name);
+                assert_bits_eq(&outs[1], &outs[0], &format!("{name}, 2 threads"));
+                assert_bits_eq(&outs[2], &outs[0], &format!("{name}, offsets (switch 38 off)"));
+                assert_bits_eq(&outs[3], &outs[0], &format!("{name}, a group per pass (switch 39 off)"));
+            }
+        }
+        let dy: Vec<f32> = d.dy.iter().map(|v| v * 2.0).collect();
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &x, &dy, &mut expected);
+        let atol = 1e-4 * 6.0 * (p.out_pixels() as f32).sqrt();
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let mut outs = vec![];
+            for (switch, grouped) in [(2, 2), (1, 2), (2, 1)] {
+                p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(38, switch).with_switch(39, grouped);
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                winograd_filter::conv2d_backward_filter_winograd_variant(&p, &x, &dy, &mut dw, variant);
+                outs.push(dw);
+                let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (p.cin + p.cout.div_ceil(8) * 8);
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                with_threads(2, || winograd_filter::conv2d_backward_filter_winograd_phased(&p, &x, &dy, &mut dw, variant, 3 * per_tile));
+                outs.push(dw);
+            }
+            let name = format!("winograd filter gradient {variant:?} {}", case_name(&a));
+            assert_close(&outs[0], &expected, 1e-4, atol, &name);
+            assert_close(&outs[1], &expected, 1e-4, atol, &format!("{name}, phased"));
+            assert_bits_eq(&outs[2], &outs[0], &format!("{name}, offsets (switch 38 off)"));
+            assert_bits_eq(&outs[3], &outs[1], &format!("{name}, phased, offsets (switch 38 off)"));
+            assert_bits_eq(&outs[4], &outs[0], &format!("{name}, a group per pass (switch 39 off)"));
+            assert_bits_eq(&outs[5], &outs[1], &format!("{name}, phased, a group per pass (switch 39 off)"));
+        }
+    }
+}
+
 #[test]
 fn winograd_phased_one_and_two_threads_are_bit_identical() {
     for (h, cin, cout) in [(14, 64, 72), (7, 96, 128), (9, 5, 3)] {
@@ -742,7 +813,7 @@ fn filter_grad_on(p: &Conv2d, d: &Data, threads: usize) -> Vec<f32> {
 /// finite differences, and at 1 and 2 threads (bit for bit), over strides
 /// 2-3, dilation, every padding mode, batch 1 and bands of several rows.
 #[test]
-fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
+fn dx_scatter_tiles_and_phases_match_reference_col2im_and_finite_differences() {
     let cases = square_kernel_cases(&[
         (3, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
         (2, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
@@ -751,8 +822,11 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
         (1, 12, 12, 8, 3, 9, 2, 2, Padding::Same),
         (1, 40, 6, 8, 3, 4, 2, 1, Padding::Same),
     ]);
+    // The scatter path is the strided dx with switch 35 (dx by phases) off.
+    let scatter = crate::tuning::Tuning::DEFAULT.with_switch(35, 1);
     for (i, a) in cases.iter().enumerate() {
         let mut p = conv(a);
+        p.tuning = scatter;
         assert!(scatter_applies(&p), "case {i} should take the scatter path");
         let name = case_name(a);
         let dat = data(&p, 900 + i as u64);
@@ -770,14 +844,17 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
         assert_close(&one, &expected, tol, tol, &format!("scatter vs reference {name}"));
         assert_bits_eq(&run(&p, 2), &one, &format!("scatter 2 threads {name}"));
         // One micro-kernel call per row panel (switch 29) or per tile: the same bits.
-        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(29, 1);
+        p.tuning = scatter.with_switch(29, 1);
         assert!(scatter_applies(&p));
         assert_bits_eq(&run(&p, 1), &one, &format!("scatter, a call per tile vs per row panel {name}"));
-        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(20, 1);
+        p.tuning = scatter.with_switch(20, 1);
         assert!(!scatter_applies(&p));
         assert_close(&run(&p, 1), &one, tol, tol, &format!("col2im vs scatter {name}"));
+        // The default (dx by phases, switch 35), and for it and the scatter
+        // path dL/dx of L = sum(conv(x, w) * dy), numerically, at a few inputs.
         p.tuning = crate::tuning::Tuning::DEFAULT;
-        // dL/dx of L = sum(conv(x, w) * dy), numerically, at a few inputs.
+        let phases = run(&p, 1);
+        assert_close(&phases, &expected, tol, tol, &format!("phases vs reference {name}"));
         let mut r = rng(950 + i as u64);
         let h = 1e-2f32;
         for _ in 0..6 {
@@ -787,6 +864,7 @@ fn dx_scatter_tiles_match_reference_col2im_and_finite_differences() {
             xm[j] -= h;
             let num = (loss(&p, &xp, &dat.w, &dat.dy) - loss(&p, &xm, &dat.w, &dat.dy)) / (2.0 * h as f64);
             assert!((num - one[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{j}] {} vs numeric {num} for {name}", one[j]);
+            assert!((num - phases[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "phases dx[{j}] {} vs numeric {num} for {name}", phases[j]);
         }
     }
 }
@@ -981,4 +1059,132 @@ fn winograd_rule_picks_the_measured_tilings() {
     assert_eq!(pick(14, 256, 256), Some(F2));
     assert_eq!(pick(7, 512, 512), None);
     assert_eq!(pick(224, 3, 64), None);
+}
+
+#[test]
+fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_threads() {
+    // First layers (cin < 8, patch <= 64 values, cout a multiple of 8) in
+    // every padding mode, strides 1-2, a vertical dilation, pixel counts
+    // that leave partial row panels and blocks; with bias, residual and
+    // each activation. Switch 34 off is the indirect GEMM.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, k, cout, s, pad)) in [
+        (2, 9, 11, 3, 3, 16, 1, Padding::Same),
+        (1, 7, 7, 1, 3, 8, 1, Padding::Same),
+        (3, 13, 10, 3, 3, 32, 2, Padding::Same),
+        (1, 12, 12, 4, 3, 16, 2, Padding::Valid),
+        (2, 10, 9, 7, 3, 8, 1, Padding::Explicit([2, 0, 1, 2])),
+        (1, 17, 33, 3, 3, 24, 1, Padding::Same),
+        (1, 11, 11, 2, 5, 16, 2, Padding::Same),
+        (1, 8, 8, 3, 2, 8, 1, Padding::Valid),
+        (5, 16, 16, 3, 3, 16, 1, Padding::Same),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.padding = pad;
+        if i == 4 {
+            a.dilation = [2, 1];
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        assert!(short_patch_forward_applies(&p), "case {i} should take the short-patch forward");
+        let d = data(&p, 700 + i as u64);
+        let res = rand_vec(&mut rng(800 + i as u64), p.output_len());
+        let act = [Activation::Linear, Activation::Relu, Activation::Relu6][i % 3];
+        let bias = (i % 4 != 3).then_some(&d.b[..]);
+        let residual = (i % 2 == 0).then_some(&res[..]);
+        let name = format!("{} {act:?} bias {} residual {}", case_name(a), bias.is_some(), residual.is_some());
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut expected);
+        for (e, r) in expected.iter_mut().zip(&res) {
+            *e = act.apply(*e + residual.map_or(0.0, |_| *r));
+        }
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; q.output_len()];
+                conv2d_residual_with(q, &d.x, &d.w, bias, residual, act, &mut y, KernelKind::Simd).unwrap();
+                y
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        assert_close(&one, &expected, tol, tol, &format!("short patch {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(34, 1);
+        assert!(!short_patch_forward_applies(&q));
+        assert_bits_eq(&run(&q, 1), &one, &format!("indirect GEMM {name}"));
+    }
+    // Not for 8+ channels, long patches or partial output panels.
+    for (cin, k, cout) in [(8, 3, 16), (3, 5, 16), (3, 3, 12)] {
+        let p = conv(&Conv2dArgs::new(1, 8, 8, cin, k, k, cout));
+        assert!(!short_patch_forward_applies(&p), "cin {cin} k {k} cout {cout}");
+    }
+}
+
+#[test]
+fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two_threads() {
+    // Switch 35: dx as one dense convolution per stride phase. Strides 2-3
+    // (one axis strided alone too), kernels 1-5 (a stride above the kernel
+    // leaves pixels no tap reaches: zeros), dilation, every padding mode,
+    // channels that leave a partial column panel, rows that leave a
+    // partial row panel; the recycled dx arrives full of NaN.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, k, cout, s)) in [
+        (2, 16, 16, 32, 3, 64, [2, 2]),
+        (1, 8, 8, 64, 3, 64, [2, 2]),
+        (2, 9, 11, 8, 3, 16, [2, 2]),
+        (1, 13, 7, 12, 3, 5, [3, 2]),
+        (2, 10, 10, 16, 1, 24, [2, 2]),
+        (1, 11, 12, 3, 5, 8, [2, 3]),
+        (1, 9, 9, 16, 3, 8, [1, 2]),
+        (1, 12, 10, 24, 2, 16, [2, 2]),
+        (3, 7, 9, 8, 3, 40, [2, 2]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = s;
+        a.padding = [Padding::Same, Padding::Valid, Padding::Explicit([1, 2, 0, 1])][i % 3];
+        if i == 2 {
+            a.dilation = [2, 1];
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        assert!(dx_phases_applies(&p), "case {i} should take the phases");
+        let d = data(&p, 1300 + i as u64);
+        let name = case_name(a);
+        let mut expected = vec![0.0; p.input_len()];
+        conv2d_backward_input_ref(&p, &d.dy, &d.w, &mut expected);
+        let run = |q: &Conv2d, threads, kernel| {
+            with_threads(threads, || {
+                let mut dx = vec![f32::NAN; q.input_len()];
+                conv2d_backward_input_with(q, &d.dy, &d.w, &mut dx, kernel).unwrap();
+                dx
+            })
+        };
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        let one = run(&p, 1, KernelKind::Simd);
+        assert_close(&one, &expected, tol, tol, &format!("phases {name}"));
+        assert_bits_eq(&run(&p, 2, KernelKind::Simd), &one, &format!("phases 2 threads {name}"));
+        assert_close(&run(&p, 1, KernelKind::Scalar), &expected, tol, tol, &format!("phases scalar kernel {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(35, 1);
+        assert!(!dx_phases_applies(&q));
+        assert_close(&run(&q, 1, KernelKind::Simd), &expected, tol, tol, &format!("scatter {name}"));
+    }
+    // Not for stride 1 or 128+ channels on both sides.
+    for (cin, cout, s) in [(32, 64, 1), (128, 128, 2), (65, 16, 2), (16, 129, 2)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, cin, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!dx_phases_applies(&conv(&a)), "cin {cin} cout {cout} stride {s}");
+    }
 }

@@ -369,6 +369,37 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
     }
 }
 
+/// `C[0..4, 0..8 * panels] = A * B` for `MR` rows of A given as segments
+/// (as [`f32_gemm_4x8__simd128_ldb`] reads them) and `panels` full
+/// 8-column panels of B (panel `j` at `b + j * panel_step`, rows `ldb`
+/// apart): the column panels of one row panel in one call, without that
+/// kernel's per-tile work (partial tiles, the epilogue). For layers whose
+/// K is short (first layers: 27 values in 3 segments), where that work was
+/// a large part of each tile. Products summed in `k` order from zero: the
+/// same bits as a call per tile.
+///
+/// # Safety
+/// Each segment's `a[r]` holds `len` floats `stride` apart; each panel
+/// holds `sum(len)` rows of 8 floats `ldb` apart; C holds 4 rows (`ldc`
+/// apart) of `8 * panels` floats.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn f32_gemm_4x8_panels_segs__simd128(segs: &[Seg], b: *const f32, ldb: usize, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
+    for j in 0..panels {
+        let dst = c.add(j * NR);
+        let z = F32x4::zero();
+        let mut acc = [z; 8];
+        let mut pb = b.add(j * panel_step);
+        for seg in segs {
+            pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
+        }
+        for (r, pair) in acc.chunks_exact(2).enumerate() {
+            pair[0].store(dst.add(r * ldc));
+            pair[1].store(dst.add(r * ldc + 4));
+        }
+    }
+}
+
 /// Scalar twin of [`f32_gemm_4x8__simd128_ldb`]: same contract, plain loops.
 ///
 /// # Safety
