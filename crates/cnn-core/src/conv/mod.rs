@@ -466,7 +466,9 @@ fn dx_by_phases(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: Kerne
             tasks.extend((0..rows).map(|i| (f, n, i)));
         }
     }
-    par::for_each_chunk(tasks.len(), 1, |range| {
+    // Phase rows are short (64x8x8x64 s2: 1,024 rows of 4 pixels), so
+    // several per task: one claim and one segment list per chunk, not per row.
+    par::for_each_chunk(tasks.len(), par::chunk_size(tasks.len(), 1), |range| {
         let mut segs: Vec<Seg> = Vec::with_capacity(16);
         for &(f, n, i) in &tasks[range] {
             let ph = &phases[f];
