@@ -197,7 +197,10 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
     let ky_step = q.y.dilation * row_len;
     let panels = cout / NR;
     let yp = SharedOut(y.as_mut_ptr());
-    par::for_each_chunk(m.div_ceil(FORWARD_PATCH_BLOCK), 1, |blocks| {
+    // Several blocks per task (about 32 tasks): one claim and one segment
+    // list per chunk, not per 256-pixel block.
+    let blocks = m.div_ceil(FORWARD_PATCH_BLOCK);
+    par::for_each_chunk(blocks, par::chunk_size(blocks, 1), |blocks| {
         let mut segs: Vec<Seg> = Vec::with_capacity(kh);
         for blk in blocks {
             let m0 = blk * FORWARD_PATCH_BLOCK;
