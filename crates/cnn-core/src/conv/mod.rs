@@ -197,7 +197,10 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
     let ky_step = q.y.dilation * row_len;
     let panels = cout / NR;
     let yp = SharedOut(y.as_mut_ptr());
-    par::for_each_chunk(m.div_ceil(FORWARD_PATCH_BLOCK), 1, |blocks| {
+    // Several blocks per task (about 32 tasks): one claim and one segment
+    // list per chunk, not per 256-pixel block.
+    let blocks = m.div_ceil(FORWARD_PATCH_BLOCK);
+    par::for_each_chunk(blocks, par::chunk_size(blocks, 1), |blocks| {
         let mut segs: Vec<Seg> = Vec::with_capacity(kh);
         for blk in blocks {
             let m0 = blk * FORWARD_PATCH_BLOCK;
@@ -466,7 +469,9 @@ fn dx_by_phases(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: Kerne
             tasks.extend((0..rows).map(|i| (f, n, i)));
         }
     }
-    par::for_each_chunk(tasks.len(), 1, |range| {
+    // Phase rows are short (64x8x8x64 s2: 1,024 rows of 4 pixels), so
+    // several per task: one claim and one segment list per chunk, not per row.
+    par::for_each_chunk(tasks.len(), par::chunk_size(tasks.len(), 1), |range| {
         let mut segs: Vec<Seg> = Vec::with_capacity(16);
         for &(f, n, i) in &tasks[range] {
             let ph = &phases[f];
