@@ -160,6 +160,13 @@ pub struct Tuning {
     /// taps, a 2x2/2x1/1x2/1x1 sub-filter for 3x3 stride 2), writing each
     /// dx pixel once, instead of `dP = dy W^T` scattered into a zeroed dx.
     pub dx_phases: bool,
+    /// Switch 36. The filter gradient of first layers on their padded
+    /// input (`conv::filter_grad_rows`): `dW = P^T dy` with P^T's rows read
+    /// in place as one strided segment per output row and dy read in place
+    /// as B, one micro-kernel call per row panel and pixel chunk for all
+    /// column panels, instead of the GEMM driver's gathered transpose, dy
+    /// packing and 256-pixel K blocks.
+    pub filter_grad_rows: bool,
 }
 
 impl Tuning {
@@ -196,10 +203,11 @@ impl Tuning {
         winograd_filter_panels: true,
         short_patch_forward: true,
         dx_phases: true,
+        filter_grad_rows: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 36;
+    pub const SWITCHES: usize = 37;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -251,6 +259,7 @@ impl Tuning {
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
             34 => self.short_patch_forward = flag(d.short_patch_forward),
             35 => self.dx_phases = flag(d.dx_phases),
+            36 => self.filter_grad_rows = flag(d.filter_grad_rows),
             _ => {}
         }
         self
@@ -289,6 +298,7 @@ mod tests {
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
         assert!(!d.with_switch(34, 1).short_patch_forward);
         assert!(!d.with_switch(35, 1).dx_phases);
+        assert!(!d.with_switch(36, 1).filter_grad_rows);
         for i in 0..Tuning::SWITCHES {
             if i == 19 || i == 27 || (31..=33).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -382,13 +382,37 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
 /// Each segment's `a[r]` holds `len` floats `stride` apart; each panel
 /// holds `sum(len)` rows of 8 floats `ldb` apart; C holds 4 rows (`ldc`
 /// apart) of `8 * panels` floats.
+#[inline(always)]
+pub unsafe fn f32_gemm_4x8_panels_segs__simd128(segs: &[Seg], b: *const f32, ldb: usize, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
+    f32_gemm_4x8_panels_segs_c__simd128(segs, b, ldb, panel_step, panels, c, ldc, false)
+}
+
+/// [`f32_gemm_4x8_panels_segs__simd128`], starting from the values in C
+/// when `load_c` (a later block of K).
+///
+/// # Safety
+/// As for [`f32_gemm_4x8_panels_segs__simd128`].
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn f32_gemm_4x8_panels_segs__simd128(segs: &[Seg], b: *const f32, ldb: usize, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
+pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
+    segs: &[Seg],
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+    load_c: bool,
+) {
     for j in 0..panels {
         let dst = c.add(j * NR);
-        let z = F32x4::zero();
-        let mut acc = [z; 8];
+        let mut acc = [F32x4::zero(); 8];
+        if load_c {
+            for (r, pair) in acc.chunks_exact_mut(2).enumerate() {
+                pair[0] = F32x4::load(dst.add(r * ldc));
+                pair[1] = F32x4::load(dst.add(r * ldc + 4));
+            }
+        }
         let mut pb = b.add(j * panel_step);
         for seg in segs {
             pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
