@@ -167,6 +167,13 @@ pub struct Tuning {
     /// column panels, instead of the GEMM driver's gathered transpose, dy
     /// packing and 256-pixel K blocks.
     pub filter_grad_rows: bool,
+    /// Switch 37. The transposed filter gradient `dW^T = dy^T P`
+    /// (`conv::filter_grad_panels`) copies each chunk's `dy^T` into packed
+    /// 4-row panels and runs one micro-kernel call per row panel and K
+    /// block for all column panels (`f32_gemm_4x8_panels_packed__simd128`:
+    /// one A pointer), instead of the GEMM driver reading `dy^T` in place
+    /// a 4 x 8 tile at a time.
+    pub filter_grad_panels: bool,
 }
 
 impl Tuning {
@@ -204,10 +211,11 @@ impl Tuning {
         short_patch_forward: true,
         dx_phases: true,
         filter_grad_rows: true,
+        filter_grad_panels: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 37;
+    pub const SWITCHES: usize = 38;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -260,6 +268,7 @@ impl Tuning {
             34 => self.short_patch_forward = flag(d.short_patch_forward),
             35 => self.dx_phases = flag(d.dx_phases),
             36 => self.filter_grad_rows = flag(d.filter_grad_rows),
+            37 => self.filter_grad_panels = flag(d.filter_grad_panels),
             _ => {}
         }
         self
@@ -299,6 +308,7 @@ mod tests {
         assert!(!d.with_switch(34, 1).short_patch_forward);
         assert!(!d.with_switch(35, 1).dx_phases);
         assert!(!d.with_switch(36, 1).filter_grad_rows);
+        assert!(!d.with_switch(37, 1).filter_grad_panels);
         for i in 0..Tuning::SWITCHES {
             if i == 19 || i == 27 || (31..=33).contains(&i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -815,6 +815,11 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     ]);
     let takes = |p: &Conv2d| !winograd_filter::applies(p) && !short_patch(p) && p.out_pixels() >= p.patch_len();
     check_filter_grad_switch(&cases, 1300, 21, ("pixel packing", "panel packing", "take dW^T = dy^T P"), takes);
+    // Switch 37: dy^T in packed 4-channel panels, a call per row panel for
+    // all column panels, or the driver's tiles reading dy^T in place: the
+    // same products in the same order (cout % 4 == 0 and several pixel
+    // chunks: the first two cases; the others take the driver either way).
+    check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
 }
 
 /// First layers' filter gradient on the input with its padding written
