@@ -406,21 +406,33 @@ pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
 ) {
     for j in 0..panels {
         let dst = c.add(j * NR);
-        let mut acc = [F32x4::zero(); 8];
-        if load_c {
-            for (r, pair) in acc.chunks_exact_mut(2).enumerate() {
-                pair[0] = F32x4::load(dst.add(r * ldc));
-                pair[1] = F32x4::load(dst.add(r * ldc + 4));
-            }
-        }
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
         let mut pb = b.add(j * panel_step);
         for seg in segs {
             pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
         }
-        for (r, pair) in acc.chunks_exact(2).enumerate() {
-            pair[0].store(dst.add(r * ldc));
-            pair[1].store(dst.add(r * ldc + 4));
-        }
+        store_tile_4x8(&acc, dst, ldc);
+    }
+}
+
+/// The 4 x 8 tile at `c` (rows `ldc` apart) as the accumulators
+/// [`rank1_updates_4x8`] updates.
+///
+/// # Safety
+/// `c` holds 4 rows of 8 floats `ldc` apart.
+#[inline(always)]
+unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
+    core::array::from_fn(|i| F32x4::load(c.add((i / 2) * ldc + (i % 2) * 4)))
+}
+
+/// Stores the accumulators of a 4 x 8 tile at `c` (rows `ldc` apart).
+///
+/// # Safety
+/// `c` holds 4 rows of 8 floats `ldc` apart.
+#[inline(always)]
+unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
+    for (i, v) in acc.iter().enumerate() {
+        v.store(c.add((i / 2) * ldc + (i % 2) * 4));
     }
 }
 
@@ -478,18 +490,9 @@ pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
 ) {
     for j in 0..panels {
         let dst = c.add(j * NR);
-        let mut acc = [F32x4::zero(); 8];
-        if load_c {
-            for (r, pair) in acc.chunks_exact_mut(2).enumerate() {
-                pair[0] = F32x4::load(dst.add(r * ldc));
-                pair[1] = F32x4::load(dst.add(r * ldc + 4));
-            }
-        }
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
         rank1_updates_4x8_packed(&mut acc, a, b.add(j * panel_step), ldb, k);
-        for (r, pair) in acc.chunks_exact(2).enumerate() {
-            pair[0].store(dst.add(r * ldc));
-            pair[1].store(dst.add(r * ldc + 4));
-        }
+        store_tile_4x8(&acc, dst, ldc);
     }
 }
 
