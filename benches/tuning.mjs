@@ -15,6 +15,8 @@
 //        sets each listed switch to the value at once)
 //   node benches/tuning.mjs --op predict --model resnet50|mobilenetV2|vgg16 --switch 10 --values 1,2 [--threads 1]
 //        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
+//   node benches/tuning.mjs --op train --fusion gradients --values 1,2 [--threads 1]
+//        (training steps with the tape's fused gradients, grads/registry.ts `gradientFusions`, off (1) / on (2))
 //   node benches/tuning.mjs --op predict --model resnet50 --fusion residual --values 1,2 [--threads 1]
 //        (the same with one of predict's graph rewrites off (1) / on (2), models/inference.ts `fusion`)
 //   node benches/tuning.mjs --op prepared --values 0,2,4 [--threads 1] [--shape ...]
@@ -107,16 +109,19 @@ async function trainSteps() {
   const x = tf.randomUniform([B * steps, ...shape]);
   const y = tf.tensor(Int32Array.from({ length: B * steps }, (_, i) => i % 10), [B * steps], 'int32');
   const samples = values.map(() => []);
-  console.log(`# switch ${args.switch}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
+  const gradFusions = args.fusion === 'gradients' ? (await import(new URL('../packages/cnn-ts/dist/grads/registry.js', import.meta.url))).gradientFusions : null;
+  console.log(`# ${gradFusions ? 'gradient fusions' : `switch ${args.switch}`}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
   for (let r = -1; r < Number(args.rounds); r++) {
     for (const [i, v] of values.entries()) {
-      for (const s of trainSwitches) raw.setTuning(s, v);
+      if (gradFusions) gradFusions.on = v !== 1;
+      else for (const s of trainSwitches) raw.setTuning(s, v);
       const t0 = performance.now();
       await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0 });
       if (r >= 0) samples[i].push((B * steps * 1000) / (performance.now() - t0));
     }
   }
   for (const s of trainSwitches) raw.setTuning(s, 0);
+  if (gradFusions) gradFusions.on = true;
   console.log(values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(0)}`).join('  '));
 }
 

@@ -439,6 +439,21 @@ pub const KERNELS: &[Kernel] = &[
         checks: POOL_CHECKS,
     },
     Kernel {
+        name: "maxPool2dReluBiasGrad",
+        doc: "`dx = x > 0 ? maxPool2dBackward(x, dy) : 0` and `db[c]` = sum of `dx[.., c]`: the gradient through a ReLU-fused convolution (output `x`) and the max pooling after it, in one pass (the same bits as `maxPool2dBackward` then `reluBiasGrad`).",
+        inputs: &[b("x"), b("dy")],
+        inplace: &[],
+        outputs: &[full("dx"), full("db")],
+        params: SPEC,
+        returns: Returns::Nothing,
+        run: "pool::max_pool2d_relu_bias_grad(&pool_geometry(OP, spec)?, x, dy, dx, db)",
+        checks: Checks {
+            reference: t(POOL, "max_pool_relu_bias_grad_matches_references_and_unfused_kernels"),
+            threads: t(POOL, "max_pool_relu_bias_grad_matches_references_and_unfused_kernels"),
+            golden: t(POOL, "max_pool_relu_bias_grad_matches_finite_differences"),
+        },
+    },
+    Kernel {
         name: "avgPool2d",
         doc: "`y = avgPool(x)` over NHWC (padded cells not counted).",
         inputs: &[b("x")],

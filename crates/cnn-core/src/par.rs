@@ -159,18 +159,97 @@ where
 // site (the kernels' chunks are large, so the indirect call per chunk costs
 // nothing measurable; it kept the threaded wasm under its 700 kB budget).
 fn for_each_chunk_dyn(n: usize, chunk: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+    let chunk = chunk.max(1);
+    run_indexed(n.div_ceil(chunk), &|i| f(i * chunk..((i + 1) * chunk).min(n)));
+}
+
+/// Runs `f(i)` for every `i < count` (each counted as one task): on the
+/// calling thread in index order when there is one or when ops run
+/// serially, else over the thread pool, by [`run_claimed`] or (switch 31
+/// off) rayon's splitting of the index range. The one parallel body of
+/// every helper here: each item is computed by one task, whichever thread
+/// runs it, so results never depend on the thread count.
+fn run_indexed(count: usize, f: &(dyn Fn(usize) + Sync)) {
     use rayon::prelude::*;
-    let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
-    let g = |r: Range<usize>| {
+    let g = |i: usize| {
         count_task();
-        f(r)
+        f(i)
     };
-    if ranges.len() <= 1 || !parallel() {
-        ranges.into_iter().for_each(g);
+    if count <= 1 || !THREADED || !parallel() {
+        (0..count).for_each(g);
         return;
     }
     keep_workers_awake();
-    ranges.into_par_iter().for_each(g);
+    if CLAIM.load(Ordering::Relaxed) {
+        run_claimed(count, &g);
+    } else {
+        (0..count).into_par_iter().for_each(g);
+    }
+}
+
+/// Whether this build can have a thread pool: not the single-threaded wasm
+/// build, whose ops always run on the calling thread (so it carries none
+/// of the parallel machinery).
+const THREADED: bool = cfg!(any(not(target_arch = "wasm32"), feature = "threads"));
+
+/// Whether parallel loops hand out their items one at a time ([`run_claimed`]);
+/// benchmarks switch it (tuning switch 31, through `setTuning`).
+static CLAIM: AtomicBool = AtomicBool::new(true);
+
+/// Benchmarks: whether parallel loops claim items one at a time ([`CLAIM`]).
+pub fn set_claim(on: bool) {
+    CLAIM.store(on, Ordering::Relaxed);
+}
+
+/// `f(i)` for every `i < count`, the items handed out one at a time from a
+/// shared counter to whichever thread asks next: the calling thread and one
+/// helper job per other thread of the thread pool. Rayon's halving split gave each
+/// thread a fixed share up front, so the op waited for the slower thread's
+/// share (on this host a vCPU runs at a varying speed, and a worker woken
+/// late, behind niced work on its vCPU, made 2-thread ops slower than
+/// 1-thread ones). Here a late or slow thread only takes fewer items; the
+/// calling thread waits (polling, never sleeping) only for items already
+/// running elsewhere. While it waits it runs any job the thread pool has, so the
+/// Node thread pool's rescue job (`nodePoolRescue`, after a worker died in
+/// an item) still reaches it.
+fn run_claimed(count: usize, f: &(dyn Fn(usize) + Sync)) {
+    use std::sync::atomic::AtomicUsize;
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || {
+        // Marks the loop failed if an item panics (native builds unwind), so
+        // the calling thread stops waiting and the scope re-raises the panic.
+        struct Unwinding<'a>(&'a AtomicBool);
+        impl Drop for Unwinding<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.store(true, Ordering::Release);
+                }
+            }
+        }
+        let _guard = Unwinding(&failed);
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                break;
+            }
+            f(i);
+            done.fetch_add(1, Ordering::Release);
+        }
+    };
+    let helpers = (rayon::current_num_threads() - 1).min(count - 1);
+    rayon::scope(|s| {
+        for _ in 0..helpers {
+            s.spawn(|_| work());
+        }
+        work();
+        while done.load(Ordering::Acquire) < count && !failed.load(Ordering::Acquire) {
+            if let Some(rayon::Yield::Idle) | None = rayon::yield_now() {
+                core::hint::spin_loop();
+            }
+        }
+    });
 }
 
 /// Whether the thread pool's workers poll for work between ops instead of
@@ -182,6 +261,15 @@ static POLLING: AtomicU32 = AtomicU32::new(0);
 /// Idle polls (each a look at every queue of the thread pool) before a worker
 /// stops polling and may sleep: on the order of a millisecond.
 const POLL_ROUNDS: u32 = 20_000;
+/// [`POLL_ROUNDS`] with tuning switch 33 ([`set_poll_rounds`]).
+const LONG_POLL_ROUNDS: u32 = 100_000;
+/// The idle polls a worker makes now ([`POLL_ROUNDS`] or [`LONG_POLL_ROUNDS`]).
+static POLL_FOR: AtomicU32 = AtomicU32::new(LONG_POLL_ROUNDS);
+
+/// Benchmarks: whether workers poll [`LONG_POLL_ROUNDS`] times rather than [`POLL_ROUNDS`].
+pub fn set_poll_rounds(long: bool) {
+    POLL_FOR.store(if long { LONG_POLL_ROUNDS } else { POLL_ROUNDS }, Ordering::Relaxed);
+}
 
 /// Benchmarks: whether workers poll between ops ([`SPIN`]).
 pub fn set_spin(on: bool) {
@@ -221,7 +309,8 @@ fn keep_workers_awake() {
 fn poll_for_work() {
     if rayon::current_thread_index() != Some(0) {
         let mut idle = 0;
-        while idle < POLL_ROUNDS {
+        let rounds = POLL_FOR.load(Ordering::Relaxed);
+        while idle < rounds {
             match rayon::yield_now() {
                 Some(rayon::Yield::Executed) => idle = 0,
                 Some(rayon::Yield::Idle) => {
@@ -245,22 +334,35 @@ where
 }
 
 fn for_each_out_chunk_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, f: &(dyn Fn(usize, &mut [f32]) + Sync)) {
-    use rayon::prelude::*;
     let piece = (chunk_items.max(1) * item_len).max(1);
     if out.len() <= piece {
         count_task();
         f(0, out);
         return;
     }
-    let g = |(i, p): (usize, &mut [f32])| {
-        count_task();
+    let len = out.len();
+    let base = SharedMut(out.as_mut_ptr());
+    run_indexed(len.div_ceil(piece), &|i| {
+        let start = i * piece;
+        // SAFETY: the pieces of `out` are disjoint and each index runs once.
+        let p = unsafe { base.slice(start, piece.min(len - start)) };
         f(i * chunk_items.max(1), p)
-    };
-    if parallel() {
-        keep_workers_awake();
-        out.par_chunks_mut(piece).enumerate().for_each(g);
-    } else {
-        out.chunks_mut(piece).enumerate().for_each(g);
+    });
+}
+
+/// A pointer into a buffer whose disjoint pieces parallel tasks write.
+#[derive(Clone, Copy)]
+struct SharedMut(*mut f32);
+// SAFETY: only used to hand disjoint pieces of one buffer to tasks.
+unsafe impl Send for SharedMut {}
+unsafe impl Sync for SharedMut {}
+
+impl SharedMut {
+    /// # Safety
+    /// `start..start + len` is inside the buffer and no other live slice overlaps it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
+        core::slice::from_raw_parts_mut(self.0.add(start), len)
     }
 }
 
@@ -276,7 +378,6 @@ where
 }
 
 fn reduce_chunks_dyn(n: usize, chunk: usize, out: &mut [f32], f: &(dyn Fn(Range<usize>, &mut [f32]) + Sync)) {
-    use rayon::prelude::*;
     let len = out.len();
     let ranges: Vec<Range<usize>> = chunks(n, chunk).collect();
     out.fill(0.0);
@@ -288,16 +389,9 @@ fn reduce_chunks_dyn(n: usize, chunk: usize, out: &mut [f32], f: &(dyn Fn(Range<
         return;
     }
     let mut partials = vec![0.0f32; len * ranges.len()];
-    let g = |(p, r): (&mut [f32], Range<usize>)| {
-        count_task();
-        f(r, p)
-    };
-    if parallel() {
-        keep_workers_awake();
-        partials.par_chunks_mut(len.max(1)).zip(ranges.into_par_iter()).for_each(g);
-    } else {
-        partials.chunks_mut(len.max(1)).zip(ranges).for_each(g);
-    }
+    let base = SharedMut(partials.as_mut_ptr());
+    // SAFETY: partial i is the i-th `len`-float block, written by index i only.
+    run_indexed(ranges.len(), &|i| f(ranges[i].clone(), unsafe { base.slice(i * len, len) }));
     sum_partials(&partials, out);
 }
 
@@ -347,7 +441,6 @@ where
 }
 
 fn for_each_out_chunks_dyn<const N: usize>(outs: [&mut [f32]; N], chunk: usize, f: &(dyn Fn(usize, [&mut [f32]; N]) + Sync)) {
-    use rayon::prelude::*;
     let len = if N == 0 { 0 } else { outs[0].len() };
     assert!(outs.iter().all(|o| o.len() == len), "for_each_out_chunks: buffers differ in length");
     let chunk = chunk.max(1);
@@ -356,29 +449,13 @@ fn for_each_out_chunks_dyn<const N: usize>(outs: [&mut [f32]; N], chunk: usize, 
         f(0, outs);
         return;
     }
-    let mut pieces = Vec::with_capacity(len.div_ceil(chunk));
-    let mut rest = outs;
-    let mut start = 0;
-    while start < len {
-        let take = chunk.min(len - start);
-        let head: [&mut [f32]; N] = std::array::from_fn(|i| {
-            let (h, t) = std::mem::take(&mut rest[i]).split_at_mut(take);
-            rest[i] = t;
-            h
-        });
-        pieces.push((start, head));
-        start += take;
-    }
-    let g = |(first, p): (usize, [&mut [f32]; N])| {
-        count_task();
-        f(first, p)
-    };
-    if parallel() {
-        keep_workers_awake();
-        pieces.into_par_iter().for_each(g);
-    } else {
-        pieces.into_iter().for_each(g);
-    }
+    let bases: [SharedMut; N] = std::array::from_fn(|i| SharedMut(outs[i].as_mut_ptr()));
+    run_indexed(len.div_ceil(chunk), &|i| {
+        let start = i * chunk;
+        // SAFETY: the pieces at `start` of the N buffers belong to index i only.
+        let p: [&mut [f32]; N] = std::array::from_fn(|b| unsafe { bases[b].slice(start, chunk.min(len - start)) });
+        f(start, p)
+    });
 }
 
 /// [`for_each_out_chunk`] and [`reduce_chunks`] in one pass: `f(first_item,
@@ -397,7 +474,6 @@ where
 type PieceAndPartial<'a> = dyn Fn(usize, &mut [f32], &mut [f32]) + Sync + 'a;
 
 fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, acc: &mut [f32], f: &PieceAndPartial) {
-    use rayon::prelude::*;
     let chunk_items = chunk_items.max(1);
     let piece = (chunk_items * item_len).max(1);
     let len = acc.len();
@@ -408,17 +484,15 @@ fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: 
         return;
     }
     let plen = len.max(1);
-    let mut partials = vec![0.0f32; plen * out.len().div_ceil(piece)];
-    let g = |(i, (o, p)): (usize, (&mut [f32], &mut [f32]))| {
-        count_task();
-        f(i * chunk_items, o, &mut p[..len])
-    };
-    if parallel() {
-        keep_workers_awake();
-        out.par_chunks_mut(piece).zip(partials.par_chunks_mut(plen)).enumerate().for_each(g);
-    } else {
-        out.chunks_mut(piece).zip(partials.chunks_mut(plen)).enumerate().for_each(g);
-    }
+    let olen = out.len();
+    let mut partials = vec![0.0f32; plen * olen.div_ceil(piece)];
+    let (ob, pb) = (SharedMut(out.as_mut_ptr()), SharedMut(partials.as_mut_ptr()));
+    run_indexed(olen.div_ceil(piece), &|i| {
+        let start = i * piece;
+        // SAFETY: piece i of `out` and partial i are disjoint from every other index's.
+        let (o, p) = unsafe { (ob.slice(start, piece.min(olen - start)), pb.slice(i * plen, len)) };
+        f(i * chunk_items, o, p)
+    });
     for p in partials.chunks(plen) {
         add_slice(acc, &p[..len]);
     }
@@ -428,6 +502,91 @@ fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: 
 mod tests {
     use super::*;
     use crate::testutil::{assert_bits_eq, rand_vec, rng, with_threads};
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    /// Chunks handed out one at a time (switch 31, the default): every
+    /// helper computes each chunk once, so the results equal the serial
+    /// ones bit for bit at 1 and 2 threads, and on 2 threads both threads
+    /// take chunks (each chunk sleeps, so the helper joins long before the
+    /// calling thread could finish alone).
+    #[test]
+    fn claimed_chunks_run_every_chunk_once_on_every_thread() {
+        let n = 24usize;
+        let data = rand_vec(&mut rng(3), n * 7);
+        let run = || {
+            let threads = Mutex::new(HashSet::new());
+            let seen = |i: usize| {
+                threads.lock().unwrap().insert(rayon::current_thread_index());
+                std::thread::sleep(std::time::Duration::from_millis(2 + (i % 3) as u64));
+            };
+            let mut a = vec![0.0f32; n * 7];
+            for_each_out_chunk(&mut a, 7, 1, |first, piece| {
+                seen(first);
+                for (j, v) in piece.iter_mut().enumerate() {
+                    *v = data[first * 7 + j] * 3.0 + first as f32;
+                }
+            });
+            let mut sum = vec![0.0f32; 7];
+            reduce_chunks(n, 1, &mut sum, |r, partial| {
+                seen(r.start);
+                for i in r {
+                    for (p, v) in partial.iter_mut().zip(&data[i * 7..(i + 1) * 7]) {
+                        *p += *v * (i + 1) as f32;
+                    }
+                }
+            });
+            let (mut b, mut c) = (data.clone(), vec![1.0f32; n * 7]);
+            for_each_out_chunks([&mut b, &mut c], 7, |first, [pb, pc]| {
+                seen(first / 7);
+                for (x, y) in pb.iter_mut().zip(pc.iter_mut()) {
+                    *y += *x;
+                    *x *= 0.5;
+                }
+            });
+            let mut acc = vec![0.0f32; 2];
+            let mut d = vec![0.0f32; n * 7];
+            for_each_out_chunk_reduce(&mut d, 7, 1, &mut acc, |first, piece, partial| {
+                seen(first);
+                for (j, v) in piece.iter_mut().enumerate() {
+                    *v = data[first * 7 + j] - 1.0;
+                    partial[j % 2] += *v;
+                }
+            });
+            let used = threads.into_inner().unwrap().len();
+            ([a, sum, b, c, d, acc].concat(), used)
+        };
+        // The first two results computed here in index order.
+        let expected_a: Vec<f32> = (0..n * 7).map(|j| data[j] * 3.0 + (j / 7) as f32).collect();
+        let mut expected_sum = vec![0.0f32; 7];
+        for i in 0..n {
+            for (e, v) in expected_sum.iter_mut().zip(&data[i * 7..(i + 1) * 7]) {
+                *e += *v * (i + 1) as f32;
+            }
+        }
+        let (one, two) = (with_threads(1, run), with_threads(2, run));
+        assert_bits_eq(&one.0[..n * 7], &expected_a, "for_each_out_chunk, 1 thread");
+        assert_bits_eq(&one.0[n * 7..n * 7 + 7], &expected_sum, "reduce_chunks, 1 thread");
+        assert_bits_eq(&two.0, &one.0, "2 threads vs 1");
+        assert_eq!(two.1, 2, "2 threads: both threads took chunks");
+    }
+
+    /// A chunk that panics on either thread fails the whole loop (the
+    /// calling thread stops waiting for it) instead of hanging it.
+    #[test]
+    fn a_panicking_chunk_fails_the_loop() {
+        for bad in [0usize, 5, 11] {
+            let r = std::panic::catch_unwind(|| {
+                with_threads(2, || {
+                    for_each_chunk(12, 1, |r| {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        assert!(r.start != bad, "chunk {bad} fails");
+                    })
+                })
+            });
+            assert!(r.is_err(), "chunk {bad}: the panic was lost");
+        }
+    }
 
     /// Partials big enough for the split final sum: the result equals the
     /// chunk-order sum computed here element by element, at 1 and 2 threads

@@ -259,10 +259,50 @@ pub fn max_pool2d_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) ->
         return max_pool2d_backward_ref(p, x, dy, dx);
     }
     if tiles_exactly(p) && p.y.kernel == 2 && p.x.kernel == 2 && p.tuning.max_pool_backward_2x2 {
-        backward_bands(p, dx, true, |b, iy0, iy1, band| f32_maxpool2x2_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
+        backward_bands(p, dx, true, |b, iy0, iy1, band| f32_maxpool2x2_backward_band__simd128(p, x, dy, false, b, iy0, iy1, band));
         return Ok(());
     }
     backward_bands(p, dx, tiles_exactly(p), |b, iy0, iy1, band| f32_maxpool_backward_band__simd128(p, x, dy, b, iy0, iy1, band));
+    Ok(())
+}
+
+/// Pixels per partial sum of [`max_pool2d_relu_bias_grad`]'s bias
+/// gradient: `conv::relu_bias_grad`'s chunk, so both sum in the same order.
+const BIAS_CHUNK: usize = 4096;
+
+/// The gradient through a ReLU-fused convolution (bias and ReLU) followed by
+/// this max pooling, in one pass: `dx = x > 0 ? maxPool2dBackward(x, dy) : 0`
+/// (`x` the pool's input, the convolution's output) and `db[c]` the sum of
+/// `dx[.., c]`. The same bits as `maxPool2dBackward` then `reluBiasGrad`
+/// (the same 4096-pixel chunks, pixels in order); without the pooled
+/// gradient written out and read back twice. Fast path: 2x2 stride-2
+/// windows tiling the input, rows of the input an even divisor of the
+/// chunk; other shapes run the two kernels.
+pub fn max_pool2d_relu_bias_grad(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32], db: &mut [f32]) -> Result<()> {
+    const OP: &str = "maxPool2dReluBiasGrad";
+    check_max_backward(OP, p, x, dy, dx)?;
+    let c = p.c;
+    check_len(OP, "bias gradient", db.len(), c)?;
+    let pair = 2 * p.x.input;
+    let fast = tiles_exactly(p) && p.y.kernel == 2 && p.x.kernel == 2 && p.tuning.max_pool_backward_2x2 && BIAS_CHUNK.is_multiple_of(pair);
+    if !fast || dx.is_empty() {
+        let mut g = vec![0.0f32; dx.len()];
+        max_pool2d_backward(p, x, dy, &mut g)?;
+        return crate::conv::relu_bias_grad(x, &g, c, dx, db);
+    }
+    // Chunks of whole window rows (chunk boundaries fall between row pairs,
+    // as BIAS_CHUNK is a multiple of the pair's pixels): each writes its
+    // rows' masked gradient, then adds them into its partial in pixel order
+    // while they are in L1.
+    par::for_each_out_chunk_reduce(dx, c, BIAS_CHUNK, db, |first, piece, acc| {
+        let pair_len = pair * c;
+        for (q, rows) in piece.chunks_exact_mut(pair_len).enumerate() {
+            let r = first / pair + q; // row pair r: image r / oh, output row r % oh
+            let (b, oy) = (r / p.y.output, r % p.y.output);
+            f32_maxpool2x2_backward_band__simd128(p, x, dy, true, b, 2 * oy, 2 * oy + 2, rows);
+            crate::conv::sum_rows_into(rows, c, acc);
+        }
+    });
     Ok(())
 }
 
@@ -272,7 +312,8 @@ pub fn max_pool2d_backward(p: &Pool2d, x: &[f32], dy: &[f32], dx: &mut [f32]) ->
 /// (the scalar rule: a later cell wins only if greater, so NaNs never do)
 /// and the four one-hot stores, without the general path's per-tap loops.
 /// Stores every element of the band.
-fn f32_maxpool2x2_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: usize, iy0: usize, iy1: usize, band: &mut [f32]) {
+#[allow(clippy::too_many_arguments)]
+fn f32_maxpool2x2_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], relu: bool, b: usize, iy0: usize, iy1: usize, band: &mut [f32]) {
     let (w, c, ow) = (p.x.input, p.c, p.x.output);
     let row = w * c;
     let img = &x[b * p.y.input * row..][..p.y.input * row];
@@ -298,7 +339,7 @@ fn f32_maxpool2x2_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: u
                 unsafe {
                     let (va, vb) = (F32x4::load(x0.as_ptr().add(o0)), F32x4::load(x0.as_ptr().add(o1)));
                     let (vc, vd) = (F32x4::load(x1.as_ptr().add(o0)), F32x4::load(x1.as_ptr().add(o1)));
-                    let gv = F32x4::load(g.as_ptr().add(ox * c + ch));
+                    let mut gv = F32x4::load(g.as_ptr().add(ox * c + ch));
                     let mut m = va;
                     let mut idx = zero;
                     idx = vb.select_gt(m, one, idx);
@@ -306,6 +347,11 @@ fn f32_maxpool2x2_backward_band__simd128(p: &Pool2d, x: &[f32], dy: &[f32], b: u
                     idx = vc.select_gt(m, two, idx);
                     m = vc.select_gt(m, vc, m);
                     idx = vd.select_gt(m, three, idx);
+                    if relu {
+                        // The ReLU mask of the chosen cell, whose value is the window's max.
+                        m = vd.select_gt(m, vd, m);
+                        gv = m.select_gt(zero, gv, zero);
+                    }
                     // Lane gets g where idx == t: (idx > t - 0.5) and not (idx > t + 0.5).
                     let at = |lo: F32x4, hi: F32x4| idx.select_gt(hi, zero, idx.select_gt(lo, gv, zero));
                     if let Some(d) = d0 {

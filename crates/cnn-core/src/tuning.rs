@@ -148,7 +148,20 @@ pub struct Tuning {
     /// (`conv::winograd_filter::gemm_xi`) compute all column panels of a
     /// full row panel in one micro-kernel call instead of one per tile.
     pub winograd_filter_panels: bool,
-    // Switches 31-33 are the scale branch's.
+    /// Switch 31. Parallel loops hand out their chunks one at a time to
+    /// whichever thread asks next, the calling thread waiting by polling
+    /// (`par::run_claimed`), instead of rayon splitting the chunk range in
+    /// halves up front. Not a kernel choice: `setTuning` passes it to `par`
+    /// (the thread pool is global).
+    pub claimed_chunks: bool,
+    /// Switch 32. The GEMM driver cuts a product whose B fits in L2 into
+    /// up to 48 row chunks (`gemm::task_grid`, each at least ~128K
+    /// multiply-adds) instead of up to 16.
+    pub gemm_row_tasks: bool,
+    /// Switch 33. The thread pool's workers poll for work about five times
+    /// longer after each parallel section (`par::poll_for_work`) than with
+    /// it off (about a millisecond).
+    pub long_worker_polling: bool,
     /// Switch 34. The forward pass of layers with few input channels and a
     /// short patch (first layers: `conv::short_patch_forward`) writes the
     /// patch rows of a block of pixels out and multiplies them with one
@@ -174,6 +187,17 @@ pub struct Tuning {
     /// one A pointer), instead of the GEMM driver reading `dy^T` in place
     /// a 4 x 8 tile at a time.
     pub filter_grad_panels: bool,
+    /// Switch 38. Winograd's tile transforms (the forward input and output
+    /// transforms, the filter gradient's input and output-gradient
+    /// transforms) read and write through per-row pointers, rows outside
+    /// the image at a zero row and columns outside it skipped
+    /// (`conv::winograd::separable_rows`), instead of one checked offset
+    /// per pixel.
+    pub winograd_row_transforms: bool,
+    /// Switch 39. With switch 38, those transforms take up to 16 groups of
+    /// 4 channels per pass over a tile's columns and rows
+    /// (`conv::winograd::separable_groups`) instead of one group per pass.
+    pub winograd_grouped_transforms: bool,
 }
 
 impl Tuning {
@@ -208,14 +232,19 @@ impl Tuning {
         small_k_panels: true,
         dx_scatter_panels: true,
         winograd_filter_panels: true,
+        claimed_chunks: true,
+        gemm_row_tasks: true,
+        long_worker_polling: true,
         short_patch_forward: true,
         dx_phases: true,
         filter_grad_rows: true,
         filter_grad_panels: true,
+        winograd_row_transforms: true,
+        winograd_grouped_transforms: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 38;
+    pub const SWITCHES: usize = 40;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -265,10 +294,15 @@ impl Tuning {
             28 => self.small_k_panels = flag(d.small_k_panels),
             29 => self.dx_scatter_panels = flag(d.dx_scatter_panels),
             30 => self.winograd_filter_panels = flag(d.winograd_filter_panels),
+            31 => self.claimed_chunks = flag(d.claimed_chunks),
+            32 => self.gemm_row_tasks = flag(d.gemm_row_tasks),
+            33 => self.long_worker_polling = flag(d.long_worker_polling),
             34 => self.short_patch_forward = flag(d.short_patch_forward),
             35 => self.dx_phases = flag(d.dx_phases),
             36 => self.filter_grad_rows = flag(d.filter_grad_rows),
             37 => self.filter_grad_panels = flag(d.filter_grad_panels),
+            38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
+            39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             _ => {}
         }
         self
@@ -297,20 +331,25 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19 and 27 (kept for the forward paths), 31-33 (the scale branch's) and numbers past the last switch change nothing.
+        // 19 and 27 (unassigned) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(27, 1), d);
-        assert_eq!(d.with_switch(31, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
         assert!(!d.with_switch(30, 1).winograd_filter_panels);
+        assert!(!d.with_switch(31, 1).claimed_chunks);
+        assert!(!d.with_switch(32, 1).gemm_row_tasks);
+        assert!(!d.with_switch(33, 1).long_worker_polling);
         assert!(!d.with_switch(34, 1).short_patch_forward);
         assert!(!d.with_switch(35, 1).dx_phases);
         assert!(!d.with_switch(36, 1).filter_grad_rows);
         assert!(!d.with_switch(37, 1).filter_grad_panels);
+        assert!(!d.with_switch(38, 1).winograd_row_transforms);
+        assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
+        let unassigned = |i: usize| i == 19 || i == 27;
         for i in 0..Tuning::SWITCHES {
-            if i == 19 || i == 27 || (31..=33).contains(&i) {
+            if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
             } else {
                 assert_ne!(d.with_switch(i, 1), d, "switch {i} changes nothing");

@@ -8,7 +8,7 @@ import { Tensor, Variable } from './tensor.js';
 import { add } from './ops/binary.js';
 import { onesLike } from './ops/creation.js';
 import { fmtShape } from './util.js';
-import { getGradient } from './grads/registry.js';
+import { getGradient, getGradientFusion, type GradContext } from './grads/registry.js';
 import './grads/index.js';
 
 /** Nodes on a path from one of `xs` to `y` (reversed), and the ids that depend on an x. */
@@ -33,14 +33,27 @@ function relevant(tape: TapeNode[], xs: Tensor[], y: Tensor): { nodes: TapeNode[
   return { nodes: out, fromX };
 }
 
-/** Backpropagates `dy` from `y` through the relevant nodes; returns grads by id. */
-function backprop({ nodes, fromX }: { nodes: TapeNode[]; fromX: Set<number> }, y: Tensor, dy: Tensor): Map<number, Tensor> {
+/**
+ * Backpropagates `dy` from `y` through the relevant nodes; returns grads by id. `targets`:
+ * the ids whose gradients are asked for (never fused away, see {@link fusedReplay}).
+ */
+function backprop({ nodes, fromX }: { nodes: TapeNode[]; fromX: Set<number> }, y: Tensor, dy: Tensor, targets: Set<number>): Map<number, Tensor> {
   const grads = new Map<number, Tensor>([[y.id, dy]]);
+  // Who produced each tensor and how many relevant nodes read it, for the fused gradients.
+  const producers = new Map<number, TapeNode>();
+  const uses = new Map<number, number>();
+  for (const n of nodes) {
+    for (const o of n.outputs) producers.set(o.id, n);
+    for (const t of n.inputs) uses.set(t.id, (uses.get(t.id) ?? 0) + 1);
+  }
+  const handed = new Map<TapeNode, Tensor>();
   for (const n of nodes) {
     const dys = n.outputs.map((o) => grads.get(o.id));
     if (dys.every((d) => d === undefined)) continue;
     const filled = dys.map((d, i) => d ?? onesLikeZero(n.outputs[i]));
-    const dxs = replay(n, filled, n.inputs.map((t) => fromX.has(t.id)));
+    const needed = n.inputs.map((t) => fromX.has(t.id));
+    const dxs =
+      fusedReplay(n, filled, needed, producers, uses, targets, handed) ?? replay(n, filled, needed, handed.get(n));
     n.inputs.forEach((x, i) => {
       const g = dxs[i];
       if (!g) return;
@@ -59,12 +72,45 @@ function backprop({ nodes, fromX }: { nodes: TapeNode[]; fromX: Set<number> }, y
  * registered backward function; an op without one throws, naming it.
  * Saved tensors get no gradient.
  */
-function replay(n: TapeNode, dys: Tensor[], needed: boolean[]): (Tensor | null)[] {
+function replay(n: TapeNode, dys: Tensor[], needed: boolean[], fused?: Tensor): (Tensor | null)[] {
   const f = getGradient(n.op);
   if (!f) throw new Error(`Cannot compute gradient: no gradient is registered for ${n.name}${n.name === n.op ? '' : ` (op ${n.op})`}; the result depends on the variables through it`);
-  const k = n.inputs.length - n.saved;
-  const dxs = f(dys, { inputs: n.inputs.slice(0, k), outputs: n.outputs, saved: n.inputs.slice(k), attrs: n.attrs, needed: needed.slice(0, k) });
+  const dxs = f(dys, { ...context(n, needed), fused });
   return [...dxs, ...new Array<null>(n.saved).fill(null)];
+}
+
+/** What a backward function sees of node `n`. */
+function context(n: TapeNode, needed: boolean[]): GradContext {
+  const k = n.inputs.length - n.saved;
+  return { inputs: n.inputs.slice(0, k), outputs: n.outputs, saved: n.inputs.slice(k), attrs: n.attrs, needed: needed.slice(0, k) };
+}
+
+/**
+ * Node `n`'s input gradients by its op's fused gradient (grads/registry.ts `GradFusion`), or
+ * undefined where none applies: the first input must come from the fusion's producer op, be
+ * read by `n` alone and be no requested gradient (the fusion may return what only the producer
+ * needs, e.g. a gradient already masked by the producer's ReLU). What it hands over goes into
+ * `handed`, for the producer's replay.
+ */
+function fusedReplay(
+  n: TapeNode,
+  dys: Tensor[],
+  needed: boolean[],
+  producers: Map<number, TapeNode>,
+  uses: Map<number, number>,
+  targets: Set<number>,
+  handed: Map<TapeNode, Tensor>,
+): (Tensor | null)[] | undefined {
+  const fusion = getGradientFusion(n.op);
+  const x = n.inputs[0];
+  if (!fusion || !x || !needed[0] || n.inputs.length - n.saved !== 1 || uses.get(x.id) !== 1 || targets.has(x.id)) return undefined;
+  const p = producers.get(x.id);
+  if (!p || p.op !== fusion.producer || p.outputs.length !== 1 || p.outputs[0] !== x) return undefined;
+  const ctx = context(n, needed);
+  if (!fusion.applies({ op: p.op, inputs: p.inputs.slice(0, p.inputs.length - p.saved), attrs: p.attrs }, ctx)) return undefined;
+  const { dx, fused } = fusion.run(dys, ctx);
+  handed.set(p, fused);
+  return [dx, ...new Array<null>(n.saved).fill(null)];
 }
 
 function onesLikeZero(t: Tensor): Tensor {
@@ -77,7 +123,7 @@ function onesLikeZero(t: Tensor): Tensor {
  * `y` does not depend on an x). For training loops that record themselves.
  */
 export function gradientsFromTape(tape: TapeNode[], xs: Tensor[], y: Tensor, dy?: Tensor): (Tensor | null)[] {
-  const g = backprop(relevant(tape, xs, y), y, dy ?? onesLike(y));
+  const g = backprop(relevant(tape, xs, y), y, dy ?? onesLike(y), new Set(xs.map((x) => x.id)));
   return xs.map((x) => g.get(x.id) ?? null);
 }
 
@@ -108,7 +154,7 @@ export function valueAndGrads<T extends Tensor>(f: (...xs: Tensor[]) => T): (xs:
       if (dy && (dy.shape.length !== value.shape.length || dy.shape.some((d, i) => d !== value!.shape[i]))) {
         throw new Error(`Error in gradient: dy shape ${fmtShape(dy.shape)} must match the result's shape ${fmtShape(value.shape)}`);
       }
-      const g = backprop(relevant(r.tape, xs, value), value, seed);
+      const g = backprop(relevant(r.tape, xs, value), value, seed, new Set(xs.map((x) => x.id)));
       grads = xs.map((x, i) => {
         const gi = g.get(x.id);
         if (!gi) throw new Error(`Cannot compute gradient: y is not a function of x[${i}] (shape ${fmtShape(x.shape)})`);
@@ -163,7 +209,7 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
     const vars = varList ?? [...used.values()];
     const live = vars.filter((v) => used.has(v.id));
     if (live.length === 0) throw new Error('Error in variableGrads: f() does not depend on any of the (trainable) variables');
-    const g = backprop(relevant(r.tape, live, value), value, onesLike(value));
+    const g = backprop(relevant(r.tape, live, value), value, onesLike(value), new Set(live.map((x) => x.id)));
     for (const v of live) {
       const gv = g.get(v.id);
       if (gv) out[v.name] = gv;

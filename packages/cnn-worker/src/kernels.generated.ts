@@ -42,6 +42,8 @@ export interface KernelExports {
   maxPool2d(x: number, y: number, spec: Uint32Array): void;
   /** `dx` of max pooling from the forward input `x` and `dy`. */
   maxPool2dBackward(x: number, dy: number, dx: number, spec: Uint32Array): void;
+  /** `dx = x > 0 ? maxPool2dBackward(x, dy) : 0` and `db[c]` = sum of `dx[.., c]`: the gradient through a ReLU-fused convolution (output `x`) and the max pooling after it, in one pass (the same bits as `maxPool2dBackward` then `reluBiasGrad`). */
+  maxPool2dReluBiasGrad(x: number, dy: number, dx: number, db: number, spec: Uint32Array): void;
   /** `y = avgPool(x)` over NHWC (padded cells not counted). */
   avgPool2d(x: number, y: number, spec: Uint32Array): void;
   /** `dx` of average pooling from `dy`. */
@@ -138,6 +140,7 @@ export interface KernelParams {
   resize2dBackward: [spec: Uint32Array];
   maxPool2d: [spec: Uint32Array];
   maxPool2dBackward: [spec: Uint32Array];
+  maxPool2dReluBiasGrad: [spec: Uint32Array];
   avgPool2d: [spec: Uint32Array];
   avgPool2dBackward: [spec: Uint32Array];
   globalAvgPool: [n: number, h: number, w: number, c: number];
@@ -195,6 +198,7 @@ export const encodeParams: { readonly [K in KernelName]: (p: ParamsOf<K>) => Ker
   resize2dBackward: (p) => [p.spec],
   maxPool2d: (p) => [p.spec],
   maxPool2dBackward: (p) => [p.spec],
+  maxPool2dReluBiasGrad: (p) => [p.spec],
   avgPool2d: (p) => [p.spec],
   avgPool2dBackward: (p) => [p.spec],
   globalAvgPool: (p) => [p.n, p.h, p.w, p.c],
@@ -252,6 +256,7 @@ export interface KernelParamStructs {
   resize2dBackward: { spec: Uint32Array };
   maxPool2d: { spec: Uint32Array };
   maxPool2dBackward: { spec: Uint32Array };
+  maxPool2dReluBiasGrad: { spec: Uint32Array };
   avgPool2d: { spec: Uint32Array };
   avgPool2dBackward: { spec: Uint32Array };
   globalAvgPool: { n: number; h: number; w: number; c: number };
@@ -312,6 +317,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
   resize2dBackward: [1, 0, 1],
   maxPool2d: [1, 0, 1],
   maxPool2dBackward: [2, 0, 1],
+  maxPool2dReluBiasGrad: [2, 0, 2],
   avgPool2d: [1, 0, 1],
   avgPool2dBackward: [1, 0, 1],
   globalAvgPool: [1, 0, 1],
@@ -355,7 +361,7 @@ export const KERNEL_BUFFERS: { readonly [K in KernelName]: readonly [inputs: num
  * give them recycled buffers that are not zero-filled first (zeroing 50+ MB a
  * training step was ~5 % of the time). Any other kernel's outputs arrive zeroed.
  */
-export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dResidual', 'conv2dPrepareFilter', 'conv2dPrepared', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'reluBackward', 'relu6Backward', 'softplusBackward']);
+export const OVERWRITES_OUTPUT: ReadonlySet<string> = new Set<KernelName>(['matMul', 'conv2d', 'conv2dResidual', 'conv2dPrepareFilter', 'conv2dPrepared', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'reluBiasGrad', 'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'resize2d', 'resize2dBackward', 'maxPool2d', 'maxPool2dBackward', 'maxPool2dReluBiasGrad', 'reluBackward', 'relu6Backward', 'softplusBackward']);
 
 /**
  * Floats of the filter `conv2dPrepareFilter` writes for Winograd F(`variant`x`variant`, 3x3) of

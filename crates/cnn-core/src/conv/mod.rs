@@ -1072,23 +1072,28 @@ pub fn bias_grad(dy: &[f32], c: usize, db: &mut [f32]) -> Result<()> {
     }
     check_len(OP, "bias gradient", db.len(), c)?;
     let pixels = dy.len() / c;
-    par::reduce_chunks(pixels, 4096, db, |range, acc| {
-        let rows = &dy[range.start * c..range.end * c];
-        // 16 channels at a time summed in registers over all pixels of the
-        // chunk (before: `acc += pixel` through memory, bound by the
-        // store-to-load latency); the same additions in the same order.
-        let mut c0 = 0;
-        while c0 + 16 <= c {
-            sum_columns16(rows, c, c0, &mut acc[c0..c0 + 16]);
-            c0 += 16;
-        }
-        if c0 < c {
-            for px in rows.chunks_exact(c) {
-                unsafe { add_into(acc[c0..].as_mut_ptr(), px[c0..].as_ptr(), c - c0) };
-            }
-        }
-    });
+    par::reduce_chunks(pixels, 4096, db, |range, acc| sum_rows_into(&dy[range.start * c..range.end * c], c, acc));
     Ok(())
+}
+
+/// `acc[j] += sum over rows r of rows[r * c + j]` for `j < c`, rows added
+/// in order (the body of [`bias_grad`]'s chunks, also the max-pool fused
+/// bias gradient's). 16 channels at a time summed in registers over all
+/// rows (before: `acc += pixel` through memory, bound by the store-to-load
+/// latency); the same additions in the same order.
+pub(crate) fn sum_rows_into(rows: &[f32], c: usize, acc: &mut [f32]) {
+    assert!(acc.len() >= c && rows.len().is_multiple_of(c));
+    let mut c0 = 0;
+    while c0 + 16 <= c {
+        sum_columns16(rows, c, c0, &mut acc[c0..c0 + 16]);
+        c0 += 16;
+    }
+    if c0 < c {
+        for px in rows.chunks_exact(c) {
+            // SAFETY: acc and px hold c floats.
+            unsafe { add_into(acc[c0..].as_mut_ptr(), px[c0..].as_ptr(), c - c0) };
+        }
+    }
 }
 
 /// The gradient of a ReLU-fused convolution's output and its bias in one

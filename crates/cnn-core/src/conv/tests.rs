@@ -244,6 +244,77 @@ fn winograd_even_blocks_equal_fixed_blocks_on_one_and_two_threads() {
     }
 }
 
+/// The row-pointer tile transforms (switch 38) against the per-pixel
+/// offsets they replace, bit for bit, and against the reference: both
+/// tilings, the block loop and the phased path, bias, a residual and
+/// relu6, odd sizes and channel tails, every padding mode, 1 and 2 threads;
+/// and the filter gradient's transforms, block loop and phased.
+#[test]
+fn winograd_row_transforms_equal_offset_transforms() {
+    let mut r = rng(38);
+    for seed in 0..47u64 {
+        // Two shapes past 16 groups of 4 channels (a second pass of switch 39's groups).
+        let a = match seed {
+            45 => Conv2dArgs { padding: Padding::Same, ..Conv2dArgs::new(1, 7, 9, 70, 3, 3, 69) },
+            46 => Conv2dArgs { padding: Padding::Valid, ..Conv2dArgs::new(2, 6, 5, 67, 3, 3, 9) },
+            _ => random_winograd_args(&mut r, seed),
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 3800 + seed);
+        let x: Vec<f32> = d.x.iter().map(|v| v * 3.0).collect();
+        let res: Vec<f32> = (0..p.output_len()).map(|i| ((i * 7919) % 13) as f32 * 0.25 - 1.5).collect();
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &x, &d.w, Some(&d.b), Activation::Linear, &mut expected);
+        for (e, r) in expected.iter_mut().zip(&res) {
+            *e = Activation::Relu6.apply(*e + r);
+        }
+        let atol = 1e-4 * 3.0 * (p.patch_len() as f32).sqrt();
+        for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+            for phased in [1, 2] {
+                let mut outs = vec![];
+                for (switch, threads, grouped) in [(2, 1, 2), (2, 2, 2), (1, 1, 2), (2, 1, 1)] {
+                    p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, phased).with_switch(38, switch).with_switch(39, grouped);
+                    outs.push(with_threads(threads, || {
+                        let filter = winograd::TransformedFilter::new(&p, &d.w, variant);
+                        let mut y = vec![f32::NAN; p.output_len()];
+                        winograd::conv2d_winograd_filter_residual(&p, &x, &filter, Some(&d.b), Some(&res), Activation::Relu6, &mut y);
+                        y
+                    }));
+                }
+                let name = format!("winograd {variant:?} phased switch {phased} {}", case_name(&a));
+                assert_close(&outs[0], &expected, 1e-4, atol, &name);
+                assert_bits_eq(&outs[1], &outs[0], &format!("{name}, 2 threads"));
+                assert_bits_eq(&outs[2], &outs[0], &format!("{name}, offsets (switch 38 off)"));
+                assert_bits_eq(&outs[3], &outs[0], &format!("{name}, a group per pass (switch 39 off)"));
+            }
+        }
+        let dy: Vec<f32> = d.dy.iter().map(|v| v * 2.0).collect();
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &x, &dy, &mut expected);
+        let atol = 1e-4 * 6.0 * (p.out_pixels() as f32).sqrt();
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let mut outs = vec![];
+            for (switch, grouped) in [(2, 2), (1, 2), (2, 1)] {
+                p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(38, switch).with_switch(39, grouped);
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                winograd_filter::conv2d_backward_filter_winograd_variant(&p, &x, &dy, &mut dw, variant);
+                outs.push(dw);
+                let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (p.cin + p.cout.div_ceil(8) * 8);
+                let mut dw = vec![f32::NAN; p.filter_len()];
+                with_threads(2, || winograd_filter::conv2d_backward_filter_winograd_phased(&p, &x, &dy, &mut dw, variant, 3 * per_tile));
+                outs.push(dw);
+            }
+            let name = format!("winograd filter gradient {variant:?} {}", case_name(&a));
+            assert_close(&outs[0], &expected, 1e-4, atol, &name);
+            assert_close(&outs[1], &expected, 1e-4, atol, &format!("{name}, phased"));
+            assert_bits_eq(&outs[2], &outs[0], &format!("{name}, offsets (switch 38 off)"));
+            assert_bits_eq(&outs[3], &outs[1], &format!("{name}, phased, offsets (switch 38 off)"));
+            assert_bits_eq(&outs[4], &outs[0], &format!("{name}, a group per pass (switch 39 off)"));
+            assert_bits_eq(&outs[5], &outs[1], &format!("{name}, phased, a group per pass (switch 39 off)"));
+        }
+    }
+}
+
 #[test]
 fn winograd_phased_one_and_two_threads_are_bit_identical() {
     for (h, cin, cout) in [(14, 64, 72), (7, 96, 128), (9, 5, 3)] {

@@ -252,6 +252,179 @@ pub(super) fn separable<T: Lane>(
     }
 }
 
+/// Where a tile's rows are, for [`separable_rows`]: row `r` of the tile
+/// at `rows[r]`, the pointer to its column-0 pixel (which may lie left of
+/// the image: only columns `cols.0..cols.1` are read), rows outside the
+/// image at a zero row (`n * step` floats of zeros, so every column of it
+/// reads zeros).
+#[derive(Clone, Copy)]
+pub(super) struct TileRows {
+    pub rows: [*const f32; MAX_ALPHA],
+    pub cols: (usize, usize),
+}
+
+impl TileRows {
+    /// The `n x n` window at image `img`, row `r0`, column `c0` (either may
+    /// be negative: padding) of an `[.., h, w, step]` tensor at `base`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn new(base: *const f32, img: usize, r0: isize, c0: isize, n: usize, h: usize, w: usize, step: usize, zeros: *const f32) -> TileRows {
+        let rows = core::array::from_fn(|r| {
+            let iy = r0 + r as isize;
+            if r < n && iy >= 0 && (iy as usize) < h {
+                base.wrapping_add((img * h + iy as usize) * w * step).wrapping_offset(c0 * step as isize)
+            } else {
+                zeros
+            }
+        });
+        let lo = (-c0).clamp(0, n as isize) as usize;
+        let hi = (w as isize - c0).clamp(lo as isize, n as isize) as usize;
+        TileRows { rows, cols: (lo, hi) }
+    }
+}
+
+/// [`separable`] reading `X` through row pointers: `X[i][c]` (`i, c <
+/// n_in`) at `rows.rows[i] + c * step + ch`, loaded by `ld`, columns outside
+/// `rows.cols` taken as zeros without a load (their `f` is a constant).
+/// Only the first `rows_out` rows of `Y` are computed (the others would
+/// not be stored); `store(r, j, y)` takes `Y[r][j]`. The same operations
+/// in the same order as [`separable`] with the equivalent loads, so the
+/// same bits; the intermediate tile is left unfilled (every element read is
+/// written first) and no per-pixel offset is checked.
+///
+/// # Safety
+/// Every `rows.rows[i] + c * step + ch` for `i < n_in`, `c` in `rows.cols`
+/// must be readable by `ld`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) unsafe fn separable_rows<T: Lane>(
+    n_in: usize,
+    n_out: usize,
+    rows_out: usize,
+    f: impl Fn([T; MAX_ALPHA]) -> [T; MAX_ALPHA],
+    rows: &TileRows,
+    step: usize,
+    ch: usize,
+    ld: impl Fn(*const f32) -> T,
+    mut store: impl FnMut(usize, usize, T),
+) {
+    let zero = T::splat(0.0);
+    let mut t = core::mem::MaybeUninit::<[[T; MAX_ALPHA]; MAX_ALPHA]>::uninit();
+    let tp = t.as_mut_ptr() as *mut T; // t[r][c] at r * MAX_ALPHA + c: n_out x n_in
+    for c in 0..n_in {
+        let col = if c >= rows.cols.0 && c < rows.cols.1 {
+            let off = c * step + ch;
+            f(core::array::from_fn(|i| if i < n_in { ld(rows.rows[i].wrapping_add(off)) } else { zero }))
+        } else {
+            f([zero; MAX_ALPHA])
+        };
+        for (r, v) in col[..n_out].iter().enumerate() {
+            tp.add(r * MAX_ALPHA + c).write(*v);
+        }
+    }
+    for r in 0..rows_out.min(n_out) {
+        let row = f(core::array::from_fn(|j| if j < n_in { tp.add(r * MAX_ALPHA + j).read() } else { zero }));
+        for (j, y) in row[..n_out].iter().enumerate() {
+            store(r, j, *y);
+        }
+    }
+}
+
+/// Channel groups of 4 that [`separable_groups`] transforms per pass.
+pub(super) const GROUPS: usize = 16;
+
+/// [`separable_rows`] for `groups` (at most [`GROUPS`]) consecutive 4-channel
+/// groups at once (channels `ch + 4 g`): each column is loaded and
+/// transformed for every group before the next column, and each row for
+/// every group before the next row, so per row of the result the address
+/// work is done once for all groups (`store(r, j, g, y)`); the intermediate
+/// tiles of all groups stay in an L1 scratch. Per value the same
+/// operations in the same order, so the same bits
+/// (`Tuning::winograd_grouped_transforms`).
+///
+/// # Safety
+/// As for [`separable_rows`], for every channel `ch .. ch + 4 groups`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) unsafe fn separable_groups(
+    n_in: usize,
+    n_out: usize,
+    rows_out: usize,
+    f: impl Fn([F32x4; MAX_ALPHA]) -> [F32x4; MAX_ALPHA],
+    rows: &TileRows,
+    step: usize,
+    ch: usize,
+    groups: usize,
+    mut store: impl FnMut(usize, usize, usize, F32x4),
+) {
+    debug_assert!(groups <= GROUPS);
+    let zero = F32x4::zero();
+    let mut t = core::mem::MaybeUninit::<[[[F32x4; MAX_ALPHA]; MAX_ALPHA]; GROUPS]>::uninit();
+    // t[g][r][c] at (g * MAX_ALPHA + r) * MAX_ALPHA + c: per group n_out x n_in.
+    let tp = t.as_mut_ptr() as *mut F32x4;
+    for c in 0..n_in {
+        if c >= rows.cols.0 && c < rows.cols.1 {
+            let off = c * step + ch;
+            for g in 0..groups {
+                let col = f(core::array::from_fn(|i| if i < n_in { F32x4::load(rows.rows[i].wrapping_add(off + 4 * g)) } else { zero }));
+                for (r, v) in col[..n_out].iter().enumerate() {
+                    tp.add((g * MAX_ALPHA + r) * MAX_ALPHA + c).write(*v);
+                }
+            }
+        } else {
+            let col = f([zero; MAX_ALPHA]);
+            for g in 0..groups {
+                for (r, v) in col[..n_out].iter().enumerate() {
+                    tp.add((g * MAX_ALPHA + r) * MAX_ALPHA + c).write(*v);
+                }
+            }
+        }
+    }
+    for r in 0..rows_out.min(n_out) {
+        for g in 0..groups {
+            let row = f(core::array::from_fn(|j| if j < n_in { tp.add((g * MAX_ALPHA + r) * MAX_ALPHA + j).read() } else { zero }));
+            for (j, y) in row[..n_out].iter().enumerate() {
+                store(r, j, g, *y);
+            }
+        }
+    }
+}
+
+/// The input transform `B^T d B` of one tile (1-D map `f`, `α = a`) from
+/// the `[.., h, w, c]` tensor `x` through row pointers, every channel, into
+/// `dst + ξ * plane + ch` (ξ = `r * a + j`). Shared by the forward pass and
+/// the filter gradient (`Tuning::winograd_row_transforms`).
+///
+/// # Safety
+/// `zeros` holds `a * c` zeros; `dst + ξ * plane + ch` is writable for
+/// `ξ < a²`, `ch < c`; `x` holds the tensor.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) unsafe fn input_rows(
+    a: usize,
+    f: impl Fn([F32x4; MAX_ALPHA]) -> [F32x4; MAX_ALPHA] + Copy,
+    f1: impl Fn([f32; MAX_ALPHA]) -> [f32; MAX_ALPHA] + Copy,
+    rows: &TileRows,
+    c: usize,
+    dst: *mut f32,
+    plane: usize,
+    grouped: bool,
+) {
+    let mut ch = 0;
+    while grouped && ch + 4 <= c {
+        let groups = ((c - ch) / 4).min(GROUPS);
+        separable_groups(a, a, a, f, rows, c, ch, groups, |r, j, g, v| v.store(dst.add((r * a + j) * plane + ch + 4 * g)));
+        ch += 4 * groups;
+    }
+    while ch + 4 <= c {
+        separable_rows::<F32x4>(a, a, a, f, rows, c, ch, |q| F32x4::load(q), |r, j, v| v.store(dst.add((r * a + j) * plane + ch)));
+        ch += 4;
+    }
+    for ch in ch..c {
+        separable_rows::<f32>(a, a, a, f1, rows, c, ch, |q| *q, |r, j, v| *dst.add((r * a + j) * plane + ch) = v);
+    }
+}
+
 /// `U = G g G^T`, g 3x3 row-major, U α x α row-major.
 #[inline(always)]
 fn filter_tile<W: Tiling, T: Lane>(g: &[T; 9]) -> [T; MAX_XI] {
@@ -596,6 +769,8 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
     }
     let (blocks, range) = if p.tuning.winograd_even_blocks { even_blocks(total, block) } else { (total.div_ceil(block), Blocks::Fixed(block)) };
     let max_nt = range.max_len(total, blocks);
+    // The zero row of the tile transforms' rows outside the image.
+    let zeros = vec![0.0f32; W::ALPHA * cin];
     par::for_each_chunk(blocks, 1, |bs| {
         // V and M: every element read below is written first (rows < nt).
         par::with_scratch(xis * max_nt * (cin + cout), |buf| {
@@ -606,7 +781,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
                 let vp = SharedOut(v.as_mut_ptr());
                 for t in 0..nt {
                     // SAFETY: v holds α² * max_nt * cin floats, nt <= max_nt.
-                    unsafe { transform_input::<W>(p, x, t0 + t, th, tw, t, nt, vp) };
+                    unsafe { transform_input::<W>(p, x, &zeros, t0 + t, th, tw, t, nt, vp) };
                 }
                 for xi in 0..xis {
                     let a = &v[xi * nt * cin..(xi + 1) * nt * cin];
@@ -708,7 +883,8 @@ fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, 
     let vp = SharedOut(v.as_mut_ptr());
     let tile_chunk = par::chunk_size(nt, (1usize << 12).div_ceil(xis * (cin + cout)).max(1));
     // SAFETY: each task writes its own tiles' slots of v.
-    par_each(nt, tile_chunk, &|t| unsafe { transform_input::<W>(p, x, t, th, tw, t, nt, vp) });
+    let zeros = vec![0.0f32; W::ALPHA * cin];
+    par_each(nt, tile_chunk, &|t| unsafe { transform_input::<W>(p, x, &zeros, t, th, tw, t, nt, vp) });
     // SAFETY: transform_input wrote all α² * cin values of every tile.
     unsafe { v.set_len(xis * nt * cin) };
     let mp = m.as_mut_ptr();
@@ -744,12 +920,18 @@ fn par_each(n: usize, chunk: usize, f: &(dyn Fn(usize) + Sync)) {
 /// `v` holds `α² * nt * cin` floats; no other task writes this slot.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)] // one copy per tiling for both drivers (wasm size)
-unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedOut) {
+unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedOut) {
     let (cin, a) = (p.cin, W::ALPHA);
     let xis = a * a;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let iy0 = (ty * W::OUT) as isize - p.y.pad_before as isize;
     let ix0 = (tx * W::OUT) as isize - p.x.pad_before as isize;
+    if p.tuning.winograd_row_transforms {
+        debug_assert!(zeros.len() >= a * cin);
+        let rows = TileRows::new(x.as_ptr(), img, iy0, ix0, a, p.y.input, p.x.input, cin, zeros.as_ptr());
+        input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin, p.tuning.winograd_grouped_transforms);
+        return;
+    }
     // Offsets of the α² input pixels, or None outside the image.
     let offs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
         let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
@@ -784,6 +966,72 @@ unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: us
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);
+    if p.tuning.winograd_row_transforms {
+        // M's tile: "row" i of the α x α tile is ξ = i * α + col, planes
+        // nt * cout apart, so its rows are α planes apart and its columns one.
+        let (a, plane) = (W::ALPHA, nt * cout);
+        let mb = m.as_ptr().add(slot * cout);
+        let rows = TileRows { rows: core::array::from_fn(|i| mb.wrapping_add(i * a * plane)), cols: (0, a) };
+        let (nrows, ncols) = ((p.y.output - oy0).min(o), (p.x.output - ox0).min(o));
+        let at = |r: usize, j: usize| ((img * p.y.output + oy0 + r) * p.x.output + ox0 + j) * cout;
+        let mut c = 0;
+        let grouped = p.tuning.winograd_grouped_transforms && (bias.is_some() || residual.is_some() || act != Activation::Linear);
+        while grouped && c + 4 <= cout {
+            let groups = ((cout - c) / 4).min(GROUPS);
+            separable_groups(a, o, nrows, W::output_1d, &rows, plane, c, groups, |r, j, g, val| {
+                if j < ncols {
+                    let (cg, off) = (c + 4 * g, at(r, j) + c + 4 * g);
+                    let v = val + bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(cg)));
+                    let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
+                    act.apply4(v).store(y.at(off));
+                }
+            });
+            c += 4 * groups;
+        }
+        while c + 4 <= cout {
+            let b = bias.map_or(F32x4::zero(), |b| F32x4::load(b.as_ptr().add(c)));
+            separable_rows::<F32x4>(
+                a,
+                o,
+                nrows,
+                W::output_1d,
+                &rows,
+                plane,
+                c,
+                |q| F32x4::load(q),
+                |r, j, val| {
+                    if j < ncols {
+                        let off = at(r, j) + c;
+                        let v = val + b;
+                        let v = residual.map_or(v, |res| v + F32x4::load(res.as_ptr().add(off)));
+                        act.apply4(v).store(y.at(off));
+                    }
+                },
+            );
+            c += 4;
+        }
+        for c in c..cout {
+            let b = bias.map_or(0.0, |b| b[c]);
+            separable_rows::<f32>(
+                a,
+                o,
+                nrows,
+                W::output_1d,
+                &rows,
+                plane,
+                c,
+                |q| *q,
+                |r, j, val| {
+                    if j < ncols {
+                        let off = at(r, j) + c;
+                        let v = val + b;
+                        *y.at(off) = act.apply(residual.map_or(v, |res| v + res[off]));
+                    }
+                },
+            );
+        }
+        return;
+    }
     let outs: [Option<usize>; MAX_OUT * MAX_OUT] = core::array::from_fn(|i| {
         let (oy, ox) = (oy0 + i / o, ox0 + i % o);
         (i < o * o && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)

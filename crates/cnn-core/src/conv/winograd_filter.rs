@@ -29,7 +29,7 @@
 //!   convolution whose Toom-Cook form is `C [(E_r g) ⊙ (E_m u)]`, so
 //!   `A^T = E_m^T`, `G = E_r`, `B^T = C^T` for any `m`, `r` over the same points.
 
-use super::winograd::{separable, shape_ok, tiles, Lane, Tiling, F4, MAX_ALPHA, MAX_XI};
+use super::winograd::{input_rows, separable, separable_groups, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, GROUPS, MAX_ALPHA, MAX_XI};
 use super::SharedOut;
 use crate::gemm::kernel::{f32_gemm_4x8__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
@@ -225,6 +225,8 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let chunk = (total.div_ceil(max_chunks)).max(block).div_ceil(block) * block;
     // M[ξ] (cin x cout) = sum over tiles of V[ξ]^T E[ξ].
     let mut m = vec![0.0f32; xis * cin * cout];
+    // The zero row of the tile transforms' rows outside the image.
+    let zeros = vec![0.0f32; (W::ALPHA * cin).max(W::M * cout)];
     par::reduce_chunks(total, chunk, &mut m, |range, partial| {
         // V[ξ]: [slot][cin]. E[ξ]: already in the micro-kernel's B layout,
         // `np` panels of [slot][NR] (padding columns only ever meet padding
@@ -240,7 +242,7 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
                 let nt = block.min(range.end - t0);
                 for t in 0..nt {
                     // SAFETY: slot t < nt <= block: v and e hold the block.
-                    unsafe { transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, vp, ep) };
+                    unsafe { transform_tile::<W>(p, x, dy, &zeros, t0 + t, th, tw, t, nt, vp, ep) };
                 }
                 for xi in 0..xis {
                     // SAFETY: v and e hold the block's transforms; partial holds M.
@@ -326,13 +328,15 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
     let mp = SharedOut(m.as_mut_ptr());
     let mut buf = vec![0.0f32; pass * per_tile];
     let tile_chunk = par::chunk_size(pass, (1usize << 12).div_ceil(per_tile).max(1));
+    let zeros = vec![0.0f32; (W::ALPHA * cin).max(W::M * cout)];
+    let zeros = &zeros;
     let mut t0 = 0;
     while t0 < total {
         let nt = pass.min(total - t0);
         let (v, e) = buf.split_at_mut(xis * nt * cin);
         let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
         // SAFETY: each task writes its own tiles' slots of v and e.
-        par::for_each_chunk(nt, tile_chunk, |r| r.for_each(|t| unsafe { transform_tile::<W>(p, x, dy, t0 + t, th, tw, t, nt, vp, ep) }));
+        par::for_each_chunk(nt, tile_chunk, |r| r.for_each(|t| unsafe { transform_tile::<W>(p, x, dy, zeros, t0 + t, th, tw, t, nt, vp, ep) }));
         let (v, e) = (&*v, &*e);
         let accumulate = t0 > 0;
         // SAFETY: task ξ alone writes M[ξ]; v and e hold this pass's transforms.
@@ -376,6 +380,7 @@ unsafe fn transform_tile<W: GradTiling>(
     p: &Conv2d,
     x: &[f32],
     dy: &[f32],
+    zeros: &[f32],
     tile: usize,
     th: usize,
     tw: usize,
@@ -389,6 +394,33 @@ unsafe fn transform_tile<W: GradTiling>(
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let iy0 = (ty * mm) as isize - p.y.pad_before as isize;
     let ix0 = (tx * mm) as isize - p.x.pad_before as isize;
+    if p.tuning.winograd_row_transforms {
+        debug_assert!(zeros.len() >= (a * cin).max(mm * cout));
+        let rows = TileRows::new(x.as_ptr(), img, iy0, ix0, a, p.y.input, p.x.input, cin, zeros.as_ptr());
+        input_rows(a, W::input_1d::<F32x4>, W::input_1d::<f32>, &rows, cin, v.at(slot * cin), nt * cin, p.tuning.winograd_grouped_transforms);
+        let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
+        let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
+        let np = cout.div_ceil(NR);
+        // E[ξ]'s panel of channel c: ((ξ * np + c / NR) * nt + slot) * NR + c % NR.
+        let plane = np * nt * NR;
+        let eb = |c: usize| e.at((c / NR * nt + slot) * NR + c % NR);
+        let mut c = 0;
+        while p.tuning.winograd_grouped_transforms && c + 4 <= cout {
+            let groups = ((cout - c) / 4).min(GROUPS);
+            separable_groups(mm, a, a, W::grad_1d, &rows, cout, c, groups, |r, j, g, val| val.store(eb(c + 4 * g).add((r * a + j) * plane)));
+            c += 4 * groups;
+        }
+        while c + 4 <= cout {
+            let d = eb(c);
+            separable_rows::<F32x4>(mm, a, a, W::grad_1d, &rows, cout, c, |q| F32x4::load(q), |r, j, val| val.store(d.add((r * a + j) * plane)));
+            c += 4;
+        }
+        for c in c..cout {
+            let d = eb(c);
+            separable_rows::<f32>(mm, a, a, W::grad_1d, &rows, cout, c, |q| *q, |r, j, val| *d.add((r * a + j) * plane) = val);
+        }
+        return;
+    }
     let xoffs: [Option<usize>; MAX_XI] = core::array::from_fn(|i| {
         let (iy, ix) = (iy0 + (i / a) as isize, ix0 + (i % a) as isize);
         (i < xis && iy >= 0 && ix >= 0 && (iy as usize) < p.y.input && (ix as usize) < p.x.input)

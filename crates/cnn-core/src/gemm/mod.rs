@@ -341,7 +341,7 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB<'_>, out: Out, r
     }
     let m_panels = m.div_ceil(MR);
     let n_panels = n.div_ceil(NR);
-    let (m_chunk, n_chunk) = task_grid(m_panels, n_panels, k);
+    let (m_chunk, n_chunk) = task_grid(m_panels, n_panels, k, run.tuning);
     let kb = if k <= KC && run.tuning.gemm_single_k_block { k } else { KC_LONG };
     let m_chunks = m_panels.div_ceil(m_chunk);
     let n_chunks = n_panels.div_ceil(n_chunk);
@@ -447,14 +447,18 @@ pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB<'_>, out: Out, tunin
 /// re-reads its A rows, so the cost is `m_chunks * N + n_chunks * M` (times
 /// K). Small-M, wide-N problems (batch-1 late layers) split over N instead
 /// of streaming a multi-megabyte B once per handful of rows.
-fn task_grid(m_panels: usize, n_panels: usize, k: usize) -> (usize, usize) {
+fn task_grid(m_panels: usize, n_panels: usize, k: usize, tuning: Tuning) -> (usize, usize) {
     // Fewer, larger tasks for tiny problems: each task should carry at
     // least ~64K multiply-adds, or splitting costs more than it gains.
     let work = m_panels * n_panels * MR * NR * k.max(1);
     let target = (work / (1 << 16)).clamp(1, 16);
     // A B that fits in L2 is cheap to re-read: split rows only, so A (which
-    // may be gathered, e.g. patches) is produced once per row panel.
+    // may be gathered, e.g. patches) is produced once per row panel. More
+    // row chunks cost nothing here, and the threads claim them one at a
+    // time (`par::run_claimed`): with `Tuning::gemm_row_tasks`, up to
+    // ROW_TASKS of them, so the last chunk a thread finishes is short.
     if n_panels * NR * k * 4 <= 1 << 19 {
+        let target = if tuning.gemm_row_tasks { (work / (1 << 17)).clamp(1, ROW_TASKS) } else { target };
         return (m_panels.div_ceil(target.min(m_panels)), n_panels);
     }
     let mut best = (usize::MAX, m_panels, n_panels);
@@ -471,6 +475,9 @@ fn task_grid(m_panels: usize, n_panels: usize, k: usize) -> (usize, usize) {
     }
     (best.1, best.2)
 }
+
+/// Most row chunks of [`task_grid`] with `Tuning::gemm_row_tasks`.
+const ROW_TASKS: usize = 48;
 
 fn zero_k_epilogue(m: usize, n: usize, out: Out, run: Run) {
     for i in 0..m {

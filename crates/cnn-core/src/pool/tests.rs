@@ -305,3 +305,86 @@ fn max_pool_2x2_forward_matches_reference_and_general_path_with_ties_and_nans() 
         assert_bits_eq(&run(&general), &expected, &format!("general path {case}"));
     }
 }
+
+// --- The max pool fused with the ReLU and bias gradient of its producer --
+
+/// `maxPool2dReluBiasGrad` against the scalar references
+/// (`max_pool2d_backward_ref`, `relu_backward_ref`, `bias_grad_ref`) and
+/// bit for bit against the unfused `maxPool2dBackward` then `reluBiasGrad`,
+/// at 1 and 2 threads: the fast path (2x2 tilings whose row pairs divide
+/// the 4096-pixel chunk: 32 and 4 wide, several chunks, ties, zeros and
+/// NaNs) and the fallback (odd widths, 3x3 overlapping windows, SAME
+/// padding, channel tails).
+#[test]
+fn max_pool_relu_bias_grad_matches_references_and_unfused_kernels() {
+    let cases = [
+        geom(9, 32, 32, 32, [2, 2], [2, 2], Padding::Valid),
+        geom(64, 4, 4, 64, [2, 2], [2, 2], Padding::Valid),
+        geom(3, 8, 16, 20, [2, 2], [2, 2], Padding::Valid),
+        geom(2, 6, 6, 8, [2, 2], [2, 2], Padding::Valid),
+        geom(2, 7, 5, 6, [3, 3], [2, 2], Padding::Same),
+        geom(1, 4, 4, 3, [2, 2], [2, 2], Padding::Valid),
+    ];
+    let mut r = rng(77);
+    for p in &cases {
+        let case = describe(p);
+        // A ReLU's output: quantised (ties), a quarter zeros, a few NaNs.
+        let mut x: Vec<f32> = (0..p.input_len()).map(|_| (r.random_range(-2..6) as f32).max(0.0) * 0.5).collect();
+        for i in (0..x.len()).step_by(997) {
+            x[i] = f32::NAN;
+        }
+        let dy = rand_vec(&mut r, p.output_len());
+        let c = p.c;
+        let (mut pooled, mut dx_ref, mut db_ref) = (vec![0.0; p.input_len()], vec![0.0; p.input_len()], vec![0.0; c]);
+        max_pool2d_backward_ref(p, &x, &dy, &mut pooled).unwrap();
+        crate::eltwise::relu_backward_ref(&x, &pooled, &mut dx_ref).unwrap();
+        crate::conv::reference::bias_grad_ref(&dx_ref, c, &mut db_ref);
+        let (mut dx_unfused, mut db_unfused) = (vec![0.0; p.input_len()], vec![0.0; c]);
+        max_pool2d_backward(p, &x, &dy, &mut pooled).unwrap();
+        crate::conv::relu_bias_grad(&x, &pooled, c, &mut dx_unfused, &mut db_unfused).unwrap();
+        let run = || {
+            let (mut dx, mut db) = (vec![f32::NAN; p.input_len()], vec![f32::NAN; c]);
+            max_pool2d_relu_bias_grad(p, &x, &dy, &mut dx, &mut db).unwrap();
+            (dx, db)
+        };
+        let one = with_threads(1, run);
+        assert_bits_eq(&one.0, &dx_ref, &format!("{case} dx vs reference"));
+        let pixels = (p.input_len() / c) as f32;
+        assert_close(&one.1, &db_ref, 1e-5, 1e-5 * pixels.sqrt(), &format!("{case} db vs reference"));
+        assert_bits_eq(&one.0, &dx_unfused, &format!("{case} dx vs unfused"));
+        assert_bits_eq(&one.1, &db_unfused, &format!("{case} db vs unfused"));
+        let two = with_threads(2, run);
+        assert_bits_eq(&two.0, &one.0, &format!("{case} dx, 2 threads"));
+        assert_bits_eq(&two.1, &one.1, &format!("{case} db, 2 threads"));
+    }
+    let p = geom(1, 4, 4, 4, [2, 2], [2, 2], Padding::Valid);
+    let e = max_pool2d_relu_bias_grad(&p, &[0.0; 64], &[0.0; 16], &mut [0.0; 64], &mut [0.0; 3]).unwrap_err();
+    assert_eq!(e.to_string(), "maxPool2dReluBiasGrad: bias gradient has 3 elements, expected 4");
+    let e = max_pool2d_relu_bias_grad(&p, &[0.0; 64], &[0.0; 15], &mut [0.0; 64], &mut [0.0; 4]).unwrap_err();
+    assert!(e.to_string().starts_with("maxPool2dReluBiasGrad: dy"), "{e}");
+}
+
+/// Finite differences: for `L(z, b) = sum r * maxPool(relu(z + b))` (`z`
+/// per pixel, `b` per channel), the fused kernel's `dx` from the pool input
+/// `x = relu(z + b)` is dL/dz and its `db` is dL/db (fast path and fallback).
+#[test]
+fn max_pool_relu_bias_grad_matches_finite_differences() {
+    for (i, p) in [geom(2, 4, 4, 8, [2, 2], [2, 2], Padding::Valid), geom(1, 5, 5, 3, [3, 3], [2, 2], Padding::Same)].iter().enumerate() {
+        let mut r = rng(90 + i as u64);
+        let c = p.c;
+        let z = distinct_vec(&mut r, p.input_len(), 0.01);
+        let b: Vec<f32> = rand_vec(&mut r, c).iter().map(|v| v * 0.001).collect();
+        let rr = rand_vec(&mut r, p.output_len());
+        let forward = |z: &[f32], b: &[f32]| -> Vec<f32> { z.iter().enumerate().map(|(i, v)| (v + b[i % c]).max(0.0)).collect() };
+        let loss = |z: &[f32], b: &[f32]| -> f64 {
+            let mut y = vec![0.0; p.output_len()];
+            max_pool2d(p, &forward(z, b), &mut y).unwrap();
+            dot_f64(&y, &rr)
+        };
+        let (mut dx, mut db) = (vec![0.0; p.input_len()], vec![0.0; c]);
+        max_pool2d_relu_bias_grad(p, &forward(&z, &b), &rr, &mut dx, &mut db).unwrap();
+        let case = describe(p);
+        assert_grad_close(&dx, &numeric_grad(&z, 1e-3, |z| loss(z, &b)), 1e-3, 1e-4, &format!("maxPool2dReluBiasGrad dx {case}"));
+        assert_grad_close(&db, &numeric_grad(&b, 1e-4, |b| loss(&z, b)), 1e-3, 1e-3, &format!("maxPool2dReluBiasGrad db {case}"));
+    }
+}

@@ -235,6 +235,20 @@ pub fn max_pool2d_backward(x: u32, dy: u32, dx: u32, spec: &[u32]) -> Result<(),
     IntoJs::into_js(pool::max_pool2d_backward(&pool_geometry(OP, spec)?, x, dy, dx))
 }
 
+/// `dx = x > 0 ? maxPool2dBackward(x, dy) : 0` and `db[c]` = sum of `dx[.., c]`: the gradient through a ReLU-fused convolution (output `x`) and the max pooling after it, in one pass (the same bits as `maxPool2dBackward` then `reluBiasGrad`).
+#[wasm_bindgen(js_name = maxPool2dReluBiasGrad)]
+#[allow(clippy::too_many_arguments)]
+pub fn max_pool2d_relu_bias_grad(x: u32, dy: u32, dx: u32, db: u32, spec: &[u32]) -> Result<(), JsError> {
+    const OP: &str = "maxPool2dReluBiasGrad";
+    let mut taken = Taken::take(OP, &[x, dy, dx, db])?;
+    let mut bufs = Bufs::new(&mut taken, 2)?;
+    let x = bufs.input();
+    let dy = bufs.input();
+    let dx = bufs.output();
+    let db = bufs.output();
+    IntoJs::into_js(pool::max_pool2d_relu_bias_grad(&pool_geometry(OP, spec)?, x, dy, dx, db))
+}
+
 /// `y = avgPool(x)` over NHWC (padded cells not counted).
 #[wasm_bindgen(js_name = avgPool2d)]
 #[allow(clippy::too_many_arguments)]

@@ -18,8 +18,10 @@ pub fn set_tuning(i: usize, value: u32) {
     if let Some(s) = SWITCHES.get(i) {
         s.store(value, Ordering::Relaxed);
     }
-    // The thread pool's polling is global, not passed with a kernel's geometry.
+    // The thread pool's polling and chunk hand-out are global, not passed with a kernel's geometry.
     crate::par::set_spin(current().worker_polling);
+    crate::par::set_claim(current().claimed_chunks);
+    crate::par::set_poll_rounds(current().long_worker_polling);
 }
 
 /// The choices the next kernel call runs with.

@@ -2,7 +2,7 @@
 import { makeTensor, type Tensor } from '../tensor.js';
 import { call } from '../ops/kernel.js';
 import type { ConvAttrs } from '../ops/conv.js';
-import { registerGradient } from './registry.js';
+import { registerGradient, registerGradientFusion } from './registry.js';
 
 /** `db` of a bias over the last axis of `dy`. */
 function biasGrad(dy: Tensor, bias: Tensor, channels: number): Tensor {
@@ -37,8 +37,13 @@ function filterGrads(
 }
 
 // conv2d and the fused conv2d (+ bias, + relu): inputs [x, filter] or [x, filter, bias].
-registerGradient<ConvAttrs>('conv2d', ([dy0], { inputs: [x, f, bias], outputs: [y], attrs: g, needed }) => {
+registerGradient<ConvAttrs>('conv2d', ([dy0], { inputs: [x, f, bias], outputs: [y], attrs: g, needed, fused }) => {
   let dy = dy0;
+  if (fused) {
+    // The max pool after this layer already applied the ReLU mask to dy0 and summed the bias
+    // gradient (maxPool2dReluBiasGrad, below).
+    return [...filterGrads('conv2dBackpropInput', 'conv2dBackpropFilter', dy0, x, f, undefined, g, needed), fused];
+  }
   if (g.activation === 'relu' && bias) {
     // The ReLU mask and the bias gradient in one pass over dy.
     dy = makeTensor(g.out, 'float32');
@@ -69,6 +74,21 @@ registerGradient<{ spec: Uint32Array }>('maxPool', ([dy], { inputs: [x], attrs: 
   const dx = makeTensor([...x.shape], 'float32');
   call('maxPool2dBackward', [x, dy], [dx], [spec]);
   return [dx];
+});
+
+// A max pool right after a ReLU-fused convolution with a bias (every CNN's conv, relu, max pool),
+// when nothing else reads the convolution's output: the max pool's gradient, the ReLU mask and the
+// bias gradient in one pass (the same bits as maxPool2dBackward then reluBiasGrad), handing
+// the bias gradient to the convolution's backward function above.
+registerGradientFusion<{ spec: Uint32Array }>('maxPool', {
+  producer: 'conv2d',
+  applies: ({ inputs, attrs }) => (attrs as ConvAttrs).activation === 'relu' && inputs[2] !== undefined,
+  run: ([dy], { inputs: [x], attrs: { spec } }) => {
+    const dx = makeTensor([...x.shape], 'float32');
+    const db = makeTensor([x.shape[3]], 'float32');
+    call('maxPool2dReluBiasGrad', [x, dy], [dx, db], [spec]);
+    return { dx, fused: db };
+  },
 });
 
 registerGradient<{ spec: Uint32Array }>('avgPool', ([dy], { inputs: [x], attrs: { spec } }) => {
