@@ -11,7 +11,8 @@
 //        --other-threads N the other core runs N threads, e.g. this build at
 //        1 vs 2 threads: --against packages/cnn-worker/wasm --other-threads 2)
 //   node benches/tuning.mjs --op train [--model cifar|fashion] --switch 1 --values 1,2 --threads 2
-//        (whole training steps of the seed's CNN, batch 64, 4 steps per sample)
+//        (whole training steps of the seed's CNN, batch 64, 4 steps per sample; --switch 34,35,36
+//        sets each listed switch to the value at once)
 //   node benches/tuning.mjs --op predict --model resnet50|mobilenetV2|vgg16 --switch 10 --values 1,2 [--threads 1]
 //        (whole batch-1 forward passes of a tf.builders architecture, 224x224x3)
 //   node benches/tuning.mjs --op train --fusion gradients --values 1,2 [--threads 1]
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
 });
 const shapes = (args.shape ?? ['64,32,32,16,32,1', '64,16,16,32,64,1', '64,16,16,64,64,1']).map((s) => s.split(',').map(Number));
 const sw = Number(args.switch);
+const trainSwitches = args.switch.split(',').map(Number);
 const values = args.values.split(',').map(Number);
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
@@ -108,17 +110,17 @@ async function trainSteps() {
   const y = tf.tensor(Int32Array.from({ length: B * steps }, (_, i) => i % 10), [B * steps], 'int32');
   const samples = values.map(() => []);
   const gradFusions = args.fusion === 'gradients' ? (await import(new URL('../packages/cnn-ts/dist/grads/registry.js', import.meta.url))).gradientFusions : null;
-  console.log(`# ${gradFusions ? 'gradient fusions' : `switch ${sw}`}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
+  console.log(`# ${gradFusions ? 'gradient fusions' : `switch ${args.switch}`}, values ${values.join('/')}, ${args.model} CNN training, ${args.threads} thread(s), medians of ${args.rounds} rounds (images/s)`);
   for (let r = -1; r < Number(args.rounds); r++) {
     for (const [i, v] of values.entries()) {
       if (gradFusions) gradFusions.on = v !== 1;
-      else raw.setTuning(sw, v);
+      else for (const s of trainSwitches) raw.setTuning(s, v);
       const t0 = performance.now();
       await m.fit(x, y, { epochs: 1, batchSize: B, verbose: 0 });
       if (r >= 0) samples[i].push((B * steps * 1000) / (performance.now() - t0));
     }
   }
-  raw.setTuning(sw, 0);
+  for (const s of trainSwitches) raw.setTuning(s, 0);
   if (gradFusions) gradFusions.on = true;
   console.log(values.map((v, i) => `[${v}] ${median(samples[i]).toFixed(0)}`).join('  '));
 }

@@ -173,6 +173,20 @@ pub struct Tuning {
     /// taps, a 2x2/2x1/1x2/1x1 sub-filter for 3x3 stride 2), writing each
     /// dx pixel once, instead of `dP = dy W^T` scattered into a zeroed dx.
     pub dx_phases: bool,
+    /// Switch 36. The filter gradient of first layers on their padded
+    /// input (`conv::filter_grad_rows`): `dW = P^T dy` with P^T's rows read
+    /// in place as one strided segment per output row and dy read in place
+    /// as B, one micro-kernel call per row panel and pixel chunk for all
+    /// column panels, instead of the GEMM driver's gathered transpose, dy
+    /// packing and 256-pixel K blocks.
+    pub filter_grad_rows: bool,
+    /// Switch 37. The transposed filter gradient `dW^T = dy^T P`
+    /// (`conv::filter_grad_panels`) copies each chunk's `dy^T` into packed
+    /// 4-row panels and runs one micro-kernel call per row panel and K
+    /// block for all column panels (`f32_gemm_4x8_panels_packed__simd128`:
+    /// one A pointer), instead of the GEMM driver reading `dy^T` in place
+    /// a 4 x 8 tile at a time.
+    pub filter_grad_panels: bool,
     /// Switch 38. Winograd's tile transforms (the forward input and output
     /// transforms, the filter gradient's input and output-gradient
     /// transforms) read and write through per-row pointers, rows outside
@@ -223,6 +237,8 @@ impl Tuning {
         long_worker_polling: true,
         short_patch_forward: true,
         dx_phases: true,
+        filter_grad_rows: true,
+        filter_grad_panels: true,
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
     };
@@ -283,6 +299,8 @@ impl Tuning {
             33 => self.long_worker_polling = flag(d.long_worker_polling),
             34 => self.short_patch_forward = flag(d.short_patch_forward),
             35 => self.dx_phases = flag(d.dx_phases),
+            36 => self.filter_grad_rows = flag(d.filter_grad_rows),
+            37 => self.filter_grad_panels = flag(d.filter_grad_panels),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             _ => {}
@@ -313,10 +331,9 @@ mod tests {
         assert!(!d.with_switch(18, 1).gemv_row_runs);
         assert!(!d.with_switch(25, 1).winograd_filter_blocks);
         assert!(!d.with_switch(26, 1).worker_polling);
-        // 19, 27, 36 and 37 (unassigned) and numbers past the last switch change nothing.
+        // 19 and 27 (unassigned) and numbers past the last switch change nothing.
         assert_eq!(d.with_switch(19, 2), d);
         assert_eq!(d.with_switch(27, 1), d);
-        assert_eq!(d.with_switch(36, 1), d);
         assert_eq!(d.with_switch(Tuning::SWITCHES, 1), d);
         assert!(!d.with_switch(28, 1).small_k_panels);
         assert!(!d.with_switch(29, 1).dx_scatter_panels);
@@ -326,10 +343,11 @@ mod tests {
         assert!(!d.with_switch(33, 1).long_worker_polling);
         assert!(!d.with_switch(34, 1).short_patch_forward);
         assert!(!d.with_switch(35, 1).dx_phases);
+        assert!(!d.with_switch(36, 1).filter_grad_rows);
+        assert!(!d.with_switch(37, 1).filter_grad_panels);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
-        // 36 and 37 are unassigned: the direct branch kept them.
-        let unassigned = |i: usize| i == 19 || i == 27 || i == 36 || i == 37;
+        let unassigned = |i: usize| i == 19 || i == 27;
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -886,6 +886,11 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     ]);
     let takes = |p: &Conv2d| !winograd_filter::applies(p) && !short_patch(p) && p.out_pixels() >= p.patch_len();
     check_filter_grad_switch(&cases, 1300, 21, ("pixel packing", "panel packing", "take dW^T = dy^T P"), takes);
+    // Switch 37: dy^T in packed 4-channel panels, a call per row panel for
+    // all column panels, or the driver's tiles reading dy^T in place: the
+    // same products in the same order (cout % 4 == 0 and several pixel
+    // chunks: the first two cases; the others take the driver either way).
+    check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
 }
 
 /// First layers' filter gradient on the input with its padding written
@@ -1186,5 +1191,58 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         let mut a = Conv2dArgs::new(1, 8, 8, cin, 3, 3, cout);
         a.stride = [s, s];
         assert!(!dx_phases_applies(&conv(&a)), "cin {cin} cout {cout} stride {s}");
+    }
+}
+
+#[test]
+fn filter_grad_rows_matches_reference_and_the_gathered_transpose_on_one_and_two_threads() {
+    // Switch 36: first layers' dW with P^T read in place per output row and
+    // dy read in place. Padding modes (the padded input), strides, a
+    // dilation, patch lengths that leave a partial row panel (27, 9, 75),
+    // several pixel chunks (5 x 37 x 37 pixels), an unpadded layer.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, k, cout, s)) in [
+        (2, 9, 11, 3, 3, 16, 1),
+        (5, 37, 37, 3, 3, 16, 1),
+        (1, 12, 13, 1, 3, 8, 2),
+        (2, 10, 9, 2, 3, 8, 1),
+        (1, 11, 11, 3, 5, 24, 2),
+        (3, 8, 8, 3, 2, 16, 1),
+        (1, 30, 30, 3, 3, 32, 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, k, k, cout);
+        a.stride = [s, s];
+        a.padding = [Padding::Same, Padding::Explicit([2, 0, 1, 2]), Padding::Valid][i % 3];
+        if i == 3 {
+            a.dilation = [2, 1];
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        let d = data(&p, 1500 + i as u64);
+        let name = case_name(a);
+        let taken = padded_input(&p, &d.x).map_or(p, |(q, _)| q);
+        assert!(filter_grad_rows_applies(&taken) && !short_patch(&p), "case {i} should take filter_grad_rows");
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut dw = vec![f32::NAN; q.filter_len()];
+                conv2d_backward_filter(q, &d.x, &d.dy, &mut dw).unwrap();
+                dw
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.out_pixels() as f32).sqrt().max(1.0);
+        assert_close(&one, &expected, tol, tol, &format!("rows {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("rows 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(36, 1);
+        assert!(!filter_grad_rows_applies(&q));
+        assert_bits_eq(&run(&q, 1), &one, &format!("gathered transpose {name}"));
     }
 }

@@ -382,21 +382,117 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
 /// Each segment's `a[r]` holds `len` floats `stride` apart; each panel
 /// holds `sum(len)` rows of 8 floats `ldb` apart; C holds 4 rows (`ldc`
 /// apart) of `8 * panels` floats.
+#[inline(always)]
+pub unsafe fn f32_gemm_4x8_panels_segs__simd128(segs: &[Seg], b: *const f32, ldb: usize, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
+    f32_gemm_4x8_panels_segs_c__simd128(segs, b, ldb, panel_step, panels, c, ldc, false)
+}
+
+/// [`f32_gemm_4x8_panels_segs__simd128`], starting from the values in C
+/// when `load_c` (a later block of K).
+///
+/// # Safety
+/// As for [`f32_gemm_4x8_panels_segs__simd128`].
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn f32_gemm_4x8_panels_segs__simd128(segs: &[Seg], b: *const f32, ldb: usize, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
+pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
+    segs: &[Seg],
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+    load_c: bool,
+) {
     for j in 0..panels {
         let dst = c.add(j * NR);
-        let z = F32x4::zero();
-        let mut acc = [z; 8];
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
         let mut pb = b.add(j * panel_step);
         for seg in segs {
             pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
         }
-        for (r, pair) in acc.chunks_exact(2).enumerate() {
-            pair[0].store(dst.add(r * ldc));
-            pair[1].store(dst.add(r * ldc + 4));
-        }
+        store_tile_4x8(&acc, dst, ldc);
+    }
+}
+
+/// The 4 x 8 tile at `c` (rows `ldc` apart) as the accumulators
+/// [`rank1_updates_4x8`] updates.
+///
+/// # Safety
+/// `c` holds 4 rows of 8 floats `ldc` apart.
+#[inline(always)]
+unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
+    core::array::from_fn(|i| F32x4::load(c.add((i / 2) * ldc + (i % 2) * 4)))
+}
+
+/// Stores the accumulators of a 4 x 8 tile at `c` (rows `ldc` apart).
+///
+/// # Safety
+/// `c` holds 4 rows of 8 floats `ldc` apart.
+#[inline(always)]
+unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
+    for (i, v) in acc.iter().enumerate() {
+        v.store(c.add((i / 2) * ldc + (i % 2) * 4));
+    }
+}
+
+/// As [`rank1_updates_4x8`] for an A packed as `[len][MR]` (value `i` of
+/// row `r` at `pa + i * MR + r`): one pointer with the rows at constant
+/// offsets, so each step moves two pointers (A's and B's) instead of five.
+/// The same loads and multiply-adds in the same order.
+///
+/// # Safety
+/// `pa` holds `len * MR` floats and `pb + i * ldb` holds 8 floats for every `i < len`.
+#[inline(always)]
+unsafe fn rank1_updates_4x8_packed(acc: &mut [F32x4; 8], mut pa: *const f32, mut pb: *const f32, ldb: usize, len: usize) {
+    let end = pa.wrapping_add(len * MR);
+    while pa != end {
+        let vb0123 = F32x4::load(pb);
+        let vb4567 = F32x4::load(pb.add(4));
+        let va0 = F32x4::load_splat(pa);
+        acc[0] = acc[0].mul_add(va0, vb0123);
+        acc[1] = acc[1].mul_add(va0, vb4567);
+        let va1 = F32x4::load_splat(pa.add(1));
+        acc[2] = acc[2].mul_add(va1, vb0123);
+        acc[3] = acc[3].mul_add(va1, vb4567);
+        let va2 = F32x4::load_splat(pa.add(2));
+        acc[4] = acc[4].mul_add(va2, vb0123);
+        acc[5] = acc[5].mul_add(va2, vb4567);
+        let va3 = F32x4::load_splat(pa.add(3));
+        acc[6] = acc[6].mul_add(va3, vb0123);
+        acc[7] = acc[7].mul_add(va3, vb4567);
+        pa = pa.wrapping_add(MR);
+        pb = pb.wrapping_add(ldb);
+    }
+}
+
+/// `C[0..4, 0..8 * panels] (+)= A * B` for an A packed as `[k][MR]` (see
+/// [`rank1_updates_4x8_packed`]) and `panels` full 8-column panels of B
+/// (panel `j` at `b + j * panel_step`, rows `ldb` apart), starting from C
+/// when `load_c`. The same bits as [`f32_gemm_4x8_panels_strided__simd128`]
+/// on the same values.
+///
+/// # Safety
+/// `a` holds `k * MR` floats; each panel holds `k` rows of 8 floats `ldb`
+/// apart; C holds 4 rows (`ldc` apart) of `8 * panels` floats.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
+    a: *const f32,
+    k: usize,
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+    load_c: bool,
+) {
+    for j in 0..panels {
+        let dst = c.add(j * NR);
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
+        rank1_updates_4x8_packed(&mut acc, a, b.add(j * panel_step), ldb, k);
+        store_tile_4x8(&acc, dst, ldc);
     }
 }
 
