@@ -343,29 +343,9 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
 ) {
     for j in 0..panels {
         let dst = c.add(j * NR);
-        let (mut vacc0x0123, mut vacc0x4567, mut vacc1x0123, mut vacc1x4567);
-        let (mut vacc2x0123, mut vacc2x4567, mut vacc3x0123, mut vacc3x4567);
-        if load_c {
-            (vacc0x0123, vacc0x4567) = (F32x4::load(dst), F32x4::load(dst.add(4)));
-            (vacc1x0123, vacc1x4567) = (F32x4::load(dst.add(ldc)), F32x4::load(dst.add(ldc + 4)));
-            (vacc2x0123, vacc2x4567) = (F32x4::load(dst.add(2 * ldc)), F32x4::load(dst.add(2 * ldc + 4)));
-            (vacc3x0123, vacc3x4567) = (F32x4::load(dst.add(3 * ldc)), F32x4::load(dst.add(3 * ldc + 4)));
-        } else {
-            let z = F32x4::zero();
-            (vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567) = (z, z, z, z);
-            (vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567) = (z, z, z, z);
-        }
-        let mut acc = [vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567, vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567];
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
         rank1_updates_4x8(&mut acc, a, a_stride, b.add(j * panel_step), ldb, k);
-        [vacc0x0123, vacc0x4567, vacc1x0123, vacc1x4567, vacc2x0123, vacc2x4567, vacc3x0123, vacc3x4567] = acc;
-        vacc0x0123.store(dst);
-        vacc0x4567.store(dst.add(4));
-        vacc1x0123.store(dst.add(ldc));
-        vacc1x4567.store(dst.add(ldc + 4));
-        vacc2x0123.store(dst.add(2 * ldc));
-        vacc2x4567.store(dst.add(2 * ldc + 4));
-        vacc3x0123.store(dst.add(3 * ldc));
-        vacc3x4567.store(dst.add(3 * ldc + 4));
+        store_tile_4x8(&acc, dst, ldc);
     }
 }
 
