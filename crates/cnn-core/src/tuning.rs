@@ -198,6 +198,26 @@ pub struct Tuning {
     /// 4 channels per pass over a tile's columns and rows
     /// (`conv::winograd::separable_groups`) instead of one group per pass.
     pub winograd_grouped_transforms: bool,
+    // Switches 40-43 are the direct convolution's.
+    /// Switch 44. Winograd's short GEMMs (`gemm::small_k`) with K = 8, 16,
+    /// 32 or 64, a contiguous A and a packed B run a kernel with K fixed at
+    /// compile time (`gemm::fixed::f32_gemm_4x8_panels_fixed__simd128`:
+    /// one A pointer, constant offsets, the K loop unrolled) instead of
+    /// the general panels kernel (the same bits).
+    pub small_k_fixed: bool,
+    // Switch 45 is not assigned.
+    /// Switch 46. The Winograd filter gradient stores the transformed
+    /// output gradients `E[ξ]` row-major (`[tiles, cout]`, when `cout` is a
+    /// multiple of 8) and its α² GEMMs read them in place
+    /// (`conv::winograd_filter::ELayout::Rows`), instead of in the
+    /// micro-kernel's 8-column panels (the same bits).
+    pub winograd_filter_e_rows: bool,
+    /// Switch 47. With switch 38, Winograd's forward output transform
+    /// with a bias, ReLU or both and no residual runs a version compiled
+    /// for that epilogue
+    /// (`conv::winograd::output_rows_kind`) instead of the general one that
+    /// checks both for every stored vector (the same bits).
+    pub winograd_output_kinds: bool,
 }
 
 impl Tuning {
@@ -241,10 +261,13 @@ impl Tuning {
         filter_grad_panels: true,
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
+        small_k_fixed: true,
+        winograd_filter_e_rows: true,
+        winograd_output_kinds: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 40;
+    pub const SWITCHES: usize = 48;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -303,6 +326,9 @@ impl Tuning {
             37 => self.filter_grad_panels = flag(d.filter_grad_panels),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
+            44 => self.small_k_fixed = flag(d.small_k_fixed),
+            46 => self.winograd_filter_e_rows = flag(d.winograd_filter_e_rows),
+            47 => self.winograd_output_kinds = flag(d.winograd_output_kinds),
             _ => {}
         }
         self
@@ -347,7 +373,11 @@ mod tests {
         assert!(!d.with_switch(37, 1).filter_grad_panels);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
-        let unassigned = |i: usize| i == 19 || i == 27;
+        assert!(!d.with_switch(44, 1).small_k_fixed);
+        assert!(!d.with_switch(46, 1).winograd_filter_e_rows);
+        assert!(!d.with_switch(47, 1).winograd_output_kinds);
+        // 40-43: the direct convolution's (another branch); 45: not assigned.
+        let unassigned = |i: usize| i == 19 || i == 27 || (40..44).contains(&i) || i == 45;
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");
