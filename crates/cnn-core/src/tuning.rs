@@ -205,7 +205,12 @@ pub struct Tuning {
     /// one A pointer, constant offsets, the K loop unrolled) instead of
     /// the general panels kernel (the same bits).
     pub small_k_fixed: bool,
-    // Switch 45 is not assigned.
+    /// Switch 45. The Winograd filter gradient's α² GEMMs (with switch 30)
+    /// read `V[ξ]^T`'s 4 rows (4 adjacent input channels of each tile)
+    /// through one pointer at constant offsets
+    /// (`gemm::kernel::f32_gemm_4x8_panels_adjacent__simd128`) instead of
+    /// four row pointers (the same bits).
+    pub winograd_filter_adjacent_a: bool,
     /// Switch 46. The Winograd filter gradient stores the transformed
     /// output gradients `E[ξ]` row-major (`[tiles, cout]`, when `cout` is a
     /// multiple of 8) and its α² GEMMs read them in place
@@ -262,6 +267,7 @@ impl Tuning {
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
         small_k_fixed: true,
+        winograd_filter_adjacent_a: true,
         winograd_filter_e_rows: true,
         winograd_output_kinds: true,
     };
@@ -327,6 +333,7 @@ impl Tuning {
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             44 => self.small_k_fixed = flag(d.small_k_fixed),
+            45 => self.winograd_filter_adjacent_a = flag(d.winograd_filter_adjacent_a),
             46 => self.winograd_filter_e_rows = flag(d.winograd_filter_e_rows),
             47 => self.winograd_output_kinds = flag(d.winograd_output_kinds),
             _ => {}
@@ -374,10 +381,11 @@ mod tests {
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
         assert!(!d.with_switch(44, 1).small_k_fixed);
+        assert!(!d.with_switch(45, 1).winograd_filter_adjacent_a);
         assert!(!d.with_switch(46, 1).winograd_filter_e_rows);
         assert!(!d.with_switch(47, 1).winograd_output_kinds);
-        // 40-43: the direct convolution's (another branch); 45: not assigned.
-        let unassigned = |i: usize| i == 19 || i == 27 || (40..44).contains(&i) || i == 45;
+        // 40-43: the direct convolution's (another branch).
+        let unassigned = |i: usize| i == 19 || i == 27 || (40..44).contains(&i);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -1258,7 +1258,8 @@ fn filter_grad_rows_matches_reference_and_the_gathered_transpose_on_one_and_two_
 /// panels it replaces, bit for bit (the same products in the same order),
 /// and against the reference: both tilings, the block loop and the phased
 /// path (one pass and passes of 3 tiles), the per-pixel transforms (switch
-/// 38 off), a call per tile (switch 30 off), 1 and 2 threads, odd sizes,
+/// 38 off), a call per tile (switch 30 off), four row pointers for A
+/// (switch 45 off: bits as with it on), 1 and 2 threads, odd sizes,
 /// every padding mode, and `cout` that is not a multiple of 8 (panels
 /// either way); and a few entries against central finite differences.
 #[test]
@@ -1281,7 +1282,8 @@ fn winograd_filter_e_rows_equal_e_panels_and_reference() {
         for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
             let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (cin + cout.div_ceil(8) * 8);
             let name = format!("winograd filter gradient {variant:?} {}", case_name(&a));
-            for (other, value) in [(0, 0), (38, 1), (30, 1)] {
+            let mut baseline: Vec<Vec<f32>> = vec![];
+            for (other, value) in [(0, 0), (38, 1), (30, 1), (45, 1)] {
                 let mut outs = vec![];
                 for (e_rows, threads) in [(2, 1), (1, 1), (2, 2)] {
                     p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(46, e_rows).with_switch(other, value);
@@ -1303,6 +1305,13 @@ fn winograd_filter_e_rows_equal_e_panels_and_reference() {
                     assert_close(&outs[i], &expected, 1e-4, atol, &format!("{case}, {path}"));
                     assert_bits_eq(&outs[i], &outs[3 + i], &format!("{case}, {path}: E rows vs E panels"));
                     assert_bits_eq(&outs[6 + i], &outs[i], &format!("{case}, {path}: 2 threads"));
+                }
+                if baseline.is_empty() {
+                    baseline = outs;
+                } else {
+                    for (i, (o, b)) in outs.iter().zip(&baseline).enumerate() {
+                        assert_bits_eq(o, b, &format!("{case}, run {i}: vs all switches on"));
+                    }
                 }
             }
         }

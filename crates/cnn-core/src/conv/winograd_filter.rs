@@ -31,7 +31,7 @@
 
 use super::winograd::{input_rows, separable, separable_groups, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, GROUPS, MAX_ALPHA, MAX_XI};
 use super::SharedOut;
-use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_strided__simd128, Tile};
+use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_adjacent__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
 use crate::par;
 use crate::shape::Conv2d;
@@ -328,7 +328,12 @@ unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m:
             // same products in the same order as a call per tile).
             // SAFETY: as below, every tile full; E[ξ]'s panels are panel_step apart.
             let (b, c) = (e.add(b0), m.at((xi * cin + ci0) * cout));
-            f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, ldb, panel_step, np, c, cout, accumulate);
+            if p.tuning.winograd_filter_adjacent_a {
+                // The 4 rows of A are 4 adjacent channels: one pointer.
+                f32_gemm_4x8_panels_adjacent__simd128(ptrs[0], cin, nt, b, ldb, panel_step, np, c, cout, accumulate);
+            } else {
+                f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, ldb, panel_step, np, c, cout, accumulate);
+            }
             ci0 += MR;
             continue;
         }

@@ -416,16 +416,18 @@ pub(crate) unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
     }
 }
 
-/// As [`rank1_updates_4x8`] for an A packed as `[len][MR]` (value `i` of
-/// row `r` at `pa + i * MR + r`): one pointer with the rows at constant
-/// offsets, so each step moves two pointers (A's and B's) instead of five.
-/// The same loads and multiply-adds in the same order.
+/// As [`rank1_updates_4x8`] for an A whose 4 rows are adjacent (value `i`
+/// of row `r` at `pa + i * a_step + r`): packed as `[len][MR]` (`a_step =
+/// MR`), or 4 adjacent columns of a row-major matrix read as rows (a
+/// transposed A in place). One pointer with the rows at constant offsets,
+/// so each step moves two pointers (A's and B's) instead of five. The same
+/// loads and multiply-adds in the same order.
 ///
 /// # Safety
-/// `pa` holds `len * MR` floats and `pb + i * ldb` holds 8 floats for every `i < len`.
+/// `pa + i * a_step` holds 4 floats and `pb + i * ldb` 8 for every `i < len`.
 #[inline(always)]
-unsafe fn rank1_updates_4x8_packed(acc: &mut [F32x4; 8], mut pa: *const f32, mut pb: *const f32, ldb: usize, len: usize) {
-    let end = pa.wrapping_add(len * MR);
+unsafe fn rank1_updates_4x8_packed(acc: &mut [F32x4; 8], mut pa: *const f32, a_step: usize, mut pb: *const f32, ldb: usize, len: usize) {
+    let end = pa.wrapping_add(len * a_step);
     while pa != end {
         let vb0123 = F32x4::load(pb);
         let vb4567 = F32x4::load(pb.add(4));
@@ -441,7 +443,7 @@ unsafe fn rank1_updates_4x8_packed(acc: &mut [F32x4; 8], mut pa: *const f32, mut
         let va3 = F32x4::load_splat(pa.add(3));
         acc[6] = acc[6].mul_add(va3, vb0123);
         acc[7] = acc[7].mul_add(va3, vb4567);
-        pa = pa.wrapping_add(MR);
+        pa = pa.wrapping_add(a_step);
         pb = pb.wrapping_add(ldb);
     }
 }
@@ -471,7 +473,39 @@ pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
     for j in 0..panels {
         let dst = c.add(j * NR);
         let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        rank1_updates_4x8_packed(&mut acc, a, b.add(j * panel_step), ldb, k);
+        rank1_updates_4x8_packed(&mut acc, a, MR, b.add(j * panel_step), ldb, k);
+        store_tile_4x8(&acc, dst, ldc);
+    }
+}
+
+/// [`f32_gemm_4x8_panels_strided__simd128`] for an A whose 4 rows are
+/// adjacent (row `r` at `a + r`, its values `a_step` floats apart): the
+/// filter gradient's `V[ξ]^T`, 4 input channels of each tile's row read in
+/// place. One A pointer instead of four (see [`rank1_updates_4x8_packed`]);
+/// the same bits as that kernel with `a[r] = a + r`.
+///
+/// # Safety
+/// `a + i * a_step` holds 4 floats for every `i < k`; each panel holds
+/// `k` rows of 8 floats `ldb` apart; C holds 4 rows (`ldc` apart) of
+/// `8 * panels` floats.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn f32_gemm_4x8_panels_adjacent__simd128(
+    a: *const f32,
+    a_step: usize,
+    k: usize,
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+    load_c: bool,
+) {
+    for j in 0..panels {
+        let dst = c.add(j * NR);
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
+        rank1_updates_4x8_packed(&mut acc, a, a_step, b.add(j * panel_step), ldb, k);
         store_tile_4x8(&acc, dst, ldc);
     }
 }
