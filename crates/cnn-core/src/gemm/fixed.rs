@@ -14,7 +14,7 @@
 //! The same loads, multiply-adds and stores in the same order as the
 //! panels kernel: the same bits (`gemm::tests`).
 
-use super::kernel::{store_tile_4x8, MR, NR};
+use super::kernel::{panels_4x8, MR, NR};
 use crate::simd::F32x4;
 
 /// A fixed-K panels kernel: `(a, b, panel_step, panels, c, ldc)` as
@@ -54,9 +54,8 @@ pub fn kernel_for(k: usize) -> Option<FixedKernel> {
 #[inline(never)]
 pub unsafe fn f32_gemm_4x8_panels_fixed__simd128<const K: usize>(a: *const f32, b: *const f32, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
     debug_assert!(K > 0 && panel_step >= K * NR);
-    for j in 0..panels {
+    panels_4x8(panels, c, ldc, false, |acc, j| {
         let pb = b.add(j * panel_step);
-        let mut acc = [F32x4::zero(); 8];
         // `add`, not `wrapping_add`: in-bounds offsets, which LLVM can fold
         // into the loads' immediate offsets.
         for i in 0..K {
@@ -68,6 +67,5 @@ pub unsafe fn f32_gemm_4x8_panels_fixed__simd128<const K: usize>(a: *const f32, 
                 acc[2 * r + 1] = acc[2 * r + 1].mul_add(va, vb4567);
             }
         }
-        store_tile_4x8(&acc, c.add(j * NR), ldc);
-    }
+    });
 }

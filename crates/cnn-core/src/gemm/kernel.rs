@@ -341,12 +341,9 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        rank1_updates_4x8(&mut acc, a, a_stride, b.add(j * panel_step), ldb, k);
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    panels_4x8(panels, c, ldc, load_c, |acc, j| {
+        rank1_updates_4x8(acc, a, a_stride, b.add(j * panel_step), ldb, k);
+    });
 }
 
 /// `C[0..4, 0..8 * panels] = A * B` for `MR` rows of A given as segments
@@ -384,13 +381,28 @@ pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
     ldc: usize,
     load_c: bool,
 ) {
+    panels_4x8(panels, c, ldc, load_c, |acc, j| {
+        let mut pb = b.add(j * panel_step);
+        for seg in segs {
+            pb = rank1_updates_4x8(acc, seg.a, seg.stride, pb, ldb, seg.len);
+        }
+    });
+}
+
+/// The column-panel loop of the panels kernels: for each of `panels` 4 x 8
+/// tiles of C (tile `j` at `c + j * NR`, rows `ldc` apart) the accumulators
+/// start from C when `load_c`, else from zero, `updates(acc, j)` adds the
+/// products, and the tile is stored.
+///
+/// # Safety
+/// C holds 4 rows (`ldc` apart) of `8 * panels` floats; `updates` reads
+/// only what its kernel's contract allows.
+#[inline(always)]
+pub(crate) unsafe fn panels_4x8(panels: usize, c: *mut f32, ldc: usize, load_c: bool, mut updates: impl FnMut(&mut [F32x4; 8], usize)) {
     for j in 0..panels {
         let dst = c.add(j * NR);
         let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        let mut pb = b.add(j * panel_step);
-        for seg in segs {
-            pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
-        }
+        updates(&mut acc, j);
         store_tile_4x8(&acc, dst, ldc);
     }
 }
@@ -401,7 +413,7 @@ pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
 /// # Safety
 /// `c` holds 4 rows of 8 floats `ldc` apart.
 #[inline(always)]
-pub(crate) unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
+unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
     core::array::from_fn(|i| F32x4::load(c.add((i / 2) * ldc + (i % 2) * 4)))
 }
 
@@ -410,7 +422,7 @@ pub(crate) unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
 /// # Safety
 /// `c` holds 4 rows of 8 floats `ldc` apart.
 #[inline(always)]
-pub(crate) unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
+unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
     for (i, v) in acc.iter().enumerate() {
         v.store(c.add((i / 2) * ldc + (i % 2) * 4));
     }
@@ -470,12 +482,7 @@ pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        rank1_updates_4x8_packed(&mut acc, a, MR, b.add(j * panel_step), ldb, k);
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    panels_4x8(panels, c, ldc, load_c, |acc, j| rank1_updates_4x8_packed(acc, a, MR, b.add(j * panel_step), ldb, k));
 }
 
 /// [`f32_gemm_4x8_panels_strided__simd128`] for an A whose 4 rows are
@@ -502,12 +509,7 @@ pub unsafe fn f32_gemm_4x8_panels_adjacent__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        rank1_updates_4x8_packed(&mut acc, a, a_step, b.add(j * panel_step), ldb, k);
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    panels_4x8(panels, c, ldc, load_c, |acc, j| rank1_updates_4x8_packed(acc, a, a_step, b.add(j * panel_step), ldb, k));
 }
 
 /// Scalar twin of [`f32_gemm_4x8__simd128_ldb`]: same contract, plain loops.
