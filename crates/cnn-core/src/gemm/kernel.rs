@@ -489,7 +489,10 @@ pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
 /// adjacent (row `r` at `a + r`, its values `a_step` floats apart): the
 /// filter gradient's `V[ξ]^T`, 4 input channels of each tile's row read in
 /// place. One A pointer instead of four (see [`rank1_updates_4x8_packed`]);
-/// the same bits as that kernel with `a[r] = a + r`.
+/// the same bits as that kernel with `a[r] = a + r`. Measured A/B
+/// (`Tuning::winograd_filter_adjacent_a`, switch 45, wasm, 64x32x32x16->32
+/// filter gradient, ms four pointers / one): 1 thread 6.27 / 6.12,
+/// 6.36 / 6.06; 2 threads 3.17 / 3.10, 3.14 / 3.00.
 ///
 /// # Safety
 /// `a + i * a_step` holds 4 floats for every `i < k`; each panel holds
