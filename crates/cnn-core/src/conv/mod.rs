@@ -27,7 +27,7 @@ pub mod winograd_filter;
 
 use crate::error::{check_len, CoreError, Result};
 use crate::gemm::{drive, Activation, Dense, Out, PackedB, RowSource, Run};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::shape::{Conv2d, Conv2dArgs, Padding};
 use crate::simd::F32x4;
 use im2col::{GradT, Patches, PatchesB, PatchesT};
@@ -196,7 +196,7 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
     let row_len = q.x.input * cin;
     let ky_step = q.y.dilation * row_len;
     let panels = cout / NR;
-    let yp = SharedOut(y.as_mut_ptr());
+    let yp = SharedMut::new(y);
     // Several blocks per task (about 32 tasks): one claim and one segment
     // list per chunk, not per 256-pixel block.
     let blocks = m.div_ceil(FORWARD_PATCH_BLOCK);
@@ -250,7 +250,7 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
             }
             if bias.is_some() || residual.is_some() || act != Activation::Linear {
                 // SAFETY: this block's rows of y, written above by this task only.
-                let out = unsafe { core::slice::from_raw_parts_mut(yp.at(m0 * cout), len * cout) };
+                let out = unsafe { yp.slice(m0 * cout, len * cout) };
                 let res = residual.map(|r| &r[m0 * cout..(m0 + len) * cout]);
                 forward_epilogue(out, cout, bias, res, act);
             }
@@ -284,17 +284,6 @@ fn forward_epilogue(y: &mut [f32], c: usize, bias: Option<&[f32]>, residual: Opt
             }
             j += 4;
         }
-    }
-}
-
-/// Raw output pointer shared by tasks that write disjoint parts.
-#[derive(Clone, Copy)]
-struct SharedOut(*mut f32);
-unsafe impl Send for SharedOut {}
-unsafe impl Sync for SharedOut {}
-impl SharedOut {
-    fn at(self, i: usize) -> *mut f32 {
-        self.0.wrapping_add(i)
     }
 }
 
@@ -354,7 +343,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     let band = band_rows(p);
     let bands = p.y.output.div_ceil(band);
     let ow = p.x.output;
-    let dxp = SharedOut(dx.as_mut_ptr());
+    let dxp = SharedMut::new(dx);
     let scatter = kernel == KernelKind::Simd && scatter_applies(p);
     for phase in 0..2 {
         let tasks: Vec<(usize, usize)> = (0..p.n).flat_map(|n| (phase..bands).step_by(2).map(move |b| (n, b))).collect();
@@ -460,7 +449,7 @@ fn dx_by_phases(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: Kerne
     }
     let zeros = vec![0.0f32; cout];
     let full_panels = cin / NR;
-    let dxp = SharedOut(dx.as_mut_ptr());
+    let dxp = SharedMut::new(dx);
     // Tasks: (phase, image, phase row), phase-major so a phase's filter stays in cache.
     let mut tasks: Vec<(usize, usize, usize)> = Vec::new();
     for (f, ph) in phases.iter().enumerate() {
@@ -582,7 +571,7 @@ fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
     }
     let vector = p.tuning.flip_filter_vector;
     let mut wt: Vec<f32> = if vector { Vec::with_capacity(len) } else { vec![0.0f32; len] };
-    let out = SharedOut(wt.as_mut_ptr());
+    let out = SharedMut::from_raw(wt.as_mut_ptr());
     // Rows of wt are (flipped tap t, co), cin floats each.
     const B: usize = 8;
     let rows_per_task = (1usize << 15).div_ceil(cin).next_multiple_of(B);
@@ -648,7 +637,7 @@ fn scatter_applies(p: &Conv2d) -> bool {
 /// # Safety
 /// No other task writes the input rows this band's windows cover (the
 /// even/odd band phases of [`band_rows`]); `dx` holds the input.
-unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedOut) {
+unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedMut) {
     use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels__simd128, Tile};
     use crate::gemm::{RowScratch, KC, MR, NR};
     let (cin, cout, ow) = (p.cin, p.cout, p.x.output);
@@ -716,7 +705,7 @@ unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[
 }
 
 /// Adds the patch gradients of output rows `oy0..oy1` of image `n` into dx.
-unsafe fn col2im_band(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dcols: &[f32], dx: SharedOut) {
+unsafe fn col2im_band(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dcols: &[f32], dx: SharedMut) {
     let cin = p.cin;
     let k = p.patch_len();
     let mut row = 0;
@@ -868,7 +857,7 @@ fn filter_grad_panels(dyc: &[f32], cout: usize, b: &PackedB<'_>, out: &mut [f32]
     let len = dyc.len() / cout;
     let row_panels = cout / MR;
     let mut a: Vec<f32> = Vec::with_capacity(row_panels * len * MR);
-    let ap = SharedOut(a.as_mut_ptr());
+    let ap = SharedMut::from_raw(a.as_mut_ptr());
     for (kk, px) in dyc.chunks_exact(cout).enumerate() {
         for rp in 0..row_panels {
             // SAFETY: px holds cout >= 4 rp + 4 floats; a's capacity holds row_panels * len * 4.
@@ -877,7 +866,7 @@ fn filter_grad_panels(dyc: &[f32], cout: usize, b: &PackedB<'_>, out: &mut [f32]
     }
     // SAFETY: every (row panel, pixel) vector was written above.
     unsafe { a.set_len(row_panels * len * MR) };
-    let o = SharedOut(out.as_mut_ptr());
+    let o = SharedMut::new(out);
     let panels = k / NR;
     par::for_each_chunk(row_panels, 1, |rps| {
         for rp in rps {
