@@ -198,6 +198,20 @@ pub struct Tuning {
     /// 4 channels per pass over a tile's columns and rows
     /// (`conv::winograd::separable_groups`) instead of one group per pass.
     pub winograd_grouped_transforms: bool,
+    // Switches 40-47 are kept for the direct and Winograd paths.
+    /// Switch 48. The short-patch forward of padded first layers
+    /// (`conv::short_patch_forward_bands`) has each task pad only the input
+    /// rows of its own band of output rows, in its thread's scratch,
+    /// instead of writing the whole padded input (`conv::padded_input`, a
+    /// zero-filled allocation on the calling thread) before the parallel
+    /// loop.
+    pub forward_pads_per_task: bool,
+    /// Switch 49. The strided input gradient by phases (`conv::dx_by_phases`)
+    /// builds all its phases' transposed sub-filters in one buffer with the
+    /// vector transposes split over the thread pool (`conv::transpose_taps`)
+    /// instead of one zero-filled buffer per phase filled by scalar copies
+    /// on the calling thread.
+    pub dx_phase_filters_at_once: bool,
 }
 
 impl Tuning {
@@ -241,10 +255,12 @@ impl Tuning {
         filter_grad_panels: true,
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
+        forward_pads_per_task: true,
+        dx_phase_filters_at_once: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 40;
+    pub const SWITCHES: usize = 50;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -303,6 +319,8 @@ impl Tuning {
             37 => self.filter_grad_panels = flag(d.filter_grad_panels),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
+            48 => self.forward_pads_per_task = flag(d.forward_pads_per_task),
+            49 => self.dx_phase_filters_at_once = flag(d.dx_phase_filters_at_once),
             _ => {}
         }
         self
@@ -347,7 +365,10 @@ mod tests {
         assert!(!d.with_switch(37, 1).filter_grad_panels);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
-        let unassigned = |i: usize| i == 19 || i == 27;
+        assert!(!d.with_switch(48, 1).forward_pads_per_task);
+        assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
+        // 40-47: the other paths' numbers, not assigned on this branch.
+        let unassigned = |i: usize| i == 19 || i == 27 || (40..48).contains(&i);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -1083,6 +1083,7 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         (1, 11, 11, 2, 5, 16, 2, Padding::Same),
         (1, 8, 8, 3, 2, 8, 1, Padding::Valid),
         (5, 16, 16, 3, 3, 16, 1, Padding::Same),
+        (2, 3, 260, 3, 3, 8, 1, Padding::Same),
     ]
     .into_iter()
     .enumerate()
@@ -1124,12 +1125,71 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(34, 1);
         assert!(!short_patch_forward_applies(&q));
         assert_bits_eq(&run(&q, 1), &one, &format!("indirect GEMM {name}"));
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(48, 1);
+        assert_bits_eq(&run(&q, 1), &one, &format!("whole padded copy {name}"));
     }
     // Not for 8+ channels, long patches or partial output panels.
     for (cin, k, cout) in [(8, 3, 16), (3, 5, 16), (3, 3, 12)] {
         let p = conv(&Conv2dArgs::new(1, 8, 8, cin, k, k, cout));
         assert!(!short_patch_forward_applies(&p), "cin {cin} k {k} cout {cout}");
     }
+}
+
+/// Switch 48: the padded short-patch forward with each task padding its
+/// own band of input rows, on random first layers (batch 1-3, odd sizes,
+/// strides 1-3, vertical dilation, every padding mode, bands that do not
+/// divide the output and rows longer than a block), against the scalar
+/// reference, bit-identical to the whole padded copy (the same products
+/// in the same order) and at 1 and 2 threads.
+#[test]
+fn short_patch_forward_pads_per_task_matches_reference_and_the_whole_copy() {
+    let mut r = rng(4848);
+    let mut taken = 0;
+    for case in 0..60 {
+        let k = r.random_range(1..5);
+        let mut a = Conv2dArgs::new(
+            r.random_range(1..4),
+            r.random_range(1..40),
+            [1, 5, 17, 31, 64, 129, 300][case % 7],
+            r.random_range(1..8),
+            k,
+            k,
+            8 * r.random_range(1..4),
+        );
+        a.stride = [r.random_range(1..4), r.random_range(1..4)];
+        if r.random_bool(0.2) {
+            a.dilation = [2, 1];
+        }
+        a.padding = match case % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Explicit([1, 0, 0, 2]),
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        if !short_patch_forward_applies(&p) || padded_geometry(&p).is_none() {
+            continue;
+        }
+        taken += 1;
+        let d = data(&p, 4900 + case as u64);
+        let name = case_name(&a);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; q.output_len()];
+                conv2d_with(q, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, KernelKind::Simd).unwrap();
+                y
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        assert_close(&one, &expected, tol, tol, &format!("bands {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("bands, 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(48, 1);
+        assert_bits_eq(&run(&q, 2), &one, &format!("whole padded copy {name}"));
+    }
+    assert!(taken >= 25, "only {taken} random cases took the banded forward");
 }
 
 #[test]
@@ -1150,6 +1210,8 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         (1, 9, 9, 16, 3, 8, [1, 2]),
         (1, 12, 10, 24, 2, 16, [2, 2]),
         (3, 7, 9, 8, 3, 40, [2, 2]),
+        (1, 6, 6, 64, 3, 128, [2, 2]),
+        (2, 1, 5, 8, 1, 16, [2, 2]),
     ]
     .into_iter()
     .enumerate()
@@ -1181,7 +1243,10 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         assert_close(&one, &expected, tol, tol, &format!("phases {name}"));
         assert_bits_eq(&run(&p, 2, KernelKind::Simd), &one, &format!("phases 2 threads {name}"));
         assert_close(&run(&p, 1, KernelKind::Scalar), &expected, tol, tol, &format!("phases scalar kernel {name}"));
+        // Switch 49 off: each phase's sub-filter built on its own, the same values.
         let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(49, 1);
+        assert_bits_eq(&run(&q, 2, KernelKind::Simd), &one, &format!("phase filters one by one {name}"));
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(35, 1);
         assert!(!dx_phases_applies(&q));
         assert_close(&run(&q, 1, KernelKind::Simd), &expected, tol, tol, &format!("scatter {name}"));
