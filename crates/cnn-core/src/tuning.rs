@@ -212,6 +212,12 @@ pub struct Tuning {
     /// instead of one zero-filled buffer per phase filled by scalar copies
     /// on the calling thread.
     pub dx_phase_filters_at_once: bool,
+    /// Switch 50. The transposed filter gradients (`dW^T = dy^T P`: the
+    /// first layers' short patch and `cin % 8 == 0`, `cout <= 64`) turn
+    /// `dW^T` into `dW` by vector transposes split over the thread pool
+    /// (`conv::untranspose_filter_grad`) instead of a scalar loop on the
+    /// calling thread.
+    pub filter_grad_untranspose_vector: bool,
 }
 
 impl Tuning {
@@ -257,10 +263,11 @@ impl Tuning {
         winograd_grouped_transforms: true,
         forward_pads_per_task: true,
         dx_phase_filters_at_once: true,
+        filter_grad_untranspose_vector: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 50;
+    pub const SWITCHES: usize = 51;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -321,6 +328,7 @@ impl Tuning {
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             48 => self.forward_pads_per_task = flag(d.forward_pads_per_task),
             49 => self.dx_phase_filters_at_once = flag(d.dx_phase_filters_at_once),
+            50 => self.filter_grad_untranspose_vector = flag(d.filter_grad_untranspose_vector),
             _ => {}
         }
         self
@@ -367,6 +375,7 @@ mod tests {
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
         assert!(!d.with_switch(48, 1).forward_pads_per_task);
         assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
+        assert!(!d.with_switch(50, 1).filter_grad_untranspose_vector);
         // 40-47: the other paths' numbers, not assigned on this branch.
         let unassigned = |i: usize| i == 19 || i == 27 || (40..48).contains(&i);
         for i in 0..Tuning::SWITCHES {

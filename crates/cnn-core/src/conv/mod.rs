@@ -694,50 +694,75 @@ fn transpose_taps(p: &Conv2d, w: &[f32], slots: usize, tap: &(dyn Fn(usize) -> u
     }
     let vector = p.tuning.flip_filter_vector;
     let mut wt: Vec<f32> = if vector { Vec::with_capacity(len) } else { vec![0.0f32; len] };
-    let out = SharedMut::from_raw(wt.as_mut_ptr());
-    // Rows of wt are (slot, co), cin floats each.
+    let blocks = Blocks { src: w, rows: cin, cols: cout, ld: cout, block: cin * cout };
+    // SAFETY: wt's capacity holds slots * cout rows of cin floats.
+    unsafe { transpose_blocks(&blocks, slots, tap, vector, SharedMut::from_raw(wt.as_mut_ptr())) };
+    // SAFETY: every (row, ci) was written (blocks cover all rows and channels).
+    unsafe { wt.set_len(len) };
+    wt
+}
+
+/// The source of [`transpose_blocks`]: matrices of `rows x cols` floats,
+/// rows `ld` apart, matrix `b` at `b * block`.
+struct Blocks<'a> {
+    src: &'a [f32],
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    block: usize,
+}
+
+/// `out[slot * cols + c][r] = src[tap(slot)][r][c]` (out's rows `rows`
+/// floats long) for `slot < slots`, in 8 x 8 blocks (4 x 4 vector
+/// transposes when `vector`), split over the thread pool by output rows.
+///
+/// # Safety
+/// `out` is valid for writes of `slots * cols * rows` floats that nothing
+/// else reads or writes meanwhile.
+unsafe fn transpose_blocks(b: &Blocks<'_>, slots: usize, tap: &(dyn Fn(usize) -> usize + Sync), vector: bool, out: SharedMut) {
+    let (rows, cols, ld) = (b.rows, b.cols, b.ld);
+    if rows == 0 || cols == 0 {
+        return;
+    }
     const B: usize = 8;
-    let rows_per_task = (1usize << 15).div_ceil(cin).next_multiple_of(B);
-    par::for_each_chunk(slots * cout, rows_per_task, |range| {
+    let rows_per_task = (1usize << 15).div_ceil(rows).next_multiple_of(B);
+    par::for_each_chunk(slots * cols, rows_per_task, |range| {
         let mut r = range.start;
         while r < range.end {
-            let (t, co0) = (r / cout, r % cout);
-            // A block of rows of one tap.
-            let nr = B.min(range.end - r).min(cout - co0);
-            let src = &w[tap(t) * cin * cout..][..cin * cout];
-            let mut ci0 = 0;
-            while ci0 < cin {
-                let nc = B.min(cin - ci0);
+            let (t, c0) = (r / cols, r % cols);
+            // A block of output rows of one matrix.
+            let nr = B.min(range.end - r).min(cols - c0);
+            let src = &b.src[tap(t) * b.block..][..(rows - 1) * ld + cols];
+            let mut i0 = 0;
+            while i0 < rows {
+                let nc = B.min(rows - i0);
                 if vector && nr == B && nc == B {
                     for (h, v) in [(0, 0), (0, 4), (4, 0), (4, 4)] {
-                        // Rows ci0+v.. of src at columns co0+h..: 4 x 4 floats in bounds
-                        // (co0 + 8 <= cout, ci0 + 8 <= cin); rows r+h.. of wt, columns ci0+v...
+                        // Rows i0+v.. of src at columns c0+h..: 4 x 4 floats in bounds
+                        // (c0 + 8 <= cols, i0 + 8 <= rows); output rows r+h.., columns i0+v...
                         unsafe {
-                            let s = src.as_ptr().add((ci0 + v) * cout + co0 + h);
-                            let rows = F32x4::transpose4(F32x4::load(s), F32x4::load(s.add(cout)), F32x4::load(s.add(2 * cout)), F32x4::load(s.add(3 * cout)));
-                            for (q, row) in rows.iter().enumerate() {
-                                // SAFETY: row r + h + q < slots * cout, columns inside cin; one task writes it.
-                                row.store(out.at((r + h + q) * cin + ci0 + v));
+                            let s = src.as_ptr().add((i0 + v) * ld + c0 + h);
+                            let t4 = F32x4::transpose4(F32x4::load(s), F32x4::load(s.add(ld)), F32x4::load(s.add(2 * ld)), F32x4::load(s.add(3 * ld)));
+                            for (q, row) in t4.iter().enumerate() {
+                                // SAFETY: row r + h + q < slots * cols, columns inside rows; one task writes it.
+                                row.store(out.at((r + h + q) * rows + i0 + v));
                             }
                         }
                     }
                 } else {
                     for c in 0..nc {
-                        let s = &src[(ci0 + c) * cout + co0..][..nr];
+                        let s = &src[(i0 + c) * ld + c0..][..nr];
                         for (rr, v) in s.iter().enumerate() {
                             // SAFETY: as above.
-                            unsafe { *out.at((r + rr) * cin + ci0 + c) = *v };
+                            unsafe { *out.at((r + rr) * rows + i0 + c) = *v };
                         }
                     }
                 }
-                ci0 += nc;
+                i0 += nc;
             }
             r += nr;
         }
     });
-    // SAFETY: every (row, ci) was written above (blocks cover all rows and channels).
-    unsafe { wt.set_len(len) };
-    wt
 }
 
 /// Whether the input gradient's bands add each `MR x NR` tile of `dP`
@@ -930,11 +955,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
             let out = Out::new(partial, cout, k, k);
             drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, tuning: p.tuning, ..Run::default() });
         });
-        for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
-            for (co, v) in row.iter_mut().enumerate() {
-                *v = dwt[co * k + kk];
-            }
-        }
+        untranspose_filter_grad(p, &dwt, k, dw);
         return Ok(());
     }
     if kernel == KernelKind::Simd && !pointwise && p.cin < 8 && p.tuning.filter_grad_padded_input {
@@ -1183,9 +1204,27 @@ fn filter_grad_short_patch(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
             }
         });
     });
+    untranspose_filter_grad(p, &dwt, kp, dw);
+}
+
+/// `dw[kk][co] = dwt[co * ld + kk]` for the transposed filter gradients
+/// (`dW^T`, `cout` rows of `ld >= k` floats). With
+/// `Tuning::filter_grad_untranspose_vector`, by [`transpose_blocks`]'s
+/// vector transposes split over the thread pool; before, a scalar loop on
+/// the calling thread reading `ld` floats apart (64x8x8x64->64 s2: 37K
+/// values while the other thread waited). Pure copies.
+fn untranspose_filter_grad(p: &Conv2d, dwt: &[f32], ld: usize, dw: &mut [f32]) {
+    let (k, cout) = (p.patch_len(), p.cout);
+    debug_assert!(dwt.len() >= cout * ld && dw.len() == k * cout && ld >= k);
+    if p.tuning.filter_grad_untranspose_vector {
+        let blocks = Blocks { src: dwt, rows: cout, cols: k, ld, block: 0 };
+        // SAFETY: dw holds k rows of cout floats, written by this call only.
+        unsafe { transpose_blocks(&blocks, 1, &|_| 0, true, SharedMut::new(dw)) };
+        return;
+    }
     for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
         for (co, v) in row.iter_mut().enumerate() {
-            *v = dwt[co * kp + kk];
+            *v = dwt[co * ld + kk];
         }
     }
 }

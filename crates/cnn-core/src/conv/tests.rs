@@ -891,6 +891,19 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     // same products in the same order (cout % 4 == 0 and several pixel
     // chunks: the first two cases; the others take the driver either way).
     check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
+    // Switch 50: dW^T back to dW by vector transposes over the pool or a
+    // scalar loop, here and on the short-patch path (its dW^T rows padded
+    // to a multiple of 8; 9 and 12 channels leave partial 8 x 8 blocks).
+    check_filter_grad_switch(&cases, 1450, 50, ("vector untranspose", "scalar untranspose", "take dW^T = dy^T P"), takes);
+    let short = square_kernel_cases(&[
+        (5, 12, 12, 4, 3, 16, 2, 1, Padding::Same),
+        (2, 20, 20, 3, 3, 64, 2, 1, Padding::Same),
+        (3, 9, 11, 5, 3, 9, 2, 1, Padding::Valid),
+        (1, 40, 40, 6, 2, 12, 1, 1, Padding::Explicit([1, 0, 0, 1])),
+    ]);
+    check_filter_grad_switch(&short, 1470, 50, ("vector untranspose", "scalar untranspose", "take the short patch"), |p| {
+        short_patch(p) && !winograd_filter::applies(p)
+    });
 }
 
 /// First layers' filter gradient on the input with its padding written
