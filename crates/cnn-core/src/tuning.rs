@@ -198,6 +198,11 @@ pub struct Tuning {
     /// 4 channels per pass over a tile's columns and rows
     /// (`conv::winograd::separable_groups`) instead of one group per pass.
     pub winograd_grouped_transforms: bool,
+    /// Switch 40. The stride-1 input gradient of layers with 1-3 input
+    /// channels (first layers) computed straight from dy and the filter,
+    /// the output channels along the SIMD lanes (`conv::dx_direct`),
+    /// instead of `dP = dy W^T` (27 columns for 3x3x3) and col2im.
+    pub dx_direct: bool,
 }
 
 impl Tuning {
@@ -241,10 +246,11 @@ impl Tuning {
         filter_grad_panels: true,
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
+        dx_direct: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 40;
+    pub const SWITCHES: usize = 41;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -303,6 +309,7 @@ impl Tuning {
             37 => self.filter_grad_panels = flag(d.filter_grad_panels),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
+            40 => self.dx_direct = flag(d.dx_direct),
             _ => {}
         }
         self
@@ -347,6 +354,7 @@ mod tests {
         assert!(!d.with_switch(37, 1).filter_grad_panels);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
+        assert!(!d.with_switch(40, 1).dx_direct);
         let unassigned = |i: usize| i == 19 || i == 27;
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {

@@ -18,6 +18,7 @@
 //! ([`winograd`]), F(3x3, 4x4) or F(3x3, 2x2) for the filter gradient
 //! ([`winograd_filter`]); `choose` in each module holds the measured rule.
 
+mod dx_direct;
 pub mod im2col;
 pub mod reference;
 #[cfg(test)]
@@ -336,6 +337,10 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
             KernelKind::Simd => conv2d(&t, dy, &wt, None, Activation::Linear, dx),
             KernelKind::Scalar => conv2d_with(&t, dy, &wt, None, Activation::Linear, dx, kernel),
         };
+    }
+    if kernel == KernelKind::Simd && dx_direct::applies(p) {
+        dx_direct::dx_direct(p, dy, w, dx);
+        return Ok(());
     }
     let k = p.patch_len();
     // B = W^T: column j of B is row j of W (contiguous, cout long).
