@@ -203,6 +203,11 @@ pub struct Tuning {
     /// the output channels along the SIMD lanes (`conv::dx_direct`),
     /// instead of `dP = dy W^T` (27 columns for 3x3x3) and col2im.
     pub dx_direct: bool,
+    /// Switch 41. The transposed filter gradient of strided layers reads
+    /// its patches where they lie in the input, as runs of pixels per tap
+    /// (`conv::filter_grad_runs`, `f32_gemm_4x8_runs_packed__simd128`),
+    /// instead of packing them (`im2col::pack_patches_b`).
+    pub filter_grad_runs: bool,
 }
 
 impl Tuning {
@@ -247,10 +252,11 @@ impl Tuning {
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
         dx_direct: true,
+        filter_grad_runs: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 41;
+    pub const SWITCHES: usize = 42;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -310,6 +316,7 @@ impl Tuning {
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             40 => self.dx_direct = flag(d.dx_direct),
+            41 => self.filter_grad_runs = flag(d.filter_grad_runs),
             _ => {}
         }
         self
@@ -355,6 +362,7 @@ mod tests {
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
         assert!(!d.with_switch(40, 1).dx_direct);
+        assert!(!d.with_switch(41, 1).filter_grad_runs);
         let unassigned = |i: usize| i == 19 || i == 27;
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {

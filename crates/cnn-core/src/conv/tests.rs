@@ -1318,3 +1318,52 @@ fn dx_direct_matches_reference_col2im_and_finite_differences_on_one_and_two_thre
         assert!(!dx_direct::applies(&conv(&a)), "cin {cin} cout {cout} stride {s}");
     }
 }
+
+/// Strided layers' transposed filter gradient with the patches read in
+/// place as runs of pixels (switch 41): the same products in the same order
+/// as the packed patches (the padding's zero rows left out), so the same
+/// bits as the path it replaces (the driver's tiles, or with several
+/// chunks of 1,024+ pixels switch 37's panels), at 1 and 2 threads; the
+/// reference's values and central finite differences. Strides 2-3, one
+/// axis strided alone, dilation, every padding mode, a chunk ending in a
+/// partial K block, batch 1.
+#[test]
+fn filter_grad_runs_equal_packed_patches_reference_and_finite_differences() {
+    let cases = square_kernel_cases(&[
+        (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (3, 13, 11, 8, 3, 8, 2, 1, Padding::Valid),
+        (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
+        (6, 9, 9, 16, 3, 4, 2, 1, Padding::Explicit([0, 2, 2, 0])),
+        (1, 30, 30, 8, 3, 40, 2, 1, Padding::Same),
+    ]);
+    let mut cases = cases;
+    let mut a = Conv2dArgs::new(2, 11, 14, 16, 3, 3, 24);
+    a.stride = [1, 2];
+    a.padding = Padding::Same;
+    cases.push(a);
+    let takes = |p: &Conv2d| filter_grad_runs::applies(p) && !winograd_filter::applies(p) && p.cout <= 64 && p.out_pixels() >= p.patch_len();
+    check_filter_grad_switch(&cases, 1800, 41, ("patch runs in place", "packed patches", "take the patch runs"), takes);
+    for (i, a) in cases.iter().enumerate().take(4) {
+        let p = conv(a);
+        let d = data(&p, 1850 + i as u64);
+        let dw = filter_grad_on(&p, &d, 1);
+        let mut r = rng(1860 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.w.len());
+            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+            wp[j] += h;
+            wm[j] -= h;
+            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(a));
+        }
+    }
+    // Not for stride 1 or output channels that leave a partial row panel.
+    for (cout, s) in [(64, 1), (6, 2)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, 16, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!filter_grad_runs::applies(&conv(&a)), "cout {cout} stride {s}");
+    }
+}
