@@ -198,7 +198,16 @@ pub struct Tuning {
     /// 4 channels per pass over a tile's columns and rows
     /// (`conv::winograd::separable_groups`) instead of one group per pass.
     pub winograd_grouped_transforms: bool,
-    // Switches 40-47 are kept for the direct and Winograd paths.
+    /// Switch 40. The stride-1 input gradient of layers with 1-3 input
+    /// channels (first layers) computed straight from dy and the filter,
+    /// the output channels along the SIMD lanes (`conv::dx_direct`),
+    /// instead of `dP = dy W^T` (27 columns for 3x3x3) and col2im.
+    pub dx_direct: bool,
+    /// Switch 41. The transposed filter gradient of strided layers reads
+    /// its patches where they lie in the input, as runs of pixels per tap
+    /// (`conv::filter_grad_runs`, `f32_gemm_4x8_runs_packed__simd128`),
+    /// instead of packing them (`im2col::pack_patches_b`).
+    pub filter_grad_runs: bool,
     /// Switch 48. The short-patch forward of padded first layers
     /// (`conv::short_patch_forward_bands`) has each task pad only the input
     /// rows of its own band of output rows, in its thread's scratch,
@@ -261,6 +270,8 @@ impl Tuning {
         filter_grad_panels: true,
         winograd_row_transforms: true,
         winograd_grouped_transforms: true,
+        dx_direct: true,
+        filter_grad_runs: true,
         forward_pads_per_task: true,
         dx_phase_filters_at_once: true,
         filter_grad_untranspose_vector: true,
@@ -326,6 +337,8 @@ impl Tuning {
             37 => self.filter_grad_panels = flag(d.filter_grad_panels),
             38 => self.winograd_row_transforms = flag(d.winograd_row_transforms),
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
+            40 => self.dx_direct = flag(d.dx_direct),
+            41 => self.filter_grad_runs = flag(d.filter_grad_runs),
             48 => self.forward_pads_per_task = flag(d.forward_pads_per_task),
             49 => self.dx_phase_filters_at_once = flag(d.dx_phase_filters_at_once),
             50 => self.filter_grad_untranspose_vector = flag(d.filter_grad_untranspose_vector),
@@ -373,11 +386,13 @@ mod tests {
         assert!(!d.with_switch(37, 1).filter_grad_panels);
         assert!(!d.with_switch(38, 1).winograd_row_transforms);
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
+        assert!(!d.with_switch(40, 1).dx_direct);
+        assert!(!d.with_switch(41, 1).filter_grad_runs);
         assert!(!d.with_switch(48, 1).forward_pads_per_task);
         assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
         assert!(!d.with_switch(50, 1).filter_grad_untranspose_vector);
-        // 40-47: the other paths' numbers, not assigned on this branch.
-        let unassigned = |i: usize| i == 19 || i == 27 || (40..48).contains(&i);
+        // 42-47: not assigned yet.
+        let unassigned = |i: usize| i == 19 || i == 27 || (42..48).contains(&i);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -1324,3 +1324,124 @@ fn filter_grad_rows_matches_reference_and_the_gathered_transpose_on_one_and_two_
         assert_bits_eq(&run(&q, 1), &one, &format!("gathered transpose {name}"));
     }
 }
+
+#[test]
+fn dx_direct_matches_reference_col2im_and_finite_differences_on_one_and_two_threads() {
+    // Switch 40: stride-1 dx of 1-3 input channels straight from dy and the
+    // filter. Kernels 1-5 (a 2x2 and a 5x3), dilation, every padding mode
+    // (explicit padding wider than the kernel: rows no tap reaches),
+    // widths that leave 1-3 pixels after the last block of 4, batch 1,
+    // output channels 4-20; the recycled dx arrives full of NaN.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, kh, kw, cout)) in [
+        (2, 32, 32, 3, 3, 3, 16),
+        (1, 9, 11, 3, 3, 3, 8),
+        (3, 7, 6, 1, 3, 3, 4),
+        (1, 13, 10, 2, 5, 3, 12),
+        (2, 5, 9, 3, 2, 2, 20),
+        (1, 8, 7, 1, 1, 1, 16),
+        (1, 12, 13, 3, 3, 3, 32),
+        (2, 6, 5, 2, 3, 3, 8),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, kh, kw, cout);
+        a.padding = [Padding::Same, Padding::Valid, Padding::Explicit([1, 2, 0, 3])][i % 3];
+        if i == 6 {
+            a.dilation = [2, 1];
+        }
+        if i == 7 {
+            a.padding = Padding::Explicit([4, 0, 0, 4]);
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        assert!(dx_direct::applies(&p), "case {i} should take dx_direct");
+        let d = data(&p, 1700 + i as u64);
+        let name = case_name(a);
+        let mut expected = vec![0.0; p.input_len()];
+        conv2d_backward_input_ref(&p, &d.dy, &d.w, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut dx = vec![f32::NAN; q.input_len()];
+                conv2d_backward_input(q, &d.dy, &d.w, &mut dx).unwrap();
+                dx
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * ((p.y.kernel * p.x.kernel * p.cout) as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("dx_direct {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("dx_direct 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(40, 1);
+        assert!(!dx_direct::applies(&q));
+        assert_close(&run(&q, 1), &expected, tol, tol, &format!("col2im (switch 40 off) {name}"));
+        let mut r = rng(1750 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.x.len());
+            let (mut xp, mut xm) = (d.x.clone(), d.x.clone());
+            xp[j] += h;
+            xm[j] -= h;
+            let num = (loss(&p, &xp, &d.w, &d.dy) - loss(&p, &xm, &d.w, &d.dy)) / (2.0 * h as f64);
+            assert!((num - one[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{j}] {} vs numeric {num} for {name}", one[j]);
+        }
+    }
+    // Not for 4+ input channels, strides, or output channels that leave a partial vector.
+    for (cin, cout, s) in [(4, 16, 1), (3, 16, 2), (3, 6, 1), (1, 1, 1)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, cin, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!dx_direct::applies(&conv(&a)), "cin {cin} cout {cout} stride {s}");
+    }
+}
+
+/// Strided layers' transposed filter gradient with the patches read in
+/// place as runs of pixels (switch 41): the same products in the same order
+/// as the packed patches (the padding's zero rows left out), so the same
+/// bits as the path it replaces (the driver's tiles, or with several
+/// chunks of 1,024+ pixels switch 37's panels), at 1 and 2 threads; the
+/// reference's values and central finite differences. Strides 2-3, one
+/// axis strided alone, dilation, every padding mode, a chunk ending in a
+/// partial K block, batch 1.
+#[test]
+fn filter_grad_runs_equal_packed_patches_reference_and_finite_differences() {
+    let cases = square_kernel_cases(&[
+        (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (3, 13, 11, 8, 3, 8, 2, 1, Padding::Valid),
+        (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
+        (6, 9, 9, 16, 3, 4, 2, 1, Padding::Explicit([0, 2, 2, 0])),
+        (1, 30, 30, 8, 3, 40, 2, 1, Padding::Same),
+    ]);
+    let mut cases = cases;
+    let mut a = Conv2dArgs::new(2, 11, 14, 16, 3, 3, 24);
+    a.stride = [1, 2];
+    a.padding = Padding::Same;
+    cases.push(a);
+    let takes = |p: &Conv2d| filter_grad_runs::applies(p) && !winograd_filter::applies(p) && p.cout <= 64 && p.out_pixels() >= p.patch_len();
+    check_filter_grad_switch(&cases, 1800, 41, ("patch runs in place", "packed patches", "take the patch runs"), takes);
+    for (i, a) in cases.iter().enumerate().take(4) {
+        let p = conv(a);
+        let d = data(&p, 1850 + i as u64);
+        let dw = filter_grad_on(&p, &d, 1);
+        let mut r = rng(1860 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.w.len());
+            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+            wp[j] += h;
+            wm[j] -= h;
+            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(a));
+        }
+    }
+    // Not for stride 1 or output channels that leave a partial row panel.
+    for (cout, s) in [(64, 1), (6, 2)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, 16, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!filter_grad_runs::applies(&conv(&a)), "cout {cout} stride {s}");
+    }
+}
