@@ -898,7 +898,7 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     // same products in the same order (cout % 4 == 0 and several pixel
     // chunks: the first two cases; the others take the driver either way).
     check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
-    // Switch 50: dW^T back to dW by vector transposes over the pool or a
+    // Switch 50: dW^T back to dW by vector transposes over the thread pool or a
     // scalar loop, here and on the short-patch path (its dW^T rows padded
     // to a multiple of 8; 9 and 12 channels leave partial 8 x 8 blocks).
     check_filter_grad_switch(&cases, 1450, 50, ("vector untranspose", "scalar untranspose", "take dW^T = dy^T P"), takes);
