@@ -898,6 +898,19 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     // same products in the same order (cout % 4 == 0 and several pixel
     // chunks: the first two cases; the others take the driver either way).
     check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
+    // Switch 50: dW^T back to dW by vector transposes over the thread pool or a
+    // scalar loop, here and on the short-patch path (its dW^T rows padded
+    // to a multiple of 8; 9 and 12 channels leave partial 8 x 8 blocks).
+    check_filter_grad_switch(&cases, 1450, 50, ("vector untranspose", "scalar untranspose", "take dW^T = dy^T P"), takes);
+    let short = square_kernel_cases(&[
+        (5, 12, 12, 4, 3, 16, 2, 1, Padding::Same),
+        (2, 20, 20, 3, 3, 64, 2, 1, Padding::Same),
+        (3, 9, 11, 5, 3, 9, 2, 1, Padding::Valid),
+        (1, 40, 40, 6, 2, 12, 1, 1, Padding::Explicit([1, 0, 0, 1])),
+    ]);
+    check_filter_grad_switch(&short, 1470, 50, ("vector untranspose", "scalar untranspose", "take the short patch"), |p| {
+        short_patch(p) && !winograd_filter::applies(p)
+    });
 }
 
 /// First layers' filter gradient on the input with its padding written
@@ -1090,6 +1103,7 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         (1, 11, 11, 2, 5, 16, 2, Padding::Same),
         (1, 8, 8, 3, 2, 8, 1, Padding::Valid),
         (5, 16, 16, 3, 3, 16, 1, Padding::Same),
+        (2, 3, 260, 3, 3, 8, 1, Padding::Same),
     ]
     .into_iter()
     .enumerate()
@@ -1131,12 +1145,71 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(34, 1);
         assert!(!short_patch_forward_applies(&q));
         assert_bits_eq(&run(&q, 1), &one, &format!("indirect GEMM {name}"));
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(48, 1);
+        assert_bits_eq(&run(&q, 1), &one, &format!("whole padded copy {name}"));
     }
     // Not for 8+ channels, long patches or partial output panels.
     for (cin, k, cout) in [(8, 3, 16), (3, 5, 16), (3, 3, 12)] {
         let p = conv(&Conv2dArgs::new(1, 8, 8, cin, k, k, cout));
         assert!(!short_patch_forward_applies(&p), "cin {cin} k {k} cout {cout}");
     }
+}
+
+/// Switch 48: the padded short-patch forward with each task padding its
+/// own band of input rows, on random first layers (batch 1-3, odd sizes,
+/// strides 1-3, vertical dilation, every padding mode, bands that do not
+/// divide the output and rows longer than a block), against the scalar
+/// reference, bit-identical to the whole padded copy (the same products
+/// in the same order) and at 1 and 2 threads.
+#[test]
+fn short_patch_forward_pads_per_task_matches_reference_and_the_whole_copy() {
+    let mut r = rng(4848);
+    let mut taken = 0;
+    for case in 0..60 {
+        let k = r.random_range(1..5);
+        let mut a = Conv2dArgs::new(
+            r.random_range(1..4),
+            r.random_range(1..40),
+            [1, 5, 17, 31, 64, 129, 300][case % 7],
+            r.random_range(1..8),
+            k,
+            k,
+            8 * r.random_range(1..4),
+        );
+        a.stride = [r.random_range(1..4), r.random_range(1..4)];
+        if r.random_bool(0.2) {
+            a.dilation = [2, 1];
+        }
+        a.padding = match case % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Explicit([1, 0, 0, 2]),
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        if !short_patch_forward_applies(&p) || padded_geometry(&p).is_none() {
+            continue;
+        }
+        taken += 1;
+        let d = data(&p, 4900 + case as u64);
+        let name = case_name(&a);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; q.output_len()];
+                conv2d_with(q, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, KernelKind::Simd).unwrap();
+                y
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        assert_close(&one, &expected, tol, tol, &format!("bands {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("bands, 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(48, 1);
+        assert_bits_eq(&run(&q, 2), &one, &format!("whole padded copy {name}"));
+    }
+    assert!(taken >= 25, "only {taken} random cases took the banded forward");
 }
 
 #[test]
@@ -1157,6 +1230,8 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         (1, 9, 9, 16, 3, 8, [1, 2]),
         (1, 12, 10, 24, 2, 16, [2, 2]),
         (3, 7, 9, 8, 3, 40, [2, 2]),
+        (1, 6, 6, 64, 3, 128, [2, 2]),
+        (2, 1, 5, 8, 1, 16, [2, 2]),
     ]
     .into_iter()
     .enumerate()
@@ -1188,7 +1263,10 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         assert_close(&one, &expected, tol, tol, &format!("phases {name}"));
         assert_bits_eq(&run(&p, 2, KernelKind::Simd), &one, &format!("phases 2 threads {name}"));
         assert_close(&run(&p, 1, KernelKind::Scalar), &expected, tol, tol, &format!("phases scalar kernel {name}"));
+        // Switch 49 off: each phase's sub-filter built on its own, the same values.
         let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(49, 1);
+        assert_bits_eq(&run(&q, 2, KernelKind::Simd), &one, &format!("phase filters one by one {name}"));
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(35, 1);
         assert!(!dx_phases_applies(&q));
         assert_close(&run(&q, 1, KernelKind::Simd), &expected, tol, tol, &format!("scatter {name}"));
@@ -1251,6 +1329,127 @@ fn filter_grad_rows_matches_reference_and_the_gathered_transpose_on_one_and_two_
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(36, 1);
         assert!(!filter_grad_rows_applies(&q));
         assert_bits_eq(&run(&q, 1), &one, &format!("gathered transpose {name}"));
+    }
+}
+
+#[test]
+fn dx_direct_matches_reference_col2im_and_finite_differences_on_one_and_two_threads() {
+    // Switch 40: stride-1 dx of 1-3 input channels straight from dy and the
+    // filter. Kernels 1-5 (a 2x2 and a 5x3), dilation, every padding mode
+    // (explicit padding wider than the kernel: rows no tap reaches),
+    // widths that leave 1-3 pixels after the last block of 4, batch 1,
+    // output channels 4-20; the recycled dx arrives full of NaN.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, kh, kw, cout)) in [
+        (2, 32, 32, 3, 3, 3, 16),
+        (1, 9, 11, 3, 3, 3, 8),
+        (3, 7, 6, 1, 3, 3, 4),
+        (1, 13, 10, 2, 5, 3, 12),
+        (2, 5, 9, 3, 2, 2, 20),
+        (1, 8, 7, 1, 1, 1, 16),
+        (1, 12, 13, 3, 3, 3, 32),
+        (2, 6, 5, 2, 3, 3, 8),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, kh, kw, cout);
+        a.padding = [Padding::Same, Padding::Valid, Padding::Explicit([1, 2, 0, 3])][i % 3];
+        if i == 6 {
+            a.dilation = [2, 1];
+        }
+        if i == 7 {
+            a.padding = Padding::Explicit([4, 0, 0, 4]);
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        assert!(dx_direct::applies(&p), "case {i} should take dx_direct");
+        let d = data(&p, 1700 + i as u64);
+        let name = case_name(a);
+        let mut expected = vec![0.0; p.input_len()];
+        conv2d_backward_input_ref(&p, &d.dy, &d.w, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut dx = vec![f32::NAN; q.input_len()];
+                conv2d_backward_input(q, &d.dy, &d.w, &mut dx).unwrap();
+                dx
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * ((p.y.kernel * p.x.kernel * p.cout) as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("dx_direct {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("dx_direct 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(40, 1);
+        assert!(!dx_direct::applies(&q));
+        assert_close(&run(&q, 1), &expected, tol, tol, &format!("col2im (switch 40 off) {name}"));
+        let mut r = rng(1750 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.x.len());
+            let (mut xp, mut xm) = (d.x.clone(), d.x.clone());
+            xp[j] += h;
+            xm[j] -= h;
+            let num = (loss(&p, &xp, &d.w, &d.dy) - loss(&p, &xm, &d.w, &d.dy)) / (2.0 * h as f64);
+            assert!((num - one[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{j}] {} vs numeric {num} for {name}", one[j]);
+        }
+    }
+    // Not for 4+ input channels, strides, or output channels that leave a partial vector.
+    for (cin, cout, s) in [(4, 16, 1), (3, 16, 2), (3, 6, 1), (1, 1, 1)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, cin, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!dx_direct::applies(&conv(&a)), "cin {cin} cout {cout} stride {s}");
+    }
+}
+
+/// Strided layers' transposed filter gradient with the patches read in
+/// place as runs of pixels (switch 41): the same products in the same order
+/// as the packed patches (the padding's zero rows left out), so the same
+/// bits as the path it replaces (the driver's tiles, or with several
+/// chunks of 1,024+ pixels switch 37's panels), at 1 and 2 threads; the
+/// reference's values and central finite differences. Strides 2-3, one
+/// axis strided alone, dilation, every padding mode, a chunk ending in a
+/// partial K block, batch 1.
+#[test]
+fn filter_grad_runs_equal_packed_patches_reference_and_finite_differences() {
+    let cases = square_kernel_cases(&[
+        (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (3, 13, 11, 8, 3, 8, 2, 1, Padding::Valid),
+        (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
+        (6, 9, 9, 16, 3, 4, 2, 1, Padding::Explicit([0, 2, 2, 0])),
+        (1, 30, 30, 8, 3, 40, 2, 1, Padding::Same),
+    ]);
+    let mut cases = cases;
+    let mut a = Conv2dArgs::new(2, 11, 14, 16, 3, 3, 24);
+    a.stride = [1, 2];
+    a.padding = Padding::Same;
+    cases.push(a);
+    let takes = |p: &Conv2d| filter_grad_runs::applies(p) && !winograd_filter::applies(p) && p.cout <= 64 && p.out_pixels() >= p.patch_len();
+    check_filter_grad_switch(&cases, 1800, 41, ("patch runs in place", "packed patches", "take the patch runs"), takes);
+    for (i, a) in cases.iter().enumerate().take(4) {
+        let p = conv(a);
+        let d = data(&p, 1850 + i as u64);
+        let dw = filter_grad_on(&p, &d, 1);
+        let mut r = rng(1860 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.w.len());
+            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+            wp[j] += h;
+            wm[j] -= h;
+            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(a));
+        }
+    }
+    // Not for stride 1 or output channels that leave a partial row panel.
+    for (cout, s) in [(64, 1), (6, 2)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, 16, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!filter_grad_runs::applies(&conv(&a)), "cout {cout} stride {s}");
     }
 }
 

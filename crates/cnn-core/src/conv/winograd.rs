@@ -20,10 +20,9 @@
 //! Tiles are processed in blocks sized so that a block's V and M stay in
 //! L2; blocks are independent tasks (each output is written by one task).
 
-use super::SharedOut;
 use crate::error::{check_len, CoreError, Result};
 use crate::gemm::{drive, packed_len, small_k, Activation, Dense, Out, PackedB, Run, KC, NR};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
 use crate::tuning::Winograd;
@@ -475,7 +474,7 @@ impl TransformedFilter<'static> {
         // Not zero-filled first (a serial memset of 4-16 MB per call on
         // batch-1 deep layers): the loop below writes every element.
         let mut u: Vec<Vec<f32>> = (0..xis).map(|_| Vec::with_capacity(cin * cout)).collect();
-        let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
+        let ups: Vec<SharedMut> = u.iter_mut().map(|m| SharedMut::from_raw(m.as_mut_ptr())).collect();
         // SAFETY: each (ci, co) is written by one task, inside U[ξ]'s capacity.
         transform_filter::<W>(w, cin, cout, p.tuning.winograd_filter_blocks, &|xi, ci, co| ups[xi].at(ci * cout + co));
         for m in &mut u {
@@ -565,7 +564,7 @@ pub fn prepare_filter(p: &Conv2d, w: &[f32], variant: Variant, u: &mut [f32]) ->
     let (cin, cout) = (p.cin, p.cout);
     check_len(OP, "prepared filter", u.len(), prepared_len(cin, cout, variant))?;
     let one = packed_len(cin, cout);
-    let up = SharedOut(u.as_mut_ptr());
+    let up = SharedMut::new(u);
     let at = |xi: usize, ci: usize, co: usize| up.at(xi * one + (co / NR) * cin * NR + ci * NR + co % NR);
     // SAFETY: (xi, ci, co < cout) lies inside u; each is written by one task.
     match variant {
@@ -763,7 +762,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
     let tw = p.x.output.div_ceil(W::OUT);
     let total = tiles(p, W::OUT);
     let block = block_tiles(p, xis);
-    let yp = SharedOut(y.as_mut_ptr());
+    let yp = SharedMut::new(y);
     if phased(p, W::OUT, xis) {
         return run_phased::<W>(p, x, filter, st, yp, total, th, tw);
     }
@@ -778,7 +777,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
             for b in bs {
                 let (t0, t1) = range.tiles(b, total, blocks);
                 let nt = t1 - t0;
-                let vp = SharedOut(v.as_mut_ptr());
+                let vp = SharedMut::new(v);
                 for t in 0..nt {
                     // SAFETY: v holds α² * max_nt * cin floats, nt <= max_nt.
                     unsafe { transform_input::<W>(p, x, &zeros, t0 + t, th, tw, t, nt, vp) };
@@ -873,14 +872,14 @@ fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
 /// task in the same order as [`run`]'s, so results do not depend on the
 /// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: SharedOut, nt: usize, th: usize, tw: usize) {
+fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: SharedMut, nt: usize, th: usize, tw: usize) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     // V and M are not zero-filled first (a serial memset of up to 2 MB per
     // call): every element is written before it is read.
     let mut v: Vec<f32> = Vec::with_capacity(xis * nt * cin);
     let mut m: Vec<f32> = Vec::with_capacity(xis * nt * cout);
-    let vp = SharedOut(v.as_mut_ptr());
+    let vp = SharedMut::from_raw(v.as_mut_ptr());
     let tile_chunk = par::chunk_size(nt, (1usize << 12).div_ceil(xis * (cin + cout)).max(1));
     // SAFETY: each task writes its own tiles' slots of v.
     let zeros = vec![0.0f32; W::ALPHA * cin];
@@ -920,7 +919,7 @@ fn par_each(n: usize, chunk: usize, f: &(dyn Fn(usize) + Sync)) {
 /// `v` holds `α² * nt * cin` floats; no other task writes this slot.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)] // one copy per tiling for both drivers (wasm size)
-unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedOut) {
+unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedMut) {
     let (cin, a) = (p.cin, W::ALPHA);
     let xis = a * a;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
@@ -941,7 +940,7 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile:
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
     while c + 4 <= cin {
-        let vp = v.0;
+        let vp = v.at(0);
         input_tile::<W, F32x4>(
             |i| match offs[i] {
                 // SAFETY: o is a real pixel's offset and c + 4 <= cin.
@@ -962,7 +961,7 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile:
 /// compiled apart from the per-pixel path (one function held both and ran slower).
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn output_rows<W: Tiling>(p: &Conv2d, m: &[f32], img: usize, oy0: usize, ox0: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+unsafe fn output_rows<W: Tiling>(p: &Conv2d, m: &[f32], img: usize, oy0: usize, ox0: usize, slot: usize, nt: usize, st: Store, y: SharedMut) {
     let Store { bias, residual, act } = st;
     let (cout, o) = (p.cout, W::OUT);
     // M's tile: "row" i of the α x α tile is ξ = i * α + col, planes
@@ -1063,7 +1062,7 @@ unsafe fn output_rows_kind<W: Tiling, const BIAS: bool, const RELU: bool>(
     slot: usize,
     nt: usize,
     bias: &[f32],
-    y: SharedOut,
+    y: SharedMut,
 ) {
     debug_assert!(!BIAS || bias.len() >= p.cout);
     let (cout, o) = (p.cout, W::OUT);
@@ -1136,7 +1135,7 @@ unsafe fn output_rows_kind<W: Tiling, const BIAS: bool, const RELU: bool>(
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, st: Store, y: SharedMut) {
     let Store { bias, residual, act } = st;
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);

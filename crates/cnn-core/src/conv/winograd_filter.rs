@@ -30,10 +30,9 @@
 //!   `A^T = E_m^T`, `G = E_r`, `B^T = C^T` for any `m`, `r` over the same points.
 
 use super::winograd::{input_rows, separable, separable_groups, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, GROUPS, MAX_ALPHA, MAX_XI};
-use super::SharedOut;
 use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_adjacent__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
 use crate::tuning::Winograd;
@@ -286,7 +285,7 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
         // columns may hold anything (they only reach M's padding columns).
         par::with_scratch(xis * block * (cin + np * NR), |buf| {
             let (v, e) = buf.split_at_mut(xis * block * cin);
-            let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
+            let (vp, ep) = (SharedMut::new(v), SharedMut::new(e));
             let mut t0 = range.start;
             let mut first = true;
             while t0 < range.end {
@@ -297,7 +296,7 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
                 }
                 for xi in 0..xis {
                     // SAFETY: v and e hold the block's transforms; partial holds M.
-                    unsafe { gemm_xi(p, xi, nt, &v[..xis * nt * cin], e.as_ptr(), SharedOut(partial.as_mut_ptr()), !first) };
+                    unsafe { gemm_xi(p, xi, nt, &v[..xis * nt * cin], e.as_ptr(), SharedMut::new(partial), !first) };
                 }
                 first = false;
                 t0 += nt;
@@ -315,7 +314,7 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
 /// `e` holds `α² * np * nt * NR` floats in [`transform_tile`]'s layout
 /// ([`ELayout::of`] `p`);
 /// `m` holds `α² * cin * cout`, of which no other task writes M[ξ].
-unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m: SharedOut, accumulate: bool) {
+unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m: SharedMut, accumulate: bool) {
     let (cin, cout) = (p.cin, p.cout);
     let np = cout.div_ceil(NR);
     let layout = ELayout::of(p);
@@ -385,7 +384,7 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
     let per_tile = xis * (cin + np * NR);
     let pass = (max_floats / per_tile).clamp(1, total.max(1));
     let mut m = vec![0.0f32; xis * cin * cout];
-    let mp = SharedOut(m.as_mut_ptr());
+    let mp = SharedMut::new(&mut m);
     let mut buf = vec![0.0f32; pass * per_tile];
     let tile_chunk = par::chunk_size(pass, (1usize << 12).div_ceil(per_tile).max(1));
     let zeros = vec![0.0f32; (W::ALPHA * cin).max(W::M * cout)];
@@ -394,7 +393,7 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
     while t0 < total {
         let nt = pass.min(total - t0);
         let (v, e) = buf.split_at_mut(xis * nt * cin);
-        let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
+        let (vp, ep) = (SharedMut::new(v), SharedMut::new(e));
         // SAFETY: each task writes its own tiles' slots of v and e.
         par::for_each_chunk(nt, tile_chunk, |r| r.for_each(|t| unsafe { transform_tile::<W>(p, x, dy, zeros, t0 + t, th, tw, t, nt, vp, ep) }));
         let (v, e) = (&*v, &*e);
@@ -409,7 +408,7 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
 /// `dw[ky,kx,ci,co] = (A^T M[.][ci][co] A)[ky,kx]`, 4 output channels at once.
 fn output_transform<W: GradTiling>(p: &Conv2d, m: &[f32], dw: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
-    let dwp = SharedOut(dw.as_mut_ptr());
+    let dwp = SharedMut::new(dw);
     let at = |xi: usize, ci: usize, co: usize| (xi * cin + ci) * cout + co;
     par::for_each_chunk(cin, par::chunk_size(cin, 4), |cis| {
         for ci in cis {
@@ -433,7 +432,7 @@ fn output_transform<W: GradTiling>(p: &Conv2d, m: &[f32], dw: &mut [f32]) {
 /// (`Tuning::winograd_row_transforms`), compiled apart from the per-pixel path.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn grad_rows<W: GradTiling>(p: &Conv2d, dy: &[f32], zeros: &[f32], img: usize, ty: usize, tx: usize, slot: usize, nt: usize, e: SharedOut) {
+unsafe fn grad_rows<W: GradTiling>(p: &Conv2d, dy: &[f32], zeros: &[f32], img: usize, ty: usize, tx: usize, slot: usize, nt: usize, e: SharedMut) {
     let (cout, a, mm) = (p.cout, W::ALPHA, W::M);
     let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
     let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
@@ -473,8 +472,8 @@ unsafe fn transform_tile<W: GradTiling>(
     tw: usize,
     slot: usize,
     nt: usize,
-    v: SharedOut,
-    e: SharedOut,
+    v: SharedMut,
+    e: SharedMut,
 ) {
     let (cin, cout, a, mm) = (p.cin, p.cout, W::ALPHA, W::M);
     let xis = a * a;
@@ -498,7 +497,7 @@ unsafe fn transform_tile<W: GradTiling>(
         (i < mm * mm && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let vdst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
-    let vp = v.0;
+    let vp = v.at(0);
     let mut c = 0;
     while c + 4 <= cin {
         input_tile::<W, F32x4>(
@@ -514,7 +513,7 @@ unsafe fn transform_tile<W: GradTiling>(
     }
     let (layout, plane) = (ELayout::of(p), ELayout::plane(cout, nt));
     let edst = |xi: usize, c: usize| xi * plane + layout.at(cout, nt, slot, c);
-    let ep = e.0;
+    let ep = e.at(0);
     let mut c = 0;
     while c + 4 <= cout {
         grad_tile::<W, F32x4>(

@@ -58,7 +58,7 @@ pub fn kernel_for(k: usize) -> Option<FixedKernel> {
 /// rows (`ldc` apart) of `8 * panels` floats.
 #[inline(never)]
 pub unsafe fn f32_gemm_4x8_panels_fixed__simd128<const K: usize>(a: *const f32, b: *const f32, panel_step: usize, panels: usize, c: *mut f32, ldc: usize) {
-    debug_assert!(K > 0 && panel_step >= K * NR);
+    debug_assert!(K > 0 && (panels <= 1 || panel_step >= K * NR));
     panels_4x8(panels, c, ldc, false, |acc, j| {
         let pb = b.add(j * panel_step);
         // `add`, not `wrapping_add`: in-bounds offsets, which LLVM can fold

@@ -15,7 +15,7 @@ pub mod fixed;
 pub mod kernel;
 
 use crate::error::{check_len, numel, CoreError, Result};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::tuning::Tuning;
 pub use kernel::Seg;
 use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128_ldb, Tile};
@@ -267,18 +267,15 @@ impl<T: PanelSource> PanelSourceDyn for T {
 /// Where the result goes: `c[i * ldc + j]` for `i < m`, `j < n`.
 #[derive(Clone, Copy)]
 pub struct Out {
-    ptr: *mut f32,
+    /// Tasks write disjoint tiles of C through it.
+    ptr: SharedMut,
     pub ldc: usize,
 }
-
-// Tasks write disjoint tiles of C; the pointer is shared only for that.
-unsafe impl Send for Out {}
-unsafe impl Sync for Out {}
 
 impl Out {
     pub fn new(c: &mut [f32], m: usize, n: usize, ldc: usize) -> Out {
         assert!(m == 0 || n == 0 || c.len() >= (m - 1) * ldc + n, "gemm output too small");
-        Out { ptr: c.as_mut_ptr(), ldc }
+        Out { ptr: SharedMut::new(c), ldc }
     }
 
     /// An output at `ptr` with rows `ldc` floats apart, for memory that is
@@ -288,13 +285,13 @@ impl Out {
     /// Every element the GEMM writes (`ptr + i * ldc + j`) must be valid
     /// for writes while the `Out` is used.
     pub unsafe fn from_raw(ptr: *mut f32, ldc: usize) -> Out {
-        Out { ptr, ldc }
+        Out { ptr: SharedMut::from_raw(ptr), ldc }
     }
 
     /// Pointer to element `(i, j)`. Callers stay inside the extent checked
     /// by [`Out::new`].
     fn at(&self, i: usize, j: usize) -> *mut f32 {
-        self.ptr.wrapping_add(i * self.ldc + j)
+        self.ptr.at(i * self.ldc + j)
     }
 }
 

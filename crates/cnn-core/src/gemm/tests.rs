@@ -220,6 +220,48 @@ fn small_k_panels_equal_tile_calls_and_reference() {
     }
 }
 
+/// `f32_gemm_4x8_runs_packed__simd128` against a triple loop summing the
+/// same products in the same order: runs of 0-9 rows at scattered offsets
+/// of B (`ldb` > 8), 1-3 panels, from zero and from C.
+#[test]
+fn runs_packed_kernel_matches_triple_loop() {
+    use kernel::{f32_gemm_4x8_runs_packed__simd128, RunB};
+    let mut r = rng(41);
+    for seed in 0..40u64 {
+        let panels = r.random_range(1..4);
+        let ldb = NR * panels + r.random_range(0..9);
+        let b = rand_vec(&mut r, 64 * ldb + NR * panels);
+        let mut runs = vec![];
+        let mut ka = 0;
+        for _ in 0..r.random_range(0..6) {
+            let len = r.random_range(0..10);
+            runs.push(RunB { a: ka, b: r.random_range(0..64 - len) * ldb, len });
+            ka += len + r.random_range(0..3);
+        }
+        let a = rand_vec(&mut r, (ka + 1) * MR);
+        let ldc = NR * panels + 3;
+        let c0 = rand_vec(&mut r, MR * ldc);
+        let load_c = seed % 2 == 1;
+        let mut c = c0.clone();
+        // SAFETY: every run's rows lie inside a (ka rows of MR) and b (64 rows of ldb); c holds 4 rows of ldc.
+        unsafe { f32_gemm_4x8_runs_packed__simd128(a.as_ptr(), &runs, b.as_ptr(), ldb, NR, panels, c.as_mut_ptr(), ldc, load_c) };
+        let mut expected = c0.clone();
+        let terms: usize = runs.iter().map(|r| r.len).sum();
+        for row in 0..MR {
+            for j in 0..NR * panels {
+                let mut acc = if load_c { c0[row * ldc + j] } else { 0.0f32 };
+                for run in &runs {
+                    for i in 0..run.len {
+                        acc += a[(run.a + i) * MR + row] * b[run.b + i * ldb + j];
+                    }
+                }
+                expected[row * ldc + j] = acc;
+            }
+        }
+        assert_kernel_eq(&c, &expected, terms.max(1), &format!("runs kernel seed {seed} panels {panels} runs {runs:?} load_c {load_c}"));
+    }
+}
+
 /// The fixed-K kernels (`Tuning::small_k_fixed`, switch 44) against the
 /// general panels kernel they replace, bit for bit (the same multiply-adds
 /// in the same order), and against a triple loop: every K that has one,
