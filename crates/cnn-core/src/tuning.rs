@@ -208,6 +208,17 @@ pub struct Tuning {
     /// (`conv::filter_grad_runs`, `f32_gemm_4x8_runs_packed__simd128`),
     /// instead of packing them (`im2col::pack_patches_b`).
     pub filter_grad_runs: bool,
+    /// Switch 42. The short-patch forward (`conv::short_patch_forward`)
+    /// runs row panels of 4 pixels of one output row, whose windows are 3
+    /// (RGB at stride 1) or 1 float apart, on a kernel with one A pointer
+    /// (`f32_gemm_4x8_panels_segs_rowstep__simd128`) instead of four.
+    /// Measured A/B (`benches/tuning.mjs --switch 42 --op fwd`, 1 thread,
+    /// load 5.4-5.8, ms four pointers / one, 4 samples each): 8x112x112x3->32
+    /// 7.47-7.72 / 6.91-7.04 and 5.50-6.61 / 4.98-5.87; 1x224x224x3->64
+    /// 7.30-8.15 / 6.58-7.65; 64x28x28x1->16 0.91-1.01 / 0.85-0.96;
+    /// 64x32x32x3->16 is bimodal in both (2.0-2.6 or 2.9-4.2 ms per sample),
+    /// fastest samples 2.26 / 2.03.
+    pub short_patch_rowstep: bool,
 }
 
 impl Tuning {
@@ -253,10 +264,11 @@ impl Tuning {
         winograd_grouped_transforms: true,
         dx_direct: true,
         filter_grad_runs: true,
+        short_patch_rowstep: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 42;
+    pub const SWITCHES: usize = 43;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -317,6 +329,7 @@ impl Tuning {
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             40 => self.dx_direct = flag(d.dx_direct),
             41 => self.filter_grad_runs = flag(d.filter_grad_runs),
+            42 => self.short_patch_rowstep = flag(d.short_patch_rowstep),
             _ => {}
         }
         self
@@ -363,6 +376,7 @@ mod tests {
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
         assert!(!d.with_switch(40, 1).dx_direct);
         assert!(!d.with_switch(41, 1).filter_grad_runs);
+        assert!(!d.with_switch(42, 1).short_patch_rowstep);
         let unassigned = |i: usize| i == 19 || i == 27;
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {

@@ -184,7 +184,7 @@ const FORWARD_PATCH_BLOCK: usize = 256;
 /// False (nothing written) when the padding cannot be written out with the
 /// same output size.
 fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> bool {
-    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, Tile};
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, f32_gemm_4x8_panels_segs_rowstep__simd128, Tile};
     use crate::gemm::{Seg, MR, NR};
     let padded = padded_input(p, x);
     let (q, xq) = match &padded {
@@ -198,6 +198,8 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
     let row_len = q.x.input * cin;
     let ky_step = q.y.dilation * row_len;
     let panels = cout / NR;
+    // Floats between the windows of consecutive pixels of an output row.
+    let (rowstep, win_step) = (q.tuning.short_patch_rowstep, q.x.stride * cin);
     let yp = SharedOut(y.as_mut_ptr());
     // Several blocks per task (about 32 tasks): one claim and one segment
     // list per chunk, not per 256-pixel block.
@@ -239,8 +241,15 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
                 // (bounds-checked slices); the packed filter has `panels` full
                 // panels of k rows; y's rows m0+r0.. belong to this block only.
                 unsafe {
-                    if mr == MR {
-                        f32_gemm_4x8_panels_segs__simd128(&segs, packed.panel(0, 0), packed.ldb(), packed.panel_step(), panels, c, cout);
+                    // The 4 windows `stride * cin` floats apart (one output row): one A pointer.
+                    let rows_even = rowstep && mr == MR && (1..MR).all(|r| base[r] == base[0] + r * win_step);
+                    let (b, ldb, step) = (packed.panel(0, 0), packed.ldb(), packed.panel_step());
+                    if rows_even && win_step == 3 {
+                        f32_gemm_4x8_panels_segs_rowstep__simd128::<3>(&segs, b, ldb, step, panels, c, cout);
+                    } else if rows_even && win_step == 1 {
+                        f32_gemm_4x8_panels_segs_rowstep__simd128::<1>(&segs, b, ldb, step, panels, c, cout);
+                    } else if mr == MR {
+                        f32_gemm_4x8_panels_segs__simd128(&segs, b, ldb, step, panels, c, cout);
                     } else {
                         for j in 0..panels {
                             let t = Tile { c: c.add(j * NR), ldc: cout, mr, nr: NR };
