@@ -341,12 +341,9 @@ pub unsafe fn f32_gemm_4x8_panels_strided__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        rank1_updates_4x8(&mut acc, a, a_stride, b.add(j * panel_step), ldb, k);
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    panel_tiles_4x8(c, ldc, panels, load_c, |acc, j| {
+        rank1_updates_4x8(acc, a, a_stride, b.add(j * panel_step), ldb, k);
+    });
 }
 
 /// `C[0..4, 0..8 * panels] = A * B` for `MR` rows of A given as segments
@@ -384,15 +381,12 @@ pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
+    panel_tiles_4x8(c, ldc, panels, load_c, |acc, j| {
         let mut pb = b.add(j * panel_step);
         for seg in segs {
-            pb = rank1_updates_4x8(&mut acc, seg.a, seg.stride, pb, ldb, seg.len);
+            pb = rank1_updates_4x8(acc, seg.a, seg.stride, pb, ldb, seg.len);
         }
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    });
 }
 
 /// [`f32_gemm_4x8_panels_segs__simd128`] for segments whose rows are
@@ -442,6 +436,24 @@ pub unsafe fn f32_gemm_4x8_panels_segs_rowstep__simd128<const RS: usize>(
                 pb = pb.add(ldb);
             }
         }
+        store_tile_4x8(&acc, dst, ldc);
+    }
+}
+
+/// The frame of the panels kernels: for each of `panels` 8-column panels
+/// of a 4-row C (panel `j` at `c + j * NR`, rows `ldc` apart), the tile's
+/// accumulators from C (`load_c`) or zero, `products(acc, j)`, and the
+/// store.
+///
+/// # Safety
+/// C holds 4 rows (`ldc` apart) of `8 * panels` floats; `products` keeps
+/// its own kernel's contract.
+#[inline(always)]
+unsafe fn panel_tiles_4x8(c: *mut f32, ldc: usize, panels: usize, load_c: bool, mut products: impl FnMut(&mut [F32x4; 8], usize)) {
+    for j in 0..panels {
+        let dst = c.add(j * NR);
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
+        products(&mut acc, j);
         store_tile_4x8(&acc, dst, ldc);
     }
 }
@@ -519,12 +531,7 @@ pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
-        rank1_updates_4x8_packed(&mut acc, a, b.add(j * panel_step), ldb, k);
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    panel_tiles_4x8(c, ldc, panels, load_c, |acc, j| rank1_updates_4x8_packed(acc, a, b.add(j * panel_step), ldb, k));
 }
 
 /// A stretch of K for [`f32_gemm_4x8_runs_packed__simd128`]: rows
@@ -567,15 +574,12 @@ pub unsafe fn f32_gemm_4x8_runs_packed__simd128(
     ldc: usize,
     load_c: bool,
 ) {
-    for j in 0..panels {
-        let dst = c.add(j * NR);
-        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
+    panel_tiles_4x8(c, ldc, panels, load_c, |acc, j| {
         let pb = b.add(j * panel_step);
         for r in runs {
-            rank1_updates_4x8_packed(&mut acc, a.add(r.a * MR), pb.add(r.b), ldb, r.len);
+            rank1_updates_4x8_packed(acc, a.add(r.a * MR), pb.add(r.b), ldb, r.len);
         }
-        store_tile_4x8(&acc, dst, ldc);
-    }
+    });
 }
 
 /// Scalar twin of [`f32_gemm_4x8__simd128_ldb`]: same contract, plain loops.
