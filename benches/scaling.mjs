@@ -17,13 +17,13 @@
 // Training instead: the seed's CIFAR CNN (batch 64, Adam) on one 2-thread core, `--steps` steps at 2
 // threads and the same steps run serially (setRunSerially, the 1-thread code path) alternating round
 // by round, per kernel call site (ms per step) and the time outside kernels, with each round's
-// 2t/1t ratio; beside it, the host's own 2-worker scaling in the same rounds (a register-only loop
-// and a 32 MB streaming loop on two worker_threads vs one), to tell our losses from the host's.
+// 2t/1t ratio; beside it, the host's own 2-worker scaling in the same rounds (a register-only loop,
+// a 32 MB streaming loop and 256^3 wasm SIMD matMuls on two worker_threads vs one), to tell our losses from the host's.
 //   node benches/scaling.mjs --host [--rounds 7]: the host's 2-worker scaling alone.
 //   node benches/scaling.mjs --conv [--op fwd,bwd,dx,dw] [--shape n,h,w,cin,cout,stride ...] [--rounds 15] [--switch N --values a,b]
 // Per convolution (benches/conv.mjs's eight shapes by default): each op on one 2-thread core at 2
 // threads and run serially, alternating call by call; medians and the fastest rounds of each, their
-// ratio, and the host's compute probe in the same rounds.
+// ratio, and the host's compute and SIMD probes in the same rounds.
 import { loadCore } from 'cnn-worker';
 import { parseArgs } from 'node:util';
 import { randomiseBatchNorms } from './random-bn.mjs';
@@ -216,14 +216,26 @@ process.exit(0);
 
 /**
  * The host's own 2-worker scaling: `work` ms-sized items of a register-only
- * loop ('compute') and of a loop streaming 2 x 32 MB ('memory'), run on one
- * worker_thread and on two at once; returns a function that times one
- * 1-vs-2 pair of `kind` and gives 2 * t1 / t2 (2.0 = perfect).
+ * loop ('compute'), of a loop streaming 2 x 32 MB ('memory') and of 16
+ * 256x256x256 matMuls of this build's wasm SIMD GEMM ('simd': each worker
+ * its own single-threaded core, no shared memory and no thread pool, so
+ * only the host's cores run them), on one worker_thread and on two at
+ * once; returns a function that times one 1-vs-2 pair of `kind` and gives
+ * 2 * t1 / t2 (2.0 = perfect). 'simd' is the ceiling our kernels can reach
+ * on this host: vector units, their clock under load and the caches of
+ * two busy vCPUs, which the scalar 'compute' loop does not see.
  */
 async function hostProbe() {
   const { Worker } = await import('node:worker_threads');
   const src = `
-    const { parentPort } = require('node:worker_threads');
+    const { parentPort, workerData } = require('node:worker_threads');
+    const simd = import(workerData.core).then(async ({ loadCore }) => {
+      const core = await loadCore({ flavor: 'single' });
+      const d = 256;
+      const rnd = () => Float32Array.from({ length: d * d }, () => Math.random() * 2 - 1);
+      const a = core.upload(rnd()), b = core.upload(rnd()), c = core.alloc(d * d);
+      return () => { for (let r = 0; r < 16; r++) core.raw.matMul(a, b, c, d, d, d, false, false); };
+    });
     const n = 8 << 20;
     const a = new Float32Array(n).map((_, i) => i % 7), b = new Float32Array(n);
     const work = {
@@ -238,10 +250,10 @@ async function hostProbe() {
         return s;
       },
     };
-    parentPort.on('message', (k) => { work[k](); parentPort.postMessage(0); });`;
-  const ws = [0, 1].map(() => new Worker(src, { eval: true }));
+    parentPort.on('message', async (k) => { if (k === 'simd') (await simd)(); else work[k](); parentPort.postMessage(0); });`;
+  const ws = [0, 1].map(() => new Worker(src, { eval: true, workerData: { core: import.meta.resolve('cnn-worker') } }));
   const run = (k, kind) => Promise.all(ws.slice(0, k).map((w) => new Promise((res) => { w.once('message', res); w.postMessage(kind); })));
-  for (const kind of ['compute', 'memory']) { await run(2, kind); await run(1, kind); }
+  for (const kind of ['compute', 'memory', 'simd']) { await run(2, kind); await run(1, kind); }
   const fastest = { 1: {}, 2: {} };
   const pair = async (kind) => {
     let t0 = performance.now();
@@ -262,7 +274,7 @@ async function hostProbe() {
 
 async function hostScaling(rounds) {
   const pair = await hostProbe();
-  const r = { compute: [], memory: [] };
+  const r = { compute: [], memory: [], simd: [] };
   for (let i = 0; i < rounds; i++) for (const k of Object.keys(r)) r[k].push(await pair(k));
   pair.close();
   const os = await import('node:os');
@@ -293,7 +305,7 @@ async function trainScaling() {
   // Contenders: [label, serial, switch value or null].
   const contenders = [['1t', true, null], ...(sw === null ? [['2t', false, null]] : args.values.split(',').map((v) => [`2t [${v}]`, false, Number(v)]))];
   const probe = await hostProbe();
-  const host = { compute: [], memory: [] };
+  const host = { compute: [], memory: [], simd: [] };
   const wall = contenders.map(() => []);
   const sites = contenders.map(() => new Map());
   const rounds = Number(args.rounds);
@@ -322,7 +334,8 @@ async function trainScaling() {
     const per = wall[0].map((t, r) => t / wall[ci][r]);
     console.log(`${contenders[ci][0]} / 1t per round: ${per.map((q) => q.toFixed(2)).join(' ')}, median ${median(per).toFixed(2)}; img/s ${((1000 * B) / w[0]).toFixed(0)} / ${((1000 * B) / w[ci]).toFixed(0)}; fastest rounds ${best[0].toFixed(1)} / ${best[ci].toFixed(1)} ms = ${(best[0] / best[ci]).toFixed(2)}`);
   }
-  console.log(`host in the same rounds, 2 workers / 1: compute ${host.compute.map((q) => q.toFixed(2)).join(' ')} (median ${median(host.compute).toFixed(2)}), memory ${host.memory.map((q) => q.toFixed(2)).join(' ')} (median ${median(host.memory).toFixed(2)}); fastest rounds compute ${probe.best('compute').toFixed(2)}, memory ${probe.best('memory').toFixed(2)}`);
+  const hostLine = (k) => `${k} ${host[k].map((q) => q.toFixed(2)).join(' ')} (median ${median(host[k]).toFixed(2)}, fastest rounds ${probe.best(k).toFixed(2)})`;
+  console.log(`host in the same rounds, 2 workers / 1: ${Object.keys(host).map(hostLine).join('; ')}`);
   const keys = [...sites[0].keys()];
   const rows = keys.map((k) => {
     const t = contenders.map((_, ci) => median(sites[ci].get(k)?.ms ?? [NaN]));
@@ -350,7 +363,7 @@ async function convScaling() {
   const sw = args.switch === undefined ? null : Number(args.switch);
   const contenders = [['1t', true, null], ...(sw === null ? [['2t', false, null]] : args.values.split(',').map((v) => [`2t [${v}]`, false, Number(v)]))];
   const probe = await hostProbe();
-  const host = [];
+  const host = { compute: [], simd: [] };
   const rnd = (len) => Float32Array.from({ length: len }, () => Math.random() * 2 - 1);
   console.log(`# conv2d 3x3 SAME, one 2-thread core at 2 threads and run serially (1t), alternating; ${args.rounds} rounds; load ${load0.toFixed(2)}`);
   console.log(`${'shape'.padEnd(22)} ${'op'.padEnd(3)} ${contenders.map(([l]) => `${l} med/min ms`.padStart(18)).join(' ')}  ${contenders.slice(1).map(([l]) => `${l}/1t med min`.padStart(18)).join(' ')}`);
@@ -377,12 +390,13 @@ async function convScaling() {
       const min = samples.map((a) => Math.min(...a));
       const name = `${n}x${h}x${w}x${cin}->${cout}${st > 1 ? ` s${st}` : ''}`;
       console.log(`${name.padEnd(22)} ${op.padEnd(3)} ${med.map((m, i) => `${m.toFixed(2)}/${min[i].toFixed(2)}`.padStart(18)).join(' ')}  ${med.slice(1).map((m, i) => `${(med[0] / m).toFixed(2)} ${(min[0] / min[i + 1]).toFixed(2)}`.padStart(18)).join(' ')}`);
-      host.push(await probe('compute'));
+      for (const k of Object.keys(host)) host[k].push(await probe(k));
     }
     [x, f, dy, y, dx, dw].forEach((b) => core.free(b));
   }
   probe.close();
-  console.log(`host compute probe between ops, 2 workers / 1: ${host.map((q) => q.toFixed(2)).join(' ')} (median ${median(host).toFixed(2)}, fastest ${probe.best('compute').toFixed(2)}); load ${os.loadavg()[0].toFixed(2)}`);
+  const hostLine = (k) => `${k} ${host[k].map((q) => q.toFixed(2)).join(' ')} (median ${median(host[k]).toFixed(2)}, fastest ${probe.best(k).toFixed(2)})`;
+  console.log(`host probes between ops, 2 workers / 1: ${Object.keys(host).map(hostLine).join('; ')}; load ${os.loadavg()[0].toFixed(2)}`);
 }
 
 /**

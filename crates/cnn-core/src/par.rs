@@ -341,7 +341,7 @@ fn for_each_out_chunk_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, 
         return;
     }
     let len = out.len();
-    let base = SharedMut(out.as_mut_ptr());
+    let base = SharedMut::new(out);
     run_indexed(len.div_ceil(piece), &|i| {
         let start = i * piece;
         // SAFETY: the pieces of `out` are disjoint and each index runs once.
@@ -350,18 +350,54 @@ fn for_each_out_chunk_dyn(out: &mut [f32], item_len: usize, chunk_items: usize, 
     });
 }
 
-/// A pointer into a buffer whose disjoint pieces parallel tasks write.
+/// A raw pointer to one `f32` buffer that the tasks of a parallel loop
+/// share, each writing its own disjoint part (rows of an output, one
+/// partial per chunk, one tile's slots of a transform buffer). Rust cannot
+/// split such a buffer into `&mut` slices when the parts are strided or
+/// are only known inside the task, so the tasks get this pointer instead;
+/// it is `Send` and `Sync` so closures holding it can go to the thread pool.
+/// The one such wrapper of the crate: every kernel's parallel driver uses
+/// it (and `gemm::Out` holds one), so the unsafe `Send`/`Sync` promise is
+/// made once, here.
+///
+/// Making one or calling [`SharedMut::at`] is safe; writing through the
+/// result is `unsafe`, and the writer promises that no other task reads
+/// or writes the same elements during the loop.
 #[derive(Clone, Copy)]
-struct SharedMut(*mut f32);
-// SAFETY: only used to hand disjoint pieces of one buffer to tasks.
+pub struct SharedMut(*mut f32);
+// SAFETY: the pointer is only dereferenced by callers who promise that
+// tasks touch disjoint elements (see the type's documentation).
 unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
 impl SharedMut {
+    /// Shares `buf`. The borrow ends here: the caller keeps `buf` alive and
+    /// unread by others while tasks write through the pointer.
+    pub fn new(buf: &mut [f32]) -> SharedMut {
+        SharedMut(buf.as_mut_ptr())
+    }
+
+    /// Shares memory that is not a slice yet (a vector's spare capacity that
+    /// the tasks fill before its length is set).
+    pub fn from_raw(ptr: *mut f32) -> SharedMut {
+        SharedMut(ptr)
+    }
+
+    /// Pointer to element `i` (computed with `wrapping_add`, so making it
+    /// is safe; only writing through it needs `i` in bounds).
+    #[inline(always)]
+    pub fn at(self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+
+    /// Elements `start..start + len` as a slice.
+    ///
     /// # Safety
-    /// `start..start + len` is inside the buffer and no other live slice overlaps it.
+    /// `start..start + len` is inside the buffer and no other live slice or
+    /// task's writes overlap it while the result lives.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
+    #[inline(always)]
+    pub unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
         core::slice::from_raw_parts_mut(self.0.add(start), len)
     }
 }
@@ -389,7 +425,7 @@ fn reduce_chunks_dyn(n: usize, chunk: usize, out: &mut [f32], f: &(dyn Fn(Range<
         return;
     }
     let mut partials = vec![0.0f32; len * ranges.len()];
-    let base = SharedMut(partials.as_mut_ptr());
+    let base = SharedMut::new(&mut partials);
     // SAFETY: partial i is the i-th `len`-float block, written by index i only.
     run_indexed(ranges.len(), &|i| f(ranges[i].clone(), unsafe { base.slice(i * len, len) }));
     sum_partials(&partials, out);
@@ -449,7 +485,7 @@ fn for_each_out_chunks_dyn<const N: usize>(outs: [&mut [f32]; N], chunk: usize, 
         f(0, outs);
         return;
     }
-    let bases: [SharedMut; N] = std::array::from_fn(|i| SharedMut(outs[i].as_mut_ptr()));
+    let bases: [SharedMut; N] = std::array::from_fn(|i| SharedMut::from_raw(outs[i].as_mut_ptr()));
     run_indexed(len.div_ceil(chunk), &|i| {
         let start = i * chunk;
         // SAFETY: the pieces at `start` of the N buffers belong to index i only.
@@ -486,7 +522,7 @@ fn for_each_out_chunk_reduce_dyn(out: &mut [f32], item_len: usize, chunk_items: 
     let plen = len.max(1);
     let olen = out.len();
     let mut partials = vec![0.0f32; plen * olen.div_ceil(piece)];
-    let (ob, pb) = (SharedMut(out.as_mut_ptr()), SharedMut(partials.as_mut_ptr()));
+    let (ob, pb) = (SharedMut::new(out), SharedMut::new(&mut partials));
     run_indexed(olen.div_ceil(piece), &|i| {
         let start = i * piece;
         // SAFETY: piece i of `out` and partial i are disjoint from every other index's.

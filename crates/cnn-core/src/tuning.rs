@@ -219,6 +219,45 @@ pub struct Tuning {
     /// 64x32x32x3->16 is bimodal in both (2.0-2.6 or 2.9-4.2 ms per sample),
     /// fastest samples 2.26 / 2.03.
     pub short_patch_rowstep: bool,
+    // Switch 43 is not assigned.
+    /// Switch 44. Winograd's short GEMMs (`gemm::small_k`) with K = 8, 16,
+    /// 32 or 64, a contiguous A and a packed B run a kernel with K fixed at
+    /// compile time (`gemm::fixed::f32_gemm_4x8_panels_fixed__simd128`:
+    /// one A pointer, constant offsets, the K loop unrolled) instead of
+    /// the general panels kernel (the same bits).
+    pub small_k_fixed: bool,
+    // Switch 45 is not assigned.
+    /// Switch 46. The Winograd filter gradient stores the transformed
+    /// output gradients `E[ξ]` row-major (`[tiles, cout]`, when `cout` is a
+    /// multiple of 8) and its α² GEMMs read them in place
+    /// (`conv::winograd_filter::ELayout::Rows`), instead of in the
+    /// micro-kernel's 8-column panels (the same bits).
+    pub winograd_filter_e_rows: bool,
+    /// Switch 47. With switch 38, Winograd's forward output transform
+    /// with a bias, ReLU or both and no residual runs a version compiled
+    /// for that epilogue
+    /// (`conv::winograd::output_rows_kind`) instead of the general one that
+    /// checks both for every stored vector (the same bits).
+    pub winograd_output_kinds: bool,
+    /// Switch 48. The short-patch forward of padded first layers
+    /// (`conv::short_patch_forward_bands`) has each task pad only the input
+    /// rows of its own band of output rows, in its thread's scratch,
+    /// instead of writing the whole padded input (`conv::padded_input`, a
+    /// zero-filled allocation on the calling thread) before the parallel
+    /// loop.
+    pub forward_pads_per_task: bool,
+    /// Switch 49. The strided input gradient by phases (`conv::dx_by_phases`)
+    /// builds all its phases' transposed sub-filters in one buffer with the
+    /// vector transposes split over the thread pool (`conv::transpose_taps`)
+    /// instead of one zero-filled buffer per phase filled by scalar copies
+    /// on the calling thread.
+    pub dx_phase_filters_at_once: bool,
+    /// Switch 50. The transposed filter gradients (`dW^T = dy^T P`: the
+    /// first layers' short patch and `cin % 8 == 0`, `cout <= 64`) turn
+    /// `dW^T` into `dW` by vector transposes split over the thread pool
+    /// (`conv::untranspose_filter_grad`) instead of a scalar loop on the
+    /// calling thread.
+    pub filter_grad_untranspose_vector: bool,
 }
 
 impl Tuning {
@@ -265,10 +304,16 @@ impl Tuning {
         dx_direct: true,
         filter_grad_runs: true,
         short_patch_rowstep: true,
+        small_k_fixed: true,
+        winograd_filter_e_rows: true,
+        winograd_output_kinds: true,
+        forward_pads_per_task: true,
+        dx_phase_filters_at_once: true,
+        filter_grad_untranspose_vector: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 43;
+    pub const SWITCHES: usize = 51;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -330,6 +375,12 @@ impl Tuning {
             40 => self.dx_direct = flag(d.dx_direct),
             41 => self.filter_grad_runs = flag(d.filter_grad_runs),
             42 => self.short_patch_rowstep = flag(d.short_patch_rowstep),
+            44 => self.small_k_fixed = flag(d.small_k_fixed),
+            46 => self.winograd_filter_e_rows = flag(d.winograd_filter_e_rows),
+            47 => self.winograd_output_kinds = flag(d.winograd_output_kinds),
+            48 => self.forward_pads_per_task = flag(d.forward_pads_per_task),
+            49 => self.dx_phase_filters_at_once = flag(d.dx_phase_filters_at_once),
+            50 => self.filter_grad_untranspose_vector = flag(d.filter_grad_untranspose_vector),
             _ => {}
         }
         self
@@ -377,7 +428,13 @@ mod tests {
         assert!(!d.with_switch(40, 1).dx_direct);
         assert!(!d.with_switch(41, 1).filter_grad_runs);
         assert!(!d.with_switch(42, 1).short_patch_rowstep);
-        let unassigned = |i: usize| i == 19 || i == 27;
+        assert!(!d.with_switch(44, 1).small_k_fixed);
+        assert!(!d.with_switch(46, 1).winograd_filter_e_rows);
+        assert!(!d.with_switch(47, 1).winograd_output_kinds);
+        assert!(!d.with_switch(48, 1).forward_pads_per_task);
+        assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
+        assert!(!d.with_switch(50, 1).filter_grad_untranspose_vector);
+        let unassigned = |i: usize| matches!(i, 19 | 27 | 43 | 45);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

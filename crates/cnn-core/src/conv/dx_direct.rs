@@ -26,8 +26,8 @@
 //! `grads/conv.ts` `filterGrads`), but `conv2dBackpropInput` and the
 //! transposed convolution of few channels do.
 
-use super::SharedOut;
 use crate::par;
+use crate::par::SharedMut;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
 
@@ -63,7 +63,7 @@ fn rows<const C: usize>(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32]) {
     let (kh, kw) = (p.y.kernel, p.x.kernel);
     assert!(dy.len() == p.n * oh * ow * cout && w.len() == kh * kw * C * cout && dx.len() == p.n * ih * iw * C);
     let zeros = vec![0.0f32; cout];
-    let dxp = SharedOut(dx.as_mut_ptr());
+    let dxp = SharedMut::new(dx);
     let rows = p.n * ih;
     par::for_each_chunk(rows, par::chunk_size(rows, 1), |range| {
         // (ky, oy) of the taps whose dy row exists, for this dx row.

@@ -21,10 +21,10 @@
 //! 64 channels), which the same-process samples of the runs path show as
 //! bimodal (2.3-2.4 or 3.7-4.1 ms on 64x8x8x64).
 
-use super::SharedOut;
 use crate::gemm::kernel::{f32_gemm_4x8_runs_packed__simd128, RunB};
 use crate::gemm::{KC, KC_LONG, MR, NR};
 use crate::par;
+use crate::par::SharedMut;
 use crate::shape::Conv2d;
 use core::ops::Range;
 
@@ -70,7 +70,7 @@ pub(crate) fn filter_grad_runs(p: &Conv2d, x: &[f32], dy: &[f32], range: Range<u
     }
     let row_panels = cout / MR;
     let ldb = p.x.stride * cin;
-    let o = SharedOut(out.as_mut_ptr());
+    let o = SharedMut::new(out);
     let tasks = taps * row_panels;
     par::for_each_chunk(tasks, par::chunk_size(tasks, 1), |ts| {
         for t in ts {

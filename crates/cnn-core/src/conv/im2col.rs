@@ -6,6 +6,7 @@
 //! the transpose and gathers it into the GEMM's scratch instead.
 
 use crate::gemm::{PanelSource, RowScratch, RowSource, Seg, KC, MR};
+use crate::par::SharedMut;
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
 
@@ -424,7 +425,7 @@ pub fn pack_patches_b(p: &Conv2d, x: &[f32], m0: usize, len: usize) -> crate::ge
     let panels = k / NR;
     let total = panels * len * NR;
     let mut data: Vec<f32> = Vec::with_capacity(total);
-    let out = super::SharedOut(data.as_mut_ptr());
+    let out = SharedMut::from_raw(data.as_mut_ptr());
     let block = 64usize;
     let zero = F32x4::zero();
     crate::par::for_each_chunk(len.div_ceil(block), if total >= 1 << 16 { 1 } else { usize::MAX }, |blocks| {

@@ -28,8 +28,8 @@ pub mod winograd;
 pub mod winograd_filter;
 
 use crate::error::{check_len, CoreError, Result};
-use crate::gemm::{drive, Activation, Dense, Out, PackedB, RowSource, Run};
-use crate::par;
+use crate::gemm::{drive, Activation, Dense, Out, PackedB, RowSource, Run, Seg};
+use crate::par::{self, SharedMut};
 use crate::shape::{Conv2d, Conv2dArgs, Padding};
 use crate::simd::F32x4;
 use im2col::{GradT, Patches, PatchesB, PatchesT};
@@ -171,10 +171,10 @@ fn short_patch_forward_applies(p: &Conv2d) -> bool {
 const FORWARD_PATCH_BLOCK: usize = 256;
 
 /// The forward pass of a short-patch layer on the input with its padding
-/// written out ([`padded_input`]: every window then lies inside its
-/// image): each row panel's patch rows are one segment per kernel row
-/// (`kw * cin` contiguous values) pointing into that input, and one
-/// micro-kernel call computes all the filter's column panels
+/// written out (every window then lies inside its image): each row
+/// panel's patch rows are one segment per kernel row (`kw * cin`
+/// contiguous values) pointing into that input, and one micro-kernel call
+/// computes all the filter's column panels
 /// (`f32_gemm_4x8_panels_segs__simd128`) straight into `y`; the bias,
 /// residual and activation are applied to each block of pixels while it
 /// is in cache. The indirect GEMM spent more time building segments (with
@@ -183,91 +183,184 @@ const FORWARD_PATCH_BLOCK: usize = 256;
 /// in the same order as the micro-kernel and its epilogue: the same bits.
 /// False (nothing written) when the padding cannot be written out with the
 /// same output size.
+///
+/// With padding, each task pads only the input rows of its own band of
+/// output rows ([`short_patch_forward_bands`], `Tuning::forward_pads_per_task`)
+/// instead of the whole padded input being written before the parallel
+/// loop ([`padded_input`]).
 fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option<&[f32]>, residual: Option<&[f32]>, act: Activation, y: &mut [f32]) -> bool {
-    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, f32_gemm_4x8_panels_segs_rowstep__simd128, Tile};
-    use crate::gemm::{Seg, MR, NR};
+    if p.tuning.forward_pads_per_task && has_padding(p) {
+        let Some(q) = padded_geometry(p) else { return false };
+        short_patch_forward_bands(p, &q, x, packed, bias, residual, act, y);
+        return true;
+    }
     let padded = padded_input(p, x);
     let (q, xq) = match &padded {
         Some((q, xp)) => (q, xp.as_slice()),
         None if has_padding(p) => return false,
         None => (p, x),
     };
-    let (cout, m, cin) = (q.cout, q.out_pixels(), q.cin);
-    let (kh, run) = (q.y.kernel, q.x.kernel * cin);
+    let (cout, m) = (q.cout, q.out_pixels());
     let (ow, oh) = (q.x.output, q.y.output);
-    let row_len = q.x.input * cin;
-    let ky_step = q.y.dilation * row_len;
-    let panels = cout / NR;
-    // Floats between the windows of consecutive pixels of an output row.
-    let (rowstep, win_step) = (q.tuning.short_patch_rowstep, q.x.stride * cin);
-    let yp = SharedOut(y.as_mut_ptr());
+    let yp = SharedMut::new(y);
     // Several blocks per task (about 32 tasks): one claim and one segment
     // list per chunk, not per 256-pixel block.
     let blocks = m.div_ceil(FORWARD_PATCH_BLOCK);
     par::for_each_chunk(blocks, par::chunk_size(blocks, 1), |blocks| {
-        let mut segs: Vec<Seg> = Vec::with_capacity(kh);
+        let mut segs = Vec::with_capacity(q.y.kernel);
         for blk in blocks {
             let m0 = blk * FORWARD_PATCH_BLOCK;
             let len = FORWARD_PATCH_BLOCK.min(m - m0);
             let (mut n, mut oy, mut ox) = (m0 / (oh * ow), (m0 / ow) % oh, m0 % ow);
-            let mut r0 = 0;
-            while r0 < len {
-                let mr = MR.min(len - r0);
-                // Window origin of each row's pixel (rows past mr repeat the last).
-                let mut base = [0usize; MR];
-                for r in 0..MR {
-                    if r >= mr {
-                        base[r] = base[mr - 1];
-                        continue;
-                    }
-                    base[r] = ((n * q.y.input + oy * q.y.stride) * q.x.input + ox * q.x.stride) * cin;
-                    ox += 1;
-                    if ox == ow {
-                        ox = 0;
-                        oy += 1;
-                        if oy == oh {
-                            oy = 0;
-                            n += 1;
-                        }
+            let mut origin = || {
+                let o = ((n * q.y.input + oy * q.y.stride) * q.x.input + ox * q.x.stride) * q.cin;
+                ox += 1;
+                if ox == ow {
+                    ox = 0;
+                    oy += 1;
+                    if oy == oh {
+                        oy = 0;
+                        n += 1;
                     }
                 }
-                segs.clear();
-                for ky in 0..kh {
-                    let ptrs = core::array::from_fn(|r| xq[base[r] + ky * ky_step..][..run].as_ptr());
-                    segs.push(Seg::new(ptrs, run));
-                }
-                let c = yp.at((m0 + r0) * cout);
-                // SAFETY: each segment holds `run` floats of the padded input
-                // (bounds-checked slices); the packed filter has `panels` full
-                // panels of k rows; y's rows m0+r0.. belong to this block only.
-                unsafe {
-                    // The 4 windows `stride * cin` floats apart (one output row): one A pointer.
-                    let rows_even = rowstep && mr == MR && (1..MR).all(|r| base[r] == base[0] + r * win_step);
-                    let (b, ldb, step) = (packed.panel(0, 0), packed.ldb(), packed.panel_step());
-                    if rows_even && win_step == 3 {
-                        f32_gemm_4x8_panels_segs_rowstep__simd128::<3>(&segs, b, ldb, step, panels, c, cout);
-                    } else if rows_even && win_step == 1 {
-                        f32_gemm_4x8_panels_segs_rowstep__simd128::<1>(&segs, b, ldb, step, panels, c, cout);
-                    } else if mr == MR {
-                        f32_gemm_4x8_panels_segs__simd128(&segs, b, ldb, step, panels, c, cout);
-                    } else {
-                        for j in 0..panels {
-                            let t = Tile { c: c.add(j * NR), ldc: cout, mr, nr: NR };
-                            f32_gemm_4x8__simd128_ldb(&segs, packed.panel(j, 0), packed.ldb(), &t, false, None);
-                        }
-                    }
-                }
-                r0 += MR;
-            }
+                o
+            };
+            // SAFETY: y's rows m0..m0 + len belong to this block only.
+            unsafe { short_patch_block(q, xq, &mut origin, len, packed, &mut segs, yp.at(m0 * cout)) };
             if bias.is_some() || residual.is_some() || act != Activation::Linear {
                 // SAFETY: this block's rows of y, written above by this task only.
-                let out = unsafe { core::slice::from_raw_parts_mut(yp.at(m0 * cout), len * cout) };
-                let res = residual.map(|r| &r[m0 * cout..(m0 + len) * cout]);
-                forward_epilogue(out, cout, bias, res, act);
+                let out = unsafe { yp.slice(m0 * cout, len * cout) };
+                forward_epilogue(out, cout, bias, residual.map(|r| &r[m0 * cout..(m0 + len) * cout]), act);
             }
         }
     });
     true
+}
+
+/// [`short_patch_forward`] of a padded layer, `q` its [`padded_geometry`]:
+/// tasks take bands of output rows of one image (about
+/// [`FORWARD_PATCH_BLOCK`] pixels), and each pads the input rows its band
+/// reads (a few KiB: 10 rows of 34 x 3 floats for 8 rows of 32x32x3 3x3)
+/// into its thread's scratch, then multiplies from there while they are
+/// in L1. The whole padded copy before the parallel loop was a serial
+/// zero-filled allocation of the full input (888 KB for 64x32x32x3) and a
+/// second pass over memory. Each output pixel gets the same products in
+/// the same order from the same micro-kernel: the same bits as with the
+/// whole copy.
+#[allow(clippy::too_many_arguments)]
+fn short_patch_forward_bands(
+    p: &Conv2d,
+    q: &Conv2d,
+    x: &[f32],
+    packed: &PackedB<'_>,
+    bias: Option<&[f32]>,
+    residual: Option<&[f32]>,
+    act: Activation,
+    y: &mut [f32],
+) {
+    let (cout, cin) = (q.cout, q.cin);
+    let (ow, oh) = (q.x.output, q.y.output);
+    let (sy, sx) = (q.y.stride, q.x.stride);
+    // Padded rows (q's input rows) and the real part of each.
+    let (row_len, src_row, left) = (q.x.input * cin, p.x.input * cin, p.x.pad_before * cin);
+    let band = (FORWARD_PATCH_BLOCK / ow).clamp(1, oh);
+    let bands = oh.div_ceil(band);
+    // Padded input rows a band of `rows` output rows reads.
+    let span = |rows: usize| (rows - 1) * sy + (q.y.kernel - 1) * q.y.dilation + 1;
+    let yp = SharedMut::new(y);
+    let blocks = p.n * bands;
+    par::for_each_chunk(blocks, par::chunk_size(blocks, 1), |blocks| {
+        // Every float of the band's rows is written before it is read.
+        par::with_scratch(span(band) * row_len, |scratch| {
+            let mut segs = Vec::with_capacity(q.y.kernel);
+            for blk in blocks {
+                let (img, oy0) = (blk / bands, (blk % bands) * band);
+                let rows = band.min(oh - oy0);
+                let xb = &mut scratch[..span(rows) * row_len];
+                for (r, dst) in xb.chunks_exact_mut(row_len).enumerate() {
+                    let iy = (oy0 * sy + r).wrapping_sub(p.y.pad_before);
+                    if iy >= p.y.input {
+                        dst.fill(0.0);
+                        continue;
+                    }
+                    let (before, rest) = dst.split_at_mut(left);
+                    let (inside, after) = rest.split_at_mut(src_row);
+                    before.fill(0.0);
+                    inside.copy_from_slice(&x[(img * p.y.input + iy) * src_row..][..src_row]);
+                    after.fill(0.0);
+                }
+                let (m0, len) = ((img * oh + oy0) * ow, rows * ow);
+                let (mut oy, mut ox) = (0, 0);
+                let mut origin = || {
+                    let o = oy * sy * row_len + ox * sx * cin;
+                    ox += 1;
+                    if ox == ow {
+                        ox = 0;
+                        oy += 1;
+                    }
+                    o
+                };
+                // SAFETY: y's rows m0..m0 + len (this band) belong to this block only.
+                unsafe { short_patch_block(q, xb, &mut origin, len, packed, &mut segs, yp.at(m0 * cout)) };
+                if bias.is_some() || residual.is_some() || act != Activation::Linear {
+                    // SAFETY: this block's rows of y, written above by this task only.
+                    let out = unsafe { yp.slice(m0 * cout, len * cout) };
+                    forward_epilogue(out, cout, bias, residual.map(|r| &r[m0 * cout..(m0 + len) * cout]), act);
+                }
+            }
+        });
+    });
+}
+
+/// `len` output pixels of [`short_patch_forward`] into `c` (rows `cout`
+/// floats apart), 4 at a time: `origin()` gives the offset in `src` of the
+/// next pixel's window (its top-left value), every window of `q` (a
+/// `VALID` geometry) lying inside `src`.
+///
+/// # Safety
+/// `c` is valid for writes of `len * q.cout` floats that no other task
+/// touches.
+unsafe fn short_patch_block(q: &Conv2d, src: &[f32], origin: &mut dyn FnMut() -> usize, len: usize, packed: &PackedB<'_>, segs: &mut Vec<Seg>, c: *mut f32) {
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, f32_gemm_4x8_panels_segs_rowstep__simd128, Tile};
+    use crate::gemm::{MR, NR};
+    let (cout, kh, run) = (q.cout, q.y.kernel, q.x.kernel * q.cin);
+    let ky_step = q.y.dilation * q.x.input * q.cin;
+    let panels = cout / NR;
+    // Floats between the windows of consecutive pixels of an output row.
+    let (rowstep, win_step) = (q.tuning.short_patch_rowstep, q.x.stride * q.cin);
+    let mut r0 = 0;
+    while r0 < len {
+        let mr = MR.min(len - r0);
+        // Window origin of each row's pixel (rows past mr repeat the last).
+        let mut base = [0usize; MR];
+        for r in 0..MR {
+            base[r] = if r < mr { origin() } else { base[mr - 1] };
+        }
+        segs.clear();
+        for ky in 0..kh {
+            let ptrs = core::array::from_fn(|r| src[base[r] + ky * ky_step..][..run].as_ptr());
+            segs.push(Seg::new(ptrs, run));
+        }
+        let c = c.add(r0 * cout);
+        // SAFETY: each segment holds `run` floats of `src` (bounds-checked
+        // slices); the packed filter has `panels` full panels of k rows.
+        // The 4 windows `stride * cin` floats apart (one output row): one A pointer.
+        let rows_even = rowstep && mr == MR && (1..MR).all(|r| base[r] == base[0] + r * win_step);
+        let (b, ldb, step) = (packed.panel(0, 0), packed.ldb(), packed.panel_step());
+        if rows_even && win_step == 3 {
+            f32_gemm_4x8_panels_segs_rowstep__simd128::<3>(segs, b, ldb, step, panels, c, cout);
+        } else if rows_even && win_step == 1 {
+            f32_gemm_4x8_panels_segs_rowstep__simd128::<1>(segs, b, ldb, step, panels, c, cout);
+        } else if mr == MR {
+            f32_gemm_4x8_panels_segs__simd128(segs, b, ldb, step, panels, c, cout);
+        } else {
+            for j in 0..panels {
+                let t = Tile { c: c.add(j * NR), ldc: cout, mr, nr: NR };
+                f32_gemm_4x8__simd128_ldb(segs, packed.panel(j, 0), packed.ldb(), &t, false, None);
+            }
+        }
+        r0 += MR;
+    }
 }
 
 fn has_padding(p: &Conv2d) -> bool {
@@ -295,17 +388,6 @@ fn forward_epilogue(y: &mut [f32], c: usize, bias: Option<&[f32]>, residual: Opt
             }
             j += 4;
         }
-    }
-}
-
-/// Raw output pointer shared by tasks that write disjoint parts.
-#[derive(Clone, Copy)]
-struct SharedOut(*mut f32);
-unsafe impl Send for SharedOut {}
-unsafe impl Sync for SharedOut {}
-impl SharedOut {
-    fn at(self, i: usize) -> *mut f32 {
-        self.0.wrapping_add(i)
     }
 }
 
@@ -369,7 +451,7 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
     let band = band_rows(p);
     let bands = p.y.output.div_ceil(band);
     let ow = p.x.output;
-    let dxp = SharedOut(dx.as_mut_ptr());
+    let dxp = SharedMut::new(dx);
     let scatter = kernel == KernelKind::Simd && scatter_applies(p);
     for phase in 0..2 {
         let tasks: Vec<(usize, usize)> = (0..p.n).flat_map(|n| (phase..bands).step_by(2).map(move |b| (n, b))).collect();
@@ -447,35 +529,57 @@ fn dx_by_phases(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f32], kernel: Kerne
     let (cin, cout) = (p.cin, p.cout);
     let (sy, sx) = (p.y.stride, p.x.stride);
     let (ih, iw, oh, ow) = (p.y.input, p.x.input, p.y.output, p.x.output);
-    struct Phase {
+    struct Phase<'a> {
         a: usize,
         b: usize,
         taps: Vec<(usize, isize, usize, isize)>,
-        filter: PackedB<'static>,
+        filter: PackedB<'a>,
     }
-    let mut phases = Vec::with_capacity(sy * sx);
+    let mut phase_taps_list = Vec::with_capacity(sy * sx);
     for a in 0..sy.min(ih) {
         let ty = phase_taps(&p.y, a);
         for b in 0..sx.min(iw) {
             let tx = phase_taps(&p.x, b);
             let taps: Vec<_> = ty.iter().flat_map(|&(ky, qy)| tx.iter().map(move |&(kx, qx)| (ky, qy, kx, qx))).collect();
-            // B rows (tap, co) of cin values: each tap's cin x cout block transposed.
-            let k = taps.len() * cout;
+            phase_taps_list.push((a, b, taps));
+        }
+    }
+    // B of each phase: rows (tap, co) of cin values, each tap's cin x cout
+    // block transposed. With `Tuning::dx_phase_filters_at_once`, all
+    // phases' rows in one buffer, phase after phase, by the vector
+    // transposes split over the thread pool ([`transpose_taps`]), each
+    // phase reading its rows in place; before, one zero-filled buffer per
+    // phase filled a scalar at a time on the calling thread (64x64 3x3:
+    // 37K values, tens of microseconds while the other thread waited).
+    let at_once = p.tuning.dx_phase_filters_at_once;
+    let tap_index = |&(ky, _, kx, _): &(usize, isize, usize, isize)| ky * p.x.kernel + kx;
+    let order: Vec<usize> = if at_once { phase_taps_list.iter().flat_map(|(_, _, taps)| taps.iter().map(tap_index)).collect() } else { Vec::new() };
+    let all_rows = if at_once { transpose_taps(p, w, order.len(), &|s| order[s]) } else { Vec::new() };
+    let mut phases = Vec::with_capacity(phase_taps_list.len());
+    let mut first_row = 0;
+    for (a, b, taps) in phase_taps_list {
+        let k = taps.len() * cout;
+        let filter = if at_once {
+            let rows = &all_rows[first_row * cin..(first_row + k) * cin];
+            first_row += k;
+            PackedB::in_place(rows, cin, k, cin).unwrap_or_else(|| PackedB::new(&Dense { data: rows, ld: cin, rows_are_contiguous: false }, k, cin))
+        } else {
             let mut rows = vec![0.0f32; k * cin];
-            for (t, &(ky, _, kx, _)) in taps.iter().enumerate() {
-                let src = &w[(ky * p.x.kernel + kx) * cin * cout..][..cin * cout];
+            for (t, tp) in taps.iter().enumerate() {
+                let src = &w[tap_index(tp) * cin * cout..][..cin * cout];
                 for ci in 0..cin {
                     for co in 0..cout {
                         rows[(t * cout + co) * cin + ci] = src[ci * cout + co];
                     }
                 }
             }
-            phases.push(Phase { a, b, taps, filter: PackedB::from_rows(rows, k, cin) });
-        }
+            PackedB::from_rows(rows, k, cin)
+        };
+        phases.push(Phase { a, b, taps, filter });
     }
     let zeros = vec![0.0f32; cout];
     let full_panels = cin / NR;
-    let dxp = SharedOut(dx.as_mut_ptr());
+    let dxp = SharedMut::new(dx);
     // Tasks: (phase, image, phase row), phase-major so a phase's filter stays in cache.
     let mut tasks: Vec<(usize, usize, usize)> = Vec::new();
     for (f, ph) in phases.iter().enumerate() {
@@ -581,66 +685,99 @@ fn transposed_as_forward(p: &Conv2d) -> Option<Conv2d> {
     Some(t)
 }
 
-/// `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`: per tap a cin x cout
-/// transpose, done in 8 x 8 blocks (a plain loop writes `cin` floats apart
-/// and misses the cache on every store once the tap is bigger than L1:
-/// 1x14x14x512->512 flips 9 MB) and split over the thread pool by output
-/// rows. Whole blocks move as 4 x 4 vector transposes
+/// `wt[kh-1-ky][kw-1-kx][co][ci] = w[ky][kx][ci][co]`: the filter of the
+/// stride-1 input gradient as a forward convolution ([`transpose_taps`]
+/// with the taps in reverse order).
+fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
+    let taps = p.y.kernel * p.x.kernel;
+    transpose_taps(p, w, taps, &|t| taps - 1 - t)
+}
+
+/// `wt[slot][co][ci] = w[tap(slot)][ci][co]` for `slot < slots`: per tap a
+/// cin x cout transpose, done in 8 x 8 blocks (a plain loop writes `cin`
+/// floats apart and misses the cache on every store once the tap is bigger
+/// than L1: 1x14x14x512->512 flips 9 MB) and split over the thread pool by
+/// output rows. Whole blocks move as 4 x 4 vector transposes
 /// (`Tuning::flip_filter_vector`; before, one bounds-checked scalar copy
 /// per value), and `wt` is not zero-filled first: every row is written.
 /// Pure copies, so any split gives the same result.
-fn flip_filter(p: &Conv2d, w: &[f32]) -> Vec<f32> {
-    let (taps, cin, cout) = (p.y.kernel * p.x.kernel, p.cin, p.cout);
-    let len = w.len();
+fn transpose_taps(p: &Conv2d, w: &[f32], slots: usize, tap: &(dyn Fn(usize) -> usize + Sync)) -> Vec<f32> {
+    let (cin, cout) = (p.cin, p.cout);
+    let len = slots * cin * cout;
     if cin == 0 || cout == 0 {
         return vec![0.0f32; len];
     }
     let vector = p.tuning.flip_filter_vector;
     let mut wt: Vec<f32> = if vector { Vec::with_capacity(len) } else { vec![0.0f32; len] };
-    let out = SharedOut(wt.as_mut_ptr());
-    // Rows of wt are (flipped tap t, co), cin floats each.
+    let blocks = Blocks { src: w, rows: cin, cols: cout, ld: cout, block: cin * cout };
+    // SAFETY: wt's capacity holds slots * cout rows of cin floats.
+    unsafe { transpose_blocks(&blocks, slots, tap, vector, SharedMut::from_raw(wt.as_mut_ptr())) };
+    // SAFETY: every (row, ci) was written (blocks cover all rows and channels).
+    unsafe { wt.set_len(len) };
+    wt
+}
+
+/// The source of [`transpose_blocks`]: matrices of `rows x cols` floats,
+/// rows `ld` apart, matrix `b` at `b * block`.
+struct Blocks<'a> {
+    src: &'a [f32],
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    block: usize,
+}
+
+/// `out[slot * cols + c][r] = src[tap(slot)][r][c]` (out's rows `rows`
+/// floats long) for `slot < slots`, in 8 x 8 blocks (4 x 4 vector
+/// transposes when `vector`), split over the thread pool by output rows.
+///
+/// # Safety
+/// `out` is valid for writes of `slots * cols * rows` floats that nothing
+/// else reads or writes meanwhile.
+unsafe fn transpose_blocks(b: &Blocks<'_>, slots: usize, tap: &(dyn Fn(usize) -> usize + Sync), vector: bool, out: SharedMut) {
+    let (rows, cols, ld) = (b.rows, b.cols, b.ld);
+    if rows == 0 || cols == 0 {
+        return;
+    }
     const B: usize = 8;
-    let rows_per_task = (1usize << 15).div_ceil(cin).next_multiple_of(B);
-    par::for_each_chunk(taps * cout, rows_per_task, |range| {
+    let rows_per_task = (1usize << 15).div_ceil(rows).next_multiple_of(B);
+    par::for_each_chunk(slots * cols, rows_per_task, |range| {
         let mut r = range.start;
         while r < range.end {
-            let (t, co0) = (r / cout, r % cout);
-            // A block of rows of one tap.
-            let nr = B.min(range.end - r).min(cout - co0);
-            let src = &w[(taps - 1 - t) * cin * cout..][..cin * cout];
-            let mut ci0 = 0;
-            while ci0 < cin {
-                let nc = B.min(cin - ci0);
+            let (t, c0) = (r / cols, r % cols);
+            // A block of output rows of one matrix.
+            let nr = B.min(range.end - r).min(cols - c0);
+            let src = &b.src[tap(t) * b.block..][..(rows - 1) * ld + cols];
+            let mut i0 = 0;
+            while i0 < rows {
+                let nc = B.min(rows - i0);
                 if vector && nr == B && nc == B {
                     for (h, v) in [(0, 0), (0, 4), (4, 0), (4, 4)] {
-                        // Rows ci0+v.. of src at columns co0+h..: 4 x 4 floats in bounds
-                        // (co0 + 8 <= cout, ci0 + 8 <= cin); rows r+h.. of wt, columns ci0+v...
+                        // Rows i0+v.. of src at columns c0+h..: 4 x 4 floats in bounds
+                        // (c0 + 8 <= cols, i0 + 8 <= rows); output rows r+h.., columns i0+v...
                         unsafe {
-                            let s = src.as_ptr().add((ci0 + v) * cout + co0 + h);
-                            let rows = F32x4::transpose4(F32x4::load(s), F32x4::load(s.add(cout)), F32x4::load(s.add(2 * cout)), F32x4::load(s.add(3 * cout)));
-                            for (q, row) in rows.iter().enumerate() {
-                                // SAFETY: row r + h + q < taps * cout, columns inside cin; one task writes it.
-                                row.store(out.at((r + h + q) * cin + ci0 + v));
+                            let s = src.as_ptr().add((i0 + v) * ld + c0 + h);
+                            let t4 = F32x4::transpose4(F32x4::load(s), F32x4::load(s.add(ld)), F32x4::load(s.add(2 * ld)), F32x4::load(s.add(3 * ld)));
+                            for (q, row) in t4.iter().enumerate() {
+                                // SAFETY: row r + h + q < slots * cols, columns inside rows; one task writes it.
+                                row.store(out.at((r + h + q) * rows + i0 + v));
                             }
                         }
                     }
                 } else {
                     for c in 0..nc {
-                        let s = &src[(ci0 + c) * cout + co0..][..nr];
+                        let s = &src[(i0 + c) * ld + c0..][..nr];
                         for (rr, v) in s.iter().enumerate() {
                             // SAFETY: as above.
-                            unsafe { *out.at((r + rr) * cin + ci0 + c) = *v };
+                            unsafe { *out.at((r + rr) * rows + i0 + c) = *v };
                         }
                     }
                 }
-                ci0 += nc;
+                i0 += nc;
             }
             r += nr;
         }
     });
-    // SAFETY: every (row, ci) was written above (blocks cover all rows and channels).
-    unsafe { wt.set_len(len) };
-    wt
 }
 
 /// Whether the input gradient's bands add each `MR x NR` tile of `dP`
@@ -663,7 +800,7 @@ fn scatter_applies(p: &Conv2d) -> bool {
 /// # Safety
 /// No other task writes the input rows this band's windows cover (the
 /// even/odd band phases of [`band_rows`]); `dx` holds the input.
-unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedOut) {
+unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[f32], packed: &PackedB<'_>, dx: SharedMut) {
     use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels__simd128, Tile};
     use crate::gemm::{RowScratch, KC, MR, NR};
     let (cin, cout, ow) = (p.cin, p.cout, p.x.output);
@@ -731,7 +868,7 @@ unsafe fn band_scatter_add(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dyb: &[
 }
 
 /// Adds the patch gradients of output rows `oy0..oy1` of image `n` into dx.
-unsafe fn col2im_band(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dcols: &[f32], dx: SharedOut) {
+unsafe fn col2im_band(p: &Conv2d, n: usize, oy0: usize, oy1: usize, dcols: &[f32], dx: SharedMut) {
     let cin = p.cin;
     let k = p.patch_len();
     let mut row = 0;
@@ -838,11 +975,7 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
             let out = Out::new(partial, cout, k, k);
             drive(cout, len, &GradT { dy, cout, m0: range.start }, &packed, out, Run { kernel, tuning: p.tuning, ..Run::default() });
         });
-        for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
-            for (co, v) in row.iter_mut().enumerate() {
-                *v = dwt[co * k + kk];
-            }
-        }
+        untranspose_filter_grad(p, &dwt, k, dw);
         return Ok(());
     }
     if kernel == KernelKind::Simd && !pointwise && p.cin < 8 && p.tuning.filter_grad_padded_input {
@@ -888,7 +1021,7 @@ fn filter_grad_panels(dyc: &[f32], cout: usize, b: &PackedB<'_>, out: &mut [f32]
     let len = dyc.len() / cout;
     let row_panels = cout / MR;
     let a = pack_dy_t(dyc, cout);
-    let o = SharedOut(out.as_mut_ptr());
+    let o = SharedMut::new(out);
     let panels = k / NR;
     par::for_each_chunk(row_panels, 1, |rps| {
         for rp in rps {
@@ -926,7 +1059,7 @@ fn pack_dy_t(dyc: &[f32], cout: usize) -> Vec<f32> {
     let len = dyc.len() / cout;
     let row_panels = cout / MR;
     let mut a: Vec<f32> = Vec::with_capacity(row_panels * len * MR);
-    let ap = SharedOut(a.as_mut_ptr());
+    let ap = SharedMut::from_raw(a.as_mut_ptr());
     for (kk, px) in dyc.chunks_exact(cout).enumerate() {
         for rp in 0..row_panels {
             // SAFETY: px holds cout >= 4 rp + 4 floats; a's capacity holds row_panels * len * 4.
@@ -1015,6 +1148,24 @@ fn filter_grad_rows(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
 /// (`64x32x32x3->16`: 2 of every 32 pixels of each row, and the first and
 /// last rows), and cuts each output row's strided run there.
 fn padded_input(p: &Conv2d, x: &[f32]) -> Option<(Conv2d, Vec<f32>)> {
+    let q = padded_geometry(p)?;
+    let (y, xa, cin) = (&p.y, &p.x, p.cin);
+    let (h, w) = (q.y.input, q.x.input);
+    let (src_row, dst_row) = (xa.input * cin, w * cin);
+    let mut xp = vec![0.0f32; p.n * h * dst_row];
+    par::for_each_out_chunk(&mut xp, h * dst_row, 1, |img, out| {
+        for iy in 0..y.input {
+            let src = &x[(img * y.input + iy) * src_row..][..src_row];
+            out[(iy + y.pad_before) * dst_row + xa.pad_before * cin..][..src_row].copy_from_slice(src);
+        }
+    });
+    Some((q, xp))
+}
+
+/// The `VALID` geometry over the input with `p`'s padding written out,
+/// with the same outputs (and `p`'s tuning); `None` without padding or when
+/// the output size would differ.
+fn padded_geometry(p: &Conv2d) -> Option<Conv2d> {
     let (y, xa) = (&p.y, &p.x);
     if !has_padding(p) {
         return None;
@@ -1037,16 +1188,7 @@ fn padded_input(p: &Conv2d, x: &[f32]) -> Option<(Conv2d, Vec<f32>)> {
         return None;
     }
     q.tuning = p.tuning;
-    let cin = p.cin;
-    let (src_row, dst_row) = (xa.input * cin, w * cin);
-    let mut xp = vec![0.0f32; p.n * h * dst_row];
-    par::for_each_out_chunk(&mut xp, h * dst_row, 1, |img, out| {
-        for iy in 0..y.input {
-            let src = &x[(img * y.input + iy) * src_row..][..src_row];
-            out[(iy + y.pad_before) * dst_row + xa.pad_before * cin..][..src_row].copy_from_slice(src);
-        }
-    });
-    Some((q, xp))
+    Some(q)
 }
 
 /// Whether the filter gradient takes [`filter_grad_short_patch`]: few
@@ -1094,9 +1236,27 @@ fn filter_grad_short_patch(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
             }
         });
     });
+    untranspose_filter_grad(p, &dwt, kp, dw);
+}
+
+/// `dw[kk][co] = dwt[co * ld + kk]` for the transposed filter gradients
+/// (`dW^T`, `cout` rows of `ld >= k` floats). With
+/// `Tuning::filter_grad_untranspose_vector`, by [`transpose_blocks`]'s
+/// vector transposes split over the thread pool; before, a scalar loop on
+/// the calling thread reading `ld` floats apart (64x8x8x64->64 s2: 37K
+/// values while the other thread waited). Pure copies.
+fn untranspose_filter_grad(p: &Conv2d, dwt: &[f32], ld: usize, dw: &mut [f32]) {
+    let (k, cout) = (p.patch_len(), p.cout);
+    debug_assert!(dwt.len() >= cout * ld && dw.len() == k * cout && ld >= k);
+    if p.tuning.filter_grad_untranspose_vector {
+        let blocks = Blocks { src: dwt, rows: cout, cols: k, ld, block: 0 };
+        // SAFETY: dw holds k rows of cout floats, written by this call only.
+        unsafe { transpose_blocks(&blocks, 1, &|_| 0, true, SharedMut::new(dw)) };
+        return;
+    }
     for (kk, row) in dw.chunks_exact_mut(cout).enumerate() {
         for (co, v) in row.iter_mut().enumerate() {
-            *v = dwt[co * kp + kk];
+            *v = dwt[co * ld + kk];
         }
     }
 }

@@ -483,6 +483,18 @@ fn loss(p: &Conv2d, x: &[f32], w: &[f32], r: &[f32]) -> f64 {
     y.iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
 }
 
+/// `dw[j]`, the gradient of `loss` (`sum(y * dy)`) with respect to `w[j]`,
+/// against central differences with step 1e-2.
+#[track_caller]
+fn assert_dw_entry_matches_finite_differences(p: &Conv2d, d: &Data, dw: &[f32], j: usize, case: &str) {
+    let h = 1e-2f32;
+    let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+    wp[j] += h;
+    wm[j] -= h;
+    let num = (loss(p, &d.x, &wp, &d.dy) - loss(p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+    assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {case}", dw[j]);
+}
+
 #[test]
 fn backward_matches_central_finite_differences() {
     let mut r = rng(5);
@@ -502,12 +514,7 @@ fn backward_matches_central_finite_differences() {
             xm[i] -= h;
             let num = (loss(&p, &xp, &d.w, &d.dy) - loss(&p, &xm, &d.w, &d.dy)) / (2.0 * h as f64);
             assert!((num - dx[i] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{i}] {} vs numeric {num} for {}", dx[i], case_name(&a));
-            let j = r.random_range(0..d.w.len());
-            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
-            wp[j] += h;
-            wm[j] -= h;
-            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
-            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(&a));
+            assert_dw_entry_matches_finite_differences(&p, &d, &dw, r.random_range(0..d.w.len()), &case_name(&a));
         }
     }
 }
@@ -891,6 +898,19 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     // same products in the same order (cout % 4 == 0 and several pixel
     // chunks: the first two cases; the others take the driver either way).
     check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
+    // Switch 50: dW^T back to dW by vector transposes over the thread pool or a
+    // scalar loop, here and on the short-patch path (its dW^T rows padded
+    // to a multiple of 8; 9 and 12 channels leave partial 8 x 8 blocks).
+    check_filter_grad_switch(&cases, 1450, 50, ("vector untranspose", "scalar untranspose", "take dW^T = dy^T P"), takes);
+    let short = square_kernel_cases(&[
+        (5, 12, 12, 4, 3, 16, 2, 1, Padding::Same),
+        (2, 20, 20, 3, 3, 64, 2, 1, Padding::Same),
+        (3, 9, 11, 5, 3, 9, 2, 1, Padding::Valid),
+        (1, 40, 40, 6, 2, 12, 1, 1, Padding::Explicit([1, 0, 0, 1])),
+    ]);
+    check_filter_grad_switch(&short, 1470, 50, ("vector untranspose", "scalar untranspose", "take the short patch"), |p| {
+        short_patch(p) && !winograd_filter::applies(p)
+    });
 }
 
 /// First layers' filter gradient on the input with its padding written
@@ -1083,6 +1103,7 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         (1, 11, 11, 2, 5, 16, 2, Padding::Same),
         (1, 8, 8, 3, 2, 8, 1, Padding::Valid),
         (5, 16, 16, 3, 3, 16, 1, Padding::Same),
+        (2, 3, 260, 3, 3, 8, 1, Padding::Same),
     ]
     .into_iter()
     .enumerate()
@@ -1127,12 +1148,71 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(34, 1);
         assert!(!short_patch_forward_applies(&q));
         assert_bits_eq(&run(&q, 1), &one, &format!("indirect GEMM {name}"));
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(48, 1);
+        assert_bits_eq(&run(&q, 1), &one, &format!("whole padded copy {name}"));
     }
     // Not for 8+ channels, long patches or partial output panels.
     for (cin, k, cout) in [(8, 3, 16), (3, 5, 16), (3, 3, 12)] {
         let p = conv(&Conv2dArgs::new(1, 8, 8, cin, k, k, cout));
         assert!(!short_patch_forward_applies(&p), "cin {cin} k {k} cout {cout}");
     }
+}
+
+/// Switch 48: the padded short-patch forward with each task padding its
+/// own band of input rows, on random first layers (batch 1-3, odd sizes,
+/// strides 1-3, vertical dilation, every padding mode, bands that do not
+/// divide the output and rows longer than a block), against the scalar
+/// reference, bit-identical to the whole padded copy (the same products
+/// in the same order) and at 1 and 2 threads.
+#[test]
+fn short_patch_forward_pads_per_task_matches_reference_and_the_whole_copy() {
+    let mut r = rng(4848);
+    let mut taken = 0;
+    for case in 0..60 {
+        let k = r.random_range(1..5);
+        let mut a = Conv2dArgs::new(
+            r.random_range(1..4),
+            r.random_range(1..40),
+            [1, 5, 17, 31, 64, 129, 300][case % 7],
+            r.random_range(1..8),
+            k,
+            k,
+            8 * r.random_range(1..4),
+        );
+        a.stride = [r.random_range(1..4), r.random_range(1..4)];
+        if r.random_bool(0.2) {
+            a.dilation = [2, 1];
+        }
+        a.padding = match case % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Explicit([1, 0, 0, 2]),
+        };
+        let Ok(p) = Conv2d::new("conv2d", &a) else { continue };
+        if !short_patch_forward_applies(&p) || padded_geometry(&p).is_none() {
+            continue;
+        }
+        taken += 1;
+        let d = data(&p, 4900 + case as u64);
+        let name = case_name(&a);
+        let mut expected = vec![0.0; p.output_len()];
+        conv2d_ref(&p, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut y = vec![f32::NAN; q.output_len()];
+                conv2d_with(q, &d.x, &d.w, Some(&d.b), Activation::Relu, &mut y, KernelKind::Simd).unwrap();
+                y
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
+        assert_close(&one, &expected, tol, tol, &format!("bands {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("bands, 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(48, 1);
+        assert_bits_eq(&run(&q, 2), &one, &format!("whole padded copy {name}"));
+    }
+    assert!(taken >= 25, "only {taken} random cases took the banded forward");
 }
 
 #[test]
@@ -1153,6 +1233,8 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         (1, 9, 9, 16, 3, 8, [1, 2]),
         (1, 12, 10, 24, 2, 16, [2, 2]),
         (3, 7, 9, 8, 3, 40, [2, 2]),
+        (1, 6, 6, 64, 3, 128, [2, 2]),
+        (2, 1, 5, 8, 1, 16, [2, 2]),
     ]
     .into_iter()
     .enumerate()
@@ -1184,7 +1266,10 @@ fn strided_input_gradient_by_phases_matches_reference_and_scatter_on_one_and_two
         assert_close(&one, &expected, tol, tol, &format!("phases {name}"));
         assert_bits_eq(&run(&p, 2, KernelKind::Simd), &one, &format!("phases 2 threads {name}"));
         assert_close(&run(&p, 1, KernelKind::Scalar), &expected, tol, tol, &format!("phases scalar kernel {name}"));
+        // Switch 49 off: each phase's sub-filter built on its own, the same values.
         let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(49, 1);
+        assert_bits_eq(&run(&q, 2, KernelKind::Simd), &one, &format!("phase filters one by one {name}"));
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(35, 1);
         assert!(!dx_phases_applies(&q));
         assert_close(&run(&q, 1, KernelKind::Simd), &expected, tol, tol, &format!("scatter {name}"));
@@ -1368,5 +1453,127 @@ fn filter_grad_runs_equal_packed_patches_reference_and_finite_differences() {
         let mut a = Conv2dArgs::new(1, 8, 8, 16, 3, 3, cout);
         a.stride = [s, s];
         assert!(!filter_grad_runs::applies(&conv(&a)), "cout {cout} stride {s}");
+    }
+}
+
+/// The filter gradient's row-major `E[ξ]` (switch 46) against the 8-column
+/// panels it replaces, bit for bit (the same products in the same order),
+/// and against the reference: both tilings, the block loop and the phased
+/// path (one pass and passes of 3 tiles), the per-pixel transforms (switch
+/// 38 off), a call per tile (switch 30 off), 1 and 2 threads, odd sizes,
+/// every padding mode, and `cout` that is not a multiple of 8 (panels
+/// either way); and a few entries against central finite differences.
+#[test]
+fn winograd_filter_e_rows_equal_e_panels_and_reference() {
+    let mut r = rng(46);
+    for seed in 0..36u64 {
+        let cout = if seed % 6 == 5 { r.random_range(9..30) } else { 8 * r.random_range(1..6) };
+        let cin = if seed % 4 == 0 { r.random_range(1..8) } else { r.random_range(4..40) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 4600 + seed);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (cin + cout.div_ceil(8) * 8);
+            let name = format!("winograd filter gradient {variant:?} {}", case_name(&a));
+            for (other, value) in [(0, 0), (38, 1), (30, 1)] {
+                let mut outs = vec![];
+                for (e_rows, threads) in [(2, 1), (1, 1), (2, 2)] {
+                    p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(46, e_rows).with_switch(other, value);
+                    outs.push(with_threads(threads, || {
+                        let mut dw = vec![f32::NAN; p.filter_len()];
+                        winograd_filter::conv2d_backward_filter_winograd_variant(&p, &d.x, &d.dy, &mut dw, variant);
+                        dw
+                    }));
+                    for max_floats in [usize::MAX, 3 * per_tile] {
+                        outs.push(with_threads(threads, || {
+                            let mut dw = vec![f32::NAN; p.filter_len()];
+                            winograd_filter::conv2d_backward_filter_winograd_phased(&p, &d.x, &d.dy, &mut dw, variant, max_floats);
+                            dw
+                        }));
+                    }
+                }
+                let case = format!("{name}, switch {other} = {value}");
+                for (i, path) in ["block loop", "phased", "phased in passes"].iter().enumerate() {
+                    assert_close(&outs[i], &expected, 1e-4, atol, &format!("{case}, {path}"));
+                    assert_bits_eq(&outs[i], &outs[3 + i], &format!("{case}, {path}: E rows vs E panels"));
+                    assert_bits_eq(&outs[6 + i], &outs[i], &format!("{case}, {path}: 2 threads"));
+                }
+            }
+        }
+        if seed % 9 == 1 {
+            // The gradient of sum(y * dy) with respect to w, by the default
+            // (E rows where cout % 8 == 0) against central differences.
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+            let mut dw = vec![0.0; p.filter_len()];
+            winograd_filter::conv2d_backward_filter_winograd(&p, &d.x, &d.dy, &mut dw);
+            for _ in 0..6 {
+                assert_dw_entry_matches_finite_differences(&p, &d, &dw, r.random_range(0..d.w.len()), &case_name(&a));
+            }
+        }
+    }
+}
+
+/// The forward output transform compiled per epilogue (switch 47) against
+/// the general one, bit for bit, and against the reference: with and
+/// without a bias, linear and ReLU (the three kinds with a bias or ReLU,
+/// and neither, left to the general version), and relu6 and a residual
+/// (the general version too); both tilings, the block loop
+/// and the phased path, a group per pass (switch 39 off), 1 and 2 threads,
+/// channel tails and more than 16 groups of 4 channels.
+#[test]
+fn winograd_output_kinds_equal_general_output_transform() {
+    let mut r = rng(47);
+    for seed in 0..30u64 {
+        let a = match seed {
+            0 => Conv2dArgs { padding: Padding::Same, ..Conv2dArgs::new(1, 7, 9, 20, 3, 3, 70) },
+            _ => random_winograd_args(&mut r, seed),
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 4700 + seed);
+        let res: Vec<f32> = (0..p.output_len()).map(|i| ((i * 7919) % 13) as f32 * 0.25 - 1.5).collect();
+        let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+        let kinds = [
+            (true, Activation::Relu, false),
+            (true, Activation::Linear, false),
+            (false, Activation::Relu, false),
+            (false, Activation::Linear, false),
+            (true, Activation::Relu6, true),
+        ];
+        for (with_bias, act, with_res) in kinds {
+            let bias = with_bias.then_some(&d.b[..]);
+            let residual = with_res.then_some(&res[..]);
+            let mut expected = vec![0.0; p.output_len()];
+            conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut expected);
+            for (i, e) in expected.iter_mut().enumerate() {
+                *e = act.apply(*e + residual.map_or(0.0, |r| r[i]));
+            }
+            for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+                for phased in [1, 2] {
+                    let mut outs = vec![];
+                    for (kinds, threads, grouped) in [(2, 1, 2), (1, 1, 2), (2, 2, 2), (2, 1, 1), (1, 1, 1)] {
+                        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, phased).with_switch(47, kinds).with_switch(39, grouped);
+                        outs.push(with_threads(threads, || {
+                            let filter = winograd::TransformedFilter::new(&p, &d.w, variant);
+                            let mut y = vec![f32::NAN; p.output_len()];
+                            winograd::conv2d_winograd_filter_residual(&p, &d.x, &filter, bias, residual, act, &mut y);
+                            y
+                        }));
+                    }
+                    let name = format!("winograd {variant:?} bias {with_bias} {act:?} residual {with_res} phased switch {phased} {}", case_name(&a));
+                    assert_close(&outs[0], &expected, 1e-4, atol, &name);
+                    assert_bits_eq(&outs[0], &outs[1], &format!("{name}: per-kind vs general output transform"));
+                    assert_bits_eq(&outs[2], &outs[0], &format!("{name}: 2 threads"));
+                    assert_bits_eq(&outs[3], &outs[4], &format!("{name}: a group per pass, per-kind vs general"));
+                }
+            }
+        }
     }
 }

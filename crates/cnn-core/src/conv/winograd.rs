@@ -20,10 +20,9 @@
 //! Tiles are processed in blocks sized so that a block's V and M stay in
 //! L2; blocks are independent tasks (each output is written by one task).
 
-use super::SharedOut;
 use crate::error::{check_len, CoreError, Result};
 use crate::gemm::{drive, packed_len, small_k, Activation, Dense, Out, PackedB, Run, KC, NR};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
 use crate::tuning::Winograd;
@@ -475,7 +474,7 @@ impl TransformedFilter<'static> {
         // Not zero-filled first (a serial memset of 4-16 MB per call on
         // batch-1 deep layers): the loop below writes every element.
         let mut u: Vec<Vec<f32>> = (0..xis).map(|_| Vec::with_capacity(cin * cout)).collect();
-        let ups: Vec<SharedOut> = u.iter_mut().map(|m| SharedOut(m.as_mut_ptr())).collect();
+        let ups: Vec<SharedMut> = u.iter_mut().map(|m| SharedMut::from_raw(m.as_mut_ptr())).collect();
         // SAFETY: each (ci, co) is written by one task, inside U[ξ]'s capacity.
         transform_filter::<W>(w, cin, cout, p.tuning.winograd_filter_blocks, &|xi, ci, co| ups[xi].at(ci * cout + co));
         for m in &mut u {
@@ -565,7 +564,7 @@ pub fn prepare_filter(p: &Conv2d, w: &[f32], variant: Variant, u: &mut [f32]) ->
     let (cin, cout) = (p.cin, p.cout);
     check_len(OP, "prepared filter", u.len(), prepared_len(cin, cout, variant))?;
     let one = packed_len(cin, cout);
-    let up = SharedOut(u.as_mut_ptr());
+    let up = SharedMut::new(u);
     let at = |xi: usize, ci: usize, co: usize| up.at(xi * one + (co / NR) * cin * NR + ci * NR + co % NR);
     // SAFETY: (xi, ci, co < cout) lies inside u; each is written by one task.
     match variant {
@@ -763,7 +762,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
     let tw = p.x.output.div_ceil(W::OUT);
     let total = tiles(p, W::OUT);
     let block = block_tiles(p, xis);
-    let yp = SharedOut(y.as_mut_ptr());
+    let yp = SharedMut::new(y);
     if phased(p, W::OUT, xis) {
         return run_phased::<W>(p, x, filter, st, yp, total, th, tw);
     }
@@ -778,7 +777,7 @@ fn run<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Sto
             for b in bs {
                 let (t0, t1) = range.tiles(b, total, blocks);
                 let nt = t1 - t0;
-                let vp = SharedOut(v.as_mut_ptr());
+                let vp = SharedMut::new(v);
                 for t in 0..nt {
                     // SAFETY: v holds α² * max_nt * cin floats, nt <= max_nt.
                     unsafe { transform_input::<W>(p, x, &zeros, t0 + t, th, tw, t, nt, vp) };
@@ -873,14 +872,14 @@ fn phased(p: &Conv2d, out: usize, xis: usize) -> bool {
 /// task in the same order as [`run`]'s, so results do not depend on the
 /// thread count (and equal the block loop's when it has one block).
 #[allow(clippy::too_many_arguments)]
-fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: SharedOut, nt: usize, th: usize, tw: usize) {
+fn run_phased<W: Tiling>(p: &Conv2d, x: &[f32], filter: &TransformedFilter<'_>, st: Store, y: SharedMut, nt: usize, th: usize, tw: usize) {
     let (cin, cout) = (p.cin, p.cout);
     let xis = W::ALPHA * W::ALPHA;
     // V and M are not zero-filled first (a serial memset of up to 2 MB per
     // call): every element is written before it is read.
     let mut v: Vec<f32> = Vec::with_capacity(xis * nt * cin);
     let mut m: Vec<f32> = Vec::with_capacity(xis * nt * cout);
-    let vp = SharedOut(v.as_mut_ptr());
+    let vp = SharedMut::from_raw(v.as_mut_ptr());
     let tile_chunk = par::chunk_size(nt, (1usize << 12).div_ceil(xis * (cin + cout)).max(1));
     // SAFETY: each task writes its own tiles' slots of v.
     let zeros = vec![0.0f32; W::ALPHA * cin];
@@ -920,7 +919,7 @@ fn par_each(n: usize, chunk: usize, f: &(dyn Fn(usize) + Sync)) {
 /// `v` holds `α² * nt * cin` floats; no other task writes this slot.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)] // one copy per tiling for both drivers (wasm size)
-unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedOut) {
+unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, v: SharedMut) {
     let (cin, a) = (p.cin, W::ALPHA);
     let xis = a * a;
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
@@ -941,7 +940,7 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile:
     let dst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
     let mut c = 0;
     while c + 4 <= cin {
-        let vp = v.0;
+        let vp = v.at(0);
         input_tile::<W, F32x4>(
             |i| match offs[i] {
                 // SAFETY: o is a real pixel's offset and c + 4 <= cin.
@@ -962,7 +961,7 @@ unsafe fn transform_input<W: Tiling>(p: &Conv2d, x: &[f32], zeros: &[f32], tile:
 /// compiled apart from the per-pixel path (one function held both and ran slower).
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn output_rows<W: Tiling>(p: &Conv2d, m: &[f32], img: usize, oy0: usize, ox0: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+unsafe fn output_rows<W: Tiling>(p: &Conv2d, m: &[f32], img: usize, oy0: usize, ox0: usize, slot: usize, nt: usize, st: Store, y: SharedMut) {
     let Store { bias, residual, act } = st;
     let (cout, o) = (p.cout, W::OUT);
     // M's tile: "row" i of the α x α tile is ξ = i * α + col, planes
@@ -1030,15 +1029,122 @@ unsafe fn output_rows<W: Tiling>(p: &Conv2d, m: &[f32], img: usize, oy0: usize, 
     }
 }
 
+/// [`output_rows`] for one epilogue known at compile time: a bias or none
+/// (`BIAS`), ReLU or none (`RELU`), no residual
+/// (`Tuning::winograd_output_kinds`; [`transform_output`] runs the three
+/// kinds with a bias or ReLU). The general version decides per stored
+/// vector whether there is a bias, a residual and which activation; here
+/// each kind is its own straight-line store. The same
+/// operations on every value, except that without a bias nothing is added
+/// instead of `+ 0.0`, which changes no value: `x + 0.0 == x` bit for bit
+/// for every `x` but `-0.0`, and the α² GEMMs' sums, which start from
+/// `+0.0`, and the output transform's sums and differences of them never
+/// make `-0.0`. So the same bits.
+///
+/// # Safety
+/// As for [`output_rows`]; `bias` holds `cout` floats when `BIAS`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn output_rows_kind<W: Tiling, const BIAS: bool, const RELU: bool>(
+    p: &Conv2d,
+    m: &[f32],
+    img: usize,
+    oy0: usize,
+    ox0: usize,
+    slot: usize,
+    nt: usize,
+    bias: &[f32],
+    y: SharedMut,
+) {
+    debug_assert!(!BIAS || bias.len() >= p.cout);
+    let (cout, o) = (p.cout, W::OUT);
+    let (a, plane) = (W::ALPHA, nt * cout);
+    let mb = m.as_ptr().add(slot * cout);
+    let rows = TileRows { rows: core::array::from_fn(|i| mb.wrapping_add(i * a * plane)), cols: (0, a) };
+    let (nrows, ncols) = ((p.y.output - oy0).min(o), (p.x.output - ox0).min(o));
+    let at = |r: usize, j: usize| ((img * p.y.output + oy0 + r) * p.x.output + ox0 + j) * cout;
+    let bp = bias.as_ptr();
+    let epi4 = |v: F32x4, c: usize| {
+        let v = if BIAS { v + F32x4::load(bp.add(c)) } else { v };
+        if RELU {
+            v.max(F32x4::zero())
+        } else {
+            v
+        }
+    };
+    let mut c = 0;
+    // As `output_rows`: channel groups per pass only with an epilogue.
+    let grouped = p.tuning.winograd_grouped_transforms && (BIAS || RELU);
+    while grouped && c + 4 <= cout {
+        let groups = ((cout - c) / 4).min(GROUPS);
+        separable_groups(a, o, nrows, W::output_1d, &rows, plane, c, groups, |r, j, g, val| {
+            if j < ncols {
+                let cg = c + 4 * g;
+                epi4(val, cg).store(y.at(at(r, j) + cg));
+            }
+        });
+        c += 4 * groups;
+    }
+    while c + 4 <= cout {
+        separable_rows::<F32x4>(
+            a,
+            o,
+            nrows,
+            W::output_1d,
+            &rows,
+            plane,
+            c,
+            |q| F32x4::load(q),
+            |r, j, val| {
+                if j < ncols {
+                    epi4(val, c).store(y.at(at(r, j) + c));
+                }
+            },
+        );
+        c += 4;
+    }
+    let act = if RELU { Activation::Relu } else { Activation::Linear };
+    for c in c..cout {
+        let b = if BIAS { *bp.add(c) } else { 0.0 };
+        separable_rows::<f32>(
+            a,
+            o,
+            nrows,
+            W::output_1d,
+            &rows,
+            plane,
+            c,
+            |q| *q,
+            |r, j, val| {
+                if j < ncols {
+                    *y.at(at(r, j) + c) = act.apply(val + b);
+                }
+            },
+        );
+    }
+}
+
 /// Reads tile `tile`'s `m[ξ][slot][..cout]`, writes its (up to) m x m outputs.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, st: Store, y: SharedOut) {
+unsafe fn transform_output<W: Tiling>(p: &Conv2d, m: &[f32], tile: usize, th: usize, tw: usize, slot: usize, nt: usize, st: Store, y: SharedMut) {
     let Store { bias, residual, act } = st;
     let (cout, o) = (p.cout, W::OUT);
     let (img, ty, tx) = (tile / (th * tw), (tile / tw) % th, tile % tw);
     let (oy0, ox0) = (ty * o, tx * o);
     if p.tuning.winograd_row_transforms {
+        // Without a bias or an activation (the stride-1 input gradient) the
+        // general version measured faster (switch 47 A/B, 1 thread, dx
+        // 64x32x32x16->32 10.0 / 10.2 ms, 64x16x16x32->64 6.9 / 7.1).
+        if p.tuning.winograd_output_kinds && residual.is_none() {
+            let b = bias.unwrap_or(&[]);
+            match (bias.is_some(), act) {
+                (true, Activation::Relu) => return output_rows_kind::<W, true, true>(p, m, img, oy0, ox0, slot, nt, b, y),
+                (true, Activation::Linear) => return output_rows_kind::<W, true, false>(p, m, img, oy0, ox0, slot, nt, b, y),
+                (false, Activation::Relu) => return output_rows_kind::<W, false, true>(p, m, img, oy0, ox0, slot, nt, b, y),
+                _ => {}
+            }
+        }
         return output_rows::<W>(p, m, img, oy0, ox0, slot, nt, st, y);
     }
     let outs: [Option<usize>; MAX_OUT * MAX_OUT] = core::array::from_fn(|i| {

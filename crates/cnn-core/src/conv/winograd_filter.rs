@@ -30,10 +30,9 @@
 //!   `A^T = E_m^T`, `G = E_r`, `B^T = C^T` for any `m`, `r` over the same points.
 
 use super::winograd::{input_rows, separable, separable_groups, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, GROUPS, MAX_ALPHA, MAX_XI};
-use super::SharedOut;
-use crate::gemm::kernel::{f32_gemm_4x8__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
+use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::shape::Conv2d;
 use crate::simd::F32x4;
 use crate::tuning::Winograd;
@@ -179,6 +178,55 @@ fn output_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, store: impl Fn
     separable(W::ALPHA, 3, W::output_1d, load, store)
 }
 
+/// How the transformed output gradients `E[ξ]` (`[slots, cout]` each, the
+/// B of the α² GEMMs) are laid out in the scratch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ELayout {
+    /// The micro-kernel's packed B: per ξ, `np` panels of `[slot][NR]`
+    /// (padding columns when `cout % NR != 0`).
+    Panels,
+    /// Row-major `[slot][cout]` per ξ, read in place by the GEMMs (rows
+    /// `cout` apart). Only when `cout % NR == 0`, so there are no partial
+    /// panels. A tile's channels then go to one run per ξ instead of `np`
+    /// runs `nt * NR` floats apart: the transforms' stores fill whole cache
+    /// lines (`Tuning::winograd_filter_e_rows`).
+    Rows,
+}
+
+impl ELayout {
+    fn of(p: &Conv2d) -> ELayout {
+        if p.tuning.winograd_filter_e_rows && p.cout.is_multiple_of(NR) {
+            ELayout::Rows
+        } else {
+            ELayout::Panels
+        }
+    }
+
+    /// Offset of channel `c` of slot `slot` in `E[0]` (ξ's matrices are
+    /// [`ELayout::plane`] floats apart in both layouts).
+    #[inline(always)]
+    fn at(self, cout: usize, nt: usize, slot: usize, c: usize) -> usize {
+        match self {
+            ELayout::Panels => (c / NR * nt + slot) * NR + c % NR,
+            ELayout::Rows => slot * cout + c,
+        }
+    }
+
+    /// Floats between `E[ξ]` and `E[ξ + 1]`: `np * nt * NR` (= `nt * cout` for `Rows`).
+    fn plane(cout: usize, nt: usize) -> usize {
+        cout.div_ceil(NR) * nt * NR
+    }
+
+    /// B of the GEMMs: (offset of `E[ξ]`'s column panel `j`, `ldb`, `panel_step`).
+    fn panel(self, cout: usize, nt: usize, xi: usize, j: usize) -> (usize, usize, usize) {
+        let e = xi * ELayout::plane(cout, nt);
+        match self {
+            ELayout::Panels => (e + j * nt * NR, NR, nt * NR),
+            ELayout::Rows => (e + j * NR, cout, NR),
+        }
+    }
+}
+
 /// Tiles per block inside a task: V and E of a block fit in about 1 MiB.
 fn block_tiles(p: &Conv2d, xis: usize) -> usize {
     ((1usize << 18) / (xis * (p.cin + p.cout))).clamp(8, 512)
@@ -228,14 +276,14 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     // The zero row of the tile transforms' rows outside the image.
     let zeros = vec![0.0f32; (W::ALPHA * cin).max(W::M * cout)];
     par::reduce_chunks(total, chunk, &mut m, |range, partial| {
-        // V[ξ]: [slot][cin]. E[ξ]: already in the micro-kernel's B layout,
-        // `np` panels of [slot][NR] (padding columns only ever meet padding
-        // columns of M, which are not stored).
+        // V[ξ]: [slot][cin]. E[ξ]: in a layout the GEMMs read as B
+        // ([`ELayout`]): row-major, or `np` panels of [slot][NR] (padding
+        // columns only ever meet padding columns of M, which are not stored).
         // Every element of V read below is written first; E's padding
         // columns may hold anything (they only reach M's padding columns).
         par::with_scratch(xis * block * (cin + np * NR), |buf| {
             let (v, e) = buf.split_at_mut(xis * block * cin);
-            let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
+            let (vp, ep) = (SharedMut::new(v), SharedMut::new(e));
             let mut t0 = range.start;
             let mut first = true;
             while t0 < range.end {
@@ -246,7 +294,7 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
                 }
                 for xi in 0..xis {
                     // SAFETY: v and e hold the block's transforms; partial holds M.
-                    unsafe { gemm_xi(p, xi, nt, &v[..xis * nt * cin], e.as_ptr(), SharedOut(partial.as_mut_ptr()), !first) };
+                    unsafe { gemm_xi(p, xi, nt, &v[..xis * nt * cin], e.as_ptr(), SharedMut::new(partial), !first) };
                 }
                 first = false;
                 t0 += nt;
@@ -261,11 +309,14 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
 /// the packed E[ξ] panels, C = M[ξ] (`cin x cout` at `m + ξ cin cout`).
 ///
 /// # Safety
-/// `e` holds `α² * np * nt * NR` floats in [`transform_tile`]'s layout;
+/// `e` holds `α² * np * nt * NR` floats in [`transform_tile`]'s layout
+/// ([`ELayout::of`] `p`);
 /// `m` holds `α² * cin * cout`, of which no other task writes M[ξ].
-unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m: SharedOut, accumulate: bool) {
+unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m: SharedMut, accumulate: bool) {
     let (cin, cout) = (p.cin, p.cout);
     let np = cout.div_ceil(NR);
+    let layout = ELayout::of(p);
+    let (b0, ldb, panel_step) = layout.panel(cout, nt, xi, 0);
     let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
     let mut ci0 = 0;
     while ci0 < cin {
@@ -274,20 +325,21 @@ unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m:
         if p.tuning.winograd_filter_panels && mr == MR && cout.is_multiple_of(NR) {
             // All of M[ξ]'s column panels for these 4 rows in one call (the
             // same products in the same order as a call per tile).
-            // SAFETY: as below, every tile full; E[ξ]'s panels are nt * NR apart.
-            let (b, c) = (e.add(xi * np * nt * NR), m.at((xi * cin + ci0) * cout));
-            f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, NR, nt * NR, np, c, cout, accumulate);
+            // SAFETY: as below, every tile full; E[ξ]'s panels are panel_step apart.
+            let (b, c) = (e.add(b0), m.at((xi * cin + ci0) * cout));
+            f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, ldb, panel_step, np, c, cout, accumulate);
             ci0 += MR;
             continue;
         }
         let segs = [Seg { a: ptrs, len: nt, stride: cin }];
         for j in 0..np {
-            let b = e.add(((xi * np + j) * nt) * NR);
+            let b = e.add(b0 + j * panel_step);
             let c = m.at((xi * cin + ci0) * cout + j * NR);
             let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
             // SAFETY: rows ci0..ci0+mr of A hold nt values cin apart inside
-            // vx; b holds nt * NR floats; the tile's mr x nr elements lie in M[ξ].
-            f32_gemm_4x8__simd128(&segs, b, &tile, accumulate, None);
+            // vx; b holds nt rows of NR floats ldb apart; the tile's mr x nr
+            // elements lie in M[ξ].
+            f32_gemm_4x8__simd128_ldb(&segs, b, ldb, &tile, accumulate, None);
         }
         ci0 += MR;
     }
@@ -325,7 +377,7 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
     let per_tile = xis * (cin + np * NR);
     let pass = (max_floats / per_tile).clamp(1, total.max(1));
     let mut m = vec![0.0f32; xis * cin * cout];
-    let mp = SharedOut(m.as_mut_ptr());
+    let mp = SharedMut::new(&mut m);
     let mut buf = vec![0.0f32; pass * per_tile];
     let tile_chunk = par::chunk_size(pass, (1usize << 12).div_ceil(per_tile).max(1));
     let zeros = vec![0.0f32; (W::ALPHA * cin).max(W::M * cout)];
@@ -334,7 +386,7 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
     while t0 < total {
         let nt = pass.min(total - t0);
         let (v, e) = buf.split_at_mut(xis * nt * cin);
-        let (vp, ep) = (SharedOut(v.as_mut_ptr()), SharedOut(e.as_mut_ptr()));
+        let (vp, ep) = (SharedMut::new(v), SharedMut::new(e));
         // SAFETY: each task writes its own tiles' slots of v and e.
         par::for_each_chunk(nt, tile_chunk, |r| r.for_each(|t| unsafe { transform_tile::<W>(p, x, dy, zeros, t0 + t, th, tw, t, nt, vp, ep) }));
         let (v, e) = (&*v, &*e);
@@ -349,7 +401,7 @@ fn run_phased<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32], 
 /// `dw[ky,kx,ci,co] = (A^T M[.][ci][co] A)[ky,kx]`, 4 output channels at once.
 fn output_transform<W: GradTiling>(p: &Conv2d, m: &[f32], dw: &mut [f32]) {
     let (cin, cout) = (p.cin, p.cout);
-    let dwp = SharedOut(dw.as_mut_ptr());
+    let dwp = SharedMut::new(dw);
     let at = |xi: usize, ci: usize, co: usize| (xi * cin + ci) * cout + co;
     par::for_each_chunk(cin, par::chunk_size(cin, 4), |cis| {
         for ci in cis {
@@ -373,14 +425,12 @@ fn output_transform<W: GradTiling>(p: &Conv2d, m: &[f32], dw: &mut [f32]) {
 /// (`Tuning::winograd_row_transforms`), compiled apart from the per-pixel path.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn grad_rows<W: GradTiling>(p: &Conv2d, dy: &[f32], zeros: &[f32], img: usize, ty: usize, tx: usize, slot: usize, nt: usize, e: SharedOut) {
+unsafe fn grad_rows<W: GradTiling>(p: &Conv2d, dy: &[f32], zeros: &[f32], img: usize, ty: usize, tx: usize, slot: usize, nt: usize, e: SharedMut) {
     let (cout, a, mm) = (p.cout, W::ALPHA, W::M);
     let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
     let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
-    let np = cout.div_ceil(NR);
-    // E[ξ]'s panel of channel c: ((ξ * np + c / NR) * nt + slot) * NR + c % NR.
-    let plane = np * nt * NR;
-    let eb = |c: usize| e.at((c / NR * nt + slot) * NR + c % NR);
+    let (layout, plane) = (ELayout::of(p), ELayout::plane(cout, nt));
+    let eb = |c: usize| e.at(layout.at(cout, nt, slot, c));
     let mut c = 0;
     while p.tuning.winograd_grouped_transforms && c + 4 <= cout {
         let groups = ((cout - c) / 4).min(GROUPS);
@@ -415,8 +465,8 @@ unsafe fn transform_tile<W: GradTiling>(
     tw: usize,
     slot: usize,
     nt: usize,
-    v: SharedOut,
-    e: SharedOut,
+    v: SharedMut,
+    e: SharedMut,
 ) {
     let (cin, cout, a, mm) = (p.cin, p.cout, W::ALPHA, W::M);
     let xis = a * a;
@@ -440,7 +490,7 @@ unsafe fn transform_tile<W: GradTiling>(
         (i < mm * mm && oy < p.y.output && ox < p.x.output).then(|| ((img * p.y.output + oy) * p.x.output + ox) * cout)
     });
     let vdst = |xi: usize, c: usize| (xi * nt + slot) * cin + c;
-    let vp = v.0;
+    let vp = v.at(0);
     let mut c = 0;
     while c + 4 <= cin {
         input_tile::<W, F32x4>(
@@ -454,9 +504,9 @@ unsafe fn transform_tile<W: GradTiling>(
     for c in c..cin {
         input_tile::<W, f32>(|i| xoffs[i].map_or(0.0, |o| x[o + c]), |xi, val| *v.at(vdst(xi, c)) = val);
     }
-    let np = cout.div_ceil(NR);
-    let edst = |xi: usize, c: usize| ((xi * np + c / NR) * nt + slot) * NR + c % NR;
-    let ep = e.0;
+    let (layout, plane) = (ELayout::of(p), ELayout::plane(cout, nt));
+    let edst = |xi: usize, c: usize| xi * plane + layout.at(cout, nt, slot, c);
+    let ep = e.at(0);
     let mut c = 0;
     while c + 4 <= cout {
         grad_tile::<W, F32x4>(

@@ -464,7 +464,7 @@ unsafe fn panel_tiles_4x8(c: *mut f32, ldc: usize, panels: usize, load_c: bool, 
 /// # Safety
 /// `c` holds 4 rows of 8 floats `ldc` apart.
 #[inline(always)]
-unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
+pub(crate) unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
     core::array::from_fn(|i| F32x4::load(c.add((i / 2) * ldc + (i % 2) * 4)))
 }
 
@@ -473,7 +473,7 @@ unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
 /// # Safety
 /// `c` holds 4 rows of 8 floats `ldc` apart.
 #[inline(always)]
-unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
+pub(crate) unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
     for (i, v) in acc.iter().enumerate() {
         v.store(c.add((i / 2) * ldc + (i % 2) * 4));
     }

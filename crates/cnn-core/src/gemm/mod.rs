@@ -11,10 +11,11 @@
 //! dilation resolved by where the pointers point, nothing copied); sources
 //! that cannot point (transposed A) gather into a small scratch.
 
+pub mod fixed;
 pub mod kernel;
 
 use crate::error::{check_len, numel, CoreError, Result};
-use crate::par;
+use crate::par::{self, SharedMut};
 use crate::tuning::Tuning;
 pub use kernel::Seg;
 use kernel::{f32_gemm_4x8__scalar, f32_gemm_4x8__simd128_ldb, Tile};
@@ -266,18 +267,15 @@ impl<T: PanelSource> PanelSourceDyn for T {
 /// Where the result goes: `c[i * ldc + j]` for `i < m`, `j < n`.
 #[derive(Clone, Copy)]
 pub struct Out {
-    ptr: *mut f32,
+    /// Tasks write disjoint tiles of C through it.
+    ptr: SharedMut,
     pub ldc: usize,
 }
-
-// Tasks write disjoint tiles of C; the pointer is shared only for that.
-unsafe impl Send for Out {}
-unsafe impl Sync for Out {}
 
 impl Out {
     pub fn new(c: &mut [f32], m: usize, n: usize, ldc: usize) -> Out {
         assert!(m == 0 || n == 0 || c.len() >= (m - 1) * ldc + n, "gemm output too small");
-        Out { ptr: c.as_mut_ptr(), ldc }
+        Out { ptr: SharedMut::new(c), ldc }
     }
 
     /// An output at `ptr` with rows `ldc` floats apart, for memory that is
@@ -287,13 +285,13 @@ impl Out {
     /// Every element the GEMM writes (`ptr + i * ldc + j`) must be valid
     /// for writes while the `Out` is used.
     pub unsafe fn from_raw(ptr: *mut f32, ldc: usize) -> Out {
-        Out { ptr, ldc }
+        Out { ptr: SharedMut::from_raw(ptr), ldc }
     }
 
     /// Pointer to element `(i, j)`. Callers stay inside the extent checked
     /// by [`Out::new`].
     fn at(&self, i: usize, j: usize) -> *mut f32 {
-        self.ptr.wrapping_add(i * self.ldc + j)
+        self.ptr.at(i * self.ldc + j)
     }
 }
 
@@ -417,11 +415,21 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB<'_>, out: Out, r
 pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB<'_>, out: Out, tuning: Tuning) {
     let (k, n) = (b.k, b.n);
     debug_assert!(k <= KC && (m == 0 || a.len() >= (m - 1) * lda + k));
+    // The fixed-K kernel where A's rows are contiguous and B is packed
+    // (`Tuning::small_k_fixed`).
+    let fixed = if tuning.small_k_fixed && lda == k && b.ldb() == NR { fixed::kernel_for(k) } else { None };
     let mut r0 = 0;
     while r0 < m {
         let mr = MR.min(m - r0);
         let ptrs: [*const f32; MR] = core::array::from_fn(|r| a[(r0 + r.min(mr - 1)) * lda..].as_ptr());
         if tuning.small_k_panels && mr == MR && n.is_multiple_of(NR) && n > 0 {
+            if let Some(kern) = fixed {
+                // SAFETY: rows r0..r0+4 of A are one 4 x k block (lda == k);
+                // B's n / NR panels are packed (k rows of NR); C as below.
+                unsafe { kern(a[r0 * lda..].as_ptr(), b.panel(0, 0), b.panel_step, n / NR, out.at(r0, 0), out.ldc) };
+                r0 += MR;
+                continue;
+            }
             // SAFETY: rows r0..r0+4 of A hold k floats; B's n / NR panels
             // are full (k rows each); Out::new checked C's 4 x n extent.
             unsafe { kernel::f32_gemm_4x8_panels__simd128(ptrs, k, b.panel(0, 0), b.ldb(), b.panel_step, n / NR, out.at(r0, 0), out.ldc) };
