@@ -208,7 +208,18 @@ pub struct Tuning {
     /// (`conv::filter_grad_runs`, `f32_gemm_4x8_runs_packed__simd128`),
     /// instead of packing them (`im2col::pack_patches_b`).
     pub filter_grad_runs: bool,
-    // Switches 42 and 43 are not assigned.
+    /// Switch 42. The short-patch forward (`conv::short_patch_forward`)
+    /// runs row panels of 4 pixels of one output row, whose windows are 3
+    /// (RGB at stride 1) or 1 float apart, on a kernel with one A pointer
+    /// (`f32_gemm_4x8_panels_segs_rowstep__simd128`) instead of four.
+    /// Measured A/B (`benches/tuning.mjs --switch 42 --op fwd`, 1 thread,
+    /// load 5.4-5.8, ms four pointers / one, 4 samples each): 8x112x112x3->32
+    /// 7.47-7.72 / 6.91-7.04 and 5.50-6.61 / 4.98-5.87; 1x224x224x3->64
+    /// 7.30-8.15 / 6.58-7.65; 64x28x28x1->16 0.91-1.01 / 0.85-0.96;
+    /// 64x32x32x3->16 is bimodal in both (2.0-2.6 or 2.9-4.2 ms per sample),
+    /// fastest samples 2.26 / 2.03.
+    pub short_patch_rowstep: bool,
+    // Switch 43 is not assigned.
     /// Switch 44. Winograd's short GEMMs (`gemm::small_k`) with K = 8, 16,
     /// 32 or 64, a contiguous A and a packed B run a kernel with K fixed at
     /// compile time (`gemm::fixed::f32_gemm_4x8_panels_fixed__simd128`:
@@ -297,6 +308,7 @@ impl Tuning {
         winograd_grouped_transforms: true,
         dx_direct: true,
         filter_grad_runs: true,
+        short_patch_rowstep: true,
         small_k_fixed: true,
         winograd_filter_adjacent_a: true,
         winograd_filter_e_rows: true,
@@ -368,6 +380,7 @@ impl Tuning {
             39 => self.winograd_grouped_transforms = flag(d.winograd_grouped_transforms),
             40 => self.dx_direct = flag(d.dx_direct),
             41 => self.filter_grad_runs = flag(d.filter_grad_runs),
+            42 => self.short_patch_rowstep = flag(d.short_patch_rowstep),
             44 => self.small_k_fixed = flag(d.small_k_fixed),
             45 => self.winograd_filter_adjacent_a = flag(d.winograd_filter_adjacent_a),
             46 => self.winograd_filter_e_rows = flag(d.winograd_filter_e_rows),
@@ -421,6 +434,7 @@ mod tests {
         assert!(!d.with_switch(39, 1).winograd_grouped_transforms);
         assert!(!d.with_switch(40, 1).dx_direct);
         assert!(!d.with_switch(41, 1).filter_grad_runs);
+        assert!(!d.with_switch(42, 1).short_patch_rowstep);
         assert!(!d.with_switch(44, 1).small_k_fixed);
         assert!(!d.with_switch(45, 1).winograd_filter_adjacent_a);
         assert!(!d.with_switch(46, 1).winograd_filter_e_rows);
@@ -428,7 +442,7 @@ mod tests {
         assert!(!d.with_switch(48, 1).forward_pads_per_task);
         assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
         assert!(!d.with_switch(50, 1).filter_grad_untranspose_vector);
-        let unassigned = |i: usize| matches!(i, 19 | 27 | 42 | 43);
+        let unassigned = |i: usize| matches!(i, 19 | 27 | 43);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

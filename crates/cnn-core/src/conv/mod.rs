@@ -321,11 +321,13 @@ fn short_patch_forward_bands(
 /// `c` is valid for writes of `len * q.cout` floats that no other task
 /// touches.
 unsafe fn short_patch_block(q: &Conv2d, src: &[f32], origin: &mut dyn FnMut() -> usize, len: usize, packed: &PackedB<'_>, segs: &mut Vec<Seg>, c: *mut f32) {
-    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, Tile};
+    use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, f32_gemm_4x8_panels_segs_rowstep__simd128, Tile};
     use crate::gemm::{MR, NR};
     let (cout, kh, run) = (q.cout, q.y.kernel, q.x.kernel * q.cin);
     let ky_step = q.y.dilation * q.x.input * q.cin;
     let panels = cout / NR;
+    // Floats between the windows of consecutive pixels of an output row.
+    let (rowstep, win_step) = (q.tuning.short_patch_rowstep, q.x.stride * q.cin);
     let mut r0 = 0;
     while r0 < len {
         let mr = MR.min(len - r0);
@@ -342,8 +344,15 @@ unsafe fn short_patch_block(q: &Conv2d, src: &[f32], origin: &mut dyn FnMut() ->
         let c = c.add(r0 * cout);
         // SAFETY: each segment holds `run` floats of `src` (bounds-checked
         // slices); the packed filter has `panels` full panels of k rows.
-        if mr == MR {
-            f32_gemm_4x8_panels_segs__simd128(segs, packed.panel(0, 0), packed.ldb(), packed.panel_step(), panels, c, cout);
+        // The 4 windows `stride * cin` floats apart (one output row): one A pointer.
+        let rows_even = rowstep && mr == MR && (1..MR).all(|r| base[r] == base[0] + r * win_step);
+        let (b, ldb, step) = (packed.panel(0, 0), packed.ldb(), packed.panel_step());
+        if rows_even && win_step == 3 {
+            f32_gemm_4x8_panels_segs_rowstep__simd128::<3>(segs, b, ldb, step, panels, c, cout);
+        } else if rows_even && win_step == 1 {
+            f32_gemm_4x8_panels_segs_rowstep__simd128::<1>(segs, b, ldb, step, panels, c, cout);
+        } else if mr == MR {
+            f32_gemm_4x8_panels_segs__simd128(segs, b, ldb, step, panels, c, cout);
         } else {
             for j in 0..panels {
                 let t = Tile { c: c.add(j * NR), ldc: cout, mr, nr: NR };

@@ -1141,6 +1141,9 @@ fn short_patch_forward_matches_reference_and_the_indirect_gemm_on_one_and_two_th
         let tol = 1e-5 * (p.patch_len() as f32).sqrt().max(1.0);
         assert_close(&one, &expected, tol, tol, &format!("short patch {name}"));
         assert_bits_eq(&run(&p, 2), &one, &format!("2 threads {name}"));
+        let mut u = p;
+        u.tuning = crate::tuning::Tuning::DEFAULT.with_switch(42, 1);
+        assert_bits_eq(&run(&u, 1), &one, &format!("four A pointers (switch 42 off) {name}"));
         let mut q = p;
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(34, 1);
         assert!(!short_patch_forward_applies(&q));
