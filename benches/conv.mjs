@@ -149,22 +149,31 @@ async function main() {
     tc.free();
     await tf.setBackend('wasm');
     const bwd = args['forward-only']
-      ? { tfjsIn: NaN, ours1: NaN, ours2: NaN }
+      ? { tfjsIn: NaN, ours1: NaN, ours2: NaN, fwd1: NaN, fwd2: NaN }
       : race([
         { name: 'tfjsIn', run: t.backwardInput },
         { name: 'ours1', run: o1.backward },
         { name: 'ours2', run: o2.backward },
+        // The forward again, in this race: backward/forward divides two
+        // medians of the same rounds, so the host's speed changing between
+        // the two races (1.5-2x within minutes here) does not enter the ratio.
+        { name: 'fwd1', run: o1.forward },
+        { name: 'fwd2', run: o2.forward },
       ], Math.max(5, ROUNDS >> 1));
     const row = {
       shape: name(shape),
       gflop: flops / 1e9,
       forward: { tfjsWasm: fwd.tfjs, ours1: fwd.ours1, ours2: fwd.ours2, tfjsCpu: cpuMs, ours1Prepared: fwd.ours1p ?? null, ours2Prepared: fwd.ours2p ?? null },
-      backward: { tfjsWasmInputOnly: bwd.tfjsIn, ours1: bwd.ours1, ours2: bwd.ours2 },
+      backward: { tfjsWasmInputOnly: bwd.tfjsIn, ours1: bwd.ours1, ours2: bwd.ours2, forward1: bwd.fwd1, forward2: bwd.fwd2 },
       ratio1: fwd.tfjs / fwd.ours1,
       ratio2vs2x: fwd.tfjs / 2 / fwd.ours2,
       scaling: fwd.ours1 / fwd.ours2,
-      bwdOverFwd1: bwd.ours1 / fwd.ours1,
-      bwdOverFwd2: bwd.ours2 / fwd.ours2,
+      // Backward over the forward timed in the backward's race.
+      bwdOverFwd1: bwd.ours1 / bwd.fwd1,
+      bwdOverFwd2: bwd.ours2 / bwd.fwd2,
+      // Backward over the forward race's forward (the figure before 2026-12).
+      bwdOverFwdRaces1: bwd.ours1 / fwd.ours1,
+      bwdOverFwdRaces2: bwd.ours2 / fwd.ours2,
     };
     rows.push(row);
     console.log(
@@ -203,10 +212,13 @@ function printPrepared(rows) {
 
 function printBackward(rows) {
   console.log('\n# backward = input gradient + filter gradient (tfjs-backend-wasm has no filter-gradient kernel; its input gradient alone is shown)');
-  console.log('shape                     | tfjs-wasm dx ms GF/s | ours-1t ms  bwd/fwd | ours-2t ms  bwd/fwd');
+  console.log('# bwd/fwd: over the forward timed in the same race as the backward; (races): over the forward race\'s forward');
+  console.log('shape                     | tfjs-wasm dx ms GF/s | ours-1t ms  bwd/fwd (races) | ours-2t ms  bwd/fwd (races)');
   for (const r of rows) {
     const gfIn = (r.gflop * 1e3) / r.backward.tfjsWasmInputOnly;
-    console.log(`${r.shape.padEnd(25)} | ${fmt(r.backward.tfjsWasmInputOnly, 2)} ${fmt(gfIn)}    | ${fmt(r.backward.ours1, 2)} ${fmt(r.bwdOverFwd1, 2)} | ${fmt(r.backward.ours2, 2)} ${fmt(r.bwdOverFwd2, 2)}`);
+    console.log(
+      `${r.shape.padEnd(25)} | ${fmt(r.backward.tfjsWasmInputOnly, 2)} ${fmt(gfIn)}    | ${fmt(r.backward.ours1, 2)} ${fmt(r.bwdOverFwd1, 2)} ${fmt(r.bwdOverFwdRaces1, 2)} | ${fmt(r.backward.ours2, 2)} ${fmt(r.bwdOverFwd2, 2)} ${fmt(r.bwdOverFwdRaces2, 2)}`,
+    );
   }
 }
 

@@ -18,6 +18,8 @@
 //! ([`winograd`]), F(3x3, 4x4) or F(3x3, 2x2) for the filter gradient
 //! ([`winograd_filter`]); `choose` in each module holds the measured rule.
 
+mod dx_direct;
+mod filter_grad_runs;
 pub mod im2col;
 pub mod reference;
 #[cfg(test)]
@@ -426,6 +428,10 @@ pub fn conv2d_backward_input_with(p: &Conv2d, dy: &[f32], w: &[f32], dx: &mut [f
             KernelKind::Simd => conv2d(&t, dy, &wt, None, Activation::Linear, dx),
             KernelKind::Scalar => conv2d_with(&t, dy, &wt, None, Activation::Linear, dx, kernel),
         };
+    }
+    if kernel == KernelKind::Simd && dx_direct::applies(p) {
+        dx_direct::dx_direct(p, dy, w, dx);
+        return Ok(());
     }
     let k = p.patch_len();
     // B = W^T: column j of B is row j of W (contiguous, cout long).
@@ -949,7 +955,12 @@ pub fn conv2d_backward_filter_with(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [
         // column panels) balances 2 threads better than row panels alone
         // (64x8x8x64->64 s2 at 2 threads: 1.81 ms driver / 1.93 panels).
         let panels = p.tuning.filter_grad_panels && cout.is_multiple_of(crate::gemm::MR) && m > filter_grad_chunk(p);
+        let runs = filter_grad_runs::applies(p);
         par::reduce_chunks(m, filter_grad_chunk(p), &mut dwt, |range, partial| {
+            if runs {
+                filter_grad_runs::filter_grad_runs(p, x, dy, range, partial);
+                return;
+            }
             let len = range.len();
             let packed = if p.tuning.filter_grad_pack_by_pixel {
                 im2col::pack_patches_b(p, x, range.start, len)
@@ -1008,16 +1019,7 @@ fn filter_grad_panels(dyc: &[f32], cout: usize, b: &PackedB<'_>, out: &mut [f32]
     use crate::gemm::{MR, NR};
     let len = dyc.len() / cout;
     let row_panels = cout / MR;
-    let mut a: Vec<f32> = Vec::with_capacity(row_panels * len * MR);
-    let ap = SharedMut::from_raw(a.as_mut_ptr());
-    for (kk, px) in dyc.chunks_exact(cout).enumerate() {
-        for rp in 0..row_panels {
-            // SAFETY: px holds cout >= 4 rp + 4 floats; a's capacity holds row_panels * len * 4.
-            unsafe { F32x4::load(px.as_ptr().add(rp * MR)).store(ap.at((rp * len + kk) * MR)) };
-        }
-    }
-    // SAFETY: every (row panel, pixel) vector was written above.
-    unsafe { a.set_len(row_panels * len * MR) };
+    let a = pack_dy_t(dyc, cout);
     let o = SharedMut::new(out);
     let panels = k / NR;
     par::for_each_chunk(row_panels, 1, |rps| {
@@ -1045,6 +1047,27 @@ fn filter_grad_panels(dyc: &[f32], cout: usize, b: &PackedB<'_>, out: &mut [f32]
             }
         }
     });
+}
+
+/// `dy^T` of a chunk of pixels (`dyc`: `len x cout`, `cout % 4 == 0`) as
+/// packed 4-row panels `[cout / 4][len][4]`, one vector per pixel: the A of
+/// the transposed filter gradient's panel kernels.
+fn pack_dy_t(dyc: &[f32], cout: usize) -> Vec<f32> {
+    use crate::gemm::MR;
+    assert!(cout.is_multiple_of(MR) && dyc.len().is_multiple_of(cout));
+    let len = dyc.len() / cout;
+    let row_panels = cout / MR;
+    let mut a: Vec<f32> = Vec::with_capacity(row_panels * len * MR);
+    let ap = SharedMut::from_raw(a.as_mut_ptr());
+    for (kk, px) in dyc.chunks_exact(cout).enumerate() {
+        for rp in 0..row_panels {
+            // SAFETY: px holds cout >= 4 rp + 4 floats; a's capacity holds row_panels * len * 4.
+            unsafe { F32x4::load(px.as_ptr().add(rp * MR)).store(ap.at((rp * len + kk) * MR)) };
+        }
+    }
+    // SAFETY: every (row panel, pixel) vector was written above.
+    unsafe { a.set_len(row_panels * len * MR) };
+    a
 }
 
 /// Whether the filter gradient takes [`filter_grad_rows`]: no padding (a

@@ -483,6 +483,18 @@ fn loss(p: &Conv2d, x: &[f32], w: &[f32], r: &[f32]) -> f64 {
     y.iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
 }
 
+/// `dw[j]`, the gradient of `loss` (`sum(y * dy)`) with respect to `w[j]`,
+/// against central differences with step 1e-2.
+#[track_caller]
+fn assert_dw_entry_matches_finite_differences(p: &Conv2d, d: &Data, dw: &[f32], j: usize, case: &str) {
+    let h = 1e-2f32;
+    let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+    wp[j] += h;
+    wm[j] -= h;
+    let num = (loss(p, &d.x, &wp, &d.dy) - loss(p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+    assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {case}", dw[j]);
+}
+
 #[test]
 fn backward_matches_central_finite_differences() {
     let mut r = rng(5);
@@ -502,12 +514,7 @@ fn backward_matches_central_finite_differences() {
             xm[i] -= h;
             let num = (loss(&p, &xp, &d.w, &d.dy) - loss(&p, &xm, &d.w, &d.dy)) / (2.0 * h as f64);
             assert!((num - dx[i] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{i}] {} vs numeric {num} for {}", dx[i], case_name(&a));
-            let j = r.random_range(0..d.w.len());
-            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
-            wp[j] += h;
-            wm[j] -= h;
-            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
-            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(&a));
+            assert_dw_entry_matches_finite_differences(&p, &d, &dw, r.random_range(0..d.w.len()), &case_name(&a));
         }
     }
 }
@@ -891,7 +898,7 @@ fn filter_grad_pixel_packing_equals_panel_packing_and_reference() {
     // same products in the same order (cout % 4 == 0 and several pixel
     // chunks: the first two cases; the others take the driver either way).
     check_filter_grad_switch(&cases, 1400, 37, ("packed dy^T panels", "the driver's tiles", "take dW^T = dy^T P"), takes);
-    // Switch 50: dW^T back to dW by vector transposes over the pool or a
+    // Switch 50: dW^T back to dW by vector transposes over the thread pool or a
     // scalar loop, here and on the short-patch path (its dW^T rows padded
     // to a multiple of 8; 9 and 12 channels leave partial 8 x 8 blocks).
     check_filter_grad_switch(&cases, 1450, 50, ("vector untranspose", "scalar untranspose", "take dW^T = dy^T P"), takes);
@@ -1322,5 +1329,248 @@ fn filter_grad_rows_matches_reference_and_the_gathered_transpose_on_one_and_two_
         q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(36, 1);
         assert!(!filter_grad_rows_applies(&q));
         assert_bits_eq(&run(&q, 1), &one, &format!("gathered transpose {name}"));
+    }
+}
+
+#[test]
+fn dx_direct_matches_reference_col2im_and_finite_differences_on_one_and_two_threads() {
+    // Switch 40: stride-1 dx of 1-3 input channels straight from dy and the
+    // filter. Kernels 1-5 (a 2x2 and a 5x3), dilation, every padding mode
+    // (explicit padding wider than the kernel: rows no tap reaches),
+    // widths that leave 1-3 pixels after the last block of 4, batch 1,
+    // output channels 4-20; the recycled dx arrives full of NaN.
+    let mut cases = vec![];
+    for (i, (n, h, w, cin, kh, kw, cout)) in [
+        (2, 32, 32, 3, 3, 3, 16),
+        (1, 9, 11, 3, 3, 3, 8),
+        (3, 7, 6, 1, 3, 3, 4),
+        (1, 13, 10, 2, 5, 3, 12),
+        (2, 5, 9, 3, 2, 2, 20),
+        (1, 8, 7, 1, 1, 1, 16),
+        (1, 12, 13, 3, 3, 3, 32),
+        (2, 6, 5, 2, 3, 3, 8),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut a = Conv2dArgs::new(n, h, w, cin, kh, kw, cout);
+        a.padding = [Padding::Same, Padding::Valid, Padding::Explicit([1, 2, 0, 3])][i % 3];
+        if i == 6 {
+            a.dilation = [2, 1];
+        }
+        if i == 7 {
+            a.padding = Padding::Explicit([4, 0, 0, 4]);
+        }
+        cases.push(a);
+    }
+    for (i, a) in cases.iter().enumerate() {
+        let p = conv(a);
+        assert!(dx_direct::applies(&p), "case {i} should take dx_direct");
+        let d = data(&p, 1700 + i as u64);
+        let name = case_name(a);
+        let mut expected = vec![0.0; p.input_len()];
+        conv2d_backward_input_ref(&p, &d.dy, &d.w, &mut expected);
+        let run = |q: &Conv2d, threads| {
+            with_threads(threads, || {
+                let mut dx = vec![f32::NAN; q.input_len()];
+                conv2d_backward_input(q, &d.dy, &d.w, &mut dx).unwrap();
+                dx
+            })
+        };
+        let one = run(&p, 1);
+        let tol = 1e-5 * ((p.y.kernel * p.x.kernel * p.cout) as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &format!("dx_direct {name}"));
+        assert_bits_eq(&run(&p, 2), &one, &format!("dx_direct 2 threads {name}"));
+        let mut q = p;
+        q.tuning = crate::tuning::Tuning::DEFAULT.with_switch(40, 1);
+        assert!(!dx_direct::applies(&q));
+        assert_close(&run(&q, 1), &expected, tol, tol, &format!("col2im (switch 40 off) {name}"));
+        let mut r = rng(1750 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.x.len());
+            let (mut xp, mut xm) = (d.x.clone(), d.x.clone());
+            xp[j] += h;
+            xm[j] -= h;
+            let num = (loss(&p, &xp, &d.w, &d.dy) - loss(&p, &xm, &d.w, &d.dy)) / (2.0 * h as f64);
+            assert!((num - one[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dx[{j}] {} vs numeric {num} for {name}", one[j]);
+        }
+    }
+    // Not for 4+ input channels, strides, or output channels that leave a partial vector.
+    for (cin, cout, s) in [(4, 16, 1), (3, 16, 2), (3, 6, 1), (1, 1, 1)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, cin, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!dx_direct::applies(&conv(&a)), "cin {cin} cout {cout} stride {s}");
+    }
+}
+
+/// Strided layers' transposed filter gradient with the patches read in
+/// place as runs of pixels (switch 41): the same products in the same order
+/// as the packed patches (the padding's zero rows left out), so the same
+/// bits as the path it replaces (the driver's tiles, or with several
+/// chunks of 1,024+ pixels switch 37's panels), at 1 and 2 threads; the
+/// reference's values and central finite differences. Strides 2-3, one
+/// axis strided alone, dilation, every padding mode, a chunk ending in a
+/// partial K block, batch 1.
+#[test]
+fn filter_grad_runs_equal_packed_patches_reference_and_finite_differences() {
+    let cases = square_kernel_cases(&[
+        (40, 8, 8, 64, 3, 64, 2, 1, Padding::Same),
+        (20, 16, 16, 32, 3, 64, 2, 1, Padding::Same),
+        (3, 13, 11, 8, 3, 8, 2, 1, Padding::Valid),
+        (12, 17, 19, 16, 5, 12, 3, 1, Padding::Explicit([2, 0, 1, 3])),
+        (2, 30, 30, 8, 3, 16, 2, 2, Padding::Same),
+        (6, 9, 9, 16, 3, 4, 2, 1, Padding::Explicit([0, 2, 2, 0])),
+        (1, 30, 30, 8, 3, 40, 2, 1, Padding::Same),
+    ]);
+    let mut cases = cases;
+    let mut a = Conv2dArgs::new(2, 11, 14, 16, 3, 3, 24);
+    a.stride = [1, 2];
+    a.padding = Padding::Same;
+    cases.push(a);
+    let takes = |p: &Conv2d| filter_grad_runs::applies(p) && !winograd_filter::applies(p) && p.cout <= 64 && p.out_pixels() >= p.patch_len();
+    check_filter_grad_switch(&cases, 1800, 41, ("patch runs in place", "packed patches", "take the patch runs"), takes);
+    for (i, a) in cases.iter().enumerate().take(4) {
+        let p = conv(a);
+        let d = data(&p, 1850 + i as u64);
+        let dw = filter_grad_on(&p, &d, 1);
+        let mut r = rng(1860 + i as u64);
+        let h = 1e-2f32;
+        for _ in 0..6 {
+            let j = r.random_range(0..d.w.len());
+            let (mut wp, mut wm) = (d.w.clone(), d.w.clone());
+            wp[j] += h;
+            wm[j] -= h;
+            let num = (loss(&p, &d.x, &wp, &d.dy) - loss(&p, &d.x, &wm, &d.dy)) / (2.0 * h as f64);
+            assert!((num - dw[j] as f64).abs() <= 2e-3 * (1.0 + num.abs()), "dw[{j}] {} vs numeric {num} for {}", dw[j], case_name(a));
+        }
+    }
+    // Not for stride 1 or output channels that leave a partial row panel.
+    for (cout, s) in [(64, 1), (6, 2)] {
+        let mut a = Conv2dArgs::new(1, 8, 8, 16, 3, 3, cout);
+        a.stride = [s, s];
+        assert!(!filter_grad_runs::applies(&conv(&a)), "cout {cout} stride {s}");
+    }
+}
+
+/// The filter gradient's row-major `E[ξ]` (switch 46) against the 8-column
+/// panels it replaces, bit for bit (the same products in the same order),
+/// and against the reference: both tilings, the block loop and the phased
+/// path (one pass and passes of 3 tiles), the per-pixel transforms (switch
+/// 38 off), a call per tile (switch 30 off), 1 and 2 threads, odd sizes,
+/// every padding mode, and `cout` that is not a multiple of 8 (panels
+/// either way); and a few entries against central finite differences.
+#[test]
+fn winograd_filter_e_rows_equal_e_panels_and_reference() {
+    let mut r = rng(46);
+    for seed in 0..36u64 {
+        let cout = if seed % 6 == 5 { r.random_range(9..30) } else { 8 * r.random_range(1..6) };
+        let cin = if seed % 4 == 0 { r.random_range(1..8) } else { r.random_range(4..40) };
+        let mut a = Conv2dArgs::new(r.random_range(1..4), r.random_range(1..15), r.random_range(1..15), cin, 3, 3, cout);
+        a.padding = match seed % 3 {
+            0 => Padding::Same,
+            1 => Padding::Explicit([r.random_range(0..3), r.random_range(0..3), r.random_range(0..3), r.random_range(0..3)]),
+            _ => Padding::Valid,
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 4600 + seed);
+        let mut expected = vec![0.0; p.filter_len()];
+        conv2d_backward_filter_ref(&p, &d.x, &d.dy, &mut expected);
+        let atol = 1e-4 * (p.out_pixels() as f32).sqrt();
+        for variant in [winograd_filter::Variant::G2, winograd_filter::Variant::G4] {
+            let per_tile = if variant == winograd_filter::Variant::G2 { 16 } else { 36 } * (cin + cout.div_ceil(8) * 8);
+            let name = format!("winograd filter gradient {variant:?} {}", case_name(&a));
+            for (other, value) in [(0, 0), (38, 1), (30, 1)] {
+                let mut outs = vec![];
+                for (e_rows, threads) in [(2, 1), (1, 1), (2, 2)] {
+                    p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(46, e_rows).with_switch(other, value);
+                    outs.push(with_threads(threads, || {
+                        let mut dw = vec![f32::NAN; p.filter_len()];
+                        winograd_filter::conv2d_backward_filter_winograd_variant(&p, &d.x, &d.dy, &mut dw, variant);
+                        dw
+                    }));
+                    for max_floats in [usize::MAX, 3 * per_tile] {
+                        outs.push(with_threads(threads, || {
+                            let mut dw = vec![f32::NAN; p.filter_len()];
+                            winograd_filter::conv2d_backward_filter_winograd_phased(&p, &d.x, &d.dy, &mut dw, variant, max_floats);
+                            dw
+                        }));
+                    }
+                }
+                let case = format!("{name}, switch {other} = {value}");
+                for (i, path) in ["block loop", "phased", "phased in passes"].iter().enumerate() {
+                    assert_close(&outs[i], &expected, 1e-4, atol, &format!("{case}, {path}"));
+                    assert_bits_eq(&outs[i], &outs[3 + i], &format!("{case}, {path}: E rows vs E panels"));
+                    assert_bits_eq(&outs[6 + i], &outs[i], &format!("{case}, {path}: 2 threads"));
+                }
+            }
+        }
+        if seed % 9 == 1 {
+            // The gradient of sum(y * dy) with respect to w, by the default
+            // (E rows where cout % 8 == 0) against central differences.
+            p.tuning = crate::tuning::Tuning::DEFAULT;
+            let mut dw = vec![0.0; p.filter_len()];
+            winograd_filter::conv2d_backward_filter_winograd(&p, &d.x, &d.dy, &mut dw);
+            for _ in 0..6 {
+                assert_dw_entry_matches_finite_differences(&p, &d, &dw, r.random_range(0..d.w.len()), &case_name(&a));
+            }
+        }
+    }
+}
+
+/// The forward output transform compiled per epilogue (switch 47) against
+/// the general one, bit for bit, and against the reference: with and
+/// without a bias, linear and ReLU (the three kinds with a bias or ReLU,
+/// and neither, left to the general version), and relu6 and a residual
+/// (the general version too); both tilings, the block loop
+/// and the phased path, a group per pass (switch 39 off), 1 and 2 threads,
+/// channel tails and more than 16 groups of 4 channels.
+#[test]
+fn winograd_output_kinds_equal_general_output_transform() {
+    let mut r = rng(47);
+    for seed in 0..30u64 {
+        let a = match seed {
+            0 => Conv2dArgs { padding: Padding::Same, ..Conv2dArgs::new(1, 7, 9, 20, 3, 3, 70) },
+            _ => random_winograd_args(&mut r, seed),
+        };
+        let Ok(mut p) = Conv2d::new("conv2d", &a) else { continue };
+        let d = data(&p, 4700 + seed);
+        let res: Vec<f32> = (0..p.output_len()).map(|i| ((i * 7919) % 13) as f32 * 0.25 - 1.5).collect();
+        let atol = 1e-4 * (p.patch_len() as f32).sqrt();
+        let kinds = [
+            (true, Activation::Relu, false),
+            (true, Activation::Linear, false),
+            (false, Activation::Relu, false),
+            (false, Activation::Linear, false),
+            (true, Activation::Relu6, true),
+        ];
+        for (with_bias, act, with_res) in kinds {
+            let bias = with_bias.then_some(&d.b[..]);
+            let residual = with_res.then_some(&res[..]);
+            let mut expected = vec![0.0; p.output_len()];
+            conv2d_ref(&p, &d.x, &d.w, bias, Activation::Linear, &mut expected);
+            for (i, e) in expected.iter_mut().enumerate() {
+                *e = act.apply(*e + residual.map_or(0.0, |r| r[i]));
+            }
+            for variant in [winograd::Variant::F2, winograd::Variant::F4] {
+                for phased in [1, 2] {
+                    let mut outs = vec![];
+                    for (kinds, threads, grouped) in [(2, 1, 2), (1, 1, 2), (2, 2, 2), (2, 1, 1), (1, 1, 1)] {
+                        p.tuning = crate::tuning::Tuning::DEFAULT.with_switch(11, phased).with_switch(47, kinds).with_switch(39, grouped);
+                        outs.push(with_threads(threads, || {
+                            let filter = winograd::TransformedFilter::new(&p, &d.w, variant);
+                            let mut y = vec![f32::NAN; p.output_len()];
+                            winograd::conv2d_winograd_filter_residual(&p, &d.x, &filter, bias, residual, act, &mut y);
+                            y
+                        }));
+                    }
+                    let name = format!("winograd {variant:?} bias {with_bias} {act:?} residual {with_res} phased switch {phased} {}", case_name(&a));
+                    assert_close(&outs[0], &expected, 1e-4, atol, &name);
+                    assert_bits_eq(&outs[0], &outs[1], &format!("{name}: per-kind vs general output transform"));
+                    assert_bits_eq(&outs[2], &outs[0], &format!("{name}: 2 threads"));
+                    assert_bits_eq(&outs[3], &outs[4], &format!("{name}: a group per pass, per-kind vs general"));
+                }
+            }
+        }
     }
 }

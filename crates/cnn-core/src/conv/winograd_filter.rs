@@ -30,7 +30,7 @@
 //!   `A^T = E_m^T`, `G = E_r`, `B^T = C^T` for any `m`, `r` over the same points.
 
 use super::winograd::{input_rows, separable, separable_groups, separable_rows, shape_ok, tiles, Lane, TileRows, Tiling, F4, GROUPS, MAX_ALPHA, MAX_XI};
-use crate::gemm::kernel::{f32_gemm_4x8__simd128, f32_gemm_4x8_panels_strided__simd128, Tile};
+use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_strided__simd128, Tile};
 use crate::gemm::{Seg, MR, NR};
 use crate::par::{self, SharedMut};
 use crate::shape::Conv2d;
@@ -178,6 +178,55 @@ fn output_tile<W: GradTiling, T: Lane>(load: impl Fn(usize) -> T, store: impl Fn
     separable(W::ALPHA, 3, W::output_1d, load, store)
 }
 
+/// How the transformed output gradients `E[ξ]` (`[slots, cout]` each, the
+/// B of the α² GEMMs) are laid out in the scratch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ELayout {
+    /// The micro-kernel's packed B: per ξ, `np` panels of `[slot][NR]`
+    /// (padding columns when `cout % NR != 0`).
+    Panels,
+    /// Row-major `[slot][cout]` per ξ, read in place by the GEMMs (rows
+    /// `cout` apart). Only when `cout % NR == 0`, so there are no partial
+    /// panels. A tile's channels then go to one run per ξ instead of `np`
+    /// runs `nt * NR` floats apart: the transforms' stores fill whole cache
+    /// lines (`Tuning::winograd_filter_e_rows`).
+    Rows,
+}
+
+impl ELayout {
+    fn of(p: &Conv2d) -> ELayout {
+        if p.tuning.winograd_filter_e_rows && p.cout.is_multiple_of(NR) {
+            ELayout::Rows
+        } else {
+            ELayout::Panels
+        }
+    }
+
+    /// Offset of channel `c` of slot `slot` in `E[0]` (ξ's matrices are
+    /// [`ELayout::plane`] floats apart in both layouts).
+    #[inline(always)]
+    fn at(self, cout: usize, nt: usize, slot: usize, c: usize) -> usize {
+        match self {
+            ELayout::Panels => (c / NR * nt + slot) * NR + c % NR,
+            ELayout::Rows => slot * cout + c,
+        }
+    }
+
+    /// Floats between `E[ξ]` and `E[ξ + 1]`: `np * nt * NR` (= `nt * cout` for `Rows`).
+    fn plane(cout: usize, nt: usize) -> usize {
+        cout.div_ceil(NR) * nt * NR
+    }
+
+    /// B of the GEMMs: (offset of `E[ξ]`'s column panel `j`, `ldb`, `panel_step`).
+    fn panel(self, cout: usize, nt: usize, xi: usize, j: usize) -> (usize, usize, usize) {
+        let e = xi * ELayout::plane(cout, nt);
+        match self {
+            ELayout::Panels => (e + j * nt * NR, NR, nt * NR),
+            ELayout::Rows => (e + j * NR, cout, NR),
+        }
+    }
+}
+
 /// Tiles per block inside a task: V and E of a block fit in about 1 MiB.
 fn block_tiles(p: &Conv2d, xis: usize) -> usize {
     ((1usize << 18) / (xis * (p.cin + p.cout))).clamp(8, 512)
@@ -227,9 +276,9 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     // The zero row of the tile transforms' rows outside the image.
     let zeros = vec![0.0f32; (W::ALPHA * cin).max(W::M * cout)];
     par::reduce_chunks(total, chunk, &mut m, |range, partial| {
-        // V[ξ]: [slot][cin]. E[ξ]: already in the micro-kernel's B layout,
-        // `np` panels of [slot][NR] (padding columns only ever meet padding
-        // columns of M, which are not stored).
+        // V[ξ]: [slot][cin]. E[ξ]: in a layout the GEMMs read as B
+        // ([`ELayout`]): row-major, or `np` panels of [slot][NR] (padding
+        // columns only ever meet padding columns of M, which are not stored).
         // Every element of V read below is written first; E's padding
         // columns may hold anything (they only reach M's padding columns).
         par::with_scratch(xis * block * (cin + np * NR), |buf| {
@@ -260,11 +309,14 @@ fn run<W: GradTiling>(p: &Conv2d, x: &[f32], dy: &[f32], dw: &mut [f32]) {
 /// the packed E[ξ] panels, C = M[ξ] (`cin x cout` at `m + ξ cin cout`).
 ///
 /// # Safety
-/// `e` holds `α² * np * nt * NR` floats in [`transform_tile`]'s layout;
+/// `e` holds `α² * np * nt * NR` floats in [`transform_tile`]'s layout
+/// ([`ELayout::of`] `p`);
 /// `m` holds `α² * cin * cout`, of which no other task writes M[ξ].
 unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m: SharedMut, accumulate: bool) {
     let (cin, cout) = (p.cin, p.cout);
     let np = cout.div_ceil(NR);
+    let layout = ELayout::of(p);
+    let (b0, ldb, panel_step) = layout.panel(cout, nt, xi, 0);
     let vx = &v[xi * nt * cin..(xi + 1) * nt * cin];
     let mut ci0 = 0;
     while ci0 < cin {
@@ -273,20 +325,21 @@ unsafe fn gemm_xi(p: &Conv2d, xi: usize, nt: usize, v: &[f32], e: *const f32, m:
         if p.tuning.winograd_filter_panels && mr == MR && cout.is_multiple_of(NR) {
             // All of M[ξ]'s column panels for these 4 rows in one call (the
             // same products in the same order as a call per tile).
-            // SAFETY: as below, every tile full; E[ξ]'s panels are nt * NR apart.
-            let (b, c) = (e.add(xi * np * nt * NR), m.at((xi * cin + ci0) * cout));
-            f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, NR, nt * NR, np, c, cout, accumulate);
+            // SAFETY: as below, every tile full; E[ξ]'s panels are panel_step apart.
+            let (b, c) = (e.add(b0), m.at((xi * cin + ci0) * cout));
+            f32_gemm_4x8_panels_strided__simd128(ptrs, cin, nt, b, ldb, panel_step, np, c, cout, accumulate);
             ci0 += MR;
             continue;
         }
         let segs = [Seg { a: ptrs, len: nt, stride: cin }];
         for j in 0..np {
-            let b = e.add(((xi * np + j) * nt) * NR);
+            let b = e.add(b0 + j * panel_step);
             let c = m.at((xi * cin + ci0) * cout + j * NR);
             let tile = Tile { c, ldc: cout, mr, nr: NR.min(cout - j * NR) };
             // SAFETY: rows ci0..ci0+mr of A hold nt values cin apart inside
-            // vx; b holds nt * NR floats; the tile's mr x nr elements lie in M[ξ].
-            f32_gemm_4x8__simd128(&segs, b, &tile, accumulate, None);
+            // vx; b holds nt rows of NR floats ldb apart; the tile's mr x nr
+            // elements lie in M[ξ].
+            f32_gemm_4x8__simd128_ldb(&segs, b, ldb, &tile, accumulate, None);
         }
         ci0 += MR;
     }
@@ -376,10 +429,8 @@ unsafe fn grad_rows<W: GradTiling>(p: &Conv2d, dy: &[f32], zeros: &[f32], img: u
     let (cout, a, mm) = (p.cout, W::ALPHA, W::M);
     let (oy0, ox0) = ((ty * mm) as isize, (tx * mm) as isize);
     let rows = TileRows::new(dy.as_ptr(), img, oy0, ox0, mm, p.y.output, p.x.output, cout, zeros.as_ptr());
-    let np = cout.div_ceil(NR);
-    // E[ξ]'s panel of channel c: ((ξ * np + c / NR) * nt + slot) * NR + c % NR.
-    let plane = np * nt * NR;
-    let eb = |c: usize| e.at((c / NR * nt + slot) * NR + c % NR);
+    let (layout, plane) = (ELayout::of(p), ELayout::plane(cout, nt));
+    let eb = |c: usize| e.at(layout.at(cout, nt, slot, c));
     let mut c = 0;
     while p.tuning.winograd_grouped_transforms && c + 4 <= cout {
         let groups = ((cout - c) / 4).min(GROUPS);
@@ -453,8 +504,8 @@ unsafe fn transform_tile<W: GradTiling>(
     for c in c..cin {
         input_tile::<W, f32>(|i| xoffs[i].map_or(0.0, |o| x[o + c]), |xi, val| *v.at(vdst(xi, c)) = val);
     }
-    let np = cout.div_ceil(NR);
-    let edst = |xi: usize, c: usize| ((xi * np + c / NR) * nt + slot) * NR + c % NR;
+    let (layout, plane) = (ELayout::of(p), ELayout::plane(cout, nt));
+    let edst = |xi: usize, c: usize| xi * plane + layout.at(cout, nt, slot, c);
     let ep = e.at(0);
     let mut c = 0;
     while c + 4 <= cout {

@@ -401,7 +401,7 @@ pub unsafe fn f32_gemm_4x8_panels_segs_c__simd128(
 /// # Safety
 /// `c` holds 4 rows of 8 floats `ldc` apart.
 #[inline(always)]
-unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
+pub(crate) unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
     core::array::from_fn(|i| F32x4::load(c.add((i / 2) * ldc + (i % 2) * 4)))
 }
 
@@ -410,7 +410,7 @@ unsafe fn load_tile_4x8(c: *const f32, ldc: usize) -> [F32x4; 8] {
 /// # Safety
 /// `c` holds 4 rows of 8 floats `ldc` apart.
 #[inline(always)]
-unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
+pub(crate) unsafe fn store_tile_4x8(acc: &[F32x4; 8], c: *mut f32, ldc: usize) {
     for (i, v) in acc.iter().enumerate() {
         v.store(c.add((i / 2) * ldc + (i % 2) * 4));
     }
@@ -472,6 +472,57 @@ pub unsafe fn f32_gemm_4x8_panels_packed__simd128(
         let dst = c.add(j * NR);
         let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
         rank1_updates_4x8_packed(&mut acc, a, b.add(j * panel_step), ldb, k);
+        store_tile_4x8(&acc, dst, ldc);
+    }
+}
+
+/// A stretch of K for [`f32_gemm_4x8_runs_packed__simd128`]: rows
+/// `a..a + len` of the packed A against B rows `ldb` apart from offset `b`
+/// (K rows that B does not hold, such as a convolution's taps in the
+/// padding, are left out of every run: their products are zero).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunB {
+    pub a: usize,
+    pub b: usize,
+    pub len: usize,
+}
+
+/// `C[0..4, 0..8 * panels] (+)= A * B` for an A packed as `[k][MR]` (see
+/// [`rank1_updates_4x8_packed`]) and a B read where it lies, as runs of
+/// rows (`runs`, in order): run `r` multiplies A's rows `r.a..` with B's
+/// rows `b + r.b + i * ldb`, panel `j` at `+ j * panel_step`. For the
+/// filter gradient of strided layers, where B is the patch matrix: its
+/// rows for one tap along an output row are the input's pixels `stride *
+/// cin` floats apart, so B need not be packed (a copy of every patch:
+/// 2.25 times the input for 3x3 stride 2). Starts from C when `load_c`.
+/// The same products in the same order as
+/// [`f32_gemm_4x8_panels_packed__simd128`] over the runs' rows, without
+/// the zero rows it would be given for the padding.
+///
+/// # Safety
+/// `a` holds `MR` floats at `(r.a + i) * MR` and `b + r.b + i * ldb + j *
+/// panel_step` holds 8 floats, for every run `r`, `i < r.len` and `j <
+/// panels`; C holds 4 rows (`ldc` apart) of `8 * panels` floats.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn f32_gemm_4x8_runs_packed__simd128(
+    a: *const f32,
+    runs: &[RunB],
+    b: *const f32,
+    ldb: usize,
+    panel_step: usize,
+    panels: usize,
+    c: *mut f32,
+    ldc: usize,
+    load_c: bool,
+) {
+    for j in 0..panels {
+        let dst = c.add(j * NR);
+        let mut acc = if load_c { load_tile_4x8(dst, ldc) } else { [F32x4::zero(); 8] };
+        let pb = b.add(j * panel_step);
+        for r in runs {
+            rank1_updates_4x8_packed(&mut acc, a.add(r.a * MR), pb.add(r.b), ldb, r.len);
+        }
         store_tile_4x8(&acc, dst, ldc);
     }
 }

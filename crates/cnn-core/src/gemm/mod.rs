@@ -11,6 +11,7 @@
 //! dilation resolved by where the pointers point, nothing copied); sources
 //! that cannot point (transposed A) gather into a small scratch.
 
+pub mod fixed;
 pub mod kernel;
 
 use crate::error::{check_len, numel, CoreError, Result};
@@ -434,11 +435,21 @@ pub fn drive(m: usize, k: usize, a: &dyn RowSource, b: &PackedB<'_>, out: Out, r
 pub fn small_k(m: usize, a: &[f32], lda: usize, b: &PackedB<'_>, out: Out, tuning: Tuning) {
     let (k, n) = (b.k, b.n);
     debug_assert!(k <= KC && (m == 0 || a.len() >= (m - 1) * lda + k));
+    // The fixed-K kernel where A's rows are contiguous and B is packed
+    // (`Tuning::small_k_fixed`).
+    let fixed = if tuning.small_k_fixed && lda == k && b.ldb() == NR { fixed::kernel_for(k) } else { None };
     let mut r0 = 0;
     while r0 < m {
         let mr = MR.min(m - r0);
         let ptrs: [*const f32; MR] = core::array::from_fn(|r| a[(r0 + r.min(mr - 1)) * lda..].as_ptr());
         if tuning.small_k_panels && mr == MR && n.is_multiple_of(NR) && n > 0 {
+            if let Some(kern) = fixed {
+                // SAFETY: rows r0..r0+4 of A are one 4 x k block (lda == k);
+                // B's n / NR panels are packed (k rows of NR); C as below.
+                unsafe { kern(a[r0 * lda..].as_ptr(), b.panel(0, 0), b.panel_step, n / NR, out.at(r0, 0), out.ldc) };
+                r0 += MR;
+                continue;
+            }
             // SAFETY: rows r0..r0+4 of A hold k floats; B's n / NR panels
             // are full (k rows each); Out::new checked C's 4 x n extent.
             unsafe { kernel::f32_gemm_4x8_panels__simd128(ptrs, k, b.panel(0, 0), b.ldb(), b.panel_step, n / NR, out.at(r0, 0), out.ldc) };

@@ -226,6 +226,22 @@ fn wrong_lengths_are_errors_naming_the_op() {
     assert_eq!(e.to_string(), "matMul: A has 5 elements, expected 6");
 }
 
+/// `A[m, k] * B[k, n]` by a triple loop, products summed in `k` order from
+/// zero (A's rows `lda` apart, B row-major): what `small_k` computes.
+fn small_k_ref(m: usize, k: usize, n: usize, a: &[f32], lda: usize, b: &[f32]) -> Vec<f32> {
+    let mut c = vec![0.0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = 0.0f32;
+            for kk in 0..k {
+                acc += a[i * lda + kk] * b[kk * n + j];
+            }
+            c[i * n + j] = acc;
+        }
+    }
+    c
+}
+
 /// `small_k` (Winograd's short GEMMs) with all column panels of a full row
 /// panel in one call (`Tuning::small_k_panels`) and one call per tile: the
 /// same bits, and the reference's result (exact unless the build fuses
@@ -250,19 +266,101 @@ fn small_k_panels_equal_tile_calls_and_reference() {
             small_k(m, &a, lda, &packed, Out::new(&mut c, m, n, n), tuning);
             c
         };
-        let mut expected = vec![0.0f32; m * n];
-        for i in 0..m {
-            for j in 0..n {
-                let mut acc = 0.0f32;
-                for kk in 0..k {
-                    acc += a[i * lda + kk] * b[kk * n + j];
-                }
-                expected[i * n + j] = acc;
-            }
-        }
+        let expected = small_k_ref(m, k, n, &a, lda, &b);
         let case = format!("small_k m {m} k {k} n {n} lda {lda}");
         let (panels, tiles) = (run(true), run(false));
         assert_bits_eq(&panels, &tiles, &format!("{case}: panel calls vs tile calls"));
         assert_kernel_eq(&panels, &expected, k, &case);
     }
+}
+
+/// `f32_gemm_4x8_runs_packed__simd128` against a triple loop summing the
+/// same products in the same order: runs of 0-9 rows at scattered offsets
+/// of B (`ldb` > 8), 1-3 panels, from zero and from C.
+#[test]
+fn runs_packed_kernel_matches_triple_loop() {
+    use kernel::{f32_gemm_4x8_runs_packed__simd128, RunB};
+    let mut r = rng(41);
+    for seed in 0..40u64 {
+        let panels = r.random_range(1..4);
+        let ldb = NR * panels + r.random_range(0..9);
+        let b = rand_vec(&mut r, 64 * ldb + NR * panels);
+        let mut runs = vec![];
+        let mut ka = 0;
+        for _ in 0..r.random_range(0..6) {
+            let len = r.random_range(0..10);
+            runs.push(RunB { a: ka, b: r.random_range(0..64 - len) * ldb, len });
+            ka += len + r.random_range(0..3);
+        }
+        let a = rand_vec(&mut r, (ka + 1) * MR);
+        let ldc = NR * panels + 3;
+        let c0 = rand_vec(&mut r, MR * ldc);
+        let load_c = seed % 2 == 1;
+        let mut c = c0.clone();
+        // SAFETY: every run's rows lie inside a (ka rows of MR) and b (64 rows of ldb); c holds 4 rows of ldc.
+        unsafe { f32_gemm_4x8_runs_packed__simd128(a.as_ptr(), &runs, b.as_ptr(), ldb, NR, panels, c.as_mut_ptr(), ldc, load_c) };
+        let mut expected = c0.clone();
+        let terms: usize = runs.iter().map(|r| r.len).sum();
+        for row in 0..MR {
+            for j in 0..NR * panels {
+                let mut acc = if load_c { c0[row * ldc + j] } else { 0.0f32 };
+                for run in &runs {
+                    for i in 0..run.len {
+                        acc += a[(run.a + i) * MR + row] * b[run.b + i * ldb + j];
+                    }
+                }
+                expected[row * ldc + j] = acc;
+            }
+        }
+        assert_kernel_eq(&c, &expected, terms.max(1), &format!("runs kernel seed {seed} panels {panels} runs {runs:?} load_c {load_c}"));
+    }
+}
+
+/// The fixed-K kernels (`Tuning::small_k_fixed`, switch 44) against the
+/// general panels kernel they replace, bit for bit (the same multiply-adds
+/// in the same order), and against a triple loop: every K that has one,
+/// row counts that are and are not multiples of 4 (the last rows take the
+/// tile kernel), 1-5 column panels, and the shapes the switch leaves to the
+/// general kernel (an `lda` longer than `k`, a B read in place, K without
+/// a kernel), which must not change either.
+#[test]
+fn small_k_fixed_equals_panels_kernel_and_reference() {
+    let mut r = rng(44);
+    for seed in 0..64u64 {
+        let k = [8, 16, 32, 64, 8, 16, 32, 64, 12, 24][r.random_range(0..10)];
+        let m = if seed % 4 == 0 { r.random_range(1..12) } else { MR * r.random_range(1..10) };
+        let n = NR * r.random_range(1..6);
+        let lda = if seed % 7 == 3 { k + 3 } else { k };
+        let a = rand_vec(&mut r, m * lda);
+        let b = rand_vec(&mut r, k * n);
+        let packed =
+            if seed % 5 == 4 { PackedB::from_rows(b.clone(), k, n) } else { PackedB::new(&Dense { data: &b, ld: n, rows_are_contiguous: false }, k, n) };
+        let run = |fixed: bool| {
+            let mut c = vec![f32::NAN; m * n];
+            let tuning = Tuning { small_k_fixed: fixed, ..Tuning::DEFAULT };
+            small_k(m, &a, lda, &packed, Out::new(&mut c, m, n, n), tuning);
+            c
+        };
+        let expected = small_k_ref(m, k, n, &a, lda, &b);
+        let uses_fixed = lda == k && packed.ldb() == NR && fixed::kernel_for(k).is_some();
+        let case = format!("small_k m {m} k {k} n {n} lda {lda} ldb {} (fixed kernel: {uses_fixed})", packed.ldb());
+        let (on, off) = (run(true), run(false));
+        assert_bits_eq(&on, &off, &format!("{case}: fixed-K kernel vs panels kernel"));
+        assert_kernel_eq(&on, &expected, k, &case);
+    }
+}
+
+/// One 4 x 16 product by the K = 8 kernel with small integers, checked by
+/// eye: `A[r][i] = r + 1`, `B[i][j] = j` (two panels), so `C[r][j] = 8 (r + 1) j`.
+#[test]
+fn small_k_fixed_small_integer_product_checked_by_eye() {
+    let a: Vec<f32> = (0..4 * 8).map(|i| (i / 8 + 1) as f32).collect();
+    let b: Vec<f32> = (0..8 * 16).map(|i| (i % 16) as f32).collect();
+    let packed = PackedB::new(&Dense { data: &b, ld: 16, rows_are_contiguous: false }, 8, 16);
+    let mut c = vec![f32::NAN; 4 * 16];
+    let kern = fixed::kernel_for(8).expect("K = 8 has a kernel");
+    // SAFETY: A is 4 x 8, B two packed panels of 8 x 8, C 4 x 16.
+    unsafe { kern(a.as_ptr(), packed.panel(0, 0), packed.panel_step(), 2, c.as_mut_ptr(), 16) };
+    let expected: Vec<f32> = (0..4 * 16).map(|i| (8 * (i / 16 + 1) * (i % 16)) as f32).collect();
+    assert_eq!(c, expected);
 }
