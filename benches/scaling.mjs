@@ -171,6 +171,10 @@ const sw = args.switch === undefined ? null : Number(args.switch);
 const contenders = [[0, null, '1t'], ...(sw === null ? [[1, null, '2t']] : args.values.split(',').map((v) => [1, Number(v), `2t [${v}]`])), [1, 'serial', '1t/pool']];
 const samples = contenders.map(() => calls.map(() => []));
 const totals = contenders.map(() => []);
+// The host's own 2-worker scaling in the same rounds: the 2-thread figures mean
+// something only in rounds where the host gave two cores' worth (compute, simd near 2).
+const probe = await hostProbe();
+const host = { compute: [], simd: [] };
 for (let r = -1; r < Number(args.rounds); r++) {
   await realPass();
   await realSerialPass();
@@ -189,7 +193,9 @@ for (let r = -1; r < Number(args.rounds); r++) {
     if (v === 'serial') cores[core].raw.setRunSerially(false);
     else if (v !== null) cores[core].raw.setTuning(sw, 0);
   }
+  if (r >= 0) for (const k of Object.keys(host)) host[k].push(await probe(k));
 }
+probe.close();
 // Per call site (same key summed over its calls), medians per call then summed.
 const sites = new Map();
 calls.forEach((c, i) => {
@@ -206,8 +212,10 @@ if (args.by === 'real') rows.sort((a, b) => b.real - b.t[1] - (a.real - a.t[1]))
 const sums = contenders.map((_, ci) => rows.reduce((t, r) => t + r.t[ci], 0));
 const passes = contenders.map((_, ci) => median(totals[ci]));
 console.log(`# ${args.model} batch 1, ${calls.length} kernel calls replayed, medians of ${args.rounds} alternating rounds`);
-console.log(`replayed pass: ${contenders.map(([, , l], ci) => `${l} ${passes[ci].toFixed(1)} ms (kernels ${sums[ci].toFixed(1)})`).join(', ')}; 1t / 2t: ${passes.slice(1, -1).map((p) => (passes[0] / p).toFixed(2)).join(' / ')}`);
+console.log(`replayed pass: ${contenders.map(([, , l], ci) => `${l} ${passes[ci].toFixed(1)} ms (kernels ${sums[ci].toFixed(1)})`).join(', ')}; 1t / 2t: ${passes.slice(1, -1).map((p) => (passes[0] / p).toFixed(2)).join(' / ')}; 1t/pool / 2t: ${passes.slice(1, -1).map((p) => (passes[passes.length - 1] / p).toFixed(2)).join(' / ')}`);
 console.log(`real predict at 2 threads ${median(real2).toFixed(1)} ms, ${median(realKernels2).toFixed(1)} of them in kernel calls (${median(allocMs).toFixed(1)} ms in ${allocs} allocations); the same core run serially ${median(real1).toFixed(1)} ms -> ${(median(real1) / median(real2)).toFixed(2)}x; 2 threads right after an untimed pass ${median(real2Warm).toFixed(1)} ms -> ${(median(real1) / median(real2Warm)).toFixed(2)}x (alternating with the replays)`);
+console.log(`host in the same rounds, 2 workers / 1: ${Object.keys(host).map((k) => `${k} ${host[k].map((q) => q.toFixed(2)).join(' ')} (median ${median(host[k]).toFixed(2)})`).join('; ')}`);
+console.log(`per round, real predict serial / 2t: ${real1.slice(1).map((t, i) => (t / real2[i + 1]).toFixed(2)).join(' ')}; replay 1t core / 2t: ${totals[0].map((t, i) => (t / totals[1][i]).toFixed(2)).join(' ')}; replay 1t/pool / 2t: ${totals[0].map((_, i) => (totals[contenders.length - 1][i] / totals[1][i]).toFixed(2)).join(' ')}`);
 console.log(`${'call site'.padEnd(40)} ${'calls'.padStart(5)} ${contenders.map(([, , l]) => `${l} ms`.padStart(10)).join(' ')} ${'real 2t'.padStart(8)} ${'1t/2t'.padStart(6)} ${'lost ms'.padStart(8)}`);
 for (const r of rows.slice(0, Number(args.top))) {
   console.log(`${r.k.padEnd(40)} ${String(r.calls).padStart(5)} ${r.t.map((t) => t.toFixed(2).padStart(10)).join(' ')} ${r.real.toFixed(2).padStart(8)} ${r.t.slice(1, -1).map((t) => (r.t[0] / t).toFixed(2)).join('/').padStart(6)} ${r.loss.toFixed(2).padStart(8)}`);

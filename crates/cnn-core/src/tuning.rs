@@ -263,6 +263,10 @@ pub struct Tuning {
     /// (`conv::untranspose_filter_grad`) instead of a scalar loop on the
     /// calling thread.
     pub filter_grad_untranspose_vector: bool,
+    /// Switch 51. `gemm::PackedB::for_rows` (the forward convolutions'
+    /// and matMul's packed B) packs over the thread pool from 16K floats
+    /// instead of from 64K.
+    pub pack_filters_parallel: bool,
 }
 
 impl Tuning {
@@ -316,10 +320,11 @@ impl Tuning {
         forward_pads_per_task: true,
         dx_phase_filters_at_once: true,
         filter_grad_untranspose_vector: true,
+        pack_filters_parallel: true,
     };
 
     /// Number of switches [`Tuning::with_switch`] knows.
-    pub const SWITCHES: usize = 51;
+    pub const SWITCHES: usize = 52;
 
     /// These choices with switch `i` set to `value`, numbered as the
     /// benchmarks do: 0 = the default, 1 = off, 2 = on (or the rule), and
@@ -388,6 +393,7 @@ impl Tuning {
             48 => self.forward_pads_per_task = flag(d.forward_pads_per_task),
             49 => self.dx_phase_filters_at_once = flag(d.dx_phase_filters_at_once),
             50 => self.filter_grad_untranspose_vector = flag(d.filter_grad_untranspose_vector),
+            51 => self.pack_filters_parallel = flag(d.pack_filters_parallel),
             _ => {}
         }
         self
@@ -442,6 +448,7 @@ mod tests {
         assert!(!d.with_switch(48, 1).forward_pads_per_task);
         assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
         assert!(!d.with_switch(50, 1).filter_grad_untranspose_vector);
+        assert!(!d.with_switch(51, 1).pack_filters_parallel);
         let unassigned = |i: usize| matches!(i, 19 | 27 | 43);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {

@@ -225,13 +225,9 @@ fn short_patch_forward(p: &Conv2d, x: &[f32], packed: &PackedB<'_>, bias: Option
                 }
                 o
             };
+            let res = residual.map(|r| &r[m0 * cout..(m0 + len) * cout]);
             // SAFETY: y's rows m0..m0 + len belong to this block only.
-            unsafe { short_patch_block(q, xq, &mut origin, len, packed, &mut segs, yp.at(m0 * cout)) };
-            if bias.is_some() || residual.is_some() || act != Activation::Linear {
-                // SAFETY: this block's rows of y, written above by this task only.
-                let out = unsafe { yp.slice(m0 * cout, len * cout) };
-                forward_epilogue(out, cout, bias, residual.map(|r| &r[m0 * cout..(m0 + len) * cout]), act);
-            }
+            unsafe { short_patch_block(q, xq, &mut origin, len, packed, &mut segs, (bias, res, act), yp.slice(m0 * cout, len * cout)) };
         }
     });
     true
@@ -300,32 +296,41 @@ fn short_patch_forward_bands(
                     }
                     o
                 };
+                let res = residual.map(|r| &r[m0 * cout..(m0 + len) * cout]);
                 // SAFETY: y's rows m0..m0 + len (this band) belong to this block only.
-                unsafe { short_patch_block(q, xb, &mut origin, len, packed, &mut segs, yp.at(m0 * cout)) };
-                if bias.is_some() || residual.is_some() || act != Activation::Linear {
-                    // SAFETY: this block's rows of y, written above by this task only.
-                    let out = unsafe { yp.slice(m0 * cout, len * cout) };
-                    forward_epilogue(out, cout, bias, residual.map(|r| &r[m0 * cout..(m0 + len) * cout]), act);
-                }
+                unsafe { short_patch_block(q, xb, &mut origin, len, packed, &mut segs, (bias, res, act), yp.slice(m0 * cout, len * cout)) };
             }
         });
     });
 }
 
-/// `len` output pixels of [`short_patch_forward`] into `c` (rows `cout`
-/// floats apart), 4 at a time: `origin()` gives the offset in `src` of the
-/// next pixel's window (its top-left value), every window of `q` (a
-/// `VALID` geometry) lying inside `src`.
+/// `len` output pixels of [`short_patch_forward`] into `y` (`len` rows of
+/// `cout`), 4 at a time, then `(bias, residual, act)` (the residual's rows
+/// of these pixels) applied while they are in cache: `origin()` gives the
+/// offset in `src` of the next pixel's window (its top-left value), every
+/// window of `q` (a `VALID` geometry) lying inside `src`.
 ///
 /// # Safety
-/// `c` is valid for writes of `len * q.cout` floats that no other task
-/// touches.
-unsafe fn short_patch_block(q: &Conv2d, src: &[f32], origin: &mut dyn FnMut() -> usize, len: usize, packed: &PackedB<'_>, segs: &mut Vec<Seg>, c: *mut f32) {
+/// `y` is a piece of the output that no other task touches (the
+/// micro-kernels write it through a raw pointer).
+#[allow(clippy::too_many_arguments)]
+unsafe fn short_patch_block(
+    q: &Conv2d,
+    src: &[f32],
+    origin: &mut dyn FnMut() -> usize,
+    len: usize,
+    packed: &PackedB<'_>,
+    segs: &mut Vec<Seg>,
+    (bias, residual, act): (Option<&[f32]>, Option<&[f32]>, Activation),
+    y: &mut [f32],
+) {
     use crate::gemm::kernel::{f32_gemm_4x8__simd128_ldb, f32_gemm_4x8_panels_segs__simd128, f32_gemm_4x8_panels_segs_rowstep__simd128, Tile};
     use crate::gemm::{MR, NR};
     let (cout, kh, run) = (q.cout, q.y.kernel, q.x.kernel * q.cin);
     let ky_step = q.y.dilation * q.x.input * q.cin;
     let panels = cout / NR;
+    debug_assert_eq!(y.len(), len * cout);
+    let c = y.as_mut_ptr();
     // Floats between the windows of consecutive pixels of an output row.
     let (rowstep, win_step) = (q.tuning.short_patch_rowstep, q.x.stride * q.cin);
     let mut r0 = 0;
@@ -360,6 +365,9 @@ unsafe fn short_patch_block(q: &Conv2d, src: &[f32], origin: &mut dyn FnMut() ->
             }
         }
         r0 += MR;
+    }
+    if bias.is_some() || residual.is_some() || act != Activation::Linear {
+        forward_epilogue(y, cout, bias, residual, act);
     }
 }
 

@@ -151,6 +151,12 @@ pub struct PackedB<'a> {
 
 impl PackedB<'static> {
     pub fn new(src: &dyn PanelSourceDyn, k: usize, n: usize) -> PackedB<'static> {
+        PackedB::packed(src, k, n, PARALLEL_PACK_MIN)
+    }
+
+    /// [`PackedB::new`], split over the thread pool (4 panels per task)
+    /// from `parallel_from` packed floats.
+    fn packed(src: &dyn PanelSourceDyn, k: usize, n: usize, parallel_from: usize) -> PackedB<'static> {
         let panels = n.div_ceil(NR);
         let mut data = vec![0.0f32; panels * k * NR];
         let pack = |first: usize, chunk: &mut [f32]| {
@@ -162,7 +168,7 @@ impl PackedB<'static> {
         };
         // Small B (most filters): packing takes microseconds, less than
         // waking the pool would.
-        if k > 0 && data.len() >= 1 << 16 {
+        if k > 0 && data.len() >= parallel_from {
             par::for_each_out_chunk(&mut data, k * NR, 4, pack);
         } else if k > 0 {
             pack(0, &mut data);
@@ -211,7 +217,8 @@ impl<'a> PackedB<'a> {
                 return v;
             }
         }
-        PackedB::new(&Dense { data: b, ld, rows_are_contiguous: false }, k, n)
+        let from = if tuning.pack_filters_parallel { PARALLEL_PACK_MIN_ROWS } else { PARALLEL_PACK_MIN };
+        PackedB::packed(&Dense { data: b, ld, rows_are_contiguous: false }, k, n, from)
     }
 
     pub(crate) fn panel(&self, j: usize, k0: usize) -> *const f32 {
@@ -228,6 +235,19 @@ impl<'a> PackedB<'a> {
         self.panel_step
     }
 }
+
+/// Packed floats from which [`PackedB::new`] splits its packing over the
+/// thread pool.
+const PARALLEL_PACK_MIN: usize = 1 << 16;
+
+/// [`PARALLEL_PACK_MIN`] of [`PackedB::for_rows`] (a convolution's or
+/// matMul's row-major B, packed for many rows) with
+/// `Tuning::pack_filters_parallel`: 16K floats. The 3x3 filters of 32-64
+/// channels (18-37K floats, 64x8x8x64->64 s2 and 64x16x16x32->64 s2 forward)
+/// were packed on the calling thread, tens of microseconds while the
+/// other thread waited; the product that follows runs over the pool anyway,
+/// so it is awake.
+const PARALLEL_PACK_MIN_ROWS: usize = 1 << 14;
 
 /// Floats of a packed `[k, n]` B ([`PackedB::new`]'s layout).
 pub fn packed_len(k: usize, n: usize) -> usize {

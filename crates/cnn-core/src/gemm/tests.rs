@@ -93,6 +93,60 @@ fn few_rows_and_in_place_b_match_reference_and_packed_b() {
     in_place_case(GemmParams::new(IN_PLACE_MAX_M + 3, 64, KC + 40), 9);
 }
 
+/// Switch 51: `PackedB::for_rows` packs B of 16K-64K floats over the pool
+/// (4 panels per task; 60 and 100 columns end in a partial panel): the
+/// same packed values, so the same bits as packing on the calling thread,
+/// at 1 and 2 threads, within the reference's bound; and a 3x3 stride-2
+/// convolution (32 -> 64 channels, 18K-float filter) whose forward packs
+/// its filter that way.
+#[test]
+fn packed_b_split_over_the_pool_equals_serial_packing() {
+    for (m, n, k) in [(300, 64, 288), (257, 60, 360), (400, 100, 200), (260, 8, 2100), (IN_PLACE_MAX_M + 1, 64, 576)] {
+        assert!((1 << 14..1 << 16).contains(&packed_len(k, n)) && m > IN_PLACE_MAX_M);
+        let mut p = GemmParams::new(m, n, k);
+        let mut r = rng((m * n) as u64);
+        let a = rand_vec(&mut r, m * k);
+        let b = rand_vec(&mut r, k * n);
+        let run = |p: &GemmParams, threads| {
+            with_threads(threads, || {
+                let mut c = vec![f32::NAN; m * n];
+                gemm(p, &a, &b, None, &mut c).unwrap();
+                c
+            })
+        };
+        let case = format!("{m}x{n}x{k}");
+        let one = run(&p, 1);
+        let mut expected = vec![0.0; m * n];
+        gemm_ref(&p, &a, &b, None, &mut expected).unwrap();
+        let tol = 1e-5 * (k as f32).sqrt();
+        assert_close(&one, &expected, tol, tol, &case);
+        assert_bits_eq(&run(&p, 2), &one, &format!("{case}, 2 threads"));
+        p.tuning = Tuning::DEFAULT.with_switch(51, 1);
+        assert_bits_eq(&run(&p, 2), &one, &format!("{case}, packed on the calling thread"));
+    }
+    let mut args = crate::shape::Conv2dArgs::new(5, 16, 16, 32, 3, 3, 64);
+    args.stride = [2, 2];
+    args.padding = crate::shape::Padding::Same;
+    let c = crate::shape::Conv2d::new("conv2d", &args).unwrap();
+    let mut r = rng(51);
+    let (x, w) = (rand_vec(&mut r, c.input_len()), rand_vec(&mut r, c.filter_len()));
+    let run = |c: &crate::shape::Conv2d, threads| {
+        with_threads(threads, || {
+            let mut y = vec![f32::NAN; c.output_len()];
+            crate::conv::conv2d(c, &x, &w, None, Activation::Linear, &mut y).unwrap();
+            y
+        })
+    };
+    let mut expected = vec![0.0; c.output_len()];
+    crate::conv::reference::conv2d_ref(&c, &x, &w, None, Activation::Linear, &mut expected);
+    let one = run(&c, 1);
+    assert_close(&one, &expected, 1e-4, 1e-4, "5x16x16x32->64 s2");
+    assert_bits_eq(&run(&c, 2), &one, "5x16x16x32->64 s2, 2 threads");
+    let mut off = c;
+    off.tuning = Tuning::DEFAULT.with_switch(51, 1);
+    assert_bits_eq(&run(&off, 2), &one, "5x16x16x32->64 s2, filter packed on the calling thread");
+}
+
 #[test]
 fn few_rows_one_and_two_threads_are_bit_identical() {
     // Column blocks of one row per thread (switch 18) or of 256 columns: odd n leaves a short block.
