@@ -20,6 +20,7 @@
 // 2t/1t ratio; beside it, the host's own 2-worker scaling in the same rounds (a register-only loop,
 // a 32 MB streaming loop and 256^3 wasm SIMD matMuls on two worker_threads vs one), to tell our losses from the host's.
 //   node benches/scaling.mjs --host [--rounds 7]: the host's 2-worker scaling alone.
+// Every mode takes --busy N: N busy-looping processes run beside it (contention: tuning switch 43).
 //   node benches/scaling.mjs --conv [--op fwd,bwd,dx,dw] [--shape n,h,w,cin,cout,stride ...] [--rounds 15] [--switch N --values a,b]
 // Per convolution (benches/conv.mjs's eight shapes by default): each op on one 2-thread core at 2
 // threads and run serially, alternating call by call; medians and the fastest rounds of each, their
@@ -29,9 +30,17 @@ import { parseArgs } from 'node:util';
 import { randomiseBatchNorms } from './random-bn.mjs';
 
 const { values: args } = parseArgs({
-  options: { conv: { type: 'boolean' }, op: { type: 'string', default: 'fwd,bwd' }, shape: { type: 'string', multiple: true }, train: { type: 'boolean' }, host: { type: 'boolean' }, steps: { type: 'string', default: '3' }, model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '7' }, top: { type: 'string', default: '25' }, data: { type: 'string', default: 'random' }, switch: { type: 'string' }, values: { type: 'string', default: '1,2' }, 'random-bn': { type: 'boolean' }, by: { type: 'string', default: 'loss' } },
+  options: { conv: { type: 'boolean' }, op: { type: 'string', default: 'fwd,bwd' }, shape: { type: 'string', multiple: true }, train: { type: 'boolean' }, host: { type: 'boolean' }, steps: { type: 'string', default: '3' }, model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '7' }, top: { type: 'string', default: '25' }, data: { type: 'string', default: 'random' }, switch: { type: 'string' }, values: { type: 'string', default: '1,2' }, 'random-bn': { type: 'boolean' }, busy: { type: 'string', default: '0' }, by: { type: 'string', default: 'loss' } },
 });
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+// --busy N: N other processes spinning beside us for the whole run (a shared
+// serverless CPU, a build on the same host), at normal priority.
+if (Number(args.busy) > 0) {
+  const { spawn } = await import('node:child_process');
+  const kids = Array.from({ length: Number(args.busy) }, () => spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }));
+  process.on('exit', () => kids.forEach((k) => k.kill()));
+  console.log(`# beside ${kids.length} busy process(es)`);
+}
 if (args.train) {
   await trainScaling();
   process.exit(0);

@@ -212,11 +212,21 @@ pub fn set_claim(on: bool) {
 /// running elsewhere. While it waits it runs any job the thread pool has, so the
 /// Node thread pool's rescue job (`nodePoolRescue`, after a worker died in
 /// an item) still reaches it.
+///
+/// When that wait outlasts [`WAIT_POLLS`] polls (about 0.1 ms; tuning switch
+/// 43), the calling thread sleeps until the next item finishes
+/// ([`Sleeper`]) instead of polling on. Waiting that long means the thread
+/// running the last items has lost its vCPU to another process (a shared
+/// serverless CPU, a build beside us): polling kept both of our threads'
+/// claims on the host's two vCPUs, so the descheduled worker waited a
+/// whole scheduler slice (about 4 ms) for the other process to yield. A
+/// sleeping caller frees its vCPU and the host moves the worker onto it.
 fn run_claimed(count: usize, f: &(dyn Fn(usize) + Sync)) {
     use std::sync::atomic::AtomicUsize;
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
+    let sleeper = Sleeper::new();
     let work = || {
         // Marks the loop failed if an item panics (native builds unwind), so
         // the calling thread stops waiting and the scope re-raises the panic.
@@ -235,21 +245,91 @@ fn run_claimed(count: usize, f: &(dyn Fn(usize) + Sync)) {
                 break;
             }
             f(i);
-            done.fetch_add(1, Ordering::Release);
+            done.fetch_add(1, Ordering::SeqCst);
+            sleeper.wake();
         }
     };
     let helpers = (rayon::current_num_threads() - 1).min(count - 1);
+    let may_sleep = SLEEPING_WAIT.load(Ordering::Relaxed);
     rayon::scope(|s| {
         for _ in 0..helpers {
             s.spawn(|_| work());
         }
         work();
-        while done.load(Ordering::Acquire) < count && !failed.load(Ordering::Acquire) {
-            if let Some(rayon::Yield::Idle) | None = rayon::yield_now() {
-                core::hint::spin_loop();
+        let mut polls = 0u32;
+        loop {
+            let seen = done.load(Ordering::Acquire);
+            if seen >= count || failed.load(Ordering::Acquire) {
+                break;
+            }
+            match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => polls = 0,
+                _ if may_sleep && polls >= WAIT_POLLS => sleeper.sleep(&done, seen),
+                _ => {
+                    polls += 1;
+                    core::hint::spin_loop();
+                }
             }
         }
     });
+}
+
+/// Polls of [`run_claimed`]'s calling thread before it sleeps (about 0.1 ms
+/// on this host: a poll is a look at every queue of the thread pool). On a
+/// quiet host the items still running when the caller runs out are shorter
+/// than that (an op's 16-48 chunks of at most a few milliseconds spread
+/// over both threads end within about a chunk of each other), so it never
+/// sleeps there and never pays a wake-up.
+const WAIT_POLLS: u32 = 2_000;
+
+/// Whether [`run_claimed`]'s calling thread may sleep ([`WAIT_POLLS`]);
+/// tuning switch 43, through `setTuning`.
+static SLEEPING_WAIT: AtomicBool = AtomicBool::new(true);
+
+/// Benchmarks: whether a parallel loop's calling thread may sleep while it
+/// waits for other threads' items ([`SLEEPING_WAIT`]).
+pub fn set_sleeping_wait(on: bool) {
+    SLEEPING_WAIT.store(on, Ordering::Relaxed);
+}
+
+/// The calling thread of one [`run_claimed`] loop asleep on its `done`
+/// counter, and the threads finishing items waking it. std's park and
+/// unpark: on the threaded wasm build a `memory.atomic.wait32` /
+/// `notify` pair on a per-thread word (our ops never run on a browser's
+/// main thread, where waiting traps: the threaded core lives in a Web
+/// Worker there).
+struct Sleeper {
+    asleep: AtomicBool,
+    thread: std::thread::Thread,
+}
+
+impl Sleeper {
+    fn new() -> Sleeper {
+        Sleeper { asleep: AtomicBool::new(false), thread: std::thread::current() }
+    }
+
+    /// Sleeps until `done` is no longer `seen`, or at most a millisecond:
+    /// the caller then looks at the thread pool's queues again, where the
+    /// Node thread pool's rescue job may wait for it. Threads that bump
+    /// `done` call [`Sleeper::wake`] after the bump; with both sides
+    /// sequentially consistent, either the waker sees `asleep` or the
+    /// sleeper sees the new count (and an unpark before the park makes the
+    /// park return at once).
+    fn sleep(&self, done: &std::sync::atomic::AtomicUsize, seen: usize) {
+        #[cfg(test)]
+        tests::SLEEPS.fetch_add(1, Ordering::Relaxed);
+        self.asleep.store(true, Ordering::SeqCst);
+        if done.load(Ordering::SeqCst) == seen {
+            std::thread::park_timeout(std::time::Duration::from_millis(1));
+        }
+        self.asleep.store(false, Ordering::SeqCst);
+    }
+
+    fn wake(&self) {
+        if self.asleep.load(Ordering::SeqCst) {
+            self.thread.unpark();
+        }
+    }
 }
 
 /// Whether the thread pool's workers poll for work between ops instead of
@@ -605,6 +685,52 @@ mod tests {
         assert_bits_eq(&one.0[n * 7..n * 7 + 7], &expected_sum, "reduce_chunks, 1 thread");
         assert_bits_eq(&two.0, &one.0, "2 threads vs 1");
         assert_eq!(two.1, 2, "2 threads: both threads took chunks");
+    }
+
+    /// Sleeps of a parallel loop's calling thread ([`Sleeper::sleep`]).
+    pub(super) static SLEEPS: AtomicU32 = AtomicU32::new(0);
+
+    /// One slow item (20 ms, the first the other thread takes; the others
+    /// 1 ms) on 2 threads: the calling thread, out of items long before it
+    /// ends, sleeps (tuning switch 43 on) or only
+    /// polls (off), and either way every item runs once and the results
+    /// equal the serial ones bit for bit, and the loop ends soon after the
+    /// slow item (under 40 ms).
+    #[test]
+    fn a_waiting_calling_thread_sleeps() {
+        let n = 16usize;
+        let data = rand_vec(&mut rng(5), n * 3);
+        let run = || {
+            let mut out = vec![0.0f32; n * 3];
+            let caller = rayon::current_thread_index();
+            let slow_taken = AtomicBool::new(false);
+            let t0 = std::time::Instant::now();
+            for_each_out_chunk(&mut out, 3, 1, |first, piece| {
+                // 1 ms per item, so the other thread joins; the first item
+                // it takes lasts 20 ms.
+                let slow = rayon::current_thread_index() != caller && !slow_taken.swap(true, Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_millis(if slow { 20 } else { 1 }));
+                for (j, v) in piece.iter_mut().enumerate() {
+                    *v = data[first * 3 + j] * 2.0 - first as f32;
+                }
+            });
+            (out, t0.elapsed())
+        };
+        let expected: Vec<f32> = (0..n * 3).map(|j| data[j] * 2.0 - (j / 3) as f32).collect();
+        for on in [true, false] {
+            set_sleeping_wait(on);
+            let before = SLEEPS.load(Ordering::Relaxed);
+            let (out, took) = with_threads(2, run);
+            let slept = SLEEPS.load(Ordering::Relaxed) - before;
+            set_sleeping_wait(true);
+            assert_bits_eq(&out, &expected, &format!("sleeping wait {on}"));
+            if on {
+                assert!(slept >= 1, "the calling thread never slept while a 20 ms item ran");
+                assert!(took < std::time::Duration::from_millis(40), "the loop took {took:?} for a 20 ms item");
+            } else {
+                assert_eq!(slept, 0, "switch 43 off: the calling thread slept");
+            }
+        }
     }
 
     /// A chunk that panics on either thread fails the whole loop (the

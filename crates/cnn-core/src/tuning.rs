@@ -219,7 +219,14 @@ pub struct Tuning {
     /// 64x32x32x3->16 is bimodal in both (2.0-2.6 or 2.9-4.2 ms per sample),
     /// fastest samples 2.26 / 2.03.
     pub short_patch_rowstep: bool,
-    // Switch 43 is not assigned.
+    /// Switch 43. A parallel loop's calling thread, once it has run out of
+    /// items and waited about 0.1 ms for the other threads' last ones,
+    /// sleeps until one finishes (`par::run_claimed`) instead of polling
+    /// on: under another process's load the worker holding the last item
+    /// gets the freed vCPU instead of waiting for a scheduler slice. Not a
+    /// kernel choice: `setTuning` passes it to `par` (the thread pool is
+    /// global).
+    pub sleeping_wait: bool,
     /// Switch 44. Winograd's short GEMMs (`gemm::small_k`) with K = 8, 16,
     /// 32 or 64, a contiguous A and a packed B run a kernel with K fixed at
     /// compile time (`gemm::fixed::f32_gemm_4x8_panels_fixed__simd128`:
@@ -313,6 +320,7 @@ impl Tuning {
         dx_direct: true,
         filter_grad_runs: true,
         short_patch_rowstep: true,
+        sleeping_wait: true,
         small_k_fixed: true,
         winograd_filter_adjacent_a: true,
         winograd_filter_e_rows: true,
@@ -386,6 +394,7 @@ impl Tuning {
             40 => self.dx_direct = flag(d.dx_direct),
             41 => self.filter_grad_runs = flag(d.filter_grad_runs),
             42 => self.short_patch_rowstep = flag(d.short_patch_rowstep),
+            43 => self.sleeping_wait = flag(d.sleeping_wait),
             44 => self.small_k_fixed = flag(d.small_k_fixed),
             45 => self.winograd_filter_adjacent_a = flag(d.winograd_filter_adjacent_a),
             46 => self.winograd_filter_e_rows = flag(d.winograd_filter_e_rows),
@@ -441,6 +450,7 @@ mod tests {
         assert!(!d.with_switch(40, 1).dx_direct);
         assert!(!d.with_switch(41, 1).filter_grad_runs);
         assert!(!d.with_switch(42, 1).short_patch_rowstep);
+        assert!(!d.with_switch(43, 1).sleeping_wait);
         assert!(!d.with_switch(44, 1).small_k_fixed);
         assert!(!d.with_switch(45, 1).winograd_filter_adjacent_a);
         assert!(!d.with_switch(46, 1).winograd_filter_e_rows);
@@ -449,7 +459,7 @@ mod tests {
         assert!(!d.with_switch(49, 1).dx_phase_filters_at_once);
         assert!(!d.with_switch(50, 1).filter_grad_untranspose_vector);
         assert!(!d.with_switch(51, 1).pack_filters_parallel);
-        let unassigned = |i: usize| matches!(i, 19 | 27 | 43);
+        let unassigned = |i: usize| matches!(i, 19 | 27);
         for i in 0..Tuning::SWITCHES {
             if unassigned(i) {
                 assert_eq!(d.with_switch(i, 1), d, "switch {i} is not assigned here");

@@ -347,11 +347,12 @@ unsafe fn short_patch_block(
             segs.push(Seg::new(ptrs, run));
         }
         let c = c.add(r0 * cout);
-        // SAFETY: each segment holds `run` floats of `src` (bounds-checked
-        // slices); the packed filter has `panels` full panels of k rows.
         // The 4 windows `stride * cin` floats apart (one output row): one A pointer.
         let rows_even = rowstep && mr == MR && (1..MR).all(|r| base[r] == base[0] + r * win_step);
         let (b, ldb, step) = (packed.panel(0, 0), packed.ldb(), packed.panel_step());
+        // SAFETY: each segment holds `run` floats of `src` (bounds-checked
+        // slices); the packed filter has `panels` full panels of k rows,
+        // `step` floats apart.
         if rows_even && win_step == 3 {
             f32_gemm_4x8_panels_segs_rowstep__simd128::<3>(segs, b, ldb, step, panels, c, cout);
         } else if rows_even && win_step == 1 {
@@ -361,7 +362,7 @@ unsafe fn short_patch_block(
         } else {
             for j in 0..panels {
                 let t = Tile { c: c.add(j * NR), ldc: cout, mr, nr: NR };
-                f32_gemm_4x8__simd128_ldb(segs, packed.panel(j, 0), packed.ldb(), &t, false, None);
+                f32_gemm_4x8__simd128_ldb(segs, b.add(j * step), ldb, &t, false, None);
             }
         }
         r0 += MR;

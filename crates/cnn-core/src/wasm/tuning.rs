@@ -22,6 +22,7 @@ pub fn set_tuning(i: usize, value: u32) {
     crate::par::set_spin(current().worker_polling);
     crate::par::set_claim(current().claimed_chunks);
     crate::par::set_poll_rounds(current().long_worker_polling);
+    crate::par::set_sleeping_wait(current().sleeping_wait);
 }
 
 /// The choices the next kernel call runs with.
