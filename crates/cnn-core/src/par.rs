@@ -213,8 +213,8 @@ pub fn set_claim(on: bool) {
 /// Node thread pool's rescue job (`nodePoolRescue`, after a worker died in
 /// an item) still reaches it.
 ///
-/// When that wait outlasts [`WAIT_POLLS`] polls (about 0.1 ms; tuning switch
-/// 43), the calling thread sleeps until the next item finishes
+/// When that wait outlasts [`WAIT_POLLS`] polls (tuning switch 43), the
+/// calling thread sleeps until the next item finishes
 /// ([`Sleeper`]) instead of polling on. Waiting that long means the thread
 /// running the last items has lost its vCPU to another process (a shared
 /// serverless CPU, a build beside us): polling kept both of our threads'
@@ -274,12 +274,13 @@ fn run_claimed(count: usize, f: &(dyn Fn(usize) + Sync)) {
     });
 }
 
-/// Polls of [`run_claimed`]'s calling thread before it sleeps (about 0.1 ms
-/// on this host: a poll is a look at every queue of the thread pool). On a
-/// quiet host the items still running when the caller runs out are shorter
-/// than that (an op's 16-48 chunks of at most a few milliseconds spread
-/// over both threads end within about a chunk of each other), so it never
-/// sleeps there and never pays a wake-up.
+/// Polls of [`run_claimed`]'s calling thread before it sleeps (a poll is
+/// a look at every queue of the thread pool; not timed, the wasm core has
+/// no clock). Enough that on a quiet host, where the items still running
+/// when the caller runs out are short (an op's 16-48 chunks spread over
+/// both threads end within about a chunk of each other), it rarely sleeps
+/// and pays a wake-up: the quiet A/B in [`crate::tuning::Tuning`]'s switch
+/// 43 found no difference.
 const WAIT_POLLS: u32 = 2_000;
 
 /// Whether [`run_claimed`]'s calling thread may sleep ([`WAIT_POLLS`]);

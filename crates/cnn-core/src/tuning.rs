@@ -220,12 +220,22 @@ pub struct Tuning {
     /// fastest samples 2.26 / 2.03.
     pub short_patch_rowstep: bool,
     /// Switch 43. A parallel loop's calling thread, once it has run out of
-    /// items and waited about 0.1 ms for the other threads' last ones,
-    /// sleeps until one finishes (`par::run_claimed`) instead of polling
-    /// on: under another process's load the worker holding the last item
-    /// gets the freed vCPU instead of waiting for a scheduler slice. Not a
-    /// kernel choice: `setTuning` passes it to `par` (the thread pool is
-    /// global).
+    /// items and polled `par::WAIT_POLLS` times for the other threads' last
+    /// ones, sleeps until one finishes (`par::run_claimed`) instead of
+    /// polling on: under another process's load the worker holding the
+    /// last item can get the freed vCPU instead of waiting for a scheduler
+    /// slice. Not a kernel choice: `setTuning` passes it to `par` (the
+    /// thread pool is global). Measured A/B (`benches/scaling.mjs --conv
+    /// --busy 1 --switch 43 --values 1,2 --rounds 9`, 2t/1t medians off /
+    /// on beside one busy process): 64x32x32x16->32 fwd 1.34 / 1.42, bwd
+    /// 0.84 / 0.85; 1x56x56x256->256 fwd 0.85 / 0.90, bwd 1.29 / 1.32;
+    /// 64x8x8x64->64 s2 fwd 0.50 / 0.67, bwd 0.53 / 0.55. Training beside
+    /// one busy process (`--train --busy 1`) 0.89 / 0.84, quiet (`--train`)
+    /// 1.76 / 1.69 (fastest rounds 1.75 / 1.85); quiet convs (64x32x32x3->16,
+    /// 64x8x8x64->64 s2, 1x14x14x512->512, 15 rounds) the same within
+    /// ±0.1 either way. A small gain where a worker is descheduled, none
+    /// measurable when quiet; it does not make 2 threads beat 1 beside a
+    /// busy process (the host's own 2-worker probes scaled 1.0-1.3 there).
     pub sleeping_wait: bool,
     /// Switch 44. Winograd's short GEMMs (`gemm::small_k`) with K = 8, 16,
     /// 32 or 64, a contiguous A and a packed B run a kernel with K fixed at
