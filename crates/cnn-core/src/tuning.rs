@@ -233,9 +233,10 @@ pub struct Tuning {
     /// one busy process (`--train --busy 1`) 0.89 / 0.84, quiet (`--train`)
     /// 1.76 / 1.69 (fastest rounds 1.75 / 1.85); quiet convs (64x32x32x3->16,
     /// 64x8x8x64->64 s2, 1x14x14x512->512, 15 rounds) fwd 1.98 / 1.84,
-    /// 1.88 / 1.89, 1.85 / 1.77, bwd 2.06 / 2.04, 1.60 / 1.81, 1.82 / 1.80. A small gain where a worker is descheduled, none
-    /// measurable when quiet; it does not make 2 threads beat 1 beside a
-    /// busy process (the host's own 2-worker probes scaled 1.0-1.3 there).
+    /// 1.88 / 1.89, 1.85 / 1.77, bwd 2.06 / 2.04, 1.60 / 1.81, 1.82 / 1.80.
+    /// A small gain where a worker is descheduled, none measurable when
+    /// quiet; it does not make 2 threads beat 1 beside a busy process (the
+    /// host's own 2-worker probes scaled 1.0-1.3 there).
     pub sleeping_wait: bool,
     /// Switch 44. Winograd's short GEMMs (`gemm::small_k`) with K = 8, 16,
     /// 32 or 64, a contiguous A and a packed B run a kernel with K fixed at
