@@ -2,6 +2,7 @@ import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory, WasmModule }
 import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { PoolHealth } from './health.js';
+import { defaultThreadCount } from './cpu-quota.js';
 import { nodeModules } from './node-modules.js';
 import { startWebPool } from './web-pool.js';
 
@@ -9,7 +10,8 @@ export interface LoadOptions {
   /**
    * Threads that run kernels. 1 runs them on the calling thread; n > 1
    * starts a pool of n threads (the caller waits while they work). Default:
-   * the number of cores where threads are available, else 1.
+   * the number of cores where threads are available (at most 16, and in
+   * Node at most a cgroup CPU quota rounded up, but 2), else 1.
    */
   threads?: number;
   /** Force a build; default: threaded where shared memory is allowed, else single. */
@@ -214,10 +216,15 @@ function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreIn
   return { ...b, flavor, poolThreads };
 }
 
-/** The default thread count: the cores (at most 16) where threads are allowed. `cores` is Node's `os.availableParallelism`. */
-function defaultThreads(cores?: () => number): number {
+/**
+ * The default thread count where threads are allowed: the cores, at most
+ * 16. In Node, `cores` is `os.availableParallelism` and `quota` a cgroup
+ * CPU limit (a container's `--cpus`), which Node 20 does not count (see
+ * `defaultThreadCount`).
+ */
+function defaultThreads(cores?: () => number, quota?: () => number | undefined): number {
   if (!canUseThreads()) return 1;
-  return Math.min(16, cores ? cores() : navigator.hardwareConcurrency || 1);
+  return defaultThreadCount(cores ? cores() : navigator.hardwareConcurrency || 1, quota?.());
 }
 
 function checkThreads(flavor: Flavor, threads: number): void {
@@ -246,8 +253,8 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // other start-up work: decoder, request), and the read and compile of
   // the wasm started after it, 10-15 ms later; they now run on V8's threads
   // while this thread does that work.
-  const { readFileSync, startNodePool, availableParallelism, setFlagsFromString } = await nodeModules();
-  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism));
+  const { readFileSync, startNodePool, availableParallelism, cpuQuota, setFlagsFromString } = await nodeModules();
+  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism, cpuQuota));
   checkThreads(flavor, threads);
   const relaxedBefore = hasRelaxedSimd();
   const relaxed = useRelaxed(opts.simd, setFlagsFromString);

@@ -12,7 +12,11 @@
  */
 export const workerThreads = (): Promise<typeof import('node:worker_threads')> => import('node:worker_threads');
 export { default as nodeEndpoint } from 'comlink/dist/esm/node-adapter.mjs';
-export { readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { cgroupCpuQuota } from './cpu-quota.js';
+export { readFileSync };
 export { availableParallelism } from 'node:os';
+/** The CPUs this process's cgroup quota allows, or undefined (see cpu-quota.ts). */
+export const cpuQuota = (): number | undefined => cgroupCpuQuota((path) => readFileSync(path, 'utf8'));
 export { setFlagsFromString } from 'node:v8';
 export { startNodePool } from './node-pool.js';

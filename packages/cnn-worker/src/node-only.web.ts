@@ -9,5 +9,6 @@ export const workerThreads = (): never => nodeOnly('workerThreads');
 export const nodeEndpoint = (): never => nodeOnly('nodeEndpoint');
 export const readFileSync = (): never => nodeOnly('readFileSync');
 export const availableParallelism = (): never => nodeOnly('availableParallelism');
+export const cpuQuota = (): never => nodeOnly('cpuQuota');
 export const setFlagsFromString = (): never => nodeOnly('setFlagsFromString');
 export const startNodePool = (): never => nodeOnly('startNodePool');
