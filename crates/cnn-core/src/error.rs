@@ -57,7 +57,7 @@ pub fn check_len(op: &'static str, what: &str, actual: usize, expected: usize) -
 }
 
 // 65536 * 65537 needs a 64-bit usize (the lib's tests also compile for
-// wasm32, under `wasm-pack test`).
+// wasm32, under scripts/test-wasm.sh).
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
     use super::*;

@@ -4,9 +4,11 @@
 //! fallback of `F32x4`; here `F32x4` is a real `v128`, so this is where a
 //! lane-order or load/store bug of the SIMD code would show.
 //!
-//!   RUSTFLAGS="-C target-feature=+simd128" wasm-pack test --node crates/cnn-core -- --test wasm
+//!   bash scripts/test-wasm.sh
 //!
-//! (scripts/test.sh runs it.) Odd sizes, batch 1, strides and every padding
+//! (`cargo test --target wasm32-unknown-unknown` on a std built from
+//! source, with wasm-bindgen-test-runner as the runner, in Node and then
+//! headless Chromium; scripts/test.sh runs it.) Odd sizes, batch 1, strides and every padding
 //! mode, so the SIMD edges and tails run.
 #![cfg(target_arch = "wasm32")]
 
