@@ -7,6 +7,8 @@
 // controller or cgroup v2 with it enabled; the cgroup is removed at the end.
 //
 //   node benches/quota.mjs [--cpus 1] [--rounds 5] [--steps 20] [--threads 1,2,default]
+// A thread count may carry tuning switches (crates/cnn-core/src/tuning.rs's numbers) for its
+// children: `--threads 1,2,2:26=1` times 2 threads once more with switch 26 at 1 (off).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -26,7 +28,13 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 if (args.child) {
   const tf = await import('cnn-ts');
-  const threads = args.child === 'default' ? undefined : Number(args.child);
+  const [count, ...switches] = args.child.split(':');
+  const threads = count === 'default' ? undefined : Number(count);
+  await tf.ready({ threads, mode: 'inline' });
+  for (const sw of switches) {
+    const [i, v] = sw.split('=').map(Number);
+    tf.engine().backend.inline.core.raw.setTuning(i, v);
+  }
   const r = await seedCnnSpeed(tf, { threads, steps: Number(args.steps) });
   console.log(JSON.stringify({ ...r, poolThreads: (await tf.ready()).poolThreads }));
   process.exit(0);

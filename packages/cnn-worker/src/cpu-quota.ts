@@ -67,9 +67,14 @@ export function cgroupCpuQuota(read: ReadText, root = ''): number | undefined {
  * quota rounded up but never below 2 (where the host has 2 cores). A
  * quota is spent per scheduling period (100 ms): a short call, a
  * prediction, may use both threads within its period's budget. Measured in
- * a 1-CPU quota on 2 cores (`node benches/quota.mjs --cpus 1`): training
- * 1,058 img/s at 1 thread, 1,075 at 2; predict (batch 64) median 15.6 ms at
- * 1 thread, 12.4 at 2. Go's runtime (1.25) picks its default the same way.
+ * a 1-CPU quota on 2 cores (`node benches/quota.mjs --cpus 1`, three runs
+ * of 5-9 rounds): predict (batch 64) median 12.2-14.0 ms at 2 threads,
+ * 17.3-21.0 at 1; sustained training 862-967 img/s at 2 threads, 995-1,203
+ * at 1 (and once 1,075 / 1,058), so a long training job in a 1-CPU quota
+ * is better off asking for `threads: 1`. The default favours the request
+ * latency of the serverless functions that quotas mostly limit. In a
+ * 1.5-CPU quota 2 threads win both (1,400 vs 1,070 img/s, 10.7 vs 16.5 ms).
+ * Go's runtime (1.25) picks its default the same way.
  */
 export function defaultThreadCount(cores: number, quota: number | undefined): number {
   const n = Math.max(1, Math.min(16, cores));
