@@ -1,5 +1,5 @@
 // One path from the ops to the core: only ops/kernel.ts builds commands
-// (calls, uploads, aliases, assignments); the engine itself queues only
+// (calls, uploads, aliases, assignments, the serial switch); the engine itself queues only
 // frees and reads. Every kernel, matMul included, is a `call` command.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ describe('command path', () => {
   it('only ops/kernel.ts and the engine queue commands', () => {
     const found = enqueuers(files);
     expect([...found.keys()].sort()).toEqual(['engine.ts', 'ops/kernel.ts']);
-    expect(found.get('ops/kernel.ts')!.sort()).toEqual(['alias', 'assign', 'call', 'upload']);
+    expect(found.get('ops/kernel.ts')!.sort()).toEqual(['alias', 'assign', 'call', 'serial', 'upload']);
     expect(found.get('engine.ts')!.sort()).toEqual(['free']);
   });
 

@@ -4,9 +4,10 @@
 // the real cgroup file system where the host lets us make a cgroup.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cgroupCpuQuota, defaultThreadCount, type ReadText } from '../packages/cnn-worker/src/cpu-quota.js';
+import { cgroupCpuQuota, defaultThreadCount, trainingThreadCount, type ReadText } from '../packages/cnn-worker/src/cpu-quota.js';
 
 function tree(files: Record<string, string>): ReadText {
   return (path) => {
@@ -80,6 +81,16 @@ describe('cgroup CPU quota', () => {
     expect(defaultThreadCount(1, undefined)).toBe(1);
   });
 
+  it('training threads: all of them, but 1 where the quota rounded up is fewer (the floor of 2)', () => {
+    expect(trainingThreadCount(2, 1)).toBe(1);
+    expect(trainingThreadCount(2, 0.5)).toBe(1);
+    expect(trainingThreadCount(2, 1.5)).toBe(2);
+    expect(trainingThreadCount(3, 2.5)).toBe(3);
+    expect(trainingThreadCount(16, 40)).toBe(16);
+    expect(trainingThreadCount(2, undefined)).toBe(2);
+    expect(trainingThreadCount(1, 0.5)).toBe(1);
+  });
+
   // End to end where this host lets us make a cgroup (root, cgroup v1's cpu
   // controller, as on the CI host): a child Node started inside a quota
   // reads it from the kernel's files, and its core's default thread count
@@ -108,4 +119,45 @@ describe('cgroup CPU quota', () => {
       rmdirSync(dir);
     }
   });
+
+  // In a 1-CPU quota the default keeps 2 threads, and fit() runs its steps
+  // on the calling thread alone (pool thread 1 runs no task of them), after
+  // which predictions use both threads again. With threads: 2 asked for,
+  // training keeps both.
+  it.skipIf(!canMake || availableParallelism() < 2)('in a real 1-CPU quota, fit runs on one thread and predict on two', () => {
+    const dir = `${V1_CPU}/cnn-ts-test-fit-${process.pid}`;
+    mkdirSync(dir);
+    try {
+      writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
+      writeFileSync(`${dir}/cpu.cfs_quota_us`, '100000');
+      const script = (ready: string) => `const tf = await import('cnn-ts');
+        const info = await tf.ready(${ready});
+        tf.random.setSeed(3);
+        const m = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [9, 9, 3], filters: 8, kernelSize: 3, activation: 'relu' }), tf.layers.flatten(), tf.layers.dense({ units: 4, activation: 'softmax' })] });
+        m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+        const x = tf.randomUniform([96, 9, 9, 3]);
+        const y = tf.tensor(Int32Array.from({ length: 96 }, (_, i) => i % 4), [96], 'int32');
+        const counts = async () => (await tf.coreStats()).threadTaskCounts;
+        // The steps' own tasks: fit's input checks before them run as any op does.
+        let c0 = [], c1 = [];
+        await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, callbacks: { onTrainBegin: async () => { c0 = await counts(); }, onTrainEnd: async () => { c1 = await counts(); } } });
+        let c2 = c1;
+        for (let rep = 0; rep < 200 && c2[1] === c1[1]; rep++) { await m.predict(x).data(); c2 = await counts(); }
+        console.log(JSON.stringify({ poolThreads: info.poolThreads, trainingThreads: info.trainingThreads, fit: c1.map((c, i) => c - c0[i]), predict: c2.map((c, i) => c - c1[i]) }));
+        process.exit(0);`;
+      const run = (ready: string) =>
+        JSON.parse(execFileSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" --input-type=module -e "$1"`, process.execPath, script(ready)], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop()!);
+      const byDefault = run('');
+      expect(byDefault.poolThreads).toBe(2);
+      expect(byDefault.trainingThreads).toBe(1);
+      expect(byDefault.fit[0]).toBeGreaterThan(0);
+      expect(byDefault.fit[1]).toBe(0);
+      expect(byDefault.predict[1]).toBeGreaterThan(0);
+      const asked = run('{ threads: 2 }');
+      expect(asked.trainingThreads).toBe(2);
+      expect(asked.poolThreads).toBe(2);
+    } finally {
+      rmdirSync(dir);
+    }
+  }, 300_000);
 });

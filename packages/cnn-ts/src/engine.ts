@@ -182,6 +182,9 @@ export class Engine {
       const running = await this.getBackend().catch(() => undefined);
       if (running && (await satisfies(running.info, opts))) {
         this.options = opts;
+        // Threads asked for are what training runs on too, over a CPU quota
+        // or not (the core started at import chose its own by default).
+        if (opts.threads !== undefined) running.info = { ...running.info, trainingThreads: running.info.poolThreads };
         if (opts.waitForThreads ?? true) {
           running.startThreads();
           await running.threadsReady;

@@ -2,7 +2,7 @@ import type { CoreInfo, CoreModule, Flavor, SimdChoice, WasmMemory, WasmModule }
 import { canUseThreads, hasRelaxedSimd, isNode } from './env.js';
 import { defaultWasmBase, defaultWasmUrl, glueUrl, importDefaultGlue, importGlue, instanceUrl, wasmUrl } from './glue.js';
 import { PoolHealth } from './health.js';
-import { defaultThreadCount } from './cpu-quota.js';
+import { defaultThreadCount, trainingThreadCount } from './cpu-quota.js';
 import { nodeModules } from './node-modules.js';
 import { startWebPool } from './web-pool.js';
 
@@ -211,9 +211,9 @@ function mib(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number): CoreInfo {
+function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number, trainingThreads = poolThreads): CoreInfo {
   const b = JSON.parse(raw.buildInfo()) as { simd128: boolean; relaxedSimd: boolean; threads: boolean; version: string };
-  return { ...b, flavor, poolThreads };
+  return { ...b, flavor, poolThreads, trainingThreads };
 }
 
 /**
@@ -254,7 +254,9 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // the wasm started after it, 10-15 ms later; they now run on V8's threads
   // while this thread does that work.
   const { readFileSync, startNodePool, availableParallelism, cpuQuota, setFlagsFromString } = await nodeModules();
-  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism, cpuQuota));
+  // The quota is read only for a default thread count (an explicit one is the caller's choice, training included).
+  const quota = opts.threads === undefined && flavor !== 'single' && canUseThreads() ? cpuQuota() : undefined;
+  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism, () => quota));
   checkThreads(flavor, threads);
   const relaxedBefore = hasRelaxedSimd();
   const relaxed = useRelaxed(opts.simd, setFlagsFromString);
@@ -291,7 +293,7 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   const [raw, module] = await Promise.all([glue, compiled]);
   const health = new PoolHealth();
   raw.initSync({ module });
-  const info = parseInfo(raw, flavor, threads);
+  const info = parseInfo(raw, flavor, threads, trainingThreadCount(threads, quota));
   if (threads === 1) return new Core(raw, info, health);
   const start = () => startNodePool(raw, gUrl, module, raw.wasmMemory(), threads, health);
   if (opts.waitForThreads ?? true) {

@@ -70,15 +70,27 @@ export function cgroupCpuQuota(read: ReadText, root = ''): number | undefined {
  * a 1-CPU quota on 2 cores (`node benches/quota.mjs --cpus 1`, three runs
  * of 5-9 rounds): predict (batch 64) median 12.2-14.0 ms at 2 threads,
  * 17.3-21.0 at 1; sustained training 862-967 img/s at 2 threads, 995-1,203
- * at 1 (and once 1,075 / 1,058), so a long training job in a 1-CPU quota
- * is better off asking for `threads: 1`. The default favours the request
- * latency of the serverless functions that quotas mostly limit. In a
+ * at 1 (and once 1,075 / 1,058), so training runs on one thread there
+ * ({@link trainingThreadCount}; the default then trained at 944 and 950
+ * img/s, predicted in 13.8 and 14.2 ms) while the rest keeps both. In a
  * 1.5-CPU quota 2 threads win both (1,400 vs 1,070 img/s, 10.7 vs 16.5 ms).
  * Go's runtime (1.25) picks its default the same way.
  */
 export function defaultThreadCount(cores: number, quota: number | undefined): number {
   const n = Math.max(1, Math.min(16, cores));
   return quota === undefined ? n : Math.min(n, Math.max(2, Math.ceil(quota)));
+}
+
+/**
+ * Threads training runs on when the thread pool has `threads` threads under a
+ * quota of `quota` CPUs (undefined: none, or the thread count was the
+ * caller's): all of them, unless the quota rounded up is fewer, as the
+ * floor of 2 in {@link defaultThreadCount} makes it in a 1-CPU quota.
+ * Then 1, the serial path (see {@link defaultThreadCount} for the
+ * figures).
+ */
+export function trainingThreadCount(threads: number, quota: number | undefined): number {
+  return quota !== undefined && Math.ceil(quota) < threads ? 1 : threads;
 }
 
 /**

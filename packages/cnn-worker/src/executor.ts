@@ -164,6 +164,9 @@ export class Executor {
         this.bind(cmd.id, src, 'assign');
         return undefined;
       }
+      case 'serial':
+        this.core.raw.setRunSerially(cmd.on);
+        return undefined;
       case 'call':
         this.call(cmd);
         return undefined;

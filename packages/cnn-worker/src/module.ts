@@ -74,4 +74,12 @@ export interface CoreInfo {
   flavor: Flavor;
   /** Threads of the thread pool that run kernels (1: the calling thread only). */
   poolThreads: number;
+  /**
+   * Threads training (`fit`, `fitDataset`) runs its kernels on: `poolThreads`,
+   * or 1 where the default thread count went over a container's CPU quota
+   * (Node: the quota rounded up is below `poolThreads`, which the default
+   * keeps at 2 for short calls). Sustained work in a 1-CPU quota ran faster
+   * on one thread (see `defaultThreadCount`).
+   */
+  trainingThreads: number;
 }

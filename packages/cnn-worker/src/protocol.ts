@@ -43,6 +43,12 @@ export type Command =
   | { kind: 'alias'; src: number; id: number }
   /** Existing tensor `id` now shares `src`'s buffer (variable assignment). */
   | { kind: 'assign'; src: number; id: number }
+  /**
+   * The kernels after it run on the calling thread only (`on`), as on a
+   * 1-thread core, or on the whole thread pool again; the same results bit
+   * for bit. Training sends it where `CoreInfo.trainingThreads` is 1.
+   */
+  | { kind: 'serial'; on: boolean }
   | CallCommand;
 
 export interface BatchError {

@@ -7,6 +7,7 @@
  * plus a few batches. `fitDataset` (training_dataset.ts) shares the loop.
  */
 import { ENGINE, type TapeNode } from '../engine.js';
+import { runSerially } from '../ops/kernel.js';
 import { isNode } from 'cnn-worker';
 import { gradientsFromTape } from '../gradients.js';
 import { fromValues, oneHot, scalar, tensor } from '../ops/creation.js';
@@ -397,7 +398,12 @@ export class Trainer {
       lastYield = Date.now();
     };
     this.model.stopTraining = false;
+    // Over a container's CPU quota (CoreInfo.trainingThreads), the steps run
+    // serially; the commands keep their order with the steps' own.
+    const info = ENGINE.info;
+    const serial = info !== undefined && info.trainingThreads < info.poolThreads;
     try {
+      if (serial) runSerially(true);
       for (const c of cbs) await c.onTrainBegin?.({});
       for (let epoch = args.initialEpoch; epoch < args.epochs && !this.model.stopTraining; epoch++) {
         for (const c of cbs) await c.onEpochBegin?.(epoch, {});
@@ -468,6 +474,7 @@ export class Trainer {
       }
       for (const c of cbs) await c.onTrainEnd?.({});
     } finally {
+      if (serial) runSerially(false);
       this.training = false;
       // Leave the terminal clean if training failed mid-epoch.
       await progress?.onTrainEnd?.();

@@ -78,6 +78,15 @@ export function assign(dst: Tensor, src: Tensor): void {
 }
 
 /**
+ * The kernels queued after this run on the core's calling thread only
+ * (`on`), or on its whole thread pool again: the same results bit for bit
+ * (training over a CPU quota, `CoreInfo.trainingThreads`).
+ */
+export function runSerially(on: boolean): void {
+  ENGINE.enqueue({ kind: 'serial', on });
+}
+
+/**
  * Records an op on the gradient tape, when one is recording: its name (the
  * key of its backward function in grads/registry.ts), inputs, outputs and
  * parameters. `saved` are tensors the backward pass reads besides the op's
