@@ -26,15 +26,17 @@ fn parallel() -> bool {
     THREAD_POOL_BUILT.load(Ordering::Acquire) && !SERIAL.load(Ordering::Relaxed)
 }
 
-/// Set for benchmarks: ops run as on a 1-thread core (every chunk on the
-/// calling thread, [`num_threads`] 1) while the thread pool stays built, so a
-/// 2-thread core can time 1 and 2 threads alternately on the same model
-/// and memory (`benches/architectures.mjs`; the host's speed drifts too
-/// much between two runs for their ratio to mean anything). A 1-thread
-/// core builds no thread pool and runs this same serial path.
+/// Set by training over a container's CPU quota (cnn-ts runs those steps
+/// on one thread) and by benchmarks: ops run as on a 1-thread core (every
+/// chunk on the calling thread, [`num_threads`] 1) while the thread pool
+/// stays built, so a 2-thread core can time 1 and 2 threads alternately on
+/// the same model and memory (`benches/architectures.mjs`; the host's speed
+/// drifts too much between two runs for their ratio to mean anything). A
+/// 1-thread core builds no thread pool and runs this same serial path.
 static SERIAL: AtomicBool = AtomicBool::new(false);
 
-/// Benchmarks only: run the following ops serially (see [`SERIAL`]).
+/// Runs the following ops serially (see [`SERIAL`]): benchmarks, and
+/// training over a container's CPU quota (cnn-worker's `serial` command).
 pub fn set_serial(on: bool) {
     SERIAL.store(on, Ordering::Relaxed);
 }

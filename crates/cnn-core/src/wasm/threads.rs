@@ -97,9 +97,10 @@ pub fn thread_task_counts() -> Vec<u32> {
     crate::par::thread_task_counts()
 }
 
-/// Internal, for benchmarks: with `on`, the following ops run on the
-/// calling thread only, as on a 1-thread core, while the thread pool stays
-/// built (1 and 2 threads timed alternately on one core and model).
+/// With `on`, the following ops run on the calling thread only, as on a
+/// 1-thread core, while the thread pool stays built: training over a
+/// container's CPU quota (the executor's `serial` command), and benchmarks
+/// timing 1 and 2 threads alternately on one core and model.
 #[wasm_bindgen(js_name = setRunSerially)]
 pub fn set_run_serially(on: bool) {
     crate::par::set_serial(on)
