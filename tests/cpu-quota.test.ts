@@ -97,27 +97,34 @@ describe('cgroup CPU quota', () => {
   // follows defaultThreadCount.
   const V1_CPU = '/sys/fs/cgroup/cpu';
   const canMake = process.platform === 'linux' && process.getuid?.() === 0 && existsSync(`${V1_CPU}/cpu.cfs_quota_us`);
-  it.skipIf(!canMake)('a Node process in a real 1.5-CPU cgroup quota reads 1.5 and starts the threads it allows', () => {
-    const dir = `${V1_CPU}/cnn-ts-test-${process.pid}`;
+  /** Runs `f` with a fresh v1 cgroup of `quotaUs` per 100 ms period, removed after. */
+  const withCgroup = (name: string, quotaUs: number, f: (dir: string) => void) => {
+    const dir = `${V1_CPU}/cnn-ts-test-${name}-${process.pid}`;
     mkdirSync(dir);
     try {
       writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
-      writeFileSync(`${dir}/cpu.cfs_quota_us`, '150000');
+      writeFileSync(`${dir}/cpu.cfs_quota_us`, String(quotaUs));
+      f(dir);
+    } finally {
+      rmdirSync(dir);
+    }
+  };
+  /** A child Node running ES module `script` (inside `cgroup` when given); its last line, parsed. */
+  const nodeIn = (cgroup: string | undefined, script: string, timeout = 60_000) =>
+    JSON.parse(execFileSync('sh', ['-c', `${cgroup ? `echo $$ > ${cgroup}/cgroup.procs && ` : ''}exec "$0" --input-type=module -e "$1"`, process.execPath, script], { encoding: 'utf8', timeout }).trim().split('\n').pop()!);
+  it.skipIf(!canMake)('a Node process in a real 1.5-CPU cgroup quota reads 1.5 and starts the threads it allows', () => {
+    withCgroup('threads', 150_000, (dir) => {
       const reader = pathToFileURL('packages/cnn-worker/dist/cpu-quota.js').href;
       const script = `const { readFileSync } = await import('node:fs'); const { availableParallelism } = await import('node:os');
         const { cgroupCpuQuota } = await import('${reader}'); const { loadCore } = await import('cnn-worker');
         const core = await loadCore(); console.log(JSON.stringify({ quota: cgroupCpuQuota((p) => readFileSync(p, 'utf8')) ?? null, threads: core.info.poolThreads, cores: availableParallelism() })); process.exit(0);`;
-      const run = (cgroup: string | undefined) =>
-        JSON.parse(execFileSync('sh', ['-c', `${cgroup ? `echo $$ > ${cgroup}/cgroup.procs && ` : ''}exec "$0" --input-type=module -e "$1"`, process.execPath, script], { encoding: 'utf8', timeout: 60_000 }).trim());
-      const inside = run(dir);
+      const inside = nodeIn(dir, script);
       expect(inside.quota).toBe(1.5);
       expect(inside.threads).toBe(defaultThreadCount(inside.cores, 1.5));
-      const outside = run(undefined);
+      const outside = nodeIn(undefined, script);
       expect(outside.quota).not.toBe(1.5);
       expect(outside.threads).toBe(defaultThreadCount(outside.cores, outside.quota ?? undefined));
-    } finally {
-      rmdirSync(dir);
-    }
+    });
   });
 
   // In a 1-CPU quota the default keeps 2 threads, and fit() runs its steps
@@ -125,11 +132,7 @@ describe('cgroup CPU quota', () => {
   // which predictions use both threads again. With threads: 2 asked for,
   // training keeps both.
   it.skipIf(!canMake || availableParallelism() < 2)('in a real 1-CPU quota, fit runs on one thread and predict on two', () => {
-    const dir = `${V1_CPU}/cnn-ts-test-fit-${process.pid}`;
-    mkdirSync(dir);
-    try {
-      writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
-      writeFileSync(`${dir}/cpu.cfs_quota_us`, '100000');
+    withCgroup('fit', 100_000, (dir) => {
       const script = (ready: string) => `const tf = await import('cnn-ts');
         const info = await tf.ready(${ready});
         tf.random.setSeed(3);
@@ -145,8 +148,7 @@ describe('cgroup CPU quota', () => {
         for (let rep = 0; rep < 200 && c2[1] === c1[1]; rep++) { await m.predict(x).data(); c2 = await counts(); }
         console.log(JSON.stringify({ poolThreads: info.poolThreads, trainingThreads: info.trainingThreads, fit: c1.map((c, i) => c - c0[i]), predict: c2.map((c, i) => c - c1[i]) }));
         process.exit(0);`;
-      const run = (ready: string) =>
-        JSON.parse(execFileSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" --input-type=module -e "$1"`, process.execPath, script(ready)], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop()!);
+      const run = (ready: string) => nodeIn(dir, script(ready), 120_000);
       const byDefault = run('');
       expect(byDefault.poolThreads).toBe(2);
       expect(byDefault.trainingThreads).toBe(1);
@@ -156,8 +158,6 @@ describe('cgroup CPU quota', () => {
       const asked = run('{ threads: 2 }');
       expect(asked.trainingThreads).toBe(2);
       expect(asked.poolThreads).toBe(2);
-    } finally {
-      rmdirSync(dir);
-    }
+    });
   }, 300_000);
 });

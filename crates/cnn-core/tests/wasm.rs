@@ -8,8 +8,8 @@
 //!
 //! (`cargo test --target wasm32-unknown-unknown` on a std built from
 //! source, with wasm-bindgen-test-runner as the runner, in Node and then
-//! headless Chromium; scripts/test.sh runs it.) Odd sizes, batch 1, strides and every padding
-//! mode, so the SIMD edges and tails run.
+//! headless Chromium; scripts/test.sh runs it.) Odd sizes, batch 1,
+//! strides and every padding mode, so the SIMD edges and tails run.
 #![cfg(target_arch = "wasm32")]
 
 use cnn_core::conv::{self, reference::conv2d_ref};

@@ -222,9 +222,9 @@ function parseInfo(raw: CoreModule, flavor: Flavor, poolThreads: number, trainin
  * CPU limit (a container's `--cpus`), which Node 20 does not count (see
  * `defaultThreadCount`).
  */
-function defaultThreads(cores?: () => number, quota?: () => number | undefined): number {
+function defaultThreads(cores?: () => number, quota?: number): number {
   if (!canUseThreads()) return 1;
-  return defaultThreadCount(cores ? cores() : navigator.hardwareConcurrency || 1, quota?.());
+  return defaultThreadCount(cores ? cores() : navigator.hardwareConcurrency || 1, quota);
 }
 
 function checkThreads(flavor: Flavor, threads: number): void {
@@ -255,8 +255,8 @@ export async function loadCore(opts: LoadOptions = {}): Promise<Core> {
   // while this thread does that work.
   const { readFileSync, startNodePool, availableParallelism, cpuQuota, setFlagsFromString } = await nodeModules();
   // The quota is read only for a default thread count (an explicit one is the caller's choice, training included).
-  const quota = opts.threads === undefined && flavor !== 'single' && canUseThreads() ? cpuQuota() : undefined;
-  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism, () => quota));
+  const quota = opts.threads === undefined && flavor === 'threaded' ? cpuQuota() : undefined;
+  const threads = opts.threads ?? (flavor === 'single' ? 1 : defaultThreads(availableParallelism, quota));
   checkThreads(flavor, threads);
   const relaxedBefore = hasRelaxedSimd();
   const relaxed = useRelaxed(opts.simd, setFlagsFromString);
